@@ -1,0 +1,52 @@
+# bosun — build, test and run. `make demo` runs the main job, `make test` runs every test.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+CTEST_ARGS ?= --output-on-failure --timeout 600 -j$(JOBS)
+
+.PHONY: all deps configure build test unit e2e asan bench demo format tidy clean
+
+all: build
+
+deps:
+	@scripts/deps
+
+configure: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j$(JOBS)
+
+# Every test: unit, end-to-end (real daemon, PTYs, git, SQLite).
+test: build
+	@cd $(BUILD) && ctest $(CTEST_ARGS)
+
+unit: build
+	@cd $(BUILD) && ctest $(CTEST_ARGS) -L unit
+
+e2e: build
+	@cd $(BUILD) && ctest $(CTEST_ARGS) -L e2e
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DBOSUN_SANITIZE=ON -DBOSUN_BENCH=OFF >/dev/null
+	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS)
+
+# Benchmarks (not part of `make test`); figures go to docs/performance.md.
+bench: build
+	@scripts/bench $(BUILD)
+
+# The main job: start a daemon on a fresh state directory and show how to reach it.
+demo: build
+	@scripts/demo $(BUILD)
+
+format:
+	@clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.h' 'tests/*.cpp' 'tests/*.h' 'bench/*.cpp')
+
+tidy: configure
+	@run-clang-tidy -quiet -p $(BUILD) 'src/.*\.cpp$$'
+
+clean:
+	@rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,47 @@
+// Auth: who holds a request's credentials, and whether a browser Origin is our own.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "api/http.h"
+
+namespace bosun {
+
+inline constexpr const char* kAuthCookie = "bosun_token";
+
+class Auth {
+ public:
+  explicit Auth(std::string user_token) : user_token_(std::move(user_token)) {}
+
+  // The principal for the request's token: `Authorization: Bearer …`, the login
+  // cookie, or — for WebSocket upgrades only — `?token=`. kNone when absent or wrong.
+  Principal identify(const Request& request, bool allow_query_token) const;
+
+  // True when the request has no Origin (a non-browser client) or one of ours.
+  bool origin_allowed(const Request& request) const;
+  // Our own origins: http://127.0.0.1:PORT, http://localhost:PORT, … for the bound address.
+  void set_listen_address(const std::string& host, int port);
+
+  // Constant-time check of the daemon token (login).
+  bool is_user_token(std::string_view token) const;
+  // Set-Cookie value for a successful login.
+  std::string login_cookie() const;
+
+  // Agent tokens: each agent speaks with its own, so it cannot speak as another.
+  void add_agent_token(const std::string& token, const std::string& agent_id);
+  void remove_agent_token(const std::string& token);
+
+  const std::vector<std::string>& allowed_origins() const { return origins_; }
+
+ private:
+  Principal from_token(std::string_view token) const;
+
+  std::string user_token_;
+  std::unordered_map<std::string, std::string> agent_tokens_;
+  std::vector<std::string> origins_;
+};
+
+}  // namespace bosun

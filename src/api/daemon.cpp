@@ -1,0 +1,117 @@
+// Daemon: start-up order, the signal-driven graceful stop, and the run files.
+#include "api/daemon.h"
+
+#include <unistd.h>
+
+#include <csignal>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
+
+#include "api/auth.h"
+#include "api/dispatcher.h"
+#include "api/event_stream.h"
+#include "api/http_server.h"
+#include "api/routes/routes.h"
+#include "api/services.h"
+#include "util/files.h"
+
+namespace bosun {
+
+namespace asio = boost::asio;
+
+int run_daemon(const DaemonOptions& options, Log& log) {
+  const StateDir& state = options.state;
+  if (auto s = create_state_dirs(state); !s) {
+    log.error("serve.state_dir_failed", {{"error", s.error().message}});
+    return 1;
+  }
+  auto lock = StateLock::acquire(state);
+  if (!lock) {
+    log.error("serve.refused", {{"error", lock.error().message}});
+    return 1;
+  }
+  if (auto s = log.open_file((state.logs() / "bosun.log").string()); !s) {
+    log.warn("serve.log_file_failed", {{"error", s.error().message}});
+  }
+  auto token = load_or_create_token(state);
+  if (!token) {
+    log.error("serve.token_failed", {{"error", token.error().message}});
+    return 1;
+  }
+  auto store = Store::open(state.db().string());
+  if (!store) {
+    log.error("serve.store_failed", {{"error", store.error().message}});
+    return 1;
+  }
+
+  ::signal(SIGPIPE, SIG_IGN);
+  asio::io_context io(1);
+  SystemClock clock;
+  EventBus bus((*store)->events(), clock, log);
+  EventStream event_stream(bus, log);
+  Auth auth(*token);
+  DaemonInfo info{BOSUN_VERSION, clock.now(), static_cast<int>(::getpid()), state.root.string(),
+                  ""};
+  Services services{**store, bus, clock, log, auth, info, event_stream};
+  Dispatcher dispatcher(services, Router(route_table()));
+
+  HttpServer::Options http_options;
+  http_options.max_body = options.max_body;
+  http_options.ws_queue_limit = options.ws_queue_limit;
+  HttpServer server(io, dispatcher, log, http_options);
+  auto address = server.listen(options.listen);
+  if (!address) {
+    log.error("serve.listen_failed", {{"error", address.error().message}});
+    return 1;
+  }
+  info.address = *address;
+  if (auto hp = split_host_port(*address)) auth.set_listen_address(hp->first, hp->second);
+
+  if (auto s = write_file_atomic(state.pid_file(), fmt::format("{}\n", ::getpid()), 0600); !s) {
+    log.error("serve.run_file_failed", {{"error", s.error().message}});
+    return 1;
+  }
+  // The address file is written last: once it exists, the daemon answers.
+  if (auto s = write_file_atomic(state.address_file(), *address + "\n", 0600); !s) {
+    log.error("serve.run_file_failed", {{"error", s.error().message}});
+    return 1;
+  }
+  (void)bus.publish("daemon.started", "", Json{{"pid", info.pid}, {"address", *address},
+                                               {"version", info.version}});
+  log.info("serve.listening", {{"address", *address}, {"state", state.root.string()},
+                               {"pid", info.pid}});
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  bool stopping = false;
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        if (stopping) {
+          log.warn("serve.forced_stop", {{"signal", signo}});
+          io.stop();
+          return;
+        }
+        stopping = true;
+        log.info("serve.stopping", {{"signal", signo}});
+        ::unlink(state.address_file().c_str());
+        event_stream.close_all();
+        server.stop([&] {
+          signals.cancel();
+          io.stop();
+        });
+        signals.async_wait(on_signal);
+      };
+  signals.async_wait(on_signal);
+
+  io.run();
+
+  (void)bus.publish("daemon.stopped", "", Json{{"pid", info.pid}});
+  ::unlink(state.address_file().c_str());
+  ::unlink(state.pid_file().c_str());
+  log.info("serve.stopped", {{"pid", info.pid}});
+  return 0;
+}
+
+}  // namespace bosun

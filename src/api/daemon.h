@@ -1,0 +1,23 @@
+// Daemon: `bosun serve` — composes the store, the event bus, the API and the loop.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "util/log.h"
+#include "util/state_dir.h"
+
+namespace bosun {
+
+struct DaemonOptions {
+  StateDir state;
+  std::string listen = "127.0.0.1:7777";
+  size_t max_body = 1 << 20;
+  size_t ws_queue_limit = 8 << 20;
+};
+
+// Runs the daemon until SIGINT/SIGTERM. Returns the process exit code
+// (1 when it cannot start: state directory locked, address in use, …).
+int run_daemon(const DaemonOptions& options, Log& log);
+
+}  // namespace bosun

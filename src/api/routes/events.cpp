@@ -1,0 +1,46 @@
+// Events: GET /api/v1/events?since=&limit= and the WebSocket stream on the same path.
+#include <limits>
+
+#include "api/event_stream.h"
+#include "api/routes/routes.h"
+#include "api/services.h"
+
+namespace bosun {
+namespace {
+
+constexpr int64_t kMaxSeq = std::numeric_limits<int64_t>::max();
+
+Result<Response> get_events(Services& s, Request& request) {
+  auto since = query_int(request, "since", 0, 0, kMaxSeq);
+  if (!since) return tl::unexpected(since.error());
+  auto limit = query_int(request, "limit", 100, 1, 1000);
+  if (!limit) return tl::unexpected(limit.error());
+  auto events = s.store.events().list_since(*since, *limit);
+  if (!events) return tl::unexpected(events.error());
+  auto latest = s.store.events().latest_seq();
+  if (!latest) return tl::unexpected(latest.error());
+  Json list = Json::array();
+  for (const auto& e : *events) list.push_back(to_json(e));
+  return Response::json(Json{{"events", std::move(list)}, {"latest_seq", *latest}});
+}
+
+Result<WsOpen> ws_events(Services& s, Request& request) {
+  auto since = query_int(request, "since", -1, 0, kMaxSeq);
+  if (!since) return tl::unexpected(since.error());
+  EventStream* stream = &s.event_stream;
+  int64_t from = *since;
+  return WsOpen([stream, from](std::shared_ptr<WsChannel> channel) {
+    stream->open(std::move(channel), from);
+  });
+}
+
+}  // namespace
+
+std::vector<Route> event_routes() {
+  return {
+      {"GET", "/api/v1/events", Access::kAny, get_events},
+      {"GET", "/api/v1/events", Access::kAny, nullptr, nullptr, ws_events},
+  };
+}
+
+}  // namespace bosun

@@ -1,0 +1,51 @@
+// Health and status: GET /healthz (open) and GET /api/v1/status (counts for `bosun status`).
+#include <chrono>
+
+#include "api/event_stream.h"
+#include "api/routes/routes.h"
+#include "api/services.h"
+
+namespace bosun {
+namespace {
+
+int64_t uptime_seconds(Services& s) {
+  return std::chrono::duration_cast<std::chrono::seconds>(s.clock.now() - s.info.started_at)
+      .count();
+}
+
+Result<Response> get_healthz(Services& s, Request&) {
+  return Response::json(
+      Json{{"ok", true}, {"version", s.info.version}, {"uptime_s", uptime_seconds(s)}});
+}
+
+Result<Response> get_status(Services& s, Request&) {
+  auto events = s.store.events().count();
+  if (!events) return tl::unexpected(events.error());
+  auto latest = s.store.events().latest_seq();
+  if (!latest) return tl::unexpected(latest.error());
+  auto journal = s.store.journal().count();
+  if (!journal) return tl::unexpected(journal.error());
+  return Response::json(Json{{"ok", true},
+                             {"version", s.info.version},
+                             {"uptime_s", uptime_seconds(s)},
+                             {"started_at", format_time(s.info.started_at)},
+                             {"pid", s.info.pid},
+                             {"state_dir", s.info.state_dir},
+                             {"address", s.info.address},
+                             {"latest_seq", *latest},
+                             {"counts",
+                              {{"events", *events},
+                               {"journal", *journal},
+                               {"event_subscribers", s.event_stream.client_count()}}}});
+}
+
+}  // namespace
+
+std::vector<Route> health_routes() {
+  return {
+      {"GET", "/healthz", Access::kPublic, get_healthz},
+      {"GET", "/api/v1/status", Access::kAny, get_status},
+  };
+}
+
+}  // namespace bosun

@@ -1,0 +1,88 @@
+// Journal: POST /api/v1/journal {text, kind?} and GET /api/v1/journal?date=&q=&limit=.
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "api/routes/routes.h"
+#include "api/services.h"
+#include "util/ids.h"
+
+namespace bosun {
+namespace {
+
+constexpr size_t kMaxJournalText = 64 * 1024;
+
+bool valid_kind(const std::string& kind) {
+  if (kind.empty() || kind.size() > 32) return false;
+  for (char c : kind) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
+// "2026-11-21" → [midnight, next midnight) in UTC milliseconds.
+Result<std::pair<int64_t, int64_t>> parse_date(const std::string& date) {
+  std::tm tm{};
+  const char* end = ::strptime(date.c_str(), "%Y-%m-%d", &tm);
+  if (!end || *end != '\0') {
+    return bad_request("invalid_query", "date must be YYYY-MM-DD, not '" + date + "'");
+  }
+  int64_t start = static_cast<int64_t>(::timegm(&tm)) * 1000;
+  return std::pair<int64_t, int64_t>{start, start + 86'400'000};
+}
+
+Result<Response> post_journal(Services& s, Request& request) {
+  auto body = parse_json_object(request.body);
+  if (!body) return tl::unexpected(body.error());
+  auto text = require_string(*body, "text");
+  if (!text) return tl::unexpected(text.error());
+  auto kind = optional_string(*body, "kind");
+  if (!kind) return tl::unexpected(kind.error());
+  if (text->empty() || text->size() > kMaxJournalText) {
+    return bad_request("invalid_field", fmt::format("text must be 1 to {} bytes", kMaxJournalText));
+  }
+  JournalEntry entry{new_id("j_"), to_unix_ms(s.clock.now()), kind->value_or("note"), *text,
+                     request.principal.name()};
+  if (!valid_kind(entry.kind)) {
+    return bad_request("invalid_field", "kind must be 1-32 characters of [a-z0-9_-]");
+  }
+  EventBus::Transaction tx(s.bus, s.store.db());
+  if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
+  if (auto st = s.store.journal().insert(entry); !st) return tl::unexpected(st.error());
+  Json json = to_json(entry);
+  if (auto ev = tx.publish("journal.created", entry.id, json); !ev) {
+    return tl::unexpected(ev.error());
+  }
+  if (auto st = tx.commit(); !st) return tl::unexpected(st.error());
+  return Response::json(json, 201);
+}
+
+Result<Response> get_journal(Services& s, Request& request) {
+  JournalQuery query;
+  auto limit = query_int(request, "limit", 100, 1, 1000);
+  if (!limit) return tl::unexpected(limit.error());
+  query.limit = *limit;
+  if (const auto* date = request.query_param("date")) {
+    auto range = parse_date(*date);
+    if (!range) return tl::unexpected(range.error());
+    query.from_ms = range->first;
+    query.to_ms = range->second;
+  }
+  if (const auto* q = request.query_param("q"); q && !q->empty()) query.text = *q;
+  auto entries = s.store.journal().list(query);
+  if (!entries) return tl::unexpected(entries.error());
+  Json list = Json::array();
+  for (const auto& e : *entries) list.push_back(to_json(e));
+  return Response::json(Json{{"entries", std::move(list)}});
+}
+
+}  // namespace
+
+std::vector<Route> journal_routes() {
+  return {
+      {"POST", "/api/v1/journal", Access::kAny, post_journal},
+      {"GET", "/api/v1/journal", Access::kAny, get_journal},
+  };
+}
+
+}  // namespace bosun

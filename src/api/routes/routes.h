@@ -1,0 +1,18 @@
+// The route table, one family per file in routes/.
+#pragma once
+
+#include <vector>
+
+#include "api/router.h"
+
+namespace bosun {
+
+std::vector<Route> health_routes();   // GET /healthz, GET /api/v1/status
+std::vector<Route> login_routes();    // POST /api/v1/login
+std::vector<Route> event_routes();    // GET /api/v1/events, WS /api/v1/events
+std::vector<Route> journal_routes();  // POST/GET /api/v1/journal
+
+// Every route, in the order they are matched.
+std::vector<Route> route_table();
+
+}  // namespace bosun

@@ -1,0 +1,34 @@
+// Services: what route handlers reach: the store, the event bus, the clock, the log, the hubs.
+#pragma once
+
+#include <string>
+
+#include "store/event_bus.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+namespace bosun {
+
+class Auth;
+class EventStream;
+
+struct DaemonInfo {
+  std::string version;
+  TimePoint started_at;
+  int pid = 0;
+  std::string state_dir;
+  std::string address;  // "127.0.0.1:7777"
+};
+
+struct Services {
+  Store& store;
+  EventBus& bus;
+  const Clock& clock;
+  Log& log;
+  Auth& auth;
+  DaemonInfo& info;
+  EventStream& event_stream;
+};
+
+}  // namespace bosun

@@ -1,0 +1,66 @@
+// Client: how CLI commands reach the daemon (HTTP over loopback, with the token).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "cli/command.h"
+#include "util/json.h"
+#include "util/result.h"
+
+namespace bosun::cli {
+
+// Where the daemon is and how to prove who we are.
+struct Endpoint {
+  std::string host;
+  std::string port;
+  std::string token;
+  std::string origin;  // where this came from, for error messages
+};
+
+// BOSUN_URL + BOSUN_TOKEN when both are set (inside an agent), else the state
+// directory (--state, BOSUN_STATE, ./.bosun): run/address and token.
+// Fails with 503 `no_daemon` and a message saying how to start one.
+Result<Endpoint> find_daemon(const CommandContext& ctx);
+
+struct HttpReply {
+  int status = 0;
+  std::string body;
+  std::string content_type;
+};
+
+class Client {
+ public:
+  explicit Client(Endpoint endpoint);
+  ~Client();
+  Client(Client&&) noexcept;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  static Result<Client> connect(const CommandContext& ctx);
+
+  // One request on a kept-alive connection (reconnecting once if the server closed it).
+  Result<HttpReply> request(std::string_view method, const std::string& target,
+                            const std::optional<std::string>& body = std::nullopt);
+
+  // JSON helpers: a 4xx/5xx reply becomes an Error with the server's code and message.
+  Result<Json> get(const std::string& target);
+  Result<Json> post(const std::string& target, const Json& body);
+  Result<Json> patch(const std::string& target, const Json& body);
+  Result<Json> del(const std::string& target);
+
+  const Endpoint& endpoint() const { return endpoint_; }
+
+ private:
+  Result<Json> json_call(std::string_view method, const std::string& target,
+                         const std::optional<std::string>& body);
+  struct Connection;
+  Endpoint endpoint_;
+  std::unique_ptr<Connection> conn_;
+};
+
+// Prints "bosun: <message>" to stderr and returns the exit code for the error (1).
+int report_error(const Error& error);
+
+}  // namespace bosun::cli

@@ -1,0 +1,97 @@
+// `bosun version`, `bosun serve`, `bosun status`.
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "api/daemon.h"
+#include "cli/client.h"
+#include "cli/daemon_commands.h"
+
+namespace bosun::cli {
+namespace {
+
+void setup_version(CLI::App& app, CommandContext& ctx) {
+  app.callback([&ctx] {
+    std::printf("bosun %s\n", BOSUN_VERSION);
+    ctx.exit_code = 0;
+  });
+}
+
+struct ServeFlags {
+  std::string listen = "127.0.0.1:7777";
+  size_t max_body = 1 << 20;
+  size_t ws_queue_limit = 8 << 20;
+  bool quiet = false;
+};
+
+void setup_serve(CLI::App& app, CommandContext& ctx) {
+  auto flags = std::make_shared<ServeFlags>();  // shared with the callback, which outlives setup
+  app.add_option("--listen", flags->listen, "address to listen on (port 0 picks a free port)")
+      ->type_name("HOST:PORT")
+      ->capture_default_str();
+  app.add_option("--max-body", flags->max_body, "largest request body in bytes")
+      ->capture_default_str();
+  app.add_option("--ws-queue-limit", flags->ws_queue_limit,
+                 "bytes queued for one WebSocket client before it is dropped")
+      ->capture_default_str();
+  app.add_flag("--quiet", flags->quiet, "log warnings and errors only to stderr");
+  app.callback([&ctx, flags] {
+    Log log("serve");
+    if (flags->quiet) log.set_stderr_level(Log::Level::kWarn);
+    DaemonOptions options;
+    options.state = resolve_state_dir(ctx.state);
+    options.listen = flags->listen;
+    options.max_body = flags->max_body;
+    options.ws_queue_limit = flags->ws_queue_limit;
+    ctx.exit_code = run_daemon(options, log);
+  });
+}
+
+std::string format_duration(int64_t seconds) {
+  if (seconds < 60) return fmt::format("{}s", seconds);
+  if (seconds < 3600) return fmt::format("{}m {}s", seconds / 60, seconds % 60);
+  if (seconds < 86400) return fmt::format("{}h {}m", seconds / 3600, (seconds % 3600) / 60);
+  return fmt::format("{}d {}h", seconds / 86400, (seconds % 86400) / 3600);
+}
+
+void setup_status(CLI::App& app, CommandContext& ctx) {
+  auto json = std::make_shared<bool>(false);
+  app.add_flag("--json", *json, "print the daemon's status as JSON");
+  app.callback([&ctx, json] {
+    auto client = Client::connect(ctx);
+    if (!client) {
+      ctx.exit_code = report_error(client.error());
+      return;
+    }
+    auto status = client->get("/api/v1/status");
+    if (!status) {
+      ctx.exit_code = report_error(status.error());
+      return;
+    }
+    if (*json) {
+      std::printf("%s\n", status->dump(2).c_str());
+      return;
+    }
+    const Json& s = *status;
+    std::printf("bosun %s running at http://%s (pid %d, up %s)\n",
+                s.value("version", "?").c_str(), s.value("address", "?").c_str(),
+                s.value("pid", 0), format_duration(s.value("uptime_s", int64_t{0})).c_str());
+    std::printf("state: %s\n", s.value("state_dir", "?").c_str());
+    if (s.contains("counts") && s["counts"].is_object()) {
+      for (const auto& [name, value] : s["counts"].items()) {
+        std::printf("%-18s %s\n", (name + ":").c_str(), value.dump().c_str());
+      }
+    }
+    std::printf("%-18s %lld\n", "latest event:", static_cast<long long>(s.value("latest_seq", 0)));
+  });
+}
+
+}  // namespace
+
+const Command kVersionCommand{"version", "print the version", setup_version};
+const Command kServeCommand{"serve", "run the daemon", setup_serve};
+const Command kStatusCommand{"status", "show whether the daemon runs, its uptime and counts",
+                             setup_status};
+
+}  // namespace bosun::cli

@@ -1,0 +1,59 @@
+// Events: rows of the events table.
+#include "store/events.h"
+
+#include "util/clock.h"
+
+namespace bosun {
+
+Json to_json(const Event& event) {
+  return Json{{"seq", event.seq},
+              {"type", event.type},
+              {"at", format_time(from_unix_ms(event.at_ms))},
+              {"subject", event.subject},
+              {"data", event.data}};
+}
+
+Result<Event> EventStore::append(int64_t at_ms, std::string type, std::string subject,
+                                 Json data) {
+  auto stmt = db_.prepare("INSERT INTO events(at, type, subject, data) VALUES(?,?,?,?)");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, at_ms).bind(2, type).bind(3, subject).bind(4, dump_json(data));
+  if (auto s = stmt->run(); !s) return tl::unexpected(s.error());
+  return Event{db_.last_insert_rowid(), at_ms, std::move(type), std::move(subject),
+               std::move(data)};
+}
+
+Result<std::vector<Event>> EventStore::list_since(int64_t since, int64_t limit) {
+  auto stmt = db_.prepare(
+      "SELECT seq, at, type, subject, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, since).bind(2, limit);
+  std::vector<Event> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) break;
+    auto data = Json::parse(stmt->get_text(4), nullptr, false);
+    out.push_back(Event{stmt->get_int(0), stmt->get_int(1), stmt->get_text(2), stmt->get_text(3),
+                        data.is_discarded() ? Json::object() : std::move(data)});
+  }
+  return out;
+}
+
+Result<int64_t> EventStore::latest_seq() {
+  auto stmt = db_.prepare("SELECT COALESCE(MAX(seq), 0) FROM events");
+  if (!stmt) return tl::unexpected(stmt.error());
+  auto row = stmt->step();
+  if (!row) return tl::unexpected(row.error());
+  return stmt->get_int(0);
+}
+
+Result<int64_t> EventStore::count() {
+  auto stmt = db_.prepare("SELECT COUNT(*) FROM events");
+  if (!stmt) return tl::unexpected(stmt.error());
+  auto row = stmt->step();
+  if (!row) return tl::unexpected(row.error());
+  return stmt->get_int(0);
+}
+
+}  // namespace bosun

@@ -1,0 +1,40 @@
+// Events: the append-only log behind every WebSocket update and every replay.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "store/database.h"
+#include "util/json.h"
+
+namespace bosun {
+
+struct Event {
+  int64_t seq = 0;
+  int64_t at_ms = 0;
+  std::string type;     // noun.verb: "task.updated"
+  std::string subject;  // the id the event is about ("t_ab12cd34"), or empty
+  Json data;
+};
+
+// The wire form: {"seq", "type", "at", "subject", "data"}.
+Json to_json(const Event& event);
+
+class EventStore {
+ public:
+  explicit EventStore(Database& db) : db_(db) {}
+
+  // Appends one event and returns it with its sequence number.
+  Result<Event> append(int64_t at_ms, std::string type, std::string subject, Json data);
+  // Events with seq > since, oldest first, at most `limit`.
+  Result<std::vector<Event>> list_since(int64_t since, int64_t limit);
+  // The highest sequence number written so far (0 when none).
+  Result<int64_t> latest_seq();
+  Result<int64_t> count();
+
+ private:
+  Database& db_;
+};
+
+}  // namespace bosun

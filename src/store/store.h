@@ -1,0 +1,29 @@
+// Store: the database plus one accessor per table family; the seam tests can swap.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "store/database.h"
+#include "store/events.h"
+#include "store/journal.h"
+
+namespace bosun {
+
+class Store {
+ public:
+  // Opens bosun.db at `path` and brings its schema up to date.
+  static Result<std::unique_ptr<Store>> open(const std::string& path);
+
+  Database& db() { return *db_; }
+  EventStore& events() { return events_; }
+  JournalStore& journal() { return journal_; }
+
+ private:
+  explicit Store(std::unique_ptr<Database> db) : db_(std::move(db)), events_(*db_), journal_(*db_) {}
+  std::unique_ptr<Database> db_;
+  EventStore events_;
+  JournalStore journal_;
+};
+
+}  // namespace bosun

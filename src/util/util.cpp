@@ -1,0 +1,147 @@
+// Small shared helpers: errno text, ids, times, JSON parsing and field readers.
+#include <sys/random.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include <fmt/format.h>
+
+#include "util/clock.h"
+#include "util/ids.h"
+#include "util/json.h"
+#include "util/result.h"
+
+namespace bosun {
+
+std::string errno_message(const std::string& what, int err) {
+  return what + ": " + std::strerror(err);
+}
+
+namespace {
+
+void fill_random(unsigned char* out, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = ::getrandom(out + got, n - got, 0);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      std::abort();  // the kernel's CSPRNG is a precondition of the process
+    }
+    got += static_cast<size_t>(r);
+  }
+}
+
+}  // namespace
+
+std::string new_id(std::string_view prefix, size_t length) {
+  static constexpr std::string_view kAlphabet = "0123456789abcdefghijklmnopqrstuvwxyz";
+  std::string out(prefix);
+  std::array<unsigned char, 64> bytes{};
+  size_t produced = 0;
+  while (produced < length) {
+    fill_random(bytes.data(), bytes.size());
+    for (unsigned char b : bytes) {
+      if (produced == length) break;
+      if (b >= 252) continue;  // 252 = 7 * 36: reject to stay uniform
+      out += kAlphabet[b % kAlphabet.size()];
+      ++produced;
+    }
+  }
+  return out;
+}
+
+std::string random_hex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  fill_random(reinterpret_cast<unsigned char*>(raw.data()), bytes);
+  std::string out;
+  out.reserve(bytes * 2);
+  for (unsigned char c : raw) out += fmt::format("{:02x}", c);
+  return out;
+}
+
+std::string format_time(TimePoint t) {
+  auto ms = to_unix_ms(t);
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  ::gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
+}
+
+int64_t to_unix_ms(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+TimePoint from_unix_ms(int64_t ms) {
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::milliseconds(ms)));
+}
+
+Result<Json> parse_json(std::string_view text) {
+  Json value = Json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!value.is_discarded()) return value;
+  // Parse again with exceptions only to learn where it failed.
+  try {
+    Json ignored = Json::parse(text);
+    (void)ignored;
+  } catch (const Json::parse_error& e) {
+    return bad_request("invalid_json",
+                       fmt::format("malformed JSON at byte {}: {}", e.byte, e.what()));
+  }
+  return bad_request("invalid_json", "malformed JSON");
+}
+
+Result<Json> parse_json_object(std::string_view text) {
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) return Json::object();
+  auto value = parse_json(text);
+  if (!value) return value;
+  if (!value->is_object()) {
+    return bad_request("invalid_json", "the request body must be a JSON object");
+  }
+  return value;
+}
+
+namespace {
+
+tl::unexpected<Error> wrong_type(const char* key, const char* type) {
+  return bad_request("invalid_field", fmt::format("field '{}' must be {}", key, type));
+}
+
+}  // namespace
+
+Result<std::string> require_string(const Json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) {
+    return bad_request("missing_field", fmt::format("field '{}' is required", key));
+  }
+  if (!it->is_string()) return wrong_type(key, "a string");
+  return it->get<std::string>();
+}
+
+Result<std::optional<std::string>> optional_string(const Json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return std::optional<std::string>{};
+  if (!it->is_string()) return wrong_type(key, "a string");
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+Result<std::optional<int64_t>> optional_int(const Json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return std::optional<int64_t>{};
+  if (!it->is_number_integer()) return wrong_type(key, "an integer");
+  return std::optional<int64_t>(it->get<int64_t>());
+}
+
+Result<std::optional<bool>> optional_bool(const Json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return std::optional<bool>{};
+  if (!it->is_boolean()) return wrong_type(key, "a boolean");
+  return std::optional<bool>(it->get<bool>());
+}
+
+std::string dump_json(const Json& value) {
+  return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace bosun

@@ -1,0 +1,103 @@
+// Database: migrations by user_version, upgrades of an old file, error conversion.
+#include "store/database.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "store/schema.h"
+#include "util/ids.h"
+
+namespace bosun {
+namespace {
+
+class TempDb : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / new_id("bosun-db-");
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "bosun.db").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+  std::string path_;
+};
+
+const Migration kV1[] = {
+    {1, "CREATE TABLE things (id TEXT PRIMARY KEY, name TEXT NOT NULL);"},
+};
+const Migration kV2[] = {
+    {1, "CREATE TABLE things (id TEXT PRIMARY KEY, name TEXT NOT NULL);"},
+    {2, "ALTER TABLE things ADD COLUMN colour TEXT NOT NULL DEFAULT 'blue';"},
+};
+
+TEST_F(TempDb, FreshFileGetsLatestVersion) {
+  auto db = Database::open(path_, schema_migrations());
+  ASSERT_TRUE(db) << db.error().message;
+  EXPECT_EQ(*(*db)->user_version(), schema_migrations().back().version);
+}
+
+TEST_F(TempDb, UpgradesOldSchemaKeepingRows) {
+  {
+    auto db = Database::open(path_, kV1);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE((*db)->exec("INSERT INTO things VALUES('a', 'anchor')"));
+    EXPECT_EQ(*(*db)->user_version(), 1);
+  }
+  auto db = Database::open(path_, kV2);
+  ASSERT_TRUE(db) << db.error().message;
+  EXPECT_EQ(*(*db)->user_version(), 2);
+  auto stmt = (*db)->prepare("SELECT name, colour FROM things WHERE id = ?");
+  ASSERT_TRUE(stmt);
+  stmt->bind(1, "a");
+  ASSERT_TRUE(*stmt->step());
+  EXPECT_EQ(stmt->get_text(0), "anchor");
+  EXPECT_EQ(stmt->get_text(1), "blue");
+}
+
+TEST_F(TempDb, RefusesSchemaNewerThanBinary) {
+  { ASSERT_TRUE(Database::open(path_, kV2)); }
+  auto db = Database::open(path_, kV1);
+  ASSERT_FALSE(db);
+  EXPECT_EQ(db.error().code, "schema_too_new");
+}
+
+TEST_F(TempDb, FailedMigrationRollsBack) {
+  const Migration broken[] = {
+      {1, "CREATE TABLE things (id TEXT PRIMARY KEY);"},
+      {2, "CREATE TABLE more (x INT); THIS IS NOT SQL;"},
+  };
+  auto db = Database::open(path_, broken);
+  ASSERT_FALSE(db);
+  EXPECT_NE(db.error().message.find("migration 2"), std::string::npos);
+  auto again = Database::open(path_, kV1);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(*(*again)->user_version(), 1);
+  auto stmt = (*again)->prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'more'");
+  ASSERT_TRUE(stmt);
+  ASSERT_TRUE(*stmt->step());
+  EXPECT_EQ(stmt->get_int(0), 0);
+}
+
+TEST_F(TempDb, ConstraintViolationIsConflict) {
+  auto db = Database::open(path_, kV1);
+  ASSERT_TRUE(db);
+  ASSERT_TRUE((*db)->exec("INSERT INTO things VALUES('a', 'x')"));
+  auto again = (*db)->exec("INSERT INTO things VALUES('a', 'y')");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().status, 409);
+}
+
+TEST_F(TempDb, UsesWalAndForeignKeys) {
+  auto db = Database::open(path_, kV1);
+  ASSERT_TRUE(db);
+  auto mode = (*db)->prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(*mode->step());
+  EXPECT_EQ(mode->get_text(0), "wal");
+  auto fk = (*db)->prepare("PRAGMA foreign_keys");
+  ASSERT_TRUE(*fk->step());
+  EXPECT_EQ(fk->get_int(0), 1);
+}
+
+}  // namespace
+}  // namespace bosun
