@@ -35,7 +35,9 @@ asan: deps
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS)
 
 # Benchmarks (not part of `make test`); figures go to docs/performance.md.
-bench: build
+bench: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBOSUN_BENCH=ON >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
 	@scripts/bench $(BUILD)
 
 # The main job: start a daemon on a fresh state directory and show how to reach it.

@@ -1,6 +1,7 @@
 // Daemon: start-up order, the signal-driven graceful stop, and the run files.
 #include "api/daemon.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -47,6 +48,12 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   }
 
   ::signal(SIGPIPE, SIG_IGN);
+  // Every client, WebSocket and holder is a descriptor: allow as many as the hard limit.
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   asio::io_context io(1);
   SystemClock clock;
   EventBus bus((*store)->events(), clock, log);

@@ -57,11 +57,12 @@ Awaitable<Response> Dispatcher::handle(Request& request) {
     }
     response = result ? std::move(*result) : Response::error(result.error());
   }
+  auto level = response.status >= 500 ? Log::Level::kError : Log::Level::kDebug;
+  if (!services_.log.enabled(level)) co_return response;
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(
                     std::chrono::steady_clock::now() - started)
                     .count();
-  services_.log.write(response.status >= 500 ? Log::Level::kError : Log::Level::kDebug,
-                      "http.request",
+  services_.log.write(level, "http.request",
                       {{"req", request.request_id},
                        {"peer", request.peer},
                        {"method", request.method},

@@ -62,7 +62,7 @@ void EventStream::replay(Client& client) {
     return;
   }
   for (const auto& event : *page) {
-    if (!client.channel->send_text(dump_json(to_json(event)))) return;
+    if (!client.channel->send_text(to_wire(event))) return;
     client.sent_seq = event.seq;
   }
   if (static_cast<int64_t>(page->size()) < kReplayPage) client.live = true;
@@ -72,7 +72,7 @@ void EventStream::on_event(const Event& event) {
   std::string frame;
   for (auto& client : clients_) {
     if (!client->live || event.seq <= client->sent_seq) continue;
-    if (frame.empty()) frame = dump_json(to_json(event));
+    if (frame.empty()) frame = to_wire(event);
     if (client->channel->send_text(frame)) client->sent_seq = event.seq;
   }
 }

@@ -6,8 +6,7 @@
 namespace bosun {
 
 Result<Event> EventBus::persist(std::string type, std::string subject, Json data) {
-  auto event = events_.append(to_unix_ms(clock_.now()), std::move(type), std::move(subject),
-                              std::move(data));
+  auto event = events_.append(to_unix_ms(clock_.now()), std::move(type), std::move(subject), data);
   if (!event) log_.error("event.persist_failed", {{"error", event.error().message}});
   return event;
 }

@@ -5,22 +5,37 @@
 
 namespace bosun {
 
-Json to_json(const Event& event) {
-  return Json{{"seq", event.seq},
-              {"type", event.type},
-              {"at", format_time(from_unix_ms(event.at_ms))},
-              {"subject", event.subject},
-              {"data", event.data}};
+std::string to_wire(const Event& event) {
+  std::string out;
+  out.reserve(96 + event.type.size() + event.subject.size() + event.data.size());
+  out += "{\"seq\":";
+  out += std::to_string(event.seq);
+  out += ",\"type\":";
+  out += dump_json(event.type);
+  out += ",\"at\":\"";
+  out += format_time(from_unix_ms(event.at_ms));
+  out += "\",\"subject\":";
+  out += dump_json(event.subject);
+  out += ",\"data\":";
+  out += event.data.empty() ? "{}" : event.data;
+  out += '}';
+  return out;
+}
+
+Json event_data(const Event& event) {
+  auto data = Json::parse(event.data, nullptr, false);
+  return data.is_discarded() ? Json::object() : data;
 }
 
 Result<Event> EventStore::append(int64_t at_ms, std::string type, std::string subject,
-                                 Json data) {
+                                 const Json& data) {
   auto stmt = db_.prepare("INSERT INTO events(at, type, subject, data) VALUES(?,?,?,?)");
   if (!stmt) return tl::unexpected(stmt.error());
-  stmt->bind(1, at_ms).bind(2, type).bind(3, subject).bind(4, dump_json(data));
+  std::string text = dump_json(data.is_null() ? Json::object() : data);
+  stmt->bind(1, at_ms).bind(2, type).bind(3, subject).bind(4, text);
   if (auto s = stmt->run(); !s) return tl::unexpected(s.error());
   return Event{db_.last_insert_rowid(), at_ms, std::move(type), std::move(subject),
-               std::move(data)};
+               std::move(text)};
 }
 
 Result<std::vector<Event>> EventStore::list_since(int64_t since, int64_t limit) {
@@ -33,9 +48,8 @@ Result<std::vector<Event>> EventStore::list_since(int64_t since, int64_t limit) 
     auto row = stmt->step();
     if (!row) return tl::unexpected(row.error());
     if (!*row) break;
-    auto data = Json::parse(stmt->get_text(4), nullptr, false);
     out.push_back(Event{stmt->get_int(0), stmt->get_int(1), stmt->get_text(2), stmt->get_text(3),
-                        data.is_discarded() ? Json::object() : std::move(data)});
+                        stmt->get_text(4)});
   }
   return out;
 }

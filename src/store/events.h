@@ -15,18 +15,20 @@ struct Event {
   int64_t at_ms = 0;
   std::string type;     // noun.verb: "task.updated"
   std::string subject;  // the id the event is about ("t_ab12cd34"), or empty
-  Json data;
+  std::string data;     // a serialized JSON object, kept as text so it is never parsed twice
 };
 
-// The wire form: {"seq", "type", "at", "subject", "data"}.
-Json to_json(const Event& event);
+// The wire form: {"seq", "type", "at", "subject", "data"}, built without re-parsing `data`.
+std::string to_wire(const Event& event);
+// The event's data, parsed (an empty object if the stored text is not JSON).
+Json event_data(const Event& event);
 
 class EventStore {
  public:
   explicit EventStore(Database& db) : db_(db) {}
 
   // Appends one event and returns it with its sequence number.
-  Result<Event> append(int64_t at_ms, std::string type, std::string subject, Json data);
+  Result<Event> append(int64_t at_ms, std::string type, std::string subject, const Json& data);
   // Events with seq > since, oldest first, at most `limit`.
   Result<std::vector<Event>> list_since(int64_t since, int64_t limit);
   // The highest sequence number written so far (0 when none).

@@ -29,6 +29,10 @@ class Log {
   void set_stderr_level(Level level);
   void set_stderr_enabled(bool enabled);
   void set_file_level(Level level);
+  // Whether a line at `level` goes anywhere: lets hot paths skip building fields.
+  bool enabled(Level level) const {
+    return (stderr_enabled_ && level >= stderr_level_) || (json_ && level >= file_level_);
+  }
 
   // `event` is a dotted name ("http.request"); `fields` holds the ids and values.
   void write(Level level, std::string_view event, const Json& fields = Json::object());

@@ -19,9 +19,15 @@ Result<Response> get_events(Services& s, Request& request) {
   if (!events) return tl::unexpected(events.error());
   auto latest = s.store.events().latest_seq();
   if (!latest) return tl::unexpected(latest.error());
-  Json list = Json::array();
-  for (const auto& e : *events) list.push_back(to_json(e));
-  return Response::json(Json{{"events", std::move(list)}, {"latest_seq", *latest}});
+  // Built as text: stored event data is already serialized JSON.
+  Response response;
+  response.body = "{\"events\":[";
+  for (size_t i = 0; i < events->size(); ++i) {
+    if (i) response.body += ',';
+    response.body += to_wire((*events)[i]);
+  }
+  response.body += "],\"latest_seq\":" + std::to_string(*latest) + "}";
+  return response;
 }
 
 Result<WsOpen> ws_events(Services& s, Request& request) {
