@@ -6,13 +6,14 @@
 #include <unordered_map>
 #include <vector>
 
+#include "agent/registry.h"
 #include "api/http.h"
 
 namespace bosun {
 
 inline constexpr const char* kAuthCookie = "bosun_token";
 
-class Auth {
+class Auth final : public AgentTokenSink {
  public:
   explicit Auth(std::string user_token) : user_token_(std::move(user_token)) {}
 
@@ -31,8 +32,8 @@ class Auth {
   std::string login_cookie() const;
 
   // Agent tokens: each agent speaks with its own, so it cannot speak as another.
-  void add_agent_token(const std::string& token, const std::string& agent_id);
-  void remove_agent_token(const std::string& token);
+  void add_agent_token(const std::string& token, const std::string& agent_id) override;
+  void remove_agent_token(const std::string& token) override;
 
   const std::vector<std::string>& allowed_origins() const { return origins_; }
 

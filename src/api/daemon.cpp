@@ -5,22 +5,38 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <filesystem>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <fmt/format.h>
 
+#include "agent/registry.h"
 #include "api/auth.h"
 #include "api/dispatcher.h"
 #include "api/event_stream.h"
 #include "api/http_server.h"
 #include "api/routes/routes.h"
 #include "api/services.h"
+#include "api/terminal_stream.h"
 #include "util/files.h"
 
 namespace bosun {
 
 namespace asio = boost::asio;
+
+namespace {
+
+// The running binary, for starting holders (`bosun hold`).
+std::string self_executable() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("bosun") : p.string();
+}
+
+}  // namespace
 
 int run_daemon(const DaemonOptions& options, Log& log) {
   const StateDir& state = options.state;
@@ -61,7 +77,9 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   Auth auth(*token);
   DaemonInfo info{BOSUN_VERSION, clock.now(), static_cast<int>(::getpid()), state.root.string(),
                   ""};
-  Services services{**store, bus, clock, log, auth, info, event_stream};
+  AgentRegistry agents(io, **store, bus, clock, log, auth, state, self_executable());
+  TerminalStream terminals(io, agents, log);
+  Services services{**store, bus, clock, log, auth, info, event_stream, agents, terminals};
   Dispatcher dispatcher(services, Router(route_table()));
 
   HttpServer::Options http_options;
@@ -74,6 +92,7 @@ int run_daemon(const DaemonOptions& options, Log& log) {
     return 1;
   }
   info.address = *address;
+  agents.set_daemon_url("http://" + *address);
   if (auto hp = split_host_port(*address)) auth.set_listen_address(hp->first, hp->second);
 
   if (auto s = write_file_atomic(state.pid_file(), fmt::format("{}\n", ::getpid()), 0600); !s) {
@@ -85,6 +104,8 @@ int run_daemon(const DaemonOptions& options, Log& log) {
     log.error("serve.run_file_failed", {{"error", s.error().message}});
     return 1;
   }
+  // Agents started by an earlier daemon are still running: reconnect before serving.
+  asio::co_spawn(io, agents.reattach_all(), asio::detached);
   (void)bus.publish("daemon.started", "", Json{{"pid", info.pid}, {"address", *address},
                                                {"version", info.version}});
   log.info("serve.listening", {{"address", *address}, {"state", state.root.string()},
@@ -104,6 +125,8 @@ int run_daemon(const DaemonOptions& options, Log& log) {
         log.info("serve.stopping", {{"signal", signo}});
         ::unlink(state.address_file().c_str());
         event_stream.close_all();
+        terminals.close_all();
+        agents.detach_all();
         server.stop([&] {
           signals.cancel();
           io.stop();

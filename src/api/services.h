@@ -10,8 +10,10 @@
 
 namespace bosun {
 
+class AgentRegistry;
 class Auth;
 class EventStream;
+class TerminalStream;
 
 struct DaemonInfo {
   std::string version;
@@ -29,6 +31,8 @@ struct Services {
   Auth& auth;
   DaemonInfo& info;
   EventStream& event_stream;
+  AgentRegistry& agents;
+  TerminalStream& terminals;
 };
 
 }  // namespace bosun

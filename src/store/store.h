@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "store/agents.h"
 #include "store/database.h"
 #include "store/events.h"
 #include "store/journal.h"
@@ -18,12 +19,15 @@ class Store {
   Database& db() { return *db_; }
   EventStore& events() { return events_; }
   JournalStore& journal() { return journal_; }
+  AgentStore& agents() { return agents_; }
 
  private:
-  explicit Store(std::unique_ptr<Database> db) : db_(std::move(db)), events_(*db_), journal_(*db_) {}
+  explicit Store(std::unique_ptr<Database> db)
+      : db_(std::move(db)), events_(*db_), journal_(*db_), agents_(*db_) {}
   std::unique_ptr<Database> db_;
   EventStore events_;
   JournalStore journal_;
+  AgentStore agents_;
 };
 
 }  // namespace bosun

@@ -1,7 +1,9 @@
 // Health and status: GET /healthz (open) and GET /api/v1/status (counts for `bosun status`).
 #include <chrono>
 
+#include "agent/registry.h"
 #include "api/event_stream.h"
+#include "api/terminal_stream.h"
 #include "api/routes/routes.h"
 #include "api/services.h"
 
@@ -25,6 +27,8 @@ Result<Response> get_status(Services& s, Request&) {
   if (!latest) return tl::unexpected(latest.error());
   auto journal = s.store.journal().count();
   if (!journal) return tl::unexpected(journal.error());
+  auto agents = s.agents.count();
+  if (!agents) return tl::unexpected(agents.error());
   return Response::json(Json{{"ok", true},
                              {"version", s.info.version},
                              {"uptime_s", uptime_seconds(s)},
@@ -34,9 +38,11 @@ Result<Response> get_status(Services& s, Request&) {
                              {"address", s.info.address},
                              {"latest_seq", *latest},
                              {"counts",
-                              {{"events", *events},
+                              {{"agents", *agents},
+                               {"events", *events},
                                {"journal", *journal},
-                               {"event_subscribers", s.event_stream.client_count()}}}});
+                               {"event_subscribers", s.event_stream.client_count()},
+                               {"terminal_viewers", s.terminals.viewer_count()}}}});
 }
 
 }  // namespace

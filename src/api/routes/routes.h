@@ -11,6 +11,7 @@ std::vector<Route> health_routes();   // GET /healthz, GET /api/v1/status
 std::vector<Route> login_routes();    // POST /api/v1/login
 std::vector<Route> event_routes();    // GET /api/v1/events, WS /api/v1/events
 std::vector<Route> journal_routes();  // POST/GET /api/v1/journal
+std::vector<Route> agent_routes();    // /api/v1/agents…
 
 // Every route, in the order they are matched.
 std::vector<Route> route_table();

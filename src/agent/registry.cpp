@@ -1,0 +1,629 @@
+// AgentRegistry: spawn → holder → output into log file, screen and viewers; exit and loss.
+#include "agent/registry.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+
+#include "term/holder_client.h"
+#include "term/holder_launch.h"
+#include "term/screen.h"
+#include "util/ids.h"
+#include "util/unique_fd.h"
+
+extern char** environ;
+
+namespace bosun {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+// How much of the log a restarted daemon replays into the screen model.
+constexpr uint64_t kScreenReplayBytes = 1 << 20;
+
+bool valid_name(const std::string& name) {
+  if (name.empty() || name.size() > 32) return false;
+  if (!(name[0] >= 'a' && name[0] <= 'z')) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_')) return false;
+  }
+  return true;
+}
+
+bool valid_env_name(const std::string& name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
+              (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Json optional_json(const std::optional<int64_t>& v) { return v ? Json(*v) : Json(); }
+
+}  // namespace
+
+struct AgentRegistry::Session {
+  AgentRecord agent;
+  std::optional<RunRecord> run;
+  std::shared_ptr<term::HolderClient> client;
+  std::unique_ptr<term::Screen> screen;
+  UniqueFd log_fd;
+  bool restart_pending = false;
+  bool remove_pending = false;
+  bool running() const { return run && run->state == "running"; }
+};
+
+AgentRegistry::AgentRegistry(asio::io_context& io, Store& store, EventBus& bus,
+                             const Clock& clock, Log& log, AgentTokenSink& auth, StateDir state,
+                             std::string bosun_exe)
+    : io_(io), store_(store), bus_(bus), clock_(clock), log_(log), auth_(auth),
+      state_(std::move(state)), bosun_exe_(std::move(bosun_exe)) {}
+
+AgentRegistry::~AgentRegistry() { detach_all(); }
+
+Result<AgentRegistry::Session*> AgentRegistry::find_session(const std::string& id_or_name) {
+  auto it = sessions_.find(id_or_name);
+  if (it != sessions_.end()) return it->second.get();
+  for (auto& [id, s] : sessions_) {
+    if (s->agent.name == id_or_name) return s.get();
+  }
+  return not_found("agent_not_found", "no agent " + id_or_name);
+}
+
+void AgentRegistry::set_state(Session& s, const std::string& state, const std::string& source) {
+  if (s.agent.state == state && s.agent.state_source == source) return;
+  std::string from = s.agent.state;
+  s.agent.state = state;
+  s.agent.state_source = source;
+  s.agent.state_since_ms = to_unix_ms(clock_.now());
+  if (auto st = store_.agents().update(s.agent); !st) {
+    log_.error("agent.persist_failed", {{"agent", s.agent.id}, {"error", st.error().message}});
+  }
+  log_.info("agent.state", {{"agent", s.agent.id}, {"name", s.agent.name}, {"from", from},
+                            {"to", state}, {"source", source}});
+  (void)bus_.publish("agent.state", s.agent.id,
+                     Json{{"name", s.agent.name}, {"state", state}, {"from", from},
+                          {"source", source}});
+}
+
+void AgentRegistry::persist_run(Session& s) {
+  if (!s.run) return;
+  if (auto st = store_.agents().update_run(*s.run); !st) {
+    log_.error("run.persist_failed", {{"agent", s.agent.id}, {"error", st.error().message}});
+  }
+}
+
+Json AgentRegistry::status_frame(const Session& s) const {
+  Json j{{"type", "status"}};
+  if (!s.run) {
+    j["state"] = "error";
+    return j;
+  }
+  const auto& r = *s.run;
+  if (r.state == "running" || r.state == "starting") {
+    j["state"] = "running";
+  } else if (r.state == "exited") {
+    j["state"] = "exited";
+    j["exit_code"] = optional_json(r.exit_code);
+    if (r.signal) j["signal"] = *r.signal;
+    if (r.error) j["error"] = *r.error;
+  } else {
+    j["state"] = "error";
+    if (r.lost_reason) j["error"] = *r.lost_reason;
+  }
+  j["end_offset"] = r.end_offset;
+  return j;
+}
+
+Json AgentRegistry::agent_json(const Session& s) const {
+  const auto& a = s.agent;
+  Json j{{"id", a.id},
+         {"name", a.name},
+         {"role", a.role},
+         {"profile", a.profile},
+         {"permanent", a.permanent},
+         {"state", a.state},
+         {"state_source", a.state_source},
+         {"state_since", format_time(from_unix_ms(a.state_since_ms))},
+         {"argv", a.argv},
+         {"cwd", a.cwd},
+         {"cols", a.cols},
+         {"rows", a.rows},
+         {"generation", a.generation},
+         {"created_at", format_time(from_unix_ms(a.created_at_ms))},
+         {"last_output_at",
+          a.last_output_ms ? Json(format_time(from_unix_ms(*a.last_output_ms))) : Json()}};
+  if (s.run) {
+    j["run"] = to_json(*s.run);
+    j["pid"] = optional_json(s.run->pid);
+    j["end_offset"] = s.run->end_offset;
+  } else {
+    j["run"] = Json();
+    j["pid"] = Json();
+  }
+  return j;
+}
+
+std::vector<std::string> AgentRegistry::agent_env(const Session& s) const {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = kv.substr(0, eq);
+    if (key.rfind("BOSUN_", 0) == 0) continue;
+    env[key] = kv.substr(eq + 1);
+  }
+  env["TERM"] = "xterm-256color";
+  for (const auto& [k, v] : s.agent.env.items()) {
+    if (v.is_string()) env[k] = v.get<std::string>();
+  }
+  env["BOSUN_URL"] = daemon_url_;
+  env["BOSUN_TOKEN"] = s.agent.token;
+  env["BOSUN_AGENT"] = s.agent.name;
+  env["BOSUN_AGENT_ID"] = s.agent.id;
+  std::vector<std::string> out;
+  out.reserve(env.size());
+  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+  return out;
+}
+
+asio::awaitable<Result<Json>> AgentRegistry::spawn(SpawnRequest req) {
+  if (!valid_name(req.name)) {
+    co_return bad_request("invalid_name",
+                          "agent name must be 1-32 characters of [a-z0-9_-], starting with a letter");
+  }
+  if (find_session(req.name) || store_.agents().find(req.name)) {
+    co_return conflict("agent_exists", "an agent named " + req.name + " already exists");
+  }
+  if (req.cols < 1 || req.cols > kMaxCols || req.rows < 1 || req.rows > kMaxRows) {
+    co_return bad_request("invalid_size", fmt::format("cols must be 1-{} and rows 1-{}", kMaxCols,
+                                                      kMaxRows));
+  }
+  if (req.argv.empty()) {
+    const char* shell = std::getenv("SHELL");
+    req.argv = {shell && *shell ? shell : "/bin/bash"};
+  }
+  for (const auto& a : req.argv) {
+    if (a.find('\0') != std::string::npos) co_return bad_request("invalid_argv", "argv has a NUL");
+  }
+  if (req.cwd.empty()) req.cwd = state_.root.parent_path().string();
+  std::error_code ec;
+  if (!std::filesystem::path(req.cwd).is_absolute() || !std::filesystem::is_directory(req.cwd, ec)) {
+    co_return bad_request("invalid_cwd", "cwd must be an existing absolute directory: " + req.cwd);
+  }
+  for (const auto& [k, v] : req.env) {
+    if (!valid_env_name(k) || k.rfind("BOSUN_", 0) == 0) {
+      co_return bad_request("invalid_env", "bad or reserved environment variable name: " + k);
+    }
+  }
+  auto session = std::make_unique<Session>();
+  AgentRecord& a = session->agent;
+  a.id = new_id("ag_");
+  a.name = req.name;
+  a.role = req.role;
+  a.profile = req.profile;
+  a.permanent = req.permanent;
+  a.argv = req.argv;
+  a.cwd = req.cwd;
+  a.env = Json::object();
+  for (const auto& [k, v] : req.env) a.env[k] = v;
+  a.cols = req.cols;
+  a.rows = req.rows;
+  a.created_at_ms = to_unix_ms(clock_.now());
+  a.state_since_ms = a.created_at_ms;
+  a.token = random_hex(24);
+  {
+    EventBus::Transaction tx(bus_, store_.db());
+    if (auto st = tx.begin(); !st) co_return tl::unexpected(st.error());
+    if (auto st = store_.agents().insert(a); !st) co_return tl::unexpected(st.error());
+    if (auto ev = tx.publish("agent.created", a.id, Json{{"name", a.name}, {"argv", a.argv}});
+        !ev) {
+      co_return tl::unexpected(ev.error());
+    }
+    if (auto st = tx.commit(); !st) co_return tl::unexpected(st.error());
+  }
+  auth_.add_agent_token(a.token, a.id);
+  Session& s = *session;
+  sessions_[a.id] = std::move(session);
+  if (auto st = co_await launch(s); !st) co_return tl::unexpected(st.error());
+  co_return agent_json(s);
+}
+
+asio::awaitable<Status> AgentRegistry::launch(Session& s) {
+  AgentRecord& a = s.agent;
+  a.generation += 1;
+  RunRecord run;
+  run.agent_id = a.id;
+  run.generation = a.generation;
+  run.argv = a.argv;
+  run.cwd = a.cwd;
+  run.socket = (state_.run() / fmt::format("{}-{}.sock", a.id, a.generation)).string();
+  run.log_path = (state_.logs() / fmt::format("{}-{}.log", a.name, a.generation)).string();
+  run.started_at_ms = to_unix_ms(clock_.now());
+  // The records are written before the holder exists: a crash in between leaves a
+  // `starting` run that the next daemon marks lost, never a process nobody knows about.
+  if (auto st = store_.agents().update(a); !st) co_return st;
+  auto run_id = store_.agents().insert_run(run);
+  if (!run_id) co_return tl::unexpected(run_id.error());
+  run.id = *run_id;
+  s.run = run;
+  s.log_fd.reset(::open(run.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!s.log_fd) {
+    mark_lost(s, errno_message("cannot create log " + run.log_path, errno));
+    co_return internal("log_failed", s.run->lost_reason.value_or(""));
+  }
+  s.screen = std::make_unique<term::Screen>(a.cols, a.rows);
+  set_state(s, "starting", "process");
+
+  term::HolderOptions options;
+  options.socket_path = run.socket;
+  options.argv = a.argv;
+  options.cwd = a.cwd;
+  options.cols = a.cols;
+  options.rows = a.rows;
+  options.log_path = (state_.logs() / fmt::format("holder-{}-{}.log", a.name, a.generation)).string();
+  auto launched = term::launch_holder(bosun_exe_, options, agent_env(s));
+  if (!launched) {
+    mark_lost(s, "cannot start a holder: " + launched.error().message);
+    co_return tl::unexpected(launched.error());
+  }
+  asio::posix::stream_descriptor ready(io_, launched->ready_fd.release());
+  std::string line;
+  auto [rec, n] = co_await asio::async_read_until(ready, asio::dynamic_buffer(line), '\n', kNoThrow);
+  if (rec && line.empty()) line = "error the holder exited before it was ready";
+  if (line.rfind("ready ", 0) != 0) {
+    std::string message = line.substr(line.find(' ') + 1);
+    while (!message.empty() && message.back() == '\n') message.pop_back();
+    s.run->state = "exited";
+    s.run->error = message;
+    s.run->ended_at_ms = to_unix_ms(clock_.now());
+    persist_run(s);
+    set_state(s, "exited", "process");
+    co_return internal("holder_failed", "the holder could not start the agent: " + message);
+  }
+  long long pid = 0, holder_pid = 0;
+  std::sscanf(line.c_str(), "ready %lld %lld", &pid, &holder_pid);
+  s.run->pid = pid;
+  s.run->holder_pid = holder_pid;
+  s.run->state = "running";
+  persist_run(s);
+  s.client = term::HolderClient::create(io_, s.run->socket, a.id, log_);
+  if (auto st = co_await s.client->connect(); !st) {
+    mark_lost(s, st.error().message);
+    co_return Status{};
+  }
+  connect_handlers(s);
+  s.client->attach(0);
+  set_state(s, "running", "process");
+  if (observer_) observer_->on_run_status(a.id, status_frame(s));
+  co_return Status{};
+}
+
+void AgentRegistry::connect_handlers(Session& s) {
+  Session* sp = &s;
+  s.screen->set_reply_callback([sp](std::string_view reply) {
+    if (sp->client) sp->client->input(reply);
+  });
+  term::HolderClient::Handlers h;
+  h.on_output = [this, sp](uint64_t offset, std::string_view bytes) { on_output(*sp, offset, bytes); };
+  h.on_gap = [this, sp](uint64_t from, uint64_t to) {
+    if (!sp->run) return;
+    sp->run->gaps.push_back(Json::array({from, to}));
+    persist_run(*sp);
+    log_.warn("agent.output_gap", {{"agent", sp->agent.id}, {"from", from}, {"to", to}});
+  };
+  h.on_status = [this, sp](const term::HolderStatus& status) {
+    if (!sp->run) return;
+    sp->run->pid = status.pid;
+    sp->run->holder_pid = status.holder_pid;
+    persist_run(*sp);
+  };
+  h.on_exited = [this, sp](const term::HolderStatus& status) {
+    on_exited(*sp, term::status_to_json(status));
+  };
+  h.on_error = [this, sp](const std::string& message) {
+    log_.warn("holder.error", {{"agent", sp->agent.id}, {"message", message}});
+  };
+  h.on_disconnect = [this, sp](const std::string& reason) { on_disconnect(*sp, reason); };
+  s.client->start(std::move(h));
+}
+
+void AgentRegistry::on_output(Session& s, uint64_t offset, std::string_view bytes) {
+  if (!s.run) return;
+  uint64_t end = static_cast<uint64_t>(s.run->end_offset);
+  if (offset + bytes.size() <= end) return;  // already recorded (a reattach overlaps)
+  if (offset < end) {
+    bytes.remove_prefix(end - offset);
+    offset = end;
+  }
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::pwrite(s.log_fd.get(), bytes.data() + done, bytes.size() - done,
+                         static_cast<off_t>(offset + done));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      log_.error("agent.log_write_failed", {{"agent", s.agent.id}, {"error", std::strerror(errno)}});
+      break;
+    }
+    done += static_cast<size_t>(n);
+  }
+  s.run->end_offset = static_cast<int64_t>(offset + bytes.size());
+  s.agent.last_output_ms = to_unix_ms(clock_.now());
+  if (s.screen) s.screen->feed(bytes);
+  if (observer_) observer_->on_output(s.agent.id, offset, bytes);
+}
+
+void AgentRegistry::on_exited(Session& s, const Json& st) {
+  if (!s.run || s.run->state == "exited") return;
+  s.run->state = "exited";
+  if (st.contains("exit_code") && st["exit_code"].is_number_integer()) {
+    s.run->exit_code = st["exit_code"].get<int64_t>();
+  }
+  if (st.contains("signal") && st["signal"].is_number_integer()) {
+    s.run->signal = st["signal"].get<int64_t>();
+  }
+  if (st.contains("error") && st["error"].is_string()) s.run->error = st["error"].get<std::string>();
+  s.run->ended_at_ms = to_unix_ms(clock_.now());
+  persist_run(s);
+  (void)bus_.publish("agent.exited", s.agent.id,
+                     Json{{"name", s.agent.name},
+                          {"exit_code", optional_json(s.run->exit_code)},
+                          {"signal", optional_json(s.run->signal)},
+                          {"error", s.run->error ? Json(*s.run->error) : Json()},
+                          {"generation", s.run->generation}});
+  set_state(s, "exited", "process");
+  if (observer_) observer_->on_run_status(s.agent.id, status_frame(s));
+  if (s.client) s.client->collect();
+  if (s.restart_pending) {
+    s.restart_pending = false;
+    asio::co_spawn(io_, launch(s), asio::detached);
+  } else if (s.remove_pending) {
+    std::string id = s.agent.id;
+    asio::post(io_, [this, id] { (void)remove(id); });
+  }
+}
+
+void AgentRegistry::on_disconnect(Session& s, const std::string& reason) {
+  s.client.reset();
+  if (s.run && (s.run->state == "running" || s.run->state == "starting")) {
+    mark_lost(s, "lost the holder: " + reason);
+  }
+}
+
+void AgentRegistry::mark_lost(Session& s, const std::string& reason) {
+  if (s.run) {
+    s.run->state = "lost";
+    s.run->lost_reason = reason;
+    s.run->ended_at_ms = to_unix_ms(clock_.now());
+    persist_run(s);
+  }
+  log_.warn("agent.lost", {{"agent", s.agent.id}, {"reason", reason}});
+  (void)bus_.publish("agent.lost", s.agent.id, Json{{"name", s.agent.name}, {"reason", reason}});
+  set_state(s, "lost", "process");
+  if (observer_) observer_->on_run_status(s.agent.id, status_frame(s));
+}
+
+asio::awaitable<void> AgentRegistry::reattach_all() {
+  auto agents = store_.agents().list();
+  if (!agents) {
+    log_.error("agent.reattach_failed", {{"error", agents.error().message}});
+    co_return;
+  }
+  for (auto& a : *agents) {
+    auto session = std::make_unique<Session>();
+    session->agent = a;
+    if (!a.token.empty()) auth_.add_agent_token(a.token, a.id);
+    auto run = store_.agents().latest_run(a.id);
+    if (run) session->run = *run;
+    sessions_[a.id] = std::move(session);
+  }
+  for (auto& [id, sp] : sessions_) {
+    Session& s = *sp;
+    if (!s.run || (s.run->state != "running" && s.run->state != "starting")) continue;
+    s.log_fd.reset(::open(s.run->log_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+    struct stat st {};
+    if (s.log_fd && ::fstat(s.log_fd.get(), &st) == 0) {
+      // What is in the file is what we have: continue the stream from there.
+      s.run->end_offset = st.st_size;
+    }
+    s.screen = std::make_unique<term::Screen>(s.agent.cols, s.agent.rows);
+    {
+      UniqueFd in(::open(s.run->log_path.c_str(), O_RDONLY | O_CLOEXEC));
+      uint64_t end = static_cast<uint64_t>(s.run->end_offset);
+      uint64_t from = end > kScreenReplayBytes ? end - kScreenReplayBytes : 0;
+      std::string buf(end - from, '\0');
+      if (in && ::pread(in.get(), buf.data(), buf.size(), static_cast<off_t>(from)) > 0) {
+        s.screen->feed(buf);
+      }
+    }
+    s.client = term::HolderClient::create(io_, s.run->socket, s.agent.id, log_);
+    auto connected = co_await s.client->connect();
+    if (!connected) {
+      s.client.reset();
+      mark_lost(s, connected.error().message);
+      continue;
+    }
+    connect_handlers(s);
+    s.client->attach(static_cast<uint64_t>(s.run->end_offset));
+    s.client->request_status();
+    if (s.run->state == "starting") s.run->state = "running";
+    persist_run(s);
+    log_.info("agent.reattached", {{"agent", s.agent.id}, {"name", s.agent.name},
+                                   {"from", s.run->end_offset}});
+    (void)bus_.publish("agent.reattached", s.agent.id,
+                       Json{{"name", s.agent.name}, {"offset", s.run->end_offset}});
+    set_state(s, "running", "process");
+  }
+}
+
+Result<Json> AgentRegistry::show(const std::string& id_or_name) {
+  auto s = find_session(id_or_name);
+  if (!s) return tl::unexpected(s.error());
+  return agent_json(**s);
+}
+
+Result<Json> AgentRegistry::list() {
+  Json out = Json::array();
+  std::vector<const Session*> ordered;
+  for (const auto& [id, s] : sessions_) ordered.push_back(s.get());
+  std::sort(ordered.begin(), ordered.end(), [](const Session* x, const Session* y) {
+    return x->agent.created_at_ms != y->agent.created_at_ms
+               ? x->agent.created_at_ms < y->agent.created_at_ms
+               : x->agent.name < y->agent.name;
+  });
+  for (const auto* s : ordered) out.push_back(agent_json(*s));
+  return out;
+}
+
+Result<int64_t> AgentRegistry::count() { return static_cast<int64_t>(sessions_.size()); }
+
+namespace {
+Error not_running(const std::string& name, const std::optional<RunRecord>& run) {
+  std::string why = "is not running";
+  if (run && run->state == "exited") {
+    why = run->exit_code ? fmt::format("has exited (code {})", *run->exit_code) : "has exited";
+  } else if (run && run->state == "lost") {
+    why = "was lost: " + run->lost_reason.value_or("");
+  }
+  return Error{409, "agent_not_running", "agent " + name + " " + why};
+}
+}  // namespace
+
+Status AgentRegistry::input(const std::string& id_or_name, std::string_view bytes, bool submit) {
+  auto s = find_session(id_or_name);
+  if (!s) return tl::unexpected(s.error());
+  if (!(*s)->running() || !(*s)->client) return tl::unexpected(not_running((*s)->agent.name, (*s)->run));
+  (*s)->client->input(bytes);
+  if (submit) (*s)->client->input("\r");
+  return {};
+}
+
+Status AgentRegistry::interrupt(const std::string& id_or_name) {
+  auto s = find_session(id_or_name);
+  if (!s) return tl::unexpected(s.error());
+  if (!(*s)->running() || !(*s)->client) return tl::unexpected(not_running((*s)->agent.name, (*s)->run));
+  (*s)->client->signal(SIGINT, term::SignalTarget::kForeground);
+  return {};
+}
+
+Status AgentRegistry::resize(const std::string& id_or_name, int cols, int rows) {
+  if (cols < 1 || cols > kMaxCols || rows < 1 || rows > kMaxRows) {
+    return bad_request("invalid_size", fmt::format("cols must be 1-{} and rows 1-{}", kMaxCols,
+                                                   kMaxRows));
+  }
+  auto s = find_session(id_or_name);
+  if (!s) return tl::unexpected(s.error());
+  Session& session = **s;
+  if (!session.running() || !session.client) {
+    return tl::unexpected(not_running(session.agent.name, session.run));
+  }
+  session.client->resize(cols, rows);
+  if (session.screen) session.screen->resize(cols, rows);
+  session.agent.cols = cols;
+  session.agent.rows = rows;
+  return store_.agents().update(session.agent);
+}
+
+Status AgentRegistry::stop(const std::string& id_or_name, uint32_t grace_ms) {
+  auto s = find_session(id_or_name);
+  if (!s) return tl::unexpected(s.error());
+  Session& session = **s;
+  if (!session.running() || !session.client) {
+    return tl::unexpected(not_running(session.agent.name, session.run));
+  }
+  session.client->stop(grace_ms);
+  set_state(session, "stopping", "process");
+  return {};
+}
+
+Status AgentRegistry::restart(const std::string& id_or_name) {
+  auto s = find_session(id_or_name);
+  if (!s) return tl::unexpected(s.error());
+  Session& session = **s;
+  if (session.running() && session.client) {
+    session.restart_pending = true;
+    session.client->stop(2000);
+    set_state(session, "stopping", "process");
+  } else {
+    asio::co_spawn(io_, launch(session), asio::detached);
+  }
+  return {};
+}
+
+Status AgentRegistry::remove(const std::string& id_or_name) {
+  auto s = find_session(id_or_name);
+  if (!s) return tl::unexpected(s.error());
+  Session& session = **s;
+  if (session.running() && session.client) {
+    session.remove_pending = true;
+    session.client->stop(2000);
+    set_state(session, "stopping", "process");
+    return {};
+  }
+  std::string id = session.agent.id;
+  auth_.remove_agent_token(session.agent.token);
+  if (session.client) session.client->close();
+  if (auto st = store_.agents().remove(id); !st) return st;
+  (void)bus_.publish("agent.removed", id, Json{{"name", session.agent.name}});
+  sessions_.erase(id);
+  return {};
+}
+
+Result<Json> AgentRegistry::screen(const std::string& id_or_name) {
+  auto s = find_session(id_or_name);
+  if (!s) return tl::unexpected(s.error());
+  const Session& session = **s;
+  if (!session.screen) {
+    return Json{{"cols", session.agent.cols}, {"rows", session.agent.rows},
+                {"lines", Json::array()}, {"cursor", {{"row", 0}, {"col", 0}}}};
+  }
+  auto cursor = session.screen->cursor();
+  return Json{{"cols", session.screen->cols()},
+              {"rows", session.screen->rows()},
+              {"lines", session.screen->lines()},
+              {"cursor", {{"row", cursor.row}, {"col", cursor.col}}}};
+}
+
+Result<TerminalInfo> AgentRegistry::terminal(const std::string& id_or_name) {
+  auto s = find_session(id_or_name);
+  if (!s) return tl::unexpected(s.error());
+  const Session& session = **s;
+  TerminalInfo info;
+  info.agent_id = session.agent.id;
+  info.status = status_frame(session);
+  if (session.run) {
+    info.log_path = session.run->log_path;
+    info.end_offset = static_cast<uint64_t>(session.run->end_offset);
+    info.gaps = session.run->gaps;
+  }
+  return info;
+}
+
+void AgentRegistry::detach_all() {
+  for (auto& [id, s] : sessions_) {
+    if (s->run && s->run->state == "running") persist_run(*s);
+    if (s->client) {
+      s->client->close();
+      s->client.reset();
+    }
+  }
+}
+
+}  // namespace bosun

@@ -1,0 +1,131 @@
+// AgentRegistry: every agent the daemon knows, its current run, holder connection and screen.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "store/event_bus.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/state_dir.h"
+
+namespace bosun {
+
+// Where agent tokens are registered so each agent speaks as itself (implemented by api/Auth).
+class AgentTokenSink {
+ public:
+  virtual ~AgentTokenSink() = default;
+  virtual void add_agent_token(const std::string& token, const std::string& agent_id) = 0;
+  virtual void remove_agent_token(const std::string& token) = 0;
+};
+
+// Receives terminal traffic for the terminal WebSocket hub (api/), which agent/ cannot see.
+class TerminalObserver {
+ public:
+  virtual ~TerminalObserver() = default;
+  virtual void on_output(const std::string& agent_id, uint64_t offset, std::string_view bytes) = 0;
+  // The run started, exited or was lost: `status` is the terminal socket's status frame.
+  virtual void on_run_status(const std::string& agent_id, const Json& status) = 0;
+};
+
+struct SpawnRequest {
+  std::string name;
+  std::string role;
+  std::string profile = "shell";
+  std::vector<std::string> argv;
+  std::string cwd;
+  std::map<std::string, std::string> env;
+  int cols = 120;
+  int rows = 40;
+  bool permanent = false;
+};
+
+// What the terminal hub needs to replay a run's output.
+struct TerminalInfo {
+  std::string agent_id;
+  std::string log_path;
+  uint64_t end_offset = 0;
+  Json gaps = Json::array();
+  Json status;  // the status frame
+};
+
+inline constexpr int kMaxCols = 1000;
+inline constexpr int kMaxRows = 500;
+
+class AgentRegistry {
+ public:
+  AgentRegistry(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
+                Log& log, AgentTokenSink& tokens, StateDir state, std::string bosun_exe);
+  ~AgentRegistry();
+  AgentRegistry(const AgentRegistry&) = delete;
+  AgentRegistry& operator=(const AgentRegistry&) = delete;
+
+  // The daemon's address for BOSUN_URL inside agents.
+  void set_daemon_url(std::string url) { daemon_url_ = std::move(url); }
+  void set_observer(TerminalObserver* observer) { observer_ = observer; }
+
+  // Writes the agent and run records, then starts a holder; resolves once the
+  // holder has answered (the agent may already have exited, e.g. 127).
+  boost::asio::awaitable<Result<Json>> spawn(SpawnRequest request);
+  // Reconnects to the holders of every open run after a daemon start; runs whose
+  // holder is gone are marked lost with the reason.
+  boost::asio::awaitable<void> reattach_all();
+
+  Result<Json> show(const std::string& id_or_name);
+  Result<Json> list();
+  Result<int64_t> count();
+
+  Status input(const std::string& id_or_name, std::string_view bytes, bool submit);
+  Status interrupt(const std::string& id_or_name);
+  Status resize(const std::string& id_or_name, int cols, int rows);
+  // SIGHUP + SIGTERM to the agent's whole tree, SIGKILL after `grace_ms`.
+  Status stop(const std::string& id_or_name, uint32_t grace_ms);
+  // Stops (if running) and starts a new run with the same command.
+  Status restart(const std::string& id_or_name);
+  // Stops (if running) and forgets the agent; its logs stay on disk.
+  Status remove(const std::string& id_or_name);
+
+  Result<Json> screen(const std::string& id_or_name);
+  Result<TerminalInfo> terminal(const std::string& id_or_name);
+
+  // Drops every holder connection; the agents keep running (daemon shutdown).
+  void detach_all();
+
+ private:
+  struct Session;
+  Result<Session*> find_session(const std::string& id_or_name);
+  boost::asio::awaitable<Status> launch(Session& session);
+  void connect_handlers(Session& session);
+  void on_output(Session& session, uint64_t offset, std::string_view bytes);
+  void on_exited(Session& session, const Json& holder_status);
+  void on_disconnect(Session& session, const std::string& reason);
+  void mark_lost(Session& session, const std::string& reason);
+  void set_state(Session& session, const std::string& state, const std::string& source);
+  Json status_frame(const Session& session) const;
+  Json agent_json(const Session& session) const;
+  std::vector<std::string> agent_env(const Session& session) const;
+  void persist_run(Session& session);
+
+  boost::asio::io_context& io_;
+  Store& store_;
+  EventBus& bus_;
+  const Clock& clock_;
+  Log& log_;
+  AgentTokenSink& auth_;
+  StateDir state_;
+  std::string bosun_exe_;
+  std::string daemon_url_;
+  TerminalObserver* observer_ = nullptr;
+  std::map<std::string, std::unique_ptr<Session>> sessions_;  // by agent id
+};
+
+}  // namespace bosun

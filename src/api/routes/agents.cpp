@@ -1,0 +1,220 @@
+// Agents: spawn, list, show, input, interrupt, resize, stop, restart, remove, screen, log, terminal.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "agent/registry.h"
+#include "api/routes/routes.h"
+#include "api/services.h"
+#include "api/terminal_stream.h"
+#include "util/unique_fd.h"
+
+namespace bosun {
+namespace {
+
+constexpr int64_t kMaxLogSlice = 8 << 20;
+
+Result<std::vector<std::string>> string_array(const Json& obj, const char* key) {
+  std::vector<std::string> out;
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return out;
+  if (!it->is_array()) return bad_request("invalid_field", fmt::format("field '{}' must be an array of strings", key));
+  for (const auto& v : *it) {
+    if (!v.is_string()) return bad_request("invalid_field", fmt::format("field '{}' must be an array of strings", key));
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+Result<int> int_in(const Json& obj, const char* key, int fallback, int min, int max) {
+  auto v = optional_int(obj, key);
+  if (!v) return tl::unexpected(v.error());
+  if (!*v) return fallback;
+  if (**v < min || **v > max) {
+    return bad_request("invalid_size", fmt::format("'{}' must be between {} and {}", key, min, max));
+  }
+  return static_cast<int>(**v);
+}
+
+Awaitable<Result<Response>> post_agent(Services& s, Request& request) {
+  auto body = parse_json_object(request.body);
+  if (!body) co_return tl::unexpected(body.error());
+  SpawnRequest req;
+  auto name = require_string(*body, "name");
+  if (!name) co_return tl::unexpected(name.error());
+  req.name = *name;
+  for (auto [key, target] : {std::pair{"role", &req.role}, std::pair{"profile", &req.profile},
+                             std::pair{"cwd", &req.cwd}}) {
+    auto v = optional_string(*body, key);
+    if (!v) co_return tl::unexpected(v.error());
+    if (*v) *target = **v;
+  }
+  auto argv = string_array(*body, "argv");
+  if (!argv) co_return tl::unexpected(argv.error());
+  req.argv = *argv;
+  auto cols = int_in(*body, "cols", 120, 1, kMaxCols);
+  if (!cols) co_return tl::unexpected(cols.error());
+  auto rows = int_in(*body, "rows", 40, 1, kMaxRows);
+  if (!rows) co_return tl::unexpected(rows.error());
+  req.cols = *cols;
+  req.rows = *rows;
+  auto permanent = optional_bool(*body, "permanent");
+  if (!permanent) co_return tl::unexpected(permanent.error());
+  req.permanent = permanent->value_or(false);
+  if (auto env = body->find("env"); env != body->end() && !env->is_null()) {
+    if (!env->is_object()) co_return bad_request("invalid_field", "field 'env' must be an object of strings");
+    for (const auto& [k, v] : env->items()) {
+      if (!v.is_string()) co_return bad_request("invalid_field", "env value of " + k + " must be a string");
+      req.env[k] = v.get<std::string>();
+    }
+  }
+  auto agent = co_await s.agents.spawn(std::move(req));
+  if (!agent) co_return tl::unexpected(agent.error());
+  co_return Response::json(*agent, 201);
+}
+
+Result<Response> get_agents(Services& s, Request&) {
+  auto list = s.agents.list();
+  if (!list) return tl::unexpected(list.error());
+  return Response::json(Json{{"agents", *list}});
+}
+
+Result<Response> get_agent(Services& s, Request& request) {
+  auto agent = s.agents.show(request.params["id"]);
+  if (!agent) return tl::unexpected(agent.error());
+  return Response::json(*agent);
+}
+
+Result<Response> accepted(Services& s, const std::string& id, Status st) {
+  if (!st) return tl::unexpected(st.error());
+  auto agent = s.agents.show(id);
+  if (!agent) return tl::unexpected(agent.error());
+  return Response::json(*agent, 202);
+}
+
+Result<Response> delete_agent(Services& s, Request& request) {
+  auto st = s.agents.remove(request.params["id"]);
+  if (!st) return tl::unexpected(st.error());
+  return Response::json(Json{{"ok", true}}, 202);
+}
+
+Result<Response> post_input(Services& s, Request& request) {
+  auto body = parse_json_object(request.body);
+  if (!body) return tl::unexpected(body.error());
+  auto data = require_string(*body, "data");
+  if (!data) return tl::unexpected(data.error());
+  auto submit = optional_bool(*body, "submit");
+  if (!submit) return tl::unexpected(submit.error());
+  auto st = s.agents.input(request.params["id"], *data, submit->value_or(false));
+  if (!st) return tl::unexpected(st.error());
+  return Response::json(Json{{"ok", true}, {"bytes", data->size()}});
+}
+
+Result<Response> post_interrupt(Services& s, Request& request) {
+  auto st = s.agents.interrupt(request.params["id"]);
+  if (!st) return tl::unexpected(st.error());
+  return Response::json(Json{{"ok", true}});
+}
+
+Result<Response> post_resize(Services& s, Request& request) {
+  auto body = parse_json_object(request.body);
+  if (!body) return tl::unexpected(body.error());
+  auto cols = optional_int(*body, "cols");
+  auto rows = optional_int(*body, "rows");
+  if (!cols) return tl::unexpected(cols.error());
+  if (!rows) return tl::unexpected(rows.error());
+  if (!*cols || !*rows) return bad_request("missing_field", "fields 'cols' and 'rows' are required");
+  auto clamp = [](int64_t v) { return static_cast<int>(std::clamp<int64_t>(v, -1, 1 << 20)); };
+  auto st = s.agents.resize(request.params["id"], clamp(**cols), clamp(**rows));
+  if (!st) return tl::unexpected(st.error());
+  return Response::json(Json{{"ok", true}, {"cols", **cols}, {"rows", **rows}});
+}
+
+Result<Response> post_stop(Services& s, Request& request) {
+  auto body = parse_json_object(request.body);
+  if (!body) return tl::unexpected(body.error());
+  auto grace = int_in(*body, "grace_ms", 3000, 0, 600000);
+  if (!grace) return tl::unexpected(grace.error());
+  return accepted(s, request.params["id"],
+                  s.agents.stop(request.params["id"], static_cast<uint32_t>(*grace)));
+}
+
+Result<Response> post_restart(Services& s, Request& request) {
+  auto body = parse_json_object(request.body);
+  if (!body) return tl::unexpected(body.error());
+  return accepted(s, request.params["id"], s.agents.restart(request.params["id"]));
+}
+
+Result<Response> get_screen(Services& s, Request& request) {
+  auto screen = s.agents.screen(request.params["id"]);
+  if (!screen) return tl::unexpected(screen.error());
+  return Response::json(*screen);
+}
+
+Result<Response> get_log(Services& s, Request& request) {
+  auto info = s.agents.terminal(request.params["id"]);
+  if (!info) return tl::unexpected(info.error());
+  auto from = query_int(request, "from", 0, 0, std::numeric_limits<int64_t>::max());
+  if (!from) return tl::unexpected(from.error());
+  auto limit = query_int(request, "limit", kMaxLogSlice, 1, kMaxLogSlice);
+  if (!limit) return tl::unexpected(limit.error());
+  uint64_t start = std::min<uint64_t>(static_cast<uint64_t>(*from), info->end_offset);
+  uint64_t end = std::min<uint64_t>(info->end_offset, start + static_cast<uint64_t>(*limit));
+  Response r;
+  r.content_type = "application/octet-stream";
+  r.body.resize(end - start);
+  if (!r.body.empty()) {
+    UniqueFd fd(::open(info->log_path.c_str(), O_RDONLY | O_CLOEXEC));
+    ssize_t n = fd ? ::pread(fd.get(), r.body.data(), r.body.size(), static_cast<off_t>(start)) : -1;
+    if (n < 0) return internal("log_read_failed", "cannot read " + info->log_path);
+    r.body.resize(static_cast<size_t>(n));
+  }
+  r.headers.emplace_back("X-Bosun-Offset", std::to_string(start));
+  r.headers.emplace_back("X-Bosun-End-Offset", std::to_string(info->end_offset));
+  return r;
+}
+
+Result<WsOpen> ws_terminal(Services& s, Request& request) {
+  auto info = s.agents.terminal(request.params["id"]);
+  if (!info) return tl::unexpected(info.error());
+  std::optional<uint64_t> from;
+  if (request.query_param("from")) {
+    auto v = query_int(request, "from", 0, 0, std::numeric_limits<int64_t>::max());
+    if (!v) return tl::unexpected(v.error());
+    from = static_cast<uint64_t>(*v);
+  }
+  const std::string* mode = request.query_param("mode");
+  if (mode && *mode != "binary" && *mode != "json") {
+    return bad_request("invalid_query", "mode must be 'binary' or 'json'");
+  }
+  bool binary = mode && *mode == "binary";
+  TerminalStream* terminals = &s.terminals;
+  std::string agent_id = info->agent_id;
+  return WsOpen([terminals, agent_id, from, binary](std::shared_ptr<WsChannel> channel) {
+    terminals->open(agent_id, std::move(channel), from, binary);
+  });
+}
+
+}  // namespace
+
+std::vector<Route> agent_routes() {
+  return {
+      {"POST", "/api/v1/agents", Access::kUser, nullptr, post_agent},
+      {"GET", "/api/v1/agents", Access::kAny, get_agents},
+      {"GET", "/api/v1/agents/{id}", Access::kAny, get_agent},
+      {"DELETE", "/api/v1/agents/{id}", Access::kUser, delete_agent},
+      {"POST", "/api/v1/agents/{id}/input", Access::kUser, post_input},
+      {"POST", "/api/v1/agents/{id}/interrupt", Access::kUser, post_interrupt},
+      {"POST", "/api/v1/agents/{id}/resize", Access::kUser, post_resize},
+      {"POST", "/api/v1/agents/{id}/stop", Access::kUser, post_stop},
+      {"POST", "/api/v1/agents/{id}/restart", Access::kUser, post_restart},
+      {"GET", "/api/v1/agents/{id}/screen", Access::kAny, get_screen},
+      {"GET", "/api/v1/agents/{id}/log", Access::kAny, get_log},
+      {"GET", "/api/v1/agents/{id}/terminal", Access::kUser, nullptr, nullptr, ws_terminal},
+  };
+}
+
+}  // namespace bosun

@@ -1,0 +1,80 @@
+// Agents and runs: the agents table (one row per named agent) and runs (one per process).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/database.h"
+#include "util/json.h"
+
+namespace bosun {
+
+struct AgentRecord {
+  std::string id;  // "ag_…"
+  std::string name;
+  std::string role;
+  std::string profile = "shell";
+  std::optional<std::string> project_id;
+  bool permanent = false;
+  std::string state = "starting";
+  std::string state_source = "process";
+  int64_t state_since_ms = 0;
+  std::vector<std::string> argv;
+  std::string cwd;
+  Json env = Json::object();  // extra environment the agent was spawned with
+  int cols = 120;
+  int rows = 40;
+  int64_t generation = 0;  // increments with every run
+  std::optional<int64_t> last_output_ms;
+  int64_t created_at_ms = 0;
+  std::string token;  // the agent's own API token (BOSUN_TOKEN inside the agent)
+};
+
+struct RunRecord {
+  int64_t id = 0;
+  std::string agent_id;
+  int64_t generation = 0;
+  std::vector<std::string> argv;
+  std::string cwd;
+  std::string socket;
+  std::string log_path;
+  std::string state = "starting";  // starting | running | exited | lost
+  std::optional<int64_t> pid;
+  std::optional<int64_t> holder_pid;
+  int64_t started_at_ms = 0;
+  std::optional<int64_t> ended_at_ms;
+  std::optional<int64_t> exit_code;
+  std::optional<int64_t> signal;
+  std::optional<std::string> error;
+  std::optional<std::string> lost_reason;
+  int64_t end_offset = 0;  // bytes of output recorded in the log file
+  Json gaps = Json::array();  // [[from, to], …] output that was lost (ring overrun)
+};
+
+Json to_json(const RunRecord& run);
+
+class AgentStore {
+ public:
+  explicit AgentStore(Database& db) : db_(db) {}
+
+  Status insert(const AgentRecord& agent);
+  Status update(const AgentRecord& agent);
+  Status remove(const std::string& id);
+  // By id, or by name (names are accepted wherever an id is).
+  Result<AgentRecord> find(const std::string& id_or_name);
+  Result<std::vector<AgentRecord>> list();
+  Result<int64_t> count();
+
+  Result<int64_t> insert_run(const RunRecord& run);
+  Status update_run(const RunRecord& run);
+  Result<RunRecord> latest_run(const std::string& agent_id);
+  // Runs a daemon must reconnect to or reconcile: starting or running.
+  Result<std::vector<RunRecord>> open_runs();
+
+ private:
+  Database& db_;
+};
+
+}  // namespace bosun

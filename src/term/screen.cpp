@@ -1,0 +1,146 @@
+// Screen: wraps libvterm's VTerm + VTermScreen and reads rows back as UTF-8.
+#include "term/screen.h"
+
+#include <vterm.h>
+
+#include <algorithm>
+
+namespace bosun::term {
+namespace {
+
+constexpr int kMaxSide = 10000;
+
+int clamp_side(int n) {
+  return std::clamp(n, 1, kMaxSide);
+}
+
+void append_utf8(std::string& out, uint32_t cp) {
+  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+}  // namespace
+
+struct Screen::Impl {
+  VTerm* vt = nullptr;
+  VTermScreen* screen = nullptr;
+  VTermScreenCallbacks callbacks{};
+  bool alt_screen = false;
+  std::function<void(std::string_view)> reply;
+
+  Impl(int cols, int rows) {
+    vt = vterm_new(rows, cols);
+    vterm_set_utf8(vt, 1);
+    vterm_output_set_callback(vt, &Impl::on_output, this);
+    screen = vterm_obtain_screen(vt);
+    callbacks.settermprop = &Impl::on_settermprop;
+    vterm_screen_set_callbacks(screen, &callbacks, this);
+    vterm_screen_enable_altscreen(screen, 1);
+    vterm_screen_reset(screen, 1);
+  }
+  ~Impl() { vterm_free(vt); }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  static void on_output(const char* s, size_t len, void* user) {
+    auto* self = static_cast<Impl*>(user);
+    if (self->reply) self->reply(std::string_view(s, len));
+  }
+
+  static int on_settermprop(VTermProp prop, VTermValue* val, void* user) {
+    auto* self = static_cast<Impl*>(user);
+    if (prop == VTERM_PROP_ALTSCREEN) self->alt_screen = val->boolean != 0;
+    return 1;
+  }
+};
+
+Screen::Screen(int cols, int rows)
+    : impl_(std::make_unique<Impl>(clamp_side(cols), clamp_side(rows))) {}
+Screen::~Screen() = default;
+Screen::Screen(Screen&&) noexcept = default;
+Screen& Screen::operator=(Screen&&) noexcept = default;
+
+void Screen::feed(std::string_view bytes) {
+  if (bytes.empty()) return;
+  vterm_input_write(impl_->vt, bytes.data(), bytes.size());
+  vterm_screen_flush_damage(impl_->screen);
+}
+
+void Screen::resize(int cols, int rows) {
+  vterm_set_size(impl_->vt, clamp_side(rows), clamp_side(cols));
+  vterm_screen_flush_damage(impl_->screen);
+}
+
+int Screen::cols() const {
+  int rows = 0;
+  int cols = 0;
+  vterm_get_size(impl_->vt, &rows, &cols);
+  return cols;
+}
+
+int Screen::rows() const {
+  int rows = 0;
+  int cols = 0;
+  vterm_get_size(impl_->vt, &rows, &cols);
+  return rows;
+}
+
+std::vector<std::string> Screen::lines() const {
+  int rows = 0;
+  int cols = 0;
+  vterm_get_size(impl_->vt, &rows, &cols);
+  std::vector<std::string> out;
+  out.reserve(static_cast<size_t>(rows));
+  VTermScreenCell cell{};
+  for (int r = 0; r < rows; ++r) {
+    std::string line;
+    size_t trimmed = 0;  // length of `line` up to its last non-blank cell
+    for (int c = 0; c < cols;) {
+      VTermPos pos{r, c};
+      if (vterm_screen_get_cell(impl_->screen, pos, &cell) == 0) break;
+      int width = cell.width > 0 ? cell.width : 1;
+      if (cell.chars[0] == 0) {
+        line += ' ';                                            // an empty cell
+      } else if (cell.chars[0] != static_cast<uint32_t>(-1)) {  // -1: the right half of a wide char
+        for (int i = 0; i < VTERM_MAX_CHARS_PER_CELL && cell.chars[i] != 0; ++i) {
+          append_utf8(line, cell.chars[i]);
+        }
+        if (cell.chars[0] != ' ') trimmed = line.size();
+      }
+      c += width;
+    }
+    line.resize(trimmed);
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
+CursorPos Screen::cursor() const {
+  VTermPos pos{};
+  vterm_state_get_cursorpos(vterm_obtain_state(impl_->vt), &pos);
+  return {pos.row, pos.col};
+}
+
+bool Screen::alt_screen() const {
+  return impl_->alt_screen;
+}
+
+void Screen::set_reply_callback(std::function<void(std::string_view)> callback) {
+  impl_->reply = std::move(callback);
+}
+
+}  // namespace bosun::term

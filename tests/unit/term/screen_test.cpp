@@ -1,0 +1,165 @@
+// Screen: text, cursor, clearing, resizing, wide characters and the terminal's replies.
+#include "term/screen.h"
+
+#include <gtest/gtest.h>
+
+namespace bosun::term {
+namespace {
+
+TEST(Screen, TextAndNewlinesLandOnRows) {
+  Screen s(20, 5);
+  s.feed("hello\r\nworld");
+  auto lines = s.lines();
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[0], "hello");
+  EXPECT_EQ(lines[1], "world");
+  EXPECT_EQ(lines[2], "");
+  EXPECT_EQ(s.cursor(), (CursorPos{1, 5}));
+  EXPECT_EQ(s.cols(), 20);
+  EXPECT_EQ(s.rows(), 5);
+}
+
+TEST(Screen, CarriageReturnOverwrites) {
+  Screen s(20, 3);
+  s.feed("abc\rX");
+  EXPECT_EQ(s.lines()[0], "Xbc");
+  EXPECT_EQ(s.cursor(), (CursorPos{0, 1}));
+}
+
+TEST(Screen, TrailingBlanksAreTrimmedButInnerOnesKept) {
+  Screen s(20, 2);
+  s.feed("a  b     ");
+  EXPECT_EQ(s.lines()[0], "a  b");
+}
+
+TEST(Screen, ClearScreenAndHome) {
+  Screen s(20, 3);
+  s.feed("one\r\ntwo\r\nthree");
+  s.feed("\x1b[2J\x1b[H");
+  for (const auto& line : s.lines())
+    EXPECT_EQ(line, "");
+  EXPECT_EQ(s.cursor(), (CursorPos{0, 0}));
+}
+
+TEST(Screen, ScrollsWhenTheBottomIsReached) {
+  Screen s(10, 2);
+  s.feed("1\r\n2\r\n3");
+  EXPECT_EQ(s.lines(), (std::vector<std::string>{"2", "3"}));
+}
+
+TEST(Screen, CursorPositionReportIsSentBack) {
+  Screen s(80, 24);
+  std::string reply;
+  s.set_reply_callback([&](std::string_view bytes) { reply += bytes; });
+  s.feed("\x1b[5;10H");
+  EXPECT_EQ(s.cursor(), (CursorPos{4, 9}));
+  s.feed("\x1b[6n");
+  EXPECT_EQ(reply, "\x1b[5;10R");
+  reply.clear();
+  s.feed("ab\x1b[6n");
+  EXPECT_EQ(reply, "\x1b[5;12R");
+}
+
+TEST(Screen, DeviceAttributesAreAnswered) {
+  Screen s(80, 24);
+  std::string reply;
+  s.set_reply_callback([&](std::string_view bytes) { reply += bytes; });
+  s.feed("\x1b[c");
+  ASSERT_FALSE(reply.empty());
+  EXPECT_EQ(reply.substr(0, 3), "\x1b[?");
+  EXPECT_EQ(reply.back(), 'c');
+}
+
+TEST(Screen, QueriesWithoutCallbackAreHarmless) {
+  Screen s(80, 24);
+  s.feed("\x1b[6n\x1b[c");
+  EXPECT_EQ(s.lines()[0], "");
+}
+
+TEST(Screen, EscapeSequenceSplitAcrossFeeds) {
+  Screen s(80, 24);
+  std::string reply;
+  s.set_reply_callback([&](std::string_view bytes) { reply += bytes; });
+  s.feed("\x1b[");
+  s.feed("3;4");
+  s.feed("H\x1b[6");
+  s.feed("n");
+  EXPECT_EQ(reply, "\x1b[3;4R");
+}
+
+TEST(Screen, ResizeChangesTheGrid) {
+  Screen s(10, 5);
+  s.feed("abcdefghij");
+  s.resize(20, 3);
+  EXPECT_EQ(s.cols(), 20);
+  EXPECT_EQ(s.rows(), 3);
+  EXPECT_EQ(s.lines().size(), 3u);
+  s.feed("\x1b[H\x1b[2J0123456789012345678");
+  EXPECT_EQ(s.lines()[0], "0123456789012345678");
+  s.resize(0, -5);  // clamped to 1x1
+  EXPECT_EQ(s.cols(), 1);
+  EXPECT_EQ(s.rows(), 1);
+}
+
+TEST(Screen, WideCharactersAppearOnce) {
+  Screen s(20, 3);
+  s.feed("\xE4\xB8\xAD\xE6\x96\x87x");  // 中文x
+  EXPECT_EQ(s.lines()[0], "\xE4\xB8\xAD\xE6\x96\x87x");
+  EXPECT_EQ(s.cursor(), (CursorPos{0, 5}));
+  s.feed(
+      "\r\n\xF0\x9F\x98\x80"
+      "a");  // 😀a
+  EXPECT_EQ(s.lines()[1],
+            "\xF0\x9F\x98\x80"
+            "a");
+  EXPECT_EQ(s.cursor(), (CursorPos{1, 3}));
+}
+
+TEST(Screen, WideCharacterAtTheLastColumnWraps) {
+  Screen s(5, 3);
+  s.feed("abcd\xE4\xB8\xAD");  // no room for a 2-column char in column 4
+  auto lines = s.lines();
+  EXPECT_EQ(lines[0], "abcd");
+  EXPECT_EQ(lines[1], "\xE4\xB8\xAD");
+}
+
+TEST(Screen, Utf8SplitAcrossFeeds) {
+  Screen s(20, 3);
+  s.feed("\xE4\xB8");
+  s.feed("\xAD!");
+  EXPECT_EQ(s.lines()[0], "\xE4\xB8\xAD!");
+}
+
+TEST(Screen, CombiningCharactersStayWithTheirBase) {
+  Screen s(20, 3);
+  s.feed("e\xCC\x81x");  // e + COMBINING ACUTE ACCENT, then x
+  EXPECT_EQ(s.lines()[0], "e\xCC\x81x");
+  EXPECT_EQ(s.cursor(), (CursorPos{0, 2}));
+}
+
+TEST(Screen, AlternateScreenIsTracked) {
+  Screen s(20, 3);
+  s.feed("main");
+  EXPECT_FALSE(s.alt_screen());
+  s.feed("\x1b[?1049h");
+  EXPECT_TRUE(s.alt_screen());
+  s.feed("\x1b[Halt");
+  EXPECT_EQ(s.lines()[0], "alt");
+  s.feed("\x1b[?1049l");
+  EXPECT_FALSE(s.alt_screen());
+  EXPECT_EQ(s.lines()[0], "main");
+}
+
+TEST(Screen, IsMovable) {
+  Screen a(20, 3);
+  std::string reply;
+  a.set_reply_callback([&](std::string_view bytes) { reply += bytes; });
+  a.feed("moved");
+  Screen b = std::move(a);
+  EXPECT_EQ(b.lines()[0], "moved");
+  b.feed("\x1b[6n");
+  EXPECT_EQ(reply, "\x1b[1;6R");
+}
+
+}  // namespace
+}  // namespace bosun::term
