@@ -367,7 +367,28 @@ TestDaemon::TestDaemon(std::optional<std::filesystem::path> state_dir) {
 }
 
 TestDaemon::~TestDaemon() {
-  if (pid_ > 0) stop();
+  // Agents outlive daemons by design: stop them first, so nothing is left behind.
+  if (pid_ > 0) {
+    auto agents = get("/api/v1/agents").json();
+    if (agents.is_object() && agents["agents"].is_array()) {
+      for (const auto& a : agents["agents"]) {
+        if (a["state"] != "exited" && a["state"] != "lost") {
+          post("/api/v1/agents/" + a["id"].get<std::string>() + "/stop", Json{{"grace_ms", 1000}});
+        }
+      }
+      auto deadline = std::chrono::steady_clock::now() + 10s;
+      while (std::chrono::steady_clock::now() < deadline) {
+        auto now = get("/api/v1/agents").json();
+        bool busy = false;
+        if (now.is_object()) {
+          for (const auto& a : now["agents"]) busy = busy || (a["state"] != "exited" && a["state"] != "lost");
+        }
+        if (!busy) break;
+        std::this_thread::sleep_for(20ms);  // teardown only; bounded by the deadline
+      }
+    }
+    stop();
+  }
   // No process of ours may outlive the test: not the daemon, not a holder, not an agent.
   auto deadline = std::chrono::steady_clock::now() + 10s;
   std::vector<pid_t> left;

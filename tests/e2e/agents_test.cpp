@@ -1,0 +1,311 @@
+// Agents end to end: real bash/sleep/python in real PTYs under real holders.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "support/harness.h"
+
+namespace bosun::e2e {
+namespace {
+
+// Follows the event stream until an event matches, or the deadline passes.
+class EventWaiter {
+ public:
+  explicit EventWaiter(TestDaemon& d) {
+    ok_ = ws_.connect(d.address(), "/api/v1/events", d.auth_header());
+    if (ok_) ok_ = ws_.read_json().has_value();  // hello
+  }
+  std::optional<Json> wait(const std::string& type, const std::string& subject,
+                           std::chrono::milliseconds timeout = 20s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      auto ev = ws_.read_json(left);
+      if (!ev) break;
+      if ((*ev)["type"] == type && (subject.empty() || (*ev)["subject"] == subject)) return ev;
+    }
+    return std::nullopt;
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  WsClient ws_;
+  bool ok_ = false;
+};
+
+// Reads terminal frames until the accumulated output contains `needle`.
+bool terminal_until(WsClient& ws, std::string& seen, const std::string& needle,
+                    std::chrono::milliseconds timeout = 15s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (seen.find(needle) == std::string::npos) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    auto frame = ws.read_json(left);
+    if (!frame) return false;
+    if ((*frame)["type"] == "output") seen += (*frame)["data"].get<std::string>();
+  }
+  return true;
+}
+
+Json spawn(TestDaemon& d, const std::string& name, const Json& argv, int cols = 80, int rows = 24) {
+  auto r = d.post("/api/v1/agents", Json{{"name", name}, {"argv", argv}, {"cols", cols}, {"rows", rows}});
+  EXPECT_EQ(r.status, 201) << r.body;
+  return r.json();
+}
+
+const Json kBash = Json::array({"bash", "--norc", "--noprofile", "-i"});
+
+TEST(Agents, BashEchoRoundTripOverTerminalSocket) {
+  TestDaemon d;
+  d.start();
+  spawn(d, "kai", kBash);
+  WsClient term;
+  ASSERT_TRUE(term.connect(d.address(), "/api/v1/agents/kai/terminal?from=0", d.auth_header()));
+  auto status = term.read_json();
+  ASSERT_TRUE(status);
+  EXPECT_EQ((*status)["type"], "status");
+  EXPECT_EQ((*status)["state"], "running");
+  ASSERT_TRUE(term.send_text(R"({"type":"input","data":"echo hi-$((6*7))\r"})"));
+  std::string seen;
+  EXPECT_TRUE(terminal_until(term, seen, "hi-42")) << seen;
+  auto screen = d.get("/api/v1/agents/kai/screen").json();
+  bool found = false;
+  for (const auto& line : screen["lines"]) found = found || line == "hi-42";
+  EXPECT_TRUE(found) << screen.dump();
+}
+
+TEST(Agents, ResizeChangesSttySize) {
+  TestDaemon d;
+  d.start();
+  spawn(d, "kai", kBash);
+  WsClient term;
+  ASSERT_TRUE(term.connect(d.address(), "/api/v1/agents/kai/terminal", d.auth_header()));
+  ASSERT_EQ(d.post("/api/v1/agents/kai/resize", Json{{"cols", 133}, {"rows", 41}}).status, 200);
+  ASSERT_EQ(d.post("/api/v1/agents/kai/input", Json{{"data", "stty size"}, {"submit", true}}).status, 200);
+  std::string seen;
+  EXPECT_TRUE(terminal_until(term, seen, "41 133")) << seen;
+  auto screen = d.get("/api/v1/agents/kai/screen").json();
+  EXPECT_EQ(screen["cols"], 133);
+  EXPECT_EQ(screen["rows"], 41);
+}
+
+TEST(Agents, InterruptStopsSleepAndBashLives) {
+  TestDaemon d;
+  d.start();
+  spawn(d, "kai", kBash);
+  WsClient term;
+  ASSERT_TRUE(term.connect(d.address(), "/api/v1/agents/kai/terminal", d.auth_header()));
+  ASSERT_EQ(d.post("/api/v1/agents/kai/input", Json{{"data", "sleep 1000; echo slept-$((1+1))"}, {"submit", true}}).status, 200);
+  std::string seen;
+  ASSERT_TRUE(terminal_until(term, seen, "sleep 1000"));
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (live_processes_mentioning("sleep 1000").empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);  // the shell forks asynchronously to us; bounded
+  }
+  ASSERT_FALSE(live_processes_mentioning("sleep 1000").empty());
+  ASSERT_EQ(d.post("/api/v1/agents/kai/interrupt", Json::object()).status, 200);
+  ASSERT_EQ(d.post("/api/v1/agents/kai/input", Json{{"data", "echo alive-$((2*3))"}, {"submit", true}}).status, 200);
+  EXPECT_TRUE(terminal_until(term, seen, "alive-6")) << seen;
+  EXPECT_EQ(seen.find("slept-2"), std::string::npos);
+  EXPECT_EQ(d.get("/api/v1/agents/kai").json()["state"], "running");
+}
+
+TEST(Agents, ExitCodeThreeIsReported) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  auto agent = spawn(d, "kai", Json::array({"bash", "-c", "echo bye; exit 3"}));
+  auto exited = events.wait("agent.exited", agent["id"]);
+  ASSERT_TRUE(exited);
+  EXPECT_EQ((*exited)["data"]["exit_code"], 3);
+  auto show = d.get("/api/v1/agents/kai").json();
+  EXPECT_EQ(show["state"], "exited");
+  EXPECT_EQ(show["run"]["exit_code"], 3);
+  auto log = d.get("/api/v1/agents/kai/log?from=0");
+  EXPECT_NE(log.body.find("bye"), std::string::npos);
+}
+
+TEST(Agents, MissingProgramExitsWith127AndAnError) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  auto agent = spawn(d, "ghost", Json::array({"no-such-program-bosun"}));
+  auto exited = events.wait("agent.exited", agent["id"], 10s);
+  ASSERT_TRUE(exited) << "a missing program must not hang";
+  EXPECT_EQ((*exited)["data"]["exit_code"], 127);
+  EXPECT_NE((*exited)["data"]["error"].get<std::string>().find("no-such-program-bosun"),
+            std::string::npos);
+}
+
+TEST(Agents, StopLeavesNoProcessOfTheTree) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  auto agent = spawn(d, "kai", Json::array({"bash", "-c", "sleep 1001 & sleep 1002 & wait"}));
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while ((live_processes_mentioning("sleep 1001").empty() ||
+          live_processes_mentioning("sleep 1002").empty()) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);  // bounded wait for the agent's own forks
+  }
+  ASSERT_FALSE(live_processes_mentioning("sleep 1002").empty());
+  ASSERT_EQ(d.post("/api/v1/agents/kai/stop", Json{{"grace_ms", 2000}}).status, 202);
+  ASSERT_TRUE(events.wait("agent.exited", agent["id"]));
+  // Signals are delivered asynchronously: give the tree a bounded moment to finish dying.
+  deadline = std::chrono::steady_clock::now() + 5s;
+  while ((!live_processes_mentioning("sleep 1001").empty() ||
+          !live_processes_mentioning("sleep 1002").empty()) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(live_processes_mentioning("sleep 1001").empty());
+  EXPECT_TRUE(live_processes_mentioning("sleep 1002").empty());
+}
+
+TEST(Agents, RandomBytesGiveValidUtf8FramesAndALiveDaemon) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  WsClient term;
+  auto agent = spawn(d, "noise", Json::array({"bash", "-c", "head -c 1M /dev/urandom; sleep 0.2"}));
+  ASSERT_TRUE(term.connect(d.address(), "/api/v1/agents/noise/terminal?from=0", d.auth_header()));
+  ASSERT_TRUE(events.wait("agent.exited", agent["id"]));
+  int frames = 0;
+  uint64_t last_offset = 0;
+  for (;;) {
+    auto text = term.read(2s);
+    if (!text) break;
+    auto frame = Json::parse(*text, nullptr, false);
+    ASSERT_FALSE(frame.is_discarded()) << "a frame that is not valid JSON/UTF-8";
+    if (frame["type"] == "output") {
+      uint64_t offset = frame["offset"];
+      EXPECT_GE(offset, last_offset);
+      last_offset = offset;
+      ++frames;
+    }
+    if (frame["type"] == "status" && frame["state"] == "exited") break;
+  }
+  EXPECT_GT(frames, 0);
+  EXPECT_EQ(http_request(d.address(), "GET", "/healthz").status, 200);
+}
+
+TEST(Agents, BinaryModeCarriesOffsets) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  auto agent = spawn(d, "bin", Json::array({"bash", "-c", "printf 'abc'; sleep 0.2; printf 'def'"}));
+  ASSERT_TRUE(events.wait("agent.exited", agent["id"]));
+  WsClient term;
+  ASSERT_TRUE(term.connect(d.address(), "/api/v1/agents/bin/terminal?from=0&mode=binary",
+                           d.auth_header()));
+  std::string data;
+  uint64_t expect = 0;
+  while (data.find("def") == std::string::npos) {
+    auto msg = term.read(5s);
+    ASSERT_TRUE(msg);
+    if (!term.last_was_binary()) continue;
+    ASSERT_GE(msg->size(), 8u);
+    uint64_t offset = 0;
+    for (int i = 0; i < 8; ++i) offset = (offset << 8) | static_cast<unsigned char>((*msg)[i]);
+    EXPECT_EQ(offset, expect);
+    data += msg->substr(8);
+    expect = offset + msg->size() - 8;
+  }
+  EXPECT_EQ(data, "abcdef");
+}
+
+TEST(Agents, SurvivesDaemonKillNineWithContinuousStream) {
+  TestDaemon d;
+  d.start();
+  spawn(d, "kai", kBash);
+  ASSERT_EQ(d.post("/api/v1/agents/kai/input", Json{{"data", "echo before-$((1+1))"}, {"submit", true}}).status, 200);
+  WsClient term;
+  ASSERT_TRUE(term.connect(d.address(), "/api/v1/agents/kai/terminal?from=0", d.auth_header()));
+  std::string seen;
+  ASSERT_TRUE(terminal_until(term, seen, "before-2"));
+  int64_t pid = d.get("/api/v1/agents/kai").json()["pid"];
+  d.kill9();
+  // The agent keeps running without a daemon, and keeps producing output.
+  EXPECT_EQ(::kill(static_cast<pid_t>(pid), 0), 0);
+  d.start();
+  auto show = d.get("/api/v1/agents/kai").json();
+  EXPECT_EQ(show["pid"], pid);
+  EXPECT_EQ(show["state"], "running");
+  ASSERT_EQ(d.post("/api/v1/agents/kai/input", Json{{"data", "echo after-$((2+2))"}, {"submit", true}}).status, 200);
+  WsClient again;
+  ASSERT_TRUE(again.connect(d.address(), "/api/v1/agents/kai/terminal?from=0", d.auth_header()));
+  std::string all;
+  uint64_t next = 0;
+  auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (all.find("after-4") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+    auto frame = again.read_json(5s);
+    ASSERT_TRUE(frame) << all;
+    ASSERT_NE((*frame)["type"], "gap");
+    if ((*frame)["type"] != "output") continue;
+    EXPECT_EQ((*frame)["offset"], next) << "a hole or an overlap in the stream";
+    std::string data = (*frame)["data"];
+    all += data;
+    next += data.size();
+  }
+  EXPECT_NE(all.find("before-2"), std::string::npos);
+  EXPECT_NE(all.find("after-4"), std::string::npos);
+  ASSERT_EQ(d.post("/api/v1/agents/kai/stop", Json::object()).status, 202);
+}
+
+TEST(Agents, HolderGoneMeansLostNotRunning) {
+  TestDaemon d;
+  d.start();
+  spawn(d, "kai", kBash);
+  auto show = d.get("/api/v1/agents/kai").json();
+  int64_t holder = show["run"]["holder_pid"];
+  int64_t agent_pid = show["pid"];
+  d.kill9();
+  ::kill(static_cast<pid_t>(holder), SIGKILL);
+  ::kill(static_cast<pid_t>(agent_pid), SIGKILL);
+  d.start();
+  auto again = d.get("/api/v1/agents/kai").json();
+  EXPECT_EQ(again["state"], "lost");
+  EXPECT_FALSE(again["run"]["lost_reason"].get<std::string>().empty());
+}
+
+TEST(Agents, BadRequests) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  EXPECT_EQ(d.post("/api/v1/agents", Json{{"name", "Bad Name"}}).status, 400);
+  EXPECT_EQ(d.post("/api/v1/agents", Json{{"name", "a"}, {"argv", "bash"}}).status, 400);
+  EXPECT_EQ(d.post("/api/v1/agents", Json{{"name", "a"}, {"cwd", "/no/such/dir"}}).status, 400);
+  EXPECT_EQ(d.post("/api/v1/agents", Json{{"name", "a"}, {"cols", 100000}}).status, 400);
+  EXPECT_EQ(d.post("/api/v1/agents", Json{{"name", "a"}, {"env", {{"BOSUN_TOKEN", "x"}}}}).status, 400);
+  auto agent = spawn(d, "kai", Json::array({"bash", "-c", "exit 0"}));
+  EXPECT_EQ(d.post("/api/v1/agents", Json{{"name", "kai"}}).status, 409);
+  ASSERT_TRUE(events.wait("agent.exited", agent["id"]));
+  EXPECT_EQ(d.post("/api/v1/agents/kai/input", Json{{"data", "x"}}).status, 409);
+  EXPECT_EQ(d.post("/api/v1/agents/nobody/input", Json{{"data", "x"}}).status, 404);
+  spawn(d, "ana", kBash);
+  EXPECT_EQ(d.post("/api/v1/agents/ana/resize", Json{{"cols", 0}, {"rows", 0}}).status, 400);
+  EXPECT_EQ(d.post("/api/v1/agents/ana/resize", Json{{"cols", 100000}, {"rows", 40}}).status, 400);
+  EXPECT_EQ(d.post("/api/v1/agents/ana/resize", Json{{"cols", "wide"}, {"rows", 40}}).status, 400);
+  EXPECT_EQ(d.get("/api/v1/agents/nobody/screen").status, 404);
+  WsClient ws;
+  EXPECT_FALSE(ws.connect(d.address(), "/api/v1/agents/nobody/terminal", d.auth_header()));
+  EXPECT_EQ(ws.refused_status(), 404);
+  WsClient t;
+  ASSERT_TRUE(t.connect(d.address(), "/api/v1/agents/ana/terminal", d.auth_header()));
+  ASSERT_TRUE(t.read_json());
+  t.send_text("{not json");
+  std::optional<Json> err;
+  while ((err = t.read_json()) && (*err)["type"] != "error") {
+  }
+  ASSERT_TRUE(err);
+  EXPECT_EQ((*err)["code"], "invalid_json");
+  EXPECT_EQ(http_request(d.address(), "GET", "/healthz").status, 200);
+  ASSERT_EQ(d.post("/api/v1/agents/ana/stop", Json::object()).status, 202);
+  ASSERT_TRUE(events.wait("agent.exited", ""));
+}
+
+}  // namespace
+}  // namespace bosun::e2e
