@@ -287,8 +287,14 @@ class HolderTest : public ::testing::Test {
 
   std::vector<std::string> env() const {
     const char* path = ::getenv("PATH");
-    return {std::string("PATH=") + (path != nullptr ? path : "/usr/bin:/bin"), "HOME=" + dir_,
-            "TERM=xterm-256color", "LANG=C.UTF-8", "PS1=$ "};
+    std::vector<std::string> out = {
+        std::string("PATH=") + (path != nullptr ? path : "/usr/bin:/bin"), "HOME=" + dir_,
+        "TERM=xterm-256color", "LANG=C.UTF-8", "PS1=$ "};
+    // So a sanitizer build can send the holder's reports somewhere (its stderr is /dev/null).
+    for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"}) {
+      if (const char* value = ::getenv(name)) out.push_back(std::string(name) + "=" + value);
+    }
+    return out;
   }
 
   // Launches a holder and waits for its ready line; `ready_line` is set either way.
