@@ -83,7 +83,7 @@ asio::awaitable<void> HolderClient::write_loop() {
 
 asio::awaitable<void> HolderClient::read_loop() {
   auto self = shared_from_this();
-  std::string buf(64 * 1024, '\0');
+  std::string buf(size_t{64} * 1024, '\0');
   while (!closed_) {
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf), kNoThrow);
     if (ec) {
