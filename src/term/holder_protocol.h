@@ -33,8 +33,11 @@ enum class FrameType : uint8_t {
   kOutput = 16,       // u64 offset + bytes
   kGap = 17,          // u64 from, u64 to: bytes [from, to) are no longer in the ring
   kStatusReply = 18,  // HolderStatus as JSON
-  kExited = 19,       // HolderStatus as JSON, once the agent exited and its output was drained
-  kError = 20,        // UTF-8 text
+  // HolderStatus as JSON, once the agent exited and the PTY is drained. Sent to each client
+  // that has sent at least one frame; to an attached client only after all output up to the
+  // end of the stream. So send kAttach first (a kStatus first may get kExited before output).
+  kExited = 19,
+  kError = 20,  // UTF-8 text
 };
 
 // True for the types above. The decoder passes unknown types through (a newer peer may send
