@@ -64,7 +64,9 @@ struct AgentRegistry::Session {
   std::shared_ptr<term::HolderClient> client;
   std::unique_ptr<term::Screen> screen;
   UniqueFd log_fd;
+  bool launching = false;  // launch() is between writing the run and the holder answering
   bool restart_pending = false;
+  bool stop_pending = false;
   bool remove_pending = false;
   bool running() const { return run && run->state == "running"; }
 };
@@ -247,6 +249,24 @@ asio::awaitable<Result<Json>> AgentRegistry::spawn(SpawnRequest req) {
 }
 
 asio::awaitable<Status> AgentRegistry::launch(Session& s) {
+  // While the holder starts, stop and remove only leave a note (the session must outlive this
+  // coroutine); they take effect here, once the run is up or has failed.
+  s.launching = true;
+  Status st = co_await launch_run(s);
+  s.launching = false;
+  if (s.stop_pending || s.remove_pending) {
+    s.stop_pending = false;
+    if (s.running() && s.client) {
+      s.client->stop(2000);
+      set_state(s, "stopping", "process");
+    } else if (s.remove_pending) {
+      asio::post(io_, [this, id = s.agent.id] { (void)remove(id); });
+    }
+  }
+  co_return st;
+}
+
+asio::awaitable<Status> AgentRegistry::launch_run(Session& s) {
   AgentRecord& a = s.agent;
   a.generation += 1;
   RunRecord run;
@@ -545,6 +565,10 @@ Status AgentRegistry::stop(const std::string& id_or_name, uint32_t grace_ms) {
   auto s = find_session(id_or_name);
   if (!s) return tl::unexpected(s.error());
   Session& session = **s;
+  if (session.launching) {
+    session.stop_pending = true;
+    return {};
+  }
   if (!session.running() || !session.client) {
     return tl::unexpected(not_running(session.agent.name, session.run));
   }
@@ -557,6 +581,10 @@ Status AgentRegistry::restart(const std::string& id_or_name) {
   auto s = find_session(id_or_name);
   if (!s) return tl::unexpected(s.error());
   Session& session = **s;
+  if (session.launching || session.restart_pending) {
+    return conflict("agent_starting",
+                    "agent " + session.agent.name + " is starting; restart it once it runs");
+  }
   if (session.running() && session.client) {
     session.restart_pending = true;
     session.client->stop(2000);
@@ -571,6 +599,10 @@ Status AgentRegistry::remove(const std::string& id_or_name) {
   auto s = find_session(id_or_name);
   if (!s) return tl::unexpected(s.error());
   Session& session = **s;
+  if (session.launching) {
+    session.remove_pending = true;
+    return {};
+  }
   if (session.running() && session.client) {
     session.remove_pending = true;
     session.client->stop(2000);
@@ -592,13 +624,16 @@ Result<Json> AgentRegistry::screen(const std::string& id_or_name) {
   const Session& session = **s;
   if (!session.screen) {
     return Json{{"cols", session.agent.cols}, {"rows", session.agent.rows},
-                {"lines", Json::array()}, {"cursor", {{"row", 0}, {"col", 0}}}};
+                {"lines", Json::array()}, {"cursor", {{"row", 0}, {"col", 0}}},
+                {"alt_screen", false}, {"offset", 0}};
   }
   auto cursor = session.screen->cursor();
   return Json{{"cols", session.screen->cols()},
               {"rows", session.screen->rows()},
               {"lines", session.screen->lines()},
-              {"cursor", {{"row", cursor.row}, {"col", cursor.col}}}};
+              {"cursor", {{"row", cursor.row}, {"col", cursor.col}}},
+              {"alt_screen", session.screen->alt_screen()},
+              {"offset", session.run ? session.run->end_offset : 0}};
 }
 
 Result<TerminalInfo> AgentRegistry::terminal(const std::string& id_or_name) {

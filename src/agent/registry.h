@@ -104,6 +104,7 @@ class AgentRegistry {
   struct Session;
   Result<Session*> find_session(const std::string& id_or_name);
   boost::asio::awaitable<Status> launch(Session& session);
+  boost::asio::awaitable<Status> launch_run(Session& session);
   void connect_handlers(Session& session);
   void on_output(Session& session, uint64_t offset, std::string_view bytes);
   void on_exited(Session& session, const Json& holder_status);

@@ -65,7 +65,10 @@ void TerminalStream::open(const std::string& agent_id, std::shared_ptr<WsChannel
   viewers_.push_back(std::move(viewer));
   const WsChannel* key = channel.get();
   channel->on_close([this, key] { remove(key); });
-  channel->on_message([this, &v](std::string_view data, bool) { on_message(v, data); });
+  channel->on_message([this, &v](std::string_view data, bool binary) {
+    if (binary) return on_raw_input(v, data);
+    on_message(v, data);
+  });
   channel->on_drain([this, &v] {
     if (!v.live) catch_up(v);
   });
@@ -214,6 +217,13 @@ void TerminalStream::on_message(Viewer& v, std::string_view data) {
     return reply_error(Error{400, "unknown_type", "unknown message type '" + *type + "'"});
   }
   if (!st) reply_error(st.error());
+}
+
+void TerminalStream::on_raw_input(Viewer& v, std::string_view bytes) {
+  if (auto st = agents_.input(v.agent_id, bytes, false); !st) {
+    v.channel->send_text(dump_json(
+        Json{{"type", "error"}, {"code", st.error().code}, {"message", st.error().message}}));
+  }
 }
 
 void TerminalStream::remove(const WsChannel* channel) {

@@ -45,6 +45,8 @@ class TerminalStream final : public TerminalObserver {
   // Sends bytes at `offset` to one viewer; false if it must catch up from the log instead.
   bool deliver(Viewer& viewer, uint64_t offset, std::string_view bytes);
   void on_message(Viewer& viewer, std::string_view data);
+  // A binary frame from a viewer is raw input bytes (keys as the user's terminal sent them).
+  void on_raw_input(Viewer& viewer, std::string_view bytes);
   void remove(const WsChannel* channel);
 
   boost::asio::io_context& io_;

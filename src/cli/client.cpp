@@ -127,24 +127,38 @@ Result<HttpReply> Client::request(std::string_view method, const std::string& ta
       conn_->stream.close();
       conn_->open = false;
     }
-    return HttpReply{static_cast<int>(res.result_int()), res.body(),
-                     std::string(res[http::field::content_type])};
+    HttpReply reply{static_cast<int>(res.result_int()), res.body(),
+                    std::string(res[http::field::content_type]), {}};
+    for (const auto& field : res) {
+      reply.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    return reply;
   }
   return tl::unexpected(no_daemon(endpoint_.origin));
+}
+
+std::string HttpReply::header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (boost::beast::iequals(key, name)) return value;
+  }
+  return {};
+}
+
+Error reply_error(const HttpReply& reply) {
+  Json value = Json::parse(reply.body, nullptr, false);
+  if (!value.is_discarded() && value.is_object() && value.contains("error")) {
+    return Error{reply.status, value["error"].value("code", "error"),
+                 value["error"].value("message", reply.body)};
+  }
+  return Error{reply.status, "http_error", fmt::format("HTTP {}: {}", reply.status, reply.body)};
 }
 
 Result<Json> Client::json_call(std::string_view method, const std::string& target,
                                const std::optional<std::string>& body) {
   auto reply = request(method, target, body);
   if (!reply) return tl::unexpected(reply.error());
+  if (reply->status >= 400) return tl::unexpected(reply_error(*reply));
   Json value = Json::parse(reply->body, nullptr, false);
-  if (reply->status >= 400) {
-    if (!value.is_discarded() && value.contains("error")) {
-      return fail(reply->status, value["error"].value("code", "error"),
-                  value["error"].value("message", reply->body));
-    }
-    return fail(reply->status, "http_error", fmt::format("HTTP {}: {}", reply->status, reply->body));
-  }
   if (value.is_discarded()) {
     return internal("bad_reply", "the daemon sent a reply that is not JSON");
   }

@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "cli/command.h"
 #include "util/json.h"
@@ -28,6 +30,9 @@ struct HttpReply {
   int status = 0;
   std::string body;
   std::string content_type;
+  std::vector<std::pair<std::string, std::string>> headers;
+  // The value of a header (case-insensitive name), or "" when absent.
+  std::string header(std::string_view name) const;
 };
 
 class Client {
@@ -59,6 +64,9 @@ class Client {
   Endpoint endpoint_;
   std::unique_ptr<Connection> conn_;
 };
+
+// The daemon's {"error":{code,message}} of a 4xx/5xx reply as an Error.
+Error reply_error(const HttpReply& reply);
 
 // Prints "bosun: <message>" to stderr and returns the exit code for the error (1).
 int report_error(const Error& error);

@@ -1,6 +1,7 @@
 // The command table and the entry point that parses argv and runs one command.
 #include <CLI/CLI.hpp>
 
+#include "cli/agent_commands.h"
 #include "cli/command.h"
 #include "cli/daemon_commands.h"
 #include "cli/hold.h"
@@ -12,6 +13,7 @@ const Command kCommands[] = {
     kVersionCommand,
     kServeCommand,
     kStatusCommand,
+    kAgentCommand,
     kHoldCommand,
 };
 

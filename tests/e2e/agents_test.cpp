@@ -3,59 +3,11 @@
 
 #include <thread>
 
-#include "support/harness.h"
+#include "support/agents.h"
 
 namespace bosun::e2e {
 namespace {
 
-// Follows the event stream until an event matches, or the deadline passes.
-class EventWaiter {
- public:
-  explicit EventWaiter(TestDaemon& d) {
-    ok_ = ws_.connect(d.address(), "/api/v1/events", d.auth_header());
-    if (ok_) ok_ = ws_.read_json().has_value();  // hello
-  }
-  std::optional<Json> wait(const std::string& type, const std::string& subject,
-                           std::chrono::milliseconds timeout = 20s) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-      auto ev = ws_.read_json(left);
-      if (!ev) break;
-      if ((*ev)["type"] == type && (subject.empty() || (*ev)["subject"] == subject)) return ev;
-    }
-    return std::nullopt;
-  }
-  bool ok() const { return ok_; }
-
- private:
-  WsClient ws_;
-  bool ok_ = false;
-};
-
-// Reads terminal frames until the accumulated output contains `needle`.
-bool terminal_until(WsClient& ws, std::string& seen, const std::string& needle,
-                    std::chrono::milliseconds timeout = 15s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (seen.find(needle) == std::string::npos) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    auto frame = ws.read_json(left);
-    if (!frame) return false;
-    if ((*frame)["type"] == "output") seen += (*frame)["data"].get<std::string>();
-  }
-  return true;
-}
-
-Json spawn(TestDaemon& d, const std::string& name, const Json& argv, int cols = 80, int rows = 24) {
-  auto r = d.post("/api/v1/agents", Json{{"name", name}, {"argv", argv}, {"cols", cols}, {"rows", rows}});
-  EXPECT_EQ(r.status, 201) << r.body;
-  return r.json();
-}
-
-const Json kBash = Json::array({"bash", "--norc", "--noprofile", "-i"});
 
 TEST(Agents, BashEchoRoundTripOverTerminalSocket) {
   TestDaemon d;
@@ -305,6 +257,29 @@ TEST(Agents, BadRequests) {
   EXPECT_EQ(http_request(d.address(), "GET", "/healthz").status, 200);
   ASSERT_EQ(d.post("/api/v1/agents/ana/stop", Json::object()).status, 202);
   ASSERT_TRUE(events.wait("agent.exited", ""));
+}
+
+// Stop and remove that arrive while a run is still starting take effect once it is up:
+// nothing is left running, and the daemon never touches a session it has forgotten.
+TEST(Agents, RemoveWhileStartingLeavesNothingBehind) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  spawn(d, "kai", Json::array({"sleep", "1003"}));
+  ASSERT_EQ(d.post("/api/v1/agents/kai/stop", Json{{"grace_ms", 200}}).status, 202);
+  ASSERT_TRUE(events.wait("agent.exited", ""));
+  ASSERT_EQ(d.post("/api/v1/agents/kai/restart", Json::object()).status, 202);
+  ASSERT_EQ(d.del("/api/v1/agents/kai").status, 202);
+  ASSERT_TRUE(events.wait("agent.removed", ""));
+  EXPECT_EQ(d.get("/api/v1/agents/kai").status, 404);
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!live_processes_mentioning("sleep 1003").empty() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);  // reaping is asynchronous to us; bounded
+  }
+  EXPECT_TRUE(live_processes_mentioning("sleep 1003").empty());
+  EXPECT_EQ(d.get("/healthz").status, 200);
 }
 
 }  // namespace

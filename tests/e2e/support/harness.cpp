@@ -237,15 +237,21 @@ void WsClient::close() {
 CliResult run_bosun(const std::vector<std::string>& args,
                     const std::map<std::string, std::string>& env, const std::string& input,
                     std::chrono::milliseconds timeout) {
+  std::vector<std::string> argv = {BOSUN_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv, env, input, timeout);
+}
+
+CliResult run_program(const std::vector<std::string>& argv_s,
+                      const std::map<std::string, std::string>& env, const std::string& input,
+                      std::chrono::milliseconds timeout) {
   CliResult result;
   int out_pipe[2], err_pipe[2], in_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) || ::pipe2(err_pipe, O_CLOEXEC) || ::pipe2(in_pipe, O_CLOEXEC)) {
     return result;
   }
-  std::vector<std::string> argv_s = {BOSUN_BINARY};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<char*> argv;
-  for (auto& a : argv_s) argv.push_back(a.data());
+  for (const auto& a : argv_s) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   std::vector<std::string> env_s;
   for (char** e = environ; *e; ++e) {
@@ -264,7 +270,7 @@ CliResult run_bosun(const std::vector<std::string>& args,
     ::dup2(in_pipe[0], 0);
     ::dup2(out_pipe[1], 1);
     ::dup2(err_pipe[1], 2);
-    ::execve(argv[0], argv.data(), envp.data());
+    ::execvpe(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   ::close(out_pipe[1]);

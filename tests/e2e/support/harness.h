@@ -95,6 +95,12 @@ CliResult run_bosun(const std::vector<std::string>& args,
                     const std::map<std::string, std::string>& env = {},
                     const std::string& input = "", std::chrono::milliseconds timeout = 60s);
 
+// Runs any program (found on PATH) the same way; BOSUN_* is not passed on unless in `env`.
+CliResult run_program(const std::vector<std::string>& argv,
+                      const std::map<std::string, std::string>& env = {},
+                      const std::string& input = "",
+                      std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
 // Pids of live (non-zombie) processes whose command line mentions `needle`.
 std::vector<pid_t> live_processes_mentioning(const std::string& needle);
 

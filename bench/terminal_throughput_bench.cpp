@@ -1,0 +1,200 @@
+// Terminal throughput: a producer writes N bytes into its PTY. Baseline: the producer under
+// forkpty() here, its master drained by a read() loop. Measured: the same producer as an agent,
+// received by one WebSocket viewer (mode=binary, from=0). Bytes/s from spawn to the last byte.
+#include <poll.h>
+#include <pty.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+
+#include "support/agent_api.h"
+
+namespace bench = bosun::bench;
+using bench::BenchError;
+using bench::now_ns;
+
+namespace {
+
+constexpr int kCols = 120;
+constexpr int kRows = 40;
+constexpr size_t kReadChunk = size_t{64} << 10;  // the holder's PTY read size
+constexpr auto kRunTimeout = std::chrono::seconds(300);
+
+std::vector<std::string> producer_argv(int64_t bytes) {
+  return {"sh", "-c",
+          "yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c " + std::to_string(bytes)};
+}
+
+double process_cpu_seconds() {
+  rusage self{};
+  ::getrusage(RUSAGE_SELF, &self);
+  auto secs = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + tv.tv_usec / 1e6; };
+  return secs(self.ru_utime) + secs(self.ru_stime);
+}
+
+struct Result {
+  int64_t bytes = 0;
+  double seconds = 0;
+  int64_t holes = 0;   // offsets that were not where the previous frame ended
+  int64_t frames = 0;  // binary frames (agent) or reads (baseline)
+  double daemon_cpu = 0;
+  double holder_cpu = 0;
+  double client_cpu = 0;
+  double rate() const { return seconds > 0 ? static_cast<double>(bytes) / seconds : 0; }
+};
+
+// The producer under forkpty(), its master read until EIO (every slave closed) or EOF.
+Result run_baseline(int64_t bytes) {
+  auto argv_strings = producer_argv(bytes);
+  std::vector<char*> argv;
+  for (auto& a : argv_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  winsize ws{};
+  ws.ws_col = kCols;
+  ws.ws_row = kRows;
+  double cpu0 = process_cpu_seconds();
+  int64_t t0 = now_ns();
+  int master = -1;
+  pid_t pid = ::forkpty(&master, nullptr, nullptr, &ws);
+  if (pid < 0) throw BenchError("forkpty failed");
+  if (pid == 0) {
+    ::execvp(argv[0], argv.data());
+    ::_exit(127);
+  }
+  Result r;
+  std::vector<char> buf(kReadChunk);
+  int64_t deadline = t0 + std::chrono::nanoseconds(kRunTimeout).count();
+  for (;;) {
+    pollfd pfd{master, POLLIN, 0};
+    int rc = ::poll(&pfd, 1, 1000);
+    if (rc < 0 && errno == EINTR) continue;
+    if (now_ns() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+      ::close(master);
+      throw BenchError("baseline producer did not finish in time");
+    }
+    if (rc == 0) continue;
+    ssize_t n = ::read(master, buf.data(), buf.size());
+    if (n > 0) {
+      r.bytes += n;
+      ++r.frames;
+      continue;
+    }
+    if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    break;  // EIO or 0: the end of the stream
+  }
+  r.seconds = static_cast<double>(now_ns() - t0) / 1e9;
+  r.client_cpu = process_cpu_seconds() - cpu0;
+  ::close(master);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return r;
+}
+
+// The producer as an agent; one viewer from offset 0 until the run's status says "exited" and
+// every byte up to its end_offset has arrived.
+Result run_agent(bench::BenchDaemon& daemon, bench::AgentFleet& fleet, int64_t bytes, int round) {
+  Result r;
+  double daemon_cpu0 = bench::cpu_seconds(daemon.pid());
+  double client_cpu0 = process_cpu_seconds();
+  int64_t t0 = now_ns();
+  auto agent = fleet.spawn("tput-" + std::to_string(round), producer_argv(bytes), kCols, kRows);
+  double holder_cpu0 = 0;  // the holder is new: it has used next to nothing before this
+  bench::TerminalViewer viewer(daemon, agent.id, 0);
+  int64_t last_byte_ns = 0;
+  int64_t end_offset = -1;
+  uint64_t next = 0;
+  int64_t deadline = t0 + std::chrono::nanoseconds(kRunTimeout).count();
+  int64_t next_sample = 0;
+  while (end_offset < 0 || static_cast<int64_t>(next) < end_offset) {
+    if (now_ns() > deadline) throw BenchError("the agent's output did not arrive in time");
+    auto frame = viewer.read(std::chrono::seconds(30));
+    if (!frame.binary) {
+      auto msg = bench::Json::parse(frame.data, nullptr, false);
+      if (msg.is_object() && msg.value("type", "") == "status" &&
+          msg.value("state", "") != "running") {
+        end_offset = msg.value("end_offset", int64_t{0});
+      } else if (msg.is_object() && msg.value("type", "") == "gap") {
+        ++r.holes;
+      }
+      continue;
+    }
+    last_byte_ns = now_ns();
+    if (frame.offset != next) ++r.holes;
+    next = frame.offset + frame.data.size();
+    r.bytes += static_cast<int64_t>(frame.data.size());
+    ++r.frames;
+    // The holder exits soon after the run ends: sample its CPU time while it is there.
+    if (last_byte_ns >= next_sample) {
+      double cpu = bench::cpu_seconds(agent.holder_pid);
+      if (cpu > 0) r.holder_cpu = cpu - holder_cpu0;
+      next_sample = last_byte_ns + 20'000'000;
+    }
+  }
+  r.seconds = static_cast<double>(last_byte_ns - t0) / 1e9;
+  r.daemon_cpu = bench::cpu_seconds(daemon.pid()) - daemon_cpu0;
+  r.client_cpu = process_cpu_seconds() - client_cpu0;
+  double holder_cpu = bench::cpu_seconds(agent.holder_pid);
+  if (holder_cpu > r.holder_cpu) r.holder_cpu = holder_cpu;
+  if (end_offset != static_cast<int64_t>(next)) ++r.holes;
+  return r;
+}
+
+std::string mib_s(double bytes_per_s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f MiB/s", bytes_per_s / (1 << 20));
+  return buf;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int64_t bytes = argc > 1 ? std::atoll(argv[1]) : int64_t{200} << 20;
+  int rounds = argc > 2 ? std::atoi(argv[2]) : 3;
+  std::printf("terminal throughput: %lld bytes through a %dx%d PTY, %d rounds\n",
+              static_cast<long long>(bytes), kCols, kRows, rounds);
+  bench::BenchDaemon daemon;
+  bench::RestClient rest(daemon);
+  int failures = 0;
+  {
+    bench::AgentFleet fleet(daemon, rest);
+    try {
+      std::vector<double> ratios;
+      std::printf("%-5s %-9s %12s %8s %14s %8s %6s %9s %9s %9s\n", "round", "path", "bytes",
+                  "seconds", "rate", "ratio", "holes", "cpu:dmn", "cpu:hold", "cpu:client");
+      for (int round = 1; round <= rounds; ++round) {
+        Result base = run_baseline(bytes);
+        Result agent = run_agent(daemon, fleet, bytes, round);
+        double ratio = agent.rate() / base.rate();
+        ratios.push_back(ratio);
+        std::printf("%-5d %-9s %12lld %8.2f %14s %8s %6s %9s %9s %9.2f\n", round, "forkpty",
+                    static_cast<long long>(base.bytes), base.seconds, mib_s(base.rate()).c_str(),
+                    "1.00", "-", "-", "-", base.client_cpu);
+        std::printf("%-5d %-9s %12lld %8.2f %14s %8.2f %6lld %9.2f %9.2f %9.2f\n", round, "agent",
+                    static_cast<long long>(agent.bytes), agent.seconds,
+                    mib_s(agent.rate()).c_str(), ratio, static_cast<long long>(agent.holes),
+                    agent.daemon_cpu, agent.holder_cpu, agent.client_cpu);
+        if (agent.bytes != base.bytes || agent.holes != 0) {
+          std::printf("MISMATCH: the agent delivered %lld bytes with %lld holes; baseline %lld\n",
+                      static_cast<long long>(agent.bytes), static_cast<long long>(agent.holes),
+                      static_cast<long long>(base.bytes));
+          ++failures;
+        }
+        std::fflush(stdout);
+      }
+      std::sort(ratios.begin(), ratios.end());
+      std::printf("median ratio agent/forkpty: %.2f (goal >= 0.80)\n", ratios[ratios.size() / 2]);
+    } catch (const BenchError& e) {
+      std::fprintf(stderr, "terminal_throughput_bench: %s\n", e.what());
+      ++failures;
+    }
+    failures += fleet.clean_up();
+  }
+  return failures == 0 ? 0 : 1;
+}

@@ -1,0 +1,35 @@
+// Helpers for tests that drive agents: event waits, terminal reads, spawning.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "support/harness.h"
+
+namespace bosun::e2e {
+
+// Follows the event stream until an event matches, or the deadline passes.
+class EventWaiter {
+ public:
+  explicit EventWaiter(TestDaemon& d);
+  std::optional<Json> wait(const std::string& type, const std::string& subject,
+                           std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  bool ok() const { return ok_; }
+
+ private:
+  WsClient ws_;
+  bool ok_ = false;
+};
+
+// Reads JSON terminal frames until the accumulated output contains `needle`.
+bool terminal_until(WsClient& ws, std::string& seen, const std::string& needle,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(15));
+
+// POST /api/v1/agents; expects 201.
+Json spawn(TestDaemon& d, const std::string& name, const Json& argv, int cols = 80, int rows = 24);
+
+// An interactive bash without the user's start-up files.
+inline const Json kBash = Json::array({"bash", "--norc", "--noprofile", "-i"});
+
+}  // namespace bosun::e2e
