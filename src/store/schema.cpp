@@ -72,6 +72,87 @@ constexpr Migration kMigrations[] = {
       );
       CREATE INDEX runs_agent ON runs(agent_id, id);
     )sql"},
+    {3, R"sql(
+      CREATE TABLE tasks (
+        id          TEXT PRIMARY KEY,
+        project_id  TEXT,
+        title       TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        role        TEXT NOT NULL DEFAULT '',
+        assignee    TEXT,
+        status      TEXT NOT NULL DEFAULT 'pending',
+        priority    INTEGER NOT NULL DEFAULT 2,
+        source      TEXT NOT NULL DEFAULT 'user',
+        parent_id   TEXT REFERENCES tasks(id),
+        pipeline_run_id TEXT,
+        step        TEXT,
+        resources   TEXT NOT NULL DEFAULT '[]',
+        created_at  INTEGER NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        started_at  INTEGER,
+        done_at     INTEGER
+      );
+      CREATE INDEX tasks_status ON tasks(status, priority);
+      CREATE INDEX tasks_assignee ON tasks(assignee);
+      CREATE INDEX tasks_parent ON tasks(parent_id);
+      CREATE TABLE task_deps (
+        task_id    TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+        depends_on TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+        PRIMARY KEY (task_id, depends_on)
+      );
+      CREATE INDEX task_deps_on ON task_deps(depends_on);
+      CREATE TABLE task_comments (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        task_id    TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+        author     TEXT NOT NULL,
+        body       TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX task_comments_task ON task_comments(task_id, id);
+      CREATE TABLE task_history (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        task_id     TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+        at          INTEGER NOT NULL,
+        actor       TEXT NOT NULL,
+        field       TEXT NOT NULL DEFAULT 'status',
+        from_value  TEXT,
+        to_value    TEXT,
+        reason      TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX task_history_task ON task_history(task_id, id);
+      CREATE TABLE reports (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        task_id     TEXT NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+        agent_id    TEXT,
+        author      TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        body        TEXT NOT NULL,
+        verified    TEXT NOT NULL DEFAULT 'pending',
+        check_log   TEXT NOT NULL DEFAULT '',
+        created_at  INTEGER NOT NULL,
+        checked_at  INTEGER
+      );
+      CREATE INDEX reports_task ON reports(task_id, id);
+      CREATE TABLE messages (
+        id           TEXT PRIMARY KEY,
+        sender       TEXT NOT NULL,
+        recipient    TEXT NOT NULL,
+        type         TEXT NOT NULL DEFAULT 'mail',
+        subject      TEXT NOT NULL,
+        body         TEXT NOT NULL DEFAULT '',
+        task_id      TEXT,
+        urgent       INTEGER NOT NULL DEFAULT 0,
+        state        TEXT NOT NULL DEFAULT 'queued',
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        error        TEXT,
+        created_at   INTEGER NOT NULL,
+        delivered_at INTEGER,
+        acked_at     INTEGER,
+        read_at      INTEGER
+      );
+      CREATE INDEX messages_recipient ON messages(recipient, state, created_at);
+      CREATE INDEX messages_sender ON messages(sender, created_at);
+    )sql"},
 };
 
 }  // namespace
