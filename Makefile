@@ -42,7 +42,7 @@ bench: deps
 
 # The main job: start a daemon on a fresh state directory and show how to reach it.
 demo: build
-	@scripts/demo $(BUILD)
+	@$(BUILD)/bosun demo
 
 format:
 	@clang-format -i $$(git ls-files 'src/*.cpp' 'src/*.h' 'tests/*.cpp' 'tests/*.h' 'bench/*.cpp')

@@ -179,7 +179,8 @@ int64_t output_bytes(bench::RestClient& rest, const std::set<std::string>& ids) 
 
 double holders_cpu(const std::vector<bench::AgentFleet::Agent>& agents) {
   double total = 0;
-  for (const auto& a : agents) total += bench::cpu_seconds(a.holder_pid);
+  for (const auto& a : agents)
+    total += bench::cpu_seconds(a.holder_pid);
   return total;
 }
 
@@ -229,9 +230,10 @@ int main(int argc, char** argv) {
         print_row(phase.c_str(), "forkpty cat", type_keys(pty, keystrokes));
       }
       print_row(phase.c_str(), "agent cat (ws)", type_keys(agent, keystrokes));
-      std::printf("load: %d agents wrote %.0f lines/s (%.0f KiB/s) through the daemon; daemon CPU "
-                  "%.0f%%, their holders' CPU %.0f%% (of one core; 5 s before typing)\n",
-                  load_agents, rate / 101, rate / 1024, 100 * daemon_cpu, 100 * holder_cpu);
+      std::printf(
+          "load: %d agents wrote %.0f lines/s (%.0f KiB/s) through the daemon; daemon CPU "
+          "%.0f%%, their holders' CPU %.0f%% (of one core; 5 s before typing)\n",
+          load_agents, rate / 101, rate / 1024, 100 * daemon_cpu, 100 * holder_cpu);
     } catch (const BenchError& e) {
       std::fprintf(stderr, "terminal_echo_bench: %s\n", e.what());
       ++failures;

@@ -31,7 +31,8 @@ Sample measure(const bench::BenchDaemon& daemon,
     s.holder_rss = bench::rss_kib(agents.front().holder_pid);
     s.holder_pss = bench::pss_kib(agents.front().holder_pid);
   }
-  for (const auto& a : agents) s.holders_pss += bench::pss_kib(a.holder_pid);
+  for (const auto& a : agents)
+    s.holders_pss += bench::pss_kib(a.holder_pid);
   return s;
 }
 
@@ -76,9 +77,8 @@ int main(int argc, char** argv) {
     try {
       rest.request(bench::http::verb::get, "/api/v1/status");  // the daemon has served once
       std::printf("terminal footprint: idle agents running `sleep 100000` (memory in MiB)\n");
-      std::printf("%7s %10s %10s %10s %10s %12s %12s %10s\n", "agents", "daemon RSS",
-                  "daemon PSS", "holder RSS", "holder PSS", "holders PSS", "PSS/holder",
-                  "spawn ms");
+      std::printf("%7s %10s %10s %10s %10s %12s %12s %10s\n", "agents", "daemon RSS", "daemon PSS",
+                  "holder RSS", "holder PSS", "holders PSS", "PSS/holder", "spawn ms");
       std::vector<bench::AgentFleet::Agent> agents;
       for (int target : steps) {
         int64_t t0 = now_ns();
@@ -94,22 +94,22 @@ int main(int argc, char** argv) {
         s.spawn_ms = spawn_ms;
         double per_holder = s.agents > 0 ? static_cast<double>(s.holders_pss) / s.agents : 0;
         std::printf("%7d %10s %10s %10s %10s %12s %12s %10.1f\n", s.agents,
-                    mib(s.daemon_rss).c_str(), mib(s.daemon_pss).c_str(),
-                    mib(s.holder_rss).c_str(), mib(s.holder_pss).c_str(),
-                    mib(s.holders_pss).c_str(), mib(static_cast<int64_t>(per_holder)).c_str(),
-                    s.spawn_ms);
+                    mib(s.daemon_rss).c_str(), mib(s.daemon_pss).c_str(), mib(s.holder_rss).c_str(),
+                    mib(s.holder_pss).c_str(), mib(s.holders_pss).c_str(),
+                    mib(static_cast<int64_t>(per_holder)).c_str(), s.spawn_ms);
         std::fflush(stdout);
       }
       std::this_thread::sleep_for(std::chrono::seconds(2));
       Usage before = usage(daemon, agents);
       std::this_thread::sleep_for(std::chrono::seconds(quiet_s));
       Usage after = usage(daemon, agents);
-      std::printf("%d idle agents for %d s: daemon CPU %.2f s (%lld wake-ups); all holders CPU "
-                  "%.2f s (%lld wake-ups)\n",
-                  static_cast<int>(agents.size()), quiet_s, after.daemon_cpu - before.daemon_cpu,
-                  static_cast<long long>(after.daemon_wakeups - before.daemon_wakeups),
-                  after.holders_cpu - before.holders_cpu,
-                  static_cast<long long>(after.holders_wakeups - before.holders_wakeups));
+      std::printf(
+          "%d idle agents for %d s: daemon CPU %.2f s (%lld wake-ups); all holders CPU "
+          "%.2f s (%lld wake-ups)\n",
+          static_cast<int>(agents.size()), quiet_s, after.daemon_cpu - before.daemon_cpu,
+          static_cast<long long>(after.daemon_wakeups - before.daemon_wakeups),
+          after.holders_cpu - before.holders_cpu,
+          static_cast<long long>(after.holders_wakeups - before.holders_wakeups));
     } catch (const BenchError& e) {
       std::fprintf(stderr, "terminal_footprint_bench: %s\n", e.what());
       ++failures;

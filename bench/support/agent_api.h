@@ -136,8 +136,9 @@ class TerminalViewer {
       throw BenchError("viewer connect: " + ec.message());
     }
     stream.socket().set_option(tcp::no_delay(true));
-    std::string target = "/api/v1/agents/" + agent_id + "/terminal?mode=binary&from=" +
-                         std::to_string(from) + "&token=" + daemon.token();
+    std::string target = "/api/v1/agents/" + agent_id +
+                         "/terminal?mode=binary&from=" + std::to_string(from) +
+                         "&token=" + daemon.token();
     stream.expires_after(kIoTimeout);
     if (auto ec = run_op(io_, [&](auto h) { ws_.async_handshake(daemon.address(), target, h); })) {
       throw BenchError("viewer handshake: " + ec.message());
@@ -161,7 +162,8 @@ class TerminalViewer {
       return f;
     }
     if (all.size() < 8) throw BenchError("binary terminal frame shorter than its offset");
-    for (size_t i = 0; i < 8; ++i) f.offset = (f.offset << 8) | static_cast<uint8_t>(all[i]);
+    for (size_t i = 0; i < 8; ++i)
+      f.offset = (f.offset << 8) | static_cast<uint8_t>(all[i]);
     f.data = all.substr(8);
     return f;
   }
@@ -197,9 +199,9 @@ class AgentFleet {
 
   Agent spawn(const std::string& name, const std::vector<std::string>& argv, int cols = 120,
               int rows = 40) {
-    auto [status, body] = rest_.request(http::verb::post, "/api/v1/agents",
-                                        Json{{"name", name}, {"argv", argv}, {"cols", cols},
-                                             {"rows", rows}});
+    auto [status, body] =
+        rest_.request(http::verb::post, "/api/v1/agents",
+                      Json{{"name", name}, {"argv", argv}, {"cols", cols}, {"rows", rows}});
     if (status != 201 || !body.is_object() || !body["id"].is_string()) {
       throw BenchError("spawn " + name + ": HTTP " + std::to_string(status) + " " + body.dump());
     }
@@ -256,7 +258,8 @@ class AgentFleet {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       left = processes();
     }
-    for (pid_t pid : left) ::kill(pid, SIGKILL);
+    for (pid_t pid : left)
+      ::kill(pid, SIGKILL);
     if (!left.empty()) {
       std::fprintf(stderr, "clean-up: %zu processes were still running after 20 s: killed\n",
                    left.size());
@@ -269,7 +272,8 @@ class AgentFleet {
  private:
   static std::string joined(const std::vector<std::string>& args) {
     std::string out;
-    for (const auto& a : args) out += a + " ";
+    for (const auto& a : args)
+      out += a + " ";
     return out;
   }
 

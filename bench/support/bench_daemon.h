@@ -1,6 +1,7 @@
 // A daemon for benchmarks: `bosun serve` on a free port in a temporary state directory.
 #pragma once
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,7 +18,8 @@ namespace bosun::bench {
 
 class BenchDaemon {
  public:
-  explicit BenchDaemon(std::vector<std::string> extra = {}) {
+  // `stderr_to_file`: the daemon's stderr goes to stderr_path() instead of the bench's.
+  explicit BenchDaemon(std::vector<std::string> extra = {}, bool stderr_to_file = false) {
     char tmpl[] = "/tmp/bosun-bench-XXXXXX";
     dir_ = ::mkdtemp(tmpl);
     std::vector<std::string> args = {BOSUN_BINARY, "serve", "--listen", "127.0.0.1:0", "--quiet",
@@ -26,8 +28,13 @@ class BenchDaemon {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
+    std::string err_path = stderr_path();
     pid_ = ::fork();
     if (pid_ == 0) {
+      if (stderr_to_file) {
+        int fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0) ::dup2(fd, 2);
+      }
       ::execv(argv[0], argv.data());
       ::_exit(127);
     }
@@ -54,6 +61,7 @@ class BenchDaemon {
   const std::string& token() const { return token_; }
   pid_t pid() const { return pid_; }
   const std::string& dir() const { return dir_; }
+  std::string stderr_path() const { return dir_ + "/daemon.stderr"; }
 
  private:
   std::string dir_;

@@ -36,7 +36,8 @@ inline ProcStat read_stat(pid_t pid) {
   int64_t skip = 0, utime = 0, stime = 0;
   pid_t pgrp = 0;
   rest >> st.state >> st.ppid >> pgrp >> st.sid;
-  for (int i = 0; i < 7; ++i) rest >> skip;
+  for (int i = 0; i < 7; ++i)
+    rest >> skip;
   rest >> utime >> stime;
   if (!rest) return st;
   st.cpu_ticks = utime + stime;
@@ -59,10 +60,16 @@ inline int64_t proc_kib(pid_t pid, const char* file, const std::string& key) {
   }
   return -1;
 }
-inline int64_t rss_kib(pid_t pid) { return proc_kib(pid, "status", "VmRSS"); }
-inline int64_t pss_kib(pid_t pid) { return proc_kib(pid, "smaps_rollup", "Pss"); }
+inline int64_t rss_kib(pid_t pid) {
+  return proc_kib(pid, "status", "VmRSS");
+}
+inline int64_t pss_kib(pid_t pid) {
+  return proc_kib(pid, "smaps_rollup", "Pss");
+}
 // Voluntary context switches of the main thread: how often it went to sleep and woke again.
-inline int64_t wakeups(pid_t pid) { return proc_kib(pid, "status", "voluntary_ctxt_switches"); }
+inline int64_t wakeups(pid_t pid) {
+  return proc_kib(pid, "status", "voluntary_ctxt_switches");
+}
 
 struct ProcessInfo {
   pid_t pid = 0;
@@ -88,7 +95,8 @@ inline std::vector<ProcessInfo> scan_processes() {
     p.sid = st.sid;
     std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
     std::string arg;
-    while (std::getline(in, arg, '\0')) p.cmdline.push_back(arg);
+    while (std::getline(in, arg, '\0'))
+      p.cmdline.push_back(arg);
     out.push_back(std::move(p));
   }
   ::closedir(dir);

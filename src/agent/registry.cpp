@@ -18,6 +18,7 @@
 
 #include "term/holder_client.h"
 #include "term/holder_launch.h"
+#include "agent/activity.h"
 #include "term/screen.h"
 #include "util/ids.h"
 #include "util/unique_fd.h"
@@ -64,6 +65,9 @@ struct AgentRegistry::Session {
   std::shared_ptr<term::HolderClient> client;
   std::unique_ptr<term::Screen> screen;
   UniqueFd log_fd;
+  std::unique_ptr<asio::steady_timer> quiet;  // fires when output has been quiet long enough
+  std::chrono::steady_clock::time_point last_output{};
+  bool quiet_armed = false;
   bool launching = false;  // launch() is between writing the run and the holder answering
   bool restart_pending = false;
   bool stop_pending = false;
@@ -332,6 +336,8 @@ asio::awaitable<Status> AgentRegistry::launch_run(Session& s) {
   connect_handlers(s);
   s.client->attach(0);
   set_state(s, "running", "process");
+  s.last_output = clock_.steady_now();
+  watch_quiet(s);
   if (observer_) observer_->on_run_status(a.id, status_frame(s));
   co_return Status{};
 }
@@ -388,6 +394,34 @@ void AgentRegistry::on_output(Session& s, uint64_t offset, std::string_view byte
   s.agent.last_output_ms = to_unix_ms(clock_.now());
   if (s.screen) s.screen->feed(bytes);
   if (observer_) observer_->on_output(s.agent.id, offset, bytes);
+  if (s.running()) {
+    s.last_output = clock_.steady_now();
+    if (s.agent.state == "idle" || s.agent.state == "running") set_state(s, "working", "output");
+    watch_quiet(s);
+  }
+}
+
+void AgentRegistry::watch_quiet(Session& s) {
+  if (s.quiet_armed) return;  // the pending wait re-checks the last output time
+  if (!s.quiet) s.quiet = std::make_unique<asio::steady_timer>(io_);
+  IdleRule rule = idle_rule(s.agent.profile);
+  auto due = s.last_output + rule.quiet - clock_.steady_now();
+  s.quiet->expires_after(std::max<std::chrono::steady_clock::duration>(due, Millis(1)));
+  s.quiet_armed = true;
+  Session* sp = &s;
+  s.quiet->async_wait([this, sp](const boost::system::error_code& ec) {
+    if (ec) return;  // cancelled: the session may be gone, touch nothing
+    sp->quiet_armed = false;
+    on_quiet(*sp);
+  });
+}
+
+void AgentRegistry::on_quiet(Session& s) {
+  if (!s.running() || !s.screen) return;
+  IdleRule rule = idle_rule(s.agent.profile);
+  if (clock_.steady_now() - s.last_output < rule.quiet) return watch_quiet(s);
+  if (s.agent.state != "working" && s.agent.state != "running") return;
+  if (auto source = idle_source(rule, *s.screen)) set_state(s, "idle", *source);
 }
 
 void AgentRegistry::on_exited(Session& s, const Json& st) {
@@ -490,6 +524,8 @@ asio::awaitable<void> AgentRegistry::reattach_all() {
     (void)bus_.publish("agent.reattached", s.agent.id,
                        Json{{"name", s.agent.name}, {"offset", s.run->end_offset}});
     set_state(s, "running", "process");
+    s.last_output = clock_.steady_now();
+    watch_quiet(s);
   }
 }
 
@@ -634,6 +670,13 @@ Result<Json> AgentRegistry::screen(const std::string& id_or_name) {
               {"cursor", {{"row", cursor.row}, {"col", cursor.col}}},
               {"alt_screen", session.screen->alt_screen()},
               {"offset", session.run ? session.run->end_offset : 0}};
+}
+
+std::optional<std::chrono::steady_clock::time_point> AgentRegistry::last_output(
+    const std::string& id_or_name) {
+  auto s = find_session(id_or_name);
+  if (!s || !(*s)->running()) return std::nullopt;
+  return (*s)->last_output;
 }
 
 Result<TerminalInfo> AgentRegistry::terminal(const std::string& id_or_name) {

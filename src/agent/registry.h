@@ -95,6 +95,8 @@ class AgentRegistry {
   Status remove(const std::string& id_or_name);
 
   Result<Json> screen(const std::string& id_or_name);
+  // When the current run last printed (steady clock), for the supervisor's stuck watch.
+  std::optional<std::chrono::steady_clock::time_point> last_output(const std::string& id_or_name);
   Result<TerminalInfo> terminal(const std::string& id_or_name);
 
   // Drops every holder connection; the agents keep running (daemon shutdown).
@@ -107,6 +109,9 @@ class AgentRegistry {
   boost::asio::awaitable<Status> launch_run(Session& session);
   void connect_handlers(Session& session);
   void on_output(Session& session, uint64_t offset, std::string_view bytes);
+  // Working → idle: a timer waits for output to be quiet, then the profile's idle rule decides.
+  void watch_quiet(Session& session);
+  void on_quiet(Session& session);
   void on_exited(Session& session, const Json& holder_status);
   void on_disconnect(Session& session, const std::string& reason);
   void mark_lost(Session& session, const std::string& reason);

@@ -21,6 +21,9 @@
 #include "api/routes/routes.h"
 #include "api/services.h"
 #include "api/terminal_stream.h"
+#include "crew/delivery.h"
+#include "crew/supervisor.h"
+#include "crew/verifier.h"
 #include "util/files.h"
 
 namespace bosun {
@@ -79,7 +82,12 @@ int run_daemon(const DaemonOptions& options, Log& log) {
                   ""};
   AgentRegistry agents(io, **store, bus, clock, log, auth, state, self_executable());
   TerminalStream terminals(io, agents, log);
-  Services services{**store, bus, clock, log, auth, info, event_stream, agents, terminals};
+  ProcessRunner processes(io);  // git and test commands run off the loop (the verifier)
+  Verifier verifier(io, **store, bus, clock, log, processes);
+  DeliveryEngine delivery(io, **store, bus, clock, log, agents);
+  Supervisor supervisor(io, **store, bus, clock, log, agents, &delivery);
+  Services services{**store, bus, clock, log, auth, info, event_stream, agents, terminals,
+                    verifier, supervisor};
   Dispatcher dispatcher(services, Router(route_table()));
 
   HttpServer::Options http_options;
@@ -105,7 +113,16 @@ int run_daemon(const DaemonOptions& options, Log& log) {
     return 1;
   }
   // Agents started by an earlier daemon are still running: reconnect before serving.
-  asio::co_spawn(io, agents.reattach_all(), asio::detached);
+  // Then the crew's engines, which act on agents.
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        co_await agents.reattach_all();
+        delivery.start();
+        supervisor.start();
+      },
+      asio::detached);
+  verifier.resume_unchecked();  // checks a stopped daemon left unfinished
   (void)bus.publish("daemon.started", "", Json{{"pid", info.pid}, {"address", *address},
                                                {"version", info.version}});
   log.info("serve.listening", {{"address", *address}, {"state", state.root.string()},

@@ -14,6 +14,8 @@ class AgentRegistry;
 class Auth;
 class EventStream;
 class TerminalStream;
+class Supervisor;
+class Verifier;
 
 struct DaemonInfo {
   std::string version;
@@ -33,6 +35,8 @@ struct Services {
   EventStream& event_stream;
   AgentRegistry& agents;
   TerminalStream& terminals;
+  Verifier& verifier;  // checks task reports (crew/verifier.h)
+  Supervisor& supervisor;  // dispatch, heartbeats, resets, stuck watch (crew/supervisor.h)
 };
 
 }  // namespace bosun

@@ -4,7 +4,11 @@
 #include "cli/agent_commands.h"
 #include "cli/command.h"
 #include "cli/daemon_commands.h"
+#include "cli/demo_commands.h"
 #include "cli/hold.h"
+#include "cli/mail_commands.h"
+#include "cli/sim_commands.h"
+#include "cli/task_commands.h"
 
 namespace bosun::cli {
 namespace {
@@ -14,6 +18,11 @@ const Command kCommands[] = {
     kServeCommand,
     kStatusCommand,
     kAgentCommand,
+    kMailCommand,
+    kDemoCommand,
+    kSimAgentCommand,
+    kTaskCommand,
+    kReportCommand,
     kHoldCommand,
 };
 

@@ -137,6 +137,29 @@ Status AgentStore::update(const AgentRecord& a) {
   return stmt->run();
 }
 
+Result<AgentCounters> AgentStore::counters(const std::string& id) {
+  auto stmt = db_.prepare(
+      "SELECT tasks_since_reset, reset_count, last_reset_at FROM agents WHERE id = ?1");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, id);
+  auto row = stmt->step();
+  if (!row) return tl::unexpected(row.error());
+  if (!*row) return not_found("agent_not_found", "no agent " + id);
+  AgentCounters c;
+  c.tasks_since_reset = stmt->get_int(0);
+  c.reset_count = stmt->get_int(1);
+  c.last_reset_ms = stmt->get_optional_int(2);
+  return c;
+}
+
+Status AgentStore::set_counters(const std::string& id, const AgentCounters& c) {
+  auto stmt = db_.prepare(
+      "UPDATE agents SET tasks_since_reset=?2, reset_count=?3, last_reset_at=?4 WHERE id=?1");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, id).bind(2, c.tasks_since_reset).bind(3, c.reset_count).bind(4, c.last_reset_ms);
+  return stmt->run();
+}
+
 Status AgentStore::remove(const std::string& id) {
   auto stmt = db_.prepare("DELETE FROM agents WHERE id = ?");
   if (!stmt) return tl::unexpected(stmt.error());

@@ -32,6 +32,13 @@ struct AgentRecord {
   std::string token;  // the agent's own API token (BOSUN_TOKEN inside the agent)
 };
 
+// What the supervisor counts per agent, for context resets.
+struct AgentCounters {
+  int64_t tasks_since_reset = 0;
+  int64_t reset_count = 0;
+  std::optional<int64_t> last_reset_ms;
+};
+
 struct RunRecord {
   int64_t id = 0;
   std::string agent_id;
@@ -61,6 +68,9 @@ class AgentStore {
 
   Status insert(const AgentRecord& agent);
   Status update(const AgentRecord& agent);
+  // The supervisor's counters live in their own columns: update() never touches them.
+  Result<AgentCounters> counters(const std::string& id);
+  Status set_counters(const std::string& id, const AgentCounters& counters);
   Status remove(const std::string& id);
   // By id, or by name (names are accepted wherever an id is).
   Result<AgentRecord> find(const std::string& id_or_name);

@@ -153,6 +153,12 @@ constexpr Migration kMigrations[] = {
       CREATE INDEX messages_recipient ON messages(recipient, state, created_at);
       CREATE INDEX messages_sender ON messages(sender, created_at);
     )sql"},
+    {4, R"sql(
+      CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    )sql"},
 };
 
 }  // namespace

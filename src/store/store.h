@@ -8,6 +8,9 @@
 #include "store/database.h"
 #include "store/events.h"
 #include "store/journal.h"
+#include "store/messages.h"
+#include "store/settings.h"
+#include "store/tasks.h"
 
 namespace bosun {
 
@@ -20,6 +23,9 @@ class Store {
   EventStore& events() { return events_; }
   JournalStore& journal() { return journal_; }
   AgentStore& agents() { return agents_; }
+  MessageStore& messages() { return messages_; }
+  TaskStore& tasks() { return tasks_; }
+  SettingsStore& settings() { return settings_; }
 
  private:
   explicit Store(std::unique_ptr<Database> db)
@@ -28,6 +34,9 @@ class Store {
   EventStore events_;
   JournalStore journal_;
   AgentStore agents_;
+  MessageStore messages_{*db_};  // after db_, which it borrows
+  TaskStore tasks_{*db_};
+  SettingsStore settings_{*db_};
 };
 
 }  // namespace bosun

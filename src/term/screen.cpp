@@ -41,6 +41,7 @@ struct Screen::Impl {
   VTermScreenCallbacks callbacks{};
   bool alt_screen = false;
   std::function<void(std::string_view)> reply;
+  std::string held;  // the start of a setting request split between feeds
 
   Impl(int cols, int rows) {
     vt = vterm_new(rows, cols);
@@ -74,9 +75,72 @@ Screen::~Screen() = default;
 Screen::Screen(Screen&&) noexcept = default;
 Screen& Screen::operator=(Screen&&) noexcept = default;
 
+// libvterm 0.1.4 reads a bad pointer when it answers some setting requests (DECRQSS for
+// `"p`, ` r`, `t`): program output must never reach that code. Requests it handles soundly go
+// through; the others are cut out of the stream and answered here as "not recognised".
 void Screen::feed(std::string_view bytes) {
-  if (bytes.empty()) return;
-  vterm_input_write(impl_->vt, bytes.data(), bytes.size());
+  std::string joined;
+  if (!impl_->held.empty()) {
+    joined = std::move(impl_->held);
+    impl_->held.clear();
+    joined.append(bytes);
+    bytes = joined;
+  }
+  auto write = [this](std::string_view part) {
+    if (!part.empty()) vterm_input_write(impl_->vt, part.data(), part.size());
+  };
+  constexpr std::string_view kRequest = "\x1bP$q";
+  size_t pos = 0;
+  while (pos < bytes.size()) {
+    size_t at = bytes.find(kRequest, pos);
+    if (at == std::string_view::npos) {
+      // Keep a tail that could be the start of a request ("\x1b", "\x1bP", "\x1bP$").
+      size_t keep = 0;
+      for (size_t n = std::min(kRequest.size() - 1, bytes.size() - pos); n > 0; --n) {
+        if (kRequest.substr(0, n) == bytes.substr(bytes.size() - n)) {
+          keep = n;
+          break;
+        }
+      }
+      write(bytes.substr(pos, bytes.size() - pos - keep));
+      impl_->held.assign(bytes.substr(bytes.size() - keep));
+      break;
+    }
+    write(bytes.substr(pos, at - pos));
+    size_t body = at + kRequest.size();
+    size_t end = std::string_view::npos;
+    size_t term_len = 0;
+    for (size_t i = body; i < bytes.size(); ++i) {
+      if (bytes[i] == '\x07') {
+        end = i;
+        term_len = 1;
+        break;
+      }
+      if (bytes[i] == '\x1b' && i + 1 < bytes.size() && bytes[i + 1] == '\\') {
+        end = i;
+        term_len = 2;
+        break;
+      }
+    }
+    if (end == std::string_view::npos) {
+      if (bytes.size() - at < 256) {
+        impl_->held.assign(bytes.substr(at));  // wait for the terminator
+      } else {
+        pos = body;  // not a request after all: drop its introducer, keep the rest
+        continue;
+      }
+      break;
+    }
+    std::string_view setting = bytes.substr(body, end - body);
+    bool sound = setting == "m" || setting == "r" || setting == "s" || setting == "\"q" ||
+                 setting == " q";
+    if (sound) {
+      write(bytes.substr(at, end + term_len - at));
+    } else if (impl_->reply) {
+      impl_->reply("\x1bP0$r\x1b\\");
+    }
+    pos = end + term_len;
+  }
   vterm_screen_flush_damage(impl_->screen);
 }
 

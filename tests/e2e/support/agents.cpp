@@ -23,6 +23,21 @@ std::optional<Json> EventWaiter::wait(const std::string& type, const std::string
   return std::nullopt;
 }
 
+std::optional<Json> EventWaiter::wait_for(const std::string& type, const std::string& subject,
+                                          const std::function<bool(const Json&)>& match,
+                                          std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    auto ev = ws_.read_json(left);
+    if (!ev) break;
+    if ((*ev)["type"] != type || (!subject.empty() && (*ev)["subject"] != subject)) continue;
+    if (match((*ev)["data"])) return ev;
+  }
+  return std::nullopt;
+}
+
 bool terminal_until(WsClient& ws, std::string& seen, const std::string& needle,
                     std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;

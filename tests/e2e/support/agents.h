@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -15,6 +16,10 @@ class EventWaiter {
   explicit EventWaiter(TestDaemon& d);
   std::optional<Json> wait(const std::string& type, const std::string& subject,
                            std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // The next event of `type` (any subject when empty) whose data satisfies `match`.
+  std::optional<Json> wait_for(const std::string& type, const std::string& subject,
+                               const std::function<bool(const Json& data)>& match,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(20));
   bool ok() const { return ok_; }
 
  private:
@@ -28,6 +33,11 @@ bool terminal_until(WsClient& ws, std::string& seen, const std::string& needle,
 
 // POST /api/v1/agents; expects 201.
 Json spawn(TestDaemon& d, const std::string& name, const Json& argv, int cols = 80, int rows = 24);
+
+// True for the states of an agent whose program runs: running (just started), working, idle.
+inline bool is_live(const Json& state) {
+  return state == "running" || state == "working" || state == "idle";
+}
 
 // An interactive bash without the user's start-up files.
 inline const Json kBash = Json::array({"bash", "--norc", "--noprofile", "-i"});

@@ -246,6 +246,7 @@ CliResult run_program(const std::vector<std::string>& argv_s,
                       const std::map<std::string, std::string>& env, const std::string& input,
                       std::chrono::milliseconds timeout) {
   CliResult result;
+  ::signal(SIGPIPE, SIG_IGN);  // a program that exits without reading its stdin is not our crash
   int out_pipe[2], err_pipe[2], in_pipe[2];
   if (::pipe2(out_pipe, O_CLOEXEC) || ::pipe2(err_pipe, O_CLOEXEC) || ::pipe2(in_pipe, O_CLOEXEC)) {
     return result;

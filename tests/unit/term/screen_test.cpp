@@ -161,5 +161,34 @@ TEST(Screen, IsMovable) {
   EXPECT_EQ(reply, "\x1b[1;6R");
 }
 
+// libvterm 0.1.4 misreads memory answering some setting requests; those never reach it and get
+// "not recognised" instead, however the output is split.
+TEST(Screen, SettingRequestsLibvtermMishandlesAreAnsweredSafely) {
+  for (const char* setting : {"\"p", " r", "t"}) {
+    std::string request = std::string("\x1bP$q") + setting + "\x1b\\";
+    std::string input = "a" + request + "b";
+    for (size_t cut = 0; cut <= input.size(); ++cut) {
+      Screen s(20, 3);
+      std::string reply;
+      s.set_reply_callback([&reply](std::string_view r) { reply.append(r); });
+      s.feed(input.substr(0, cut));
+      s.feed(input.substr(cut));
+      EXPECT_EQ(reply, "\x1bP0$r\x1b\\") << setting << " split at " << cut;
+      EXPECT_EQ(s.lines()[0], "ab") << setting << " split at " << cut;
+    }
+  }
+}
+
+TEST(Screen, SoundSettingRequestsAndSplitEscapesStillWork) {
+  Screen s(20, 3);
+  std::string reply;
+  s.set_reply_callback([&reply](std::string_view r) { reply.append(r); });
+  s.feed("x\x1b");
+  s.feed("[2Cy\x1bP");
+  s.feed("$qm\x1b\\");
+  EXPECT_EQ(s.lines()[0], "x  y");
+  EXPECT_NE(reply.find("$r"), std::string::npos) << reply;  // libvterm answers SGR itself
+}
+
 }  // namespace
 }  // namespace bosun::term

@@ -1,0 +1,524 @@
+// Tasks: the board (create, list, ready, show, update, delete), claims, comments, history,
+// reports, and a person's approve/reject of a task in review.
+#include <set>
+
+#include <fmt/format.h>
+
+#include "api/routes/routes.h"
+#include "api/services.h"
+#include "crew/report.h"
+#include "crew/verifier.h"
+
+namespace bosun {
+namespace {
+
+constexpr size_t kMaxReason = 64 * 1024;
+
+Status only_fields(const Json& body, std::initializer_list<const char*> allowed) {
+  for (const auto& [key, value] : body.items()) {
+    bool known = false;
+    for (const char* a : allowed)
+      known = known || key == a;
+    if (!known) {
+      std::string names;
+      for (const char* a : allowed)
+        names += fmt::format("{}{}", names.empty() ? "" : ", ", a);
+      return bad_request("unknown_field",
+                         fmt::format("unknown field '{}'; allowed: {}", key, names));
+    }
+  }
+  return {};
+}
+
+// A priority given as 0-4 or as urgent|high|normal|low (or "0"-"4").
+Result<std::optional<int>> optional_priority(const Json& body) {
+  auto it = body.find("priority");
+  if (it == body.end() || it->is_null()) return std::optional<int>{};
+  if (it->is_number_integer()) {
+    int64_t v = it->get<int64_t>();
+    if (v < kHighestPriority || v > kLowestPriority) {
+      return bad_request("invalid_field",
+                         "priority must be 0-4 (0 highest) or urgent, high, normal, low");
+    }
+    return std::optional<int>(static_cast<int>(v));
+  }
+  if (it->is_string()) {
+    if (auto p = parse_priority(it->get<std::string>())) return std::optional<int>(*p);
+    return bad_request("invalid_field",
+                       fmt::format("priority '{}' is not 0-4 or urgent, high, normal, low",
+                                   it->get<std::string>()));
+  }
+  return bad_request("invalid_field", "field 'priority' must be an integer 0-4 or a name");
+}
+
+Result<TaskStatus> status_from(const std::string& text) {
+  if (auto s = parse_task_status(text)) return *s;
+  return bad_request("invalid_status",
+                     fmt::format("unknown status '{}'; one of: {}", text, task_status_names()));
+}
+
+Result<std::optional<std::vector<std::string>>> optional_ids(const Json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return std::optional<std::vector<std::string>>{};
+  auto wrong =
+      bad_request("invalid_field", fmt::format("field '{}' must be an array of task ids", key));
+  if (!it->is_array()) return wrong;
+  std::vector<std::string> out;
+  for (const auto& v : *it) {
+    if (!v.is_string()) return wrong;
+    out.push_back(v.get<std::string>());
+  }
+  return std::optional<std::vector<std::string>>(std::move(out));
+}
+
+// An agent name or id → its id; 404 `agent_not_found`.
+Result<std::string> agent_id_of(Services& s, const std::string& name_or_id) {
+  auto agent = s.store.agents().find(name_or_id);
+  if (!agent) return tl::unexpected(agent.error());
+  return agent->id;
+}
+
+int64_t now_ms(Services& s) {
+  return to_unix_ms(s.clock.now());
+}
+
+Result<Response> post_task(Services& s, Request& request) {
+  auto body = parse_json_object(request.body);
+  if (!body) return tl::unexpected(body.error());
+  if (auto st = only_fields(*body, {"title", "description", "role", "priority", "depends_on",
+                                    "parent_id", "project", "assignee", "status"});
+      !st) {
+    return tl::unexpected(st.error());
+  }
+  NewTask task;
+  auto title = require_string(*body, "title");
+  if (!title) return tl::unexpected(title.error());
+  task.title = *title;
+  for (auto [key, target] :
+       {std::pair{"description", &task.description}, std::pair{"role", &task.role}}) {
+    auto v = optional_string(*body, key);
+    if (!v) return tl::unexpected(v.error());
+    if (*v) *target = **v;
+  }
+  for (auto [key, target] :
+       {std::pair{"parent_id", &task.parent_id}, std::pair{"project", &task.project_id}}) {
+    auto v = optional_string(*body, key);
+    if (!v) return tl::unexpected(v.error());
+    *target = *v;
+  }
+  auto priority = optional_priority(*body);
+  if (!priority) return tl::unexpected(priority.error());
+  task.priority = priority->value_or(kDefaultPriority);
+  auto deps = optional_ids(*body, "depends_on");
+  if (!deps) return tl::unexpected(deps.error());
+  task.depends_on = deps->value_or(std::vector<std::string>{});
+  auto status = optional_string(*body, "status");
+  if (!status) return tl::unexpected(status.error());
+  if (*status) {
+    auto st = status_from(**status);
+    if (!st) return tl::unexpected(st.error());
+    task.status = *st;
+  }
+  auto assignee = optional_string(*body, "assignee");
+  if (!assignee) return tl::unexpected(assignee.error());
+  if (*assignee) {
+    auto id = agent_id_of(s, **assignee);
+    if (!id) return tl::unexpected(id.error());
+    task.assignee = *id;
+  }
+  EventBus::Transaction tx(s.bus, s.store.db());
+  if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
+  auto created = s.store.tasks().create(task, request.principal.name(), now_ms(s));
+  if (!created) return tl::unexpected(created.error());
+  Json json = to_json(*created);
+  if (auto ev =
+          tx.publish("task.created", created->id,
+                     Json{{"id", created->id}, {"task", json}, {"by", request.principal.name()}});
+      !ev) {
+    return tl::unexpected(ev.error());
+  }
+  if (auto st = tx.commit(); !st) return tl::unexpected(st.error());
+  return Response::json(json, 201);
+}
+
+Result<Response> get_tasks(Services& s, Request& request) {
+  TaskQuery query;
+  auto limit = query_int(request, "limit", 100, 1, 1000);
+  if (!limit) return tl::unexpected(limit.error());
+  query.limit = *limit;
+  if (const auto* status = request.query_param("status"); status && !status->empty()) {
+    size_t i = 0;
+    while (i <= status->size()) {
+      size_t j = status->find(',', i);
+      if (j == std::string::npos) j = status->size();
+      auto st = status_from(status->substr(i, j - i));
+      if (!st) return tl::unexpected(st.error());
+      query.statuses.push_back(*st);
+      i = j + 1;
+    }
+  }
+  if (const auto* assignee = request.query_param("assignee"); assignee && !assignee->empty()) {
+    auto id = agent_id_of(s, *assignee);
+    if (!id) return tl::unexpected(id.error());
+    query.assignee = *id;
+  }
+  for (auto [key, target] :
+       {std::pair{"role", &query.role}, std::pair{"project", &query.project_id},
+        std::pair{"parent", &query.parent_id}, std::pair{"after", &query.after}}) {
+    if (const auto* v = request.query_param(key); v && !v->empty()) *target = *v;
+  }
+  auto tasks = s.store.tasks().list(query);
+  if (!tasks) return tl::unexpected(tasks.error());
+  Json list = Json::array();
+  for (const auto& t : *tasks)
+    list.push_back(to_json(t));
+  Json out{{"tasks", std::move(list)}};
+  if (static_cast<int64_t>(tasks->size()) == query.limit) out["next_after"] = tasks->back().id;
+  return Response::json(out);
+}
+
+Result<Response> get_ready(Services& s, Request& request) {
+  auto limit = query_int(request, "limit", 100, 1, 1000);
+  if (!limit) return tl::unexpected(limit.error());
+  std::optional<std::string> role;
+  if (const auto* r = request.query_param("role"); r && !r->empty()) role = *r;
+  auto tasks = s.store.tasks().ready(role, *limit);
+  if (!tasks) return tl::unexpected(tasks.error());
+  Json list = Json::array();
+  for (const auto& t : *tasks)
+    list.push_back(to_json(t));
+  return Response::json(Json{{"tasks", std::move(list)}});
+}
+
+Result<Response> get_task(Services& s, Request& request) {
+  const std::string& id = request.params["id"];
+  auto task = s.store.tasks().find(id);
+  if (!task) return tl::unexpected(task.error());
+  auto children = s.store.tasks().children(id);
+  if (!children) return tl::unexpected(children.error());
+  Json json = to_json(*task);
+  json["children"] = *children;
+  return Response::json(json);
+}
+
+// Runs `change` on task `id` in one transaction with its events; returns the task.
+Result<Response> apply_change(Services& s, Request& request, const std::string& id,
+                              const TaskChange& change,
+                              const std::optional<std::string>& comment = std::nullopt) {
+  std::string by = request.principal.name();
+  EventBus::Transaction tx(s.bus, s.store.db());
+  if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
+  auto changes = s.store.tasks().update(id, change, by, now_ms(s));
+  if (!changes) return tl::unexpected(changes.error());
+  auto task = s.store.tasks().find(id);
+  if (!task) return tl::unexpected(task.error());
+  if (comment) {
+    auto c = s.store.tasks().add_comment(id, by, *comment, now_ms(s));
+    if (!c) return tl::unexpected(c.error());
+    if (auto ev = tx.publish("task.comment", id, Json{{"task_id", id}, {"comment", to_json(*c)}});
+        !ev) {
+      return tl::unexpected(ev.error());
+    }
+  }
+  if (!changes->empty()) {
+    if (auto ev =
+            tx.publish("task.updated", id, task_updated_data(*task, *changes, by, change.reason));
+        !ev) {
+      return tl::unexpected(ev.error());
+    }
+  }
+  if (auto st = tx.commit(); !st) return tl::unexpected(st.error());
+  return Response::json(to_json(*task));
+}
+
+Result<Response> patch_task(Services& s, Request& request) {
+  auto body = parse_json_object(request.body);
+  if (!body) return tl::unexpected(body.error());
+  if (auto st = only_fields(*body, {"status", "priority", "title", "description", "role",
+                                    "assignee", "depends_on", "reason"});
+      !st) {
+    return tl::unexpected(st.error());
+  }
+  TaskChange change;
+  auto status = optional_string(*body, "status");
+  if (!status) return tl::unexpected(status.error());
+  if (*status) {
+    auto st = status_from(**status);
+    if (!st) return tl::unexpected(st.error());
+    change.status = *st;
+  }
+  auto priority = optional_priority(*body);
+  if (!priority) return tl::unexpected(priority.error());
+  change.priority = *priority;
+  for (auto [key, target] :
+       {std::pair{"title", &change.title}, std::pair{"description", &change.description},
+        std::pair{"role", &change.role}}) {
+    auto v = optional_string(*body, key);
+    if (!v) return tl::unexpected(v.error());
+    *target = *v;
+  }
+  if (auto it = body->find("assignee"); it != body->end()) {
+    if (it->is_null()) {
+      change.assignee = std::optional<std::string>();
+    } else if (!it->is_string()) {
+      return bad_request("invalid_field", "field 'assignee' must be an agent name or id, or null");
+    } else {
+      auto id = agent_id_of(s, it->get<std::string>());
+      if (!id) return tl::unexpected(id.error());
+      change.assignee = std::optional<std::string>(*id);
+    }
+  }
+  auto deps = optional_ids(*body, "depends_on");
+  if (!deps) return tl::unexpected(deps.error());
+  change.depends_on = *deps;
+  auto reason = optional_string(*body, "reason");
+  if (!reason) return tl::unexpected(reason.error());
+  change.reason = reason->value_or("");
+  if (change.reason.size() > kMaxReason) {
+    return bad_request("invalid_field", fmt::format("reason must be at most {} bytes", kMaxReason));
+  }
+  return apply_change(s, request, request.params["id"], change);
+}
+
+Result<Response> delete_task(Services& s, Request& request) {
+  const std::string& id = request.params["id"];
+  EventBus::Transaction tx(s.bus, s.store.db());
+  if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
+  auto task = s.store.tasks().find(id);
+  if (!task) return tl::unexpected(task.error());
+  if (auto st = s.store.tasks().remove(id); !st) return tl::unexpected(st.error());
+  if (auto ev =
+          tx.publish("task.deleted", id,
+                     Json{{"id", id}, {"title", task->title}, {"by", request.principal.name()}});
+      !ev) {
+    return tl::unexpected(ev.error());
+  }
+  if (auto st = tx.commit(); !st) return tl::unexpected(st.error());
+  return Response::json(Json{{"ok", true}, {"id", id}});
+}
+
+Result<Response> post_claim(Services& s, Request& request) {
+  auto body = parse_json_object(request.body);
+  if (!body) return tl::unexpected(body.error());
+  if (auto st = only_fields(*body, {"agent"}); !st) return tl::unexpected(st.error());
+  auto agent = optional_string(*body, "agent");
+  if (!agent) return tl::unexpected(agent.error());
+  std::string agent_id;
+  bool is_agent = request.principal.kind == Principal::Kind::kAgent;
+  if (*agent) {
+    auto id = agent_id_of(s, **agent);
+    if (!id) return tl::unexpected(id.error());
+    agent_id = *id;
+    if (is_agent && agent_id != request.principal.agent_id) {
+      return fail(403, "forbidden", "an agent may claim tasks only for itself");
+    }
+  } else if (is_agent) {
+    agent_id = request.principal.agent_id;
+  } else {
+    return bad_request("missing_field",
+                       "field 'agent' is required (the agent that takes the task)");
+  }
+  const std::string& id = request.params["id"];
+  std::string by = request.principal.name();
+  // BEGIN IMMEDIATE: the claim's read and write are one step for every connection.
+  EventBus::Transaction tx(s.bus, s.store.db());
+  if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
+  auto task = s.store.tasks().claim(id, agent_id, by, now_ms(s));
+  if (!task) return tl::unexpected(task.error());
+  std::vector<FieldChange> changes{{"status", "pending", "assigned"},
+                                   {"assignee", std::nullopt, agent_id}};
+  if (auto ev = tx.publish("task.updated", id, task_updated_data(*task, changes, by, "claimed"));
+      !ev) {
+    return tl::unexpected(ev.error());
+  }
+  if (auto st = tx.commit(); !st) return tl::unexpected(st.error());
+  return Response::json(to_json(*task));
+}
+
+Result<Response> post_comment(Services& s, Request& request) {
+  auto body = parse_json_object(request.body);
+  if (!body) return tl::unexpected(body.error());
+  if (auto st = only_fields(*body, {"body"}); !st) return tl::unexpected(st.error());
+  auto text = require_string(*body, "body");
+  if (!text) return tl::unexpected(text.error());
+  const std::string& id = request.params["id"];
+  EventBus::Transaction tx(s.bus, s.store.db());
+  if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
+  auto comment = s.store.tasks().add_comment(id, request.principal.name(), *text, now_ms(s));
+  if (!comment) return tl::unexpected(comment.error());
+  Json json = to_json(*comment);
+  if (auto ev = tx.publish("task.comment", id, Json{{"task_id", id}, {"comment", json}}); !ev) {
+    return tl::unexpected(ev.error());
+  }
+  if (auto st = tx.commit(); !st) return tl::unexpected(st.error());
+  return Response::json(json, 201);
+}
+
+Result<Response> get_comments(Services& s, Request& request) {
+  const std::string& id = request.params["id"];
+  if (auto task = s.store.tasks().find(id); !task) return tl::unexpected(task.error());
+  auto comments = s.store.tasks().comments(id);
+  if (!comments) return tl::unexpected(comments.error());
+  Json list = Json::array();
+  for (const auto& c : *comments)
+    list.push_back(to_json(c));
+  return Response::json(Json{{"comments", std::move(list)}});
+}
+
+Result<Response> get_history(Services& s, Request& request) {
+  const std::string& id = request.params["id"];
+  if (auto task = s.store.tasks().find(id); !task) return tl::unexpected(task.error());
+  auto history = s.store.tasks().history(id);
+  if (!history) return tl::unexpected(history.error());
+  Json list = Json::array();
+  for (const auto& h : *history)
+    list.push_back(to_json(h));
+  return Response::json(Json{{"history", std::move(list)}});
+}
+
+Result<Response> post_report(Services& s, Request& request) {
+  auto body = parse_json_object(request.body);
+  if (!body) return tl::unexpected(body.error());
+  if (auto st = validate_report(*body); !st) return tl::unexpected(st.error());
+  const std::string& id = request.params["id"];
+  std::string by = request.principal.name();
+  bool is_agent = request.principal.kind == Principal::Kind::kAgent;
+  std::string kind = (*body)["status"].get<std::string>();
+  TaskStatus target = kind == "blocked" ? TaskStatus::kBlocked : TaskStatus::kReview;
+
+  EventBus::Transaction tx(s.bus, s.store.db());
+  if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
+  auto task = s.store.tasks().find(id);
+  if (!task) return tl::unexpected(task.error());
+  if (is_agent && task->assignee != request.principal.agent_id) {
+    return fail(403, "forbidden",
+                fmt::format("only {}'s assignee ({}) or a person may report on it", id,
+                            task->assignee_name.value_or(task->assignee.value_or("nobody"))));
+  }
+  if (task->status == target) {
+    return conflict("invalid_transition",
+                    fmt::format("{} is already {}: a report needs it assigned or in progress", id,
+                                to_string(target)));
+  }
+  TaskReport report;
+  report.task_id = id;
+  if (is_agent) report.agent_id = request.principal.agent_id;
+  report.author = by;
+  report.status = kind;
+  report.body = *body;
+  report.verified = target == TaskStatus::kReview ? "pending" : "skipped";
+  report.created_at_ms = now_ms(s);
+  auto stored = s.store.tasks().add_report(report);
+  if (!stored) return tl::unexpected(stored.error());
+  TaskChange change;
+  change.status = target;
+  if (target == TaskStatus::kBlocked) {
+    change.reason = (*body)["blocked_reason"].get<std::string>();
+  } else {
+    std::string summary = body->value("summary", std::string());
+    change.reason =
+        fmt::format("{} report {}{}{}", kind, stored->id, summary.empty() ? "" : ": ", summary);
+  }
+  auto changes = s.store.tasks().update(id, change, by, now_ms(s));
+  if (!changes) return tl::unexpected(changes.error());
+  auto moved = s.store.tasks().find(id);
+  if (!moved) return tl::unexpected(moved.error());
+  Json report_json = to_json(*stored);
+  if (auto ev = tx.publish("report.submitted", id,
+                           Json{{"task_id", id}, {"report", report_json}, {"by", by}});
+      !ev) {
+    return tl::unexpected(ev.error());
+  }
+  if (auto ev =
+          tx.publish("task.updated", id, task_updated_data(*moved, *changes, by, change.reason));
+      !ev) {
+    return tl::unexpected(ev.error());
+  }
+  if (auto st = tx.commit(); !st) return tl::unexpected(st.error());
+  if (target == TaskStatus::kReview) s.verifier.check(stored->id);
+  return Response::json(Json{{"report", report_json}, {"task", to_json(*moved)}}, 201);
+}
+
+Result<Response> get_reports(Services& s, Request& request) {
+  const std::string& id = request.params["id"];
+  if (auto task = s.store.tasks().find(id); !task) return tl::unexpected(task.error());
+  auto reports = s.store.tasks().reports(id);
+  if (!reports) return tl::unexpected(reports.error());
+  Json list = Json::array();
+  for (const auto& r : *reports)
+    list.push_back(to_json(r));
+  return Response::json(Json{{"reports", std::move(list)}});
+}
+
+// approve/reject decide a task in review; anything else is 409 naming both states.
+Status require_review(Services& s, const std::string& id, TaskStatus to, const char* verb) {
+  auto task = s.store.tasks().find(id);
+  if (!task) return tl::unexpected(task.error());
+  if (task->status == TaskStatus::kReview) return {};
+  return conflict("invalid_transition",
+                  fmt::format("cannot move {} from {} to {}: only a task in review can be {}", id,
+                              to_string(task->status), to_string(to), verb));
+}
+
+Result<Response> post_approve(Services& s, Request& request) {
+  auto body = parse_json_object(request.body);
+  if (!body) return tl::unexpected(body.error());
+  if (auto st = only_fields(*body, {"note"}); !st) return tl::unexpected(st.error());
+  auto note = optional_string(*body, "note");
+  if (!note) return tl::unexpected(note.error());
+  if (*note && (*note)->size() > kMaxReason) {
+    return bad_request("invalid_field", fmt::format("note must be at most {} bytes", kMaxReason));
+  }
+  const std::string& id = request.params["id"];
+  if (auto st = require_review(s, id, TaskStatus::kDone, "approved"); !st) {
+    return tl::unexpected(st.error());
+  }
+  TaskChange change;
+  change.status = TaskStatus::kDone;
+  change.checked = true;
+  change.reason = "approved by " + request.principal.name();
+  if (*note && !(*note)->empty()) change.reason += ": " + **note;
+  return apply_change(s, request, id, change);
+}
+
+Result<Response> post_reject(Services& s, Request& request) {
+  auto body = parse_json_object(request.body);
+  if (!body) return tl::unexpected(body.error());
+  if (auto st = only_fields(*body, {"reason"}); !st) return tl::unexpected(st.error());
+  auto reason = require_string(*body, "reason");
+  if (!reason) return tl::unexpected(reason.error());
+  if (reason->find_first_not_of(" \t\r\n") == std::string::npos || reason->size() > kMaxReason) {
+    return bad_request("invalid_field", fmt::format("reason must be 1 to {} bytes", kMaxReason));
+  }
+  const std::string& id = request.params["id"];
+  if (auto st = require_review(s, id, TaskStatus::kInProgress, "rejected"); !st) {
+    return tl::unexpected(st.error());
+  }
+  TaskChange change;
+  change.status = TaskStatus::kInProgress;
+  change.reason = "rejected by " + request.principal.name() + ": " + *reason;
+  return apply_change(s, request, id, change, "Rejected: " + *reason);
+}
+
+}  // namespace
+
+std::vector<Route> task_routes() {
+  return {
+      {"POST", "/api/v1/tasks", Access::kAny, post_task},
+      {"GET", "/api/v1/tasks", Access::kAny, get_tasks},
+      {"GET", "/api/v1/tasks/ready", Access::kAny, get_ready},
+      {"GET", "/api/v1/tasks/{id}", Access::kAny, get_task},
+      {"PATCH", "/api/v1/tasks/{id}", Access::kAny, patch_task},
+      {"DELETE", "/api/v1/tasks/{id}", Access::kUser, delete_task},
+      {"POST", "/api/v1/tasks/{id}/claim", Access::kAny, post_claim},
+      {"POST", "/api/v1/tasks/{id}/comments", Access::kAny, post_comment},
+      {"GET", "/api/v1/tasks/{id}/comments", Access::kAny, get_comments},
+      {"GET", "/api/v1/tasks/{id}/history", Access::kAny, get_history},
+      {"POST", "/api/v1/tasks/{id}/reports", Access::kAny, post_report},
+      {"GET", "/api/v1/tasks/{id}/reports", Access::kAny, get_reports},
+      {"POST", "/api/v1/tasks/{id}/approve", Access::kUser, post_approve},
+      {"POST", "/api/v1/tasks/{id}/reject", Access::kUser, post_reject},
+  };
+}
+
+}  // namespace bosun

@@ -1,0 +1,300 @@
+// `bosun demo`: sample repository, daemon, three sim agents, five tasks, a live table, a summary.
+#include "cli/demo_commands.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/client.h"
+#include "cli/launch.h"
+#include "util/files.h"
+#include "util/process.h"
+#include "util/state_dir.h"
+
+namespace bosun::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct DemoFlags {
+  std::string dir;
+  std::string listen = "127.0.0.1:0";
+  bool exit = false;
+  int timeout_s = 300;
+  int work_ms = 400;
+};
+
+struct CrewMember {
+  const char* name;
+  const char* role;
+  const char* about;
+};
+
+constexpr CrewMember kCrew[] = {
+    {"ada", "architect", "You design modules and write down the decisions."},
+    {"ben", "backend", "You implement the code the architect designed."},
+    {"cai", "qa", "You write tests and check the feature end to end."},
+};
+
+struct DemoTask {
+  const char* key;
+  const char* title;
+  const char* role;
+  const char* description;
+  std::vector<const char*> depends_on;
+};
+
+const DemoTask kTasks[] = {
+    {"design", "Design the greeting module", "architect",
+     "write docs/design.md: greet(name) returns 'Hello, <name>!'; main.py prints it for argv[1]",
+     {}},
+    {"greet", "Implement greet()", "backend",
+     "write src/greet.py: def greet(name): return f'Hello, {name}!'", {"design"}},
+    {"cli", "Add the command-line entry point", "backend",
+     "write src/main.py: import sys; from greet import greet; print(greet(sys.argv[1]))",
+     {"greet"}},
+    {"unit", "Write unit tests for greet()", "qa",
+     "write tests/test_greet.py: assert greet('Ada') == 'Hello, Ada!'", {"greet"}},
+    {"e2e", "Check the command line end to end", "qa",
+     "write tests/e2e.md: python3 src/main.py Ada prints Hello, Ada!", {"cli", "unit"}},
+};
+
+Status git(const fs::path& repo, std::vector<std::string> args) {
+  ProcessSpec spec;
+  spec.argv = {"git"};
+  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
+  spec.cwd = repo.string();
+  spec.env = {{"GIT_TERMINAL_PROMPT", "0"}, {"GIT_EDITOR", "true"}, {"GIT_PAGER", "cat"}};
+  spec.timeout = std::chrono::seconds(30);
+  auto r = run_process_blocking(spec);
+  if (!r.ok()) {
+    return internal("git_failed", fmt::format("git {} failed ({}): {}", args.front(), r.summary(), r.err));
+  }
+  return {};
+}
+
+Result<fs::path> make_repository(const fs::path& dir) {
+  fs::path repo = dir / "greeter";
+  std::error_code ec;
+  fs::create_directories(repo / "src", ec);
+  if (ec) return internal("mkdir_failed", "cannot create " + repo.string() + ": " + ec.message());
+  std::ofstream(repo / "README.md") << "# greeter\n\nA tiny sample project for the bosun demo.\n";
+  std::ofstream(repo / "src" / "__init__.py") << "";
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"init", "-q", "-b", "main"},
+           {"config", "user.name", "bosun demo"},
+           {"config", "user.email", "demo@bosun.invalid"},
+           {"add", "-A"},
+           {"commit", "-q", "-m", "greeter: initial commit"}}) {
+    if (auto st = git(repo, args); !st) return tl::unexpected(st.error());
+  }
+  return repo;
+}
+
+std::string text(const Json& j, const char* key, const char* fallback = "") {
+  if (!j.contains(key) || !j[key].is_string()) return fallback;
+  return j[key].get<std::string>();
+}
+
+// The live view: one row per agent and per task.
+std::string render(const Json& agents, const Json& tasks, std::chrono::seconds elapsed) {
+  std::string out = fmt::format("bosun demo — {}s\n\n  {:<6} {:<10} {:<9} {}\n", elapsed.count(),
+                                "AGENT", "ROLE", "STATE", "TASK");
+  for (const auto& a : agents) {
+    std::string current = "-";
+    for (const auto& t : tasks) {
+      std::string status = text(t, "status");
+      if (text(t, "assignee") == text(a, "id") && (status == "assigned" || status == "in_progress")) {
+        current = text(t, "id") + " " + text(t, "title");
+      }
+    }
+    out += fmt::format("  {:<6} {:<10} {:<9} {}\n", text(a, "name"), text(a, "role"),
+                       text(a, "state"), current);
+  }
+  out += fmt::format("\n  {:<11} {:<12} {:<6} {}\n", "TASK", "STATUS", "WHO", "TITLE");
+  for (const auto& t : tasks) {
+    out += fmt::format("  {:<11} {:<12} {:<6} {}\n", text(t, "id"), text(t, "status"),
+                       text(t, "assignee_name", "-"), text(t, "title"));
+  }
+  return out;
+}
+
+int count_lines(const std::string& s) {
+  return static_cast<int>(std::count(s.begin(), s.end(), '\n'));
+}
+
+void stop_everything(Client& client, const Json& agent_ids, const StateDir& state) {
+  for (const auto& id : agent_ids) (void)client.del("/api/v1/agents/" + id.get<std::string>());
+  // Wait (bounded) for the agents to be gone, then stop the daemon.
+  auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (Clock::now() < deadline) {
+    auto list = client.get("/api/v1/agents");
+    if (!list || (*list)["agents"].empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  auto pid = read_file(state.pid_file());
+  if (pid) {
+    pid_t p = static_cast<pid_t>(std::atoi(pid->c_str()));
+    if (p > 0) {
+      ::kill(p, SIGTERM);
+      auto until = Clock::now() + std::chrono::seconds(10);
+      while (::kill(p, 0) == 0 && Clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+  }
+}
+
+int run_demo(const DemoFlags& flags) {
+  auto started_at = Clock::now();
+  fs::path dir = flags.dir;
+  if (dir.empty()) {
+    std::string tmpl = (fs::temp_directory_path() / "bosun-demo-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) return report_error(Error{500, "mkdtemp", "cannot make a temporary folder"});
+    dir = tmpl;
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  dir = fs::absolute(dir, ec);
+  if (fs::exists(dir / "greeter")) {
+    return report_error(Error{409, "demo_exists",
+                              fmt::format("{} already holds a demo; pick an empty folder", dir.string())});
+  }
+  auto repo = make_repository(dir);
+  if (!repo) return report_error(repo.error());
+  StateDir state{dir / ".bosun"};
+  bool started = false;
+  auto endpoint = ensure_daemon(state, flags.listen, &started);
+  if (!endpoint) return report_error(endpoint.error());
+  Client client(*endpoint);
+  std::printf("bosun demo in %s\n  repository: %s\n  daemon:     http://%s:%s (%s)\n\n",
+              dir.c_str(), repo->c_str(), endpoint->host.c_str(), endpoint->port.c_str(),
+              started ? "started" : "already running");
+
+  if (auto r = client.request("PUT", "/api/v1/supervisor",
+                              dump_json(Json{{"heartbeat", "1m"}, {"stuck_after", "2m"}}));
+      !r || r->status != 200) {
+    return report_error(r ? reply_error(*r) : r.error());
+  }
+  fs::create_directories(dir / "roles", ec);
+  Json agent_ids = Json::array();
+  for (const auto& m : kCrew) {
+    fs::path role_file = dir / "roles" / (std::string(m.role) + ".md");
+    std::ofstream(role_file) << fmt::format("---\nname: {}\ndescription: {}\n---\n{}\n", m.role,
+                                            m.about, m.about);
+    Json body{{"name", m.name},
+              {"role", m.role},
+              {"profile", "sim"},
+              {"cwd", repo->string()},
+              {"cols", 100},
+              {"rows", 30},
+              {"argv", {bosun_executable(), "sim-agent", "--work-ms", std::to_string(flags.work_ms),
+                        "--role-file", role_file.string()}}};
+    auto agent = client.post("/api/v1/agents", body);
+    if (!agent) return report_error(agent.error());
+    agent_ids.push_back((*agent)["id"]);
+  }
+  std::map<std::string, std::string> ids;
+  for (const auto& t : kTasks) {
+    Json deps = Json::array();
+    for (const char* d : t.depends_on) deps.push_back(ids[d]);
+    auto task = client.post("/api/v1/tasks", Json{{"title", t.title},
+                                                  {"role", t.role},
+                                                  {"description", t.description},
+                                                  {"depends_on", deps}});
+    if (!task) return report_error(task.error());
+    ids[t.key] = text(*task, "id");
+  }
+
+  bool tty = ::isatty(STDOUT_FILENO);
+  int drawn = 0;
+  std::string last;
+  bool all_done = false;
+  auto deadline = started_at + std::chrono::seconds(flags.timeout_s);
+  Json tasks, agents;
+  while (Clock::now() < deadline) {
+    auto t = client.get("/api/v1/tasks?limit=100");
+    auto a = client.get("/api/v1/agents");
+    if (!t || !a) return report_error(!t ? t.error() : a.error());
+    tasks = (*t)["tasks"];
+    agents = (*a)["agents"];
+    auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_at);
+    std::string view = render(agents, tasks, elapsed);
+    if (tty) {
+      std::string frame = drawn ? fmt::format("\x1b[{}A\x1b[J", drawn) : "";
+      std::fputs((frame + view).c_str(), stdout);
+      drawn = count_lines(view);
+    } else if (view.substr(view.find('\n')) != last) {  // a line-per-change log when piped
+      std::fputs(view.c_str(), stdout);
+      last = view.substr(view.find('\n'));
+    }
+    std::fflush(stdout);
+    all_done = std::all_of(tasks.begin(), tasks.end(),
+                           [](const Json& x) { return text(x, "status") == "done"; });
+    if (all_done) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));  // a console view's refresh
+  }
+
+  int verified = 0, reports = 0;
+  for (const auto& t : tasks) {
+    auto r = client.get("/api/v1/tasks/" + text(t, "id") + "/reports");
+    if (!r) continue;
+    for (const auto& rep : (*r)["reports"]) {
+      ++reports;
+      if (text(rep, "verified") == "passed") ++verified;
+    }
+  }
+  ProcessSpec count{{"git", "rev-list", "--count", "HEAD"}, repo->string()};
+  auto commits = run_process_blocking(count);
+  int done = static_cast<int>(std::count_if(tasks.begin(), tasks.end(), [](const Json& x) {
+    return text(x, "status") == "done";
+  }));
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at);
+  std::printf("\n%s: %d of %zu tasks done (checked), %d of %d reports verified, %d commits by "
+              "the crew, %.1f s\n",
+              all_done ? "Finished" : "Timed out", done, tasks.size(), verified, reports,
+              commits.ok() ? std::atoi(commits.out.c_str()) - 1 : -1,
+              static_cast<double>(took.count()) / 1000.0);
+  if (flags.exit) {
+    stop_everything(client, agent_ids, state);
+    std::printf("stopped the crew and the daemon; the repository stays in %s\n", repo->c_str());
+    return all_done ? 0 : 1;
+  }
+  std::printf(
+      "\nThe daemon keeps running:\n"
+      "  dashboard/API: http://%s:%s/   (token: %s)\n"
+      "  try:           bosun --state %s agent list | task list | agent attach ben\n"
+      "  stop it:       kill $(cat %s)\n",
+      endpoint->host.c_str(), endpoint->port.c_str(), state.token().c_str(), state.root.c_str(),
+      state.pid_file().c_str());
+  return all_done ? 0 : 1;
+}
+
+void setup_demo(CLI::App& app, CommandContext& ctx) {
+  auto flags = std::make_shared<DemoFlags>();
+  app.add_option("--dir", flags->dir, "folder for the sample repository and state (default: a new temporary one)");
+  app.add_option("--listen", flags->listen, "address for the daemon")->capture_default_str();
+  app.add_flag("--exit", flags->exit, "stop the crew and the daemon at the end");
+  app.add_option("--timeout", flags->timeout_s, "give up after this many seconds")->capture_default_str();
+  app.add_option("--work-ms", flags->work_ms, "how long each step of a scripted agent takes")
+      ->capture_default_str();
+  app.callback([&ctx, flags] { ctx.exit_code = run_demo(*flags); });
+}
+
+}  // namespace
+
+const Command kDemoCommand{"demo", "run a crew of scripted agents on a sample repository",
+                           setup_demo};
+
+}  // namespace bosun::cli

@@ -1,0 +1,202 @@
+// Delivery: paste the line, pause, press Enter, watch for the turn; retry, then fail.
+#include "crew/delivery.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+
+#include "agent/registry.h"
+
+namespace bosun {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::chrono::milliseconds kVerifyStep{25};
+
+bool is_live(const std::string& state) {
+  return state == "running" || state == "idle" || state == "working";
+}
+
+}  // namespace
+
+// One agent's delivery loop: whether it runs, and the timer it sleeps on (woken early when the
+// agent's state changes).
+struct DeliveryEngine::Queue {
+  explicit Queue(asio::io_context& io) : timer(io) {}
+  asio::steady_timer timer;
+  bool serving = false;
+  bool again = false;  // kicked while serving: look at the queue once more
+};
+
+std::string delivery_line(const Message& m) {
+  std::string subject = one_line(m.subject);
+  std::string task = m.task_id.value_or("");
+  if (m.type == "task") {
+    return fmt::format("[TASK] {} {} — run: bosun task show {}", task, subject, task);
+  }
+  if (m.type == "heartbeat") return "[HEARTBEAT] " + subject;
+  if (m.type == "reset") return "[RESET] " + subject;
+  return fmt::format("[MAIL] {} from {}: {} — run: bosun mail read {}", m.id, m.sender, subject,
+                     m.id);
+}
+
+DeliveryEngine::DeliveryEngine(asio::io_context& io, Store& store, EventBus& bus,
+                               const Clock& clock, Log& log, AgentRegistry& agents,
+                               DeliveryOptions options)
+    : io_(io),
+      store_(store),
+      bus_(bus),
+      clock_(clock),
+      log_(log),
+      agents_(agents),
+      directory_(agents),
+      options_(options) {}
+
+DeliveryEngine::~DeliveryEngine() {
+  stopped_ = true;
+  bus_.unsubscribe(this);
+  for (auto& [name, q] : queues_) q->timer.cancel();
+}
+
+void DeliveryEngine::start() {
+  bus_.subscribe(this);
+  auto recipients = store_.messages().recipients_with_queued();
+  if (!recipients) {
+    log_.error("delivery.scan_failed", {{"error", recipients.error().message}});
+    return;
+  }
+  for (const auto& r : *recipients) kick(r);
+}
+
+void DeliveryEngine::on_event(const Event& event) {
+  if (event.type == "message.created") {
+    Json data = event_data(event);
+    std::string to = data.value("to", "");
+    if (data.value("state", "") == "queued" && !to.empty()) kick(to);
+  } else if (event.type == "agent.state") {
+    Json data = event_data(event);
+    std::string name = data.value("name", "");
+    auto it = queues_.find(name);
+    if (it != queues_.end()) it->second->timer.cancel();  // wake a waiting attempt
+    if (data.value("state", "") == "idle") kick(name);
+  } else if (event.type == "agent.exited" || event.type == "agent.lost" ||
+             event.type == "agent.removed") {
+    Json data = event_data(event);
+    std::string name = data.value("name", "");
+    if (auto it = queues_.find(name); it != queues_.end()) it->second->timer.cancel();
+  }
+}
+
+void DeliveryEngine::kick(const std::string& agent_name) {
+  if (stopped_ || agent_name == kUserMailbox || agent_name == kSupervisorMailbox) return;
+  auto& q = queues_[agent_name];
+  if (!q) q = std::make_shared<Queue>(io_);
+  if (q->serving) {
+    q->again = true;
+    return;
+  }
+  q->serving = true;
+  asio::co_spawn(io_, serve(agent_name), asio::detached);
+}
+
+asio::awaitable<void> DeliveryEngine::wait(Queue& q, std::chrono::milliseconds d) {
+  q.timer.expires_after(d);
+  boost::system::error_code ec;
+  co_await q.timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+asio::awaitable<void> DeliveryEngine::serve(std::string agent) {
+  std::shared_ptr<Queue> q = queues_[agent];
+  Mailbox mailbox(store_, bus_, clock_, directory_);
+  for (;;) {
+    q->again = false;
+    if (stopped_) break;
+    auto next = store_.messages().next_queued(agent);
+    if (!next || !*next) break;
+    const Message m = **next;
+    auto presence = directory_.find(agent);
+    if (!presence || !presence->alive) {
+      std::string why = presence ? presence->why_not : presence.error().message;
+      (void)mailbox.bounce(m.id, fmt::format("agent {} {}", agent, why));
+      continue;
+    }
+    auto shown = agents_.show(agent);
+    std::string state = shown ? shown->value("state", "") : "";
+    if (state != "idle" && !m.urgent) break;  // the next agent.state idle kicks us again
+    bool delivered = false;
+    int number = static_cast<int>(m.attempts);
+    while (!delivered && number < options_.max_attempts && !stopped_) {
+      ++number;
+      delivered = co_await attempt(*q, agent, m, number);
+      if (stopped_) co_return;
+      if (!delivered && number < options_.max_attempts) {
+        co_await wait(*q, options_.retry_backoff * number);
+      }
+    }
+    if (stopped_) co_return;
+    if (delivered) {
+      (void)mailbox.mark_delivered(m.id);  // refused when the agent already read it: fine
+      log_.info("delivery.delivered", {{"message", m.id}, {"agent", agent}, {"attempts", number}});
+    } else {
+      (void)mailbox.mark_failed(
+          m.id, fmt::format("agent {} did not start a turn after {} attempts", agent, number));
+      log_.warn("delivery.failed", {{"message", m.id}, {"agent", agent}});
+    }
+  }
+  q->serving = false;
+  if (q->again && !stopped_) kick(agent);
+}
+
+asio::awaitable<bool> DeliveryEngine::attempt(Queue& q, const std::string& agent,
+                                              const Message& m, int number) {
+  Mailbox mailbox(store_, bus_, clock_, directory_);
+  // Counted before typing: a quick agent may read (and so ack) the message before we verify.
+  (void)mailbox.record_attempt(m.id, std::nullopt);
+  std::string line = delivery_line(m);
+  // On a retry the text may still sit in the composer: then only Enter is missing.
+  bool retype = true;
+  if (number > 1) {
+    if (auto screen = agents_.screen(agent); screen && screen->contains("lines")) {
+      const Json& lines = (*screen)["lines"];
+      int row = (*screen)["cursor"].value("row", 0);
+      if (row >= 0 && static_cast<size_t>(row) < lines.size()) {
+        std::string cursor_line = lines[static_cast<size_t>(row)].get<std::string>();
+        retype = cursor_line.find(line.substr(0, std::min<size_t>(line.size(), 24))) ==
+                 std::string::npos;
+      }
+    }
+  }
+  if (retype) {
+    if (auto st = agents_.input(agent, "\x1b[200~" + line + "\x1b[201~", false); !st) {
+      co_return false;
+    }
+    co_await wait(q, options_.paste_settle);
+    if (stopped_) co_return false;
+  }
+  auto before = agents_.show(agent);
+  int64_t offset = before ? before->value("end_offset", int64_t{0}) : 0;
+  if (auto st = agents_.input(agent, "\r", false); !st) co_return false;
+  // The turn started when the agent printed something after Enter. There is no event per
+  // output chunk, so the check repeats every kVerifyStep until the deadline (and at once on a
+  // state change).
+  auto deadline = clock_.steady_now() + options_.verify_timeout;
+  for (;;) {
+    auto now_json = agents_.show(agent);
+    if (!now_json) break;
+    if (now_json->value("end_offset", int64_t{0}) > offset) co_return true;
+    if (!is_live(now_json->value("state", ""))) break;  // it went away
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                      clock_.steady_now());
+    if (left.count() <= 0) break;
+    co_await wait(q, std::min(left, kVerifyStep));
+    if (stopped_) co_return false;
+  }
+  log_.info("delivery.unverified", {{"message", m.id}, {"agent", agent}, {"attempt", number}});
+  co_return false;
+}
+
+}  // namespace bosun

@@ -1,0 +1,603 @@
+// Supervisor: dispatch on events; heartbeats, stuck watch, resets and restarts on one timer.
+#include "crew/supervisor.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <set>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+
+#include "agent/registry.h"
+#include "crew/delivery.h"
+#include "util/duration.h"
+#include "util/ids.h"
+#include "util/unique_fd.h"
+
+namespace bosun {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr const char* kConfigKey = "supervisor";
+// How much of a working agent's latest output the loop detector reads.
+constexpr size_t kLoopWindow = 16 * 1024;
+constexpr size_t kLoopMinLines = 20;
+
+bool is_live(const std::string& state) {
+  return state == "running" || state == "idle" || state == "working";
+}
+
+std::string text(const Json& j, const char* key) {
+  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
+}
+
+// Output lines without escape sequences or carriage-return overdraws.
+std::vector<std::string> plain_lines(std::string_view bytes) {
+  std::vector<std::string> lines;
+  std::string line;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    char c = bytes[i];
+    if (c == '\x1b') {  // skip CSI … final, or ESC x
+      if (i + 1 < bytes.size() && bytes[i + 1] == '[') {
+        i += 2;
+        while (i < bytes.size() && !(bytes[i] >= 0x40 && bytes[i] <= 0x7e)) ++i;
+      } else {
+        ++i;
+      }
+      continue;
+    }
+    if (c == '\r') {
+      size_t next = i + 1;
+      while (next < bytes.size() && bytes[next] == '\r') ++next;
+      if (next < bytes.size() && bytes[next] == '\n') continue;  // "\r\n", "\r\r\n": a line end
+      line.clear();  // a carriage return that overdraws the line
+      continue;
+    }
+    if (c == '\n') {
+      lines.push_back(std::move(line));
+      line.clear();
+      continue;
+    }
+    line += c;
+  }
+  return lines;
+}
+
+}  // namespace
+
+Result<SupervisorConfig> supervisor_config_from_json(const Json& json) {
+  if (!json.is_object()) return bad_request("invalid_field", "supervisor must be an object");
+  SupervisorConfig c;
+  for (const auto& [key, value] : json.items()) {
+    Millis* duration = key == "heartbeat"          ? &c.heartbeat
+                       : key == "heartbeat_answer" ? &c.heartbeat_answer
+                       : key == "reset_after"      ? &c.reset_after
+                       : key == "stuck_after"      ? &c.stuck_after
+                       : key == "restart_backoff"  ? &c.restart_backoff
+                       : key == "restart_window"   ? &c.restart_window
+                       : key == "delivery_timeout" ? &c.delivery_timeout
+                                                   : nullptr;
+    int64_t* count = key == "reset_after_tasks"   ? &c.reset_after_tasks
+                     : key == "restart_limit"     ? &c.restart_limit
+                     : key == "delivery_attempts" ? &c.delivery_attempts
+                                                  : nullptr;
+    if (duration) {
+      if (value.is_number_integer() && value.get<int64_t>() >= 0) {
+        *duration = Millis(value.get<int64_t>());
+        continue;
+      }
+      if (!value.is_string()) {
+        return bad_request("invalid_field",
+                           fmt::format("supervisor.{} must be a duration like \"10m\"", key));
+      }
+      auto d = parse_duration(value.get<std::string>());
+      if (!d) {
+        return bad_request("invalid_field", fmt::format("supervisor.{}: {}", key, d.error().message));
+      }
+      *duration = *d;
+    } else if (count) {
+      if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() > 1'000'000) {
+        return bad_request("invalid_field",
+                           fmt::format("supervisor.{} must be a whole number from 0", key));
+      }
+      *count = value.get<int64_t>();
+    } else {
+      return bad_request("invalid_field",
+                         fmt::format("unknown supervisor key '{}' (heartbeat, heartbeat_answer, "
+                                     "reset_after_tasks, reset_after, stuck_after, "
+                                     "restart_backoff, restart_limit, restart_window, "
+                                     "delivery_timeout, delivery_attempts)",
+                                     key));
+    }
+  }
+  if (c.restart_backoff.count() == 0) c.restart_backoff = Millis(1);
+  if (c.delivery_timeout.count() == 0) c.delivery_timeout = Millis(1);
+  if (c.delivery_attempts == 0) c.delivery_attempts = 1;
+  return c;
+}
+
+Json to_json(const SupervisorConfig& c) {
+  return Json{{"heartbeat", format_duration(c.heartbeat)},
+              {"heartbeat_answer", format_duration(c.heartbeat_answer)},
+              {"reset_after_tasks", c.reset_after_tasks},
+              {"reset_after", format_duration(c.reset_after)},
+              {"stuck_after", format_duration(c.stuck_after)},
+              {"restart_backoff", format_duration(c.restart_backoff)},
+              {"restart_limit", c.restart_limit},
+              {"restart_window", format_duration(c.restart_window)},
+              {"delivery_timeout", format_duration(c.delivery_timeout)},
+              {"delivery_attempts", c.delivery_attempts}};
+}
+
+Supervisor::Supervisor(asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
+                       Log& log, AgentRegistry& agents, DeliveryEngine* delivery)
+    : io_(io),
+      store_(store),
+      bus_(bus),
+      clock_(clock),
+      log_(log),
+      agents_(agents),
+      delivery_(delivery),
+      directory_(agents),
+      timer_(io) {}
+
+Supervisor::~Supervisor() {
+  stopped_ = true;
+  *alive_ = false;
+  bus_.unsubscribe(this);
+  timer_.cancel();
+}
+
+void Supervisor::apply_delivery() {
+  if (!delivery_) return;
+  DeliveryOptions options = delivery_->options();
+  options.verify_timeout = config_.delivery_timeout;
+  options.max_attempts = static_cast<int>(config_.delivery_attempts);
+  delivery_->set_options(options);
+}
+
+void Supervisor::start() {
+  if (auto saved = store_.settings().get(kConfigKey); saved && *saved) {
+    if (auto c = supervisor_config_from_json(**saved)) config_ = *c;
+  }
+  apply_delivery();
+  bus_.subscribe(this);
+  schedule_dispatch();
+  arm_tick();
+}
+
+Status Supervisor::configure(const SupervisorConfig& config) {
+  if (auto st = store_.settings().set(kConfigKey, to_json(config)); !st) return st;
+  config_ = config;
+  apply_delivery();
+  (void)bus_.publish("supervisor.configured", "", to_json(config));
+  timer_.cancel();  // re-arm with the new period
+  arm_tick();
+  schedule_dispatch();
+  return {};
+}
+
+Json Supervisor::status_json() const {
+  Json agents = Json::array();
+  auto now = clock_.steady_now();
+  for (const auto& [id, w] : watches_) {
+    Json a{{"id", id},
+           {"heartbeats", w.heartbeats},
+           {"heartbeats_missed", w.missed},
+           {"heartbeat_pending", w.heartbeat_pending},
+           {"restarts_recent", w.restarts.size()},
+           {"gave_up", w.gave_up},
+           {"resetting", w.resetting}};
+    if (w.heartbeat_pending) {
+      a["heartbeat_due_in_ms"] =
+          std::chrono::duration_cast<Millis>(w.heartbeat_deadline - now).count();
+    }
+    agents.push_back(std::move(a));
+  }
+  return Json{{"config", to_json(config_)}, {"agents", std::move(agents)}};
+}
+
+Millis Supervisor::tick_period() const {
+  Millis shortest(1000);
+  for (Millis d : {config_.heartbeat, config_.heartbeat_answer, config_.stuck_after,
+                   config_.reset_after}) {
+    if (d.count() > 0) shortest = std::min(shortest, d / 4);
+  }
+  return std::clamp(shortest, Millis(20), Millis(1000));
+}
+
+void Supervisor::arm_tick() {
+  if (stopped_) return;
+  timer_.expires_after(tick_period());
+  timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
+    if (ec || !*alive) return;
+    tick();
+    arm_tick();
+  });
+}
+
+void Supervisor::on_event(const Event& event) {
+  const std::string& type = event.type;
+  if (type == "task.created" || type == "report.checked" || type == "agent.created") {
+    schedule_dispatch();
+  } else if (type == "task.updated") {
+    on_task_updated(event_data(event));
+    schedule_dispatch();
+  } else if (type == "agent.state") {
+    Json data = event_data(event);
+    std::string state = text(data, "state");
+    Watch& w = watches_[event.subject];
+    if (state == "stopping") w.stopping = true;
+    if (state == "running") w.stopping = false;
+    if (state == "idle") {
+      if (w.resetting) {
+        w.resetting = false;
+        if (auto agent = agents_.show(event.subject)) deliver_reset(*agent);
+      }
+      schedule_dispatch();
+    }
+  } else if (type == "agent.exited" || type == "agent.lost") {
+    Json data = event_data(event);
+    on_agent_exit(event.subject, text(data, "name"),
+                  type == "agent.lost" ? "was lost: " + text(data, "reason") : "exited");
+  } else if (type == "agent.removed") {
+    watches_.erase(event.subject);
+  } else if (type == "message.delivered") {
+    // A task the agent took up before its [TASK] was marked delivered is acknowledged too.
+    Json data = event_data(event);
+    if (text(data, "type") != "task" || text(data, "task_id").empty()) return;
+    auto task = store_.tasks().find(text(data, "task_id"));
+    if (task && task->status != TaskStatus::kPending && task->status != TaskStatus::kAssigned) {
+      Mailbox mailbox(store_, bus_, clock_, directory_);
+      (void)mailbox.mark_acked(event.subject);
+    }
+  } else if (type == "message.created") {
+    Json data = event_data(event);
+    if (text(data, "to") != kSupervisorMailbox || text(data, "type") != "status") return;
+    if (text(data, "subject").rfind("[SYS] Idle", 0) != 0) return;
+    auto agent = agents_.show(text(data, "from"));
+    if (!agent) return;
+    Watch& w = watches_[text(*agent, "id")];
+    w.heartbeat_pending = false;
+  }
+}
+
+void Supervisor::schedule_dispatch() {
+  if (dispatch_posted_ || stopped_) return;
+  dispatch_posted_ = true;
+  asio::post(io_, [this, alive = alive_] {
+    if (!*alive) return;
+    dispatch_posted_ = false;
+    dispatch();
+  });
+}
+
+// Ready tasks, highest priority first, each to an idle agent of its role with no task.
+void Supervisor::dispatch() {
+  auto ready = store_.tasks().ready(std::nullopt, 200);
+  if (!ready || ready->empty()) return;
+  auto list = agents_.list();
+  if (!list) return;
+  std::vector<Json> free;
+  for (const auto& a : *list) {
+    if (text(a, "state") != "idle") continue;
+    auto wi = watches_.find(text(a, "id"));
+    if (wi != watches_.end() && wi->second.resetting) continue;
+    TaskQuery busy;
+    busy.assignee = text(a, "id");
+    busy.statuses = {TaskStatus::kAssigned, TaskStatus::kInProgress};
+    busy.limit = 1;
+    auto held = store_.tasks().list(busy);
+    if (!held || !held->empty()) continue;
+    free.push_back(a);
+  }
+  for (const auto& task : *ready) {
+    if (free.empty()) break;
+    auto pick = std::find_if(free.begin(), free.end(), [&](const Json& a) {
+      std::string role = text(a, "role");
+      return task.role.empty() || role.empty() || role == task.role;
+    });
+    if (pick == free.end()) continue;
+    Json agent = *pick;
+    free.erase(pick);
+    std::string agent_id = text(agent, "id");
+    EventBus::Transaction tx(bus_, store_.db());
+    if (!tx.begin()) continue;
+    auto claimed = store_.tasks().claim(task.id, agent_id, kSupervisorMailbox,
+                                        to_unix_ms(clock_.now()));
+    if (!claimed) {
+      log_.warn("supervisor.claim_failed", {{"task", task.id}, {"error", claimed.error().message}});
+      continue;  // the transaction rolls back
+    }
+    std::vector<FieldChange> changes{{"status", "pending", "assigned"},
+                                     {"assignee", std::nullopt, agent_id}};
+    if (!tx.publish("task.updated", task.id,
+                    task_updated_data(*claimed, changes, kSupervisorMailbox, "dispatched"))) {
+      continue;
+    }
+    if (!tx.commit()) continue;
+    log_.info("supervisor.dispatched", {{"task", task.id}, {"agent", text(agent, "name")}});
+    send(text(agent, "name"), "task", task.title, task.id);
+  }
+}
+
+void Supervisor::send(const std::string& to, const std::string& type, const std::string& subject,
+                      const std::optional<std::string>& task, const std::string& body) {
+  Mailbox mailbox(store_, bus_, clock_, directory_);
+  MessageDraft draft;
+  draft.from = kSupervisorMailbox;
+  draft.to = to;
+  draft.type = type;
+  draft.subject = one_line(subject);
+  draft.body = body;
+  draft.task_id = task;
+  if (auto sent = mailbox.send(std::move(draft)); !sent) {
+    log_.warn("supervisor.send_failed", {{"to", to}, {"error", sent.error().message}});
+  }
+}
+
+void Supervisor::on_task_updated(const Json& data) {
+  const Json& task = data.contains("task") ? data["task"] : Json();
+  std::string assignee = text(task, "assignee");
+  if (assignee.empty() || !data.contains("changes")) return;
+  for (const auto& change : data["changes"]) {
+    if (text(change, "field") != "status") continue;
+    std::string to = text(change, "to");
+    if (to == "in_progress") {
+      // The agent acknowledged: its [TASK] message is acked.
+      MessageQuery q;
+      q.task_id = text(task, "id");
+      q.type = "task";
+      q.state = "delivered";
+      Mailbox mailbox(store_, bus_, clock_, directory_);
+      if (auto messages = store_.messages().list(q)) {
+        for (const auto& m : *messages) (void)mailbox.mark_acked(m.id);
+      }
+    } else if (to == "done") {
+      auto counters = store_.agents().counters(assignee);
+      if (!counters) return;
+      counters->tasks_since_reset += 1;
+      (void)store_.agents().set_counters(assignee, *counters);
+    }
+  }
+}
+
+void Supervisor::on_agent_exit(const std::string& id, const std::string& name,
+                               const std::string& why) {
+  auto agent = agents_.show(id);
+  if (!agent || !agent->value("permanent", false)) return;
+  Watch& w = watches_[id];
+  if (w.stopping || w.restart_scheduled) return;  // asked for, or already handled
+  auto now = clock_.steady_now();
+  while (!w.restarts.empty() && now - w.restarts.front() > config_.restart_window) {
+    w.restarts.pop_front();
+  }
+  if (static_cast<int64_t>(w.restarts.size()) >= config_.restart_limit) {
+    if (!w.gave_up) {
+      w.gave_up = true;
+      std::string text_why = fmt::format("agent {} {} {} times within {}; not restarting it again",
+                                         name, why, w.restarts.size() + 1,
+                                         format_duration(config_.restart_window));
+      (void)bus_.publish("agent.restart_gave_up", id, Json{{"name", name}, {"reason", text_why}});
+      send(kUserMailbox, "system", text_why);
+    }
+    return;
+  }
+  Millis delay = config_.restart_backoff * (int64_t{1} << std::min<size_t>(w.restarts.size(), 10));
+  w.restarts.push_back(now);
+  w.restart_scheduled = true;
+  (void)bus_.publish("agent.restarting", id,
+                     Json{{"name", name}, {"reason", why}, {"delay_ms", delay.count()},
+                          {"attempt", w.restarts.size()}});
+  asio::co_spawn(io_, restart_later(id, delay), asio::detached);
+}
+
+asio::awaitable<void> Supervisor::restart_later(std::string id, Millis delay) {
+  auto alive = alive_;
+  asio::steady_timer t(io_, delay);
+  boost::system::error_code ec;
+  co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  if (!*alive) co_return;
+  watches_[id].restart_scheduled = false;
+  if (auto st = agents_.restart(id); !st) {
+    log_.warn("supervisor.restart_failed", {{"agent", id}, {"error", st.error().message}});
+  }
+}
+
+void Supervisor::tick() {
+  auto list = agents_.list();
+  if (!list) return;
+  for (const auto& agent : *list) {
+    Watch& w = watches_[text(agent, "id")];
+    if (w.seen == std::chrono::steady_clock::time_point{}) {
+      w.seen = clock_.steady_now();
+      w.last_heartbeat = w.seen;
+    }
+    check_agent(agent, w);
+  }
+}
+
+std::string Supervisor::waiting_summary(const Json& agent) {
+  int64_t unread = store_.messages().count_unread(text(agent, "name")).value_or(0);
+  std::string role = text(agent, "role");
+  auto ready = store_.tasks().ready(role.empty() ? std::nullopt : std::optional(role), 100);
+  size_t tasks = ready ? ready->size() : 0;
+  return fmt::format("{} unread message(s), {} ready task(s){} — answer: bosun mail status "
+                     "\"[SYS] Idle — awaiting task.\"",
+                     unread, tasks, role.empty() ? "" : " for role " + role);
+}
+
+void Supervisor::check_agent(const Json& agent, Watch& w) {
+  std::string id = text(agent, "id");
+  std::string name = text(agent, "name");
+  std::string state = text(agent, "state");
+  auto now = clock_.steady_now();
+  if (!is_live(state)) return;
+  w.gave_up = false;
+
+  // Heartbeat: an idle agent is asked, and must answer within heartbeat_answer.
+  if (w.heartbeat_pending && now >= w.heartbeat_deadline) {
+    w.heartbeat_pending = false;
+    w.missed += 1;
+    (void)bus_.publish("agent.heartbeat_missed", id,
+                       Json{{"name", name}, {"waited_ms", config_.heartbeat_answer.count()}});
+  }
+  if (state != "idle") w.last_heartbeat = std::max(w.last_heartbeat, now - config_.heartbeat / 2);
+  if (config_.heartbeat.count() > 0 && state == "idle" && !w.heartbeat_pending &&
+      now - w.last_heartbeat >= config_.heartbeat) {
+    w.last_heartbeat = now;
+    w.heartbeat_pending = true;
+    w.heartbeat_deadline = now + config_.heartbeat_answer;
+    w.heartbeats += 1;
+    send(name, "heartbeat", waiting_summary(agent));
+  }
+
+  // Stuck: working without output for stuck_after, or printing the same line over and over.
+  if (state == "working" && config_.stuck_after.count() > 0) {
+    if (auto last = agents_.last_output(id)) {
+      auto quiet = std::chrono::duration_cast<Millis>(now - *last);
+      int64_t mark = std::chrono::duration_cast<Millis>(last->time_since_epoch()).count();
+      if (quiet >= config_.stuck_after && w.stuck_since_output != mark) {
+        w.stuck_since_output = mark;
+        std::string why = fmt::format("agent {} has been working with no output for {}", name,
+                                      format_duration(quiet));
+        auto screen = agents_.screen(id);
+        (void)bus_.publish("agent.stuck", id,
+                           Json{{"name", name},
+                                {"reason", "no_output"},
+                                {"message", why},
+                                {"screen", screen ? (*screen)["lines"] : Json::array()}});
+        send(kSupervisorMailbox, "system", why);
+        send(kUserMailbox, "system", why);
+      }
+    }
+    if (auto line = repeated_line(agent); line && *line != w.loop_reported) {
+      w.loop_reported = *line;
+      std::string why = fmt::format("agent {} keeps printing the same line: {}", name, *line);
+      (void)bus_.publish("agent.stuck", id,
+                         Json{{"name", name}, {"reason", "loop"}, {"message", why}, {"line", *line}});
+      send(kSupervisorMailbox, "system", why);
+      send(kUserMailbox, "system", why);
+    }
+  }
+
+  // Context reset: after N finished tasks or H hours, when idle.
+  if (state == "idle" && !w.resetting) {
+    auto counters = store_.agents().counters(id);
+    if (!counters) return;
+    bool by_count = config_.reset_after_tasks > 0 &&
+                    counters->tasks_since_reset >= config_.reset_after_tasks;
+    int64_t since = counters->last_reset_ms.value_or(0);
+    if (since == 0) {
+      if (auto rec = store_.agents().find(id)) since = rec->created_at_ms;
+    }
+    bool by_age = config_.reset_after.count() > 0 &&
+                  to_unix_ms(clock_.now()) - since >= config_.reset_after.count();
+    if (by_count || by_age) {
+      reset_agent(agent, w,
+                  by_count ? fmt::format("{} tasks finished since the last reset",
+                                         counters->tasks_since_reset)
+                           : fmt::format("{} since the last reset",
+                                         format_duration(config_.reset_after)));
+    }
+  }
+}
+
+std::optional<std::string> Supervisor::repeated_line(const Json& agent) {
+  auto info = agents_.terminal(text(agent, "id"));
+  if (!info || info->log_path.empty()) return std::nullopt;
+  UniqueFd fd(::open(info->log_path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return std::nullopt;
+  uint64_t end = info->end_offset;
+  uint64_t from = end > kLoopWindow ? end - kLoopWindow : 0;
+  std::string buf(end - from, '\0');
+  ssize_t n = ::pread(fd.get(), buf.data(), buf.size(), static_cast<off_t>(from));
+  if (n <= 0) return std::nullopt;
+  buf.resize(static_cast<size_t>(n));
+  auto lines = plain_lines(buf);
+  if (from > 0 && !lines.empty()) lines.erase(lines.begin());  // cut mid-line
+  std::map<std::string, size_t> counts;
+  size_t total = 0;
+  for (auto& l : lines) {
+    while (!l.empty() && l.back() == ' ') l.pop_back();
+    if (l.empty()) continue;
+    ++total;
+    ++counts[l];
+  }
+  if (total < kLoopMinLines) return std::nullopt;
+  auto top = std::max_element(counts.begin(), counts.end(),
+                              [](const auto& a, const auto& b) { return a.second < b.second; });
+  if (top->second * 10 < total * 8) return std::nullopt;  // under 80%: not a loop
+  return top->first;
+}
+
+void Supervisor::reset_agent(const Json& agent, Watch& w, const std::string& why) {
+  std::string id = text(agent, "id");
+  std::string name = text(agent, "name");
+  // The snapshot: screen, current task, last messages — into the journal.
+  Json snapshot{{"agent", name}, {"reason", why}};
+  if (auto screen = agents_.screen(id)) snapshot["screen"] = (*screen)["lines"];
+  TaskQuery current;
+  current.assignee = id;
+  current.statuses = {TaskStatus::kAssigned, TaskStatus::kInProgress};
+  if (auto tasks = store_.tasks().list(current); tasks && !tasks->empty()) {
+    snapshot["task"] = to_json(tasks->front());
+  }
+  MessageQuery recent;
+  recent.party = name;
+  recent.limit = 1000;
+  if (auto messages = store_.messages().list(recent)) {
+    Json last = Json::array();
+    size_t start = messages->size() > 10 ? messages->size() - 10 : 0;
+    for (size_t i = start; i < messages->size(); ++i) last.push_back(to_json((*messages)[i], false));
+    snapshot["messages"] = std::move(last);
+  }
+  snapshot["cwd"] = text(agent, "cwd");
+  JournalEntry entry{new_id("j_"), to_unix_ms(clock_.now()), "snapshot",
+                     fmt::format("Context reset of {}: {}\n{}", name, why, snapshot.dump(2)),
+                     kSupervisorMailbox};
+  (void)store_.journal().insert(entry);
+  auto counters = store_.agents().counters(id).value_or(AgentCounters{});
+  counters.tasks_since_reset = 0;
+  counters.reset_count += 1;
+  counters.last_reset_ms = to_unix_ms(clock_.now());
+  (void)store_.agents().set_counters(id, counters);
+  if (auto st = agents_.restart(id); !st) {
+    log_.warn("supervisor.reset_failed", {{"agent", name}, {"error", st.error().message}});
+    return;
+  }
+  w.resetting = true;
+  (void)bus_.publish("agent.reset", id,
+                     Json{{"name", name}, {"reason", why}, {"journal", entry.id},
+                          {"reset_count", counters.reset_count}});
+}
+
+void Supervisor::deliver_reset(const Json& agent) {
+  std::string id = text(agent, "id");
+  std::string name = text(agent, "name");
+  std::string role = text(agent, "role");
+  std::string task_part = "no task in progress";
+  std::optional<std::string> task_id;
+  TaskQuery current;
+  current.assignee = id;
+  current.statuses = {TaskStatus::kAssigned, TaskStatus::kInProgress};
+  if (auto tasks = store_.tasks().list(current); tasks && !tasks->empty()) {
+    task_id = tasks->front().id;
+    task_part = fmt::format("your task in progress: {} {} (bosun task show {})", *task_id,
+                            tasks->front().title, *task_id);
+  }
+  send(name, "reset",
+       fmt::format("You are {}{}; your context was reset. {}.", name,
+                   role.empty() ? "" : ", role " + role, task_part),
+       task_id);
+}
+
+}  // namespace bosun

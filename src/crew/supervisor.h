@@ -1,0 +1,110 @@
+// Supervisor: keeps the crew working — dispatches ready tasks to idle agents, sends
+// heartbeats, resets agents' context on schedule, reports stuck agents and restarts permanent
+// ones that exit. Event-driven; one coarse timer checks the deadlines.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "crew/mailbox.h"
+#include "store/event_bus.h"
+#include "util/log.h"
+
+namespace bosun {
+
+class AgentRegistry;
+class DeliveryEngine;
+
+struct SupervisorConfig {
+  Millis heartbeat{0};                // 0: no heartbeats
+  Millis heartbeat_answer{60'000};    // how long an agent has to answer one
+  int64_t reset_after_tasks = 0;      // 0: never by count
+  Millis reset_after{0};              // 0: never by age
+  Millis stuck_after{20 * 60'000};    // working with no output this long is stuck; 0: off
+  Millis restart_backoff{1000};       // first restart delay of a permanent agent; doubles
+  int64_t restart_limit = 5;          // restarts within restart_window before giving up
+  Millis restart_window{10 * 60'000};
+  Millis delivery_timeout{3000};  // for a typed message to start a turn
+  int64_t delivery_attempts = 3;  // typing attempts before a message fails
+};
+
+// The team file's `supervisor:` keys (durations as "10m", "3h"…); unknown keys are refused.
+Result<SupervisorConfig> supervisor_config_from_json(const Json& json);
+Json to_json(const SupervisorConfig& config);
+
+class Supervisor final : public EventSubscriber {
+ public:
+  Supervisor(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
+             Log& log, AgentRegistry& agents, DeliveryEngine* delivery = nullptr);
+  ~Supervisor() override;
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+
+  // Loads the saved configuration, subscribes and looks for work.
+  void start();
+  // Saves and applies a new configuration.
+  Status configure(const SupervisorConfig& config);
+  const SupervisorConfig& config() const { return config_; }
+  // The configuration and what the supervisor watches per agent.
+  Json status_json() const;
+
+  void on_event(const Event& event) override;
+
+ private:
+  struct Watch {
+    std::chrono::steady_clock::time_point seen{};            // when first watched
+    std::chrono::steady_clock::time_point last_heartbeat{};  // sent, or first seen idle
+    bool heartbeat_pending = false;
+    std::chrono::steady_clock::time_point heartbeat_deadline{};
+    int64_t heartbeats = 0;
+    int64_t missed = 0;
+    std::optional<int64_t> stuck_since_output;  // last_output_at when reported stuck
+    std::string loop_reported;                  // the repeated line last reported
+    bool stopping = false;  // a stop or restart was asked for: an exit is not a crash
+    std::deque<std::chrono::steady_clock::time_point> restarts;
+    bool restart_scheduled = false;
+    bool gave_up = false;
+    bool resetting = false;  // restarted for a context reset; [RESET] follows when idle
+  };
+
+  void apply_delivery();
+  void schedule_dispatch();
+  void dispatch();
+  void arm_tick();
+  void tick();
+  void check_agent(const Json& agent, Watch& w);
+  void send(const std::string& to, const std::string& type, const std::string& subject,
+            const std::optional<std::string>& task = std::nullopt, const std::string& body = "");
+  void on_task_updated(const Json& data);
+  void on_agent_exit(const std::string& id, const std::string& name, const std::string& why);
+  boost::asio::awaitable<void> restart_later(std::string id, Millis delay);
+  void reset_agent(const Json& agent, Watch& w, const std::string& why);
+  void deliver_reset(const Json& agent);
+  std::string waiting_summary(const Json& agent);
+  std::optional<std::string> repeated_line(const Json& agent);
+  Millis tick_period() const;
+
+  boost::asio::io_context& io_;
+  Store& store_;
+  EventBus& bus_;
+  const Clock& clock_;
+  Log& log_;
+  AgentRegistry& agents_;
+  DeliveryEngine* delivery_;  // gets the delivery settings of the configuration
+  RegistryDirectory directory_;
+  SupervisorConfig config_;
+  boost::asio::steady_timer timer_;
+  std::map<std::string, Watch> watches_;  // by agent id
+  bool dispatch_posted_ = false;
+  bool stopped_ = false;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace bosun

@@ -1,0 +1,81 @@
+// Verifier: checks a done/partial report before its task may be done ("a done without
+// evidence is not done"), off the loop, and moves the task by the result.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "store/event_bus.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/process.h"
+
+namespace bosun {
+
+// The name the verifier writes in task history, comments and events.
+inline constexpr const char* kVerifierActor = "verifier";
+
+class Verifier {
+ public:
+  // The test command for a task (an argv run in the reporting agent's working directory),
+  // or an empty vector for none. Nothing sets it in the daemon yet: the test command will come
+  // from the task's project, and there are no projects yet.
+  using TestCommand = std::function<std::vector<std::string>(const Task& task)>;
+
+  struct Options {
+    std::chrono::milliseconds git_timeout{10'000};
+    std::chrono::milliseconds test_timeout{600'000};
+  };
+
+  Verifier(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock, Log& log,
+           ProcessRunner& processes, Options options);
+  Verifier(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock, Log& log,
+           ProcessRunner& processes)
+      : Verifier(io, store, bus, clock, log, processes, Options{}) {}
+  Verifier(const Verifier&) = delete;
+  Verifier& operator=(const Verifier&) = delete;
+
+  void set_test_command(TestCommand command) { test_command_ = std::move(command); }
+
+  // Starts checking report `report_id` and returns at once; the result lands in the report
+  // row (verified, check_log, checked_at), a `report.checked` event, and — when the task is
+  // still in review — the task: passed → done, failed → in_progress with the log in its
+  // history and a comment.
+  void check(int64_t report_id);
+  // The same, awaitable (tests, and `check`).
+  boost::asio::awaitable<Status> run_check(int64_t report_id);
+  // Starts the checks that a stopped daemon left unfinished.
+  void resume_unchecked();
+
+  // What the check found, before it is stored.
+  struct Outcome {
+    bool passed = true;
+    std::vector<std::string> log;       // one line per step
+    std::vector<std::string> problems;  // the failed steps, short
+  };
+
+ private:
+  boost::asio::awaitable<void> check_git(const std::string& cwd, int64_t since_ms,
+                                         Outcome& outcome);
+  boost::asio::awaitable<void> check_tests(const Task& task, const std::string& cwd,
+                                           Outcome& outcome);
+  Status apply(const TaskReport& report, const Outcome& outcome);
+
+  boost::asio::io_context& io_;
+  Store& store_;
+  EventBus& bus_;
+  const Clock& clock_;
+  Log& log_;
+  ProcessRunner& processes_;
+  Options options_;
+  TestCommand test_command_;
+};
+
+}  // namespace bosun

@@ -1,0 +1,27 @@
+// Settings: one row per key, the value as JSON text.
+#include "store/settings.h"
+
+namespace bosun {
+
+Result<std::optional<Json>> SettingsStore::get(const std::string& key) {
+  auto stmt = db_.prepare("SELECT value FROM settings WHERE key = ?1");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, key);
+  auto row = stmt->step();
+  if (!row) return tl::unexpected(row.error());
+  if (!*row) return std::optional<Json>();
+  Json value = Json::parse(stmt->get_text(0), nullptr, false);
+  if (value.is_discarded()) return internal("bad_setting", "setting " + key + " is not JSON");
+  return std::optional<Json>(std::move(value));
+}
+
+Status SettingsStore::set(const std::string& key, const Json& value) {
+  auto stmt = db_.prepare(
+      "INSERT INTO settings(key, value) VALUES(?1, ?2)"
+      " ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, key).bind(2, dump_json(value));
+  return stmt->run();
+}
+
+}  // namespace bosun

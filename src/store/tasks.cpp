@@ -1,0 +1,756 @@
+// Tasks: rows ↔ records, the transition table, readiness in SQL, claims and cycle checks.
+#include "store/tasks.h"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "util/clock.h"
+#include "util/ids.h"
+
+namespace bosun {
+
+namespace {
+
+constexpr TaskStatus kAllStatuses[] = {
+    TaskStatus::kBacklog,    TaskStatus::kPending, TaskStatus::kAssigned,
+    TaskStatus::kInProgress, TaskStatus::kReview,  TaskStatus::kDone,
+    TaskStatus::kBlocked,    TaskStatus::kFailed,  TaskStatus::kCancelled,
+};
+
+// The columns every task query reads; `ready` is computed here, in SQL, so a list, a
+// single task and a claim all agree on it.
+constexpr const char* kTaskSelect =
+    "SELECT t.id, t.title, t.description, t.role, t.assignee, a.name, t.status, t.priority,"
+    " t.parent_id, t.project_id, t.created_at, t.updated_at, t.started_at, t.done_at,"
+    " (SELECT group_concat(d.depends_on, ' ') FROM task_deps d WHERE d.task_id = t.id),"
+    " (t.status = 'pending' AND t.assignee IS NULL AND NOT EXISTS ("
+    "   SELECT 1 FROM task_deps d JOIN tasks p ON p.id = d.depends_on"
+    "   WHERE d.task_id = t.id AND p.status <> 'done'))"
+    " FROM tasks t LEFT JOIN agents a ON a.id = t.assignee";
+
+std::vector<std::string> split_words(const std::string& text) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < text.size()) {
+    size_t j = text.find(' ', i);
+    if (j == std::string::npos) j = text.size();
+    if (j > i) out.push_back(text.substr(i, j - i));
+    i = j + 1;
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Task task_from_row(const Statement& s) {
+  Task t;
+  t.id = s.get_text(0);
+  t.title = s.get_text(1);
+  t.description = s.get_text(2);
+  t.role = s.get_text(3);
+  t.assignee = s.get_optional_text(4);
+  t.assignee_name = s.get_optional_text(5);
+  // An unknown status can only come from a hand-edited database; show it as blocked.
+  t.status = parse_task_status(s.get_text(6)).value_or(TaskStatus::kBlocked);
+  t.priority = static_cast<int>(s.get_int(7));
+  t.parent_id = s.get_optional_text(8);
+  t.project_id = s.get_optional_text(9);
+  t.created_at_ms = s.get_int(10);
+  t.updated_at_ms = s.get_int(11);
+  t.started_at_ms = s.get_optional_int(12);
+  t.done_at_ms = s.get_optional_int(13);
+  t.depends_on = split_words(s.get_text(14));
+  t.ready = s.get_int(15) != 0;
+  return t;
+}
+
+template <typename T, typename F>
+Result<std::vector<T>> collect(Result<Statement>& stmt, F from_row) {
+  std::vector<T> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) break;
+    out.push_back(from_row(*stmt));
+  }
+  return out;
+}
+
+Json optional_time(const std::optional<int64_t>& ms) {
+  return ms ? Json(format_time(from_unix_ms(*ms))) : Json();
+}
+
+Json optional_text(const std::optional<std::string>& text) {
+  return text ? Json(*text) : Json();
+}
+
+bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-' || c == '.';
+}
+
+Status validate_name(const char* field, const std::string& value, bool allow_empty) {
+  bool ok = value.size() <= 64 && (allow_empty || !value.empty()) &&
+            std::all_of(value.begin(), value.end(), is_name_char);
+  if (ok) return {};
+  return bad_request("invalid_field", fmt::format("{} must be {}1-64 characters of [A-Za-z0-9_.-]",
+                                                  field, allow_empty ? "empty or " : ""));
+}
+
+Status validate_title(const std::string& title) {
+  if (title.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return bad_request("invalid_field", "title must not be empty");
+  }
+  if (title.size() > kMaxTaskTitle) {
+    return bad_request("invalid_field", fmt::format("title is {} bytes; at most {} are allowed",
+                                                    title.size(), kMaxTaskTitle));
+  }
+  return {};
+}
+
+Status validate_description(const std::string& description) {
+  if (description.size() > kMaxTaskDescription) {
+    return bad_request("invalid_field",
+                       fmt::format("description is {} bytes; at most {} are allowed",
+                                   description.size(), kMaxTaskDescription));
+  }
+  return {};
+}
+
+Status validate_priority(int priority) {
+  if (priority >= kHighestPriority && priority <= kLowestPriority) return {};
+  return bad_request("invalid_field",
+                     "priority must be 0-4 (0 highest) or urgent, high, normal, low");
+}
+
+std::vector<std::string> sorted_unique(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += sep;
+    out += item;
+  }
+  return out;
+}
+
+bool needs_assignee(TaskStatus s) {
+  return s == TaskStatus::kAssigned || s == TaskStatus::kInProgress || s == TaskStatus::kReview;
+}
+
+bool is_unassigned_status(TaskStatus s) {
+  return s == TaskStatus::kPending || s == TaskStatus::kBacklog;
+}
+
+}  // namespace
+
+const char* to_string(TaskStatus status) {
+  switch (status) {
+    case TaskStatus::kBacklog:
+      return "backlog";
+    case TaskStatus::kPending:
+      return "pending";
+    case TaskStatus::kAssigned:
+      return "assigned";
+    case TaskStatus::kInProgress:
+      return "in_progress";
+    case TaskStatus::kReview:
+      return "review";
+    case TaskStatus::kDone:
+      return "done";
+    case TaskStatus::kBlocked:
+      return "blocked";
+    case TaskStatus::kFailed:
+      return "failed";
+    case TaskStatus::kCancelled:
+      return "cancelled";
+  }
+  return "unknown";
+}
+
+std::optional<TaskStatus> parse_task_status(std::string_view text) {
+  for (auto s : kAllStatuses) {
+    if (text == to_string(s)) return s;
+  }
+  return std::nullopt;
+}
+
+std::string task_status_names() {
+  std::string out;
+  for (auto s : kAllStatuses) {
+    if (!out.empty()) out += ", ";
+    out += to_string(s);
+  }
+  return out;
+}
+
+bool task_transition_allowed(TaskStatus from, TaskStatus to) {
+  using S = TaskStatus;
+  auto any_of = [to](std::initializer_list<S> targets) {
+    return std::find(targets.begin(), targets.end(), to) != targets.end();
+  };
+  switch (from) {
+    case S::kBacklog:
+      return any_of({S::kPending, S::kCancelled});
+    case S::kPending:
+      return any_of({S::kBacklog, S::kAssigned, S::kBlocked, S::kCancelled});
+    case S::kAssigned:
+      return any_of(
+          {S::kPending, S::kInProgress, S::kReview, S::kBlocked, S::kFailed, S::kCancelled});
+    case S::kInProgress:
+      return any_of({S::kPending, S::kReview, S::kBlocked, S::kFailed, S::kCancelled});
+    case S::kReview:
+      return any_of({S::kInProgress, S::kDone, S::kBlocked, S::kFailed, S::kCancelled});
+    case S::kBlocked:
+      return any_of({S::kPending, S::kAssigned, S::kInProgress, S::kFailed, S::kCancelled});
+    case S::kFailed:
+      return any_of({S::kBacklog, S::kPending, S::kCancelled});
+    case S::kDone:
+      return false;
+    case S::kCancelled:
+      return any_of({S::kBacklog, S::kPending});
+  }
+  return false;
+}
+
+std::optional<int> parse_priority(std::string_view text) {
+  static constexpr std::pair<std::string_view, int> kNames[] = {
+      {"urgent", 0}, {"high", 1}, {"normal", 2}, {"low", 3}};
+  for (auto [name, value] : kNames) {
+    if (text == name) return value;
+  }
+  if (text.size() == 1 && text[0] >= '0' && text[0] <= '4') return text[0] - '0';
+  return std::nullopt;
+}
+
+Json to_json(const Task& t) {
+  return Json{{"id", t.id},
+              {"title", t.title},
+              {"description", t.description},
+              {"role", t.role},
+              {"assignee", optional_text(t.assignee)},
+              {"assignee_name", optional_text(t.assignee_name)},
+              {"status", to_string(t.status)},
+              {"priority", t.priority},
+              {"parent_id", optional_text(t.parent_id)},
+              {"project_id", optional_text(t.project_id)},
+              {"depends_on", t.depends_on},
+              {"ready", t.ready},
+              {"created_at", format_time(from_unix_ms(t.created_at_ms))},
+              {"updated_at", format_time(from_unix_ms(t.updated_at_ms))},
+              {"started_at", optional_time(t.started_at_ms)},
+              {"done_at", optional_time(t.done_at_ms)}};
+}
+
+Json to_json(const TaskComment& c) {
+  return Json{{"id", c.id},
+              {"task_id", c.task_id},
+              {"author", c.author},
+              {"body", c.body},
+              {"created_at", format_time(from_unix_ms(c.created_at_ms))}};
+}
+
+Json to_json(const TaskHistoryEntry& h) {
+  return Json{{"id", h.id},
+              {"task_id", h.task_id},
+              {"at", format_time(from_unix_ms(h.at_ms))},
+              {"actor", h.actor},
+              {"field", h.field},
+              {"from", optional_text(h.from)},
+              {"to", optional_text(h.to)},
+              {"reason", h.reason}};
+}
+
+Json to_json(const std::vector<FieldChange>& changes) {
+  Json out = Json::array();
+  for (const auto& c : changes) {
+    out.push_back(
+        Json{{"field", c.field}, {"from", optional_text(c.from)}, {"to", optional_text(c.to)}});
+  }
+  return out;
+}
+
+Json task_updated_data(const Task& task, const std::vector<FieldChange>& changes,
+                       const std::string& by, const std::string& reason) {
+  Json data{{"id", task.id},
+            {"task", to_json(task)},
+            {"by", by},
+            {"reason", reason},
+            {"changes", to_json(changes)}};
+  for (const auto& c : changes) {
+    if (c.field != "status") continue;
+    data["from"] = optional_text(c.from);
+    data["to"] = optional_text(c.to);
+  }
+  return data;
+}
+
+Result<Task> TaskStore::find(const std::string& id) {
+  auto stmt = db_.prepare(std::string(kTaskSelect) + " WHERE t.id = ?");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, id);
+  auto row = stmt->step();
+  if (!row) return tl::unexpected(row.error());
+  if (!*row) return not_found("task_not_found", "no task " + id);
+  return task_from_row(*stmt);
+}
+
+Result<std::vector<Task>> TaskStore::list(const TaskQuery& q) {
+  std::string statuses;
+  for (auto s : q.statuses)
+    statuses += fmt::format("{}{}", statuses.empty() ? "" : ",", to_string(s));
+  std::optional<int64_t> after_rowid;
+  if (q.after) {
+    auto stmt = db_.prepare("SELECT rowid FROM tasks WHERE id = ?");
+    if (!stmt) return tl::unexpected(stmt.error());
+    stmt->bind(1, *q.after);
+    auto row = stmt->step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return bad_request("invalid_query", "after: no task " + *q.after);
+    after_rowid = stmt->get_int(0);
+  }
+  auto stmt =
+      db_.prepare(std::string(kTaskSelect) +
+                  " WHERE (?1 IS NULL OR instr(',' || ?1 || ',', ',' || t.status || ',') > 0)"
+                  "   AND (?2 IS NULL OR t.assignee = ?2) AND (?3 IS NULL OR t.role = ?3)"
+                  "   AND (?4 IS NULL OR t.project_id = ?4)"
+                  "   AND (?5 IS NULL OR t.parent_id = ?5)"
+                  "   AND (?6 IS NULL OR t.rowid > ?6)"
+                  " ORDER BY t.rowid LIMIT ?7");
+  if (!stmt) return tl::unexpected(stmt.error());
+  std::optional<std::string> status_filter;
+  if (!statuses.empty()) status_filter = statuses;
+  stmt->bind(1, status_filter).bind(2, q.assignee).bind(3, q.role).bind(4, q.project_id);
+  stmt->bind(5, q.parent_id).bind(6, after_rowid).bind(7, q.limit);
+  return collect<Task>(stmt, task_from_row);
+}
+
+Result<std::vector<Task>> TaskStore::ready(const std::optional<std::string>& role, int64_t limit) {
+  auto ready_stmt =
+      db_.prepare(std::string(kTaskSelect) +
+                  " WHERE t.status = 'pending' AND t.assignee IS NULL"
+                  "   AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks p ON p.id = d.depends_on"
+                  "                   WHERE d.task_id = t.id AND p.status <> 'done')"
+                  "   AND (?1 IS NULL OR t.role = ?1 OR t.role = '')"
+                  " ORDER BY t.priority, t.created_at, t.rowid LIMIT ?2");
+  if (!ready_stmt) return tl::unexpected(ready_stmt.error());
+  ready_stmt->bind(1, role).bind(2, limit);
+  return collect<Task>(ready_stmt, task_from_row);
+}
+
+Result<std::vector<std::string>> TaskStore::children(const std::string& id) {
+  auto stmt = db_.prepare("SELECT id FROM tasks WHERE parent_id = ? ORDER BY rowid");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, id);
+  return collect<std::string>(stmt, [](const Statement& s) { return s.get_text(0); });
+}
+
+Result<int64_t> TaskStore::count() {
+  auto stmt = db_.prepare("SELECT COUNT(*) FROM tasks");
+  if (!stmt) return tl::unexpected(stmt.error());
+  auto row = stmt->step();
+  if (!row) return tl::unexpected(row.error());
+  return stmt->get_int(0);
+}
+
+Result<std::vector<std::string>> TaskStore::dependencies_of(const std::string& id) {
+  auto stmt = db_.prepare("SELECT depends_on FROM task_deps WHERE task_id = ?");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, id);
+  return collect<std::string>(stmt, [](const Statement& s) { return s.get_text(0); });
+}
+
+Result<std::optional<std::string>> TaskStore::find_cycle(const std::string& task_id,
+                                                         const std::vector<std::string>& deps) {
+  if (std::find(deps.begin(), deps.end(), task_id) != deps.end()) {
+    return std::optional<std::string>(task_id + " → " + task_id);
+  }
+  // Breadth-first from the new dependencies along existing edges: reaching task_id again
+  // means the new edge closes a cycle. The graph was acyclic before, so this ends.
+  std::map<std::string, std::string> came_from;
+  std::deque<std::string> queue;
+  for (const auto& d : deps) {
+    if (came_from.emplace(d, task_id).second) queue.push_back(d);
+  }
+  while (!queue.empty()) {
+    std::string node = queue.front();
+    queue.pop_front();
+    auto next = dependencies_of(node);
+    if (!next) return tl::unexpected(next.error());
+    for (const auto& n : *next) {
+      if (n == task_id) {
+        std::vector<std::string> path{task_id};
+        std::vector<std::string> back;
+        for (std::string at = node; at != task_id; at = came_from[at])
+          back.push_back(at);
+        path.insert(path.end(), back.rbegin(), back.rend());
+        path.push_back(task_id);
+        return std::optional<std::string>(join(path, " → "));
+      }
+      if (came_from.emplace(n, node).second) queue.push_back(n);
+    }
+  }
+  return std::optional<std::string>();
+}
+
+Status TaskStore::validate_dependencies(const std::string& task_id,
+                                        const std::vector<std::string>& deps) {
+  if (deps.size() > kMaxTaskDependencies) {
+    return bad_request("invalid_field",
+                       fmt::format("depends_on has {} tasks; at most {} are allowed", deps.size(),
+                                   kMaxTaskDependencies));
+  }
+  for (const auto& d : deps) {
+    if (d == task_id) continue;  // reported as a cycle below
+    auto dep = find(d);
+    if (!dep) {
+      if (dep.error().status == 404) return not_found("task_not_found", "depends_on: no task " + d);
+      return tl::unexpected(dep.error());
+    }
+  }
+  auto cycle = find_cycle(task_id, deps);
+  if (!cycle) return tl::unexpected(cycle.error());
+  if (*cycle) {
+    return unprocessable("dependency_cycle", "these dependencies would make a cycle: " + **cycle);
+  }
+  return {};
+}
+
+Status TaskStore::set_dependencies(const std::string& task_id,
+                                   const std::vector<std::string>& deps) {
+  auto clear = db_.prepare("DELETE FROM task_deps WHERE task_id = ?");
+  if (!clear) return tl::unexpected(clear.error());
+  clear->bind(1, task_id);
+  if (auto st = clear->run(); !st) return st;
+  for (const auto& d : deps) {
+    auto insert = db_.prepare("INSERT INTO task_deps(task_id, depends_on) VALUES(?, ?)");
+    if (!insert) return tl::unexpected(insert.error());
+    insert->bind(1, task_id).bind(2, d);
+    if (auto st = insert->run(); !st) return st;
+  }
+  return {};
+}
+
+Status TaskStore::add_history(const TaskHistoryEntry& h) {
+  auto stmt = db_.prepare(
+      "INSERT INTO task_history(task_id, at, actor, field, from_value, to_value, reason)"
+      " VALUES(?,?,?,?,?,?,?)");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, h.task_id).bind(2, h.at_ms).bind(3, h.actor).bind(4, h.field).bind(5, h.from);
+  stmt->bind(6, h.to).bind(7, h.reason);
+  return stmt->run();
+}
+
+Result<Task> TaskStore::create(const NewTask& n, const std::string& actor, int64_t now_ms) {
+  if (auto st = validate_title(n.title); !st) return tl::unexpected(st.error());
+  if (auto st = validate_description(n.description); !st) return tl::unexpected(st.error());
+  if (auto st = validate_name("role", n.role, true); !st) return tl::unexpected(st.error());
+  if (auto st = validate_priority(n.priority); !st) return tl::unexpected(st.error());
+  if (n.project_id) {
+    if (auto st = validate_name("project", *n.project_id, false); !st) {
+      return tl::unexpected(st.error());
+    }
+  }
+  if (!is_unassigned_status(n.status)) {
+    return bad_request("invalid_field",
+                       "a new task is pending (or backlog); assign it to start it");
+  }
+  if (n.status == TaskStatus::kBacklog && n.assignee) {
+    return bad_request("invalid_field", "a backlog task cannot have an assignee");
+  }
+  std::string id = n.id.empty() ? new_id("t_") : n.id;
+  if (n.parent_id) {
+    auto parent = find(*n.parent_id);
+    if (!parent) {
+      if (parent.error().status == 404) {
+        return not_found("task_not_found", "parent_id: no task " + *n.parent_id);
+      }
+      return tl::unexpected(parent.error());
+    }
+  }
+  auto deps = sorted_unique(n.depends_on);
+  if (auto st = validate_dependencies(id, deps); !st) return tl::unexpected(st.error());
+  TaskStatus status = n.assignee ? TaskStatus::kAssigned : n.status;
+  auto stmt = db_.prepare(
+      "INSERT INTO tasks(id, project_id, title, description, role, assignee, status, priority,"
+      " parent_id, created_at, updated_at, started_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, id).bind(2, n.project_id).bind(3, n.title).bind(4, n.description).bind(5, n.role);
+  stmt->bind(6, n.assignee).bind(7, to_string(status)).bind(8, n.priority).bind(9, n.parent_id);
+  stmt->bind(10, now_ms).bind(11, now_ms);
+  if (n.assignee) {
+    stmt->bind(12, now_ms);
+  } else {
+    stmt->bind(12, nullptr);
+  }
+  if (auto st = stmt->run(); !st) return tl::unexpected(st.error());
+  if (auto st = set_dependencies(id, deps); !st) return tl::unexpected(st.error());
+  if (auto st =
+          add_history({0, id, now_ms, actor, "status", std::nullopt, to_string(status), "created"});
+      !st) {
+    return tl::unexpected(st.error());
+  }
+  if (n.assignee) {
+    if (auto st = add_history(
+            {0, id, now_ms, actor, "assignee", std::nullopt, *n.assignee, "assigned at creation"});
+        !st) {
+      return tl::unexpected(st.error());
+    }
+  }
+  return find(id);
+}
+
+Result<std::vector<FieldChange>> TaskStore::update(const std::string& id, const TaskChange& change,
+                                                   const std::string& actor, int64_t now_ms) {
+  auto current = find(id);
+  if (!current) return tl::unexpected(current.error());
+  const Task& cur = *current;
+  Task next = cur;
+  if (change.title) {
+    if (auto st = validate_title(*change.title); !st) return tl::unexpected(st.error());
+    next.title = *change.title;
+  }
+  if (change.description) {
+    if (auto st = validate_description(*change.description); !st) {
+      return tl::unexpected(st.error());
+    }
+    next.description = *change.description;
+  }
+  if (change.role) {
+    if (auto st = validate_name("role", *change.role, true); !st) return tl::unexpected(st.error());
+    next.role = *change.role;
+  }
+  if (change.priority) {
+    if (auto st = validate_priority(*change.priority); !st) return tl::unexpected(st.error());
+    next.priority = *change.priority;
+  }
+
+  // Status and assignee move together: assigning a pending task makes it assigned,
+  // unassigning an assigned or started one makes it pending again, and moving a task back
+  // to pending or backlog unassigns it.
+  if (change.assignee) next.assignee = *change.assignee;
+  if (change.status) {
+    next.status = *change.status;
+    if (is_unassigned_status(next.status) && !change.assignee) next.assignee.reset();
+  } else if (change.assignee) {
+    if (next.assignee && cur.status == TaskStatus::kPending) next.status = TaskStatus::kAssigned;
+    if (!next.assignee &&
+        (cur.status == TaskStatus::kAssigned || cur.status == TaskStatus::kInProgress)) {
+      next.status = TaskStatus::kPending;
+    }
+  }
+  if (next.status != cur.status) {
+    if (!task_transition_allowed(cur.status, next.status)) {
+      return conflict("invalid_transition",
+                      fmt::format("cannot move {} from {} to {}", id, to_string(cur.status),
+                                  to_string(next.status)));
+    }
+    if (next.status == TaskStatus::kDone && !change.checked) {
+      return conflict("invalid_transition",
+                      fmt::format("cannot move {} from {} to done: a task is done only when its "
+                                  "report passes the check or a person approves it",
+                                  id, to_string(cur.status)));
+    }
+  }
+  if (is_unassigned_status(next.status) && next.assignee) {
+    return conflict("invalid_assignee",
+                    fmt::format("{} cannot be {} with an assignee: {} tasks are unassigned "
+                                "(set status assigned, or claim it)",
+                                id, to_string(next.status), to_string(next.status)));
+  }
+  if (needs_assignee(next.status) && !next.assignee) {
+    return conflict("no_assignee",
+                    fmt::format("{} cannot be {} without an assignee", id, to_string(next.status)));
+  }
+  bool deps_changed = false;
+  if (change.depends_on) {
+    auto deps = sorted_unique(*change.depends_on);
+    if (auto st = validate_dependencies(id, deps); !st) return tl::unexpected(st.error());
+    deps_changed = deps != cur.depends_on;
+    next.depends_on = deps;
+  }
+
+  std::vector<FieldChange> changes;
+  if (next.status != cur.status) {
+    changes.push_back({"status", to_string(cur.status), to_string(next.status)});
+  }
+  if (next.assignee != cur.assignee) changes.push_back({"assignee", cur.assignee, next.assignee});
+  if (next.priority != cur.priority) {
+    changes.push_back({"priority", std::to_string(cur.priority), std::to_string(next.priority)});
+  }
+  if (next.title != cur.title) changes.push_back({"title", cur.title, next.title});
+  if (next.description != cur.description) {
+    // Descriptions can be 64 KiB: history keeps their sizes, not two copies.
+    changes.push_back({"description", fmt::format("{} bytes", cur.description.size()),
+                       fmt::format("{} bytes", next.description.size())});
+  }
+  if (next.role != cur.role) changes.push_back({"role", cur.role, next.role});
+  if (deps_changed) {
+    changes.push_back({"depends_on", join(cur.depends_on, ", "), join(next.depends_on, ", ")});
+  }
+  if (changes.empty()) return changes;
+
+  auto stmt = db_.prepare(
+      "UPDATE tasks SET title = ?2, description = ?3, role = ?4, assignee = ?5, status = ?6,"
+      " priority = ?7, updated_at = ?8,"
+      " started_at = CASE WHEN started_at IS NULL AND ?6 IN ('assigned', 'in_progress')"
+      "                   THEN ?8 ELSE started_at END,"
+      " done_at = CASE WHEN ?6 = 'done' THEN ?8 ELSE done_at END"
+      " WHERE id = ?1");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, id).bind(2, next.title).bind(3, next.description).bind(4, next.role);
+  stmt->bind(5, next.assignee).bind(6, to_string(next.status)).bind(7, next.priority);
+  stmt->bind(8, now_ms);
+  if (auto st = stmt->run(); !st) return tl::unexpected(st.error());
+  if (deps_changed) {
+    if (auto st = set_dependencies(id, next.depends_on); !st) return tl::unexpected(st.error());
+  }
+  for (const auto& c : changes) {
+    if (auto st = add_history({0, id, now_ms, actor, c.field, c.from, c.to, change.reason}); !st) {
+      return tl::unexpected(st.error());
+    }
+  }
+  return changes;
+}
+
+Result<std::string> TaskStore::agent_label(const std::string& agent_id) {
+  auto stmt = db_.prepare("SELECT name FROM agents WHERE id = ?");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, agent_id);
+  auto row = stmt->step();
+  if (!row) return tl::unexpected(row.error());
+  if (!*row) return agent_id;
+  return fmt::format("{} ({})", stmt->get_text(0), agent_id);
+}
+
+Result<Task> TaskStore::claim(const std::string& id, const std::string& agent_id,
+                              const std::string& actor, int64_t now_ms) {
+  // One conditional UPDATE decides the race: it changes the row only while the task is
+  // still pending, unassigned and ready.
+  auto stmt = db_.prepare(
+      "UPDATE tasks SET status = 'assigned', assignee = ?2, updated_at = ?3,"
+      " started_at = COALESCE(started_at, ?3)"
+      " WHERE id = ?1 AND status = 'pending' AND assignee IS NULL"
+      "   AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks p ON p.id = d.depends_on"
+      "                   WHERE d.task_id = tasks.id AND p.status <> 'done')");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, id).bind(2, agent_id).bind(3, now_ms);
+  if (auto st = stmt->run(); !st) return tl::unexpected(st.error());
+  if (db_.changes() == 1) {
+    for (auto entry :
+         {TaskHistoryEntry{0, id, now_ms, actor, "status", "pending", "assigned", "claimed"},
+          TaskHistoryEntry{0, id, now_ms, actor, "assignee", std::nullopt, agent_id, "claimed"}}) {
+      if (auto st = add_history(entry); !st) return tl::unexpected(st.error());
+    }
+    return find(id);
+  }
+  auto task = find(id);
+  if (!task) return tl::unexpected(task.error());
+  if (task->assignee) {
+    auto holder = agent_label(*task->assignee);
+    if (!holder) return tl::unexpected(holder.error());
+    return conflict("task_claimed", fmt::format("{} is already claimed by {}", id, *holder));
+  }
+  if (task->status != TaskStatus::kPending) {
+    return conflict("invalid_transition",
+                    fmt::format("cannot claim {}: it is {}, and only pending tasks can be claimed",
+                                id, to_string(task->status)));
+  }
+  std::vector<std::string> waiting;
+  for (const auto& d : task->depends_on) {
+    auto dep = find(d);
+    if (dep && dep->status != TaskStatus::kDone) {
+      waiting.push_back(fmt::format("{} ({})", d, to_string(dep->status)));
+    }
+  }
+  return conflict("task_not_ready",
+                  fmt::format("{} is not ready: it waits for {}", id, join(waiting, ", ")));
+}
+
+Status TaskStore::remove(const std::string& id) {
+  auto task = find(id);
+  if (!task) return tl::unexpected(task.error());
+  auto assigned = db_.prepare(
+      "SELECT COUNT(*) FROM task_history WHERE task_id = ? AND field = 'assignee'"
+      " AND to_value IS NOT NULL");
+  if (!assigned) return tl::unexpected(assigned.error());
+  assigned->bind(1, id);
+  auto row = assigned->step();
+  if (!row) return tl::unexpected(row.error());
+  bool ever_assigned = assigned->get_int(0) > 0 || task->started_at_ms.has_value();
+  if (!is_unassigned_status(task->status) || ever_assigned) {
+    return conflict(
+        "task_started",
+        fmt::format("cannot delete {}: it is {} and {}; cancel it instead", id,
+                    to_string(task->status), ever_assigned ? "was assigned" : "has started"));
+  }
+  auto kids = children(id);
+  if (!kids) return tl::unexpected(kids.error());
+  if (!kids->empty()) {
+    return conflict("task_has_subtasks",
+                    fmt::format("cannot delete {}: it has subtasks {}", id, join(*kids, ", ")));
+  }
+  auto dependents = db_.prepare("SELECT task_id FROM task_deps WHERE depends_on = ? ORDER BY 1");
+  if (!dependents) return tl::unexpected(dependents.error());
+  dependents->bind(1, id);
+  auto waiting = collect<std::string>(dependents, [](const Statement& s) { return s.get_text(0); });
+  if (!waiting) return tl::unexpected(waiting.error());
+  if (!waiting->empty()) {
+    return conflict("task_has_dependents",
+                    fmt::format("cannot delete {}: {} depend on it", id, join(*waiting, ", ")));
+  }
+  auto stmt = db_.prepare("DELETE FROM tasks WHERE id = ?");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, id);
+  return stmt->run();
+}
+
+Result<TaskComment> TaskStore::add_comment(const std::string& task_id, const std::string& author,
+                                           const std::string& body, int64_t now_ms) {
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return bad_request("invalid_field", "body must not be empty");
+  }
+  if (body.size() > kMaxTaskComment) {
+    return bad_request("invalid_field", fmt::format("body is {} bytes; at most {} are allowed",
+                                                    body.size(), kMaxTaskComment));
+  }
+  if (auto task = find(task_id); !task) return tl::unexpected(task.error());
+  auto stmt =
+      db_.prepare("INSERT INTO task_comments(task_id, author, body, created_at) VALUES(?,?,?,?)");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, task_id).bind(2, author).bind(3, body).bind(4, now_ms);
+  if (auto st = stmt->run(); !st) return tl::unexpected(st.error());
+  return TaskComment{db_.last_insert_rowid(), task_id, author, body, now_ms};
+}
+
+Result<std::vector<TaskComment>> TaskStore::comments(const std::string& task_id) {
+  auto stmt = db_.prepare(
+      "SELECT id, task_id, author, body, created_at FROM task_comments WHERE task_id = ?"
+      " ORDER BY id");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, task_id);
+  return collect<TaskComment>(stmt, [](const Statement& s) {
+    return TaskComment{s.get_int(0), s.get_text(1), s.get_text(2), s.get_text(3), s.get_int(4)};
+  });
+}
+
+Result<std::vector<TaskHistoryEntry>> TaskStore::history(const std::string& task_id) {
+  auto stmt = db_.prepare(
+      "SELECT id, task_id, at, actor, field, from_value, to_value, reason FROM task_history"
+      " WHERE task_id = ? ORDER BY id");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, task_id);
+  return collect<TaskHistoryEntry>(stmt, [](const Statement& s) {
+    return TaskHistoryEntry{s.get_int(0),           s.get_text(1), s.get_int(2),
+                            s.get_text(3),          s.get_text(4), s.get_optional_text(5),
+                            s.get_optional_text(6), s.get_text(7)};
+  });
+}
+
+}  // namespace bosun

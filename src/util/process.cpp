@@ -1,0 +1,272 @@
+// Process: posix_spawn in a new process group, bounded capture, deadline, SIGKILL of the group.
+#include "util/process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include <fmt/format.h>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+extern char** environ;
+
+namespace bosun {
+
+namespace asio = boost::asio;
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// How often a running child is checked for having exited while its pipes stay open.
+constexpr std::chrono::milliseconds kExitPoll{20};
+
+// One captured stream: the read end of a pipe and what was kept of it.
+struct Capture {
+  UniqueFd fd;
+  std::string* text;
+  bool* truncated;
+  size_t limit;
+  bool open() const { return fd.valid(); }
+  // Reads what is available now; closes on EOF or error.
+  void drain() {
+    char buf[16384];
+    for (;;) {
+      ssize_t n = ::read(fd.get(), buf, sizeof buf);
+      if (n > 0) {
+        size_t keep = std::min(static_cast<size_t>(n), limit - std::min(limit, text->size()));
+        text->append(buf, keep);
+        if (keep < static_cast<size_t>(n)) *truncated = true;
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      fd.reset();  // EOF, or an error that ends the stream
+      return;
+    }
+  }
+};
+
+// The environment for the child: ours, minus `unset_env`, with `env` on top.
+std::vector<std::string> child_environment(const ProcessSpec& spec) {
+  std::vector<std::string> out;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    auto eq = kv.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string key(kv.substr(0, eq));
+    if (spec.env.count(key)) continue;
+    if (std::find(spec.unset_env.begin(), spec.unset_env.end(), key) != spec.unset_env.end()) {
+      continue;
+    }
+    out.emplace_back(kv);
+  }
+  for (const auto& [k, v] : spec.env)
+    out.push_back(k + "=" + v);
+  return out;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (auto& s : strings)
+    out.push_back(s.data());
+  out.push_back(nullptr);
+  return out;
+}
+
+// Whether the child has exited, without reaping it (its pid and group id stay reserved).
+bool has_exited(pid_t pid) {
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+    return errno == ECHILD;
+  }
+  return info.si_pid == pid;
+}
+
+void reap(pid_t pid, ProcessResult& result) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return;
+  }
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
+}
+
+// Spawns the child; returns its pid or fills `result.error`.
+pid_t spawn(const ProcessSpec& spec, int out_w, int err_w, ProcessResult& result) {
+  std::vector<std::string> args = spec.argv;
+  std::vector<std::string> env = child_environment(spec);
+  auto cargs = c_strings(args);
+  auto cenv = c_strings(env);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawnattr_init(&attr);
+  ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  ::posix_spawn_file_actions_adddup2(&actions, out_w, 1);
+  ::posix_spawn_file_actions_adddup2(&actions, err_w, 2);
+  if (!spec.cwd.empty()) ::posix_spawn_file_actions_addchdir_np(&actions, spec.cwd.c_str());
+  ::posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+  sigset_t all;
+  sigfillset(&all);
+  sigset_t none;
+  sigemptyset(&none);
+  ::posix_spawnattr_setsigdefault(&attr, &all);
+  ::posix_spawnattr_setsigmask(&attr, &none);
+  ::posix_spawnattr_setpgroup(&attr, 0);
+  ::posix_spawnattr_setflags(
+      &attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  pid_t pid = -1;
+  int rc = ::posix_spawnp(&pid, cargs[0], &actions, &attr, cargs.data(), cenv.data());
+  ::posix_spawn_file_actions_destroy(&actions);
+  ::posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    result.error = fmt::format("cannot run {}{}: {}", spec.argv[0],
+                               spec.cwd.empty() ? "" : " in " + spec.cwd, std::strerror(rc));
+    return -1;
+  }
+  return pid;
+}
+
+}  // namespace
+
+std::string ProcessResult::summary() const {
+  if (!started) return "not started: " + error;
+  if (cancelled) return "cancelled";
+  if (timed_out) return fmt::format("timed out after {} ms", elapsed.count());
+  if (signal != 0) return fmt::format("killed by signal {}", signal);
+  return fmt::format("exit {}", exit_code);
+}
+
+ProcessResult run_process_blocking(const ProcessSpec& spec, int cancel_fd) {
+  ProcessResult result;
+  auto started = SteadyClock::now();
+  if (spec.argv.empty() || spec.argv[0].empty()) {
+    result.error = "no program to run";
+    return result;
+  }
+  for (const auto& a : spec.argv) {
+    if (a.find('\0') != std::string::npos) {
+      result.error = "an argument contains a NUL byte";
+      return result;
+    }
+  }
+  if (cancel_fd >= 0) {
+    pollfd p{cancel_fd, POLLIN, 0};
+    if (::poll(&p, 1, 0) > 0) {
+      result.cancelled = true;
+      result.error = "the process runner is shutting down";
+      return result;
+    }
+  }
+  int out_fds[2];
+  int err_fds[2];
+  if (::pipe2(out_fds, O_CLOEXEC) != 0) {
+    result.error = fmt::format("pipe: {}", std::strerror(errno));
+    return result;
+  }
+  UniqueFd out_r(out_fds[0]), out_w(out_fds[1]);
+  if (::pipe2(err_fds, O_CLOEXEC) != 0) {
+    result.error = fmt::format("pipe: {}", std::strerror(errno));
+    return result;
+  }
+  UniqueFd err_r(err_fds[0]), err_w(err_fds[1]);
+  pid_t pid = spawn(spec, out_w.get(), err_w.get(), result);
+  out_w.reset();
+  err_w.reset();
+  if (pid < 0) return result;
+  result.started = true;
+  ::fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
+  ::fcntl(err_r.get(), F_SETFL, O_NONBLOCK);
+  Capture streams[2] = {{std::move(out_r), &result.out, &result.out_truncated, spec.max_output},
+                        {std::move(err_r), &result.err, &result.err_truncated, spec.max_output}};
+
+  auto deadline = started + spec.timeout;
+  bool exited = false;
+  while (!exited) {
+    auto now = SteadyClock::now();
+    if (now >= deadline) {
+      result.timed_out = true;
+      break;
+    }
+    pollfd fds[3];
+    nfds_t n = 0;
+    for (auto& s : streams) {
+      if (s.open()) fds[n++] = pollfd{s.fd.get(), POLLIN, 0};
+    }
+    if (cancel_fd >= 0) fds[n++] = pollfd{cancel_fd, POLLIN, 0};
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+    // Short slices: a child may exit while something it started still holds the pipes.
+    int wait_ms = static_cast<int>(std::min(left, kExitPoll).count());
+    int ready = ::poll(fds, n, std::max(wait_ms, 1));
+    if (ready < 0 && errno != EINTR) break;
+    for (nfds_t i = 0; ready > 0 && i < n; ++i) {
+      if (fds[i].revents == 0) continue;
+      if (fds[i].fd == cancel_fd) {
+        result.cancelled = true;
+        continue;
+      }
+      for (auto& s : streams) {
+        if (s.open() && s.fd.get() == fds[i].fd) s.drain();
+      }
+    }
+    if (result.cancelled) break;
+    exited = has_exited(pid);
+  }
+  // Everything left in the group goes (after a normal exit: what the program left behind).
+  // The leader is not reaped yet, so its process group id cannot have been reused.
+  ::kill(-pid, SIGKILL);
+  for (auto& s : streams) {
+    if (s.open()) s.drain();
+  }
+  reap(pid, result);
+  result.elapsed =
+      std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - started);
+  return result;
+}
+
+ProcessRunner::ProcessRunner(asio::io_context& io, size_t threads)
+    : io_(io), pool_(threads), cancel_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {}
+
+ProcessRunner::~ProcessRunner() {
+  if (cancel_) {
+    uint64_t one = 1;
+    ssize_t n = ::write(cancel_.get(), &one, sizeof one);
+    (void)n;
+  }
+  // Queued jobs still run, see the cancel descriptor and return at once; their results are
+  // posted to the loop, which no longer runs them.
+  pool_.join();
+}
+
+asio::awaitable<ProcessResult> ProcessRunner::run(ProcessSpec spec) {
+  auto initiate = [this](auto handler, ProcessSpec spec) {
+    auto work = asio::make_work_guard(io_);
+    asio::post(pool_, [this, spec = std::move(spec), handler = std::move(handler),
+                       work = std::move(work)]() mutable {
+      ProcessResult result = run_process_blocking(spec, cancel_.get());
+      auto executor = asio::get_associated_executor(handler, io_.get_executor());
+      asio::post(executor, [handler = std::move(handler), result = std::move(result)]() mutable {
+        std::move(handler)(std::move(result));
+      });
+    });
+  };
+  co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(ProcessResult)>(
+      initiate, asio::use_awaitable, std::move(spec));
+}
+
+}  // namespace bosun

@@ -1,0 +1,248 @@
+// The crew end to end: the supervisor, the delivery engine and the scripted agent, against a
+// real daemon, real PTYs and real git repositories.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "support/agents.h"
+
+namespace bosun::e2e {
+namespace {
+
+Json sim_argv(const std::vector<std::string>& extra = {}) {
+  Json argv = Json::array({BOSUN_BINARY, "sim-agent", "--work-ms", "40"});
+  for (const auto& e : extra) argv.push_back(e);
+  return argv;
+}
+
+// Spawns a scripted agent and waits until it sits idle at its prompt.
+Json spawn_sim(TestDaemon& d, EventWaiter& events, const std::string& name,
+               const std::string& role, const std::vector<std::string>& extra = {},
+               const std::string& cwd = "", bool permanent = false) {
+  Json body{{"name", name}, {"role", role}, {"profile", "sim"}, {"argv", sim_argv(extra)},
+            {"permanent", permanent}};
+  if (!cwd.empty()) body["cwd"] = cwd;
+  auto r = d.post("/api/v1/agents", body);
+  EXPECT_EQ(r.status, 201) << r.body;
+  Json agent = r.json();
+  EXPECT_TRUE(events.wait_for("agent.state", agent.value("id", ""),
+                              [](const Json& e) { return e["state"] == "idle"; }))
+      << name << " never became idle";
+  return agent;
+}
+
+void configure(TestDaemon& d, const Json& config) {
+  auto r = http_request(d.address(), "PUT", "/api/v1/supervisor", config.dump(), d.auth_header());
+  ASSERT_EQ(r.status, 200) << r.body;
+}
+
+Json add_task(TestDaemon& d, const std::string& title, const std::string& role,
+              const std::string& description = "", const Json& deps = Json::array()) {
+  auto r = d.post("/api/v1/tasks", Json{{"title", title}, {"role", role},
+                                        {"description", description}, {"depends_on", deps}});
+  EXPECT_EQ(r.status, 201) << r.body;
+  return r.json();
+}
+
+bool task_reaches(EventWaiter& events, const std::string& id, const std::string& status,
+                  std::chrono::milliseconds timeout = 20s) {
+  return events
+      .wait_for("task.updated", id,
+                [&](const Json& e) { return e["task"]["status"] == status; }, timeout)
+      .has_value();
+}
+
+void make_repo(const std::filesystem::path& repo) {
+  std::filesystem::create_directories(repo);
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"git", "init", "-q", "-b", "main"},
+           {"git", "config", "user.name", "test"},
+           {"git", "config", "user.email", "test@bosun.invalid"},
+           {"git", "commit", "-q", "--allow-empty", "-m", "init"}}) {
+    args.insert(args.begin() + 1, {"-C", repo.string()});
+    ASSERT_EQ(run_program(args).exit_code, 0);
+  }
+}
+
+// Ready tasks go to idle agents of their role, one at a time per agent, in dependency order;
+// each [TASK] is delivered once, acknowledged, done and checked (a commit in the agent's repo).
+TEST(Crew, DispatchDeliversChecksAndFollowsDependencies) {
+  TestDaemon d;
+  d.start();
+  TempDir dir;
+  make_repo(dir.path() / "repo");
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  spawn_sim(d, events, "ben", "backend", {}, (dir.path() / "repo").string());
+  spawn_sim(d, events, "cai", "qa", {}, (dir.path() / "repo").string());
+  auto first = add_task(d, "Implement greet", "backend", "write src/greet.py: def greet(): pass");
+  auto second = add_task(d, "Test greet", "qa", "write tests/t.py: assert greet",
+                         Json::array({first["id"]}));
+  ASSERT_TRUE(task_reaches(events, second["id"], "done", 30s));
+  for (const auto& t : {first, second}) {
+    auto task = d.get("/api/v1/tasks/" + t["id"].get<std::string>()).json();
+    EXPECT_EQ(task["status"], "done") << task.dump();
+    auto reports = d.get("/api/v1/tasks/" + t["id"].get<std::string>() + "/reports").json();
+    ASSERT_EQ(reports["reports"].size(), 1u) << reports.dump();
+    EXPECT_EQ(reports["reports"][0]["verified"], "passed") << reports.dump();
+    auto messages = d.get("/api/v1/messages?type=task&task=" + t["id"].get<std::string>()).json();
+    ASSERT_EQ(messages["messages"].size(), 1u) << messages.dump();  // typed exactly once
+    EXPECT_EQ(messages["messages"][0]["state"], "acked") << messages.dump();
+  }
+  EXPECT_EQ(d.get("/api/v1/tasks/" + second["id"].get<std::string>()).json()["assignee_name"],
+            "cai");
+  auto log = run_program({"git", "-C", (dir.path() / "repo").string(), "log", "--format=%s"});
+  EXPECT_NE(log.out.find("Implement greet"), std::string::npos) << log.out;
+  EXPECT_NE(log.out.find("Test greet"), std::string::npos) << log.out;
+}
+
+// An agent that never reacts to what is typed: every attempt is retried, then the message
+// fails and the sender is told.
+TEST(Crew, DeliveryRetriesThenFailsAndTellsTheSender) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  configure(d, Json{{"delivery_timeout", "300ms"}, {"delivery_attempts", 2}});
+  spawn_sim(d, events, "deaf", "", {"--misbehave", "ignore"});
+  spawn_sim(d, events, "ann", "");
+  auto sent = d.post("/api/v1/messages", Json{{"to", "deaf"}, {"subject", "hello?"}});
+  ASSERT_EQ(sent.status, 201) << sent.body;
+  std::string id = sent.json()["id"];
+  auto failed = events.wait("message.failed", id);
+  ASSERT_TRUE(failed) << d.get("/api/v1/messages/" + id).body;
+  auto m = d.get("/api/v1/messages/" + id).json();
+  EXPECT_EQ(m["state"], "failed");
+  EXPECT_EQ(m["attempts"], 2);
+  // The user (the sender) finds the failure in its inbox.
+  auto inbox = d.get("/api/v1/inbox").json();
+  EXPECT_NE(inbox.dump().find("failed"), std::string::npos) << inbox.dump();
+
+  // The same kind of message to an agent that reacts is delivered on the first attempt.
+  // (The scripted agent reads its mail at once, which acknowledges it.)
+  auto ok = d.post("/api/v1/messages", Json{{"to", "ann"}, {"subject", "hello"}});
+  ASSERT_EQ(ok.status, 201) << ok.body;
+  ASSERT_TRUE(events.wait("message.read", ok.json()["id"]));
+  auto read = d.get("/api/v1/messages/" + ok.json()["id"].get<std::string>()).json();
+  EXPECT_EQ(read["attempts"], 1) << read.dump();
+  EXPECT_EQ(read["state"], "acked") << read.dump();
+}
+
+TEST(Crew, HeartbeatIsAnsweredAndASilentAgentIsAnEvent) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  auto good = spawn_sim(d, events, "good", "");
+  auto deaf = spawn_sim(d, events, "deaf", "", {"--misbehave", "ignore"});
+  configure(d, Json{{"heartbeat", "300ms"}, {"heartbeat_answer", "1500ms"},
+                    {"delivery_timeout", "300ms"}, {"delivery_attempts", 1}});
+  auto answer = events.wait_for("message.created", "", [](const Json& m) {
+    return m["from"] == "good" && m["to"] == "supervisor" &&
+           m["subject"].get<std::string>().rfind("[SYS] Idle", 0) == 0;
+  });
+  ASSERT_TRUE(answer);
+  auto missed = events.wait("agent.heartbeat_missed", deaf["id"]);
+  ASSERT_TRUE(missed);
+  EXPECT_EQ((*missed)["data"]["name"], "deaf");
+  // Missing a heartbeat is an event, not a kill.
+  EXPECT_TRUE(is_live(d.get("/api/v1/agents/deaf").json()["state"]));
+  auto status = d.get("/api/v1/supervisor").json();
+  EXPECT_EQ(status["config"]["heartbeat"], "300ms");
+}
+
+// After N finished tasks the agent is reset when idle: a snapshot in the journal, a fresh run,
+// then [RESET] with who it is.
+TEST(Crew, ResetAfterTasksSnapshotsRestartsAndBriefs) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  auto kai = spawn_sim(d, events, "kai", "backend");
+  configure(d, Json{{"reset_after_tasks", 1}});
+  auto task = add_task(d, "One thing", "backend");
+  ASSERT_TRUE(task_reaches(events, task["id"], "done"));
+  auto reset = events.wait("agent.reset", kai["id"]);
+  ASSERT_TRUE(reset);
+  auto briefing = events.wait_for("message.created", "", [](const Json& m) {
+    return m["to"] == "kai" && m["type"] == "reset";
+  });
+  ASSERT_TRUE(briefing);
+  ASSERT_TRUE(events.wait("message.delivered", (*briefing)["subject"]));
+  auto agent = d.get("/api/v1/agents/kai").json();
+  EXPECT_EQ(agent["generation"], 2);
+  auto journal = d.get("/api/v1/journal?q=Context%20reset").json();
+  ASSERT_FALSE(journal["entries"].empty()) << journal.dump();
+  EXPECT_NE(journal["entries"][0]["text"].get<std::string>().find("kai"), std::string::npos);
+  auto screen = d.get("/api/v1/agents/kai/screen").json().dump();
+  EXPECT_NE(screen.find("context reset"), std::string::npos) << screen;
+}
+
+TEST(Crew, StuckAgentsAreReportedNotKilled) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  auto hung = spawn_sim(d, events, "hung", "slow", {"--misbehave", "hang"});
+  auto loopy = spawn_sim(d, events, "loopy", "busy", {"--misbehave", "loop"});
+  configure(d, Json{{"stuck_after", "600ms"}});
+  add_task(d, "Never finishes", "slow");
+  add_task(d, "Loops", "busy");
+  // Both are reported, in whichever order the watch notices them.
+  std::optional<Json> quiet, looping;
+  while (!quiet || !looping) {
+    auto ev = events.wait("agent.stuck", "");
+    ASSERT_TRUE(ev) << "quiet: " << quiet.has_value() << " looping: " << looping.has_value();
+    if ((*ev)["subject"] == hung["id"] && (*ev)["data"]["reason"] == "no_output") quiet = ev;
+    if ((*ev)["subject"] == loopy["id"] && (*ev)["data"]["reason"] == "loop") looping = ev;
+  }
+  EXPECT_NE((*looping)["data"]["line"].get<std::string>().find("retrying"), std::string::npos);
+  EXPECT_TRUE(is_live(d.get("/api/v1/agents/hung").json()["state"]));
+  EXPECT_TRUE(is_live(d.get("/api/v1/agents/loopy").json()["state"]));
+  auto inbox = d.get("/api/v1/inbox").json().dump();
+  EXPECT_NE(inbox.find("no output"), std::string::npos) << inbox;
+}
+
+// A permanent agent that crashes is restarted with growing delays, up to the limit.
+TEST(Crew, PermanentAgentRestartsWithBackoffThenGivesUp) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  configure(d, Json{{"restart_backoff", "100ms"}, {"restart_limit", 2}});
+  auto crashy = spawn_sim(d, events, "crashy", "", {"--misbehave", "crash"}, "", true);
+  std::string id = crashy["id"];
+  auto task = add_task(d, "Nobody takes this", "other");
+  Json crash{{"to", "crashy"}, {"type", "task"}, {"subject", "crash now"}, {"task_id", task["id"]}};
+  std::vector<int64_t> delays;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(d.post("/api/v1/messages", crash).status, 201);
+    auto restarting = events.wait("agent.restarting", id);
+    ASSERT_TRUE(restarting) << "restart " << i;
+    delays.push_back((*restarting)["data"]["delay_ms"].get<int64_t>());
+    ASSERT_TRUE(events.wait_for("agent.state", id,
+                                [](const Json& e) { return e["state"] == "idle"; }));
+  }
+  EXPECT_EQ(delays, (std::vector<int64_t>{100, 200}));
+  ASSERT_EQ(d.post("/api/v1/messages", crash).status, 201);
+  ASSERT_TRUE(events.wait("agent.restart_gave_up", id));
+  auto agent = d.get("/api/v1/agents/crashy").json();
+  EXPECT_EQ(agent["state"], "exited");
+}
+
+// The main job: `bosun demo --exit` in an empty folder ends with every task done and checked.
+TEST(Crew, DemoFinishesEveryTask) {
+  TempDir dir;
+  auto r = run_bosun({"demo", "--dir", (dir.path() / "demo").string(), "--exit", "--work-ms", "50",
+                      "--timeout", "120"},
+                     {}, "", 180s);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("5 of 5 tasks done (checked), 5 of 5 reports verified, 5 commits"),
+            std::string::npos)
+      << r.out;
+  auto left = live_processes_mentioning(dir.path().string());
+  EXPECT_TRUE(left.empty()) << left.size() << " process(es) left behind";
+}
+
+}  // namespace
+}  // namespace bosun::e2e
