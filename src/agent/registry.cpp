@@ -184,6 +184,8 @@ std::vector<std::string> AgentRegistry::agent_env(const Session& s) const {
   env["BOSUN_TOKEN"] = s.agent.token;
   env["BOSUN_AGENT"] = s.agent.name;
   env["BOSUN_AGENT_ID"] = s.agent.id;
+  // A restarted daemon may listen elsewhere: the CLI re-reads the address from here.
+  env["BOSUN_STATE"] = state_.root.string();
   std::vector<std::string> out;
   out.reserve(env.size());
   for (const auto& [k, v] : env) out.push_back(k + "=" + v);
@@ -194,6 +196,9 @@ asio::awaitable<Result<Json>> AgentRegistry::spawn(SpawnRequest req) {
   if (!valid_name(req.name)) {
     co_return bad_request("invalid_name",
                           "agent name must be 1-32 characters of [a-z0-9_-], starting with a letter");
+  }
+  if (req.name == "user" || req.name == "supervisor" || req.name == "system") {
+    co_return bad_request("reserved_name", "'" + req.name + "' is a mailbox name; pick another");
   }
   if (find_session(req.name) || store_.agents().find(req.name)) {
     co_return conflict("agent_exists", "an agent named " + req.name + " already exists");

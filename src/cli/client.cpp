@@ -40,7 +40,21 @@ Error no_daemon(const std::string& where) {
 Result<Endpoint> find_daemon(const CommandContext& ctx) {
   const char* url = std::getenv("BOSUN_URL");
   const char* token = std::getenv("BOSUN_TOKEN");
+  const char* state_env = std::getenv("BOSUN_STATE");
   if (!ctx.state && url && *url && token && *token) {
+    // Inside an agent: its own token, and the daemon's current address when the state
+    // directory says where it is now (a restarted daemon may listen on another port).
+    if (state_env && *state_env) {
+      StateDir state = resolve_state_dir(std::nullopt);
+      if (auto address = read_file(state.address_file())) {
+        std::string addr = trim(*address);
+        auto colon = addr.rfind(':');
+        if (colon != std::string::npos) {
+          return Endpoint{addr.substr(0, colon), addr.substr(colon + 1), token,
+                          "state directory " + state.root.string()};
+        }
+      }
+    }
     auto parsed = boost::urls::parse_absolute_uri(url);
     if (!parsed || parsed->scheme() != "http" || parsed->host().empty()) {
       return bad_request("invalid_url", fmt::format("BOSUN_URL '{}' is not http://HOST:PORT", url));

@@ -8,6 +8,7 @@
 #include "cli/hold.h"
 #include "cli/mail_commands.h"
 #include "cli/sim_commands.h"
+#include "cli/up_commands.h"
 #include "cli/task_commands.h"
 
 namespace bosun::cli {
@@ -19,6 +20,8 @@ const Command kCommands[] = {
     kStatusCommand,
     kAgentCommand,
     kMailCommand,
+    kUpCommand,
+    kDownCommand,
     kDemoCommand,
     kSimAgentCommand,
     kTaskCommand,

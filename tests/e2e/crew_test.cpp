@@ -244,5 +244,45 @@ TEST(Crew, DemoFinishesEveryTask) {
   EXPECT_TRUE(left.empty()) << left.size() << " process(es) left behind";
 }
 
+// `bosun up` starts the daemon and the crew of a team file, is idempotent, and `bosun down`
+// stops everything; a wrong team file changes nothing and names the line.
+TEST(Crew, UpIsIdempotentAndDownStopsEverything) {
+  TempDir dir;
+  auto project = dir.path() / "proj";
+  make_repo(project);
+  std::filesystem::create_directories(project / ".bosun" / "roles");
+  std::ofstream(project / ".bosun" / "roles" / "backend.md") << "---\nname: backend\n---\nBuild.\n";
+  std::ofstream(project / "bosun.yaml")
+      << "project: .\nagents:\n  - {name: kai, role: backend, profile: sim, permanent: true}\n"
+         "  - {name: sh, command: [bash, --norc, --noprofile, -i]}\n"
+         "supervisor: {heartbeat: 10m, stuck_after: 20m}\n";
+  std::string file = (project / "bosun.yaml").string();
+  auto first = run_bosun({"up", file});
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  EXPECT_NE(first.out.find("kai          started"), std::string::npos) << first.out;
+  auto again = run_bosun({"up", file});
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_EQ(again.out.find("started ("), std::string::npos) << again.out;  // nothing new
+  std::string state = (project / ".bosun").string();
+  auto list = run_bosun({"--state", state, "agent", "list", "--json"});
+  auto agents = Json::parse(list.out);
+  ASSERT_EQ(agents.size(), 2u) << list.out;
+  auto screen = run_bosun({"--state", state, "agent", "screen", "kai"});
+  EXPECT_NE(screen.out.find("backend.md"), std::string::npos) << screen.out;  // its role file
+  auto sup = run_bosun({"--state", state, "status", "--json"});
+  EXPECT_EQ(sup.exit_code, 0);
+
+  std::ofstream(project / "bad.yaml") << "agents:\n  - {name: zed, profile: nosuch}\n";
+  auto bad = run_bosun({"up", (project / "bad.yaml").string()});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("bad.yaml:2: agent zed: profile 'nosuch'"), std::string::npos) << bad.err;
+
+  auto down = run_bosun({"down", file});
+  ASSERT_EQ(down.exit_code, 0) << down.out << down.err;
+  EXPECT_NE(down.out.find("stopped 2 agent(s)"), std::string::npos) << down.out;
+  auto left = live_processes_mentioning(project.string());
+  EXPECT_TRUE(left.empty()) << left.size() << " process(es) left";
+}
+
 }  // namespace
 }  // namespace bosun::e2e

@@ -1,0 +1,218 @@
+// up: daemon if needed, supervisor settings, then each agent created, restarted or left running.
+// down: every agent stopped, then the daemon.
+#include "cli/up_commands.h"
+
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/client.h"
+#include "cli/launch.h"
+#include "crew/team.h"
+#include "util/files.h"
+#include "util/state_dir.h"
+
+namespace bosun::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct UpFlags {
+  std::string file = "bosun.yaml";
+  std::string listen = "127.0.0.1:0";
+};
+
+bool is_live(const std::string& state) {
+  return state == "running" || state == "idle" || state == "working" || state == "starting";
+}
+
+// The team file's project and state directory (--state and BOSUN_STATE win).
+struct Place {
+  Team team;
+  fs::path project;
+  StateDir state;
+};
+
+Result<Place> locate(const CommandContext& ctx, const std::string& file) {
+  auto text = read_file(file);
+  if (!text) {
+    return fail(404, "no_team_file", fmt::format("cannot read the team file {}: {}", file,
+                                                 text.error().message));
+  }
+  auto team = parse_team(*text, file);
+  if (!team) return tl::unexpected(team.error());
+  std::error_code ec;
+  fs::path base = fs::absolute(fs::path(file), ec).parent_path();
+  fs::path project = fs::weakly_canonical(base / team->project, ec);
+  if (!fs::is_directory(project)) {
+    return fail(400, "invalid_team", fmt::format("{}: project {} is not a directory", file,
+                                                 project.string()));
+  }
+  const char* env = std::getenv("BOSUN_STATE");
+  StateDir state = ctx.state || (env && *env) ? resolve_state_dir(ctx.state)
+                                              : StateDir{project / ".bosun"};
+  return Place{std::move(*team), project, state};
+}
+
+std::optional<fs::path> role_file(const fs::path& project, const std::string& role) {
+  if (role.empty()) return std::nullopt;
+  for (const char* dir : {".bosun/roles", ".claude/agents"}) {
+    fs::path p = project / dir / (role + ".md");
+    if (fs::exists(p)) return p;
+  }
+  return std::nullopt;
+}
+
+Result<std::vector<std::string>> program_of(const TeamAgent& a, const fs::path& project,
+                                            const std::string& file) {
+  if (!a.command.empty()) return a.command;
+  if (a.profile == "shell") {
+    const char* shell = std::getenv("SHELL");
+    return std::vector<std::string>{shell && *shell ? shell : "/bin/bash"};
+  }
+  if (a.profile == "sim") {
+    std::vector<std::string> argv{bosun_executable(), "sim-agent"};
+    if (auto role = role_file(project, a.role)) {
+      argv.push_back("--role-file");
+      argv.push_back(role->string());
+    }
+    return argv;
+  }
+  return fail(400, "invalid_team",
+              fmt::format("{}:{}: agent {}: profile '{}' has no built-in program here (built in: "
+                          "shell, sim); give the agent a command: [program, args…]",
+                          file, a.line, a.name, a.profile));
+}
+
+int up(CommandContext& ctx, const UpFlags& flags) {
+  auto place = locate(ctx, flags.file);
+  if (!place) return report_error(place.error());
+  // Every agent's program is settled before anything starts: no half-started crew.
+  std::vector<std::vector<std::string>> programs;
+  for (const auto& a : place->team.agents) {
+    auto argv = program_of(a, place->project, flags.file);
+    if (!argv) return report_error(argv.error());
+    programs.push_back(*argv);
+  }
+  bool started = false;
+  auto endpoint = ensure_daemon(place->state, flags.listen, &started);
+  if (!endpoint) return report_error(endpoint.error());
+  Client client(*endpoint);
+  std::printf("daemon %s at http://%s:%s (state %s)\n", started ? "started" : "running",
+              endpoint->host.c_str(), endpoint->port.c_str(), place->state.root.c_str());
+  auto configured = client.request("PUT", "/api/v1/supervisor", dump_json(place->team.supervisor));
+  if (!configured) return report_error(configured.error());
+  if (configured->status != 200) {
+    Error e = reply_error(*configured);
+    e.message = flags.file + ": supervisor: " + e.message;
+    return report_error(e);
+  }
+  for (size_t i = 0; i < place->team.agents.size(); ++i) {
+    const TeamAgent& a = place->team.agents[i];
+    auto existing = client.get("/api/v1/agents/" + a.name);
+    if (existing) {
+      std::string state = existing->value("state", "");
+      if (is_live(state) || state == "stopping") {
+        std::printf("  %-12s %s\n", a.name.c_str(), state.c_str());
+        continue;
+      }
+      auto restarted = client.post("/api/v1/agents/" + a.name + "/restart", Json::object());
+      if (!restarted) return report_error(restarted.error());
+      std::printf("  %-12s restarted (was %s)\n", a.name.c_str(), state.c_str());
+      continue;
+    }
+    if (existing.error().status != 404) return report_error(existing.error());
+    Json body{{"name", a.name},       {"role", a.role},           {"profile", a.profile},
+              {"argv", programs[i]},  {"cwd", place->project.string()},
+              {"permanent", a.permanent}};
+    if (!a.env.empty()) body["env"] = a.env;
+    auto created = client.post("/api/v1/agents", body);
+    if (!created) {
+      Error e = created.error();
+      e.message = fmt::format("{}:{}: agent {}: {}", flags.file, a.line, a.name, e.message);
+      return report_error(e);
+    }
+    std::printf("  %-12s started (%s, pid %s)\n", a.name.c_str(),
+                a.role.empty() ? "no role" : a.role.c_str(),
+                created->contains("pid") ? (*created)["pid"].dump().c_str() : "-");
+    if (a.worktree) {
+      std::printf("  %-12s note: worktree: true is not supported yet; it works in %s\n",
+                  a.name.c_str(), place->project.c_str());
+    }
+  }
+  std::printf("crew of %zu up; watch it with: bosun --state %s agent list\n",
+              place->team.agents.size(), place->state.root.c_str());
+  return 0;
+}
+
+int down(CommandContext& ctx, const UpFlags& flags) {
+  StateDir state = resolve_state_dir(ctx.state);
+  if (!ctx.state && !std::getenv("BOSUN_STATE")) {
+    if (auto place = locate(ctx, flags.file)) state = place->state;
+  }
+  CommandContext located;
+  located.state = state.root.string();
+  auto client = Client::connect(located);
+  if (!client) return report_error(client.error());
+  auto list = client->get("/api/v1/agents");
+  if (!list) return report_error(list.error());
+  int stopping = 0;
+  for (const auto& a : (*list)["agents"]) {
+    if (!is_live(a.value("state", ""))) continue;
+    if (client->post("/api/v1/agents/" + a.value("id", "") + "/stop", Json{{"grace_ms", 3000}})) {
+      ++stopping;
+    }
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (stopping > 0 && std::chrono::steady_clock::now() < deadline) {
+    auto now = client->get("/api/v1/agents");
+    if (!now) break;
+    bool busy = false;
+    for (const auto& a : (*now)["agents"]) {
+      std::string s = a.value("state", "");
+      busy = busy || is_live(s) || s == "stopping";
+    }
+    if (!busy) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // bounded by the deadline
+  }
+  auto pid_text = read_file(state.pid_file());
+  pid_t pid = pid_text ? static_cast<pid_t>(std::atoi(pid_text->c_str())) : 0;
+  if (pid > 0 && ::kill(pid, SIGTERM) == 0) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (::kill(pid, 0) == 0 && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  std::printf("stopped %d agent(s) and the daemon (state %s)\n", stopping, state.root.c_str());
+  return 0;
+}
+
+void setup_up(CLI::App& app, CommandContext& ctx) {
+  auto flags = std::make_shared<UpFlags>();
+  app.add_option("file", flags->file, "team file")->capture_default_str();
+  app.add_option("--listen", flags->listen, "address for a daemon this starts")
+      ->capture_default_str();
+  app.callback([&ctx, flags] { ctx.exit_code = up(ctx, *flags); });
+}
+
+void setup_down(CLI::App& app, CommandContext& ctx) {
+  auto flags = std::make_shared<UpFlags>();
+  app.add_option("file", flags->file, "team file (finds the state directory)")
+      ->capture_default_str();
+  app.callback([&ctx, flags] { ctx.exit_code = down(ctx, *flags); });
+}
+
+}  // namespace
+
+const Command kUpCommand{"up", "start the daemon if needed and the crew of a team file", setup_up};
+const Command kDownCommand{"down", "stop every agent, then the daemon", setup_down};
+
+}  // namespace bosun::cli

@@ -1,0 +1,35 @@
+// Team: the team file (`bosun.yaml`) — the project, the crew and the supervisor's settings.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/json.h"
+#include "util/result.h"
+
+namespace bosun {
+
+struct TeamAgent {
+  std::string name;
+  std::string role;
+  std::string profile = "shell";
+  bool permanent = false;
+  bool worktree = false;
+  std::vector<std::string> command;  // overrides the profile's program
+  std::map<std::string, std::string> env;
+  int line = 0;  // where it is defined, for messages
+};
+
+struct Team {
+  std::string project = ".";
+  std::vector<TeamAgent> agents;
+  Json supervisor = Json::object();  // as the supervisor's PUT takes it
+};
+
+// Parses a team file. Errors name the file, line and column: "bosun.yaml:4:5: agents[1]: name
+// is required".
+Result<Team> parse_team(const std::string& text, const std::string& file_name);
+
+}  // namespace bosun
