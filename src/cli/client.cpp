@@ -1,6 +1,7 @@
 // Client: a small synchronous Beast HTTP client for the CLI.
 #include "cli/client.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -187,6 +188,29 @@ Result<Json> Client::patch(const std::string& target, const Json& body) {
   return json_call("PATCH", target, dump_json(body));
 }
 Result<Json> Client::del(const std::string& target) { return json_call("DELETE", target, {}); }
+
+std::string current_task(Client& client, const std::string& given) {
+  if (!given.empty()) return given;
+  if (const char* env = std::getenv("BOSUN_TASK"); env && *env) return env;
+  const char* me = std::getenv("BOSUN_AGENT_ID");
+  if (!me || !*me) return {};
+  auto tasks = client.get(std::string("/api/v1/tasks?limit=1000&assignee=") + me);
+  if (!tasks || !tasks->contains("tasks")) return {};
+  // Assigned or in progress first; else the one it reported blocked (for `mail blocked`).
+  for (const auto& wanted : {std::vector<std::string>{"assigned", "in_progress"},
+                             std::vector<std::string>{"blocked"}}) {
+    std::vector<std::string> found;
+    for (const auto& t : (*tasks)["tasks"]) {
+      std::string status = t.value("status", "");
+      if (std::find(wanted.begin(), wanted.end(), status) != wanted.end()) {
+        found.push_back(t.value("id", ""));
+      }
+    }
+    if (found.size() == 1) return found.front();
+    if (found.size() > 1) return {};  // more than one: the agent has to say which
+  }
+  return {};
+}
 
 int report_error(const Error& error) {
   std::fprintf(stderr, "bosun: %s\n", error.message.c_str());

@@ -65,6 +65,11 @@ class Client {
   std::unique_ptr<Connection> conn_;
 };
 
+// The task an agent means when it names none: --task (`given`), else $BOSUN_TASK, else — inside
+// an agent — the one task assigned to it or in progress (or else the one it reported blocked).
+// Empty when that is not exactly one.
+std::string current_task(Client& client, const std::string& given);
+
 // The daemon's {"error":{code,message}} of a 4xx/5xx reply as an Error.
 Error reply_error(const HttpReply& reply);
 

@@ -574,17 +574,15 @@ Result<std::string> read_report(const std::string& file) {
 void setup_submit(CLI::App& app, CommandContext& ctx) {
   auto f = std::make_shared<SubmitFlags>();
   app.add_option("file", f->file, "the report JSON file, or - for stdin")->required();
-  app.add_option("--task", f->task, "the task (default: $BOSUN_TASK)");
+  app.add_option("--task", f->task,
+                 "the task (default: $BOSUN_TASK, else the one task you hold)");
   app.add_flag("--json", f->json, "print the stored report and the task as JSON");
   app.callback([&ctx, f] {
-    std::string task = f->task;
-    if (const char* env = std::getenv("BOSUN_TASK"); task.empty() && env) task = env;
-    if (task.empty()) {
-      std::fprintf(stderr, "bosun: which task? pass --task T or set BOSUN_TASK\n");
-      ctx.exit_code = 2;
-      return;
-    }
     with_client(ctx, [&](Client& client) -> Status {
+      std::string task = current_task(client, f->task);
+      if (task.empty()) {
+        return bad_request("which_task", "which task? pass --task T (or set BOSUN_TASK)");
+      }
       auto raw = read_report(f->file);
       if (!raw) return tl::unexpected(raw.error());
       auto report = parse_json(*raw);

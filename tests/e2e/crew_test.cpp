@@ -284,5 +284,36 @@ TEST(Crew, UpIsIdempotentAndDownStopsEverything) {
   EXPECT_TRUE(left.empty()) << left.size() << " process(es) left";
 }
 
+// Inside an agent, the CLI needs no flags: its token says who it is, and the one task it holds
+// is the task it reports on.
+TEST(Crew, AnAgentReportsOnItsTaskWithNoFlags) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  auto r = d.post("/api/v1/agents", Json{{"name", "sam"}, {"role", "manual"}, {"argv", kBash}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  std::string id = r.json()["id"];
+  ASSERT_TRUE(events.wait_for("agent.state", id, [](const Json& e) { return e["state"] == "idle"; }));
+  auto task = add_task(d, "Needs a person", "manual");
+  ASSERT_TRUE(task_reaches(events, task["id"], "assigned"));
+  // Its [TASK] line lands in bash (as a command bash does not know); type after it.
+  ASSERT_TRUE(events.wait_for("message.delivered", "",
+                              [](const Json& m) { return m["type"] == "task"; }));
+  ASSERT_TRUE(events.wait_for("agent.state", id, [](const Json& e) { return e["state"] == "idle"; }));
+  std::string line = std::string("echo '{\"status\":\"blocked\",\"blocked_reason\":\"needs a human\"}' | ") +
+                     BOSUN_BINARY + " report submit - && " + BOSUN_BINARY + " mail blocked 'needs a human'";
+  ASSERT_EQ(d.post("/api/v1/agents/sam/input", Json{{"data", line}, {"submit", true}}).status, 200);
+  ASSERT_TRUE(task_reaches(events, task["id"], "blocked")) << d.get("/api/v1/agents/sam/screen").body;
+  auto mail = events.wait_for("message.created", "", [](const Json& m) {
+    return m["from"] == "sam" && m["type"] == "blocked";
+  });
+  ASSERT_TRUE(mail);
+  EXPECT_EQ((*mail)["data"]["task_id"], task["id"]);
+  auto reports = d.get("/api/v1/tasks/" + task["id"].get<std::string>() + "/reports").json();
+  ASSERT_EQ(reports["reports"].size(), 1u);
+  EXPECT_EQ(reports["reports"][0]["agent_id"], id);
+}
+
 }  // namespace
 }  // namespace bosun::e2e
