@@ -62,7 +62,9 @@ struct Options {
 
 // ---- measuring ----------------------------------------------------------------------------
 
-double ms(double ns) { return ns / 1e6; }
+double ms(double ns) {
+  return ns / 1e6;
+}
 
 double self_cpu_seconds() {
   rusage ru{};
@@ -78,24 +80,36 @@ std::string load_average() {
   return one + " " + five + " " + fifteen;
 }
 
-// Wall time and the CPU time of the daemon and of this process over one measured stretch.
+// Time the daemon's loop thread spent on a CPU and waiting in a run queue for one (ns), from
+// /proc/PID/schedstat; {0, 0} if unreadable.
+std::pair<int64_t, int64_t> sched_ns(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/schedstat");
+  int64_t on_cpu = 0, waiting = 0;
+  in >> on_cpu >> waiting;
+  return {on_cpu, waiting};
+}
+
+// Wall time, where the daemon's loop thread spent it, and this process's CPU time over one
+// measured stretch. On CPU + waiting for a CPU near 100% means the loop was the bottleneck.
 class Meter {
  public:
-  explicit Meter(pid_t daemon) : daemon_(daemon) { restart(); }
-  void restart() {
+  explicit Meter(pid_t daemon) : daemon_(daemon) {
     start_ns_ = now_ns();
-    daemon_cpu_ = bench::cpu_seconds(daemon_);
+    sched_ = sched_ns(daemon_);
     self_cpu_ = self_cpu_seconds();
   }
   struct Reading {
     double wall_s = 0;
-    double daemon_cpu = 0;  // share of one core
+    double loop_cpu = 0;   // shares of the wall time
+    double loop_wait = 0;  // runnable, but another process had the CPU
     double self_cpu = 0;
   };
   Reading read() const {
     Reading r;
     r.wall_s = static_cast<double>(now_ns() - start_ns_) / 1e9;
-    r.daemon_cpu = (bench::cpu_seconds(daemon_) - daemon_cpu_) / r.wall_s;
+    auto [on_cpu, waiting] = sched_ns(daemon_);
+    r.loop_cpu = static_cast<double>(on_cpu - sched_.first) / 1e9 / r.wall_s;
+    r.loop_wait = static_cast<double>(waiting - sched_.second) / 1e9 / r.wall_s;
     r.self_cpu = (self_cpu_seconds() - self_cpu_) / r.wall_s;
     return r;
   }
@@ -103,7 +117,7 @@ class Meter {
  private:
   pid_t daemon_;
   int64_t start_ns_ = 0;
-  double daemon_cpu_ = 0;
+  std::pair<int64_t, int64_t> sched_;
   double self_cpu_ = 0;
 };
 
@@ -118,7 +132,7 @@ std::string p50_p99(std::vector<double>& ns) {
 
 // ---- running coroutines -------------------------------------------------------------------
 
-// Runs every coroutine to completion on `io` within `limit`; rethrows the first failure.
+// Runs every coroutine to completion on `io` within kPhaseLimit; rethrows the first failure.
 void run_all(asio::io_context& io, std::vector<asio::awaitable<void>> work, const char* what) {
   struct State {
     size_t left = 0;
@@ -321,9 +335,8 @@ struct EventLog {
     const Json& data = e.contains("data") ? e["data"] : Json();
     if (type == "agent.state" && data.is_object()) {
       agent_state[subject] = data.value("state", "");
-    } else if (type == "message.delivered" || type == "message.read" ||
-               type == "message.acked" || type == "message.failed" ||
-               type == "message.bounced") {
+    } else if (type == "message.delivered" || type == "message.read" || type == "message.acked" ||
+               type == "message.failed" || type == "message.bounced") {
       taken.emplace(subject, Taken{type, at});
     } else if (type == "report.checked" && data.is_object()) {
       checked.emplace(data.value("task_id", ""), at);
@@ -366,30 +379,36 @@ class TokenScanner {
         return;
       }
       size_t end = hit + prefix.size();
-      while (end < text.size() && token_byte(text[end])) ++end;
+      while (end < text.size() && token_byte(text[end]))
+        ++end;
       if (end == text.size()) {
         carry_at_ = arrival(hit);
         carry_ = text.substr(hit);
         return;
       }
-      seen_.emplace(text.substr(hit, end - hit), arrival(hit));
+      std::string token = text.substr(hit, end - hit);
+      if (!seen_.emplace(token, arrival(hit)).second) again_.emplace(token, arrival(hit));
       pos = end;
     }
   }
   // When `token` ("[MAIL] m_…", "PROBE-12") was first seen; 0 if not yet.
-  int64_t seen(const std::string& token) const {
-    auto it = seen_.find(token);
-    return it == seen_.end() ? 0 : it->second;
-  }
+  int64_t seen(const std::string& token) const { return lookup(seen_, token); }
+  // When it was seen the second time (`cat` prints a line back after its Enter); 0 if not yet.
+  int64_t seen_again(const std::string& token) const { return lookup(again_, token); }
 
  private:
   static bool token_byte(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  }
+  static int64_t lookup(const std::map<std::string, int64_t>& m, const std::string& token) {
+    auto it = m.find(token);
+    return it == m.end() ? 0 : it->second;
   }
   std::string carry_;
   int64_t carry_at_ = 0;
   std::map<std::string, int64_t> seen_;
+  std::map<std::string, int64_t> again_;
 };
 
 // ---- agents -------------------------------------------------------------------------------
@@ -432,7 +451,7 @@ class Fleet {
     for (const auto& id : ids_) {
       try {
         auto [status, reply] = rest_.request(http::verb::delete_, "/api/v1/agents/" + id);
-        if (status != 200) {
+        if (status != 200 && status != 202) {
           std::fprintf(stderr, "clean-up: DELETE %s: HTTP %d\n", id.c_str(), status);
         }
       } catch (const BenchError& e) {
@@ -481,7 +500,9 @@ class Fleet {
 std::string task_body(int n) {
   return Json{{"title", "bench task " + std::to_string(n)}, {"role", kTaskRole}}.dump();
 }
-std::string claim_body(const std::string& agent_id) { return Json{{"agent", agent_id}}.dump(); }
+std::string claim_body(const std::string& agent_id) {
+  return Json{{"agent", agent_id}}.dump();
+}
 
 enum class ReportKind { kBlocked, kDone };
 
@@ -508,7 +529,7 @@ std::string input_body(const std::string& text) {
 
 struct CycleSample {
   std::vector<double> create_ns, claim_ns, report_ns;
-  std::vector<int64_t> done_at;        // when each cycle ended
+  std::vector<int64_t> done_at;             // when each cycle ended
   std::map<std::string, int64_t> reported;  // task id → report reply (kDone only)
 };
 
@@ -517,6 +538,7 @@ struct Row {
   int connections = 0;
   int tasks = 0;
   int requests = 0;
+  int board_before = 0;  // tasks on the board when the run started
   Meter::Reading m;
   double healthz_rps = 0;
 };
@@ -543,6 +565,7 @@ class Bench {
       row.connections = conns;
       row.tasks = opt_.tasks;
       row.requests = 3 * opt_.tasks;
+      row.board_before = next_task_;
       row.label = "create + claim + report blocked";
       row.healthz_rps = healthz(conns, row.requests);
       samples.emplace_back();
@@ -557,6 +580,7 @@ class Bench {
       row.connections = 1;
       row.tasks = backlog_tasks;
       row.requests = 3 * backlog_tasks;
+      row.board_before = next_task_ + opt_.backlog;
       row.label = "same, " + std::to_string(opt_.backlog) + " ready tasks waiting";
       row.healthz_rps = rows[0].healthz_rps;
       samples.emplace_back();
@@ -565,20 +589,21 @@ class Bench {
     }
     delete_tasks(backlog);
 
-    std::printf("\n== 1. Task throughput (board of up to %d tasks; client and daemon on the same "
-                "cores) ==\n\n",
-                2 * opt_.tasks + backlog_tasks + opt_.backlog);
-    std::printf("| cycle | conns | tasks | tasks/s | requests/s | /healthz req/s (same conns) | "
-                "ratio to /healthz | daemon CPU | bench CPU |\n|---|---|---|---|---|---|---|---|---|\n");
+    std::printf("\n== 1. Task throughput (client and daemon on the same cores) ==\n\n");
+    std::printf(
+        "| cycle | conns | tasks | board before | tasks/s | requests/s | /healthz req/s (same "
+        "conns) | ratio to /healthz | daemon loop on CPU | loop waiting for a CPU | bench CPU "
+        "|\n|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (auto& r : rows) {
-      std::printf("| %s | %d | %d | %.0f | %.0f | %.0f | %.3f | %.0f%% | %.0f%% |\n",
-                  r.label.c_str(), r.connections, r.tasks, r.tasks / r.m.wall_s,
-                  r.requests / r.m.wall_s, r.healthz_rps,
-                  (r.requests / r.m.wall_s) / r.healthz_rps, 100 * r.m.daemon_cpu,
+      double rps = r.requests / r.m.wall_s;
+      std::printf("| %s | %d | %d | %d | %.0f | %.0f | %.0f | %.3f | %.0f%% | %.0f%% | %.0f%% |\n",
+                  r.label.c_str(), r.connections, r.tasks, r.board_before, r.tasks / r.m.wall_s,
+                  rps, r.healthz_rps, rps / r.healthz_rps, 100 * r.m.loop_cpu, 100 * r.m.loop_wait,
                   100 * r.m.self_cpu);
     }
-    std::printf("\n| cycle | conns | create p50 / p99 ms | claim p50 / p99 ms | report p50 / p99 "
-                "ms | tasks/s first 10%% | tasks/s last 10%% |\n|---|---|---|---|---|---|---|\n");
+    std::printf(
+        "\n| cycle | conns | create p50 / p99 ms | claim p50 / p99 ms | report p50 / p99 "
+        "ms | tasks/s first 10%% | tasks/s last 10%% |\n|---|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < rows.size(); ++i) {
       auto& s = samples[i];
       std::printf("| %s | %d | %s | %s | %s | %.0f | %.0f |\n", rows[i].label.c_str(),
@@ -633,8 +658,7 @@ class Bench {
       expect(created, 201, "POST /api/v1/tasks");
       std::string id = field(created, "id");
       int64_t t1 = now_ns();
-      Reply claimed =
-          co_await c.request(http::verb::post, "/api/v1/tasks/" + id + "/claim", claim);
+      Reply claimed = co_await c.request(http::verb::post, "/api/v1/tasks/" + id + "/claim", claim);
       expect(claimed, 200, "claim " + id);
       int64_t t2 = now_ns();
       Reply r = co_await c.request(http::verb::post, "/api/v1/tasks/" + id + "/reports", report);
@@ -653,9 +677,8 @@ class Bench {
   void checked_cycles(int tasks) {
     EventLog events;
     Signal signal(io_);
-    WsFeed feed(io_, daemon_, signal, [&events](std::string_view text, bool, int64_t at) {
-      events.on_frame(text, at);
-    });
+    WsFeed feed(io_, daemon_, signal,
+                [&events](std::string_view text, bool, int64_t at) { events.on_frame(text, at); });
     run_one(io_, feed.open("/api/v1/events"), "events socket");
     CycleSample sample;
     Meter meter(daemon_.pid());
@@ -671,12 +694,13 @@ class Bench {
       lag_ns.push_back(static_cast<double>(it->second - reported_at));
       last = std::max(last, it->second);
     }
-    std::printf("\n| `done` reports with proof, 1 conn | tasks | API tasks/s | checked tasks/s "
-                "(to the last report.checked) | passed | report reply → report.checked p50 / p99 "
-                "ms | daemon CPU |\n|---|---|---|---|---|---|---|\n");
+    std::printf(
+        "\n| `done` reports with proof, 1 conn | tasks | API tasks/s | checked tasks/s "
+        "(to the last report.checked) | passed | report reply → report.checked p50 / p99 "
+        "ms | daemon loop on CPU |\n|---|---|---|---|---|---|---|\n");
     std::printf("| create + claim + report done | %d | %.0f | %.0f | %d | %s | %.0f%% |\n", tasks,
                 tasks / api.wall_s, tasks / (static_cast<double>(last - start) / 1e9),
-                events.checks_passed, p50_p99(lag_ns).c_str(), 100 * all.daemon_cpu);
+                events.checks_passed, p50_p99(lag_ns).c_str(), 100 * all.loop_cpu);
   }
 
   static asio::awaitable<void> wait_checks(Signal& signal, EventLog& events, WsFeed& feed,
@@ -693,9 +717,9 @@ class Bench {
   std::vector<std::string> create_backlog(int count) {
     std::vector<std::string> ids;
     for (int i = 0; i < count; ++i) {
-      auto [status, body] = rest_.request(
-          http::verb::post, "/api/v1/tasks",
-          Json{{"title", "waiting " + std::to_string(i)}, {"role", kTaskRole}});
+      auto [status, body] =
+          rest_.request(http::verb::post, "/api/v1/tasks",
+                        Json{{"title", "waiting " + std::to_string(i)}, {"role", kTaskRole}});
       if (status != 201) throw BenchError("backlog task: HTTP " + std::to_string(status));
       ids.push_back(body["id"].get<std::string>());
     }
@@ -742,6 +766,7 @@ class Bench {
     std::vector<double> paste_ns;   // POST /messages → the line in the PTY
     std::vector<double> taken_ns;   // POST /messages → delivered (or read)
     std::vector<double> settle_ns;  // the line in the PTY → delivered (or read)
+    std::vector<double> enter_ns;   // the line in the PTY → printed back after Enter (`cat`)
     std::map<std::string, int> how;
     int burst = 0;
     double burst_s = 0;
@@ -750,35 +775,43 @@ class Bench {
   void messages() {
     EventLog events;
     Signal signal(io_);
-    WsFeed feed(io_, daemon_, signal, [&events](std::string_view text, bool, int64_t at) {
-      events.on_frame(text, at);
-    });
+    WsFeed feed(io_, daemon_, signal,
+                [&events](std::string_view text, bool, int64_t at) { events.on_frame(text, at); });
     run_one(io_, feed.open("/api/v1/events"), "events socket");
     std::vector<Delivery> results;
     results.push_back(deliver(events, signal, feed, fleet_.spawn("echo", {"cat"}, ""),
                               "`cat` (profile shell: idle after 500 ms quiet)"));
-    results.push_back(
-        deliver(events, signal, feed, fleet_.spawn("sim", {BOSUN_BINARY, "sim-agent"}, "sim"),
-                "`bosun sim-agent` (profile sim: 250 ms quiet + prompt)"));
+    results.push_back(deliver(events, signal, feed,
+                              fleet_.spawn("sim", {BOSUN_BINARY, "sim-agent"}, "sim"),
+                              "`bosun sim-agent` (profile sim: 250 ms quiet + prompt)"));
 
-    std::printf("\n== 2. Message delivery (%d messages one at a time, each to an idle agent) "
-                "==\n\n",
-                opt_.messages);
-    std::printf("| agent | baseline: POST …/input → echo p50 / p99 ms | POST /messages → line "
-                "in PTY p50 / p99 ms | ratio to baseline (p50) | POST /messages → taken p50 / p99 "
-                "ms | line in PTY → taken p50 / p99 ms | taken by |\n"
-                "|---|---|---|---|---|---|---|\n");
+    std::printf(
+        "\n== 2. Message delivery (%d messages one at a time, each to an idle agent) "
+        "==\n\n",
+        opt_.messages);
+    std::printf(
+        "| agent | baseline: POST …/input → echo p50 / p99 ms | POST /messages → line "
+        "in PTY p50 / p99 ms | ratio to baseline (p50) | POST /messages → taken p50 / p99 "
+        "ms | line in PTY → taken p50 / p99 ms | line in PTY → printed back after Enter "
+        "p50 / p99 ms | taken by |\n"
+        "|---|---|---|---|---|---|---|---|\n");
     for (auto& d : results) {
       std::string how;
       for (const auto& [event, count] : d.how)
         how += (how.empty() ? "" : ", ") + event + " ×" + std::to_string(count);
       double ratio = bench::percentile(d.paste_ns, 0.5) / bench::percentile(d.probe_ns, 0.5);
-      std::printf("| %s | %s | %s | %.1f | %s | %s | %s |\n", d.label.c_str(),
+      std::printf("| %s | %s | %s | %.1f | %s | %s | %s | %s |\n", d.label.c_str(),
                   p50_p99(d.probe_ns).c_str(), p50_p99(d.paste_ns).c_str(), ratio,
-                  p50_p99(d.taken_ns).c_str(), p50_p99(d.settle_ns).c_str(), how.c_str());
+                  p50_p99(d.taken_ns).c_str(), p50_p99(d.settle_ns).c_str(),
+                  p50_p99(d.enter_ns).c_str(), how.c_str());
     }
-    std::printf("\n| agent | burst: messages posted at once | until the last is taken s | "
-                "messages/s | s per message |\n|---|---|---|---|---|\n");
+    std::printf(
+        "\nThe daemon's fixed delays: paste settle 150 ms (before Enter), verification poll "
+        "25 ms (after Enter), idle debounce 500 ms (shell) / 250 ms (sim) before the next "
+        "message.\n");
+    std::printf(
+        "\n| agent | burst: messages posted at once | until the last is taken s | "
+        "messages/s | s per message |\n|---|---|---|---|---|\n");
     for (auto& d : results) {
       std::printf("| %s | %d | %.2f | %.2f | %.3f |\n", d.label.c_str(), d.burst, d.burst_s,
                   d.burst / d.burst_s, d.burst_s / d.burst);
@@ -791,12 +824,14 @@ class Bench {
     d.label = label;
     // The events socket is already open: every state change from here on is seen.
     auto [status, shown] = rest_.request(http::verb::get, "/api/v1/agents/" + agent.id);
-    if (status != 200) throw BenchError("GET agent " + agent.id + ": HTTP " + std::to_string(status));
+    if (status != 200)
+      throw BenchError("GET agent " + agent.id + ": HTTP " + std::to_string(status));
     events.agent_state.emplace(agent.id, shown.value("state", ""));
     TokenScanner tokens;
-    WsFeed terminal(io_, daemon_, signal, [&tokens](std::string_view data, bool binary, int64_t at) {
-      if (binary && data.size() >= 8) tokens.feed(data.substr(8), at);
-    });
+    WsFeed terminal(io_, daemon_, signal,
+                    [&tokens](std::string_view data, bool binary, int64_t at) {
+                      if (binary && data.size() >= 8) tokens.feed(data.substr(8), at);
+                    });
     run_one(io_, terminal.open("/api/v1/agents/" + agent.id + "/terminal?mode=binary"),
             "terminal socket");
     HttpConnection conn(io_, daemon_);
@@ -864,8 +899,8 @@ class Bench {
       bool ok = co_await f.signal.wait_until(
           [&] {
             auto it = f.events.taken.find(id);
-            bool ended = it != f.events.taken.end() &&
-                         (f.tokens.seen(token) != 0 || !is_taken(it->second));
+            bool ended =
+                it != f.events.taken.end() && (f.tokens.seen(token) != 0 || !is_taken(it->second));
             return ended || !f.alive();
           },
           kDeliveryTimeout);
@@ -874,11 +909,15 @@ class Bench {
                          (f.tokens.seen(token) != 0 ? "typed, but not delivered" : "never typed"));
       }
       const auto& taken = f.events.taken[id];
-      if (!is_taken(taken)) throw BenchError("message " + id + " to " + agent.name + ": " + taken.how);
+      if (!is_taken(taken))
+        throw BenchError("message " + id + " to " + agent.name + ": " + taken.how);
       int64_t pasted = f.tokens.seen(token);
       d.paste_ns.push_back(static_cast<double>(pasted - t0));
       d.taken_ns.push_back(static_cast<double>(taken.at_ns - t0));
       d.settle_ns.push_back(static_cast<double>(taken.at_ns - pasted));
+      if (int64_t again = f.tokens.seen_again(token)) {
+        d.enter_ns.push_back(static_cast<double>(again - pasted));
+      }
       ++d.how[taken.how];
     }
   }
@@ -903,7 +942,8 @@ class Bench {
     int64_t last = start;
     for (const auto& id : ids) {
       const auto& taken = f.events.taken[id];
-      if (!is_taken(taken)) throw BenchError("message " + id + " to " + agent.name + ": " + taken.how);
+      if (!is_taken(taken))
+        throw BenchError("message " + id + " to " + agent.name + ": " + taken.how);
       last = std::max(last, taken.at_ns);
     }
     d.burst_s = static_cast<double>(last - start) / 1e9;

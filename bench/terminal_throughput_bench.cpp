@@ -41,8 +41,7 @@ double process_cpu_seconds() {
 struct Result {
   int64_t bytes = 0;
   double seconds = 0;
-  int64_t holes = 0;   // offsets that were not where the previous frame ended
-  int64_t frames = 0;  // binary frames (agent) or reads (baseline)
+  int64_t holes = 0;  // frames that did not start where the previous one ended
   double daemon_cpu = 0;
   double holder_cpu = 0;
   double client_cpu = 0;
@@ -85,7 +84,6 @@ Result run_baseline(int64_t bytes) {
     ssize_t n = ::read(master, buf.data(), buf.size());
     if (n > 0) {
       r.bytes += n;
-      ++r.frames;
       continue;
     }
     if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
@@ -128,7 +126,6 @@ Result run_agent(bench::BenchDaemon& daemon, bench::AgentFleet& fleet, int64_t b
     if (frame.offset != next) ++r.holes;
     next = frame.offset + frame.data.size();
     r.bytes += static_cast<int64_t>(frame.data.size());
-    ++r.frames;
     // The holder exits soon after the run ends: sample its CPU time while it is there.
     if (last_byte_ns >= next_sample) {
       double cpu = bench::cpu_seconds(agent.holder_pid);

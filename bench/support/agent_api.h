@@ -221,13 +221,6 @@ class AgentFleet {
     return a;
   }
 
-  // Agent record from GET /api/v1/agents/{id}.
-  Json show(const std::string& id) {
-    auto [status, body] = rest_.request(http::verb::get, "/api/v1/agents/" + id);
-    if (status != 200) throw BenchError("GET agent " + id + ": HTTP " + std::to_string(status));
-    return body;
-  }
-
   // The `bosun hold` processes of this daemon's state directory and every process of the
   // agents' sessions.
   std::vector<pid_t> processes() const {

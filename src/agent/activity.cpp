@@ -16,7 +16,8 @@ std::optional<std::string> idle_source(const IdleRule& rule, const term::Screen&
   auto row = static_cast<size_t>(screen.cursor().row);
   if (row >= lines.size()) return std::nullopt;
   std::string_view line = lines[row];
-  while (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+  while (!line.empty() && line.front() == ' ')
+    line.remove_prefix(1);
   if (line.rfind(rule.prompt, 0) == 0) return std::string("screen");
   return std::nullopt;
 }

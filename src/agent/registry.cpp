@@ -8,17 +8,17 @@
 #include <csignal>
 #include <filesystem>
 
+#include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
 
+#include "agent/activity.h"
 #include "term/holder_client.h"
 #include "term/holder_launch.h"
-#include "agent/activity.h"
 #include "term/screen.h"
 #include "util/ids.h"
 #include "util/unique_fd.h"
@@ -55,7 +55,9 @@ bool valid_env_name(const std::string& name) {
   return true;
 }
 
-Json optional_json(const std::optional<int64_t>& v) { return v ? Json(*v) : Json(); }
+Json optional_json(const std::optional<int64_t>& v) {
+  return v ? Json(*v) : Json();
+}
 
 }  // namespace
 
@@ -75,13 +77,20 @@ struct AgentRegistry::Session {
   bool running() const { return run && run->state == "running"; }
 };
 
-AgentRegistry::AgentRegistry(asio::io_context& io, Store& store, EventBus& bus,
-                             const Clock& clock, Log& log, AgentTokenSink& auth, StateDir state,
-                             std::string bosun_exe)
-    : io_(io), store_(store), bus_(bus), clock_(clock), log_(log), auth_(auth),
-      state_(std::move(state)), bosun_exe_(std::move(bosun_exe)) {}
+AgentRegistry::AgentRegistry(asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
+                             Log& log, AgentTokenSink& auth, StateDir state, std::string bosun_exe)
+    : io_(io),
+      store_(store),
+      bus_(bus),
+      clock_(clock),
+      log_(log),
+      auth_(auth),
+      state_(std::move(state)),
+      bosun_exe_(std::move(bosun_exe)) {}
 
-AgentRegistry::~AgentRegistry() { detach_all(); }
+AgentRegistry::~AgentRegistry() {
+  detach_all();
+}
 
 Result<AgentRegistry::Session*> AgentRegistry::find_session(const std::string& id_or_name) {
   auto it = sessions_.find(id_or_name);
@@ -101,11 +110,14 @@ void AgentRegistry::set_state(Session& s, const std::string& state, const std::s
   if (auto st = store_.agents().update(s.agent); !st) {
     log_.error("agent.persist_failed", {{"agent", s.agent.id}, {"error", st.error().message}});
   }
-  log_.info("agent.state", {{"agent", s.agent.id}, {"name", s.agent.name}, {"from", from},
-                            {"to", state}, {"source", source}});
-  (void)bus_.publish("agent.state", s.agent.id,
-                     Json{{"name", s.agent.name}, {"state", state}, {"from", from},
-                          {"source", source}});
+  log_.info("agent.state", {{"agent", s.agent.id},
+                            {"name", s.agent.name},
+                            {"from", from},
+                            {"to", state},
+                            {"source", source}});
+  (void)bus_.publish(
+      "agent.state", s.agent.id,
+      Json{{"name", s.agent.name}, {"state", state}, {"from", from}, {"source", source}});
 }
 
 void AgentRegistry::persist_run(Session& s) {
@@ -188,14 +200,15 @@ std::vector<std::string> AgentRegistry::agent_env(const Session& s) const {
   env["BOSUN_STATE"] = state_.root.string();
   std::vector<std::string> out;
   out.reserve(env.size());
-  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+  for (const auto& [k, v] : env)
+    out.push_back(k + "=" + v);
   return out;
 }
 
 asio::awaitable<Result<Json>> AgentRegistry::spawn(SpawnRequest req) {
   if (!valid_name(req.name)) {
-    co_return bad_request("invalid_name",
-                          "agent name must be 1-32 characters of [a-z0-9_-], starting with a letter");
+    co_return bad_request(
+        "invalid_name", "agent name must be 1-32 characters of [a-z0-9_-], starting with a letter");
   }
   if (req.name == "user" || req.name == "supervisor" || req.name == "system") {
     co_return bad_request("reserved_name", "'" + req.name + "' is a mailbox name; pick another");
@@ -204,8 +217,8 @@ asio::awaitable<Result<Json>> AgentRegistry::spawn(SpawnRequest req) {
     co_return conflict("agent_exists", "an agent named " + req.name + " already exists");
   }
   if (req.cols < 1 || req.cols > kMaxCols || req.rows < 1 || req.rows > kMaxRows) {
-    co_return bad_request("invalid_size", fmt::format("cols must be 1-{} and rows 1-{}", kMaxCols,
-                                                      kMaxRows));
+    co_return bad_request("invalid_size",
+                          fmt::format("cols must be 1-{} and rows 1-{}", kMaxCols, kMaxRows));
   }
   if (req.argv.empty()) {
     const char* shell = std::getenv("SHELL");
@@ -216,7 +229,8 @@ asio::awaitable<Result<Json>> AgentRegistry::spawn(SpawnRequest req) {
   }
   if (req.cwd.empty()) req.cwd = state_.root.parent_path().string();
   std::error_code ec;
-  if (!std::filesystem::path(req.cwd).is_absolute() || !std::filesystem::is_directory(req.cwd, ec)) {
+  if (!std::filesystem::path(req.cwd).is_absolute() ||
+      !std::filesystem::is_directory(req.cwd, ec)) {
     co_return bad_request("invalid_cwd", "cwd must be an existing absolute directory: " + req.cwd);
   }
   for (const auto& [k, v] : req.env) {
@@ -234,7 +248,8 @@ asio::awaitable<Result<Json>> AgentRegistry::spawn(SpawnRequest req) {
   a.argv = req.argv;
   a.cwd = req.cwd;
   a.env = Json::object();
-  for (const auto& [k, v] : req.env) a.env[k] = v;
+  for (const auto& [k, v] : req.env)
+    a.env[k] = v;
   a.cols = req.cols;
   a.rows = req.rows;
   a.created_at_ms = to_unix_ms(clock_.now());
@@ -307,7 +322,8 @@ asio::awaitable<Status> AgentRegistry::launch_run(Session& s) {
   options.cwd = a.cwd;
   options.cols = a.cols;
   options.rows = a.rows;
-  options.log_path = (state_.logs() / fmt::format("holder-{}-{}.log", a.name, a.generation)).string();
+  options.log_path =
+      (state_.logs() / fmt::format("holder-{}-{}.log", a.name, a.generation)).string();
   auto launched = term::launch_holder(bosun_exe_, options, agent_env(s));
   if (!launched) {
     mark_lost(s, "cannot start a holder: " + launched.error().message);
@@ -315,11 +331,13 @@ asio::awaitable<Status> AgentRegistry::launch_run(Session& s) {
   }
   asio::posix::stream_descriptor ready(io_, launched->ready_fd.release());
   std::string line;
-  auto [rec, n] = co_await asio::async_read_until(ready, asio::dynamic_buffer(line), '\n', kNoThrow);
+  auto [rec, n] =
+      co_await asio::async_read_until(ready, asio::dynamic_buffer(line), '\n', kNoThrow);
   if (rec && line.empty()) line = "error the holder exited before it was ready";
   if (line.rfind("ready ", 0) != 0) {
     std::string message = line.substr(line.find(' ') + 1);
-    while (!message.empty() && message.back() == '\n') message.pop_back();
+    while (!message.empty() && message.back() == '\n')
+      message.pop_back();
     s.run->state = "exited";
     s.run->error = message;
     s.run->ended_at_ms = to_unix_ms(clock_.now());
@@ -353,7 +371,9 @@ void AgentRegistry::connect_handlers(Session& s) {
     if (sp->client) sp->client->input(reply);
   });
   term::HolderClient::Handlers h;
-  h.on_output = [this, sp](uint64_t offset, std::string_view bytes) { on_output(*sp, offset, bytes); };
+  h.on_output = [this, sp](uint64_t offset, std::string_view bytes) {
+    on_output(*sp, offset, bytes);
+  };
   h.on_gap = [this, sp](uint64_t from, uint64_t to) {
     if (!sp->run) return;
     sp->run->gaps.push_back(Json::array({from, to}));
@@ -390,7 +410,8 @@ void AgentRegistry::on_output(Session& s, uint64_t offset, std::string_view byte
                          static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
-      log_.error("agent.log_write_failed", {{"agent", s.agent.id}, {"error", std::strerror(errno)}});
+      log_.error("agent.log_write_failed",
+                 {{"agent", s.agent.id}, {"error", std::strerror(errno)}});
       break;
     }
     done += static_cast<size_t>(n);
@@ -438,7 +459,8 @@ void AgentRegistry::on_exited(Session& s, const Json& st) {
   if (st.contains("signal") && st["signal"].is_number_integer()) {
     s.run->signal = st["signal"].get<int64_t>();
   }
-  if (st.contains("error") && st["error"].is_string()) s.run->error = st["error"].get<std::string>();
+  if (st.contains("error") && st["error"].is_string())
+    s.run->error = st["error"].get<std::string>();
   s.run->ended_at_ms = to_unix_ms(clock_.now());
   persist_run(s);
   (void)bus_.publish("agent.exited", s.agent.id,
@@ -524,8 +546,8 @@ asio::awaitable<void> AgentRegistry::reattach_all() {
     s.client->request_status();
     if (s.run->state == "starting") s.run->state = "running";
     persist_run(s);
-    log_.info("agent.reattached", {{"agent", s.agent.id}, {"name", s.agent.name},
-                                   {"from", s.run->end_offset}});
+    log_.info("agent.reattached",
+              {{"agent", s.agent.id}, {"name", s.agent.name}, {"from", s.run->end_offset}});
     (void)bus_.publish("agent.reattached", s.agent.id,
                        Json{{"name", s.agent.name}, {"offset", s.run->end_offset}});
     set_state(s, "running", "process");
@@ -543,17 +565,21 @@ Result<Json> AgentRegistry::show(const std::string& id_or_name) {
 Result<Json> AgentRegistry::list() {
   Json out = Json::array();
   std::vector<const Session*> ordered;
-  for (const auto& [id, s] : sessions_) ordered.push_back(s.get());
+  for (const auto& [id, s] : sessions_)
+    ordered.push_back(s.get());
   std::sort(ordered.begin(), ordered.end(), [](const Session* x, const Session* y) {
     return x->agent.created_at_ms != y->agent.created_at_ms
                ? x->agent.created_at_ms < y->agent.created_at_ms
                : x->agent.name < y->agent.name;
   });
-  for (const auto* s : ordered) out.push_back(agent_json(*s));
+  for (const auto* s : ordered)
+    out.push_back(agent_json(*s));
   return out;
 }
 
-Result<int64_t> AgentRegistry::count() { return static_cast<int64_t>(sessions_.size()); }
+Result<int64_t> AgentRegistry::count() {
+  return static_cast<int64_t>(sessions_.size());
+}
 
 namespace {
 Error not_running(const std::string& name, const std::optional<RunRecord>& run) {
@@ -570,7 +596,8 @@ Error not_running(const std::string& name, const std::optional<RunRecord>& run) 
 Status AgentRegistry::input(const std::string& id_or_name, std::string_view bytes, bool submit) {
   auto s = find_session(id_or_name);
   if (!s) return tl::unexpected(s.error());
-  if (!(*s)->running() || !(*s)->client) return tl::unexpected(not_running((*s)->agent.name, (*s)->run));
+  if (!(*s)->running() || !(*s)->client)
+    return tl::unexpected(not_running((*s)->agent.name, (*s)->run));
   (*s)->client->input(bytes);
   if (submit) (*s)->client->input("\r");
   return {};
@@ -579,15 +606,16 @@ Status AgentRegistry::input(const std::string& id_or_name, std::string_view byte
 Status AgentRegistry::interrupt(const std::string& id_or_name) {
   auto s = find_session(id_or_name);
   if (!s) return tl::unexpected(s.error());
-  if (!(*s)->running() || !(*s)->client) return tl::unexpected(not_running((*s)->agent.name, (*s)->run));
+  if (!(*s)->running() || !(*s)->client)
+    return tl::unexpected(not_running((*s)->agent.name, (*s)->run));
   (*s)->client->signal(SIGINT, term::SignalTarget::kForeground);
   return {};
 }
 
 Status AgentRegistry::resize(const std::string& id_or_name, int cols, int rows) {
   if (cols < 1 || cols > kMaxCols || rows < 1 || rows > kMaxRows) {
-    return bad_request("invalid_size", fmt::format("cols must be 1-{} and rows 1-{}", kMaxCols,
-                                                   kMaxRows));
+    return bad_request("invalid_size",
+                       fmt::format("cols must be 1-{} and rows 1-{}", kMaxCols, kMaxRows));
   }
   auto s = find_session(id_or_name);
   if (!s) return tl::unexpected(s.error());
@@ -665,8 +693,8 @@ Result<Json> AgentRegistry::screen(const std::string& id_or_name) {
   const Session& session = **s;
   if (!session.screen) {
     return Json{{"cols", session.agent.cols}, {"rows", session.agent.rows},
-                {"lines", Json::array()}, {"cursor", {{"row", 0}, {"col", 0}}},
-                {"alt_screen", false}, {"offset", 0}};
+                {"lines", Json::array()},     {"cursor", {{"row", 0}, {"col", 0}}},
+                {"alt_screen", false},        {"offset", 0}};
   }
   auto cursor = session.screen->cursor();
   return Json{{"cols", session.screen->cols()},

@@ -9,7 +9,8 @@ namespace {
 bool equal_constant_time(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  for (size_t i = 0; i < a.size(); ++i)
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
   return diff == 0;
 }
 
@@ -18,7 +19,8 @@ std::string_view cookie_value(std::string_view header, std::string_view name) {
   while (!header.empty()) {
     size_t end = header.find(';');
     std::string_view part = header.substr(0, end);
-    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    while (!part.empty() && part.front() == ' ')
+      part.remove_prefix(1);
     if (part.size() > name.size() && part.substr(0, name.size()) == name &&
         part[name.size()] == '=') {
       return part.substr(name.size() + 1);
@@ -59,7 +61,9 @@ Principal Auth::identify(const Request& request, bool allow_query_token) const {
 
 void Auth::set_listen_address(const std::string& host, int port) {
   origins_.clear();
-  auto add = [&](const std::string& h) { origins_.push_back(fmt::format("http://{}:{}", h, port)); };
+  auto add = [&](const std::string& h) {
+    origins_.push_back(fmt::format("http://{}:{}", h, port));
+  };
   add(host.find(':') != std::string::npos ? "[" + host + "]" : host);
   if (host == "127.0.0.1" || host == "::1" || host == "localhost") {
     add("127.0.0.1");
@@ -89,6 +93,8 @@ void Auth::add_agent_token(const std::string& token, const std::string& agent_id
   agent_tokens_[token] = agent_id;
 }
 
-void Auth::remove_agent_token(const std::string& token) { agent_tokens_.erase(token); }
+void Auth::remove_agent_token(const std::string& token) {
+  agent_tokens_.erase(token);
+}
 
 }  // namespace bosun

@@ -7,11 +7,11 @@
 #include <csignal>
 #include <filesystem>
 
+#include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <fmt/format.h>
 
 #include "agent/registry.h"
 #include "api/auth.h"
@@ -86,8 +86,8 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   Verifier verifier(io, **store, bus, clock, log, processes);
   DeliveryEngine delivery(io, **store, bus, clock, log, agents);
   Supervisor supervisor(io, **store, bus, clock, log, agents, &delivery);
-  Services services{**store, bus, clock, log, auth, info, event_stream, agents, terminals,
-                    verifier, supervisor};
+  Services services{**store,      bus,    clock,     log,      auth,      info,
+                    event_stream, agents, terminals, verifier, supervisor};
   Dispatcher dispatcher(services, Router(route_table()));
 
   HttpServer::Options http_options;
@@ -123,10 +123,10 @@ int run_daemon(const DaemonOptions& options, Log& log) {
       },
       asio::detached);
   verifier.resume_unchecked();  // checks a stopped daemon left unfinished
-  (void)bus.publish("daemon.started", "", Json{{"pid", info.pid}, {"address", *address},
-                                               {"version", info.version}});
-  log.info("serve.listening", {{"address", *address}, {"state", state.root.string()},
-                               {"pid", info.pid}});
+  (void)bus.publish("daemon.started", "",
+                    Json{{"pid", info.pid}, {"address", *address}, {"version", info.version}});
+  log.info("serve.listening",
+           {{"address", *address}, {"state", state.root.string()}, {"pid", info.pid}});
 
   asio::signal_set signals(io, SIGINT, SIGTERM);
   bool stopping = false;

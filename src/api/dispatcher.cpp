@@ -51,8 +51,9 @@ Awaitable<Response> Dispatcher::handle(Request& request) {
         result = co_await (*route)->handle_async(services_, request);
       }
     } catch (const std::exception& e) {
-      services_.log.error("http.handler_exception",
-                          {{"req", request.request_id}, {"path", request.path}, {"what", e.what()}});
+      services_.log.error(
+          "http.handler_exception",
+          {{"req", request.request_id}, {"path", request.path}, {"what", e.what()}});
       result = internal("internal", std::string("internal error: ") + e.what());
     }
     response = result ? std::move(*result) : Response::error(result.error());

@@ -20,9 +20,13 @@ struct EventStream::Client {
   bool live = false;     // false while replaying from the store
 };
 
-EventStream::EventStream(EventBus& bus, Log& log) : bus_(bus), log_(log) { bus_.subscribe(this); }
+EventStream::EventStream(EventBus& bus, Log& log) : bus_(bus), log_(log) {
+  bus_.subscribe(this);
+}
 
-EventStream::~EventStream() { bus_.unsubscribe(this); }
+EventStream::~EventStream() {
+  bus_.unsubscribe(this);
+}
 
 void EventStream::open(std::shared_ptr<WsChannel> channel, int64_t since) {
   auto latest = bus_.store().latest_seq();
@@ -36,9 +40,8 @@ void EventStream::open(std::shared_ptr<WsChannel> channel, int64_t since) {
   clients_.push_back(std::move(client));
   const WsChannel* key = channel.get();
   channel->on_close([this, key] { remove(key); });
-  channel->set_slow_close_reason([c] {
-    return fmt::format("slow consumer: reconnect with ?since={}", c->sent_seq);
-  });
+  channel->set_slow_close_reason(
+      [c] { return fmt::format("slow consumer: reconnect with ?since={}", c->sent_seq); });
   channel->send_text(dump_json(Json{{"type", "hello"}, {"seq", *latest}}));
   log_.debug("events.open", {{"ws", channel->id()}, {"since", since}, {"latest", *latest}});
   if (since < 0 || since >= *latest) {
@@ -84,8 +87,10 @@ void EventStream::remove(const WsChannel* channel) {
 void EventStream::close_all() {
   // Copy: close() may call back into remove().
   std::vector<std::shared_ptr<WsChannel>> channels;
-  for (auto& c : clients_) channels.push_back(c->channel);
-  for (auto& ch : channels) ch->close(kWsCloseGoingAway, "daemon shutting down");
+  for (auto& c : clients_)
+    channels.push_back(c->channel);
+  for (auto& ch : channels)
+    ch->close(kWsCloseGoingAway, "daemon shutting down");
 }
 
 }  // namespace bosun

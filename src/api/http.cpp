@@ -1,9 +1,9 @@
 // HTTP values: responses, target parsing, query readers.
 #include "api/http.h"
 
+#include <fmt/format.h>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
-#include <fmt/format.h>
 
 #include <charconv>
 
@@ -33,8 +33,8 @@ Response Response::error(const Error& error) {
 Result<Target> parse_target(std::string_view target) {
   auto parsed = boost::urls::parse_origin_form(target);
   if (!parsed) {
-    return bad_request("invalid_target", fmt::format("malformed request target: {}",
-                                                     parsed.error().message()));
+    return bad_request("invalid_target",
+                       fmt::format("malformed request target: {}", parsed.error().message()));
   }
   Target out;
   out.path = std::string(parsed->path());
@@ -52,11 +52,13 @@ Result<int64_t> query_int(const Request& request, const std::string& name, int64
   int64_t value = 0;
   auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
   if (ec != std::errc() || ptr != text->data() + text->size()) {
-    return bad_request("invalid_query", fmt::format("query parameter '{}' must be an integer", name));
+    return bad_request("invalid_query",
+                       fmt::format("query parameter '{}' must be an integer", name));
   }
   if (value < min || value > max) {
-    return bad_request("invalid_query", fmt::format("query parameter '{}' must be between {} and {}",
-                                                    name, min, max));
+    return bad_request(
+        "invalid_query",
+        fmt::format("query parameter '{}' must be between {} and {}", name, min, max));
   }
   return value;
 }

@@ -32,9 +32,9 @@ struct Principal {
 };
 
 struct Request {
-  std::string method;  // "GET"
-  std::string target;  // as received: "/api/v1/events?since=4"
-  std::string path;    // percent-decoded path
+  std::string method;                          // "GET"
+  std::string target;                          // as received: "/api/v1/events?since=4"
+  std::string path;                            // percent-decoded path
   std::map<std::string, std::string> query;    // decoded query parameters
   std::map<std::string, std::string> headers;  // lower-case names
   std::map<std::string, std::string> params;   // captured by the route pattern

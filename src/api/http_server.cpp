@@ -4,6 +4,7 @@
 #include <charconv>
 #include <unordered_map>
 
+#include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,7 +15,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <fmt/format.h>
 
 #include "api/websocket.h"
 
@@ -41,7 +41,8 @@ Result<Request> to_request(const http::request<http::string_body>& in, const std
   out.query = std::move(target->query);
   for (const auto& field : in) {
     std::string name(field.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     out.headers[name] = std::string(field.value());
   }
   out.body = in.body();
@@ -55,7 +56,8 @@ http::response<http::string_body> to_beast(const Response& r, unsigned version, 
   out.set(http::field::server, "bosun");
   out.set(http::field::content_type, r.content_type);
   out.set(http::field::cache_control, "no-store");
-  for (const auto& [name, value] : r.headers) out.insert(name, value);
+  for (const auto& [name, value] : r.headers)
+    out.insert(name, value);
   out.body() = r.body;
   out.keep_alive(keep_alive);
   out.prepare_payload();
@@ -67,7 +69,8 @@ http::response<http::string_body> to_beast(const Response& r, unsigned version, 
 Result<std::pair<std::string, int>> split_host_port(const std::string& host_port) {
   auto colon = host_port.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == host_port.size()) {
-    return bad_request("invalid_listen", "listen address must be HOST:PORT, not '" + host_port + "'");
+    return bad_request("invalid_listen",
+                       "listen address must be HOST:PORT, not '" + host_port + "'");
   }
   std::string host = host_port.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
@@ -162,9 +165,9 @@ asio::awaitable<void> HttpServer::Impl::serve(tcp::socket socket, uint64_t id) {
         reply = Error{413, "body_too_large",
                       fmt::format("request body is larger than {} bytes", options.max_body)};
       } else if (rec == http::error::header_limit) {
-        reply = Error{413, "header_too_large",
-                      fmt::format("request line and headers are larger than {} bytes",
-                                  options.max_header)};
+        reply = Error{
+            413, "header_too_large",
+            fmt::format("request line and headers are larger than {} bytes", options.max_header)};
       } else if (rec != http::error::end_of_stream && rec != http::error::partial_message &&
                  rec.category() == beast::error_code(http::error::bad_method).category()) {
         reply = Error{400, "bad_request", "malformed HTTP request: " + rec.message()};
@@ -208,16 +211,15 @@ asio::awaitable<void> HttpServer::Impl::serve_websocket(beast::tcp_stream& strea
                                                         const std::string& peer, uint64_t id) {
   std::string ws_id = fmt::format("w{}", id);
   auto converted = to_request(request, peer, ws_id);
-  Result<WsOpen> open = converted ? handler.upgrade(*converted)
-                                  : Result<WsOpen>(tl::unexpected(converted.error()));
+  Result<WsOpen> open =
+      converted ? handler.upgrade(*converted) : Result<WsOpen>(tl::unexpected(converted.error()));
   if (!open) {
     auto res = to_beast(Response::error(open.error()), request.version(), false);
     co_await http::async_write(stream, res, kNoThrow);
     co_return;
   }
-  auto channel = std::make_shared<WebSocketChannel>(std::move(stream), ws_id,
-                                                    options.ws_queue_limit,
-                                                    options.ws_max_message, log);
+  auto channel = std::make_shared<WebSocketChannel>(
+      std::move(stream), ws_id, options.ws_queue_limit, options.ws_max_message, log);
   sessions[id].stream = nullptr;
   sessions[id].ws = channel;
   if (!co_await channel->accept(request)) co_return;
@@ -263,8 +265,8 @@ Result<std::string> HttpServer::listen(const std::string& host_port) {
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return fail(409, "listen_failed", fmt::format("cannot listen on {}: {}", host_port,
-                                                  ec.message()));
+    return fail(409, "listen_failed",
+                fmt::format("cannot listen on {}: {}", host_port, ec.message()));
   }
   auto bound = acceptor.local_endpoint();
   impl_->acceptor.emplace(std::move(acceptor));
@@ -305,6 +307,8 @@ void HttpServer::stop(std::function<void()> done) {
   });
 }
 
-size_t HttpServer::connection_count() const { return impl_->sessions.size(); }
+size_t HttpServer::connection_count() const {
+  return impl_->sessions.size();
+}
 
 }  // namespace bosun

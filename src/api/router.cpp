@@ -28,7 +28,8 @@ Router::Router(std::vector<Route> routes) : routes_(std::move(routes)) {
   compiled_.reserve(routes_.size());
   for (const auto& r : routes_) {
     Compiled c;
-    for (auto seg : split_path(r.pattern)) c.segments.emplace_back(seg);
+    for (auto seg : split_path(r.pattern))
+      c.segments.emplace_back(seg);
     compiled_.push_back(std::move(c));
   }
 }
@@ -70,7 +71,8 @@ Result<Router::Match> Router::match(std::string_view method, std::string_view pa
     }
   }
   if (other_kind) {
-    if (websocket) return bad_request("not_websocket", std::string(path) + " is not a WebSocket route");
+    if (websocket)
+      return bad_request("not_websocket", std::string(path) + " is not a WebSocket route");
     return fail(426, "upgrade_required", std::string(path) + " needs a WebSocket upgrade");
   }
   if (!allowed.empty()) {

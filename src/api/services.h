@@ -35,7 +35,7 @@ struct Services {
   EventStream& event_stream;
   AgentRegistry& agents;
   TerminalStream& terminals;
-  Verifier& verifier;  // checks task reports (crew/verifier.h)
+  Verifier& verifier;      // checks task reports (crew/verifier.h)
   Supervisor& supervisor;  // dispatch, heartbeats, resets, stuck watch (crew/supervisor.h)
 };
 

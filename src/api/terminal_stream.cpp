@@ -4,8 +4,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <boost/asio/post.hpp>
 #include <fmt/format.h>
+#include <boost/asio/post.hpp>
 
 #include "api/ws_channel.h"
 #include "term/utf8.h"
@@ -45,7 +45,9 @@ TerminalStream::TerminalStream(boost::asio::io_context& io, AgentRegistry& agent
   agents_.set_observer(this);
 }
 
-TerminalStream::~TerminalStream() { agents_.set_observer(nullptr); }
+TerminalStream::~TerminalStream() {
+  agents_.set_observer(nullptr);
+}
 
 void TerminalStream::open(const std::string& agent_id, std::shared_ptr<WsChannel> channel,
                           std::optional<uint64_t> from, bool binary) {
@@ -72,9 +74,8 @@ void TerminalStream::open(const std::string& agent_id, std::shared_ptr<WsChannel
   channel->on_drain([this, &v] {
     if (!v.live) catch_up(v);
   });
-  channel->set_slow_close_reason([&v] {
-    return fmt::format("slow viewer: reconnect with ?from={}", v.cursor);
-  });
+  channel->set_slow_close_reason(
+      [&v] { return fmt::format("slow viewer: reconnect with ?from={}", v.cursor); });
   channel->send_text(dump_json(info->status));
   if (from && *from > end) {
     channel->send_text(dump_json(Json{{"type", "gap"}, {"from", end}, {"to", *from}}));
@@ -88,7 +89,7 @@ void TerminalStream::catch_up(Viewer& v) {
   // Output already queued for this agent but not yet flushed counts as live.
   auto pend = pending_.find(v.agent_id);
   uint64_t end = pend != pending_.end() && !pend->second.bytes.empty() ? pend->second.offset
-                                                                        : info->end_offset;
+                                                                       : info->end_offset;
   UniqueFd fd;
   while (v.cursor < end && v.channel->queued_bytes() < v.high_water()) {
     for (const auto& gap : info->gaps) {
@@ -116,8 +117,8 @@ void TerminalStream::catch_up(Viewer& v) {
     } else {
       auto chunk = v.utf8.feed(at, buf);
       if (!chunk.text.empty() &&
-          !v.channel->send_text(dump_json(Json{{"type", "output"}, {"data", chunk.text},
-                                               {"offset", chunk.offset}}))) {
+          !v.channel->send_text(dump_json(
+              Json{{"type", "output"}, {"data", chunk.text}, {"offset", chunk.offset}}))) {
         return;
       }
     }
@@ -193,7 +194,8 @@ void TerminalStream::on_run_status(const std::string& agent_id, const Json& stat
 void TerminalStream::on_message(Viewer& v, std::string_view data) {
   auto msg = parse_json_object(data);
   auto reply_error = [&](const Error& e) {
-    v.channel->send_text(dump_json(Json{{"type", "error"}, {"code", e.code}, {"message", e.message}}));
+    v.channel->send_text(
+        dump_json(Json{{"type", "error"}, {"code", e.code}, {"message", e.message}}));
   };
   if (!msg) return reply_error(msg.error());
   auto type = require_string(*msg, "type");
@@ -232,8 +234,10 @@ void TerminalStream::remove(const WsChannel* channel) {
 
 void TerminalStream::close_all() {
   std::vector<std::shared_ptr<WsChannel>> channels;
-  for (auto& v : viewers_) channels.push_back(v->channel);
-  for (auto& ch : channels) ch->close(kWsCloseGoingAway, "daemon shutting down");
+  for (auto& v : viewers_)
+    channels.push_back(v->channel);
+  for (auto& ch : channels)
+    ch->close(kWsCloseGoingAway, "daemon shutting down");
 }
 
 }  // namespace bosun

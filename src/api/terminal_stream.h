@@ -53,7 +53,8 @@ class TerminalStream final : public TerminalObserver {
   AgentRegistry& agents_;
   Log& log_;
   std::vector<std::unique_ptr<Viewer>> viewers_;
-  std::map<std::string, Pending> pending_;  // output not yet sent, by agent: one flush per loop turn
+  std::map<std::string, Pending>
+      pending_;  // output not yet sent, by agent: one flush per loop turn
 };
 
 }  // namespace bosun

@@ -7,11 +7,11 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "cli/attach.h"
 #include "cli/client.h"
@@ -123,8 +123,8 @@ void setup_spawn(CLI::App& app, CommandContext& ctx) {
       }
       if (!env.empty()) body["env"] = env;
       winsize ws{};
-      bool tty = ::isatty(STDOUT_FILENO) && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 &&
-                 ws.ws_col > 0;
+      bool tty =
+          ::isatty(STDOUT_FILENO) && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0;
       if (f->cols > 0 || tty) body["cols"] = f->cols > 0 ? f->cols : ws.ws_col;
       if (f->rows > 0 || tty) body["rows"] = f->rows > 0 ? f->rows : ws.ws_row;
       if (f->permanent) body["permanent"] = true;
@@ -236,8 +236,10 @@ void setup_screen(CLI::App& app, CommandContext& ctx) {
         return {};
       }
       std::vector<std::string> lines = (*screen)["lines"].get<std::vector<std::string>>();
-      while (!lines.empty() && lines.back().empty()) lines.pop_back();
-      for (const auto& line : lines) std::printf("%s\n", line.c_str());
+      while (!lines.empty() && lines.back().empty())
+        lines.pop_back();
+      for (const auto& line : lines)
+        std::printf("%s\n", line.c_str());
       return {};
     });
   });
@@ -407,8 +409,8 @@ void setup_attach(CLI::App& app, CommandContext& ctx) {
   app.callback([&ctx, agent, key, no_resize] {
     auto byte = parse_detach_key(*key);
     if (!byte) {
-      ctx.exit_code = report_error(Error{400, "invalid_key",
-                                         fmt::format("--detach-key '{}' is not a key", *key)});
+      ctx.exit_code = report_error(
+          Error{400, "invalid_key", fmt::format("--detach-key '{}' is not a key", *key)});
       return;
     }
     ctx.exit_code = attach(ctx, AttachOptions{*agent, *byte, !*no_resize});

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -21,7 +22,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
 
 #include "cli/client.h"
 #include "cli/terminal_socket.h"
@@ -169,9 +169,9 @@ asio::awaitable<void> pump_output(Session& s) {
       write_all(STDOUT_FILENO, s.filter.flush());
       std::string how = m.contains("exit_code") && m["exit_code"].is_number()
                             ? fmt::format("exited with code {}", m["exit_code"].get<int>())
-                        : m.contains("signal") ? fmt::format("was killed by signal {}",
-                                                             m["signal"].dump())
-                                               : m.value("state", "stopped");
+                        : m.contains("signal")
+                            ? fmt::format("was killed by signal {}", m["signal"].dump())
+                            : m.value("state", "stopped");
       s.finish(0, fmt::format("[bosun: {} {}]", s.name, how));
     }
   }
@@ -206,11 +206,12 @@ asio::awaitable<void> watch_signals(Session& s, bool follow_size) {
       if (!size) continue;
       if (s.size && size->ws_col == s.size->ws_col && size->ws_row == s.size->ws_row) continue;
       s.size = size;
-      s.socket.send_message(Json{{"type", "resize"}, {"cols", size->ws_col}, {"rows", size->ws_row}});
+      s.socket.send_message(
+          Json{{"type", "resize"}, {"cols", size->ws_col}, {"rows", size->ws_row}});
       continue;
     }
-    s.finish(sig == SIGINT ? 0 : 1, fmt::format("[bosun: detached from {} ({})]", s.name,
-                                                ::strsignal(sig)));
+    s.finish(sig == SIGINT ? 0 : 1,
+             fmt::format("[bosun: detached from {} ({})]", s.name, ::strsignal(sig)));
   }
 }
 
@@ -240,9 +241,9 @@ int attach(const CommandContext& ctx, const AttachOptions& options) {
   std::string name = agent->value("name", options.agent);
   const Json& run = (*agent)["run"];
   if (!run.is_object() || run.value("state", "") != "running") {
-    return report_error(Error{409, "not_running",
-                              fmt::format("agent {} is not running ({})", name,
-                                          agent->value("state", "no run"))});
+    return report_error(
+        Error{409, "not_running",
+              fmt::format("agent {} is not running ({})", name, agent->value("state", "no run"))});
   }
   bool tty_in = ::isatty(STDIN_FILENO);
   std::optional<winsize> size = tty_in ? window_size(STDOUT_FILENO) : std::nullopt;

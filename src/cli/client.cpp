@@ -5,13 +5,13 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <fmt/format.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
-#include <fmt/format.h>
 
 #include "util/files.h"
 #include "util/state_dir.h"
@@ -26,14 +26,15 @@ using tcp = asio::ip::tcp;
 namespace {
 
 std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
+    s.pop_back();
   return s;
 }
 
 Error no_daemon(const std::string& where) {
-  return Error{503, "no_daemon",
-               fmt::format("no bosun daemon is running for {} (start one with 'bosun serve')",
-                           where)};
+  return Error{
+      503, "no_daemon",
+      fmt::format("no bosun daemon is running for {} (start one with 'bosun serve')", where)};
 }
 
 }  // namespace
@@ -69,8 +70,8 @@ Result<Endpoint> find_daemon(const CommandContext& ctx) {
   if (!address) return tl::unexpected(no_daemon(where));
   auto tok = read_file(state.token());
   if (!tok) {
-    return fail(401, "no_token", fmt::format("cannot read the token in {}: {}", where,
-                                             tok.error().message));
+    return fail(401, "no_token",
+                fmt::format("cannot read the token in {}: {}", where, tok.error().message));
   }
   std::string addr = trim(*address);
   auto colon = addr.rfind(':');
@@ -142,8 +143,10 @@ Result<HttpReply> Client::request(std::string_view method, const std::string& ta
       conn_->stream.close();
       conn_->open = false;
     }
-    HttpReply reply{static_cast<int>(res.result_int()), res.body(),
-                    std::string(res[http::field::content_type]), {}};
+    HttpReply reply{static_cast<int>(res.result_int()),
+                    res.body(),
+                    std::string(res[http::field::content_type]),
+                    {}};
     for (const auto& field : res) {
       reply.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
@@ -180,14 +183,18 @@ Result<Json> Client::json_call(std::string_view method, const std::string& targe
   return value;
 }
 
-Result<Json> Client::get(const std::string& target) { return json_call("GET", target, {}); }
+Result<Json> Client::get(const std::string& target) {
+  return json_call("GET", target, {});
+}
 Result<Json> Client::post(const std::string& target, const Json& body) {
   return json_call("POST", target, dump_json(body));
 }
 Result<Json> Client::patch(const std::string& target, const Json& body) {
   return json_call("PATCH", target, dump_json(body));
 }
-Result<Json> Client::del(const std::string& target) { return json_call("DELETE", target, {}); }
+Result<Json> Client::del(const std::string& target) {
+  return json_call("DELETE", target, {});
+}
 
 std::string current_task(Client& client, const std::string& given) {
   if (!given.empty()) return given;
@@ -197,8 +204,8 @@ std::string current_task(Client& client, const std::string& given) {
   auto tasks = client.get(std::string("/api/v1/tasks?limit=1000&assignee=") + me);
   if (!tasks || !tasks->contains("tasks")) return {};
   // Assigned or in progress first; else the one it reported blocked (for `mail blocked`).
-  for (const auto& wanted : {std::vector<std::string>{"assigned", "in_progress"},
-                             std::vector<std::string>{"blocked"}}) {
+  for (const auto& wanted :
+       {std::vector<std::string>{"assigned", "in_progress"}, std::vector<std::string>{"blocked"}}) {
     std::vector<std::string> found;
     for (const auto& t : (*tasks)["tasks"]) {
       std::string status = t.value("status", "");

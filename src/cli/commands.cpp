@@ -8,30 +8,22 @@
 #include "cli/hold.h"
 #include "cli/mail_commands.h"
 #include "cli/sim_commands.h"
-#include "cli/up_commands.h"
 #include "cli/task_commands.h"
+#include "cli/up_commands.h"
 
 namespace bosun::cli {
 namespace {
 
 const Command kCommands[] = {
-    kVersionCommand,
-    kServeCommand,
-    kStatusCommand,
-    kAgentCommand,
-    kMailCommand,
-    kUpCommand,
-    kDownCommand,
-    kDemoCommand,
-    kSimAgentCommand,
-    kTaskCommand,
-    kReportCommand,
-    kHoldCommand,
+    kVersionCommand, kServeCommand, kStatusCommand,   kAgentCommand, kMailCommand,   kUpCommand,
+    kDownCommand,    kDemoCommand,  kSimAgentCommand, kTaskCommand,  kReportCommand, kHoldCommand,
 };
 
 }  // namespace
 
-std::span<const Command> command_table() { return kCommands; }
+std::span<const Command> command_table() {
+  return kCommands;
+}
 
 int run(int argc, char** argv) {
   CLI::App app{"bosun — an orchestrator for crews of AI coding agents"};

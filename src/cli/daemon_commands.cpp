@@ -1,8 +1,8 @@
 // `bosun version`, `bosun serve`, `bosun status`.
 #include <cstdio>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "api/daemon.h"
 #include "cli/client.h"
@@ -74,9 +74,9 @@ void setup_status(CLI::App& app, CommandContext& ctx) {
       return;
     }
     const Json& s = *status;
-    std::printf("bosun %s running at http://%s (pid %d, up %s)\n",
-                s.value("version", "?").c_str(), s.value("address", "?").c_str(),
-                s.value("pid", 0), format_duration(s.value("uptime_s", int64_t{0})).c_str());
+    std::printf("bosun %s running at http://%s (pid %d, up %s)\n", s.value("version", "?").c_str(),
+                s.value("address", "?").c_str(), s.value("pid", 0),
+                format_duration(s.value("uptime_s", int64_t{0})).c_str());
     std::printf("state: %s\n", s.value("state_dir", "?").c_str());
     if (s.contains("counts") && s["counts"].is_object()) {
       for (const auto& [name, value] : s["counts"].items()) {

@@ -11,8 +11,8 @@
 #include <fstream>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/client.h"
 #include "cli/launch.h"
@@ -56,18 +56,31 @@ struct DemoTask {
 };
 
 const DemoTask kTasks[] = {
-    {"design", "Design the greeting module", "architect",
+    {"design",
+     "Design the greeting module",
+     "architect",
      "write docs/design.md: greet(name) returns 'Hello, <name>!'; main.py prints it for argv[1]",
      {}},
-    {"greet", "Implement greet()", "backend",
-     "write src/greet.py: def greet(name): return f'Hello, {name}!'", {"design"}},
-    {"cli", "Add the command-line entry point", "backend",
+    {"greet",
+     "Implement greet()",
+     "backend",
+     "write src/greet.py: def greet(name): return f'Hello, {name}!'",
+     {"design"}},
+    {"cli",
+     "Add the command-line entry point",
+     "backend",
      "write src/main.py: import sys; from greet import greet; print(greet(sys.argv[1]))",
      {"greet"}},
-    {"unit", "Write unit tests for greet()", "qa",
-     "write tests/test_greet.py: assert greet('Ada') == 'Hello, Ada!'", {"greet"}},
-    {"e2e", "Check the command line end to end", "qa",
-     "write tests/e2e.md: python3 src/main.py Ada prints Hello, Ada!", {"cli", "unit"}},
+    {"unit",
+     "Write unit tests for greet()",
+     "qa",
+     "write tests/test_greet.py: assert greet('Ada') == 'Hello, Ada!'",
+     {"greet"}},
+    {"e2e",
+     "Check the command line end to end",
+     "qa",
+     "write tests/e2e.md: python3 src/main.py Ada prints Hello, Ada!",
+     {"cli", "unit"}},
 };
 
 Status git(const fs::path& repo, std::vector<std::string> args) {
@@ -79,7 +92,8 @@ Status git(const fs::path& repo, std::vector<std::string> args) {
   spec.timeout = std::chrono::seconds(30);
   auto r = run_process_blocking(spec);
   if (!r.ok()) {
-    return internal("git_failed", fmt::format("git {} failed ({}): {}", args.front(), r.summary(), r.err));
+    return internal("git_failed",
+                    fmt::format("git {} failed ({}): {}", args.front(), r.summary(), r.err));
   }
   return {};
 }
@@ -91,12 +105,12 @@ Result<fs::path> make_repository(const fs::path& dir) {
   if (ec) return internal("mkdir_failed", "cannot create " + repo.string() + ": " + ec.message());
   std::ofstream(repo / "README.md") << "# greeter\n\nA tiny sample project for the bosun demo.\n";
   std::ofstream(repo / "src" / "__init__.py") << "";
-  for (auto args : std::vector<std::vector<std::string>>{
-           {"init", "-q", "-b", "main"},
-           {"config", "user.name", "bosun demo"},
-           {"config", "user.email", "demo@bosun.invalid"},
-           {"add", "-A"},
-           {"commit", "-q", "-m", "greeter: initial commit"}}) {
+  for (auto args :
+       std::vector<std::vector<std::string>>{{"init", "-q", "-b", "main"},
+                                             {"config", "user.name", "bosun demo"},
+                                             {"config", "user.email", "demo@bosun.invalid"},
+                                             {"add", "-A"},
+                                             {"commit", "-q", "-m", "greeter: initial commit"}}) {
     if (auto st = git(repo, args); !st) return tl::unexpected(st.error());
   }
   return repo;
@@ -115,7 +129,8 @@ std::string render(const Json& agents, const Json& tasks, std::chrono::seconds e
     std::string current = "-";
     for (const auto& t : tasks) {
       std::string status = text(t, "status");
-      if (text(t, "assignee") == text(a, "id") && (status == "assigned" || status == "in_progress")) {
+      if (text(t, "assignee") == text(a, "id") &&
+          (status == "assigned" || status == "in_progress")) {
         current = text(t, "id") + " " + text(t, "title");
       }
     }
@@ -135,7 +150,8 @@ int count_lines(const std::string& s) {
 }
 
 void stop_everything(Client& client, const Json& agent_ids, const StateDir& state) {
-  for (const auto& id : agent_ids) (void)client.del("/api/v1/agents/" + id.get<std::string>());
+  for (const auto& id : agent_ids)
+    (void)client.del("/api/v1/agents/" + id.get<std::string>());
   // Wait (bounded) for the agents to be gone, then stop the daemon.
   auto deadline = Clock::now() + std::chrono::seconds(10);
   while (Clock::now() < deadline) {
@@ -161,15 +177,17 @@ int run_demo(const DemoFlags& flags) {
   fs::path dir = flags.dir;
   if (dir.empty()) {
     std::string tmpl = (fs::temp_directory_path() / "bosun-demo-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) return report_error(Error{500, "mkdtemp", "cannot make a temporary folder"});
+    if (!::mkdtemp(tmpl.data()))
+      return report_error(Error{500, "mkdtemp", "cannot make a temporary folder"});
     dir = tmpl;
   }
   std::error_code ec;
   fs::create_directories(dir, ec);
   dir = fs::absolute(dir, ec);
   if (fs::exists(dir / "greeter")) {
-    return report_error(Error{409, "demo_exists",
-                              fmt::format("{} already holds a demo; pick an empty folder", dir.string())});
+    return report_error(
+        Error{409, "demo_exists",
+              fmt::format("{} already holds a demo; pick an empty folder", dir.string())});
   }
   auto repo = make_repository(dir);
   if (!repo) return report_error(repo.error());
@@ -199,8 +217,9 @@ int run_demo(const DemoFlags& flags) {
               {"cwd", repo->string()},
               {"cols", 100},
               {"rows", 30},
-              {"argv", {bosun_executable(), "sim-agent", "--work-ms", std::to_string(flags.work_ms),
-                        "--role-file", role_file.string()}}};
+              {"argv",
+               {bosun_executable(), "sim-agent", "--work-ms", std::to_string(flags.work_ms),
+                "--role-file", role_file.string()}}};
     auto agent = client.post("/api/v1/agents", body);
     if (!agent) return report_error(agent.error());
     agent_ids.push_back((*agent)["id"]);
@@ -208,7 +227,8 @@ int run_demo(const DemoFlags& flags) {
   std::map<std::string, std::string> ids;
   for (const auto& t : kTasks) {
     Json deps = Json::array();
-    for (const char* d : t.depends_on) deps.push_back(ids[d]);
+    for (const char* d : t.depends_on)
+      deps.push_back(ids[d]);
     auto task = client.post("/api/v1/tasks", Json{{"title", t.title},
                                                   {"role", t.role},
                                                   {"description", t.description},
@@ -257,15 +277,15 @@ int run_demo(const DemoFlags& flags) {
   }
   ProcessSpec count{{"git", "rev-list", "--count", "HEAD"}, repo->string()};
   auto commits = run_process_blocking(count);
-  int done = static_cast<int>(std::count_if(tasks.begin(), tasks.end(), [](const Json& x) {
-    return text(x, "status") == "done";
-  }));
+  int done = static_cast<int>(std::count_if(
+      tasks.begin(), tasks.end(), [](const Json& x) { return text(x, "status") == "done"; }));
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at);
-  std::printf("\n%s: %d of %zu tasks done (checked), %d of %d reports verified, %d commits by "
-              "the crew, %.1f s\n",
-              all_done ? "Finished" : "Timed out", done, tasks.size(), verified, reports,
-              commits.ok() ? std::atoi(commits.out.c_str()) - 1 : -1,
-              static_cast<double>(took.count()) / 1000.0);
+  std::printf(
+      "\n%s: %d of %zu tasks done (checked), %d of %d reports verified, %d commits by "
+      "the crew, %.1f s\n",
+      all_done ? "Finished" : "Timed out", done, tasks.size(), verified, reports,
+      commits.ok() ? std::atoi(commits.out.c_str()) - 1 : -1,
+      static_cast<double>(took.count()) / 1000.0);
   if (flags.exit) {
     stop_everything(client, agent_ids, state);
     std::printf("stopped the crew and the daemon; the repository stays in %s\n", repo->c_str());
@@ -283,10 +303,12 @@ int run_demo(const DemoFlags& flags) {
 
 void setup_demo(CLI::App& app, CommandContext& ctx) {
   auto flags = std::make_shared<DemoFlags>();
-  app.add_option("--dir", flags->dir, "folder for the sample repository and state (default: a new temporary one)");
+  app.add_option("--dir", flags->dir,
+                 "folder for the sample repository and state (default: a new temporary one)");
   app.add_option("--listen", flags->listen, "address for the daemon")->capture_default_str();
   app.add_flag("--exit", flags->exit, "stop the crew and the daemon at the end");
-  app.add_option("--timeout", flags->timeout_s, "give up after this many seconds")->capture_default_str();
+  app.add_option("--timeout", flags->timeout_s, "give up after this many seconds")
+      ->capture_default_str();
   app.add_option("--work-ms", flags->work_ms, "how long each step of a scripted agent takes")
       ->capture_default_str();
   app.callback([&ctx, flags] { ctx.exit_code = run_demo(*flags); });

@@ -57,8 +57,8 @@ Result<Endpoint> ensure_daemon(const StateDir& state, const std::string& listen,
       ::dup2(log_fd, STDOUT_FILENO);
       ::dup2(log_fd, STDERR_FILENO);
     }
-    ::execl(exe.c_str(), exe.c_str(), "serve", "--state", root.c_str(), "--listen",
-            listen.c_str(), "--quiet", static_cast<char*>(nullptr));
+    ::execl(exe.c_str(), exe.c_str(), "serve", "--state", root.c_str(), "--listen", listen.c_str(),
+            "--quiet", static_cast<char*>(nullptr));
     ::_exit(127);
   }
   int status = 0;

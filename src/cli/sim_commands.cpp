@@ -27,7 +27,8 @@ void setup_sim_agent(CLI::App& app, CommandContext& ctx) {
     if (!how) {
       ctx.exit_code = report_error(Error{400, "invalid_misbehaviour",
                                          "--misbehave must be one of none|ask|hang|loop|crash|"
-                                         "no-proof|ignore, not '" + *misbehave + "'"});
+                                         "no-proof|ignore, not '" +
+                                             *misbehave + "'"});
       return;
     }
     opt->misbehave = *how;

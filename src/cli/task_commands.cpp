@@ -574,8 +574,7 @@ Result<std::string> read_report(const std::string& file) {
 void setup_submit(CLI::App& app, CommandContext& ctx) {
   auto f = std::make_shared<SubmitFlags>();
   app.add_option("file", f->file, "the report JSON file, or - for stdin")->required();
-  app.add_option("--task", f->task,
-                 "the task (default: $BOSUN_TASK, else the one task you hold)");
+  app.add_option("--task", f->task, "the task (default: $BOSUN_TASK, else the one task you hold)");
   app.add_flag("--json", f->json, "print the stored report and the task as JSON");
   app.callback([&ctx, f] {
     with_client(ctx, [&](Client& client) -> Status {

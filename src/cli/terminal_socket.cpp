@@ -1,6 +1,7 @@
 // TerminalSocket: a Beast WebSocket client with a write queue, for attach and logs --follow.
 #include "cli/terminal_socket.h"
 
+#include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -8,7 +9,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
-#include <fmt/format.h>
 
 namespace bosun::cli {
 
@@ -57,7 +57,8 @@ void enqueue(const std::shared_ptr<TerminalSocket::Impl>& impl, bool binary, std
 
 uint64_t read_be64(const std::string& s) {
   uint64_t v = 0;
-  for (size_t i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(s[i]);
+  for (size_t i = 0; i < 8; ++i)
+    v = (v << 8) | static_cast<unsigned char>(s[i]);
   return v;
 }
 
@@ -83,8 +84,8 @@ asio::awaitable<Status> TerminalSocket::connect(const std::string& agent, uint64
     co_await stream.async_connect(results, asio::redirect_error(asio::use_awaitable, ec));
   }
   if (ec) {
-    co_return fail(503, "no_daemon", fmt::format("cannot reach the daemon ({}): {}", ep.origin,
-                                                 ec.message()));
+    co_return fail(503, "no_daemon",
+                   fmt::format("cannot reach the daemon ({}): {}", ep.origin, ec.message()));
   }
   stream.socket().set_option(tcp::no_delay(true), ec);
   impl_->ws.set_option(websocket::stream_base::decorator([token = ep.token](auto& req) {
@@ -92,8 +93,7 @@ asio::awaitable<Status> TerminalSocket::connect(const std::string& agent, uint64
     req.set(beast::http::field::user_agent, "bosun-cli");
   }));
   websocket::response_type response;
-  std::string target =
-      fmt::format("/api/v1/agents/{}/terminal?mode=binary&from={}", agent, from);
+  std::string target = fmt::format("/api/v1/agents/{}/terminal?mode=binary&from={}", agent, from);
   co_await impl_->ws.async_handshake(response, ep.host + ":" + ep.port, target,
                                      asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
@@ -143,7 +143,9 @@ asio::awaitable<Result<TerminalFrame>> TerminalSocket::read() {
   co_return frame;
 }
 
-void TerminalSocket::send_input(std::string bytes) { enqueue(impl_, true, std::move(bytes)); }
+void TerminalSocket::send_input(std::string bytes) {
+  enqueue(impl_, true, std::move(bytes));
+}
 
 void TerminalSocket::send_message(const Json& message) {
   enqueue(impl_, false, dump_json(message));

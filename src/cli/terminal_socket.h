@@ -36,7 +36,7 @@ class TerminalSocket {
   // The next frame; fails when the connection ends (a close reason is in the message).
   boost::asio::awaitable<Result<TerminalFrame>> read();
   // Queue frames to the daemon; they go out in order, one write at a time.
-  void send_input(std::string bytes);    // raw key bytes (a binary frame)
+  void send_input(std::string bytes);      // raw key bytes (a binary frame)
   void send_message(const Json& message);  // resize, interrupt
   // Sends a normal close and waits (bounded) for the daemon's answer.
   boost::asio::awaitable<void> close();

@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "cli/client.h"
 #include "cli/launch.h"
@@ -44,8 +44,8 @@ struct Place {
 Result<Place> locate(const CommandContext& ctx, const std::string& file) {
   auto text = read_file(file);
   if (!text) {
-    return fail(404, "no_team_file", fmt::format("cannot read the team file {}: {}", file,
-                                                 text.error().message));
+    return fail(404, "no_team_file",
+                fmt::format("cannot read the team file {}: {}", file, text.error().message));
   }
   auto team = parse_team(*text, file);
   if (!team) return tl::unexpected(team.error());
@@ -53,12 +53,12 @@ Result<Place> locate(const CommandContext& ctx, const std::string& file) {
   fs::path base = fs::absolute(fs::path(file), ec).parent_path();
   fs::path project = fs::weakly_canonical(base / team->project, ec);
   if (!fs::is_directory(project)) {
-    return fail(400, "invalid_team", fmt::format("{}: project {} is not a directory", file,
-                                                 project.string()));
+    return fail(400, "invalid_team",
+                fmt::format("{}: project {} is not a directory", file, project.string()));
   }
   const char* env = std::getenv("BOSUN_STATE");
-  StateDir state = ctx.state || (env && *env) ? resolve_state_dir(ctx.state)
-                                              : StateDir{project / ".bosun"};
+  StateDir state =
+      ctx.state || (env && *env) ? resolve_state_dir(ctx.state) : StateDir{project / ".bosun"};
   return Place{std::move(*team), project, state};
 }
 
@@ -130,8 +130,11 @@ int up(CommandContext& ctx, const UpFlags& flags) {
       continue;
     }
     if (existing.error().status != 404) return report_error(existing.error());
-    Json body{{"name", a.name},       {"role", a.role},           {"profile", a.profile},
-              {"argv", programs[i]},  {"cwd", place->project.string()},
+    Json body{{"name", a.name},
+              {"role", a.role},
+              {"profile", a.profile},
+              {"argv", programs[i]},
+              {"cwd", place->project.string()},
               {"permanent", a.permanent}};
     if (!a.env.empty()) body["env"] = a.env;
     auto created = client.post("/api/v1/agents", body);

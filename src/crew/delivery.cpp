@@ -1,11 +1,11 @@
 // Delivery: paste the line, pause, press Enter, watch for the turn; retry, then fail.
 #include "crew/delivery.h"
 
+#include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
 
 #include "agent/registry.h"
 
@@ -59,7 +59,8 @@ DeliveryEngine::DeliveryEngine(asio::io_context& io, Store& store, EventBus& bus
 DeliveryEngine::~DeliveryEngine() {
   stopped_ = true;
   bus_.unsubscribe(this);
-  for (auto& [name, q] : queues_) q->timer.cancel();
+  for (auto& [name, q] : queues_)
+    q->timer.cancel();
 }
 
 void DeliveryEngine::start() {
@@ -69,7 +70,8 @@ void DeliveryEngine::start() {
     log_.error("delivery.scan_failed", {{"error", recipients.error().message}});
     return;
   }
-  for (const auto& r : *recipients) kick(r);
+  for (const auto& r : *recipients)
+    kick(r);
 }
 
 void DeliveryEngine::on_event(const Event& event) {
@@ -151,8 +153,8 @@ asio::awaitable<void> DeliveryEngine::serve(std::string agent) {
   if (q->again && !stopped_) kick(agent);
 }
 
-asio::awaitable<bool> DeliveryEngine::attempt(Queue& q, const std::string& agent,
-                                              const Message& m, int number) {
+asio::awaitable<bool> DeliveryEngine::attempt(Queue& q, const std::string& agent, const Message& m,
+                                              int number) {
   Mailbox mailbox(store_, bus_, clock_, directory_);
   // Counted before typing: a quick agent may read (and so ack) the message before we verify.
   (void)mailbox.record_attempt(m.id, std::nullopt);
@@ -189,8 +191,8 @@ asio::awaitable<bool> DeliveryEngine::attempt(Queue& q, const std::string& agent
     if (!now_json) break;
     if (now_json->value("end_offset", int64_t{0}) > offset) co_return true;
     if (!is_live(now_json->value("state", ""))) break;  // it went away
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                      clock_.steady_now());
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_.steady_now());
     if (left.count() <= 0) break;
     co_await wait(q, std::min(left, kVerifyStep));
     if (stopped_) co_return false;

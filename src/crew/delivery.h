@@ -21,7 +21,7 @@ namespace bosun {
 class AgentRegistry;
 
 struct DeliveryOptions {
-  std::chrono::milliseconds paste_settle{150};  // after the paste, before Enter
+  std::chrono::milliseconds paste_settle{150};     // after the paste, before Enter
   std::chrono::milliseconds verify_timeout{3000};  // for the turn to start after Enter
   std::chrono::milliseconds retry_backoff{500};    // × attempt number
   int max_attempts = 3;

@@ -7,12 +7,12 @@
 #include <algorithm>
 #include <set>
 
+#include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <fmt/format.h>
 
 #include "agent/registry.h"
 #include "crew/delivery.h"
@@ -48,7 +48,8 @@ std::vector<std::string> plain_lines(std::string_view bytes) {
     if (c == '\x1b') {  // skip CSI … final, or ESC x
       if (i + 1 < bytes.size() && bytes[i + 1] == '[') {
         i += 2;
-        while (i < bytes.size() && !(bytes[i] >= 0x40 && bytes[i] <= 0x7e)) ++i;
+        while (i < bytes.size() && !(bytes[i] >= 0x40 && bytes[i] <= 0x7e))
+          ++i;
       } else {
         ++i;
       }
@@ -56,7 +57,8 @@ std::vector<std::string> plain_lines(std::string_view bytes) {
     }
     if (c == '\r') {
       size_t next = i + 1;
-      while (next < bytes.size() && bytes[next] == '\r') ++next;
+      while (next < bytes.size() && bytes[next] == '\r')
+        ++next;
       if (next < bytes.size() && bytes[next] == '\n') continue;  // "\r\n", "\r\r\n": a line end
       line.clear();  // a carriage return that overdraws the line
       continue;
@@ -100,11 +102,13 @@ Result<SupervisorConfig> supervisor_config_from_json(const Json& json) {
       }
       auto d = parse_duration(value.get<std::string>());
       if (!d) {
-        return bad_request("invalid_field", fmt::format("supervisor.{}: {}", key, d.error().message));
+        return bad_request("invalid_field",
+                           fmt::format("supervisor.{}: {}", key, d.error().message));
       }
       *duration = *d;
     } else if (count) {
-      if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() > 1'000'000) {
+      if (!value.is_number_integer() || value.get<int64_t>() < 0 ||
+          value.get<int64_t>() > 1'000'000) {
         return bad_request("invalid_field",
                            fmt::format("supervisor.{} must be a whole number from 0", key));
       }
@@ -171,7 +175,7 @@ void Supervisor::start() {
   apply_delivery();
   bus_.subscribe(this);
   schedule_dispatch();
-  arm_tick();
+  request_tick();
 }
 
 Status Supervisor::configure(const SupervisorConfig& config) {
@@ -179,8 +183,7 @@ Status Supervisor::configure(const SupervisorConfig& config) {
   config_ = config;
   apply_delivery();
   (void)bus_.publish("supervisor.configured", "", to_json(config));
-  timer_.cancel();  // re-arm with the new period
-  arm_tick();
+  request_tick();
   schedule_dispatch();
   return {};
 }
@@ -205,22 +208,18 @@ Json Supervisor::status_json() const {
   return Json{{"config", to_json(config_)}, {"agents", std::move(agents)}};
 }
 
-Millis Supervisor::tick_period() const {
-  Millis shortest(1000);
-  for (Millis d : {config_.heartbeat, config_.heartbeat_answer, config_.stuck_after,
-                   config_.reset_after}) {
-    if (d.count() > 0) shortest = std::min(shortest, d / 4);
-  }
-  return std::clamp(shortest, Millis(20), Millis(1000));
-}
+// The timer is armed for the earliest deadline any agent has (a heartbeat due or unanswered,
+// a working agent's stuck deadline or next loop check, a reset by age); with none, it sleeps
+// until an event asks for a look (request_tick). An idle crew costs no wake-ups.
+void Supervisor::request_tick() { arm_tick_at(clock_.steady_now()); }
 
-void Supervisor::arm_tick() {
+void Supervisor::arm_tick_at(std::chrono::steady_clock::time_point when) {
   if (stopped_) return;
-  timer_.expires_after(tick_period());
+  auto delay = std::max(std::chrono::duration_cast<Millis>(when - clock_.steady_now()), Millis(0));
+  timer_.expires_after(delay);  // replaces (cancels) whatever was armed
   timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
     if (ec || !*alive) return;
     tick();
-    arm_tick();
   });
 }
 
@@ -228,16 +227,21 @@ void Supervisor::on_event(const Event& event) {
   const std::string& type = event.type;
   if (type == "task.created" || type == "report.checked" || type == "agent.created") {
     schedule_dispatch();
+    if (type == "agent.created") request_tick();
   } else if (type == "task.updated") {
     on_task_updated(event_data(event));
     schedule_dispatch();
+    request_tick();  // a finished task may make a reset due
   } else if (type == "agent.state") {
     Json data = event_data(event);
     std::string state = text(data, "state");
     Watch& w = watches_[event.subject];
     if (state == "stopping") w.stopping = true;
     if (state == "running") w.stopping = false;
+    request_tick();
     if (state == "idle") {
+      // The heartbeat interval counts from when the agent became idle.
+      w.last_heartbeat = std::max(w.last_heartbeat, clock_.steady_now());
       if (w.resetting) {
         w.resetting = false;
         if (auto agent = agents_.show(event.subject)) deliver_reset(*agent);
@@ -311,8 +315,8 @@ void Supervisor::dispatch() {
     std::string agent_id = text(agent, "id");
     EventBus::Transaction tx(bus_, store_.db());
     if (!tx.begin()) continue;
-    auto claimed = store_.tasks().claim(task.id, agent_id, kSupervisorMailbox,
-                                        to_unix_ms(clock_.now()));
+    auto claimed =
+        store_.tasks().claim(task.id, agent_id, kSupervisorMailbox, to_unix_ms(clock_.now()));
     if (!claimed) {
       log_.warn("supervisor.claim_failed", {{"task", task.id}, {"error", claimed.error().message}});
       continue;  // the transaction rolls back
@@ -359,7 +363,8 @@ void Supervisor::on_task_updated(const Json& data) {
       q.state = "delivered";
       Mailbox mailbox(store_, bus_, clock_, directory_);
       if (auto messages = store_.messages().list(q)) {
-        for (const auto& m : *messages) (void)mailbox.mark_acked(m.id);
+        for (const auto& m : *messages)
+          (void)mailbox.mark_acked(m.id);
       }
     } else if (to == "done") {
       auto counters = store_.agents().counters(assignee);
@@ -383,9 +388,9 @@ void Supervisor::on_agent_exit(const std::string& id, const std::string& name,
   if (static_cast<int64_t>(w.restarts.size()) >= config_.restart_limit) {
     if (!w.gave_up) {
       w.gave_up = true;
-      std::string text_why = fmt::format("agent {} {} {} times within {}; not restarting it again",
-                                         name, why, w.restarts.size() + 1,
-                                         format_duration(config_.restart_window));
+      std::string text_why =
+          fmt::format("agent {} {} {} times within {}; not restarting it again", name, why,
+                      w.restarts.size() + 1, format_duration(config_.restart_window));
       (void)bus_.publish("agent.restart_gave_up", id, Json{{"name", name}, {"reason", text_why}});
       send(kUserMailbox, "system", text_why);
     }
@@ -395,7 +400,9 @@ void Supervisor::on_agent_exit(const std::string& id, const std::string& name,
   w.restarts.push_back(now);
   w.restart_scheduled = true;
   (void)bus_.publish("agent.restarting", id,
-                     Json{{"name", name}, {"reason", why}, {"delay_ms", delay.count()},
+                     Json{{"name", name},
+                          {"reason", why},
+                          {"delay_ms", delay.count()},
                           {"attempt", w.restarts.size()}});
   asio::co_spawn(io_, restart_later(id, delay), asio::detached);
 }
@@ -415,14 +422,16 @@ asio::awaitable<void> Supervisor::restart_later(std::string id, Millis delay) {
 void Supervisor::tick() {
   auto list = agents_.list();
   if (!list) return;
+  std::optional<std::chrono::steady_clock::time_point> next;
   for (const auto& agent : *list) {
     Watch& w = watches_[text(agent, "id")];
     if (w.seen == std::chrono::steady_clock::time_point{}) {
       w.seen = clock_.steady_now();
       w.last_heartbeat = w.seen;
     }
-    check_agent(agent, w);
+    if (auto due = check_agent(agent, w); due && (!next || *due < *next)) next = due;
   }
+  if (next) arm_tick_at(*next);
 }
 
 std::string Supervisor::waiting_summary(const Json& agent) {
@@ -430,17 +439,24 @@ std::string Supervisor::waiting_summary(const Json& agent) {
   std::string role = text(agent, "role");
   auto ready = store_.tasks().ready(role.empty() ? std::nullopt : std::optional(role), 100);
   size_t tasks = ready ? ready->size() : 0;
-  return fmt::format("{} unread message(s), {} ready task(s){} — answer: bosun mail status "
-                     "\"[SYS] Idle — awaiting task.\"",
-                     unread, tasks, role.empty() ? "" : " for role " + role);
+  return fmt::format(
+      "{} unread message(s), {} ready task(s){} — answer: bosun mail status "
+      "\"[SYS] Idle — awaiting task.\"",
+      unread, tasks, role.empty() ? "" : " for role " + role);
 }
 
-void Supervisor::check_agent(const Json& agent, Watch& w) {
+std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(const Json& agent,
+                                                                             Watch& w) {
+  using TimePointS = std::chrono::steady_clock::time_point;
   std::string id = text(agent, "id");
   std::string name = text(agent, "name");
   std::string state = text(agent, "state");
   auto now = clock_.steady_now();
-  if (!is_live(state)) return;
+  std::optional<TimePointS> next;
+  auto due = [&next](TimePointS t) {
+    if (!next || t < *next) next = t;
+  };
+  if (!is_live(state)) return next;
   w.gave_up = false;
 
   // Heartbeat: an idle agent is asked, and must answer within heartbeat_answer.
@@ -450,7 +466,6 @@ void Supervisor::check_agent(const Json& agent, Watch& w) {
     (void)bus_.publish("agent.heartbeat_missed", id,
                        Json{{"name", name}, {"waited_ms", config_.heartbeat_answer.count()}});
   }
-  if (state != "idle") w.last_heartbeat = std::max(w.last_heartbeat, now - config_.heartbeat / 2);
   if (config_.heartbeat.count() > 0 && state == "idle" && !w.heartbeat_pending &&
       now - w.last_heartbeat >= config_.heartbeat) {
     w.last_heartbeat = now;
@@ -459,12 +474,17 @@ void Supervisor::check_agent(const Json& agent, Watch& w) {
     w.heartbeats += 1;
     send(name, "heartbeat", waiting_summary(agent));
   }
+  if (w.heartbeat_pending) due(w.heartbeat_deadline);
+  if (config_.heartbeat.count() > 0 && state == "idle" && !w.heartbeat_pending) {
+    due(w.last_heartbeat + config_.heartbeat);
+  }
 
   // Stuck: working without output for stuck_after, or printing the same line over and over.
   if (state == "working" && config_.stuck_after.count() > 0) {
     if (auto last = agents_.last_output(id)) {
       auto quiet = std::chrono::duration_cast<Millis>(now - *last);
       int64_t mark = std::chrono::duration_cast<Millis>(last->time_since_epoch()).count();
+      if (w.stuck_since_output != mark) due(*last + config_.stuck_after);
       if (quiet >= config_.stuck_after && w.stuck_since_output != mark) {
         w.stuck_since_output = mark;
         std::string why = fmt::format("agent {} has been working with no output for {}", name,
@@ -479,11 +499,14 @@ void Supervisor::check_agent(const Json& agent, Watch& w) {
         send(kUserMailbox, "system", why);
       }
     }
+    // While it works, the loop check comes back now and then.
+    due(now + std::clamp(config_.stuck_after / 4, Millis(50), Millis(5000)));
     if (auto line = repeated_line(agent); line && *line != w.loop_reported) {
       w.loop_reported = *line;
       std::string why = fmt::format("agent {} keeps printing the same line: {}", name, *line);
-      (void)bus_.publish("agent.stuck", id,
-                         Json{{"name", name}, {"reason", "loop"}, {"message", why}, {"line", *line}});
+      (void)bus_.publish(
+          "agent.stuck", id,
+          Json{{"name", name}, {"reason", "loop"}, {"message", why}, {"line", *line}});
       send(kSupervisorMailbox, "system", why);
       send(kUserMailbox, "system", why);
     }
@@ -492,9 +515,9 @@ void Supervisor::check_agent(const Json& agent, Watch& w) {
   // Context reset: after N finished tasks or H hours, when idle.
   if (state == "idle" && !w.resetting) {
     auto counters = store_.agents().counters(id);
-    if (!counters) return;
-    bool by_count = config_.reset_after_tasks > 0 &&
-                    counters->tasks_since_reset >= config_.reset_after_tasks;
+    if (!counters) return next;
+    bool by_count =
+        config_.reset_after_tasks > 0 && counters->tasks_since_reset >= config_.reset_after_tasks;
     int64_t since = counters->last_reset_ms.value_or(0);
     if (since == 0) {
       if (auto rec = store_.agents().find(id)) since = rec->created_at_ms;
@@ -502,13 +525,16 @@ void Supervisor::check_agent(const Json& agent, Watch& w) {
     bool by_age = config_.reset_after.count() > 0 &&
                   to_unix_ms(clock_.now()) - since >= config_.reset_after.count();
     if (by_count || by_age) {
-      reset_agent(agent, w,
-                  by_count ? fmt::format("{} tasks finished since the last reset",
-                                         counters->tasks_since_reset)
-                           : fmt::format("{} since the last reset",
-                                         format_duration(config_.reset_after)));
+      reset_agent(
+          agent, w,
+          by_count
+              ? fmt::format("{} tasks finished since the last reset", counters->tasks_since_reset)
+              : fmt::format("{} since the last reset", format_duration(config_.reset_after)));
+    } else if (config_.reset_after.count() > 0) {
+      due(now + Millis(since + config_.reset_after.count() - to_unix_ms(clock_.now())));
     }
   }
+  return next;
 }
 
 std::optional<std::string> Supervisor::repeated_line(const Json& agent) {
@@ -527,7 +553,8 @@ std::optional<std::string> Supervisor::repeated_line(const Json& agent) {
   std::map<std::string, size_t> counts;
   size_t total = 0;
   for (auto& l : lines) {
-    while (!l.empty() && l.back() == ' ') l.pop_back();
+    while (!l.empty() && l.back() == ' ')
+      l.pop_back();
     if (l.empty()) continue;
     ++total;
     ++counts[l];
@@ -557,7 +584,8 @@ void Supervisor::reset_agent(const Json& agent, Watch& w, const std::string& why
   if (auto messages = store_.messages().list(recent)) {
     Json last = Json::array();
     size_t start = messages->size() > 10 ? messages->size() - 10 : 0;
-    for (size_t i = start; i < messages->size(); ++i) last.push_back(to_json((*messages)[i], false));
+    for (size_t i = start; i < messages->size(); ++i)
+      last.push_back(to_json((*messages)[i], false));
     snapshot["messages"] = std::move(last);
   }
   snapshot["cwd"] = text(agent, "cwd");
@@ -576,7 +604,9 @@ void Supervisor::reset_agent(const Json& agent, Watch& w, const std::string& why
   }
   w.resetting = true;
   (void)bus_.publish("agent.reset", id,
-                     Json{{"name", name}, {"reason", why}, {"journal", entry.id},
+                     Json{{"name", name},
+                          {"reason", why},
+                          {"journal", entry.id},
                           {"reset_count", counters.reset_count}});
 }
 

@@ -1,6 +1,6 @@
 // Supervisor: keeps the crew working — dispatches ready tasks to idle agents, sends
 // heartbeats, resets agents' context on schedule, reports stuck agents and restarts permanent
-// ones that exit. Event-driven; one coarse timer checks the deadlines.
+// ones that exit. Event-driven; one timer armed for the earliest deadline.
 #pragma once
 
 #include <chrono>
@@ -23,13 +23,13 @@ class AgentRegistry;
 class DeliveryEngine;
 
 struct SupervisorConfig {
-  Millis heartbeat{0};                // 0: no heartbeats
-  Millis heartbeat_answer{60'000};    // how long an agent has to answer one
-  int64_t reset_after_tasks = 0;      // 0: never by count
-  Millis reset_after{0};              // 0: never by age
-  Millis stuck_after{20 * 60'000};    // working with no output this long is stuck; 0: off
-  Millis restart_backoff{1000};       // first restart delay of a permanent agent; doubles
-  int64_t restart_limit = 5;          // restarts within restart_window before giving up
+  Millis heartbeat{0};              // 0: no heartbeats
+  Millis heartbeat_answer{60'000};  // how long an agent has to answer one
+  int64_t reset_after_tasks = 0;    // 0: never by count
+  Millis reset_after{0};            // 0: never by age
+  Millis stuck_after{20 * 60'000};  // working with no output this long is stuck; 0: off
+  Millis restart_backoff{1000};     // first restart delay of a permanent agent; doubles
+  int64_t restart_limit = 5;        // restarts within restart_window before giving up
   Millis restart_window{10 * 60'000};
   Millis delivery_timeout{3000};  // for a typed message to start a turn
   int64_t delivery_attempts = 3;  // typing attempts before a message fails
@@ -41,8 +41,8 @@ Json to_json(const SupervisorConfig& config);
 
 class Supervisor final : public EventSubscriber {
  public:
-  Supervisor(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
-             Log& log, AgentRegistry& agents, DeliveryEngine* delivery = nullptr);
+  Supervisor(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock, Log& log,
+             AgentRegistry& agents, DeliveryEngine* delivery = nullptr);
   ~Supervisor() override;
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
@@ -77,9 +77,11 @@ class Supervisor final : public EventSubscriber {
   void apply_delivery();
   void schedule_dispatch();
   void dispatch();
-  void arm_tick();
+  void request_tick();
+  void arm_tick_at(std::chrono::steady_clock::time_point when);
   void tick();
-  void check_agent(const Json& agent, Watch& w);
+  // Acts on what is due for one agent; returns when it next needs a look.
+  std::optional<std::chrono::steady_clock::time_point> check_agent(const Json& agent, Watch& w);
   void send(const std::string& to, const std::string& type, const std::string& subject,
             const std::optional<std::string>& task = std::nullopt, const std::string& body = "");
   void on_task_updated(const Json& data);
@@ -89,7 +91,6 @@ class Supervisor final : public EventSubscriber {
   void deliver_reset(const Json& agent);
   std::string waiting_summary(const Json& agent);
   std::optional<std::string> repeated_line(const Json& agent);
-  Millis tick_period() const;
 
   boost::asio::io_context& io_;
   Store& store_;

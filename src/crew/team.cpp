@@ -91,10 +91,10 @@ Result<TeamAgent> parse_agent(const Where& w, const YAML::Node& node, size_t ind
         agent.env[e.first.Scalar()] = *s;
       }
     } else {
-      return tl::unexpected(bad(w.at(kv.first),
-                                fmt::format("unknown key '{}' in {} (name, role, profile, "
-                                            "permanent, worktree, command, env)",
-                                            key, label)));
+      return tl::unexpected(
+          bad(w.at(kv.first), fmt::format("unknown key '{}' in {} (name, role, profile, "
+                                          "permanent, worktree, command, env)",
+                                          key, label)));
     }
   }
   if (agent.name.empty()) return tl::unexpected(bad(w.at(node), label + ": name is required"));
@@ -114,8 +114,8 @@ Result<Team> parse_team(const std::string& text, const std::string& file_name) {
   try {
     root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
-    return tl::unexpected(bad(fmt::format("{}:{}:{}", file_name, e.mark.line + 1, e.mark.column + 1),
-                              e.msg));
+    return tl::unexpected(
+        bad(fmt::format("{}:{}:{}", file_name, e.mark.line + 1, e.mark.column + 1), e.msg));
   }
   if (!root.IsMap()) return tl::unexpected(bad(file_name, "the team file must be a mapping"));
   Team team;
@@ -133,8 +133,8 @@ Result<Team> parse_team(const std::string& text, const std::string& file_name) {
         auto agent = parse_agent(w, v[i], i);
         if (!agent) return tl::unexpected(agent.error());
         if (!names.insert(agent->name).second) {
-          return tl::unexpected(
-              bad(w.at(v[i]), fmt::format("agents[{}]: the name {} is used twice", i, agent->name)));
+          return tl::unexpected(bad(
+              w.at(v[i]), fmt::format("agents[{}]: the name {} is used twice", i, agent->name)));
         }
         team.agents.push_back(std::move(*agent));
       }

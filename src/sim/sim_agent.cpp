@@ -38,12 +38,15 @@ void out(std::string_view s) {
   }
 }
 
-void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+void sleep_ms(int ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+}
 
 // Runs argv in `cwd` with output discarded; returns the exit code (or -1).
 int run_quiet(const std::vector<std::string>& argv) {
   std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -93,7 +96,8 @@ class LineReader {
       pending_ += c;
       if (pending_.size() >= 6 && pending_.compare(pending_.size() - 6, 6, "\x1b[201~") == 0) {
         pending_.resize(pending_.size() - 6);
-        for (char p : pending_) line_ += (p == '\n' || p == '\r') ? ' ' : p;
+        for (char p : pending_)
+          line_ += (p == '\n' || p == '\r') ? ' ' : p;
         if (echo) out(pending_);
         pending_.clear();
         in_paste_ = false;
@@ -196,7 +200,8 @@ class Agent {
 
  private:
   void greet() {
-    out(fmt::format("\x1b[1msim-agent\x1b[0m {} — a scripted coding agent for bosun\r\n", opt_.name));
+    out(fmt::format("\x1b[1msim-agent\x1b[0m {} — a scripted coding agent for bosun\r\n",
+                    opt_.name));
     read_role();
     prompt();
   }
@@ -243,8 +248,8 @@ class Agent {
       auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::steady_clock::now() - start)
                          .count();
-      out(fmt::format("\r\x1b[K{} Working ({}s • esc to interrupt) — {}",
-                      kSpinner[frame % 10], elapsed / 1000, what));
+      out(fmt::format("\r\x1b[K{} Working ({}s • esc to interrupt) — {}", kSpinner[frame % 10],
+                      elapsed / 1000, what));
       if (elapsed >= ms) break;
       sleep_ms(std::min<int>(80, ms - static_cast<int>(elapsed)));
     }
@@ -328,7 +333,8 @@ class Agent {
 
     if (how == Misbehaviour::kHang) {
       out("Working (0s • esc to interrupt) — thinking\r\n");
-      for (;;) ::pause();  // never answers again
+      for (;;)
+        ::pause();  // never answers again
     }
     if (how == Misbehaviour::kLoop) {
       for (;;) {
@@ -357,14 +363,14 @@ class Agent {
     }
     bool committed = commit(id, title);
     work("running the checks", opt_.work_ms);
-    Json report{{"status", "done"},
-                {"summary", fmt::format("{}: {}", id, title)},
-                {"changes", changes}};
+    Json report{
+        {"status", "done"}, {"summary", fmt::format("{}: {}", id, title)}, {"changes", changes}};
     if (how != Misbehaviour::kNoProof) {
-      report["proof"] = Json{
-          {"what_was_done", fmt::format("appended {} line(s)", edits.size())},
-          {"how_verified", "read the files back"},
-          {"verification_result", committed ? "files contain the lines; committed" : "files contain the lines"}};
+      report["proof"] =
+          Json{{"what_was_done", fmt::format("appended {} line(s)", edits.size())},
+               {"how_verified", "read the files back"},
+               {"verification_result",
+                committed ? "files contain the lines; committed" : "files contain the lines"}};
     }
     out(fmt::format("$ bosun report submit ({} change(s))\r\n", changes.size()));
     if (auto r = c->post("/api/v1/tasks/" + id + "/reports", report); !r) {
@@ -414,9 +420,9 @@ class Agent {
 
 std::optional<Misbehaviour> parse_misbehaviour(const std::string& name) {
   static const std::map<std::string, Misbehaviour> kNames = {
-      {"none", Misbehaviour::kNone},   {"ask", Misbehaviour::kAsk},
-      {"hang", Misbehaviour::kHang},   {"loop", Misbehaviour::kLoop},
-      {"crash", Misbehaviour::kCrash}, {"no-proof", Misbehaviour::kNoProof},
+      {"none", Misbehaviour::kNone},    {"ask", Misbehaviour::kAsk},
+      {"hang", Misbehaviour::kHang},    {"loop", Misbehaviour::kLoop},
+      {"crash", Misbehaviour::kCrash},  {"no-proof", Misbehaviour::kNoProof},
       {"ignore", Misbehaviour::kIgnore}};
   auto it = kNames.find(name);
   if (it == kNames.end()) return std::nullopt;
@@ -439,9 +445,10 @@ std::optional<std::string> load_script(const std::string& path, SimOptions& opti
     }
     auto how = words >> what ? parse_misbehaviour(what) : std::nullopt;
     if (task < 1 || !how) {
-      return fmt::format("{}:{}: expected '<task number> <misbehaviour>' with a misbehaviour of "
-                         "none|ask|hang|loop|crash|no-proof|ignore",
-                         path, number);
+      return fmt::format(
+          "{}:{}: expected '<task number> <misbehaviour>' with a misbehaviour of "
+          "none|ask|hang|loop|crash|no-proof|ignore",
+          path, number);
     }
     options.per_task[task] = *how;
   }

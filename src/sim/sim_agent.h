@@ -21,9 +21,9 @@ enum class Misbehaviour {
 std::optional<Misbehaviour> parse_misbehaviour(const std::string& name);
 
 struct SimOptions {
-  std::string name;       // default: $BOSUN_AGENT or "sim"
-  std::string role_file;  // read at start and on [RESET]
-  int work_ms = 400;      // how long "thinking" takes per step
+  std::string name;                              // default: $BOSUN_AGENT or "sim"
+  std::string role_file;                         // read at start and on [RESET]
+  int work_ms = 400;                             // how long "thinking" takes per step
   Misbehaviour misbehave = Misbehaviour::kNone;  // for every task…
   std::map<int, Misbehaviour> per_task;          // …or only the Nth task (1-based), from --script
 };

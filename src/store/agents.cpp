@@ -112,8 +112,8 @@ Json to_json(const RunRecord& run) {
 }
 
 Status AgentStore::insert(const AgentRecord& a) {
-  auto stmt = db_.prepare(fmt::format("INSERT INTO agents({}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                      kAgentColumns));
+  auto stmt = db_.prepare(fmt::format(
+      "INSERT INTO agents({}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", kAgentColumns));
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, a.id).bind(2, a.name).bind(3, a.role).bind(4, a.profile).bind(5, a.project_id);
   stmt->bind(6, a.permanent ? 1 : 0).bind(7, a.state).bind(8, a.state_source);
@@ -138,8 +138,8 @@ Status AgentStore::update(const AgentRecord& a) {
 }
 
 Result<AgentCounters> AgentStore::counters(const std::string& id) {
-  auto stmt = db_.prepare(
-      "SELECT tasks_since_reset, reset_count, last_reset_at FROM agents WHERE id = ?1");
+  auto stmt =
+      db_.prepare("SELECT tasks_since_reset, reset_count, last_reset_at FROM agents WHERE id = ?1");
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, id);
   auto row = stmt->step();
@@ -179,8 +179,8 @@ Result<AgentRecord> AgentStore::find(const std::string& id_or_name) {
 }
 
 Result<std::vector<AgentRecord>> AgentStore::list() {
-  auto stmt = db_.prepare(fmt::format("SELECT {} FROM agents ORDER BY created_at, name",
-                                      kAgentColumns));
+  auto stmt =
+      db_.prepare(fmt::format("SELECT {} FROM agents ORDER BY created_at, name", kAgentColumns));
   if (!stmt) return tl::unexpected(stmt.error());
   return collect<AgentRecord>(stmt, agent_from_row);
 }
@@ -216,8 +216,8 @@ Status AgentStore::update_run(const RunRecord& r) {
 }
 
 Result<RunRecord> AgentStore::latest_run(const std::string& agent_id) {
-  auto stmt = db_.prepare(fmt::format(
-      "SELECT {} FROM runs WHERE agent_id = ? ORDER BY id DESC LIMIT 1", kRunColumns));
+  auto stmt = db_.prepare(
+      fmt::format("SELECT {} FROM runs WHERE agent_id = ? ORDER BY id DESC LIMIT 1", kRunColumns));
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, agent_id);
   auto row = stmt->step();

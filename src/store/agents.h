@@ -56,7 +56,7 @@ struct RunRecord {
   std::optional<int64_t> signal;
   std::optional<std::string> error;
   std::optional<std::string> lost_reason;
-  int64_t end_offset = 0;  // bytes of output recorded in the log file
+  int64_t end_offset = 0;     // bytes of output recorded in the log file
   Json gaps = Json::array();  // [[from, to], …] output that was lost (ring overrun)
 };
 

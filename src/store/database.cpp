@@ -49,7 +49,9 @@ bool Statement::is_null(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
-int64_t Statement::get_int(int column) const { return sqlite3_column_int64(stmt_, column); }
+int64_t Statement::get_int(int column) const {
+  return sqlite3_column_int64(stmt_, column);
+}
 
 std::string Statement::get_text(int column) const {
   const auto* text = sqlite3_column_text(stmt_, column);
@@ -69,7 +71,8 @@ std::optional<int64_t> Statement::get_optional_int(int column) const {
 }
 
 Database::~Database() {
-  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  for (auto& [sql, stmt] : statements_)
+    sqlite3_finalize(stmt);
   sqlite3_close_v2(db_);
 }
 
@@ -92,9 +95,9 @@ tl::unexpected<Error> Database::last_error(std::string_view what) const {
 Result<std::unique_ptr<Database>> Database::open(const std::string& path,
                                                  std::span<const Migration> migrations) {
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = raw ? sqlite3_errmsg(raw) : "out of memory";
     sqlite3_close_v2(raw);
@@ -138,8 +141,12 @@ Status Database::exec(std::string_view sql) {
   return {};
 }
 
-int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
-int64_t Database::changes() const { return sqlite3_changes64(db_); }
+int64_t Database::last_insert_rowid() const {
+  return sqlite3_last_insert_rowid(db_);
+}
+int64_t Database::changes() const {
+  return sqlite3_changes64(db_);
+}
 
 Result<int> Database::user_version() {
   auto stmt = prepare("PRAGMA user_version");

@@ -25,7 +25,8 @@ Result<Event> EventBus::Transaction::publish(std::string type, std::string subje
 
 Status EventBus::Transaction::commit() {
   if (auto s = tx_.commit(); !s) return s;
-  for (const auto& event : pending_) bus_.broadcast(event);
+  for (const auto& event : pending_)
+    bus_.broadcast(event);
   pending_.clear();
   return {};
 }
@@ -44,7 +45,9 @@ void EventBus::broadcast(const Event& event) {
   }
 }
 
-void EventBus::subscribe(EventSubscriber* subscriber) { subscribers_.push_back(subscriber); }
+void EventBus::subscribe(EventSubscriber* subscriber) {
+  subscribers_.push_back(subscriber);
+}
 
 void EventBus::unsubscribe(EventSubscriber* subscriber) {
   auto it = std::find(subscribers_.begin(), subscribers_.end(), subscriber);

@@ -22,8 +22,8 @@ struct JournalEntry {
 Json to_json(const JournalEntry& entry);
 
 struct JournalQuery {
-  std::optional<int64_t> from_ms;  // inclusive
-  std::optional<int64_t> to_ms;    // exclusive
+  std::optional<int64_t> from_ms;   // inclusive
+  std::optional<int64_t> to_ms;     // exclusive
   std::optional<std::string> text;  // substring
   int64_t limit = 100;
 };

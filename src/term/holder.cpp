@@ -128,6 +128,9 @@ class Holder {
   void reap();
   void read_master();
   void write_master();
+  // How many bytes may be read from the PTY now without overwriting output an attached
+  // client has not been sent yet.
+  size_t read_budget() const;
   void accept_clients();
   void read_client(Client& c);
   void serve_client(Client& c);
@@ -207,7 +210,13 @@ int Holder::run() {
     fds.push_back({signals_.fd(), POLLIN, 0});
     fds.push_back({listen_fd_.get(), POLLIN, 0});
     short master_events = 0;
-    if (!pty_eof_) master_events = static_cast<short>(POLLIN | (input_.empty() ? 0 : POLLOUT));
+    // Flow control: while the daemon is attached, never read more than it can still be sent
+    // from the ring — a fast producer waits for the daemon instead of losing output. With no
+    // daemon attached the ring keeps the newest output and the daemon later learns of the gap.
+    if (!pty_eof_) {
+      master_events = static_cast<short>((read_budget() >= kReadChunk ? POLLIN : 0) |
+                                         (input_.empty() ? 0 : POLLOUT));
+    }
     fds.push_back({master_events != 0 ? pty_->master_fd() : -1, master_events, 0});
     const size_t client_count = clients_.size();
     for (const auto& c : clients_) {
@@ -403,10 +412,22 @@ void Holder::reap() {
   }
 }
 
+size_t Holder::read_budget() const {
+  size_t budget = kMaxMasterReadPerTurn;
+  for (const auto& c : clients_) {
+    if (!c->attached || c->dead) continue;
+    uint64_t unsent = ring_.end_offset() - std::max(c->cursor, ring_.start_offset());
+    budget = std::min<size_t>(budget, ring_.capacity() - std::min<uint64_t>(unsent, ring_.capacity()));
+  }
+  return budget;
+}
+
 void Holder::read_master() {
   size_t total = 0;
-  while (total < kMaxMasterReadPerTurn) {
-    ssize_t n = ::read(pty_->master_fd(), read_buf_.data(), read_buf_.size());
+  size_t budget = read_budget();
+  while (total < budget) {
+    size_t want = std::min(read_buf_.size(), budget - total);
+    ssize_t n = ::read(pty_->master_fd(), read_buf_.data(), want);
     if (n > 0) {
       ring_.append(std::string_view(read_buf_.data(), static_cast<size_t>(n)));
       total += static_cast<size_t>(n);

@@ -7,9 +7,15 @@ namespace {
 
 constexpr char kEsc = '\x1b';
 
-bool is_param(char c) { return c >= 0x30 && c <= 0x3f; }
-bool is_intermediate(char c) { return c >= 0x20 && c <= 0x2f; }
-bool is_final(char c) { return c >= 0x40 && c <= 0x7e; }
+bool is_param(char c) {
+  return c >= 0x30 && c <= 0x3f;
+}
+bool is_intermediate(char c) {
+  return c >= 0x20 && c <= 0x2f;
+}
+bool is_final(char c) {
+  return c >= 0x40 && c <= 0x7e;
+}
 
 // Decides whether CSI <params><intermediates><final> is a query the screen answers.
 bool answered_csi(std::string_view params, std::string_view inter, char final) {
@@ -44,9 +50,11 @@ QueryFilter::Verdict QueryFilter::classify(std::string_view s, size_t& length) {
   if (s.size() < 2) return Verdict::kIncomplete;
   if (s[1] == '[') {  // CSI
     size_t i = 2;
-    while (i < s.size() && is_param(s[i])) ++i;
+    while (i < s.size() && is_param(s[i]))
+      ++i;
     size_t params_end = i;
-    while (i < s.size() && is_intermediate(s[i])) ++i;
+    while (i < s.size() && is_intermediate(s[i]))
+      ++i;
     if (i >= s.size()) return incomplete();
     if (!is_final(s[i])) return keep(i);  // malformed: resume scanning at the odd byte
     bool query =

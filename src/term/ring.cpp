@@ -7,10 +7,11 @@
 
 namespace bosun::term {
 
-Ring::Ring(size_t capacity) : buf_(std::max<size_t>(capacity, 1)) {}
+Ring::Ring(size_t capacity)
+    : buf_(new char[std::max<size_t>(capacity, 1)]), cap_(std::max<size_t>(capacity, 1)) {}
 
 void Ring::append(std::string_view bytes) {
-  const size_t cap = buf_.size();
+  const size_t cap = cap_;
   if (bytes.size() >= cap) {
     // Only the last `cap` bytes survive; place them where their offsets say.
     uint64_t new_end = end_ + bytes.size();
@@ -18,16 +19,16 @@ void Ring::append(std::string_view bytes) {
     uint64_t first = new_end - cap;
     size_t idx = static_cast<size_t>(first % cap);
     size_t n1 = std::min(cap - idx, tail.size());
-    std::memcpy(buf_.data() + idx, tail.data(), n1);
-    std::memcpy(buf_.data(), tail.data() + n1, tail.size() - n1);
+    std::memcpy(buf_.get() + idx, tail.data(), n1);
+    std::memcpy(buf_.get(), tail.data() + n1, tail.size() - n1);
     end_ = new_end;
     size_ = cap;
     return;
   }
   size_t idx = index_of(end_);
   size_t n1 = std::min(cap - idx, bytes.size());
-  std::memcpy(buf_.data() + idx, bytes.data(), n1);
-  std::memcpy(buf_.data(), bytes.data() + n1, bytes.size() - n1);
+  std::memcpy(buf_.get() + idx, bytes.data(), n1);
+  std::memcpy(buf_.get(), bytes.data() + n1, bytes.size() - n1);
   end_ += bytes.size();
   size_ = std::min(cap, size_ + bytes.size());
 }
@@ -38,9 +39,9 @@ std::string_view Ring::peek(uint64_t from, size_t max) const {
   if (from >= end_ || max == 0) return {};
   uint64_t avail = end_ - from;
   size_t idx = index_of(from);
-  size_t n = std::min<uint64_t>({avail, max, buf_.size() - idx});
+  size_t n = std::min<uint64_t>({avail, max, cap_ - idx});
   assert(n > 0);
-  return {buf_.data() + idx, n};
+  return {buf_.get() + idx, n};
 }
 
 std::string Ring::read(uint64_t from, size_t max) const {

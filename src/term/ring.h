@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,7 +25,7 @@ class Ring {
   // Offset one past the newest byte (the total number of bytes ever appended).
   uint64_t end_offset() const { return end_; }
   size_t size() const { return size_; }
-  size_t capacity() const { return buf_.size(); }
+  size_t capacity() const { return cap_; }
 
   // Up to `max` bytes starting at max(from, start_offset()); empty when from >= end_offset().
   // The caller detects a gap by comparing `from` with start_offset() first.
@@ -36,9 +37,11 @@ class Ring {
 
  private:
   // Index in buf_ of the byte at absolute offset `offset` (which must be held).
-  size_t index_of(uint64_t offset) const { return static_cast<size_t>(offset % buf_.size()); }
+  size_t index_of(uint64_t offset) const { return static_cast<size_t>(offset % cap_); }
 
-  std::vector<char> buf_;
+  // Not zero-filled: pages of a ring an agent never fills are never touched (or resident).
+  std::unique_ptr<char[]> buf_;
+  size_t cap_;
   uint64_t end_ = 0;
   size_t size_ = 0;
 };

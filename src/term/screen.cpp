@@ -75,6 +75,41 @@ Screen::~Screen() = default;
 Screen::Screen(Screen&&) noexcept = default;
 Screen& Screen::operator=(Screen&&) noexcept = default;
 
+// A flood of plain lines only matters for its last screenfuls: libvterm moves the whole cell
+// buffer for every line that scrolls, which costs more than the PTY delivers. When the tail
+// holds at least 2×rows+1 "\r\n" line ends, every visible row and the cursor come from the
+// tail alone (all rows scroll in fresh, the tail starts at column 0), so a prefix of plain text
+// — no escape, no control but CR, LF, TAB, BS, BEL, no C1 — can be skipped unseen. Not on the
+// alternate screen, where programs use scroll regions.
+size_t Screen::skippable_prefix(std::string_view bytes) const {
+  constexpr size_t kWorthIt = 16 * 1024;
+  if (bytes.size() < kWorthIt || impl_->alt_screen) return 0;
+  const size_t need = 2 * static_cast<size_t>(rows()) + 1;
+  size_t line_ends = 0;
+  size_t cut = 0;
+  for (size_t i = bytes.size(); i-- > 1;) {
+    if (bytes[i] == '\n' && bytes[i - 1] == '\r' && ++line_ends == need) {
+      cut = i + 1;
+      break;
+    }
+  }
+  if (cut == 0) return 0;
+  // Where the cut lands, "\r\n" ends the line: the prefix must end there too (cut - 1 is '\n').
+  for (size_t i = 0; i + 1 < cut; ++i) {
+    auto c = static_cast<unsigned char>(bytes[i]);
+    if (c >= 0x20 && c != 0x7f) {
+      if (c == 0xc2) {
+        auto next = static_cast<unsigned char>(bytes[i + 1]);
+        if (next >= 0x80 && next <= 0x9f) return 0;  // a C1 control in UTF-8
+      }
+      continue;
+    }
+    if (c == '\r' || c == '\n' || c == '\t' || c == '\b' || c == 0x07) continue;
+    return 0;
+  }
+  return cut;
+}
+
 // libvterm 0.1.4 reads a bad pointer when it answers some setting requests (DECRQSS for
 // `"p`, ` r`, `t`): program output must never reach that code. Requests it handles soundly go
 // through; the others are cut out of the stream and answered here as "not recognised".
@@ -85,6 +120,8 @@ void Screen::feed(std::string_view bytes) {
     impl_->held.clear();
     joined.append(bytes);
     bytes = joined;
+  } else {
+    bytes.remove_prefix(skippable_prefix(bytes));
   }
   auto write = [this](std::string_view part) {
     if (!part.empty()) vterm_input_write(impl_->vt, part.data(), part.size());
@@ -132,8 +169,8 @@ void Screen::feed(std::string_view bytes) {
       break;
     }
     std::string_view setting = bytes.substr(body, end - body);
-    bool sound = setting == "m" || setting == "r" || setting == "s" || setting == "\"q" ||
-                 setting == " q";
+    bool sound =
+        setting == "m" || setting == "r" || setting == "s" || setting == "\"q" || setting == " q";
     if (sound) {
       write(bytes.substr(at, end + term_len - at));
     } else if (impl_->reply) {

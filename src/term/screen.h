@@ -42,6 +42,10 @@ class Screen {
   // ESC[6n (cursor position) and ESC[c (device attributes). Called from inside feed().
   void set_reply_callback(std::function<void(std::string_view)> callback);
 
+ 
+  // How much of `bytes` cannot change what the screen shows: feed() skips it (see screen.cpp).
+  size_t skippable_prefix(std::string_view bytes) const;
+
  private:
   struct Impl;  // owns the VTerm; its address is libvterm's callback cookie, so it stays put
   std::unique_ptr<Impl> impl_;

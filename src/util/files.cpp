@@ -33,8 +33,7 @@ Result<std::string> read_file(const std::filesystem::path& path) {
   return out;
 }
 
-Status write_file_atomic(const std::filesystem::path& path, std::string_view content,
-                         mode_t mode) {
+Status write_file_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode) {
   auto tmp = path;
   tmp += ".tmp-" + new_id("", 6);
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));

@@ -71,7 +71,9 @@ Log::Log(std::string process) : process_(std::move(process)) {
   human_->set_level(spdlog::level::trace);
 }
 
-Log::~Log() { flush(); }
+Log::~Log() {
+  flush();
+}
 
 Status Log::open_file(const std::string& path) {
   try {
@@ -86,9 +88,15 @@ Status Log::open_file(const std::string& path) {
   return {};
 }
 
-void Log::set_stderr_level(Level level) { stderr_level_ = level; }
-void Log::set_stderr_enabled(bool enabled) { stderr_enabled_ = enabled; }
-void Log::set_file_level(Level level) { file_level_ = level; }
+void Log::set_stderr_level(Level level) {
+  stderr_level_ = level;
+}
+void Log::set_stderr_enabled(bool enabled) {
+  stderr_enabled_ = enabled;
+}
+void Log::set_file_level(Level level) {
+  file_level_ = level;
+}
 
 void Log::write(Level level, std::string_view event, const Json& fields) {
   if (stderr_enabled_ && level >= stderr_level_) {
@@ -102,7 +110,8 @@ void Log::write(Level level, std::string_view event, const Json& fields) {
     line["pid"] = static_cast<int>(::getpid());
     line["event"] = std::string(event);
     if (fields.is_object()) {
-      for (const auto& [key, value] : fields.items()) line[key] = value;
+      for (const auto& [key, value] : fields.items())
+        line[key] = value;
     }
     json_->log(to_spdlog(level), "{}", dump_json(line));
   }

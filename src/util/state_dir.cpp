@@ -39,7 +39,8 @@ Result<std::string> load_or_create_token(const StateDir& dir) {
   auto existing = read_file(dir.token());
   if (existing) {
     auto token = *existing;
-    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r'))
+      token.pop_back();
     if (token.size() >= 16) {
       ::chmod(dir.token().c_str(), 0600);
       return token;
@@ -62,11 +63,13 @@ Result<StateLock> StateLock::acquire(const StateDir& dir) {
     std::string holder = "another bosun daemon";
     if (auto pid = read_file(dir.pid_file()); pid && !pid->empty()) {
       auto text = *pid;
-      while (!text.empty() && text.back() == '\n') text.pop_back();
+      while (!text.empty() && text.back() == '\n')
+        text.pop_back();
       holder = "bosun daemon pid " + text;
       if (auto addr = read_file(dir.address_file()); addr && !addr->empty()) {
         auto a = *addr;
-        while (!a.empty() && a.back() == '\n') a.pop_back();
+        while (!a.empty() && a.back() == '\n')
+          a.pop_back();
         holder += " at " + a;
       }
     }

@@ -57,7 +57,8 @@ std::string random_hex(size_t bytes) {
   fill_random(reinterpret_cast<unsigned char*>(raw.data()), bytes);
   std::string out;
   out.reserve(bytes * 2);
-  for (unsigned char c : raw) out += fmt::format("{:02x}", c);
+  for (unsigned char c : raw)
+    out += fmt::format("{:02x}", c);
   return out;
 }
 

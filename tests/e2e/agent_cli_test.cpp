@@ -155,16 +155,17 @@ TEST(AgentCli, AttachInATmuxPane) {
   ASSERT_TRUE(pane.wait_for("18 72")) << pane.capture();
 
   // A cursor-position query gets exactly one answer (the daemon's), not a second from tmux.
-  ASSERT_TRUE(pane.type_line(
-      "printf '\\e[6n'; read -rs -d R r; echo \"cpr=${r#*[}\"; "
-      "read -rs -t 1 -d R x && echo replies=$((1+1)) || echo replies=$((0+1))"));
+  ASSERT_TRUE(
+      pane.type_line("printf '\\e[6n'; read -rs -d R r; echo \"cpr=${r#*[}\"; "
+                     "read -rs -t 1 -d R x && echo replies=$((1+1)) || echo replies=$((0+1))"));
   ASSERT_TRUE(pane.wait_for("replies=1")) << pane.capture();
   EXPECT_TRUE(contains(pane.capture(), "\ncpr=")) << pane.capture();
 
   // The detach key leaves the agent running and the user's terminal as it was.
   ASSERT_TRUE(pane.press("C-]"));
   ASSERT_TRUE(pane.wait_for("[bosun: detached from kai]")) << pane.capture();
-  ASSERT_TRUE(pane.type_line("stty -a | grep -qw icanon && stty -a | grep -qw echo && echo cooked"));
+  ASSERT_TRUE(
+      pane.type_line("stty -a | grep -qw icanon && stty -a | grep -qw echo && echo cooked"));
   ASSERT_TRUE(pane.wait_for("\ncooked")) << pane.capture();
   EXPECT_TRUE(is_live(d.get("/api/v1/agents/kai").json()["state"]));
 

@@ -8,7 +8,6 @@
 namespace bosun::e2e {
 namespace {
 
-
 TEST(Agents, BashEchoRoundTripOverTerminalSocket) {
   TestDaemon d;
   d.start();
@@ -24,7 +23,8 @@ TEST(Agents, BashEchoRoundTripOverTerminalSocket) {
   EXPECT_TRUE(terminal_until(term, seen, "hi-42")) << seen;
   auto screen = d.get("/api/v1/agents/kai/screen").json();
   bool found = false;
-  for (const auto& line : screen["lines"]) found = found || line == "hi-42";
+  for (const auto& line : screen["lines"])
+    found = found || line == "hi-42";
   EXPECT_TRUE(found) << screen.dump();
 }
 
@@ -35,7 +35,9 @@ TEST(Agents, ResizeChangesSttySize) {
   WsClient term;
   ASSERT_TRUE(term.connect(d.address(), "/api/v1/agents/kai/terminal", d.auth_header()));
   ASSERT_EQ(d.post("/api/v1/agents/kai/resize", Json{{"cols", 133}, {"rows", 41}}).status, 200);
-  ASSERT_EQ(d.post("/api/v1/agents/kai/input", Json{{"data", "stty size"}, {"submit", true}}).status, 200);
+  ASSERT_EQ(
+      d.post("/api/v1/agents/kai/input", Json{{"data", "stty size"}, {"submit", true}}).status,
+      200);
   std::string seen;
   EXPECT_TRUE(terminal_until(term, seen, "41 133")) << seen;
   auto screen = d.get("/api/v1/agents/kai/screen").json();
@@ -49,16 +51,23 @@ TEST(Agents, InterruptStopsSleepAndBashLives) {
   spawn(d, "kai", kBash);
   WsClient term;
   ASSERT_TRUE(term.connect(d.address(), "/api/v1/agents/kai/terminal", d.auth_header()));
-  ASSERT_EQ(d.post("/api/v1/agents/kai/input", Json{{"data", "sleep 1000; echo slept-$((1+1))"}, {"submit", true}}).status, 200);
+  ASSERT_EQ(d.post("/api/v1/agents/kai/input",
+                   Json{{"data", "sleep 1000; echo slept-$((1+1))"}, {"submit", true}})
+                .status,
+            200);
   std::string seen;
   ASSERT_TRUE(terminal_until(term, seen, "sleep 1000"));
   auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (live_processes_mentioning("sleep 1000").empty() && std::chrono::steady_clock::now() < deadline) {
+  while (live_processes_mentioning("sleep 1000").empty() &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(20ms);  // the shell forks asynchronously to us; bounded
   }
   ASSERT_FALSE(live_processes_mentioning("sleep 1000").empty());
   ASSERT_EQ(d.post("/api/v1/agents/kai/interrupt", Json::object()).status, 200);
-  ASSERT_EQ(d.post("/api/v1/agents/kai/input", Json{{"data", "echo alive-$((2*3))"}, {"submit", true}}).status, 200);
+  ASSERT_EQ(
+      d.post("/api/v1/agents/kai/input", Json{{"data", "echo alive-$((2*3))"}, {"submit", true}})
+          .status,
+      200);
   EXPECT_TRUE(terminal_until(term, seen, "alive-6")) << seen;
   EXPECT_EQ(seen.find("slept-2"), std::string::npos);
   EXPECT_TRUE(is_live(d.get("/api/v1/agents/kai").json()["state"]));
@@ -148,11 +157,12 @@ TEST(Agents, BinaryModeCarriesOffsets) {
   TestDaemon d;
   d.start();
   EventWaiter events(d);
-  auto agent = spawn(d, "bin", Json::array({"bash", "-c", "printf 'abc'; sleep 0.2; printf 'def'"}));
+  auto agent =
+      spawn(d, "bin", Json::array({"bash", "-c", "printf 'abc'; sleep 0.2; printf 'def'"}));
   ASSERT_TRUE(events.wait("agent.exited", agent["id"]));
   WsClient term;
-  ASSERT_TRUE(term.connect(d.address(), "/api/v1/agents/bin/terminal?from=0&mode=binary",
-                           d.auth_header()));
+  ASSERT_TRUE(
+      term.connect(d.address(), "/api/v1/agents/bin/terminal?from=0&mode=binary", d.auth_header()));
   std::string data;
   uint64_t expect = 0;
   while (data.find("def") == std::string::npos) {
@@ -161,7 +171,8 @@ TEST(Agents, BinaryModeCarriesOffsets) {
     if (!term.last_was_binary()) continue;
     ASSERT_GE(msg->size(), 8u);
     uint64_t offset = 0;
-    for (int i = 0; i < 8; ++i) offset = (offset << 8) | static_cast<unsigned char>((*msg)[i]);
+    for (int i = 0; i < 8; ++i)
+      offset = (offset << 8) | static_cast<unsigned char>((*msg)[i]);
     EXPECT_EQ(offset, expect);
     data += msg->substr(8);
     expect = offset + msg->size() - 8;
@@ -173,7 +184,10 @@ TEST(Agents, SurvivesDaemonKillNineWithContinuousStream) {
   TestDaemon d;
   d.start();
   spawn(d, "kai", kBash);
-  ASSERT_EQ(d.post("/api/v1/agents/kai/input", Json{{"data", "echo before-$((1+1))"}, {"submit", true}}).status, 200);
+  ASSERT_EQ(
+      d.post("/api/v1/agents/kai/input", Json{{"data", "echo before-$((1+1))"}, {"submit", true}})
+          .status,
+      200);
   WsClient term;
   ASSERT_TRUE(term.connect(d.address(), "/api/v1/agents/kai/terminal?from=0", d.auth_header()));
   std::string seen;
@@ -186,7 +200,10 @@ TEST(Agents, SurvivesDaemonKillNineWithContinuousStream) {
   auto show = d.get("/api/v1/agents/kai").json();
   EXPECT_EQ(show["pid"], pid);
   EXPECT_TRUE(is_live(show["state"])) << show.dump();
-  ASSERT_EQ(d.post("/api/v1/agents/kai/input", Json{{"data", "echo after-$((2+2))"}, {"submit", true}}).status, 200);
+  ASSERT_EQ(
+      d.post("/api/v1/agents/kai/input", Json{{"data", "echo after-$((2+2))"}, {"submit", true}})
+          .status,
+      200);
   WsClient again;
   ASSERT_TRUE(again.connect(d.address(), "/api/v1/agents/kai/terminal?from=0", d.auth_header()));
   std::string all;
@@ -231,7 +248,8 @@ TEST(Agents, BadRequests) {
   EXPECT_EQ(d.post("/api/v1/agents", Json{{"name", "a"}, {"argv", "bash"}}).status, 400);
   EXPECT_EQ(d.post("/api/v1/agents", Json{{"name", "a"}, {"cwd", "/no/such/dir"}}).status, 400);
   EXPECT_EQ(d.post("/api/v1/agents", Json{{"name", "a"}, {"cols", 100000}}).status, 400);
-  EXPECT_EQ(d.post("/api/v1/agents", Json{{"name", "a"}, {"env", {{"BOSUN_TOKEN", "x"}}}}).status, 400);
+  EXPECT_EQ(d.post("/api/v1/agents", Json{{"name", "a"}, {"env", {{"BOSUN_TOKEN", "x"}}}}).status,
+            400);
   auto agent = spawn(d, "kai", Json::array({"bash", "-c", "exit 0"}));
   EXPECT_EQ(d.post("/api/v1/agents", Json{{"name", "kai"}}).status, 409);
   ASSERT_TRUE(events.wait("agent.exited", agent["id"]));

@@ -79,8 +79,8 @@ TEST(BadInput, MalformedJsonIs400WithPosition) {
   TestDaemon d;
   d.start();
   auto before = journal_count(d);
-  auto r = http_request(d.address(), "POST", "/api/v1/journal", R"({"text": "a",,})",
-                        d.auth_header());
+  auto r =
+      http_request(d.address(), "POST", "/api/v1/journal", R"({"text": "a",,})", d.auth_header());
   EXPECT_EQ(r.status, 400);
   auto j = r.json();
   EXPECT_EQ(j["error"]["code"], "invalid_json");
@@ -187,7 +187,8 @@ TEST(BadInput, TwoHundredConcurrentConnections) {
   // All 200 are open at once; each sends a request and gets its answer.
   std::string req = "GET /api/v1/status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + d.token() +
                     "\r\nConnection: close\r\n\r\n";
-  for (auto& c : conns) ASSERT_TRUE(c->send_all(req));
+  for (auto& c : conns)
+    ASSERT_TRUE(c->send_all(req));
   int ok = 0;
   for (auto& c : conns) {
     auto reply = c->read_all();

@@ -11,15 +11,19 @@ namespace {
 
 Json sim_argv(const std::vector<std::string>& extra = {}) {
   Json argv = Json::array({BOSUN_BINARY, "sim-agent", "--work-ms", "40"});
-  for (const auto& e : extra) argv.push_back(e);
+  for (const auto& e : extra)
+    argv.push_back(e);
   return argv;
 }
 
 // Spawns a scripted agent and waits until it sits idle at its prompt.
-Json spawn_sim(TestDaemon& d, EventWaiter& events, const std::string& name,
-               const std::string& role, const std::vector<std::string>& extra = {},
-               const std::string& cwd = "", bool permanent = false) {
-  Json body{{"name", name}, {"role", role}, {"profile", "sim"}, {"argv", sim_argv(extra)},
+Json spawn_sim(TestDaemon& d, EventWaiter& events, const std::string& name, const std::string& role,
+               const std::vector<std::string>& extra = {}, const std::string& cwd = "",
+               bool permanent = false) {
+  Json body{{"name", name},
+            {"role", role},
+            {"profile", "sim"},
+            {"argv", sim_argv(extra)},
             {"permanent", permanent}};
   if (!cwd.empty()) body["cwd"] = cwd;
   auto r = d.post("/api/v1/agents", body);
@@ -38,8 +42,9 @@ void configure(TestDaemon& d, const Json& config) {
 
 Json add_task(TestDaemon& d, const std::string& title, const std::string& role,
               const std::string& description = "", const Json& deps = Json::array()) {
-  auto r = d.post("/api/v1/tasks", Json{{"title", title}, {"role", role},
-                                        {"description", description}, {"depends_on", deps}});
+  auto r = d.post(
+      "/api/v1/tasks",
+      Json{{"title", title}, {"role", role}, {"description", description}, {"depends_on", deps}});
   EXPECT_EQ(r.status, 201) << r.body;
   return r.json();
 }
@@ -47,8 +52,8 @@ Json add_task(TestDaemon& d, const std::string& title, const std::string& role,
 bool task_reaches(EventWaiter& events, const std::string& id, const std::string& status,
                   std::chrono::milliseconds timeout = 20s) {
   return events
-      .wait_for("task.updated", id,
-                [&](const Json& e) { return e["task"]["status"] == status; }, timeout)
+      .wait_for(
+          "task.updated", id, [&](const Json& e) { return e["task"]["status"] == status; }, timeout)
       .has_value();
 }
 
@@ -76,8 +81,8 @@ TEST(Crew, DispatchDeliversChecksAndFollowsDependencies) {
   spawn_sim(d, events, "ben", "backend", {}, (dir.path() / "repo").string());
   spawn_sim(d, events, "cai", "qa", {}, (dir.path() / "repo").string());
   auto first = add_task(d, "Implement greet", "backend", "write src/greet.py: def greet(): pass");
-  auto second = add_task(d, "Test greet", "qa", "write tests/t.py: assert greet",
-                         Json::array({first["id"]}));
+  auto second =
+      add_task(d, "Test greet", "qa", "write tests/t.py: assert greet", Json::array({first["id"]}));
   ASSERT_TRUE(task_reaches(events, second["id"], "done", 30s));
   for (const auto& t : {first, second}) {
     auto task = d.get("/api/v1/tasks/" + t["id"].get<std::string>()).json();
@@ -135,8 +140,10 @@ TEST(Crew, HeartbeatIsAnsweredAndASilentAgentIsAnEvent) {
   ASSERT_TRUE(events.ok());
   auto good = spawn_sim(d, events, "good", "");
   auto deaf = spawn_sim(d, events, "deaf", "", {"--misbehave", "ignore"});
-  configure(d, Json{{"heartbeat", "300ms"}, {"heartbeat_answer", "1500ms"},
-                    {"delivery_timeout", "300ms"}, {"delivery_attempts", 1}});
+  configure(d, Json{{"heartbeat", "300ms"},
+                    {"heartbeat_answer", "1500ms"},
+                    {"delivery_timeout", "300ms"},
+                    {"delivery_attempts", 1}});
   auto answer = events.wait_for("message.created", "", [](const Json& m) {
     return m["from"] == "good" && m["to"] == "supervisor" &&
            m["subject"].get<std::string>().rfind("[SYS] Idle", 0) == 0;
@@ -220,8 +227,8 @@ TEST(Crew, PermanentAgentRestartsWithBackoffThenGivesUp) {
     auto restarting = events.wait("agent.restarting", id);
     ASSERT_TRUE(restarting) << "restart " << i;
     delays.push_back((*restarting)["data"]["delay_ms"].get<int64_t>());
-    ASSERT_TRUE(events.wait_for("agent.state", id,
-                                [](const Json& e) { return e["state"] == "idle"; }));
+    ASSERT_TRUE(
+        events.wait_for("agent.state", id, [](const Json& e) { return e["state"] == "idle"; }));
   }
   EXPECT_EQ(delays, (std::vector<int64_t>{100, 200}));
   ASSERT_EQ(d.post("/api/v1/messages", crash).status, 201);
@@ -294,17 +301,21 @@ TEST(Crew, AnAgentReportsOnItsTaskWithNoFlags) {
   auto r = d.post("/api/v1/agents", Json{{"name", "sam"}, {"role", "manual"}, {"argv", kBash}});
   ASSERT_EQ(r.status, 201) << r.body;
   std::string id = r.json()["id"];
-  ASSERT_TRUE(events.wait_for("agent.state", id, [](const Json& e) { return e["state"] == "idle"; }));
+  ASSERT_TRUE(
+      events.wait_for("agent.state", id, [](const Json& e) { return e["state"] == "idle"; }));
   auto task = add_task(d, "Needs a person", "manual");
   ASSERT_TRUE(task_reaches(events, task["id"], "assigned"));
   // Its [TASK] line lands in bash (as a command bash does not know); type after it.
-  ASSERT_TRUE(events.wait_for("message.delivered", "",
-                              [](const Json& m) { return m["type"] == "task"; }));
-  ASSERT_TRUE(events.wait_for("agent.state", id, [](const Json& e) { return e["state"] == "idle"; }));
-  std::string line = std::string("echo '{\"status\":\"blocked\",\"blocked_reason\":\"needs a human\"}' | ") +
-                     BOSUN_BINARY + " report submit - && " + BOSUN_BINARY + " mail blocked 'needs a human'";
+  ASSERT_TRUE(
+      events.wait_for("message.delivered", "", [](const Json& m) { return m["type"] == "task"; }));
+  ASSERT_TRUE(
+      events.wait_for("agent.state", id, [](const Json& e) { return e["state"] == "idle"; }));
+  std::string line =
+      std::string("echo '{\"status\":\"blocked\",\"blocked_reason\":\"needs a human\"}' | ") +
+      BOSUN_BINARY + " report submit - && " + BOSUN_BINARY + " mail blocked 'needs a human'";
   ASSERT_EQ(d.post("/api/v1/agents/sam/input", Json{{"data", line}, {"submit", true}}).status, 200);
-  ASSERT_TRUE(task_reaches(events, task["id"], "blocked")) << d.get("/api/v1/agents/sam/screen").body;
+  ASSERT_TRUE(task_reaches(events, task["id"], "blocked"))
+      << d.get("/api/v1/agents/sam/screen").body;
   auto mail = events.wait_for("message.created", "", [](const Json& m) {
     return m["from"] == "sam" && m["type"] == "blocked";
   });

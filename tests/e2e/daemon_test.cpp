@@ -78,8 +78,7 @@ TEST(Daemon, LoginSetsCookieThatAuthenticates) {
   auto bad = http_request(d.address(), "POST", "/api/v1/login", R"({"token":"nope"})");
   EXPECT_EQ(bad.status, 401);
   EXPECT_EQ(bad.headers.count("set-cookie"), 0u);
-  auto ok = http_request(d.address(), "POST", "/api/v1/login",
-                         Json{{"token", d.token()}}.dump());
+  auto ok = http_request(d.address(), "POST", "/api/v1/login", Json{{"token", d.token()}}.dump());
   ASSERT_EQ(ok.status, 200);
   auto cookie = ok.headers["set-cookie"];
   EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
@@ -138,7 +137,8 @@ TEST(Daemon, StatusAfterCrashSaysNoDaemon) {
 TEST(Daemon, StatusReachesDaemonThroughUrlAndTokenEnvironment) {
   TestDaemon d;
   d.start();
-  auto r = run_bosun({"status"}, {{"BOSUN_URL", "http://" + d.address()}, {"BOSUN_TOKEN", d.token()}});
+  auto r =
+      run_bosun({"status"}, {{"BOSUN_URL", "http://" + d.address()}, {"BOSUN_TOKEN", d.token()}});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto bad = run_bosun({"status"}, {{"BOSUN_URL", "http://" + d.address()}, {"BOSUN_TOKEN", "x"}});
   EXPECT_EQ(bad.exit_code, 1);

@@ -20,7 +20,8 @@ TEST(Events, RestListsSinceWithLimit) {
   TestDaemon d;
   d.start();
   auto base = d.get("/api/v1/events").json()["latest_seq"].get<int64_t>();
-  for (int i = 0; i < 5; ++i) post_note(d, "note " + std::to_string(i));
+  for (int i = 0; i < 5; ++i)
+    post_note(d, "note " + std::to_string(i));
   auto r = d.get("/api/v1/events?since=" + std::to_string(base + 1) + "&limit=2");
   ASSERT_EQ(r.status, 200);
   auto j = r.json();
@@ -111,8 +112,8 @@ TEST(Events, ReplayFromSinceThenLiveWithoutGapsOrDuplicates) {
     ASSERT_EQ(d.post("/api/v1/journal", Json{{"text", "n" + std::to_string(i)}}).status, 201);
   }
   WsClient ws;
-  ASSERT_TRUE(ws.connect(d.address(), "/api/v1/events?since=" + std::to_string(since),
-                         d.auth_header()));
+  ASSERT_TRUE(
+      ws.connect(d.address(), "/api/v1/events?since=" + std::to_string(since), d.auth_header()));
   auto hello = ws.read_json();
   ASSERT_TRUE(hello);
   EXPECT_EQ((*hello)["seq"], since + 1200);

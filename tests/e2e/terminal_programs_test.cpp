@@ -83,13 +83,13 @@ TEST(TerminalPrograms, FiftyAgentsAtOnce) {
   TestDaemon d;
   d.start();
   constexpr int kAgents = 50;
-  for (int i = 0; i < kAgents; ++i) spawn(d, "a" + std::to_string(i), Json::array({"cat"}));
+  for (int i = 0; i < kAgents; ++i)
+    spawn(d, "a" + std::to_string(i), Json::array({"cat"}));
   std::vector<std::unique_ptr<WsClient>> terms;
   for (int i = 0; i < kAgents; ++i) {
     terms.push_back(std::make_unique<WsClient>());
-    ASSERT_TRUE(terms.back()->connect(d.address(),
-                                      "/api/v1/agents/a" + std::to_string(i) + "/terminal",
-                                      d.auth_header()));
+    ASSERT_TRUE(terms.back()->connect(
+        d.address(), "/api/v1/agents/a" + std::to_string(i) + "/terminal", d.auth_header()));
     ASSERT_TRUE(terms.back()->read_json());  // status
   }
   for (int i = 0; i < kAgents; ++i) {

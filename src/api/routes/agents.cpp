@@ -1,4 +1,5 @@
-// Agents: spawn, list, show, input, interrupt, resize, stop, restart, remove, screen, log, terminal.
+// Agents: spawn, list, show, input, interrupt, resize, stop, restart, remove, screen, log,
+// terminal.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -21,9 +22,12 @@ Result<std::vector<std::string>> string_array(const Json& obj, const char* key) 
   std::vector<std::string> out;
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return out;
-  if (!it->is_array()) return bad_request("invalid_field", fmt::format("field '{}' must be an array of strings", key));
+  if (!it->is_array())
+    return bad_request("invalid_field", fmt::format("field '{}' must be an array of strings", key));
   for (const auto& v : *it) {
-    if (!v.is_string()) return bad_request("invalid_field", fmt::format("field '{}' must be an array of strings", key));
+    if (!v.is_string())
+      return bad_request("invalid_field",
+                         fmt::format("field '{}' must be an array of strings", key));
     out.push_back(v.get<std::string>());
   }
   return out;
@@ -34,7 +38,8 @@ Result<int> int_in(const Json& obj, const char* key, int fallback, int min, int 
   if (!v) return tl::unexpected(v.error());
   if (!*v) return fallback;
   if (**v < min || **v > max) {
-    return bad_request("invalid_size", fmt::format("'{}' must be between {} and {}", key, min, max));
+    return bad_request("invalid_size",
+                       fmt::format("'{}' must be between {} and {}", key, min, max));
   }
   return static_cast<int>(**v);
 }
@@ -65,9 +70,11 @@ Awaitable<Result<Response>> post_agent(Services& s, Request& request) {
   if (!permanent) co_return tl::unexpected(permanent.error());
   req.permanent = permanent->value_or(false);
   if (auto env = body->find("env"); env != body->end() && !env->is_null()) {
-    if (!env->is_object()) co_return bad_request("invalid_field", "field 'env' must be an object of strings");
+    if (!env->is_object())
+      co_return bad_request("invalid_field", "field 'env' must be an object of strings");
     for (const auto& [k, v] : env->items()) {
-      if (!v.is_string()) co_return bad_request("invalid_field", "env value of " + k + " must be a string");
+      if (!v.is_string())
+        co_return bad_request("invalid_field", "env value of " + k + " must be a string");
       req.env[k] = v.get<std::string>();
     }
   }
@@ -126,7 +133,8 @@ Result<Response> post_resize(Services& s, Request& request) {
   auto rows = optional_int(*body, "rows");
   if (!cols) return tl::unexpected(cols.error());
   if (!rows) return tl::unexpected(rows.error());
-  if (!*cols || !*rows) return bad_request("missing_field", "fields 'cols' and 'rows' are required");
+  if (!*cols || !*rows)
+    return bad_request("missing_field", "fields 'cols' and 'rows' are required");
   auto clamp = [](int64_t v) { return static_cast<int>(std::clamp<int64_t>(v, -1, 1 << 20)); };
   auto st = s.agents.resize(request.params["id"], clamp(**cols), clamp(**rows));
   if (!st) return tl::unexpected(st.error());
@@ -168,7 +176,8 @@ Result<Response> get_log(Services& s, Request& request) {
   r.body.resize(end - start);
   if (!r.body.empty()) {
     UniqueFd fd(::open(info->log_path.c_str(), O_RDONLY | O_CLOEXEC));
-    ssize_t n = fd ? ::pread(fd.get(), r.body.data(), r.body.size(), static_cast<off_t>(start)) : -1;
+    ssize_t n =
+        fd ? ::pread(fd.get(), r.body.data(), r.body.size(), static_cast<off_t>(start)) : -1;
     if (n < 0) return internal("log_read_failed", "cannot read " + info->log_path);
     r.body.resize(static_cast<size_t>(n));
   }

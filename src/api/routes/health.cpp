@@ -3,9 +3,9 @@
 
 #include "agent/registry.h"
 #include "api/event_stream.h"
-#include "api/terminal_stream.h"
 #include "api/routes/routes.h"
 #include "api/services.h"
+#include "api/terminal_stream.h"
 
 namespace bosun {
 namespace {

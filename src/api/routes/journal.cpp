@@ -72,7 +72,8 @@ Result<Response> get_journal(Services& s, Request& request) {
   auto entries = s.store.journal().list(query);
   if (!entries) return tl::unexpected(entries.error());
   Json list = Json::array();
-  for (const auto& e : *entries) list.push_back(to_json(e));
+  for (const auto& e : *entries)
+    list.push_back(to_json(e));
   return Response::json(Json{{"entries", std::move(list)}});
 }
 

@@ -1,7 +1,7 @@
 // Supervisor: GET /api/v1/supervisor (configuration and watch state), PUT to configure it.
+#include "crew/supervisor.h"
 #include "api/routes/routes.h"
 #include "api/services.h"
-#include "crew/supervisor.h"
 
 namespace bosun {
 namespace {

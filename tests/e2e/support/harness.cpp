@@ -14,13 +14,13 @@
 #include <sstream>
 #include <thread>
 
+#include <gtest/gtest.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
-#include <gtest/gtest.h>
 
 namespace bosun::e2e {
 
@@ -45,7 +45,8 @@ std::string read_whole(const std::filesystem::path& p) {
 }
 
 std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
+    s.pop_back();
   return s;
 }
 
@@ -63,8 +64,8 @@ bool run_until(asio::io_context& io, const bool& done, std::chrono::milliseconds
 
 TempDir::TempDir(const std::string& prefix) {
   std::random_device rd;
-  path_ = std::filesystem::temp_directory_path() / (prefix + std::to_string(rd()) + "-" +
-                                                    std::to_string(::getpid()));
+  path_ = std::filesystem::temp_directory_path() /
+          (prefix + std::to_string(rd()) + "-" + std::to_string(::getpid()));
   std::filesystem::create_directories(path_);
 }
 
@@ -73,7 +74,9 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-Json HttpResult::json() const { return Json::parse(body, nullptr, false); }
+Json HttpResult::json() const {
+  return Json::parse(body, nullptr, false);
+}
 
 HttpResult http_request(const std::string& address, const std::string& method,
                         const std::string& target, const std::string& body,
@@ -92,7 +95,8 @@ HttpResult http_request(const std::string& address, const std::string& method,
   }
   http::request<http::string_body> req{http::string_to_verb(method), target, 11};
   req.set(http::field::host, address);
-  for (const auto& [k, v] : headers) req.set(k, v);
+  for (const auto& [k, v] : headers)
+    req.set(k, v);
   if (!body.empty()) {
     req.body() = body;
     if (!headers.count("Content-Type")) req.set(http::field::content_type, "application/json");
@@ -124,7 +128,8 @@ HttpResult http_request(const std::string& address, const std::string& method,
           result.body = res.body();
           for (const auto& f : res) {
             std::string name(f.name_string());
-            for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            for (auto& c : name)
+              c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
             result.headers[name] = std::string(f.value());
           }
         }
@@ -160,20 +165,20 @@ bool WsClient::connect(const std::string& address, const std::string& target,
   bool ok = false;
   websocket::response_type response;
   impl_->ws.set_option(websocket::stream_base::decorator([headers](websocket::request_type& req) {
-    for (const auto& [k, v] : headers) req.set(k, v);
+    for (const auto& [k, v] : headers)
+      req.set(k, v);
   }));
-  beast::get_lowest_layer(impl_->ws).async_connect(
-      *endpoints.begin(), [&](beast::error_code cec) {
-        if (cec) {
-          done = true;
-          return;
-        }
-        impl_->ws.async_handshake(response, address, target, [&](beast::error_code hec) {
-          ok = !hec;
-          if (hec) refused_status_ = static_cast<int>(response.result_int());
-          done = true;
-        });
-      });
+  beast::get_lowest_layer(impl_->ws).async_connect(*endpoints.begin(), [&](beast::error_code cec) {
+    if (cec) {
+      done = true;
+      return;
+    }
+    impl_->ws.async_handshake(response, address, target, [&](beast::error_code hec) {
+      ok = !hec;
+      if (hec) refused_status_ = static_cast<int>(response.result_int());
+      done = true;
+    });
+  });
   if (!run_until(impl_->io, done, timeout)) return false;
   impl_->ws.read_message_max(64u << 20);
   return ok;
@@ -252,7 +257,8 @@ CliResult run_program(const std::vector<std::string>& argv_s,
     return result;
   }
   std::vector<char*> argv;
-  for (const auto& a : argv_s) argv.push_back(const_cast<char*>(a.c_str()));
+  for (const auto& a : argv_s)
+    argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   std::vector<std::string> env_s;
   for (char** e = environ; *e; ++e) {
@@ -262,9 +268,11 @@ CliResult run_program(const std::vector<std::string>& argv_s,
     if (kv.rfind("BOSUN_", 0) == 0) continue;  // tests say exactly which BOSUN_* they want
     env_s.push_back(kv);
   }
-  for (const auto& [k, v] : env) env_s.push_back(k + "=" + v);
+  for (const auto& [k, v] : env)
+    env_s.push_back(k + "=" + v);
   std::vector<char*> envp;
-  for (auto& e : env_s) envp.push_back(e.data());
+  for (auto& e : env_s)
+    envp.push_back(e.data());
   envp.push_back(nullptr);
   pid_t pid = ::fork();
   if (pid == 0) {
@@ -388,7 +396,8 @@ TestDaemon::~TestDaemon() {
         auto now = get("/api/v1/agents").json();
         bool busy = false;
         if (now.is_object()) {
-          for (const auto& a : now["agents"]) busy = busy || (a["state"] != "exited" && a["state"] != "lost");
+          for (const auto& a : now["agents"])
+            busy = busy || (a["state"] != "exited" && a["state"] != "lost");
         }
         if (!busy) break;
         std::this_thread::sleep_for(20ms);  // teardown only; bounded by the deadline
@@ -406,7 +415,8 @@ TestDaemon::~TestDaemon() {
   } while (std::chrono::steady_clock::now() < deadline);
   EXPECT_TRUE(left.empty()) << left.size() << " process(es) left mentioning " << state_
                             << ", first pid " << (left.empty() ? 0 : left[0]);
-  for (pid_t p : left) ::kill(p, SIGKILL);
+  for (pid_t p : left)
+    ::kill(p, SIGKILL);
   std::error_code ec;
   std::filesystem::remove(stderr_path_, ec);
 }
@@ -414,11 +424,12 @@ TestDaemon::~TestDaemon() {
 void TestDaemon::start(const std::vector<std::string>& extra_args) {
   std::filesystem::create_directories(state_.parent_path());
   std::filesystem::remove(state_ / "run" / "address");
-  std::vector<std::string> args = {BOSUN_BINARY, "serve", "--listen", "127.0.0.1:0", "--state",
-                                   state_.string()};
+  std::vector<std::string> args = {BOSUN_BINARY,  "serve",   "--listen",
+                                   "127.0.0.1:0", "--state", state_.string()};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
+  for (auto& a : args)
+    argv.push_back(a.data());
   argv.push_back(nullptr);
   int err = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   pid_ = ::fork();
@@ -478,7 +489,9 @@ void TestDaemon::kill9() {
   pid_ = -1;
 }
 
-std::string TestDaemon::stderr_text() const { return read_whole(stderr_path_); }
+std::string TestDaemon::stderr_text() const {
+  return read_whole(stderr_path_);
+}
 
 std::map<std::string, std::string> TestDaemon::auth_header() const {
   return {{"Authorization", "Bearer " + token_}};

@@ -15,8 +15,8 @@ Tmux::Tmux(const std::filesystem::path& dir, int cols, int rows,
            const std::vector<std::string>& command, const std::map<std::string, std::string>& env)
     : socket_(dir / "tmux.sock"), output_(dir / "pane.out") {
   std::ofstream(output_).flush();
-  std::vector<std::string> args = {"new-session", "-d",  "-s", "main", "-x", std::to_string(cols),
-                                   "-y",          std::to_string(rows)};
+  std::vector<std::string> args = {
+      "new-session", "-d", "-s", "main", "-x", std::to_string(cols), "-y", std::to_string(rows)};
   for (const auto& [k, v] : env) {
     args.push_back("-e");
     args.push_back(k + "=" + v);
@@ -26,7 +26,9 @@ Tmux::Tmux(const std::filesystem::path& dir, int cols, int rows,
         tmux({"pipe-pane", "-t", "main", "-O", "cat >> '" + output_.string() + "'"});
 }
 
-Tmux::~Tmux() { tmux({"kill-server"}); }
+Tmux::~Tmux() {
+  tmux({"kill-server"});
+}
 
 bool Tmux::tmux(std::vector<std::string> args, std::string* out) {
   args.insert(args.begin(), {"tmux", "-S", socket_.string(), "-f", "/dev/null"});
@@ -39,11 +41,13 @@ bool Tmux::type_line(const std::string& text) {
   return tmux({"send-keys", "-t", "main", "-l", text}) && press("Enter");
 }
 
-bool Tmux::press(const std::string& key) { return tmux({"send-keys", "-t", "main", key}); }
+bool Tmux::press(const std::string& key) {
+  return tmux({"send-keys", "-t", "main", key});
+}
 
 bool Tmux::resize(int cols, int rows) {
-  return tmux({"resize-window", "-t", "main", "-x", std::to_string(cols), "-y",
-               std::to_string(rows)});
+  return tmux(
+      {"resize-window", "-t", "main", "-x", std::to_string(cols), "-y", std::to_string(rows)});
 }
 
 std::string Tmux::capture() {

@@ -13,8 +13,8 @@ class Tmux {
  public:
   // Starts a server on a socket in `dir` (no user config) with one cols×rows window running
   // `command` (argv) with `env` added to its environment.
-  Tmux(const std::filesystem::path& dir, int cols, int rows, const std::vector<std::string>& command,
-       const std::map<std::string, std::string>& env = {});
+  Tmux(const std::filesystem::path& dir, int cols, int rows,
+       const std::vector<std::string>& command, const std::map<std::string, std::string>& env = {});
   ~Tmux();
   Tmux(const Tmux&) = delete;
   Tmux& operator=(const Tmux&) = delete;

@@ -77,8 +77,12 @@ TEST(Json, FieldReadersRejectWrongTypes) {
 }
 
 TEST(Json, DumpReplacesInvalidUtf8) {
-  Json v = std::string("a\xff" "b");
-  EXPECT_EQ(dump_json(v), "\"a\xEF\xBF\xBD" "b\"");
+  Json v = std::string(
+      "a\xff"
+      "b");
+  EXPECT_EQ(dump_json(v),
+            "\"a\xEF\xBF\xBD"
+            "b\"");
 }
 
 }  // namespace

@@ -6,8 +6,12 @@
 namespace bosun {
 namespace {
 
-Result<Response> ok_handler(Services&, Request&) { return Response::json(Json::object()); }
-Result<WsOpen> ws_handler(Services&, Request&) { return WsOpen{}; }
+Result<Response> ok_handler(Services&, Request&) {
+  return Response::json(Json::object());
+}
+Result<WsOpen> ws_handler(Services&, Request&) {
+  return WsOpen{};
+}
 
 Router make_router() {
   return Router({

@@ -27,8 +27,8 @@ supervisor: {heartbeat: 10m, reset_after_tasks: 5, reset_after: 3h, stuck_after:
 }
 
 TEST(Team, CommandsAndEnvironment) {
-  auto team = parse_team("agents:\n  - name: sh\n    command: [bash, --norc]\n    env: {A: b}\n",
-                         "t.yaml");
+  auto team =
+      parse_team("agents:\n  - name: sh\n    command: [bash, --norc]\n    env: {A: b}\n", "t.yaml");
   ASSERT_TRUE(team) << team.error().message;
   EXPECT_EQ(team->agents[0].command, (std::vector<std::string>{"bash", "--norc"}));
   EXPECT_EQ(team->agents[0].env.at("A"), "b");
@@ -44,8 +44,10 @@ TEST(Team, MistakesNameTheirPlace) {
       {"agents:\n  - {nme: x}\n", "t.yaml:2:6: unknown key 'nme' in agents[0]"},
       {"agents:\n  - {role: qa}\n", "t.yaml:2:5: agents[0]: name is required"},
       {"agents:\n  - {name: Kai}\n", "must be 1-32 characters"},
-      {"agents:\n  - {name: a}\n  - {name: a}\n", "t.yaml:3:5: agents[1]: the name a is used twice"},
-      {"agents:\n  - {name: a, permanent: maybe}\n", "t.yaml:2:26: agents[0].permanent must be true or false"},
+      {"agents:\n  - {name: a}\n  - {name: a}\n",
+       "t.yaml:3:5: agents[1]: the name a is used twice"},
+      {"agents:\n  - {name: a, permanent: maybe}\n",
+       "t.yaml:2:26: agents[0].permanent must be true or false"},
       {"agents:\n  - {name: a, command: []}\n", "agents[0].command must be a list"},
       {"agnets: []\n", "t.yaml:1:1: unknown key 'agnets'"},
       {"- a\n- b\n", "must be a mapping"},

@@ -17,8 +17,8 @@ class Recorder : public EventSubscriber {
   void on_event(const Event& event) override {
     // The event must already be readable from the database when it is broadcast.
     auto rows = store_->events().list_since(event.seq - 1, 1);
-    persisted_before_broadcast = persisted_before_broadcast && rows && rows->size() == 1 &&
-                                 rows->front().seq == event.seq;
+    persisted_before_broadcast =
+        persisted_before_broadcast && rows && rows->size() == 1 && rows->front().seq == event.seq;
     seen.push_back(event);
   }
   std::vector<Event> seen;
@@ -54,15 +54,18 @@ class EventBusTest : public ::testing::Test {
 TEST_F(EventBusTest, PublishPersistsThenBroadcastsWithIncreasingSeq) {
   Recorder r(store_.get());
   bus_->subscribe(&r);
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(bus_->publish("test.tick", "", Json{{"i", i}}));
+  for (int i = 0; i < 5; ++i)
+    ASSERT_TRUE(bus_->publish("test.tick", "", Json{{"i", i}}));
   ASSERT_EQ(r.seen.size(), 5u);
   EXPECT_TRUE(r.persisted_before_broadcast);
-  for (size_t i = 1; i < r.seen.size(); ++i) EXPECT_EQ(r.seen[i].seq, r.seen[i - 1].seq + 1);
+  for (size_t i = 1; i < r.seen.size(); ++i)
+    EXPECT_EQ(r.seen[i].seq, r.seen[i - 1].seq + 1);
   bus_->unsubscribe(&r);
 }
 
 TEST_F(EventBusTest, ReplayReturnsMissedEventsInOrderWithLimit) {
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(bus_->publish("test.tick", "s", Json{{"i", i}}));
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(bus_->publish("test.tick", "s", Json{{"i", i}}));
   auto latest = store_->events().latest_seq();
   ASSERT_TRUE(latest);
   auto page = store_->events().list_since(*latest - 4, 3);

@@ -158,7 +158,9 @@ TEST_F(HolderTest, FloodWithoutClientNeverBlocksTheAgent) {
   EXPECT_TRUE(r.seen().gaps.empty());
 }
 
-TEST_F(HolderTest, SlowClientIsToldAboutTheGapAndCatchesUp) {
+// While a client (the daemon) is attached, a producer faster than the client waits for it:
+// the ring is never overwritten under it, so nothing is lost however slowly it reads.
+TEST_F(HolderTest, AnAttachedSlowClientThrottlesTheProducerAndLosesNothing) {
   auto o =
       options({"bash", "-c", "read -r x; head -c 3000000 /dev/zero | tr '\\0' y; echo; echo end"});
   o.ring_bytes = 64 * 1024;
@@ -167,7 +169,35 @@ TEST_F(HolderTest, SlowClientIsToldAboutTheGapAndCatchesUp) {
   TestClient c(h.socket);
   c.send(encode_attach(0));
   c.send(encode_input("go\r"));
-  // Let output pile up while this client does not read.
+  // While the client reads nothing, the producer is held: unthrottled it would be done in
+  // ~50 ms; for 400 ms it stays running with its output bounded by the ring and the buffers.
+  TestClient probe(h.socket);
+  auto until = std::chrono::steady_clock::now() + 400ms;
+  while (std::chrono::steady_clock::now() < until) {
+    auto st = probe.status(after(5s));
+    ASSERT_TRUE(st);
+    EXPECT_EQ(st->state, RunState::kRunning);
+    EXPECT_LT(st->end_offset, 3'000'000u);
+  }
+  ASSERT_TRUE(c.read_output_containing("end\r\n", after(60s)));
+  EXPECT_TRUE(c.seen().gaps.empty());
+  EXPECT_GE(c.seen().output.size(), 3'000'000u);
+  EXPECT_EQ(c.seen().output.size(), c.seen().next_offset);
+}
+
+// With no client attached (the daemon is gone) the agent is never held up: the ring keeps the
+// newest output, and the next client is told exactly what was lost.
+TEST_F(HolderTest, OutputWithNoClientAttachedKeepsTheNewestAndReportsTheGap) {
+  auto o =
+      options({"bash", "-c", "read -r x; head -c 3000000 /dev/zero | tr '\\0' y; echo; echo end"});
+  o.ring_bytes = 64 * 1024;
+  auto h = launch(o);
+  ASSERT_EQ(h.ready_line.rfind("ready ", 0), 0u) << h.ready_line;
+  {
+    TestClient starter(h.socket);
+    starter.send(encode_input("go\r"));  // input only: it never attaches, then goes away
+    ASSERT_TRUE(starter.status(after(5s)));
+  }
   TestClient probe(h.socket);
   ASSERT_TRUE(eventually(
       [&] {
@@ -175,6 +205,8 @@ TEST_F(HolderTest, SlowClientIsToldAboutTheGapAndCatchesUp) {
         return st && st->state == RunState::kExited;
       },
       after(30s)));
+  TestClient c(h.socket);
+  c.send(encode_attach(0));
   ASSERT_TRUE(c.read_output_containing("end\r\n", after(30s)));
   EXPECT_FALSE(c.seen().gaps.empty());
   uint64_t covered = c.seen().output.size();

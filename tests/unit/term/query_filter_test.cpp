@@ -26,9 +26,9 @@ std::string filter_all(const std::string& in) {
 // Every candidate query: the filter strips it if and only if the screen answers it.
 TEST(QueryFilter, StripsExactlyWhatTheScreenAnswers) {
   const char* candidates[] = {
-      "\x1b[5n",      "\x1b[6n",     "\x1b[?6n",     "\x1b[c",      "\x1b[0c",
-      "\x1b[>c",      "\x1b[>0c",    "\x1b[=c",      "\x1b[?25$p",  "\x1b[4$p",
-      "\x1b[?1049$p", "\x1b[18t",    "\x1b[14t",     "\x1b[>q",     "\x1b[?u",
+      "\x1b[5n",       "\x1b[6n",         "\x1b[?6n",       "\x1b[c",           "\x1b[0c",
+      "\x1b[>c",       "\x1b[>0c",        "\x1b[=c",        "\x1b[?25$p",       "\x1b[4$p",
+      "\x1b[?1049$p",  "\x1b[18t",        "\x1b[14t",       "\x1b[>q",          "\x1b[?u",
       "\x1b]11;?\x07", "\x1b]10;?\x1b\\", "\x1bP$qm\x1b\\", "\x1bP$q\"p\x1b\\", "\x1bP+q544e\x1b\\",
   };
   int stripped = 0;
@@ -40,8 +40,8 @@ TEST(QueryFilter, StripsExactlyWhatTheScreenAnswers) {
       EXPECT_EQ(out, "ab") << "answered by the screen but not stripped: " << query.substr(1);
       ++stripped;
     } else {
-      EXPECT_EQ(out, "a" + query + "b") << "not answered by the screen but stripped: "
-                                        << query.substr(1);
+      EXPECT_EQ(out, "a" + query + "b")
+          << "not answered by the screen but stripped: " << query.substr(1);
     }
   }
   EXPECT_GE(stripped, 7);  // CPR, DSR and DA at least
@@ -50,7 +50,9 @@ TEST(QueryFilter, StripsExactlyWhatTheScreenAnswers) {
 TEST(QueryFilter, PassesOrdinaryOutputUnchanged) {
   std::string out =
       "\x1b[1;31mred\x1b[0m \x1b[2J\x1b[H\x1b[?1049h\x1b[10;20H\x1b]0;title\x07"
-      "\x1b(B\x1b" "7x\x1b" "8 \xe2\x82\xac \x1bP1$r0m\x1b\\ done\r\n";
+      "\x1b(B\x1b"
+      "7x\x1b"
+      "8 \xe2\x82\xac \x1bP1$r0m\x1b\\ done\r\n";
   EXPECT_EQ(filter_all(out), out);
 }
 

@@ -190,5 +190,28 @@ TEST(Screen, SoundSettingRequestsAndSplitEscapesStillWork) {
   EXPECT_NE(reply.find("$r"), std::string::npos) << reply;  // libvterm answers SGR itself
 }
 
+// A flood of lines fed in one piece (which may skip the plain prefix) leaves exactly the screen
+// that feeding it in small pieces (which never skips) leaves.
+TEST(Screen, AFloodShowsTheSameScreenHoweverItIsFed) {
+  std::string flood = "\x1b[2J\x1b[H";
+  for (int i = 0; i < 4000; ++i) {
+    flood += "line " + std::to_string(i) + std::string(static_cast<size_t>(i % 97), '.') + "\r\n";
+  }
+  flood += "\x1b[31mred\x1b[0m and a \xe2\x82\xac tail\r\nlast ";
+  for (const char* start : {"", "stale text\r\n\r\n\x1b[5;10Hmiddle", "\xe2\x82"}) {
+    Screen whole(80, 24);
+    Screen pieces(80, 24);
+    whole.feed(start);
+    pieces.feed(start);
+    whole.feed(flood.substr(12));  // after the clear: the skip needs plain text up front
+    for (size_t at = 12; at < flood.size(); at += 1000) pieces.feed(flood.substr(at, 1000));
+    EXPECT_EQ(whole.lines(), pieces.lines()) << "start: " << start;
+    EXPECT_EQ(whole.cursor(), pieces.cursor()) << "start: " << start;
+  }
+  Screen s(80, 24);
+  EXPECT_GT(s.skippable_prefix(flood.substr(12)), flood.size() / 2);
+  EXPECT_EQ(s.skippable_prefix(flood), 0u);  // an escape up front: nothing may be skipped
+}
+
 }  // namespace
 }  // namespace bosun::term
