@@ -326,5 +326,44 @@ TEST(Crew, AnAgentReportsOnItsTaskWithNoFlags) {
   EXPECT_EQ(reports["reports"][0]["agent_id"], id);
 }
 
+// "Done" without proof is refused: the task stays in progress and nothing is checked.
+TEST(Crew, ADoneWithoutProofLeavesTheTaskInProgress) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  spawn_sim(d, events, "lax", "dev", {"--misbehave", "no-proof"});
+  auto task = add_task(d, "Claim victory", "dev");
+  auto done = events.wait_for("message.created", "", [](const Json& m) {
+    return m["from"] == "lax" && m["type"] == "done";
+  });
+  ASSERT_TRUE(done);
+  std::string id = task["id"];
+  EXPECT_EQ(d.get("/api/v1/tasks/" + id).json()["status"], "in_progress");
+  EXPECT_TRUE(d.get("/api/v1/tasks/" + id + "/reports").json()["reports"].empty());
+  auto screen = d.get("/api/v1/agents/lax/screen").json().dump();
+  EXPECT_NE(screen.find("report refused"), std::string::npos) << screen;
+}
+
+// An agent waiting for a permission answer goes quiet: that is reported as stuck (never
+// killed), and once a person answers in its terminal it finishes and the check passes.
+TEST(Crew, AnAgentAskingForPermissionIsReportedThenAnswered) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  auto asker = spawn_sim(d, events, "asker", "dev", {"--misbehave", "ask"});
+  configure(d, Json{{"stuck_after", "500ms"}});
+  auto task = add_task(d, "Edit carefully", "dev");
+  auto stuck = events.wait_for("agent.stuck", asker["id"],
+                               [](const Json& e) { return e["reason"] == "no_output"; });
+  ASSERT_TRUE(stuck);
+  EXPECT_NE((*stuck)["data"]["screen"].dump().find("Allow edits"), std::string::npos)
+      << (*stuck)["data"].dump();
+  ASSERT_EQ(d.post("/api/v1/agents/asker/input", Json{{"data", "y"}, {"submit", true}}).status,
+            200);
+  ASSERT_TRUE(task_reaches(events, task["id"], "done"));
+}
+
 }  // namespace
 }  // namespace bosun::e2e
