@@ -176,7 +176,13 @@ asio::awaitable<bool> DeliveryEngine::attempt(Queue& q, const std::string& agent
     if (auto st = agents_.input(agent, "\x1b[200~" + line + "\x1b[201~", false); !st) {
       co_return false;
     }
-    co_await wait(q, options_.paste_settle);
+    // The whole pause, even when the echo of the paste wakes the queue's timer early.
+    auto settled = clock_.steady_now() + options_.paste_settle;
+    while (!stopped_ && clock_.steady_now() < settled) {
+      co_await wait(q, std::chrono::duration_cast<std::chrono::milliseconds>(
+                           settled - clock_.steady_now()) +
+                           std::chrono::milliseconds(1));
+    }
     if (stopped_) co_return false;
   }
   auto before = agents_.show(agent);

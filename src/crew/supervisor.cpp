@@ -286,8 +286,7 @@ void Supervisor::schedule_dispatch() {
 
 // Ready tasks, highest priority first, each to an idle agent of its role with no task.
 void Supervisor::dispatch() {
-  auto ready = store_.tasks().ready(std::nullopt, 200);
-  if (!ready || ready->empty()) return;
+  // Free agents first: with none, the board is not even read.
   auto list = agents_.list();
   if (!list) return;
   std::vector<Json> free;
@@ -295,14 +294,13 @@ void Supervisor::dispatch() {
     if (text(a, "state") != "idle") continue;
     auto wi = watches_.find(text(a, "id"));
     if (wi != watches_.end() && wi->second.resetting) continue;
-    TaskQuery busy;
-    busy.assignee = text(a, "id");
-    busy.statuses = {TaskStatus::kAssigned, TaskStatus::kInProgress};
-    busy.limit = 1;
-    auto held = store_.tasks().list(busy);
-    if (!held || !held->empty()) continue;
+    auto held = store_.tasks().holds_task(text(a, "id"));
+    if (!held || *held) continue;
     free.push_back(a);
   }
+  if (free.empty()) return;
+  auto ready = store_.tasks().ready(std::nullopt, 200);
+  if (!ready || ready->empty()) return;
   for (const auto& task : *ready) {
     if (free.empty()) break;
     auto pick = std::find_if(free.begin(), free.end(), [&](const Json& a) {

@@ -344,6 +344,16 @@ Result<std::vector<Task>> TaskStore::ready(const std::optional<std::string>& rol
   return collect<Task>(ready_stmt, task_from_row);
 }
 
+Result<bool> TaskStore::holds_task(const std::string& agent_id) {
+  auto stmt = db_.prepare(
+      "SELECT 1 FROM tasks WHERE assignee = ?1 AND status IN ('assigned', 'in_progress') LIMIT 1");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, agent_id);
+  auto row = stmt->step();
+  if (!row) return tl::unexpected(row.error());
+  return *row;
+}
+
 Result<std::vector<std::string>> TaskStore::children(const std::string& id) {
   auto stmt = db_.prepare("SELECT id FROM tasks WHERE parent_id = ? ORDER BY rowid");
   if (!stmt) return tl::unexpected(stmt.error());

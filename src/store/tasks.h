@@ -169,6 +169,8 @@ class TaskStore {
   Result<std::vector<Task>> list(const TaskQuery& query);
   // Ready tasks (of `role`, or without a role, when given), by priority then age.
   Result<std::vector<Task>> ready(const std::optional<std::string>& role, int64_t limit);
+  // Whether the agent holds a task (assigned or in progress); one indexed lookup.
+  Result<bool> holds_task(const std::string& agent_id);
   Result<std::vector<std::string>> children(const std::string& id);
   Result<int64_t> count();
 

@@ -139,22 +139,26 @@ TEST(Events, SlowConsumerIsClosedWithReasonAndOthersKeepReceiving) {
   ASSERT_TRUE(fast.read_json());
   // The slow one reads, but far slower than events come (its own pace, not a wait for us);
   // it must get what was in flight, then a close frame that says how to resume.
+  // (Ten a second while the notes are posted — slower than even a sanitizer build posts them —
+  // then as fast as it can, so what was in flight arrives within the daemon's close grace.)
   std::atomic<int> received{0};
+  std::atomic<bool> posted{false};
   std::thread reader([&] {
     while (slow.read(10s)) {
       ++received;
-      std::this_thread::sleep_for(20ms);
+      if (!posted) std::this_thread::sleep_for(100ms);
     }
   });
   std::string big(32000, 'x');
   const int kNotes = 400;  // ~13 MB of events: more than socket buffers + the 64 KiB queue
   for (int i = 0; i < kNotes; ++i) {  // EXPECT and break: the reader thread must be joined
-    auto posted = d.post("/api/v1/journal", Json{{"text", big + std::to_string(i)}});
-    EXPECT_EQ(posted.status, 201);
+    auto note = d.post("/api/v1/journal", Json{{"text", big + std::to_string(i)}});
+    EXPECT_EQ(note.status, 201);
     auto ev = fast.read_json();
     EXPECT_TRUE(ev) << "fast consumer stalled at " << i;
-    if (posted.status != 201 || !ev) break;
+    if (note.status != 201 || !ev) break;
   }
+  posted = true;
   reader.join();
   EXPECT_TRUE(slow.closed());
   EXPECT_EQ(slow.close_code(), 4008);
