@@ -292,12 +292,12 @@ int run_demo(const DemoFlags& flags) {
     return all_done ? 0 : 1;
   }
   std::printf(
-      "\nThe daemon keeps running:\n"
-      "  dashboard/API: http://%s:%s/   (token: %s)\n"
-      "  try:           bosun --state %s agent list | task list | agent attach ben\n"
-      "  stop it:       kill $(cat %s)\n",
+      "\nThe daemon and the crew keep running:\n"
+      "  API:      http://%s:%s/   (token in %s)\n"
+      "  try:      bosun --state %s agent list | task list | agent attach ben\n"
+      "  stop all: bosun --state %s down\n",
       endpoint->host.c_str(), endpoint->port.c_str(), state.token().c_str(), state.root.c_str(),
-      state.pid_file().c_str());
+      state.root.c_str());
   return all_done ? 0 : 1;
 }
 
