@@ -129,7 +129,9 @@ TEST(Crew, DeliveryRetriesThenFailsAndTellsTheSender) {
   ASSERT_EQ(ok.status, 201) << ok.body;
   ASSERT_TRUE(events.wait("message.read", ok.json()["id"]));
   auto read = d.get("/api/v1/messages/" + ok.json()["id"].get<std::string>()).json();
-  EXPECT_EQ(read["attempts"], 1) << read.dump();
+  // Once, normally; a loaded machine may need the second attempt the 300 ms timeout allows.
+  EXPECT_GE(read["attempts"].get<int>(), 1) << read.dump();
+  EXPECT_LE(read["attempts"].get<int>(), 2) << read.dump();
   EXPECT_EQ(read["state"], "acked") << read.dump();
 }
 
