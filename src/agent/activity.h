@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "util/clock.h"
 
@@ -21,6 +22,11 @@ struct IdleRule {
 };
 
 IdleRule idle_rule(const std::string& profile);
+
+// The states of an agent whose program runs: running (just started), working, idle.
+inline bool is_live(std::string_view state) {
+  return state == "running" || state == "idle" || state == "working";
+}
 
 // When output has been quiet: the source that says the agent is idle ("screen" when the prompt
 // matched, "quiescence" when quiet alone decides), or nullopt while it still looks busy.

@@ -15,6 +15,7 @@
 
 #include "cli/attach.h"
 #include "cli/client.h"
+#include "cli/family.h"
 #include "cli/terminal_socket.h"
 #include "term/query_filter.h"
 
@@ -49,23 +50,6 @@ std::string join_argv(const Json& argv) {
     out += plain ? s : "'" + s + "'";
   }
   return out;
-}
-
-std::string text(const Json& j, const char* key, const char* fallback = "-") {
-  if (!j.contains(key) || j[key].is_null()) return fallback;
-  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
-}
-
-// Runs `body` with a connected client; failures print "bosun: …" and set exit code 1.
-template <typename Body>
-void with_client(CommandContext& ctx, Body body) {
-  auto client = Client::connect(ctx);
-  if (!client) {
-    ctx.exit_code = report_error(client.error());
-    return;
-  }
-  Status st = body(*client);
-  if (!st) ctx.exit_code = report_error(st.error());
 }
 
 // A run's state in a few words: "running", "exited 3", "killed by SIGKILL", "lost".
@@ -417,12 +401,6 @@ void setup_attach(CLI::App& app, CommandContext& ctx) {
   });
 }
 
-struct Verb {
-  const char* name;
-  const char* summary;
-  void (*setup)(CLI::App&, CommandContext&);
-};
-
 const Verb kVerbs[] = {
     {"spawn", "start an agent: bosun agent spawn NAME [-- PROGRAM ARGS…]", setup_spawn},
     {"list", "list agents with their state and pid", setup_list},
@@ -439,11 +417,7 @@ const Verb kVerbs[] = {
 };
 
 void setup_agent(CLI::App& app, CommandContext& ctx) {
-  app.require_subcommand(1);
-  for (const auto& verb : kVerbs) {
-    CLI::App* sub = app.add_subcommand(verb.name, verb.summary);
-    verb.setup(*sub, ctx);
-  }
+  add_verbs(app, ctx, kVerbs);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/client.h"
+#include "cli/family.h"
 
 namespace bosun::cli {
 
@@ -30,23 +31,6 @@ std::string segment(const std::string& text) {
     }
   }
   return out;
-}
-
-std::string text(const Json& j, const char* key, const char* fallback = "-") {
-  if (!j.is_object() || !j.contains(key) || j[key].is_null()) return fallback;
-  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
-}
-
-// Runs `body` with a connected client; failures print "bosun: …" and set exit code 1.
-template <typename Body>
-void with_client(CommandContext& ctx, Body body) {
-  auto client = Client::connect(ctx);
-  if (!client) {
-    ctx.exit_code = report_error(client.error());
-    return;
-  }
-  Status st = body(*client);
-  if (!st) ctx.exit_code = report_error(st.error());
 }
 
 // The first line of `summary`, cut to the subject limit without splitting a UTF-8 sequence.
@@ -281,12 +265,6 @@ void setup_blocked(CLI::App& app, CommandContext& ctx) {
   setup_report(app, ctx, "blocked", "what blocks you");
 }
 
-struct Verb {
-  const char* name;
-  const char* summary;
-  void (*setup)(CLI::App&, CommandContext&);
-};
-
 const Verb kVerbs[] = {
     {"send", "send a message: bosun mail send TO SUBJECT [BODY|-]", setup_send},
     {"inbox", "your inbox, unread first (--unread: only those)", setup_inbox},
@@ -298,11 +276,7 @@ const Verb kVerbs[] = {
 };
 
 void setup_mail(CLI::App& app, CommandContext& ctx) {
-  app.require_subcommand(1);
-  for (const auto& verb : kVerbs) {
-    CLI::App* sub = app.add_subcommand(verb.name, verb.summary);
-    verb.setup(*sub, ctx);
-  }
+  add_verbs(app, ctx, kVerbs);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/client.h"
+#include "cli/family.h"
 
 namespace bosun::cli {
 
@@ -40,11 +41,6 @@ std::string task_path(const std::string& id, std::string_view rest = {}) {
   return "/api/v1/tasks/" + encode(id) + std::string(rest);
 }
 
-std::string text(const Json& j, const char* key, const char* fallback = "-") {
-  if (!j.is_object() || !j.contains(key) || j[key].is_null()) return fallback;
-  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
-}
-
 std::string assignee_text(const Json& task) {
   if (!task["assignee_name"].is_null()) return text(task, "assignee_name");
   return text(task, "assignee");
@@ -52,18 +48,6 @@ std::string assignee_text(const Json& task) {
 
 void print_json(const Json& value) {
   std::printf("%s\n", value.dump(2).c_str());
-}
-
-// Runs `body` with a connected client; failures print "bosun: …" and set exit code 1.
-template <typename Body>
-void with_client(CommandContext& ctx, Body body) {
-  auto client = Client::connect(ctx);
-  if (!client) {
-    ctx.exit_code = report_error(client.error());
-    return;
-  }
-  Status st = body(*client);
-  if (!st) ctx.exit_code = report_error(st.error());
 }
 
 // A priority flag as the API takes it: 0-4 as a number, names as they are.
@@ -529,12 +513,6 @@ void setup_rm(CLI::App& app, CommandContext& ctx) {
   });
 }
 
-struct Verb {
-  const char* name;
-  const char* summary;
-  void (*setup)(CLI::App&, CommandContext&);
-};
-
 const Verb kTaskVerbs[] = {
     {"add", "add a task: bosun task add TITLE [--desc D] [--depends-on T…]", setup_add},
     {"list", "list tasks (--status, --role, --assignee; --tree for subtasks)", setup_list},
@@ -549,11 +527,7 @@ const Verb kTaskVerbs[] = {
 };
 
 void setup_task(CLI::App& app, CommandContext& ctx) {
-  app.require_subcommand(1);
-  for (const auto& verb : kTaskVerbs) {
-    CLI::App* sub = app.add_subcommand(verb.name, verb.summary);
-    verb.setup(*sub, ctx);
-  }
+  add_verbs(app, ctx, kTaskVerbs);
 }
 
 struct SubmitFlags {

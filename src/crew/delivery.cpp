@@ -7,6 +7,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "agent/activity.h"
 #include "agent/registry.h"
 
 namespace bosun {
@@ -16,10 +17,6 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::chrono::milliseconds kVerifyStep{25};
-
-bool is_live(const std::string& state) {
-  return state == "running" || state == "idle" || state == "working";
-}
 
 }  // namespace
 
@@ -179,9 +176,9 @@ asio::awaitable<bool> DeliveryEngine::attempt(Queue& q, const std::string& agent
     // The whole pause, even when the echo of the paste wakes the queue's timer early.
     auto settled = clock_.steady_now() + options_.paste_settle;
     while (!stopped_ && clock_.steady_now() < settled) {
-      co_await wait(q, std::chrono::duration_cast<std::chrono::milliseconds>(
-                           settled - clock_.steady_now()) +
-                           std::chrono::milliseconds(1));
+      co_await wait(
+          q, std::chrono::duration_cast<std::chrono::milliseconds>(settled - clock_.steady_now()) +
+                 std::chrono::milliseconds(1));
     }
     if (stopped_) co_return false;
   }

@@ -14,6 +14,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "agent/activity.h"
 #include "agent/registry.h"
 #include "crew/delivery.h"
 #include "util/duration.h"
@@ -30,10 +31,6 @@ constexpr const char* kConfigKey = "supervisor";
 // How much of a working agent's latest output the loop detector reads.
 constexpr size_t kLoopWindow = 16 * 1024;
 constexpr size_t kLoopMinLines = 20;
-
-bool is_live(const std::string& state) {
-  return state == "running" || state == "idle" || state == "working";
-}
 
 std::string text(const Json& j, const char* key) {
   return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
@@ -211,7 +208,9 @@ Json Supervisor::status_json() const {
 // The timer is armed for the earliest deadline any agent has (a heartbeat due or unanswered,
 // a working agent's stuck deadline or next loop check, a reset by age); with none, it sleeps
 // until an event asks for a look (request_tick). An idle crew costs no wake-ups.
-void Supervisor::request_tick() { arm_tick_at(clock_.steady_now()); }
+void Supervisor::request_tick() {
+  arm_tick_at(clock_.steady_now());
+}
 
 void Supervisor::arm_tick_at(std::chrono::steady_clock::time_point when) {
   if (stopped_) return;
