@@ -159,6 +159,52 @@ constexpr Migration kMigrations[] = {
         value TEXT NOT NULL
       );
     )sql"},
+    {5, R"sql(
+      CREATE TABLE projects (
+        id               TEXT PRIMARY KEY,
+        name             TEXT NOT NULL UNIQUE,
+        path             TEXT NOT NULL UNIQUE,
+        tech_stack       TEXT NOT NULL DEFAULT '',
+        base_branch      TEXT NOT NULL,
+        execution_mode   TEXT NOT NULL DEFAULT 'review',
+        test_command     TEXT,
+        setup_command    TEXT,
+        cleanup_command  TEXT,
+        setup_timeout_ms INTEGER NOT NULL DEFAULT 300000,
+        worktree_include TEXT NOT NULL DEFAULT '[]',
+        created_at       INTEGER NOT NULL,
+        updated_at       INTEGER NOT NULL
+      );
+      CREATE TABLE worktrees (
+        id           TEXT PRIMARY KEY,
+        project_id   TEXT NOT NULL REFERENCES projects(id),
+        agent_id     TEXT,
+        agent_name   TEXT NOT NULL,
+        path         TEXT NOT NULL UNIQUE,
+        branch       TEXT NOT NULL,
+        base_branch  TEXT NOT NULL,
+        base_commit  TEXT NOT NULL,
+        state        TEXT NOT NULL DEFAULT 'active',
+        setup        TEXT,
+        backup_ref   TEXT,
+        merged_at    INTEGER,
+        merge_commit TEXT,
+        created_at   INTEGER NOT NULL,
+        removed_at   INTEGER
+      );
+      CREATE INDEX worktrees_agent ON worktrees(agent_name, state);
+      CREATE INDEX worktrees_project ON worktrees(project_id, state);
+      CREATE TABLE decisions (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        project_id  TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        kind        TEXT NOT NULL,
+        text        TEXT NOT NULL,
+        roles       TEXT NOT NULL DEFAULT '[]',
+        author      TEXT NOT NULL,
+        created_at  INTEGER NOT NULL
+      );
+      CREATE INDEX decisions_project ON decisions(project_id, id);
+    )sql"},
 };
 
 }  // namespace
