@@ -1,0 +1,157 @@
+// The daemon's REST API as the dashboard uses it: same-origin fetches that carry the login
+// cookie, the API's error shape as ApiError, and the JSON shapes the views read.
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number, // 0: the daemon could not be reached
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Run {
+  state?: string;
+  argv?: string[];
+  exit_code?: number | null;
+  [key: string]: unknown;
+}
+
+export interface Agent {
+  id: string;
+  name: string;
+  role: string;
+  profile: string;
+  state: string;
+  state_source: string;
+  state_since: string;
+  generation: number;
+  argv?: string[];
+  cwd?: string;
+  pid?: number | null;
+  end_offset?: number;
+  last_output_at?: string | null;
+  run?: Run | null;
+  // Worktree fields, present once agents have worktrees.
+  branch?: string | null;
+  worktree?: string | { branch?: string; path?: string } | null;
+}
+
+export interface Task {
+  id: string;
+  title: string;
+  description: string;
+  role: string;
+  assignee: string | null;
+  assignee_name: string | null;
+  status: string;
+  priority: number;
+  parent_id: string | null;
+  depends_on: string[];
+  ready: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Message {
+  id: string;
+  from: string;
+  to: string;
+  type: string;
+  subject: string;
+  body?: string;
+  body_bytes: number;
+  task_id: string | null;
+  urgent: boolean;
+  state: string;
+  attempts: number;
+  error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+  read: boolean;
+}
+
+export interface BosunEvent {
+  seq: number;
+  type: string;
+  at: string;
+  subject: string;
+  data: Record<string, unknown>;
+}
+
+export interface Screen {
+  cols: number;
+  rows: number;
+  lines: string[];
+  cursor: { row: number; col: number };
+}
+
+// Called when the daemon answers 401: the view switches to the login form.
+let onUnauthorized: () => void = () => {};
+export function setUnauthorizedHandler(handler: () => void) {
+  onUnauthorized = handler;
+}
+
+// One API call. Resolves with the parsed JSON body; rejects with ApiError.
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new ApiError(0, 'unreachable', `the daemon cannot be reached (${String(e)})`);
+  }
+  const text = await response.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!response.ok) {
+    const err = (json as { error?: { code?: string; message?: string } } | null)?.error;
+    if (response.status === 401 && path !== '/api/v1/login') onUnauthorized();
+    throw new ApiError(response.status, err?.code ?? 'http_' + response.status, err?.message ?? text);
+  }
+  return json as T;
+}
+
+export const get = <T>(path: string) => api<T>('GET', path);
+export const post = <T>(path: string, body: unknown = {}) => api<T>('POST', path, body);
+export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);
+
+// Every task, following `next_after` pages.
+export async function listTasks(): Promise<Task[]> {
+  const out: Task[] = [];
+  let after = '';
+  for (;;) {
+    const page = await get<{ tasks: Task[]; next_after?: string }>(
+      `/api/v1/tasks?limit=1000${after ? '&after=' + encodeURIComponent(after) : ''}`,
+    );
+    out.push(...page.tasks);
+    if (!page.next_after) return out;
+    after = page.next_after;
+  }
+}
+
+// ws:// or wss:// URL for a path on this daemon (the browser sends our own Origin).
+export function wsUrl(path: string): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`;
+}
+
+// Human-readable "3m ago".
+export function ago(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return '';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '';
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m ago`;
+  return `${Math.floor(s / 86400)}d ago`;
+}

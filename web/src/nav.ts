@@ -1,0 +1,20 @@
+// Hash routes: "#/terminals/kai,ana" is the terminals view showing kai and ana.
+export type View = 'crew' | 'terminals' | 'board' | 'mail' | 'events';
+
+export const kViews: { id: View; label: string }[] = [
+  { id: 'crew', label: 'Crew' },
+  { id: 'terminals', label: 'Terminals' },
+  { id: 'board', label: 'Board' },
+  { id: 'mail', label: 'Mailbox' },
+  { id: 'events', label: 'Events' },
+];
+
+export function parseHash(): { view: View; arg: string } {
+  const [, view = 'crew', ...rest] = location.hash.replace(/^#/, '').split('/');
+  const known = kViews.some((v) => v.id === view);
+  return { view: known ? (view as View) : 'crew', arg: decodeURIComponent(rest.join('/')) };
+}
+
+export function navigate(view: View, arg = '') {
+  location.hash = `#/${view}${arg ? '/' + encodeURIComponent(arg) : ''}`;
+}
