@@ -55,9 +55,12 @@ http::response<http::string_body> to_beast(const Response& r, unsigned version, 
   http::response<http::string_body> out{static_cast<http::status>(r.status), version};
   out.set(http::field::server, "bosun");
   out.set(http::field::content_type, r.content_type);
+  // API replies are never cached; a route may say otherwise (the dashboard's files).
   out.set(http::field::cache_control, "no-store");
-  for (const auto& [name, value] : r.headers)
+  for (const auto& [name, value] : r.headers) {
+    if (beast::iequals(name, "cache-control")) out.erase(http::field::cache_control);
     out.insert(name, value);
+  }
   out.body() = r.body;
   out.keep_alive(keep_alive);
   out.prepare_payload();

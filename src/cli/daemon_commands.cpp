@@ -1,5 +1,6 @@
 // `bosun version`, `bosun serve`, `bosun status`.
 #include <cstdio>
+#include <cstdlib>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -78,6 +79,13 @@ void setup_status(CLI::App& app, CommandContext& ctx) {
                 s.value("address", "?").c_str(), s.value("pid", 0),
                 format_duration(s.value("uptime_s", int64_t{0})).c_str());
     std::printf("state: %s\n", s.value("state_dir", "?").c_str());
+    // A link that logs a browser in: the token rides in the fragment, which the browser never
+    // sends; the page exchanges it for the login cookie. Only the daemon token can log in.
+    const char* agent_token = std::getenv("BOSUN_TOKEN");
+    if (ctx.state || !agent_token || !*agent_token) {
+      std::printf("dashboard: http://%s/#token=%s\n", s.value("address", "?").c_str(),
+                  client->endpoint().token.c_str());
+    }
     if (s.contains("counts") && s["counts"].is_object()) {
       for (const auto& [name, value] : s["counts"].items()) {
         std::printf("%-18s %s\n", (name + ":").c_str(), value.dump().c_str());

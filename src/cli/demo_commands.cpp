@@ -196,9 +196,11 @@ int run_demo(const DemoFlags& flags) {
   auto endpoint = ensure_daemon(state, flags.listen, &started);
   if (!endpoint) return report_error(endpoint.error());
   Client client(*endpoint);
-  std::printf("bosun demo in %s\n  repository: %s\n  daemon:     http://%s:%s (%s)\n\n",
-              dir.c_str(), repo->c_str(), endpoint->host.c_str(), endpoint->port.c_str(),
+  std::printf("bosun demo in %s\n  repository: %s\n  daemon:     http://%s:%s (%s)\n", dir.c_str(),
+              repo->c_str(), endpoint->host.c_str(), endpoint->port.c_str(),
               started ? "started" : "already running");
+  std::printf("  dashboard:  http://%s:%s/#token=%s\n\n", endpoint->host.c_str(),
+              endpoint->port.c_str(), endpoint->token.c_str());
 
   if (auto r = client.request("PUT", "/api/v1/supervisor",
                               dump_json(Json{{"heartbeat", "1m"}, {"stuck_after", "2m"}}));
@@ -293,9 +295,11 @@ int run_demo(const DemoFlags& flags) {
   }
   std::printf(
       "\nThe daemon and the crew keep running:\n"
+      "  browser:  http://%s:%s/#token=%s   (the dashboard)\n"
       "  API:      http://%s:%s/   (token in %s)\n"
       "  try:      bosun --state %s agent list | task list | agent attach ben\n"
       "  stop all: bosun --state %s down\n",
+      endpoint->host.c_str(), endpoint->port.c_str(), endpoint->token.c_str(),
       endpoint->host.c_str(), endpoint->port.c_str(), state.token().c_str(), state.root.c_str(),
       state.root.c_str());
   return all_done ? 0 : 1;

@@ -14,16 +14,19 @@ export interface TermStats {
   writes: number; // term.write() calls (one per animation frame with output)
   duplicates: number; // bytes received again after a reconnect and dropped
   reconnects: number;
+  parsedAt: number; // performance.now() when xterm.js had parsed the last write
 }
 
 const encoder = new TextEncoder();
+// `?batch=0` writes each frame as it arrives: only for measuring what batching saves.
+const kBatch = new URLSearchParams(location.search).get('batch') !== '0';
 
 // Every session on the page, for the test harness and the performance notes.
 export const sessions = new Set<TerminalSession>();
 
 export class TerminalSession {
   readonly term: Terminal;
-  readonly stats: TermStats = { frames: 0, bytes: 0, writes: 0, duplicates: 0, reconnects: 0 };
+  readonly stats: TermStats = { frames: 0, bytes: 0, writes: 0, duplicates: 0, reconnects: 0, parsedAt: 0 };
   link: TermLink = 'connecting';
   onLink: (link: TermLink, detail: string) => void = () => {};
 
@@ -212,6 +215,7 @@ export class TerminalSession {
   // Collects output and writes it once per animation frame (or every 100 ms in a hidden tab,
   // where animation frames stop).
   private queue(bytes: Uint8Array) {
+    if (!kBatch) return this.write(bytes);
     this.pending.push(bytes);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
@@ -236,9 +240,13 @@ export class TerminalSession {
       }
     }
     this.pending = [];
+    this.write(data);
+  }
+
+  private write(data: Uint8Array) {
     this.stats.writes++;
     this.stats.bytes += data.length;
-    this.term.write(data);
+    this.term.write(data, () => (this.stats.parsedAt = performance.now()));
   }
 }
 // The browser tests read terminals' text and counters through this.

@@ -45,7 +45,7 @@ export function Events() {
               <td class={`type kind-${e.type.split('.')[0]}`}>{e.type}</td>
               <td class="subject">{e.subject}</td>
               <td class="data">
-                <code>{summarize(e.data)}</code>
+                <code>{summarize(e.subject, e.data)}</code>
               </td>
             </tr>
           ))}
@@ -55,14 +55,16 @@ export function Events() {
   );
 }
 
-// One line of an event's data: its scalar fields, then the names of nested ones.
-function summarize(data: Record<string, unknown>): string {
+// One line of an event's data: its scalar fields (not timestamps, nulls or the subject again),
+// and the title or subject of a nested task or message.
+function summarize(subject: string, data: Record<string, unknown>): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(data)) {
-    if (v === null || typeof v !== 'object') parts.push(`${k}=${String(v)}`);
-    else if (k === 'task' || k === 'message') {
+    if (v === null || v === '' || k.endsWith('_at') || v === subject) continue;
+    if (typeof v !== 'object') parts.push(`${k}=${String(v)}`);
+    else if (k === 'task' || k === 'message' || k === 'report') {
       const o = v as Record<string, unknown>;
-      parts.push(`${k}="${String(o.title ?? o.subject ?? '')}"`);
+      parts.push(`${k}="${String(o.title ?? o.subject ?? o.status ?? '')}"`);
     }
   }
   const line = parts.join(' ');
