@@ -35,7 +35,9 @@ constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 // How much of the log a restarted daemon replays into the screen model.
 constexpr uint64_t kScreenReplayBytes = 1 << 20;
 
-bool valid_name(const std::string& name) {
+}  // namespace
+
+bool valid_agent_name(const std::string& name) {
   if (name.empty() || name.size() > 32) return false;
   if (!(name[0] >= 'a' && name[0] <= 'z')) return false;
   for (char c : name) {
@@ -43,6 +45,8 @@ bool valid_name(const std::string& name) {
   }
   return true;
 }
+
+namespace {
 
 bool valid_env_name(const std::string& name) {
   if (name.empty() || name.size() > 128) return false;
@@ -167,6 +171,14 @@ Json AgentRegistry::agent_json(const Session& s) const {
          {"created_at", format_time(from_unix_ms(a.created_at_ms))},
          {"last_output_at",
           a.last_output_ms ? Json(format_time(from_unix_ms(*a.last_output_ms))) : Json()}};
+  j["project_id"] = a.project_id ? Json(*a.project_id) : Json();
+  j["worktree"] = Json();
+  if (auto wt = store_.projects().active_worktree(a.name); wt && *wt) {
+    j["worktree"] = Json{{"id", (*wt)->id},
+                         {"path", (*wt)->path},
+                         {"branch", (*wt)->branch},
+                         {"base_branch", (*wt)->base_branch}};
+  }
   if (s.run) {
     j["run"] = to_json(*s.run);
     j["pid"] = optional_json(s.run->pid);
@@ -176,6 +188,10 @@ Json AgentRegistry::agent_json(const Session& s) const {
     j["pid"] = Json();
   }
   return j;
+}
+
+std::filesystem::path AgentRegistry::instructions_file(const std::string& agent_name) const {
+  return state_.root / "agents" / agent_name / "instructions.md";
 }
 
 std::vector<std::string> AgentRegistry::agent_env(const Session& s) const {
@@ -198,6 +214,11 @@ std::vector<std::string> AgentRegistry::agent_env(const Session& s) const {
   env["BOSUN_AGENT_ID"] = s.agent.id;
   // A restarted daemon may listen elsewhere: the CLI re-reads the address from here.
   env["BOSUN_STATE"] = state_.root.string();
+  if (s.agent.project_id) env["BOSUN_PROJECT"] = *s.agent.project_id;
+  std::error_code ec;
+  if (auto file = instructions_file(s.agent.name); std::filesystem::exists(file, ec)) {
+    env["BOSUN_INSTRUCTIONS"] = file.string();
+  }
   std::vector<std::string> out;
   out.reserve(env.size());
   for (const auto& [k, v] : env)
@@ -206,7 +227,7 @@ std::vector<std::string> AgentRegistry::agent_env(const Session& s) const {
 }
 
 asio::awaitable<Result<Json>> AgentRegistry::spawn(SpawnRequest req) {
-  if (!valid_name(req.name)) {
+  if (!valid_agent_name(req.name)) {
     co_return bad_request(
         "invalid_name", "agent name must be 1-32 characters of [a-z0-9_-], starting with a letter");
   }
@@ -245,6 +266,7 @@ asio::awaitable<Result<Json>> AgentRegistry::spawn(SpawnRequest req) {
   a.role = req.role;
   a.profile = req.profile;
   a.permanent = req.permanent;
+  a.project_id = req.project_id;
   a.argv = req.argv;
   a.cwd = req.cwd;
   a.env = Json::object();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
@@ -47,6 +48,7 @@ struct SpawnRequest {
   int cols = 120;
   int rows = 40;
   bool permanent = false;
+  std::optional<std::string> project_id;
 };
 
 // What the terminal hub needs to replay a run's output.
@@ -57,6 +59,9 @@ struct TerminalInfo {
   Json gaps = Json::array();
   Json status;  // the status frame
 };
+
+// 1-32 characters of [a-z0-9_-], starting with a letter (names are also folder names).
+bool valid_agent_name(const std::string& name);
 
 inline constexpr int kMaxCols = 1000;
 inline constexpr int kMaxRows = 500;
@@ -98,6 +103,10 @@ class AgentRegistry {
   // When the current run last printed (steady clock), for the supervisor's stuck watch.
   std::optional<std::chrono::steady_clock::time_point> last_output(const std::string& id_or_name);
   Result<TerminalInfo> terminal(const std::string& id_or_name);
+
+  // Where an agent's instructions (its role and the bosun protocol) are written; inside the
+  // agent, BOSUN_INSTRUCTIONS names this file when it exists.
+  std::filesystem::path instructions_file(const std::string& agent_name) const;
 
   // Drops every holder connection; the agents keep running (daemon shutdown).
   void detach_all();

@@ -24,6 +24,7 @@
 #include "crew/delivery.h"
 #include "crew/supervisor.h"
 #include "crew/verifier.h"
+#include "crew/workspaces.h"
 #include "util/files.h"
 
 namespace bosun {
@@ -86,8 +87,29 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   Verifier verifier(io, **store, bus, clock, log, processes);
   DeliveryEngine delivery(io, **store, bus, clock, log, agents);
   Supervisor supervisor(io, **store, bus, clock, log, agents, &delivery);
-  Services services{**store,      bus,    clock,     log,      auth,      info,
-                    event_stream, agents, terminals, verifier, supervisor};
+  Workspaces workspaces(io, **store, bus, clock, log, processes, state);
+  workspaces.set_agents(&agents);
+  verifier.set_land([&workspaces](const Task& task, const std::string& agent_id) {
+    return workspaces.land(task, agent_id);
+  });
+  verifier.set_test_command([&store = **store](const Task& task) {
+    // The project's test command: the task's project, else its assignee's.
+    std::optional<std::string> project = task.project_id;
+    if (!project && task.assignee) {
+      if (auto agent = store.agents().find(*task.assignee)) project = agent->project_id;
+    }
+    std::vector<std::string> argv;
+    if (project) {
+      if (auto p = store.projects().find(*project); p && p->test_command) {
+        argv = {"/bin/sh", "-c", *p->test_command};
+      }
+    }
+    return argv;
+  });
+  supervisor.set_before_task(
+      [&workspaces](std::string agent) { return workspaces.catch_up(std::move(agent)); });
+  Services services{**store, bus,       clock,    log,        auth,      info, event_stream,
+                    agents,  terminals, verifier, supervisor, workspaces};
   Dispatcher dispatcher(services, Router(route_table()));
 
   HttpServer::Options http_options;

@@ -16,6 +16,7 @@ class EventStream;
 class TerminalStream;
 class Supervisor;
 class Verifier;
+class Workspaces;
 
 struct DaemonInfo {
   std::string version;
@@ -37,6 +38,7 @@ struct Services {
   TerminalStream& terminals;
   Verifier& verifier;      // checks task reports (crew/verifier.h)
   Supervisor& supervisor;  // dispatch, heartbeats, resets, stuck watch (crew/supervisor.h)
+  Workspaces& workspaces;  // projects, worktrees, merges, decisions (crew/workspaces.h)
 };
 
 }  // namespace bosun

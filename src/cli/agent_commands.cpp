@@ -16,6 +16,7 @@
 #include "cli/attach.h"
 #include "cli/client.h"
 #include "cli/family.h"
+#include "cli/project_commands.h"
 #include "cli/terminal_socket.h"
 #include "term/query_filter.h"
 
@@ -69,6 +70,8 @@ struct SpawnFlags {
   std::string role;
   std::string profile;
   std::string cwd;
+  std::string project;
+  bool worktree = false;
   std::vector<std::string> env;
   int cols = 0;
   int rows = 0;
@@ -83,6 +86,10 @@ void setup_spawn(CLI::App& app, CommandContext& ctx) {
   app.add_option("--role", f->role, "role name");
   app.add_option("--profile", f->profile, "agent profile");
   app.add_option("--cwd", f->cwd, "working directory (default: the current one)");
+  app.add_option("--project", f->project, "the project it works on (name or id)");
+  app.add_flag("--worktree", f->worktree,
+               "its own git worktree and branch (the project: --project, else the current "
+               "folder's repository, added as a project if need be)");
   app.add_option("--env", f->env, "extra environment, KEY=VALUE (repeatable)");
   app.add_option("--cols", f->cols, "terminal columns (default: this terminal's, else 120)");
   app.add_option("--rows", f->rows, "terminal rows (default: this terminal's, else 40)");
@@ -95,8 +102,18 @@ void setup_spawn(CLI::App& app, CommandContext& ctx) {
       if (!f->role.empty()) body["role"] = f->role;
       if (!f->profile.empty()) body["profile"] = f->profile;
       std::error_code ec;
-      std::string cwd = f->cwd.empty() ? std::filesystem::current_path(ec).string() : f->cwd;
-      body["cwd"] = std::filesystem::absolute(cwd, ec).lexically_normal().string();
+      std::string here = std::filesystem::current_path(ec).string();
+      if (f->worktree && f->project.empty()) {
+        auto project = client.post("/api/v1/projects", Json{{"path", here}});
+        if (!project) return tl::unexpected(project.error());
+        f->project = text(*project, "id");
+      }
+      if (!f->project.empty()) body["project"] = f->project;
+      if (f->worktree) body["worktree"] = true;
+      if (!f->worktree && (f->project.empty() || !f->cwd.empty())) {
+        std::string cwd = f->cwd.empty() ? here : f->cwd;
+        body["cwd"] = std::filesystem::absolute(cwd, ec).lexically_normal().string();
+      }
       Json env = Json::object();
       for (const auto& kv : f->env) {
         auto eq = kv.find('=');
@@ -167,6 +184,10 @@ void print_agent(const Json& a) {
   if (!text(a, "role", "").empty()) std::printf("role:      %s\n", text(a, "role").c_str());
   if (!text(a, "profile", "").empty()) std::printf("profile:   %s\n", text(a, "profile").c_str());
   if (a.value("permanent", false)) std::printf("permanent: yes\n");
+  if (a["worktree"].is_object()) {
+    std::printf("worktree:  %s (branch %s, base %s)\n", text(a["worktree"], "path").c_str(),
+                text(a["worktree"], "branch").c_str(), text(a["worktree"], "base_branch").c_str());
+  }
   if (!run.is_object()) return;
   std::printf("run:       %s (generation %s)\n", text(run, "id").c_str(),
               text(run, "generation").c_str());
@@ -414,6 +435,9 @@ const Verb kVerbs[] = {
     {"kill", "stop the agent's whole process tree (SIGTERM, then SIGKILL)", setup_kill},
     {"rm", "stop the agent if running and forget it (its logs stay)", setup_rm},
     {"attach", "the agent's terminal in yours; detach with Ctrl-]", setup_attach},
+    {"diff", "what the agent changed in its worktree, against its base branch", setup_agent_diff},
+    {"merge", "merge the agent's branch into its base (refuses conflicts)", setup_agent_merge},
+    {"rebase", "rebase the agent's branch onto its base (aborts on conflict)", setup_agent_rebase},
 };
 
 void setup_agent(CLI::App& app, CommandContext& ctx) {

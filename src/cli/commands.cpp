@@ -7,6 +7,7 @@
 #include "cli/demo_commands.h"
 #include "cli/hold.h"
 #include "cli/mail_commands.h"
+#include "cli/project_commands.h"
 #include "cli/sim_commands.h"
 #include "cli/task_commands.h"
 #include "cli/up_commands.h"
@@ -15,8 +16,10 @@ namespace bosun::cli {
 namespace {
 
 const Command kCommands[] = {
-    kVersionCommand, kServeCommand, kStatusCommand,   kAgentCommand, kMailCommand,   kUpCommand,
-    kDownCommand,    kDemoCommand,  kSimAgentCommand, kTaskCommand,  kReportCommand, kHoldCommand,
+    kVersionCommand, kServeCommand, kStatusCommand,   kAgentCommand,  kMailCommand,
+    kUpCommand,      kDownCommand,  kDemoCommand,     kSimAgentCommand, kTaskCommand,
+    kReportCommand,  kHoldCommand,  kProjectCommand,  kWorktreeCommand, kRoleCommand,
+    kDecisionCommand,
 };
 
 }  // namespace

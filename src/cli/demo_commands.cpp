@@ -39,12 +39,13 @@ struct CrewMember {
   const char* name;
   const char* role;
   const char* about;
+  const char* domain;  // the one folder the role may change
 };
 
 constexpr CrewMember kCrew[] = {
-    {"ada", "architect", "You design modules and write down the decisions."},
-    {"ben", "backend", "You implement the code the architect designed."},
-    {"cai", "qa", "You write tests and check the feature end to end."},
+    {"ada", "architect", "You design modules and write down the decisions.", "docs/"},
+    {"ben", "backend", "You implement the code the architect designed.", "src/"},
+    {"cai", "qa", "You write tests and check the feature end to end.", "tests/"},
 };
 
 struct DemoTask {
@@ -105,6 +106,14 @@ Result<fs::path> make_repository(const fs::path& dir) {
   if (ec) return internal("mkdir_failed", "cannot create " + repo.string() + ": " + ec.message());
   std::ofstream(repo / "README.md") << "# greeter\n\nA tiny sample project for the bosun demo.\n";
   std::ofstream(repo / "src" / "__init__.py") << "";
+  // The crew's roles live in the repository, as a team's would.
+  fs::create_directories(repo / ".bosun" / "roles", ec);
+  for (const auto& m : kCrew) {
+    std::ofstream(repo / ".bosun" / "roles" / (std::string(m.role) + ".md"))
+        << fmt::format("---\nname: {}\ndescription: {}\ndomains: [{}]\n---\n{}\n", m.role,
+                       m.about, m.domain, m.about);
+  }
+  std::ofstream(repo / ".gitignore") << ".bosun/*\n!.bosun/roles/\n";
   for (auto args :
        std::vector<std::vector<std::string>>{{"init", "-q", "-b", "main"},
                                              {"config", "user.name", "bosun demo"},
@@ -143,6 +152,18 @@ std::string render(const Json& agents, const Json& tasks, std::chrono::seconds e
                        text(t, "assignee_name", "-"), text(t, "title"));
   }
   return out;
+}
+
+std::vector<std::string> git_lines(const std::string& out) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < out.size()) {
+    size_t end = out.find('\n', start);
+    if (end == std::string::npos) end = out.size();
+    if (end > start) lines.push_back(out.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
 }
 
 int count_lines(const std::string& s) {
@@ -207,25 +228,33 @@ int run_demo(const DemoFlags& flags) {
       !r || r->status != 200) {
     return report_error(r ? reply_error(*r) : r.error());
   }
-  fs::create_directories(dir / "roles", ec);
+  // Auto mode: each checked task's branch is merged into main by bosun.
+  auto project = client.post("/api/v1/projects", Json{{"path", repo->string()},
+                                                      {"execution_mode", "auto"},
+                                                      {"tech_stack", "Python 3"}});
+  if (!project) return report_error(project.error());
+  (void)client.post("/api/v1/projects/" + text(*project, "id") + "/decisions",
+                    Json{{"kind", "convention"},
+                         {"text", "greet() returns the greeting; only main.py prints"}});
   Json agent_ids = Json::array();
   for (const auto& m : kCrew) {
-    fs::path role_file = dir / "roles" / (std::string(m.role) + ".md");
-    std::ofstream(role_file) << fmt::format("---\nname: {}\ndescription: {}\n---\n{}\n", m.role,
-                                            m.about, m.about);
     Json body{{"name", m.name},
               {"role", m.role},
               {"profile", "sim"},
-              {"cwd", repo->string()},
+              {"project", text(*project, "id")},
+              {"worktree", true},
               {"cols", 100},
               {"rows", 30},
               {"argv",
-               {bosun_executable(), "sim-agent", "--work-ms", std::to_string(flags.work_ms),
-                "--role-file", role_file.string()}}};
+               {bosun_executable(), "sim-agent", "--work-ms", std::to_string(flags.work_ms)}}};
     auto agent = client.post("/api/v1/agents", body);
     if (!agent) return report_error(agent.error());
     agent_ids.push_back((*agent)["id"]);
+    std::printf("  %-4s %-10s works in %s (branch %s)\n", m.name, m.role,
+                text((*agent)["worktree"], "path").c_str(),
+                text((*agent)["worktree"], "branch").c_str());
   }
+  std::printf("\n");
   std::map<std::string, std::string> ids;
   for (const auto& t : kTasks) {
     Json deps = Json::array();
@@ -277,17 +306,30 @@ int run_demo(const DemoFlags& flags) {
       if (text(rep, "verified") == "passed") ++verified;
     }
   }
-  ProcessSpec count{{"git", "rev-list", "--count", "HEAD"}, repo->string()};
+  // What reached main: the crew's commits and bosun's merges.
+  ProcessSpec count{{"git", "rev-list", "--count", "--no-merges", "main"}, repo->string()};
   auto commits = run_process_blocking(count);
+  ProcessSpec merges_spec{{"git", "rev-list", "--count", "--merges", "main"}, repo->string()};
+  auto merges = run_process_blocking(merges_spec);
+  ProcessSpec files_spec{{"git", "ls-tree", "-r", "--name-only", "main"}, repo->string()};
+  auto files = run_process_blocking(files_spec);
   int done = static_cast<int>(std::count_if(
       tasks.begin(), tasks.end(), [](const Json& x) { return text(x, "status") == "done"; }));
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at);
   std::printf(
       "\n%s: %d of %zu tasks done (checked), %d of %d reports verified, %d commits by "
-      "the crew, %.1f s\n",
+      "the crew merged into main (%d merge commits), %.1f s\n",
       all_done ? "Finished" : "Timed out", done, tasks.size(), verified, reports,
       commits.ok() ? std::atoi(commits.out.c_str()) - 1 : -1,
+      merges.ok() ? std::atoi(merges.out.c_str()) : -1,
       static_cast<double>(took.count()) / 1000.0);
+  if (files.ok()) {
+    std::string listed;
+    for (const auto& f : git_lines(files.out)) {
+      if (f.rfind(".bosun/", 0) != 0 && f != ".gitignore") listed += "  " + f + "\n";
+    }
+    std::printf("main now holds:\n%s", listed.c_str());
+  }
   if (flags.exit) {
     stop_everything(client, agent_ids, state);
     std::printf("stopped the crew and the daemon; the repository stays in %s\n", repo->c_str());
@@ -297,7 +339,7 @@ int run_demo(const DemoFlags& flags) {
       "\nThe daemon and the crew keep running:\n"
       "  browser:  http://%s:%s/#token=%s   (the dashboard)\n"
       "  API:      http://%s:%s/   (token in %s)\n"
-      "  try:      bosun --state %s agent list | task list | agent attach ben\n"
+      "  try:      bosun --state %s agent list | task list | worktree list | agent attach ben\n"
       "  stop all: bosun --state %s down\n",
       endpoint->host.c_str(), endpoint->port.c_str(), endpoint->token.c_str(),
       endpoint->host.c_str(), endpoint->port.c_str(), state.token().c_str(), state.root.c_str(),

@@ -297,6 +297,12 @@ void print_task(Client& client, const Json& t, const Json& comments, const Json&
     std::printf("\ndescription:\n");
     print_indented(text(t, "description"), "  ");
   }
+  if (t.contains("decisions") && !t["decisions"].empty()) {
+    std::printf("\ndecisions for this work (keep to them):\n");
+    for (const auto& d : t["decisions"]) {
+      std::printf("  - [%s] %s\n", text(d, "kind").c_str(), text(d, "text").c_str());
+    }
+  }
   if (!comments.empty()) {
     std::printf("\ncomments:\n");
     for (const auto& c : comments) {

@@ -326,7 +326,18 @@ void Supervisor::dispatch() {
     }
     if (!tx.commit()) continue;
     log_.info("supervisor.dispatched", {{"task", task.id}, {"agent", text(agent, "name")}});
-    send(text(agent, "name"), "task", task.title, task.id);
+    if (!before_task_) {
+      send(text(agent, "name"), "task", task.title, task.id);
+      continue;
+    }
+    asio::co_spawn(
+        io_,
+        [this, alive = alive_, name = text(agent, "name"), title = task.title,
+         id = task.id]() -> asio::awaitable<void> {
+          co_await before_task_(name);
+          if (*alive) send(name, "task", title, id);
+        },
+        asio::detached);
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -49,6 +50,10 @@ class Supervisor final : public EventSubscriber {
 
   // Loads the saved configuration, subscribes and looks for work.
   void start();
+
+  // Runs before a dispatched task's [TASK] is sent (a worktree catches up with its base).
+  using BeforeTask = std::function<boost::asio::awaitable<void>(std::string agent_name)>;
+  void set_before_task(BeforeTask hook) { before_task_ = std::move(hook); }
   // Saves and applies a new configuration.
   Status configure(const SupervisorConfig& config);
   const SupervisorConfig& config() const { return config_; }
@@ -104,6 +109,7 @@ class Supervisor final : public EventSubscriber {
   boost::asio::steady_timer timer_;
   std::map<std::string, Watch> watches_;  // by agent id
   bool dispatch_posted_ = false;
+  BeforeTask before_task_;
   bool stopped_ = false;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

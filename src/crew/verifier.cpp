@@ -270,6 +270,18 @@ asio::awaitable<Status> Verifier::run_check(int64_t report_id) {
   }
   // (c) the test command, when there is one.
   co_await check_tests(*task, cwd, outcome);
+  // (d) the work comes in: merged (auto mode) or left for a person (review mode).
+  if (outcome.passed && land_ && agent_id) {
+    Landing landing = co_await land_(*task, *agent_id);
+    if (landing.applies) {
+      outcome.log.push_back(landing.log);
+      if (!landing.passed) {
+        outcome.passed = false;
+        outcome.problems.push_back(landing.problem);
+      }
+      outcome.awaiting_person = landing.passed && landing.awaiting_person;
+    }
+  }
   outcome.log.push_back(outcome.passed ? "result: passed"
                                        : "result: FAILED (" + join(outcome.problems, "; ") + ")");
   co_return apply(*report, outcome);
@@ -293,7 +305,20 @@ Status Verifier::apply(const TaskReport& report, const Outcome& outcome) {
     return tl::unexpected(ev.error());
   }
   // Only a task still waiting in review moves: a person may have decided meanwhile.
-  if (task->status == TaskStatus::kReview) {
+  if (task->status == TaskStatus::kReview && outcome.awaiting_person) {
+    auto comment = store_.tasks().add_comment(
+        task->id, kVerifierActor,
+        fmt::format("Report {} passed its check; the task stays in review until a person merges "
+                    "the work.\n{}",
+                    report.id, check_log),
+        now);
+    if (!comment) return tl::unexpected(comment.error());
+    if (auto ev = tx.publish("task.comment", task->id,
+                             Json{{"task_id", task->id}, {"comment", to_json(*comment)}});
+        !ev) {
+      return tl::unexpected(ev.error());
+    }
+  } else if (task->status == TaskStatus::kReview) {
     TaskChange change;
     change.checked = true;
     if (outcome.passed) {

@@ -25,8 +25,7 @@ inline constexpr const char* kVerifierActor = "verifier";
 class Verifier {
  public:
   // The test command for a task (an argv run in the reporting agent's working directory),
-  // or an empty vector for none. Nothing sets it in the daemon yet: the test command will come
-  // from the task's project, and there are no projects yet.
+  // or an empty vector for none. The daemon gives the project's test command (`sh -c`).
   using TestCommand = std::function<std::vector<std::string>(const Task& task)>;
 
   struct Options {
@@ -44,6 +43,19 @@ class Verifier {
 
   void set_test_command(TestCommand command) { test_command_ = std::move(command); }
 
+  // After every check has passed: bringing the work in (crew/workspaces.h merges the agent's
+  // branch when its project is in auto mode, or leaves it for a person in review mode).
+  struct Landing {
+    bool applies = false;          // the agent works in a worktree
+    bool passed = true;            // false: the merge was refused
+    bool awaiting_person = false;  // review mode: the task stays in review until merged
+    std::string log;               // one line for the check log
+    std::string problem;
+  };
+  using Land = std::function<boost::asio::awaitable<Landing>(const Task& task,
+                                                             const std::string& agent_id)>;
+  void set_land(Land land) { land_ = std::move(land); }
+
   // Starts checking report `report_id` and returns at once; the result lands in the report
   // row (verified, check_log, checked_at), a `report.checked` event, and — when the task is
   // still in review — the task: passed → done, failed → in_progress with the log in its
@@ -59,6 +71,8 @@ class Verifier {
     bool passed = true;
     std::vector<std::string> log;       // one line per step
     std::vector<std::string> problems;  // the failed steps, short
+    bool awaiting_person = false;       // passed, but a person merges before it is done
+    std::string agent;                  // who reported (for the note to a person)
   };
 
  private:
@@ -76,6 +90,7 @@ class Verifier {
   ProcessRunner& processes_;
   Options options_;
   TestCommand test_command_;
+  Land land_;
 };
 
 }  // namespace bosun

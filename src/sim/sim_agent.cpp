@@ -211,15 +211,21 @@ class Agent {
     out(kPrompt);
   }
 
+  // The role file given, else the instructions bosun wrote for this agent.
   void read_role() {
-    if (opt_.role_file.empty()) return;
-    std::ifstream in(opt_.role_file);
+    std::string file = opt_.role_file;
+    if (file.empty()) {
+      const char* env = std::getenv("BOSUN_INSTRUCTIONS");
+      if (env) file = env;
+    }
+    if (file.empty()) return;
+    std::ifstream in(file);
     std::string first;
     std::getline(in, first);
     while (first == "---" || first.empty()) {
       if (!std::getline(in, first)) break;
     }
-    out(fmt::format("role: {} ({})\r\n", opt_.role_file, first));
+    out(fmt::format("role: {} ({})\r\n", file, first));
   }
 
   std::optional<cli::Client> client() {

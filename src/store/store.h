@@ -9,6 +9,7 @@
 #include "store/events.h"
 #include "store/journal.h"
 #include "store/messages.h"
+#include "store/projects.h"
 #include "store/settings.h"
 #include "store/tasks.h"
 
@@ -26,6 +27,7 @@ class Store {
   MessageStore& messages() { return messages_; }
   TaskStore& tasks() { return tasks_; }
   SettingsStore& settings() { return settings_; }
+  ProjectStore& projects() { return projects_; }
 
  private:
   explicit Store(std::unique_ptr<Database> db)
@@ -37,6 +39,7 @@ class Store {
   MessageStore messages_{*db_};  // after db_, which it borrows
   TaskStore tasks_{*db_};
   SettingsStore settings_{*db_};
+  ProjectStore projects_{*db_};
 };
 
 }  // namespace bosun

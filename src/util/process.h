@@ -3,13 +3,19 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "util/unique_fd.h"
 
@@ -64,6 +70,29 @@ class ProcessRunner {
 
   // Runs `spec` on a worker thread; resumes the caller on the loop with the result.
   boost::asio::awaitable<ProcessResult> run(ProcessSpec spec);
+
+  // Runs `work` (a sequence of blocking steps, e.g. several git commands) on a worker thread
+  // and resumes the caller on the loop with what it returns. `work` gets the runner's cancel
+  // descriptor to pass to run_process_blocking.
+  template <typename T>
+  boost::asio::awaitable<T> call(std::function<T(int cancel_fd)> work) {
+    auto initiate = [this](auto handler, std::function<T(int)> work) {
+      auto guard = boost::asio::make_work_guard(io_);
+      boost::asio::post(pool_, [this, work = std::move(work), handler = std::move(handler),
+                                guard = std::move(guard)]() mutable {
+        T result = work(cancel_.get());
+        auto executor = boost::asio::get_associated_executor(handler, io_.get_executor());
+        boost::asio::post(executor,
+                          [handler = std::move(handler), result = std::move(result)]() mutable {
+                            std::move(handler)(std::move(result));
+                          });
+      });
+    };
+    // Not a coroutine itself: `work` moves straight into the operation (g++ 12 mishandles
+    // non-trivial coroutine parameters that arrive as temporaries).
+    return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(T)>(
+        initiate, boost::asio::use_awaitable, std::move(work));
+  }
 
  private:
   boost::asio::io_context& io_;

@@ -3,14 +3,21 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <limits>
 
 #include <fmt/format.h>
 
 #include "agent/registry.h"
+#include "agent/role.h"
+#include "api/routes/refusal.h"
 #include "api/routes/routes.h"
 #include "api/services.h"
 #include "api/terminal_stream.h"
+#include "crew/instructions.h"
+#include "crew/mailbox.h"
+#include "crew/workspaces.h"
+#include "util/files.h"
 #include "util/unique_fd.h"
 
 namespace bosun {
@@ -42,6 +49,89 @@ Result<int> int_in(const Json& obj, const char* key, int fallback, int min, int 
                        fmt::format("'{}' must be between {} and {}", key, min, max));
   }
   return static_cast<int>(**v);
+}
+
+struct Placement {
+  std::optional<std::string> instructions;  // written to the agent's instructions file
+};
+
+// Settles where a new agent works and what it is told: the project (its folder, or a worktree
+// of its own), the role file's defaults (profile, permanent) and the instructions file.
+Awaitable<tl::expected<Placement, Response>> place_agent(Services& s, SpawnRequest& req,
+                                                          const std::optional<std::string>& ref,
+                                                          bool worktree, bool profile_given,
+                                                          bool permanent_given) {
+  using Out = tl::expected<Placement, Response>;
+  auto fail_with = [](const Error& e) { return Out(tl::unexpected(Response::error(e))); };
+  if (!valid_agent_name(req.name)) {
+    co_return fail_with(Error{400, "invalid_name",
+                              "agent name must be 1-32 characters of [a-z0-9_-], starting with a "
+                              "letter"});
+  }
+  if (worktree && !ref) {
+    co_return fail_with(Error{400, "project_required",
+                              "worktree: true needs a project (add one with: bosun project add "
+                              "PATH)"});
+  }
+  if (worktree && !req.cwd.empty()) {
+    co_return fail_with(
+        Error{400, "invalid_field", "cwd and worktree: true exclude each other"});
+  }
+  std::optional<Project> project;
+  if (ref) {
+    auto found = s.store.projects().find(*ref);
+    if (!found) co_return fail_with(found.error());
+    project = *found;
+    req.project_id = project->id;
+  }
+  if (auto existing = s.agents.show(req.name); existing) {
+    co_return fail_with(
+        Error{409, "agent_exists", "an agent named " + req.name + " already exists"});
+  }
+  std::optional<Role> role;
+  if (!req.role.empty()) {
+    auto found = find_role(s.workspaces.role_root(req.project_id), req.role);
+    if (found) {
+      role = std::move(*found);
+      if (!profile_given && role->profile) req.profile = *role->profile;
+      if (!permanent_given && role->permanent) req.permanent = *role->permanent;
+    } else if (found.error().code != "role_not_found") {
+      co_return fail_with(found.error());  // a broken role file: say where
+    }
+  }
+  std::optional<Worktree> wt;
+  if (worktree) {
+    auto prepared = co_await s.workspaces.prepare(*project, req.name);
+    if (!prepared) co_return Out(tl::unexpected(refusal_response(prepared.error())));
+    wt = *prepared;
+    req.cwd = wt->path;
+  } else if (project && req.cwd.empty()) {
+    req.cwd = project->path;
+  }
+  Placement placement;
+  auto file = s.agents.instructions_file(req.name);
+  std::error_code ec;
+  if (role || project) {
+    InstructionsInput in;
+    in.agent = req.name;
+    in.role_name = req.role;
+    in.role = role ? &*role : nullptr;
+    in.project = project ? &*project : nullptr;
+    in.worktree = wt ? &*wt : nullptr;
+    if (project) {
+      auto decisions = s.store.projects().decisions(
+          project->id, req.role.empty() ? std::nullopt : std::optional(req.role));
+      if (decisions) in.decisions = *decisions;
+    }
+    placement.instructions = agent_instructions(in);
+    std::filesystem::create_directories(file.parent_path(), ec);
+    if (auto st = write_file_atomic(file, *placement.instructions, 0600); !st) {
+      co_return fail_with(st.error());
+    }
+  } else {
+    std::filesystem::remove(file, ec);  // an earlier agent of this name's
+  }
+  co_return placement;
 }
 
 Awaitable<Result<Response>> post_agent(Services& s, Request& request) {
@@ -78,8 +168,30 @@ Awaitable<Result<Response>> post_agent(Services& s, Request& request) {
       req.env[k] = v.get<std::string>();
     }
   }
+  auto project_ref = optional_string(*body, "project");
+  if (!project_ref) co_return tl::unexpected(project_ref.error());
+  auto worktree = optional_bool(*body, "worktree");
+  if (!worktree) co_return tl::unexpected(worktree.error());
+  bool profile_given = body->contains("profile") && !(*body)["profile"].is_null();
+  bool permanent_given = body->contains("permanent") && !(*body)["permanent"].is_null();
+  auto placed = co_await place_agent(s, req, *project_ref, worktree->value_or(false),
+                                     profile_given, permanent_given);
+  if (!placed) co_return std::move(placed.error());
   auto agent = co_await s.agents.spawn(std::move(req));
   if (!agent) co_return tl::unexpected(agent.error());
+  std::string profile = (*agent)["profile"].get<std::string>();
+  if (placed->instructions && profile != "shell" && profile != "sim") {
+    // Profiles without a way to pass a system prompt get the instructions as their first mail.
+    RegistryDirectory directory(s.agents);
+    Mailbox mailbox(s.store, s.bus, s.clock, directory);
+    MessageDraft draft;
+    draft.from = kSystemSender;
+    draft.to = (*agent)["name"].get<std::string>();
+    draft.type = "system";
+    draft.subject = "Your instructions: read them before anything else";
+    draft.body = *placed->instructions;
+    (void)mailbox.send(std::move(draft));
+  }
   co_return Response::json(*agent, 201);
 }
 

@@ -15,7 +15,9 @@ std::vector<Route> agent_routes();       // /api/v1/agents…
 std::vector<Route> message_routes();     // /api/v1/messages…, /api/v1/inbox, agents/{id}/inbox
 std::vector<Route> task_routes();        // /api/v1/tasks…
 std::vector<Route> supervisor_routes();  // GET/PUT /api/v1/supervisor
-std::vector<Route> web_routes();         // GET / and the dashboard's files (no token)
+std::vector<Route> project_routes();  // /api/v1/projects…, /api/v1/worktrees…, agent diff/merge
+std::vector<Route> role_routes();     // GET /api/v1/roles…
+std::vector<Route> web_routes();      // GET / and the dashboard's files (no token)
 
 // Every route, in the order they are matched.
 std::vector<Route> route_table();

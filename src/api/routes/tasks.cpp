@@ -106,6 +106,10 @@ Result<Response> post_task(Services& s, Request& request) {
     if (!v) return tl::unexpected(v.error());
     *target = *v;
   }
+  if (task.project_id) {
+    // A project's name stands for its id.
+    if (auto p = s.store.projects().find(*task.project_id)) task.project_id = p->id;
+  }
   auto priority = optional_priority(*body);
   if (!priority) return tl::unexpected(priority.error());
   task.priority = priority->value_or(kDefaultPriority);
@@ -198,6 +202,24 @@ Result<Response> get_task(Services& s, Request& request) {
   if (!children) return tl::unexpected(children.error());
   Json json = to_json(*task);
   json["children"] = *children;
+  // What the project has recorded for this task's role: the agent reads it with the task.
+  std::optional<std::string> project = task->project_id;
+  std::string role = task->role;
+  if (task->assignee) {
+    if (auto agent = s.store.agents().find(*task->assignee)) {
+      if (!project) project = agent->project_id;
+      if (role.empty()) role = agent->role;
+    }
+  }
+  json["decisions"] = Json::array();
+  if (project) {
+    auto decisions = s.store.projects().decisions(
+        *project, role.empty() ? std::nullopt : std::optional<std::string>(role));
+    if (decisions) {
+      for (const auto& d : *decisions)
+        json["decisions"].push_back(to_json(d));
+    }
+  }
   return Response::json(json);
 }
 

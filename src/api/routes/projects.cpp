@@ -1,0 +1,159 @@
+// Projects, their decisions and worktrees; an agent's diff, merge and rebase.
+#include <fmt/format.h>
+
+#include "api/routes/refusal.h"
+#include "api/routes/routes.h"
+#include "api/services.h"
+#include "crew/workspaces.h"
+
+namespace bosun {
+namespace {
+
+Result<bool> query_flag(const Request& request, const std::string& name) {
+  const std::string* v = request.query_param(name);
+  if (!v) return false;
+  if (*v == "true" || *v == "1" || v->empty()) return true;
+  if (*v == "false" || *v == "0") return false;
+  return bad_request("invalid_query", name + " must be true or false");
+}
+
+Awaitable<Result<Response>> post_project(Services& s, Request& request) {
+  auto body = parse_json_object(request.body);
+  if (!body) co_return tl::unexpected(body.error());
+  auto project = co_await s.workspaces.add_project(std::move(*body));
+  if (!project) co_return tl::unexpected(project.error());
+  bool created = project->value("created", false);
+  project->erase("created");
+  co_return Response::json(*project, created ? 201 : 200);
+}
+
+Result<Response> get_projects(Services& s, Request&) {
+  auto list = s.store.projects().list();
+  if (!list) return tl::unexpected(list.error());
+  Json out = Json::array();
+  for (const auto& p : *list)
+    out.push_back(to_json(p));
+  return Response::json(Json{{"projects", out}});
+}
+
+Result<Response> get_project(Services& s, Request& request) {
+  auto p = s.store.projects().find(request.params["id"]);
+  if (!p) return tl::unexpected(p.error());
+  return Response::json(to_json(*p));
+}
+
+Result<Response> patch_project(Services& s, Request& request) {
+  auto body = parse_json_object(request.body);
+  if (!body) return tl::unexpected(body.error());
+  auto p = s.workspaces.update_project(request.params["id"], *body);
+  if (!p) return tl::unexpected(p.error());
+  return Response::json(*p);
+}
+
+Result<Response> delete_project(Services& s, Request& request) {
+  auto r = s.workspaces.remove_project(request.params["id"]);
+  if (!r) return tl::unexpected(r.error());
+  return Response::json(*r);
+}
+
+Awaitable<Result<Response>> get_project_worktrees(Services& s, Request& request) {
+  auto all = query_flag(request, "all");
+  if (!all) co_return tl::unexpected(all.error());
+  auto list = co_await s.workspaces.list(request.params["id"], *all);
+  if (!list) co_return tl::unexpected(list.error());
+  co_return Response::json(*list);
+}
+
+Awaitable<Result<Response>> get_worktrees(Services& s, Request& request) {
+  auto all = query_flag(request, "all");
+  if (!all) co_return tl::unexpected(all.error());
+  std::optional<std::string> project;
+  if (const std::string* p = request.query_param("project")) project = *p;
+  auto list = co_await s.workspaces.list(project, *all);
+  if (!list) co_return tl::unexpected(list.error());
+  co_return Response::json(*list);
+}
+
+Awaitable<Result<Response>> delete_worktree(Services& s, Request& request) {
+  auto force = query_flag(request, "force");
+  if (!force) co_return tl::unexpected(force.error());
+  auto r = co_await s.workspaces.remove(request.params["id"], *force, request.principal.name());
+  if (!r) co_return refusal_response(r.error());
+  co_return Response::json(*r);
+}
+
+Awaitable<Result<Response>> post_prune(Services& s, Request& request) {
+  auto r = co_await s.workspaces.prune(request.principal.name());
+  if (!r) co_return tl::unexpected(r.error());
+  co_return Response::json(*r);
+}
+
+Awaitable<Result<Response>> get_diff(Services& s, Request& request) {
+  auto r = co_await s.workspaces.diff(request.params["id"]);
+  if (!r) co_return refusal_response(r.error());
+  co_return Response::json(*r);
+}
+
+Awaitable<Result<Response>> post_merge(Services& s, Request& request) {
+  auto body = parse_json_object(request.body.empty() ? std::string("{}") : request.body);
+  if (!body) co_return tl::unexpected(body.error());
+  auto into = optional_string(*body, "into");
+  if (!into) co_return tl::unexpected(into.error());
+  auto rebase = optional_bool(*body, "rebase");
+  if (!rebase) co_return tl::unexpected(rebase.error());
+  Json rebased;
+  if (rebase->value_or(false)) {
+    auto r = co_await s.workspaces.rebase(request.params["id"]);
+    if (!r) co_return refusal_response(r.error());
+    rebased = *r;
+  }
+  auto r = co_await s.workspaces.merge(request.params["id"], *into, request.principal.name());
+  if (!r) co_return refusal_response(r.error());
+  if (!rebased.is_null()) (*r)["rebase"] = rebased;
+  co_return Response::json(*r);
+}
+
+Awaitable<Result<Response>> post_rebase(Services& s, Request& request) {
+  auto r = co_await s.workspaces.rebase(request.params["id"]);
+  if (!r) co_return refusal_response(r.error());
+  co_return Response::json(*r);
+}
+
+Result<Response> get_decisions(Services& s, Request& request) {
+  std::optional<std::string> role;
+  if (const std::string* r = request.query_param("role")) role = *r;
+  auto list = s.workspaces.decisions(request.params["id"], role);
+  if (!list) return tl::unexpected(list.error());
+  return Response::json(*list);
+}
+
+Result<Response> post_decision(Services& s, Request& request) {
+  auto body = parse_json_object(request.body);
+  if (!body) return tl::unexpected(body.error());
+  auto d = s.workspaces.add_decision(request.params["id"], *body, request.principal.name());
+  if (!d) return tl::unexpected(d.error());
+  return Response::json(*d, 201);
+}
+
+}  // namespace
+
+std::vector<Route> project_routes() {
+  return {
+      {"POST", "/api/v1/projects", Access::kUser, nullptr, post_project},
+      {"GET", "/api/v1/projects", Access::kAny, get_projects},
+      {"GET", "/api/v1/projects/{id}", Access::kAny, get_project},
+      {"PATCH", "/api/v1/projects/{id}", Access::kUser, patch_project},
+      {"DELETE", "/api/v1/projects/{id}", Access::kUser, delete_project},
+      {"GET", "/api/v1/projects/{id}/worktrees", Access::kAny, nullptr, get_project_worktrees},
+      {"GET", "/api/v1/projects/{id}/decisions", Access::kAny, get_decisions},
+      {"POST", "/api/v1/projects/{id}/decisions", Access::kAny, post_decision},
+      {"GET", "/api/v1/worktrees", Access::kAny, nullptr, get_worktrees},
+      {"POST", "/api/v1/worktrees/prune", Access::kUser, nullptr, post_prune},
+      {"DELETE", "/api/v1/worktrees/{id}", Access::kUser, nullptr, delete_worktree},
+      {"GET", "/api/v1/agents/{id}/diff", Access::kAny, nullptr, get_diff},
+      {"POST", "/api/v1/agents/{id}/merge", Access::kUser, nullptr, post_merge},
+      {"POST", "/api/v1/agents/{id}/rebase", Access::kUser, nullptr, post_rebase},
+  };
+}
+
+}  // namespace bosun

@@ -1,0 +1,18 @@
+// Refusal → response: the error body with the files it concerns ({"error": {code, message,
+// files, …}}), so a client can list them.
+#pragma once
+
+#include "api/http.h"
+#include "crew/workspaces.h"
+
+namespace bosun {
+
+inline Response refusal_response(const Refusal& refusal) {
+  Json error{{"code", refusal.error.code}, {"message", refusal.error.message}};
+  for (const auto& [key, value] : refusal.details.items()) {
+    if (key != "code" && key != "message") error[key] = value;
+  }
+  return Response::json(Json{{"error", error}}, refusal.error.status);
+}
+
+}  // namespace bosun

@@ -1,0 +1,471 @@
+// Projects, worktrees, merges, domains and cleanup: the real daemon, real git repositories,
+// agents running bash in their worktrees. Commits are made with git in the worktree, as an
+// agent would.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "support/agents.h"
+#include "support/harness.h"
+
+namespace bosun::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string git_out(const fs::path& dir, std::vector<std::string> args) {
+  args.insert(args.begin(), {"git", "-C", dir.string()});
+  auto r = run_program(args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::string out = r.out;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
+void write(const fs::path& file, const std::string& content) {
+  fs::create_directories(file.parent_path());
+  std::ofstream(file) << content;
+}
+
+std::string read(const fs::path& file) {
+  std::ifstream in(file);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void commit_all(const fs::path& dir, const std::string& message) {
+  git_out(dir, {"add", "-A"});
+  git_out(dir, {"commit", "-q", "-m", message});
+}
+
+// A repository on main with a.txt, an ignored .env and a role with domains.
+fs::path make_repo(const fs::path& root) {
+  fs::path repo = root / "app";
+  fs::create_directories(repo);
+  git_out(repo, {"init", "-q", "-b", "main"});
+  git_out(repo, {"config", "user.name", "test"});
+  git_out(repo, {"config", "user.email", "test@bosun.invalid"});
+  write(repo / "a.txt", "one\ntwo\nthree\n");
+  write(repo / ".gitignore", ".env\n");
+  write(repo / ".bosun" / "roles" / "backend.md",
+        "---\nname: backend\ndescription: server code\ndomains: [src/, tests]\n---\n"
+        "You write the server.\n");
+  commit_all(repo, "init");
+  write(repo / ".env", "SECRET=42\n");  // untracked: only the copy list brings it
+  return repo;
+}
+
+Json add_project(TestDaemon& d, const fs::path& repo, Json extra = Json::object()) {
+  extra["path"] = repo.string();
+  auto r = d.post("/api/v1/projects", extra);
+  EXPECT_EQ(r.status, 201) << r.body;
+  return r.json();
+}
+
+Json spawn_in_worktree(TestDaemon& d, const std::string& name, const std::string& project,
+                       const std::string& role = "") {
+  Json body{{"name", name}, {"project", project}, {"worktree", true}, {"argv", kBash}};
+  if (!role.empty()) body["role"] = role;
+  auto r = d.post("/api/v1/agents", body);
+  EXPECT_EQ(r.status, 201) << r.body;
+  return r.json();
+}
+
+fs::path worktree_of(const Json& agent) {
+  return agent["worktree"]["path"].get<std::string>();
+}
+
+// Two agents in two worktrees: a clean merge lands on main (and in the main checkout); the same
+// line edited by both is a 409 naming the file, with main and the main checkout untouched.
+TEST(Worktrees, TwoAgentsMergeCleanlyThenAConflictChangesNothing) {
+  TempDir dir;
+  fs::path repo = make_repo(dir.path());
+  TestDaemon d;
+  d.start();
+  Json project = add_project(d, repo, Json{{"worktree_include", {".env"}}});
+  EXPECT_EQ(project["base_branch"], "main");
+  Json kai = spawn_in_worktree(d, "kai", project["id"]);
+  Json ana = spawn_in_worktree(d, "ana", project["id"]);
+  fs::path wk = worktree_of(kai), wa = worktree_of(ana);
+  EXPECT_EQ(kai["worktree"]["branch"], "bosun/kai");
+  EXPECT_EQ(kai["cwd"], wk.string());
+  EXPECT_EQ(wk.parent_path().parent_path(), d.state_dir() / "worktrees");
+  EXPECT_NE(wk, wa);
+  EXPECT_EQ(git_out(wk, {"branch", "--show-current"}), "bosun/kai");
+  EXPECT_EQ(read(wk / ".env"), "SECRET=42\n");  // copied
+  EXPECT_EQ(read(wa / ".env"), "SECRET=42\n");
+
+  write(wk / "a.txt", "one\nTWO by kai\nthree\n");
+  commit_all(wk, "kai: two");
+  write(wa / "a.txt", "one\ntwo by ana\nthree\n");
+  write(wa / "b.txt", "ana's file\n");
+  commit_all(wa, "ana: two and b");
+
+  auto diff = d.get("/api/v1/agents/kai/diff");
+  ASSERT_EQ(diff.status, 200) << diff.body;
+  EXPECT_EQ(diff.json()["files"][0]["path"], "a.txt");
+  EXPECT_NE(diff.json()["patch"].get<std::string>().find("+TWO by kai"), std::string::npos);
+  EXPECT_EQ(diff.json()["status"]["ahead"], 1);
+
+  auto merged = d.post("/api/v1/agents/kai/merge", Json::object());
+  ASSERT_EQ(merged.status, 200) << merged.body;
+  EXPECT_EQ(merged.json()["result"], "fast_forward");
+  EXPECT_EQ(git_out(repo, {"show", "main:a.txt"}), "one\nTWO by kai\nthree");
+  EXPECT_EQ(read(repo / "a.txt"), "one\nTWO by kai\nthree\n");  // the main checkout followed
+  EXPECT_EQ(git_out(repo, {"status", "--porcelain", "--untracked-files=no"}), "");
+
+  std::string main_before = git_out(repo, {"rev-parse", "main"});
+  std::string ana_before = git_out(repo, {"rev-parse", "bosun/ana"});
+  auto conflict = d.post("/api/v1/agents/ana/merge", Json::object());
+  ASSERT_EQ(conflict.status, 409) << conflict.body;
+  Json err = conflict.json()["error"];
+  EXPECT_EQ(err["code"], "merge_conflict");
+  EXPECT_EQ(err["files"], Json::array({"a.txt"}));
+  EXPECT_NE(err["message"].get<std::string>().find("a.txt"), std::string::npos);
+  EXPECT_EQ(git_out(repo, {"rev-parse", "main"}), main_before);
+  EXPECT_EQ(git_out(repo, {"rev-parse", "bosun/ana"}), ana_before);
+  EXPECT_EQ(read(repo / "a.txt"), "one\nTWO by kai\nthree\n");
+  EXPECT_FALSE(fs::exists(repo / "b.txt"));
+  EXPECT_EQ(git_out(repo, {"status", "--porcelain", "--untracked-files=no"}), "");
+  EXPECT_EQ(git_out(repo, {"diff", "--cached", "--name-only"}), "");
+
+  // A rebase onto the new main conflicts too: aborted, the worktree as it was.
+  auto rebase = d.post("/api/v1/agents/ana/rebase", Json::object());
+  ASSERT_EQ(rebase.status, 409) << rebase.body;
+  EXPECT_EQ(rebase.json()["error"]["code"], "rebase_conflict");
+  EXPECT_EQ(git_out(wa, {"rev-parse", "HEAD"}), ana_before);
+  EXPECT_EQ(git_out(wa, {"status", "--porcelain"}), "");  // .env is ignored
+
+  // The CLI says the same to a person.
+  auto cli = d.cli({"agent", "merge", "ana"});
+  EXPECT_EQ(cli.exit_code, 1);
+  EXPECT_NE(cli.err.find("conflicts in 1 file: a.txt"), std::string::npos) << cli.err;
+}
+
+// A merge that needs a real merge commit (both sides moved, no overlap) lands without checking
+// out main anywhere, and the merged agent's worktree catches up.
+TEST(Worktrees, NonOverlappingChangesGetAMergeCommit) {
+  TempDir dir;
+  fs::path repo = make_repo(dir.path());
+  TestDaemon d;
+  d.start();
+  Json project = add_project(d, repo);
+  Json kai = spawn_in_worktree(d, "kai", project["id"]);
+  fs::path wk = worktree_of(kai);
+  write(wk / "k.txt", "kai\n");
+  commit_all(wk, "kai: k");
+  write(repo / "m.txt", "main moved\n");  // the person commits on main meanwhile
+  commit_all(repo, "main: m");
+  auto merged = d.post("/api/v1/agents/kai/merge", Json::object());
+  ASSERT_EQ(merged.status, 200) << merged.body;
+  EXPECT_EQ(merged.json()["result"], "merged");
+  EXPECT_EQ(git_out(repo, {"log", "-1", "--format=%P", "main"}).find(' ') != std::string::npos,
+            true);
+  EXPECT_EQ(read(repo / "k.txt"), "kai\n");
+  EXPECT_EQ(git_out(wk, {"rev-parse", "HEAD"}), git_out(repo, {"rev-parse", "main"}));
+  // Merging again: nothing to do.
+  auto again = d.post("/api/v1/agents/kai/merge", Json::object());
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json()["result"], "already_merged");
+}
+
+// The role's domains are enforced at merge, naming the offending files; main is untouched.
+// A local change in the main checkout that the merge would overwrite is refused too.
+TEST(Worktrees, ChangesOutsideTheRolesDomainsAreRefused) {
+  TempDir dir;
+  fs::path repo = make_repo(dir.path());
+  TestDaemon d;
+  d.start();
+  Json project = add_project(d, repo);
+  Json kai = spawn_in_worktree(d, "kai", project["id"], "backend");
+  fs::path wk = worktree_of(kai);
+  write(wk / "src" / "server.cpp", "int main() {}\n");
+  write(wk / "tests" / "t.cpp", "// test\n");
+  write(wk / "docs" / "notes.md", "notes\n");
+  commit_all(wk, "kai: server, test and notes");
+  std::string main_before = git_out(repo, {"rev-parse", "main"});
+  auto refused = d.post("/api/v1/agents/kai/merge", Json::object());
+  ASSERT_EQ(refused.status, 422) << refused.body;
+  Json err = refused.json()["error"];
+  EXPECT_EQ(err["code"], "outside_domains");
+  EXPECT_EQ(err["files"], Json::array({"docs/notes.md"}));
+  EXPECT_NE(err["message"].get<std::string>().find("docs/notes.md"), std::string::npos);
+  EXPECT_EQ(git_out(repo, {"rev-parse", "main"}), main_before);
+
+  git_out(wk, {"rm", "-q", "docs/notes.md"});
+  git_out(wk, {"commit", "-q", "-m", "kai: notes out"});
+  write(repo / "src" / "server.cpp", "// the person's own draft\n");  // untracked, in the way
+  auto busy = d.post("/api/v1/agents/kai/merge", Json::object());
+  ASSERT_EQ(busy.status, 409) << busy.body;
+  EXPECT_EQ(busy.json()["error"]["code"], "base_checkout_busy");
+  EXPECT_EQ(git_out(repo, {"rev-parse", "main"}), main_before);
+  EXPECT_EQ(read(repo / "src" / "server.cpp"), "// the person's own draft\n");
+  fs::remove(repo / "src" / "server.cpp");
+  auto merged = d.post("/api/v1/agents/kai/merge", Json::object());
+  ASSERT_EQ(merged.status, 200) << merged.body;
+  EXPECT_EQ(read(repo / "src" / "server.cpp"), "int main() {}\n");
+}
+
+// Deleting a worktree refuses while its agent runs, and while it holds an unmerged commit or a
+// dirty file — saying which — and the worktree stays. force keeps a backup ref of everything.
+TEST(Worktrees, CleanupRefusesUnsavedWorkAndForceKeepsABackup) {
+  TempDir dir;
+  fs::path repo = make_repo(dir.path());
+  TestDaemon d;
+  d.start();
+  Json project = add_project(d, repo);
+  Json kai = spawn_in_worktree(d, "kai", project["id"]);
+  std::string wt_id = kai["worktree"]["id"];
+  fs::path wk = worktree_of(kai);
+  write(wk / "work.txt", "committed work\n");
+  commit_all(wk, "kai: work");
+
+  auto running = d.del("/api/v1/worktrees/" + wt_id);
+  ASSERT_EQ(running.status, 409) << running.body;
+  EXPECT_EQ(running.json()["error"]["code"], "agent_running");
+
+  EventWaiter events(d);
+  ASSERT_EQ(d.post("/api/v1/agents/kai/stop", Json{{"grace_ms", 500}}).status, 202);
+  ASSERT_TRUE(events.wait("agent.exited", kai["id"]).has_value());
+
+  auto unmerged = d.del("/api/v1/worktrees/" + wt_id);
+  ASSERT_EQ(unmerged.status, 409) << unmerged.body;
+  Json err = unmerged.json()["error"];
+  EXPECT_EQ(err["code"], "unsaved_work");
+  EXPECT_NE(err["message"].get<std::string>().find("1 commit not merged into main"),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err["message"].get<std::string>().find("kai: work"), std::string::npos);
+  EXPECT_TRUE(fs::exists(wk / "work.txt"));
+
+  write(wk / "draft.txt", "not committed\n");
+  auto cli = d.cli({"worktree", "rm", "kai"});
+  EXPECT_EQ(cli.exit_code, 1);
+  EXPECT_NE(cli.err.find("1 uncommitted change: draft.txt (untracked)"), std::string::npos)
+      << cli.err;
+  EXPECT_TRUE(fs::exists(wk / "draft.txt"));
+  auto listed = d.get("/api/v1/worktrees");
+  ASSERT_EQ(listed.json()["worktrees"].size(), 1u);
+  EXPECT_TRUE(listed.json()["worktrees"][0]["status"]["dirty"].get<bool>());
+  EXPECT_GT(listed.json()["worktrees"][0]["size_bytes"].get<int64_t>(), 0);
+
+  auto forced = d.del("/api/v1/worktrees/" + wt_id + "?force=true");
+  ASSERT_EQ(forced.status, 200) << forced.body;
+  std::string backup = forced.json()["backup_ref"];
+  EXPECT_FALSE(fs::exists(wk));
+  EXPECT_EQ(git_out(repo, {"show", backup + ":draft.txt"}), "not committed");
+  EXPECT_EQ(git_out(repo, {"show", backup + ":work.txt"}), "committed work");
+  EXPECT_EQ(run_program({"git", "-C", repo.string(), "rev-parse", "--verify", "-q",
+                         "refs/heads/bosun/kai"})
+                .exit_code,
+            1);  // the branch went; the backup ref holds it
+  EXPECT_EQ(d.get("/api/v1/worktrees").json()["worktrees"].size(), 0u);
+}
+
+// Prune removes only what is provably safe, and says what it kept and why.
+TEST(Worktrees, PruneRemovesOnlyWhatIsSafe) {
+  TempDir dir;
+  fs::path repo = make_repo(dir.path());
+  TestDaemon d;
+  d.start();
+  Json project = add_project(d, repo);
+  for (const char* name : {"clean", "dirty", "live"}) spawn_in_worktree(d, name, project["id"]);
+  EventWaiter events(d);
+  for (const char* name : {"clean", "dirty"}) {
+    auto shown = d.get(std::string("/api/v1/agents/") + name).json();
+    ASSERT_EQ(d.post(std::string("/api/v1/agents/") + name + "/stop", Json{{"grace_ms", 500}}).status,
+              202);
+    ASSERT_TRUE(events.wait("agent.exited", shown["id"]).has_value());
+  }
+  write(d.state_dir() / "worktrees" / "app" / "dirty" / "wip.txt", "wip\n");
+  auto pruned = d.cli({"worktree", "prune"});
+  ASSERT_EQ(pruned.exit_code, 0) << pruned.err;
+  EXPECT_NE(pruned.out.find("removed"), std::string::npos);
+  EXPECT_NE(pruned.out.find("1 uncommitted change"), std::string::npos) << pruned.out;
+  EXPECT_NE(pruned.out.find("agent live is"), std::string::npos) << pruned.out;
+  EXPECT_NE(pruned.out.find("1 removed"), std::string::npos) << pruned.out;
+  EXPECT_FALSE(fs::exists(d.state_dir() / "worktrees" / "app" / "clean"));
+  EXPECT_TRUE(fs::exists(d.state_dir() / "worktrees" / "app" / "dirty" / "wip.txt"));
+  EXPECT_TRUE(fs::exists(d.state_dir() / "worktrees" / "app" / "live"));
+}
+
+// A setup command that outlives its timeout is reported (422, in the record and as an event);
+// the worktree stays, and the next spawn tries the setup again.
+TEST(Worktrees, SetupTimeoutIsReported) {
+  TempDir dir;
+  fs::path repo = make_repo(dir.path());
+  TestDaemon d;
+  d.start();
+  Json project = add_project(d, repo, Json{{"setup_command", "echo preparing; sleep 30"},
+                                           {"setup_timeout", "300ms"}});
+  EventWaiter events(d);
+  auto r = d.post("/api/v1/agents",
+                  Json{{"name", "kai"}, {"project", project["id"]}, {"worktree", true}});
+  ASSERT_EQ(r.status, 422) << r.body;
+  Json err = r.json()["error"];
+  EXPECT_EQ(err["code"], "setup_failed");
+  EXPECT_NE(err["message"].get<std::string>().find("timed out"), std::string::npos);
+  EXPECT_TRUE(err["setup"]["timed_out"].get<bool>());
+  EXPECT_NE(err["setup"]["output"].get<std::string>().find("preparing"), std::string::npos);
+  EXPECT_TRUE(events.wait("worktree.setup_failed", err["worktree"]["id"]).has_value());
+  EXPECT_EQ(d.get("/api/v1/agents/kai").status, 404);  // no agent started in a half-set-up tree
+  auto listed = d.get("/api/v1/worktrees").json()["worktrees"];
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_TRUE(listed[0]["setup"]["timed_out"].get<bool>());
+
+  ASSERT_EQ(d.patch("/api/v1/projects/" + project["id"].get<std::string>(),
+                    Json{{"setup_command", "touch .setup-ran"}})
+                .status,
+            200);
+  auto again = d.post("/api/v1/agents", Json{{"name", "kai"},
+                                              {"project", project["id"]},
+                                              {"worktree", true},
+                                              {"argv", kBash}});
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(again.json()["worktree"]["id"], listed[0]["id"]);  // the same worktree
+  EXPECT_TRUE(fs::exists(worktree_of(again.json()) / ".setup-ran"));
+}
+
+// Worktrees and their records survive a daemon restart.
+TEST(Worktrees, AreListedAgainAfterADaemonRestart) {
+  TempDir dir;
+  fs::path repo = make_repo(dir.path());
+  TestDaemon d;
+  d.start();
+  Json project = add_project(d, repo);
+  Json kai = spawn_in_worktree(d, "kai", project["id"]);
+  write(worktree_of(kai) / "x.txt", "x\n");
+  ASSERT_EQ(d.stop(), 0);
+  d.start();
+  auto listed = d.get("/api/v1/projects/" + project["id"].get<std::string>() + "/worktrees");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  ASSERT_EQ(listed.json()["worktrees"].size(), 1u);
+  Json w = listed.json()["worktrees"][0];
+  EXPECT_EQ(w["id"], kai["worktree"]["id"]);
+  EXPECT_EQ(w["agent"], "kai");
+  EXPECT_TRUE(w["status"]["dirty"].get<bool>());
+  EXPECT_TRUE(w["agent_running"].get<bool>());  // reattached
+  auto cli = d.cli({"worktree", "list"});
+  EXPECT_EQ(cli.exit_code, 0);
+  EXPECT_NE(cli.out.find("bosun/kai"), std::string::npos) << cli.out;
+  EXPECT_NE(cli.out.find("dirty(1)"), std::string::npos) << cli.out;
+  EXPECT_EQ(d.get("/api/v1/agents/kai").json()["worktree"]["id"], kai["worktree"]["id"]);
+}
+
+// Projects are validated with errors a person can act on; bad fields change nothing.
+TEST(Worktrees, ProjectValidation) {
+  TempDir dir;
+  TestDaemon d;
+  d.start();
+  fs::create_directories(dir.path() / "plain");
+  fs::path empty = dir.path() / "empty";
+  fs::create_directories(empty);
+  git_out(empty, {"init", "-q", "-b", "main"});
+  struct Case {
+    Json body;
+    int status;
+    const char* code;
+  };
+  for (const auto& c : std::vector<Case>{
+           {{{"path", (dir.path() / "missing").string()}}, 400, "not_a_directory"},
+           {{{"path", (dir.path() / "plain").string()}}, 400, "not_a_git_repository"},
+           {{{"path", empty.string()}}, 400, "no_commits"},
+           {{{"path", "relative/path"}}, 400, "invalid_path"},
+           {{{"path", 7}}, 400, "invalid_field"},
+           {Json::object(), 400, "missing_field"},
+       }) {
+    auto r = d.post("/api/v1/projects", c.body);
+    EXPECT_EQ(r.status, c.status) << c.body << " → " << r.body;
+    EXPECT_EQ(r.json()["error"]["code"], c.code) << r.body;
+  }
+  fs::path repo = make_repo(dir.path());
+  for (const auto& extra : std::vector<Json>{
+           {{"worktree_include", {"../outside"}}},
+           {{"worktree_include", {"/etc/passwd"}}},
+           {{"execution_mode", "sometimes"}},
+           {{"base_branch", "nope"}},
+           {{"setup_timeout", "forever"}},
+           {{"name", "bad name"}},
+       }) {
+    Json body = extra;
+    body["path"] = repo.string();
+    auto r = d.post("/api/v1/projects", body);
+    EXPECT_EQ(r.status, 400) << body << " → " << r.body;
+  }
+  EXPECT_EQ(d.get("/api/v1/projects").json()["projects"].size(), 0u);
+  Json p = add_project(d, repo);
+  auto again = d.post("/api/v1/projects", Json{{"path", (repo / "a.txt").parent_path().string()}});
+  EXPECT_EQ(again.status, 200);  // the same repository: the same project
+  EXPECT_EQ(again.json()["id"], p["id"]);
+  EXPECT_EQ(d.post("/api/v1/agents", Json{{"name", "kai"}, {"worktree", true}}).status, 400);
+  EXPECT_EQ(d.post("/api/v1/agents", Json{{"name", "kai"}, {"project", "pr_nope"}}).status, 404);
+  EXPECT_EQ(d.post("/api/v1/agents/kai/merge", Json::object()).status, 404);
+  EXPECT_EQ(d.del("/api/v1/worktrees/wt_nope").status, 404);
+  EXPECT_EQ(d.get("/api/v1/worktrees").json()["worktrees"].size(), 0u);
+}
+
+// Roles: Claude Code's agent files load; a broken front matter names file and line; the role's
+// body and domains reach the agent's instructions; decisions reach the task it is given.
+TEST(Worktrees, RolesAndDecisionsReachTheAgent) {
+  TempDir dir;
+  fs::path repo = make_repo(dir.path());
+  fs::create_directories(repo / ".claude" / "agents");
+  fs::copy_file(fs::path(BOSUN_SOURCE_DIR) / "tests/fixtures/roles/backend-specialist-claude-subagent.md",
+                repo / ".claude" / "agents" / "backend-specialist.md",
+                fs::copy_options::overwrite_existing);
+  write(repo / ".bosun" / "roles" / "broken.md", "---\nname: broken\ndomains: [src/\n---\nbody\n");
+  TestDaemon d;
+  d.start();
+  Json project = add_project(d, repo);
+  auto roles = d.get("/api/v1/roles");
+  ASSERT_EQ(roles.status, 200) << roles.body;
+  std::map<std::string, Json> by_name;
+  Json all_roles = roles.json();
+  for (const auto& r : all_roles["roles"]) by_name[r["name"].get<std::string>()] = r;
+  ASSERT_TRUE(by_name.count("backend-specialist")) << roles.body;
+  EXPECT_EQ(by_name["backend-specialist"]["tools"],
+            Json::array({"Read", "Grep", "Glob", "Edit", "Write", "Bash"}));
+  EXPECT_EQ(by_name["backend-specialist"]["model"], "opus");
+  ASSERT_TRUE(by_name.count("broken"));
+  std::string broken_error = by_name["broken"]["error"];
+  // The flow sequence opened on line 3 is still open where the front matter ends, on line 4.
+  EXPECT_NE(broken_error.find("broken.md:4:1: front matter is not valid YAML"), std::string::npos)
+      << broken_error;
+  auto one = d.get("/api/v1/roles/broken");
+  EXPECT_EQ(one.status, 422);
+  EXPECT_NE(one.json()["error"]["message"].get<std::string>().find("broken.md:4:"),
+            std::string::npos);
+  EXPECT_EQ(d.post("/api/v1/agents", Json{{"name", "bo"}, {"role", "broken"}, {"argv", kBash}})
+                .status,
+            422);
+
+  std::string pid = project["id"];
+  ASSERT_EQ(d.post("/api/v1/projects/" + pid + "/decisions",
+                   Json{{"kind", "gotcha"}, {"text", "the tests need TZ=UTC"}, {"roles", {"backend"}}})
+                .status,
+            201);
+  ASSERT_EQ(d.post("/api/v1/projects/" + pid + "/decisions",
+                   Json{{"kind", "convention"}, {"text", "docs are written by qa"}, {"roles", {"qa"}}})
+                .status,
+            201);
+  EXPECT_EQ(d.post("/api/v1/projects/" + pid + "/decisions", Json{{"kind", "rumour"}, {"text", "x"}})
+                .status,
+            400);
+  Json kai = spawn_in_worktree(d, "kai", pid, "backend");
+  std::string instructions = read(d.state_dir() / "agents" / "kai" / "instructions.md");
+  EXPECT_NE(instructions.find("You write the server."), std::string::npos);
+  EXPECT_NE(instructions.find("- src/"), std::string::npos);
+  EXPECT_NE(instructions.find("the tests need TZ=UTC"), std::string::npos);
+  EXPECT_EQ(instructions.find("docs are written by qa"), std::string::npos);
+  EXPECT_NE(instructions.find("bosun report submit"), std::string::npos);
+
+  auto task = d.post("/api/v1/tasks", Json{{"title", "Add /health"}, {"role", "backend"},
+                                           {"project", pid}});
+  ASSERT_EQ(task.status, 201) << task.body;
+  auto shown = d.cli({"task", "show", task.json()["id"]});
+  EXPECT_NE(shown.out.find("the tests need TZ=UTC"), std::string::npos) << shown.out;
+  EXPECT_EQ(shown.out.find("docs are written by qa"), std::string::npos) << shown.out;
+}
+
+}  // namespace
+}  // namespace bosun::e2e
