@@ -5,6 +5,7 @@
 #include "cli/command.h"
 #include "cli/daemon_commands.h"
 #include "cli/demo_commands.h"
+#include "cli/detect_commands.h"
 #include "cli/hold.h"
 #include "cli/mail_commands.h"
 #include "cli/project_commands.h"
@@ -16,10 +17,10 @@ namespace bosun::cli {
 namespace {
 
 const Command kCommands[] = {
-    kVersionCommand, kServeCommand, kStatusCommand,   kAgentCommand,  kMailCommand,
-    kUpCommand,      kDownCommand,  kDemoCommand,     kSimAgentCommand, kTaskCommand,
-    kReportCommand,  kHoldCommand,  kProjectCommand,  kWorktreeCommand, kRoleCommand,
-    kDecisionCommand,
+    kVersionCommand, kServeCommand, kStatusCommand, kAgentCommand,    kMailCommand,
+    kUpCommand,      kDownCommand,  kDemoCommand,   kSimAgentCommand, kTaskCommand,
+    kReportCommand,  kHoldCommand,  kDetectCommand, kProjectCommand,  kWorktreeCommand,
+    kRoleCommand,    kDecisionCommand,
 };
 
 }  // namespace

@@ -67,7 +67,9 @@ TEST(Profiles, ProfilesWithAStreamNameAKnownFormatAndAHeadlessArgv) {
     EXPECT_FALSE(p.stream.empty()) << name;
     EXPECT_FALSE(p.headless.empty()) << name;
     // opencode's TUI strings are catalogued but no capture of it is saved yet.
-    if (p.name != "opencode") EXPECT_FALSE(p.screen.verified.empty()) << name;
+    if (p.name != "opencode") {
+      EXPECT_FALSE(p.screen.verified.empty()) << name;
+    }
     EXPECT_FALSE(p.session.resume.empty()) << name;
     for (const auto& rule : p.screen.rules)
       EXPECT_FALSE(rule.versions.empty()) << rule.name;
