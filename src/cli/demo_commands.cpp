@@ -318,11 +318,11 @@ int run_demo(const DemoFlags& flags) {
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at);
   std::printf(
       "\n%s: %d of %zu tasks done (checked), %d of %d reports verified, %d commits by "
-      "the crew merged into main (%d merge commits), %.1f s\n",
+      "the crew merged into main (%d merge commit%s), %.1f s\n",
       all_done ? "Finished" : "Timed out", done, tasks.size(), verified, reports,
       commits.ok() ? std::atoi(commits.out.c_str()) - 1 : -1,
       merges.ok() ? std::atoi(merges.out.c_str()) : -1,
-      static_cast<double>(took.count()) / 1000.0);
+      merges.ok() && std::atoi(merges.out.c_str()) == 1 ? "" : "s", static_cast<double>(took.count()) / 1000.0);
   if (files.ok()) {
     std::string listed;
     for (const auto& f : git_lines(files.out)) {

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "agent/activity.h"
 #include "cli/client.h"
 #include "cli/launch.h"
 #include "crew/team.h"
@@ -31,7 +32,7 @@ struct UpFlags {
 };
 
 bool is_live(const std::string& state) {
-  return state == "running" || state == "idle" || state == "working" || state == "starting";
+  return bosun::is_live(state) || state == "starting";
 }
 
 // The team file's project and state directory (--state and BOSUN_STATE win).
@@ -62,29 +63,15 @@ Result<Place> locate(const CommandContext& ctx, const std::string& file) {
   return Place{std::move(*team), project, state};
 }
 
-std::optional<fs::path> role_file(const fs::path& project, const std::string& role) {
-  if (role.empty()) return std::nullopt;
-  for (const char* dir : {".bosun/roles", ".claude/agents"}) {
-    fs::path p = project / dir / (role + ".md");
-    if (fs::exists(p)) return p;
-  }
-  return std::nullopt;
-}
-
-Result<std::vector<std::string>> program_of(const TeamAgent& a, const fs::path& project,
-                                            const std::string& file) {
+Result<std::vector<std::string>> program_of(const TeamAgent& a, const std::string& file) {
   if (!a.command.empty()) return a.command;
   if (a.profile == "shell") {
     const char* shell = std::getenv("SHELL");
     return std::vector<std::string>{shell && *shell ? shell : "/bin/bash"};
   }
   if (a.profile == "sim") {
-    std::vector<std::string> argv{bosun_executable(), "sim-agent"};
-    if (auto role = role_file(project, a.role)) {
-      argv.push_back("--role-file");
-      argv.push_back(role->string());
-    }
-    return argv;
+    // It reads the instructions bosun writes for it (its role and the protocol).
+    return std::vector<std::string>{bosun_executable(), "sim-agent"};
   }
   return fail(400, "invalid_team",
               fmt::format("{}:{}: agent {}: profile '{}' has no built-in program here (built in: "
@@ -98,7 +85,7 @@ int up(CommandContext& ctx, const UpFlags& flags) {
   // Every agent's program is settled before anything starts: no half-started crew.
   std::vector<std::vector<std::string>> programs;
   for (const auto& a : place->team.agents) {
-    auto argv = program_of(a, place->project, flags.file);
+    auto argv = program_of(a, flags.file);
     if (!argv) return report_error(argv.error());
     programs.push_back(*argv);
   }
@@ -113,6 +100,13 @@ int up(CommandContext& ctx, const UpFlags& flags) {
   if (configured->status != 200) {
     Error e = reply_error(*configured);
     e.message = flags.file + ": supervisor: " + e.message;
+    return report_error(e);
+  }
+  // The repository is a project (adding it again is harmless), so agents can have worktrees.
+  auto project = client.post("/api/v1/projects", Json{{"path", place->project.string()}});
+  if (!project) {
+    Error e = project.error();
+    e.message = flags.file + ": project: " + e.message;
     return report_error(e);
   }
   for (size_t i = 0; i < place->team.agents.size(); ++i) {
@@ -134,8 +128,9 @@ int up(CommandContext& ctx, const UpFlags& flags) {
               {"role", a.role},
               {"profile", a.profile},
               {"argv", programs[i]},
-              {"cwd", place->project.string()},
+              {"project", (*project)["id"]},
               {"permanent", a.permanent}};
+    if (a.worktree) body["worktree"] = true;
     if (!a.env.empty()) body["env"] = a.env;
     auto created = client.post("/api/v1/agents", body);
     if (!created) {
@@ -143,13 +138,10 @@ int up(CommandContext& ctx, const UpFlags& flags) {
       e.message = fmt::format("{}:{}: agent {}: {}", flags.file, a.line, a.name, e.message);
       return report_error(e);
     }
-    std::printf("  %-12s started (%s, pid %s)\n", a.name.c_str(),
+    std::printf("  %-12s started (%s, pid %s) in %s\n", a.name.c_str(),
                 a.role.empty() ? "no role" : a.role.c_str(),
-                created->contains("pid") ? (*created)["pid"].dump().c_str() : "-");
-    if (a.worktree) {
-      std::printf("  %-12s note: worktree: true is not supported yet; it works in %s\n",
-                  a.name.c_str(), place->project.c_str());
-    }
+                created->contains("pid") ? (*created)["pid"].dump().c_str() : "-",
+                (*created)["cwd"].get<std::string>().c_str());
   }
   std::printf("crew of %zu up; watch it with: bosun --state %s agent list\n",
               place->team.agents.size(), place->state.root.c_str());

@@ -262,7 +262,8 @@ TEST(Crew, UpIsIdempotentAndDownStopsEverything) {
   std::filesystem::create_directories(project / ".bosun" / "roles");
   std::ofstream(project / ".bosun" / "roles" / "backend.md") << "---\nname: backend\n---\nBuild.\n";
   std::ofstream(project / "bosun.yaml")
-      << "project: .\nagents:\n  - {name: kai, role: backend, profile: sim, permanent: true}\n"
+      << "project: .\nagents:\n  - {name: kai, role: backend, profile: sim, permanent: true, "
+         "worktree: true}\n"
          "  - {name: sh, command: [bash, --norc, --noprofile, -i]}\n"
          "supervisor: {heartbeat: 10m, stuck_after: 20m}\n";
   std::string file = (project / "bosun.yaml").string();
@@ -277,7 +278,13 @@ TEST(Crew, UpIsIdempotentAndDownStopsEverything) {
   auto agents = Json::parse(list.out);
   ASSERT_EQ(agents.size(), 2u) << list.out;
   auto screen = run_bosun({"--state", state, "agent", "screen", "kai"});
-  EXPECT_NE(screen.out.find("backend.md"), std::string::npos) << screen.out;  // its role file
+  // It read the instructions bosun wrote from its role file.
+  EXPECT_NE(screen.out.find("instructions.md (Build.)"), std::string::npos) << screen.out;
+  auto kai = Json::parse(run_bosun({"--state", state, "agent", "show", "kai", "--json"}).out);
+  EXPECT_EQ(kai["worktree"]["branch"], "bosun/kai");
+  EXPECT_EQ(kai["cwd"], kai["worktree"]["path"]);
+  auto worktrees = run_bosun({"--state", state, "worktree", "list", "--json"});
+  EXPECT_EQ(Json::parse(worktrees.out).size(), 1u) << worktrees.out;  // up twice, one worktree
   auto sup = run_bosun({"--state", state, "status", "--json"});
   EXPECT_EQ(sup.exit_code, 0);
 
