@@ -12,7 +12,7 @@ export const artifacts = process.env.BOSUN_WEB_ARTIFACTS ?? path.join(os.tmpdir(
 if (!bosun || !webDir) throw new Error('run through ctest: BOSUN_BINARY and BOSUN_WEB_DIR must be set');
 
 // playwright-core comes from the dashboard's own node_modules (installed by the build's npm ci).
-const { chromium } = createRequire(path.join(webDir, 'package.json'))('playwright-core');
+const { chromium } = createRequire(path.resolve(webDir, 'package.json'))('playwright-core');
 
 export const kChromium = '/usr/bin/chromium';
 

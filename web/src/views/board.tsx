@@ -318,6 +318,8 @@ export function Board({ openTask }: { openTask: string }) {
         <div class="columns">
           {kColumns.map((col) => {
             const items = tasks.filter((t) => t.status === col);
+            // Failed and cancelled take room only when they hold something.
+            if (items.length === 0 && (col === 'failed' || col === 'cancelled')) return null;
             return (
               <div class="column" data-column={col} key={col}>
                 <h3>

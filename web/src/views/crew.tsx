@@ -33,32 +33,36 @@ function lastLine(screen: Screen): string {
   return '';
 }
 
-// Refreshes the last screen line of every live agent while the crew view is open.
+// Keeps the last screen line of every live agent while the crew view is open: every 2 s, and
+// at once for an agent whose state just changed.
 function useLastLines() {
   useEffect(() => {
     let stopped = false;
+    const fetchLine = async (id: string) => {
+      try {
+        const line = lastLine(await get<Screen>(`/api/v1/agents/${id}/screen`));
+        if (store.lastLines.get(id) !== line) {
+          store.lastLines.set(id, line);
+          store.notify();
+        }
+      } catch {
+        // Not running any more; the card says so.
+      }
+    };
+    let timer = 0;
     const refresh = async () => {
-      const agents = [...store.agents.values()].filter((a) => !kEnded.has(a.state));
-      await Promise.all(
-        agents.map(async (a) => {
-          try {
-            const s = await get<Screen>(`/api/v1/agents/${a.id}/screen`);
-            const line = lastLine(s);
-            if (store.lastLines.get(a.id) !== line) {
-              store.lastLines.set(a.id, line);
-              store.notify();
-            }
-          } catch {
-            // Not running any more; the card says so.
-          }
-        }),
-      );
+      const live = [...store.agents.values()].filter((a) => !kEnded.has(a.state));
+      await Promise.all(live.map((a) => fetchLine(a.id)));
       if (!stopped) timer = window.setTimeout(refresh, 2000);
     };
-    let timer = window.setTimeout(refresh, 0);
+    void refresh();
+    const off = store.onEvent((e) => {
+      if (e.type === 'agent.state' || e.type === 'agent.created') void fetchLine(e.subject);
+    });
     return () => {
       stopped = true;
       clearTimeout(timer);
+      off();
     };
   }, []);
 }
