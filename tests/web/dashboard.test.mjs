@@ -78,6 +78,30 @@ test('the crew shows an agent spawned through the API', async () => {
   await page.locator('.agent-card[data-agent=ana]').waitFor();
 });
 
+test('an agent waiting for a person stands out, and the title and icon count it', async () => {
+  // The aider profile's screen rules read "(Y)es/(N)o [Yes]:" on the last line as a question.
+  await daemon.api('POST', '/api/v1/agents', {
+    name: 'ida',
+    role: 'ops',
+    profile: 'aider',
+    argv: ['bash', '--norc', '--noprofile', '-c', 'read -p "Apply edits? (Y)es/(N)o [Yes]: " a; echo answered-$a; sleep 600'],
+  });
+  const card = page.locator('.agent-card.waiting[data-agent=ida]');
+  await card.locator('.needs-you').waitFor();
+  await page.locator('[data-testid=waiting-count]', { hasText: '1 waiting for you' }).waitFor();
+  await page.waitForFunction(() => document.title === '(1) bosun · Crew');
+  assert.match(await page.locator('link[rel=icon]').getAttribute('href'), /^data:image\/svg\+xml,/);
+  // Waiting agents come first.
+  assert.equal(await page.locator('.agent-card').first().getAttribute('data-agent'), 'ida');
+  await screenshot(page, 'crew-waiting');
+
+  await daemon.api('POST', '/api/v1/agents/ida/input', { data: 'y', submit: true });
+  await page.waitForFunction(() => document.title === 'bosun · Crew');
+  assert.equal(await page.locator('link[rel=icon]').getAttribute('href'), '/favicon.svg');
+  await daemon.api('DELETE', '/api/v1/agents/ida');
+  await page.locator('.agent-card[data-agent=ida]').waitFor({ state: 'detached' });
+});
+
 test('typing into the terminal reaches the agent and its output comes back', async () => {
   await page.locator('.agent-card[data-agent=kai] button', { hasText: 'Terminal' }).click();
   const panel = page.locator('.term-panel[data-agent=kai]');
