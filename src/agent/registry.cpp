@@ -16,7 +16,8 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "agent/activity.h"
+#include "agent/detector.h"
+#include "agent/live_status.h"
 #include "term/holder_client.h"
 #include "term/holder_launch.h"
 #include "term/screen.h"
@@ -63,6 +64,38 @@ Json optional_json(const std::optional<int64_t>& v) {
   return v ? Json(*v) : Json();
 }
 
+// How soon after output the screen is read for dialogs, limits, errors and busy markers:
+// output comes in bursts, and one reading per burst is enough.
+constexpr Millis kScreenCheckDelay{50};
+
+// Whether the detector may change an agent's recorded state: not while its process is
+// starting, stopping or gone (those states belong to the process).
+bool detector_owns(const std::string& state) {
+  return state == "running" || state == "working" || state == "idle" || state == "waiting_input" ||
+         state == "rate_limited" || state == "errored";
+}
+
+// What an agent's state rests on, for its record and its agent.state event.
+Json reading_json(const Signal& signal) {
+  Json j = to_json(signal);
+  j.erase("state");
+  j.erase("source");
+  return j;
+}
+
+// The profile's detector for an agent; an unknown or broken profile falls back to the shell's
+// (idle on quiet output alone), with a warning.
+std::unique_ptr<LiveStatus> live_status_for(const std::string& profile,
+                                            const std::filesystem::path& project, Log& log,
+                                            const std::string& agent_id) {
+  auto p = load_profile(profile, project);
+  if (!p) {
+    log.warn("agent.profile_failed", {{"agent", agent_id}, {"error", p.error().message}});
+    p = load_profile("shell", {});
+  }
+  return std::make_unique<LiveStatus>(p ? std::move(*p) : Profile{});
+}
+
 }  // namespace
 
 struct AgentRegistry::Session {
@@ -74,6 +107,27 @@ struct AgentRegistry::Session {
   std::unique_ptr<asio::steady_timer> quiet;  // fires when output has been quiet long enough
   std::chrono::steady_clock::time_point last_output{};
   bool quiet_armed = false;
+  std::unique_ptr<LiveStatus> status;         // the profile's rules and the signal arbiter
+  std::unique_ptr<asio::steady_timer> check;  // a look at the screen soon after output
+  bool check_armed = false;
+  Json reading;                 // what the next set_state rests on (null: the process itself)
+  Json shown = Json::object();  // what the recorded state rests on: confidence, evidence, …
+  // Stages a detector reading for set_state; false when it is not the detector's to change,
+  // or when it only refines the current state (a busy marker seen after the output that made
+  // the agent working): that is kept in memory, with no event and no write.
+  bool stage(const std::optional<Signal>& signal) {
+    if (!signal || !detector_owns(agent.state)) return false;
+    if (signal->state == AgentState::kStarting || signal->state == AgentState::kExited) {
+      return false;
+    }
+    if (to_string(signal->state) == agent.state) {
+      agent.state_source = std::string(to_string(signal->source));
+      shown = reading_json(*signal);
+      return false;
+    }
+    reading = reading_json(*signal);
+    return true;
+  }
   bool launching = false;  // launch() is between writing the run and the holder answering
   bool restart_pending = false;
   bool stop_pending = false;
@@ -106,7 +160,11 @@ Result<AgentRegistry::Session*> AgentRegistry::find_session(const std::string& i
 }
 
 void AgentRegistry::set_state(Session& s, const std::string& state, const std::string& source) {
+  Json reading = std::move(s.reading);
+  s.reading = nullptr;
   if (s.agent.state == state && s.agent.state_source == source) return;
+  if (reading.is_null()) reading = Json{{"confidence", 1.0}, {"evidence", state}};
+  s.shown = reading;
   std::string from = s.agent.state;
   s.agent.state = state;
   s.agent.state_source = source;
@@ -119,9 +177,13 @@ void AgentRegistry::set_state(Session& s, const std::string& state, const std::s
                             {"from", from},
                             {"to", state},
                             {"source", source}});
-  (void)bus_.publish(
-      "agent.state", s.agent.id,
-      Json{{"name", s.agent.name}, {"state", state}, {"from", from}, {"source", source}});
+  Json data{{"name", s.agent.name},
+            {"state", state},
+            {"from", from},
+            {"source", source},
+            {"since", format_time(from_unix_ms(s.agent.state_since_ms))}};
+  data.update(reading);
+  (void)bus_.publish("agent.state", s.agent.id, data);
 }
 
 void AgentRegistry::persist_run(Session& s) {
@@ -163,6 +225,8 @@ Json AgentRegistry::agent_json(const Session& s) const {
          {"state", a.state},
          {"state_source", a.state_source},
          {"state_since", format_time(from_unix_ms(a.state_since_ms))},
+         {"state_confidence", s.shown.value("confidence", 1.0)},
+         {"state_evidence", s.shown.value("evidence", a.state)},
          {"argv", a.argv},
          {"cwd", a.cwd},
          {"cols", a.cols},
@@ -178,6 +242,9 @@ Json AgentRegistry::agent_json(const Session& s) const {
                          {"path", (*wt)->path},
                          {"branch", (*wt)->branch},
                          {"base_branch", (*wt)->base_branch}};
+  }
+  for (const char* key : {"detail", "row", "dialog", "reset_at_ms", "reset_text"}) {
+    if (s.shown.contains(key)) j[std::string("state_") + key] = s.shown[key];
   }
   if (s.run) {
     j["run"] = to_json(*s.run);
@@ -336,6 +403,7 @@ asio::awaitable<Status> AgentRegistry::launch_run(Session& s) {
     co_return internal("log_failed", s.run->lost_reason.value_or(""));
   }
   s.screen = std::make_unique<term::Screen>(a.cols, a.rows);
+  s.status = live_status_for(a.profile, state_.root.parent_path(), log_, a.id);
   set_state(s, "starting", "process");
 
   term::HolderOptions options;
@@ -381,6 +449,7 @@ asio::awaitable<Status> AgentRegistry::launch_run(Session& s) {
   connect_handlers(s);
   s.client->attach(0);
   set_state(s, "running", "process");
+  s.status->started(to_unix_ms(clock_.now()));
   s.last_output = clock_.steady_now();
   watch_quiet(s);
   if (observer_) observer_->on_run_status(a.id, status_frame(s));
@@ -444,7 +513,30 @@ void AgentRegistry::on_output(Session& s, uint64_t offset, std::string_view byte
   if (observer_) observer_->on_output(s.agent.id, offset, bytes);
   if (s.running()) {
     s.last_output = clock_.steady_now();
-    if (s.agent.state == "idle" || s.agent.state == "running") set_state(s, "working", "output");
+    if (s.status) {
+      auto signal = s.status->output(to_unix_ms(clock_.now()));
+      if (s.stage(signal)) {
+        set_state(s, std::string(to_string(signal->state)), std::string(to_string(signal->source)));
+      }
+      // A dialog, a limit, an error or a busy marker shows soon after output: one look per
+      // burst.
+      if (!s.check_armed) {
+        if (!s.check) s.check = std::make_unique<asio::steady_timer>(io_);
+        s.check->expires_after(kScreenCheckDelay);
+        s.check_armed = true;
+        Session* sp = &s;
+        s.check->async_wait([this, sp](const boost::system::error_code& ec) {
+          if (ec) return;  // cancelled: the session may be gone, touch nothing
+          sp->check_armed = false;
+          if (!sp->running() || !sp->screen || !sp->status) return;
+          auto seen = sp->status->check(view_of(*sp->screen), to_unix_ms(clock_.now()));
+          if (sp->stage(seen)) {
+            set_state(*sp, std::string(to_string(seen->state)),
+                      std::string(to_string(seen->source)));
+          }
+        });
+      }
+    }
     watch_quiet(s);
   }
 }
@@ -452,8 +544,8 @@ void AgentRegistry::on_output(Session& s, uint64_t offset, std::string_view byte
 void AgentRegistry::watch_quiet(Session& s) {
   if (s.quiet_armed) return;  // the pending wait re-checks the last output time
   if (!s.quiet) s.quiet = std::make_unique<asio::steady_timer>(io_);
-  IdleRule rule = idle_rule(s.agent.profile);
-  auto due = s.last_output + rule.quiet - clock_.steady_now();
+  Millis quiet = s.status ? s.status->quiet() : Millis(500);
+  auto due = s.last_output + quiet - clock_.steady_now();
   s.quiet->expires_after(std::max<std::chrono::steady_clock::duration>(due, Millis(1)));
   s.quiet_armed = true;
   Session* sp = &s;
@@ -464,12 +556,15 @@ void AgentRegistry::watch_quiet(Session& s) {
   });
 }
 
+// Quiet for the profile's interval: the screen (or, for rule-less profiles, the quiet itself)
+// may now say idle.
 void AgentRegistry::on_quiet(Session& s) {
-  if (!s.running() || !s.screen) return;
-  IdleRule rule = idle_rule(s.agent.profile);
-  if (clock_.steady_now() - s.last_output < rule.quiet) return watch_quiet(s);
-  if (s.agent.state != "working" && s.agent.state != "running") return;
-  if (auto source = idle_source(rule, *s.screen)) set_state(s, "idle", *source);
+  if (!s.running() || !s.screen || !s.status) return;
+  if (clock_.steady_now() - s.last_output < s.status->quiet()) return watch_quiet(s);
+  auto signal = s.status->settle(view_of(*s.screen), to_unix_ms(clock_.now()));
+  if (s.stage(signal)) {
+    set_state(s, std::string(to_string(signal->state)), std::string(to_string(signal->source)));
+  }
 }
 
 void AgentRegistry::on_exited(Session& s, const Json& st) {
@@ -547,6 +642,7 @@ asio::awaitable<void> AgentRegistry::reattach_all() {
       s.run->end_offset = st.st_size;
     }
     s.screen = std::make_unique<term::Screen>(s.agent.cols, s.agent.rows);
+    s.status = live_status_for(s.agent.profile, state_.root.parent_path(), log_, s.agent.id);
     {
       UniqueFd in(::open(s.run->log_path.c_str(), O_RDONLY | O_CLOEXEC));
       uint64_t end = static_cast<uint64_t>(s.run->end_offset);
@@ -573,6 +669,7 @@ asio::awaitable<void> AgentRegistry::reattach_all() {
     (void)bus_.publish("agent.reattached", s.agent.id,
                        Json{{"name", s.agent.name}, {"offset", s.run->end_offset}});
     set_state(s, "running", "process");
+    s.status->started(to_unix_ms(clock_.now()));
     s.last_output = clock_.steady_now();
     watch_quiet(s);
   }

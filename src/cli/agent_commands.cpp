@@ -15,6 +15,7 @@
 
 #include "cli/attach.h"
 #include "cli/client.h"
+#include "cli/detect_commands.h"
 #include "cli/family.h"
 #include "cli/project_commands.h"
 #include "cli/terminal_socket.h"
@@ -435,6 +436,8 @@ const Verb kVerbs[] = {
     {"kill", "stop the agent's whole process tree (SIGTERM, then SIGKILL)", setup_kill},
     {"rm", "stop the agent if running and forget it (its logs stay)", setup_rm},
     {"attach", "the agent's terminal in yours; detach with Ctrl-]", setup_attach},
+    {"explain", "the agent's state, its source and evidence, and what its screen shows now",
+     setup_agent_explain},
     {"diff", "what the agent changed in its worktree, against its base branch", setup_agent_diff},
     {"merge", "merge the agent's branch into its base (refuses conflicts)", setup_agent_merge},
     {"rebase", "rebase the agent's branch onto its base (aborts on conflict)", setup_agent_rebase},

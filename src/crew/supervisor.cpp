@@ -487,16 +487,21 @@ std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(con
     due(w.last_heartbeat + config_.heartbeat);
   }
 
-  // Stuck: working without output for stuck_after, or printing the same line over and over.
-  if (state == "working" && config_.stuck_after.count() > 0) {
+  // Stuck: working (or waiting for an answer) without output for stuck_after, or printing the
+  // same line over and over.
+  bool waiting = state == "waiting_input";
+  if ((state == "working" || waiting) && config_.stuck_after.count() > 0) {
     if (auto last = agents_.last_output(id)) {
       auto quiet = std::chrono::duration_cast<Millis>(now - *last);
       int64_t mark = std::chrono::duration_cast<Millis>(last->time_since_epoch()).count();
       if (w.stuck_since_output != mark) due(*last + config_.stuck_after);
       if (quiet >= config_.stuck_after && w.stuck_since_output != mark) {
         w.stuck_since_output = mark;
-        std::string why = fmt::format("agent {} has been working with no output for {}", name,
-                                      format_duration(quiet));
+        std::string why = waiting
+                              ? fmt::format("agent {} has been waiting for input ({}) for {}", name,
+                                            text(agent, "state_evidence"), format_duration(quiet))
+                              : fmt::format("agent {} has been working with no output for {}", name,
+                                            format_duration(quiet));
         auto screen = agents_.screen(id);
         (void)bus_.publish("agent.stuck", id,
                            Json{{"name", name},
@@ -509,7 +514,8 @@ std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(con
     }
     // While it works, the loop check comes back now and then.
     due(now + std::clamp(config_.stuck_after / 4, Millis(50), Millis(5000)));
-    if (auto line = repeated_line(agent); line && *line != w.loop_reported) {
+    if (auto line = waiting ? std::nullopt : repeated_line(agent);
+        line && *line != w.loop_reported) {
       w.loop_reported = *line;
       std::string why = fmt::format("agent {} keeps printing the same line: {}", name, *line);
       (void)bus_.publish(

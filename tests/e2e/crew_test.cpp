@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <thread>
 
 #include "support/agents.h"
 
@@ -350,7 +351,14 @@ TEST(Crew, ADoneWithoutProofLeavesTheTaskInProgress) {
   std::string id = task["id"];
   EXPECT_EQ(d.get("/api/v1/tasks/" + id).json()["status"], "in_progress");
   EXPECT_TRUE(d.get("/api/v1/tasks/" + id + "/reports").json()["reports"].empty());
-  auto screen = d.get("/api/v1/agents/lax/screen").json().dump();
+  // The agent printed the refusal before it sent "done", but its terminal output reaches the
+  // daemon through its holder, the message straight over HTTP: allow the screen a moment.
+  std::string screen;
+  for (auto deadline = std::chrono::steady_clock::now() + 5s;
+       std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(20ms)) {
+    screen = d.get("/api/v1/agents/lax/screen").json().dump();
+    if (screen.find("report refused") != std::string::npos) break;
+  }
   EXPECT_NE(screen.find("report refused"), std::string::npos) << screen;
 }
 
