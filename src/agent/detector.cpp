@@ -168,7 +168,9 @@ ScreenReading read_screen(const Profile& profile, const ScreenView& view, int64_
   for (const auto& rule : profile.screen.rules) {
     if (rule.when == ComposerCondition::kPresent && live.composer < 0) continue;
     if (rule.when == ComposerCondition::kAbsent && live.composer >= 0) continue;
-    auto [from, to] = rows_of(rule.where, live);
+    const auto [from, to] = rows_of(rule.where, live);
+    const int first = from;  // named copies: a lambda may not capture a structured binding
+    const int last = to;
     int hit = -1;
     for (int i = to; i >= from; --i) {  // the lowest row is the latest
       if (matches_any(rule.match, view.lines[static_cast<size_t>(i)])) {
@@ -178,7 +180,7 @@ ScreenReading read_screen(const Profile& profile, const ScreenView& view, int64_
     }
     if (hit < 0) continue;
     bool all = std::all_of(rule.all.begin(), rule.all.end(), [&](const Pattern& p) {
-      for (int i = from; i <= to; ++i) {
+      for (int i = first; i <= last; ++i) {
         if (p.search(cut(view.lines[static_cast<size_t>(i)]))) return true;
       }
       return false;
@@ -212,13 +214,13 @@ ScreenReading read_screen(const Profile& profile, const ScreenView& view, int64_
 }
 
 std::optional<int64_t> parse_duration_words(std::string_view text) {
-  static const std::regex kPart(
+  static const std::regex part(
       R"((\d+(?:\.\d+)?)\s*(days?|d|hours?|hrs?|h|minutes?|mins?|m|seconds?|secs?|s)\b)",
       std::regex::ECMAScript | std::regex::icase);
   std::string rest(text);
   double total = 0;
   bool any = false;
-  for (std::sregex_iterator it(rest.begin(), rest.end(), kPart), end; it != end; ++it) {
+  for (std::sregex_iterator it(rest.begin(), rest.end(), part), end; it != end; ++it) {
     double n = std::stod((*it)[1].str());
     char unit = static_cast<char>(std::tolower(static_cast<unsigned char>((*it)[2].str()[0])));
     double ms = unit == 'd'   ? 86'400'000.0
@@ -230,7 +232,7 @@ std::optional<int64_t> parse_duration_words(std::string_view text) {
   }
   if (!any) return std::nullopt;
   // Nothing but the parts, "and" and separators may be left.
-  std::string left = std::regex_replace(rest, kPart, "");
+  std::string left = std::regex_replace(rest, part, "");
   left = std::regex_replace(left, std::regex(R"(\band\b|[\s,])"), "");
   if (!left.empty()) return std::nullopt;
   return static_cast<int64_t>(total);

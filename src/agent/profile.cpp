@@ -170,9 +170,13 @@ class Reader {
   const std::string& file_;
 };
 
+// Declares `var` from a Result and returns its error when there is one (`var` is a name to
+// declare, so it cannot be parenthesized).
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define TRY(var, expr) \
   auto var = (expr);   \
   if (!var) return tl::unexpected(std::move(var).error())
+// NOLINTEND(bugprone-macro-parentheses)
 
 Result<Region> parse_region(const Reader& r, const YAML::Node& node) {
   TRY(s, r.str(node, "where"));
@@ -397,9 +401,9 @@ bool valid_profile_name(const std::string& name) {
 }
 
 const std::set<std::string>& known_streams() {
-  static const std::set<std::string> kStreams{"claude-stream-json", "codex-exec-json",
-                                              "opencode-run-json", "gemini-stream-json"};
-  return kStreams;
+  static const std::set<std::string> streams{"claude-stream-json", "codex-exec-json",
+                                             "opencode-run-json", "gemini-stream-json"};
+  return streams;
 }
 
 }  // namespace

@@ -113,18 +113,18 @@ std::optional<int64_t> StatusArbiter::hold_ms(SignalSource source) {
 }
 
 bool StatusArbiter::offer(const Signal& signal, int64_t now_ms) {
-  bool accept = false;
-  if (!current_) {
-    accept = true;
-  } else if (signal.source == SignalSource::kProcess &&
-             (signal.state == AgentState::kExited || signal.state == AgentState::kStarting)) {
-    accept = true;  // the process is the last word on whether there is anything to watch
-  } else if (current_->state == AgentState::kExited) {
-    accept = false;  // nothing but a new start follows an exit
-  } else if (strength(signal.source) >= strength(current_->source)) {
-    accept = true;
-  } else if (auto hold = hold_ms(current_->source)) {
-    accept = now_ms - current_->at_ms >= *hold;
+  // The process is the last word on whether there is anything to watch.
+  bool from_process =
+      signal.source == SignalSource::kProcess &&
+      (signal.state == AgentState::kExited || signal.state == AgentState::kStarting);
+  bool accept = true;
+  if (current_ && !from_process) {
+    // Nothing but a new start follows an exit; a weaker source wins only once the current
+    // state's hold has passed.
+    auto hold = hold_ms(current_->source);
+    accept = current_->state != AgentState::kExited &&
+             (strength(signal.source) >= strength(current_->source) ||
+              (hold && now_ms - current_->at_ms >= *hold));
   }
   if (!accept) return false;
   bool same_state = current_ && current_->state == signal.state;

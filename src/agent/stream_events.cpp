@@ -31,10 +31,10 @@ int64_t num(const Json& j, const char* key) {
 }
 
 const Json& field(const Json& j, const char* key) {
-  static const Json kNull;
-  if (!j.is_object()) return kNull;
+  static const Json null_json;
+  if (!j.is_object()) return null_json;
   auto it = j.find(key);
-  return it != j.end() ? *it : kNull;
+  return it != j.end() ? *it : null_json;
 }
 
 // A tool's output for an event: text as it is, anything else as JSON, shortened.
