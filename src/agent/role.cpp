@@ -152,8 +152,8 @@ Result<Role> parse_role(const std::string& text, const std::string& file) {
   size_t close = std::string_view::npos, after = rest.size();
   while (pos < rest.size()) {
     size_t end = rest.find('\n', pos);
-    std::string_view l = rest.substr(pos, end == std::string_view::npos ? rest.size() - pos
-                                                                        : end - pos);
+    std::string_view l =
+        rest.substr(pos, end == std::string_view::npos ? rest.size() - pos : end - pos);
     if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
     if (l == "---" || l == "...") {
       close = pos;
@@ -206,9 +206,10 @@ std::vector<RoleEntry> list_roles(const fs::path& project) {
       e.name = f.stem().string();
       std::error_code size_ec;
       auto size = fs::file_size(f, size_ec);
-      auto text = size_ec || size > kMaxRoleBytes
-                      ? Result<std::string>(tl::unexpected(bad(e.file, "role files are limited to 1 MiB")))
-                      : read_file(e.file);
+      auto text =
+          size_ec || size > kMaxRoleBytes
+              ? Result<std::string>(tl::unexpected(bad(e.file, "role files are limited to 1 MiB")))
+              : read_file(e.file);
       if (!text) {
         e.error = text.error();
       } else if (auto role = parse_role(*text, e.file)) {
@@ -217,9 +218,8 @@ std::vector<RoleEntry> list_roles(const fs::path& project) {
       } else {
         e.error = role.error();
       }
-      e.shadowed = std::any_of(out.begin(), out.end(), [&](const RoleEntry& o) {
-        return o.name == e.name && !o.shadowed;
-      });
+      e.shadowed = std::any_of(out.begin(), out.end(),
+                               [&](const RoleEntry& o) { return o.name == e.name && !o.shadowed; });
       out.push_back(std::move(e));
     }
   }

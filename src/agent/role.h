@@ -24,8 +24,8 @@ struct Role {
   std::optional<std::string> profile;
   // Supervisor overrides, as the supervisor's configuration spells them ("10m", 5).
   Json supervisor = Json::object();
-  std::string body;  // the instructions
-  std::string file;  // where it was read
+  std::string body;   // the instructions
+  std::string file;   // where it was read
   int body_line = 1;  // the body's first line in the file
   Json to_json(bool with_body) const;
 };
@@ -39,7 +39,7 @@ std::vector<std::filesystem::path> role_dirs(const std::filesystem::path& projec
 struct RoleEntry {
   std::string name;
   std::string file;
-  std::optional<Role> role;  // parsed
+  std::optional<Role> role;    // parsed
   std::optional<Error> error;  // or why not
   bool shadowed = false;       // a same-named role earlier in the lookup order wins
 };

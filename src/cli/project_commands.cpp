@@ -238,8 +238,8 @@ void setup_worktree_list(CLI::App& app, CommandContext& ctx) {
       for (const auto& w : wts) {
         std::string agent_state = text(w, "agent_state", "gone");
         std::printf("%-12s %-10s %-16s %-22s %-10s %-10s %s\n", text(w, "id").c_str(),
-                    text(w, "agent").c_str(), text(w, "branch").c_str(),
-                    worktree_state(w).c_str(), agent_state.c_str(),
+                    text(w, "agent").c_str(), text(w, "branch").c_str(), worktree_state(w).c_str(),
+                    agent_state.c_str(),
                     w.contains("size_bytes") ? human_size(w.value("size_bytes", 0)).c_str() : "-",
                     text(w, "path").c_str());
       }
@@ -256,8 +256,7 @@ void setup_worktree_rm(CLI::App& app, CommandContext& ctx) {
                "remove it despite uncommitted or unmerged work (a backup ref keeps it all)");
   app.callback([&ctx, id, force] {
     with_client(ctx, [&](Client& client) -> Status {
-      auto r = client.del("/api/v1/worktrees/" + path_segment(*id) +
-                          (*force ? "?force=true" : ""));
+      auto r = client.del("/api/v1/worktrees/" + path_segment(*id) + (*force ? "?force=true" : ""));
       if (!r) return tl::unexpected(r.error());
       const Json& w = (*r)["worktree"];
       std::printf("removed %s (%s, %s)\n", text(w, "id").c_str(), text(w, "agent").c_str(),
@@ -291,8 +290,7 @@ void setup_worktree_prune(CLI::App& app, CommandContext& ctx) {
       }
       for (const auto& w : (*r)["kept"]) {
         std::printf("kept    %-12s %-10s %s — %s\n", text(w, "id", "").c_str(),
-                    text(w, "agent", "").c_str(), text(w, "path").c_str(),
-                    text(w, "why").c_str());
+                    text(w, "agent", "").c_str(), text(w, "path").c_str(), text(w, "why").c_str());
       }
       std::printf("%zu removed (%s freed), %zu kept\n", (*r)["removed"].size(),
                   human_size(freed).c_str(), (*r)["kept"].size());
@@ -371,9 +369,11 @@ void setup_role_show(CLI::App& app, CommandContext& ctx) {
         std::string items;
         for (const auto& v : (*r)[key])
           items += (items.empty() ? "" : ", ") + v.get<std::string>();
-        if (!items.empty()) std::printf("%-12s %s\n", (std::string(key) + ":").c_str(), items.c_str());
+        if (!items.empty())
+          std::printf("%-12s %s\n", (std::string(key) + ":").c_str(), items.c_str());
       }
-      if (!text(*r, "model", "").empty()) std::printf("model:       %s\n", text(*r, "model").c_str());
+      if (!text(*r, "model", "").empty())
+        std::printf("model:       %s\n", text(*r, "model").c_str());
       if (!(*r)["profile"].is_null()) std::printf("profile:     %s\n", text(*r, "profile").c_str());
       if (!(*r)["supervisor"].empty()) {
         std::printf("supervisor:  %s\n", (*r)["supervisor"].dump().c_str());
@@ -488,8 +488,7 @@ void setup_agent_diff(CLI::App& app, CommandContext& ctx) {
       }
       const Json& st = (*d)["status"];
       std::printf("%s against %s: %s ahead, %s behind%s\n", text(*d, "branch").c_str(),
-                  text(*d, "base").c_str(), text(st, "ahead").c_str(),
-                  text(st, "behind").c_str(),
+                  text(*d, "base").c_str(), text(st, "ahead").c_str(), text(st, "behind").c_str(),
                   st.value("dirty", false) ? ", uncommitted changes" : "");
       for (const auto& file : (*d)["files"]) {
         std::printf("  %-10s %s%s\n", text(file, "status").c_str(), text(file, "path").c_str(),
@@ -551,31 +550,26 @@ void setup_agent_rebase(CLI::App& app, CommandContext& ctx) {
     with_client(ctx, [&](Client& client) -> Status {
       auto r = client.post("/api/v1/agents/" + path_segment(*agent) + "/rebase", Json::object());
       if (!r) return tl::unexpected(r.error());
-      std::printf("%s %s onto %s%s\n", text(*r, "branch").c_str(),
-                  text(*r, "result") == "up_to_date" ? "is already" : "rebased",
-                  text(*r, "base").c_str(),
-                  r->contains("commit") ? (" (" + text(*r, "commit").substr(0, 12) + ")").c_str()
-                                        : "");
+      std::printf(
+          "%s %s onto %s%s\n", text(*r, "branch").c_str(),
+          text(*r, "result") == "up_to_date" ? "is already" : "rebased", text(*r, "base").c_str(),
+          r->contains("commit") ? (" (" + text(*r, "commit").substr(0, 12) + ")").c_str() : "");
       return {};
     });
   });
 }
 
-const Command kProjectCommand{"project", "register and configure projects (git repositories)",
-                              [](CLI::App& app, CommandContext& ctx) {
-                                add_verbs(app, ctx, kProjectVerbs);
-                              }};
-const Command kWorktreeCommand{"worktree", "agents' worktrees: list, remove, prune",
-                               [](CLI::App& app, CommandContext& ctx) {
-                                 add_verbs(app, ctx, kWorktreeVerbs);
-                               }};
-const Command kRoleCommand{"role", "role files: list and show",
-                           [](CLI::App& app, CommandContext& ctx) {
-                             add_verbs(app, ctx, kRoleVerbs);
-                           }};
-const Command kDecisionCommand{"decision", "a project's gotchas, workarounds and conventions",
-                               [](CLI::App& app, CommandContext& ctx) {
-                                 add_verbs(app, ctx, kDecisionVerbs);
-                               }};
+const Command kProjectCommand{
+    "project", "register and configure projects (git repositories)",
+    [](CLI::App& app, CommandContext& ctx) { add_verbs(app, ctx, kProjectVerbs); }};
+const Command kWorktreeCommand{
+    "worktree", "agents' worktrees: list, remove, prune",
+    [](CLI::App& app, CommandContext& ctx) { add_verbs(app, ctx, kWorktreeVerbs); }};
+const Command kRoleCommand{
+    "role", "role files: list and show",
+    [](CLI::App& app, CommandContext& ctx) { add_verbs(app, ctx, kRoleVerbs); }};
+const Command kDecisionCommand{
+    "decision", "a project's gotchas, workarounds and conventions",
+    [](CLI::App& app, CommandContext& ctx) { add_verbs(app, ctx, kDecisionVerbs); }};
 
 }  // namespace bosun::cli

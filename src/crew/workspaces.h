@@ -41,8 +41,8 @@ using Outcome = tl::expected<T, Refusal>;
 
 class Workspaces {
  public:
-  Workspaces(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
-             Log& log, ProcessRunner& commands, StateDir state);
+  Workspaces(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock, Log& log,
+             ProcessRunner& commands, StateDir state);
   ~Workspaces();
   Workspaces(const Workspaces&) = delete;
   Workspaces& operator=(const Workspaces&) = delete;
@@ -92,7 +92,8 @@ class Workspaces {
   boost::asio::awaitable<Result<Json>> prune(std::string actor);
 
   // Decisions.
-  Result<Json> add_decision(const std::string& project, const Json& body, const std::string& author);
+  Result<Json> add_decision(const std::string& project, const Json& body,
+                            const std::string& author);
   Result<Json> decisions(const std::string& project, const std::optional<std::string>& role);
 
   // The role of an agent of `project` (for domains at merge).

@@ -8,8 +8,8 @@ namespace bosun::git {
 ProcessSpec command(const std::string& dir, std::vector<std::string> args,
                     std::chrono::milliseconds timeout) {
   ProcessSpec spec;
-  spec.argv = {"git", "-c", "color.ui=false", "-c", "core.quotepath=off", "-c",
-               "advice.detachedHead=false"};
+  spec.argv = {
+      "git", "-c", "color.ui=false", "-c", "core.quotepath=off", "-c", "advice.detachedHead=false"};
   spec.argv.insert(spec.argv.end(), args.begin(), args.end());
   spec.cwd = dir;
   spec.env = {{"GIT_TERMINAL_PROMPT", "0"},
@@ -23,7 +23,7 @@ ProcessSpec command(const std::string& dir, std::vector<std::string> args,
               {"GIT_SSH_COMMAND", "ssh -o BatchMode=yes"},
               {"LC_ALL", "C"}};
   // A daemon started from inside a git hook must not act on that hook's repository.
-  spec.unset_env = {"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+  spec.unset_env = {"GIT_DIR",        "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
                     "GIT_COMMON_DIR", "GIT_PREFIX"};
   spec.timeout = timeout;
   spec.max_output = 16 << 20;
@@ -41,7 +41,8 @@ Result<std::string> run(const std::string& dir, std::vector<std::string> args, i
   ProcessResult r = call(dir, std::move(args), cancel_fd);
   if (!r.ok()) {
     std::string words = r.err.empty() ? r.out : r.err;
-    while (!words.empty() && (words.back() == '\n' || words.back() == ' ')) words.pop_back();
+    while (!words.empty() && (words.back() == '\n' || words.back() == ' '))
+      words.pop_back();
     return internal("git_failed", fmt::format("git {} in {} failed ({}){}{}", what, dir,
                                               r.summary(), words.empty() ? "" : ": ", words));
   }

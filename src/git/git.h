@@ -18,8 +18,7 @@ ProcessSpec command(const std::string& dir, std::vector<std::string> args,
                     std::chrono::milliseconds timeout = kGitTimeout);
 
 // Runs git; its stdout on exit 0, else a 500 `git_failed` naming the command and git's words.
-Result<std::string> run(const std::string& dir, std::vector<std::string> args,
-                        int cancel_fd = -1);
+Result<std::string> run(const std::string& dir, std::vector<std::string> args, int cancel_fd = -1);
 // Runs git and hands back the whole result (for commands whose exit code means something).
 ProcessResult call(const std::string& dir, std::vector<std::string> args, int cancel_fd = -1);
 

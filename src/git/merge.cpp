@@ -37,7 +37,8 @@ std::vector<std::string> conflicted_in(const std::string& worktree) {
 bool path_in_domains(const std::string& path, const std::vector<std::string>& domains) {
   if (domains.empty()) return true;
   for (std::string d : domains) {
-    while (d.size() > 2 && d.rfind("./", 0) == 0) d = d.substr(2);
+    while (d.size() > 2 && d.rfind("./", 0) == 0)
+      d = d.substr(2);
     if (d.empty()) continue;
     if (d == "." || d == "/" || d == "**") return true;
     if (has_glob(d)) {
@@ -83,8 +84,8 @@ Result<MergeOutcome> merge(const MergeRequest& req) {
     return out;
   }
   // What the branch changed since it left the base, old and new names both (no renames).
-  auto changed = run(repo, {"diff", "--no-renames", "--name-only", "-z",
-                            **base_id + "..." + **branch_id, "--"});
+  auto changed = run(
+      repo, {"diff", "--no-renames", "--name-only", "-z", **base_id + "..." + **branch_id, "--"});
   if (!changed) return tl::unexpected(changed.error());
   out.files = split_nul(*changed);
   std::vector<std::string> outside;
@@ -101,8 +102,8 @@ Result<MergeOutcome> merge(const MergeRequest& req) {
     out.result = "fast_forward";
     target = **branch_id;
   } else {
-    auto tree = call(repo, {"merge-tree", "--write-tree", "--name-only", "--no-messages",
-                            **base_id, **branch_id});
+    auto tree = call(repo, {"merge-tree", "--write-tree", "--name-only", "--no-messages", **base_id,
+                            **branch_id});
     if (!tree.started || (tree.exit_code != 0 && tree.exit_code != 1)) {
       return internal("git_failed", fmt::format("git merge-tree in {} failed ({}): {}", repo,
                                                 tree.summary(), tree.err));
@@ -114,12 +115,13 @@ Result<MergeOutcome> merge(const MergeRequest& req) {
       out.files.assign(lines.begin() + 1, lines.end());
       return out;
     }
-    ProcessSpec commit = command(repo, {"commit-tree", lines[0], "-p", **base_id, "-p",
-                                        **branch_id, "-m", req.message});
+    ProcessSpec commit = command(
+        repo, {"commit-tree", lines[0], "-p", **base_id, "-p", **branch_id, "-m", req.message});
     ensure_identity_env(repo, commit.env);
     auto made = run_process_blocking(commit);
     if (!made.ok()) {
-      return internal("git_failed", fmt::format("git commit-tree in {} failed: {}", repo, made.err));
+      return internal("git_failed",
+                      fmt::format("git commit-tree in {} failed: {}", repo, made.err));
     }
     out.result = "merged";
     target = first_line(made.out);
@@ -136,13 +138,14 @@ Result<MergeOutcome> merge(const MergeRequest& req) {
       busy.updated_checkout = **where;
       busy.files = overwritten_files(ff.err);
       busy.detail = ff.err.empty() ? ff.summary() : ff.err;
-      while (!busy.detail.empty() && busy.detail.back() == '\n') busy.detail.pop_back();
+      while (!busy.detail.empty() && busy.detail.back() == '\n')
+        busy.detail.pop_back();
       return busy;
     }
     out.updated_checkout = **where;
   } else {
-    auto moved = run(repo, {"update-ref", "-m", "bosun: " + req.message,
-                            "refs/heads/" + req.base, target, **base_id});
+    auto moved = run(repo, {"update-ref", "-m", "bosun: " + req.message, "refs/heads/" + req.base,
+                            target, **base_id});
     if (!moved) return tl::unexpected(moved.error());
   }
   out.commit = target;

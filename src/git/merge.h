@@ -27,11 +27,11 @@ struct MergeRequest {
 struct MergeOutcome {
   // merged | fast_forward | already_merged | conflict | outside_domains | base_checkout_busy
   std::string result;
-  std::string commit;                  // the base's new commit (merged, fast_forward)
-  std::string previous;                // the base's commit before
-  std::vector<std::string> files;      // changed files; or the conflicting / offending ones
-  std::string updated_checkout;        // the checkout of `base` that was fast-forwarded, if any
-  std::string detail;                  // git's words, for base_checkout_busy
+  std::string commit;              // the base's new commit (merged, fast_forward)
+  std::string previous;            // the base's commit before
+  std::vector<std::string> files;  // changed files; or the conflicting / offending ones
+  std::string updated_checkout;    // the checkout of `base` that was fast-forwarded, if any
+  std::string detail;              // git's words, for base_checkout_busy
   bool ok() const {
     return result == "merged" || result == "fast_forward" || result == "already_merged";
   }

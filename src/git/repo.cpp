@@ -16,8 +16,9 @@ Result<RepoInfo> inspect(const std::string& path) {
   }
   auto bare = call(path, {"rev-parse", "--is-bare-repository"});
   if (!bare.ok()) {
-    return bad_request("not_a_git_repository",
-                       fmt::format("{} is not inside a git repository (run 'git init' there)", path));
+    return bad_request(
+        "not_a_git_repository",
+        fmt::format("{} is not inside a git repository (run 'git init' there)", path));
   }
   if (first_line(bare.out) == "true") {
     return bad_request("bare_repository",

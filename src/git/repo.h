@@ -10,7 +10,7 @@
 namespace bosun::git {
 
 struct RepoInfo {
-  std::string top_level;  // absolute, canonical
+  std::string top_level;                      // absolute, canonical
   std::optional<std::string> current_branch;  // of the main checkout; none when detached
   std::string head;                           // commit id
 };

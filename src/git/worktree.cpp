@@ -57,9 +57,12 @@ Json TreeStatus::to_json() const {
   Json files = Json::array();
   for (const auto& f : dirty)
     files.push_back(Json{{"path", f.path}, {"status", f.status}});
-  return Json{{"exists", exists},        {"ahead", ahead},
-              {"behind", behind},        {"dirty", !dirty.empty()},
-              {"dirty_files", files},    {"unmerged_commits", unmerged},
+  return Json{{"exists", exists},
+              {"ahead", ahead},
+              {"behind", behind},
+              {"dirty", !dirty.empty()},
+              {"dirty_files", files},
+              {"unmerged_commits", unmerged},
               {"clean", dirty.empty() && unmerged.empty()}};
 }
 
@@ -109,7 +112,9 @@ Result<Json> diff(const std::string& path, const std::string& base, size_t max_p
   for (size_t i = 0; i + 1 < fields.size(); i += 2) {
     char c = fields[i].empty() ? 'M' : fields[i][0];
     files.push_back(Json{{"path", fields[i + 1]},
-                         {"status", c == 'A' ? "added" : c == 'D' ? "deleted" : "modified"},
+                         {"status", c == 'A'   ? "added"
+                                    : c == 'D' ? "deleted"
+                                               : "modified"},
                          {"committed", true}});
   }
   for (const auto& f : dirty_files(path)) {
@@ -144,9 +149,9 @@ Result<std::string> snapshot(const std::string& path, const std::string& message
   fs::remove(index, ec);
   auto with_index = [&](std::vector<std::string> args) {
     ProcessSpec spec = command(path, std::move(args));
-    spec.unset_env.erase(std::remove(spec.unset_env.begin(), spec.unset_env.end(),
-                                     std::string("GIT_INDEX_FILE")),
-                         spec.unset_env.end());
+    spec.unset_env.erase(
+        std::remove(spec.unset_env.begin(), spec.unset_env.end(), std::string("GIT_INDEX_FILE")),
+        spec.unset_env.end());
     spec.env["GIT_INDEX_FILE"] = index;
     ensure_identity_env(path, spec.env);
     return run_process_blocking(spec);

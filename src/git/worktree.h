@@ -22,11 +22,11 @@ struct FileState {
 };
 
 struct TreeStatus {
-  int64_t ahead = 0;   // commits on the branch that the base lacks
-  int64_t behind = 0;  // commits on the base that the branch lacks
-  std::vector<FileState> dirty;          // uncommitted changes, untracked files included
-  std::vector<std::string> unmerged;     // "abc1234 subject" of each commit the base lacks
-  bool exists = true;                    // the directory is there and is a worktree
+  int64_t ahead = 0;                  // commits on the branch that the base lacks
+  int64_t behind = 0;                 // commits on the base that the branch lacks
+  std::vector<FileState> dirty;       // uncommitted changes, untracked files included
+  std::vector<std::string> unmerged;  // "abc1234 subject" of each commit the base lacks
+  bool exists = true;                 // the directory is there and is a worktree
   Json to_json() const;
 };
 

@@ -154,9 +154,9 @@ Json to_json(const Decision& d) {
 }
 
 Status ProjectStore::insert(const Project& p) {
-  auto stmt = db_.prepare(fmt::format(
-      "INSERT INTO projects({}) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
-      kProjectColumns));
+  auto stmt = db_.prepare(
+      fmt::format("INSERT INTO projects({}) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)",
+                  kProjectColumns));
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, p.id).bind(2, p.name).bind(3, p.path).bind(4, p.tech_stack).bind(5, p.base_branch);
   stmt->bind(6, p.execution_mode).bind(7, p.test_command).bind(8, p.setup_command);
@@ -251,10 +251,10 @@ Result<Worktree> ProjectStore::worktree(const std::string& id) {
 }
 
 Result<std::optional<Worktree>> ProjectStore::active_worktree(const std::string& agent_name) {
-  auto stmt = db_.prepare(fmt::format(
-      "SELECT {} FROM worktrees WHERE agent_name = ?1 AND state = 'active'"
-      " ORDER BY created_at DESC LIMIT 1",
-      kWorktreeColumns));
+  auto stmt =
+      db_.prepare(fmt::format("SELECT {} FROM worktrees WHERE agent_name = ?1 AND state = 'active'"
+                              " ORDER BY created_at DESC LIMIT 1",
+                              kWorktreeColumns));
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, agent_name);
   auto row = stmt->step();
@@ -265,10 +265,10 @@ Result<std::optional<Worktree>> ProjectStore::active_worktree(const std::string&
 
 Result<std::vector<Worktree>> ProjectStore::worktrees(const std::optional<std::string>& project_id,
                                                       bool include_removed) {
-  auto stmt = db_.prepare(
-      fmt::format("SELECT {} FROM worktrees WHERE (?1 IS NULL OR project_id = ?1)"
-                  " AND (?2 OR state = 'active') ORDER BY created_at, id",
-                  kWorktreeColumns));
+  auto stmt =
+      db_.prepare(fmt::format("SELECT {} FROM worktrees WHERE (?1 IS NULL OR project_id = ?1)"
+                              " AND (?2 OR state = 'active') ORDER BY created_at, id",
+                              kWorktreeColumns));
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, project_id).bind(2, include_removed ? 1 : 0);
   return collect<Worktree>(stmt, worktree_row);
@@ -289,8 +289,8 @@ Result<Decision> ProjectStore::add_decision(const Decision& d) {
 
 Result<std::vector<Decision>> ProjectStore::decisions(const std::string& project_id,
                                                       const std::optional<std::string>& role) {
-  auto stmt = db_.prepare(fmt::format(
-      "SELECT {} FROM decisions WHERE project_id = ?1 ORDER BY id", kDecisionColumns));
+  auto stmt = db_.prepare(
+      fmt::format("SELECT {} FROM decisions WHERE project_id = ?1 ORDER BY id", kDecisionColumns));
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, project_id);
   auto all = collect<Decision>(stmt, decision_row);

@@ -18,9 +18,9 @@ struct Project {
   std::string path;  // the repository's top level, absolute
   std::string tech_stack;
   std::string base_branch;
-  std::string execution_mode = "review";  // auto: merge a checked task; review: a person merges
-  std::optional<std::string> test_command;     // run by `sh -c` in the agent's worktree
-  std::optional<std::string> setup_command;    // run in a new worktree
+  std::string execution_mode = "review";     // auto: merge a checked task; review: a person merges
+  std::optional<std::string> test_command;   // run by `sh -c` in the agent's worktree
+  std::optional<std::string> setup_command;  // run in a new worktree
   std::optional<std::string> cleanup_command;  // run before a worktree is removed
   int64_t setup_timeout_ms = 300'000;
   std::vector<std::string> worktree_include;  // untracked files copied into new worktrees
@@ -51,8 +51,7 @@ struct Worktree {
 
 Json to_json(const Worktree& worktree);
 
-inline constexpr const char* kDecisionKinds[] = {"gotcha", "workaround", "convention",
-                                                 "decision"};
+inline constexpr const char* kDecisionKinds[] = {"gotcha", "workaround", "convention", "decision"};
 bool valid_decision_kind(std::string_view kind);
 
 struct Decision {

@@ -19,7 +19,8 @@ std::string git_out(const fs::path& dir, std::vector<std::string> args) {
   auto r = run_program(args);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   std::string out = r.out;
-  while (!out.empty() && out.back() == '\n') out.pop_back();
+  while (!out.empty() && out.back() == '\n')
+    out.pop_back();
   return out;
 }
 
@@ -255,8 +256,8 @@ TEST(Worktrees, CleanupRefusesUnsavedWorkAndForceKeepsABackup) {
   EXPECT_FALSE(fs::exists(wk));
   EXPECT_EQ(git_out(repo, {"show", backup + ":draft.txt"}), "not committed");
   EXPECT_EQ(git_out(repo, {"show", backup + ":work.txt"}), "committed work");
-  EXPECT_EQ(run_program({"git", "-C", repo.string(), "rev-parse", "--verify", "-q",
-                         "refs/heads/bosun/kai"})
+  EXPECT_EQ(run_program(
+                {"git", "-C", repo.string(), "rev-parse", "--verify", "-q", "refs/heads/bosun/kai"})
                 .exit_code,
             1);  // the branch went; the backup ref holds it
   EXPECT_EQ(d.get("/api/v1/worktrees").json()["worktrees"].size(), 0u);
@@ -269,12 +270,14 @@ TEST(Worktrees, PruneRemovesOnlyWhatIsSafe) {
   TestDaemon d;
   d.start();
   Json project = add_project(d, repo);
-  for (const char* name : {"clean", "dirty", "live"}) spawn_in_worktree(d, name, project["id"]);
+  for (const char* name : {"clean", "dirty", "live"})
+    spawn_in_worktree(d, name, project["id"]);
   EventWaiter events(d);
   for (const char* name : {"clean", "dirty"}) {
     auto shown = d.get(std::string("/api/v1/agents/") + name).json();
-    ASSERT_EQ(d.post(std::string("/api/v1/agents/") + name + "/stop", Json{{"grace_ms", 500}}).status,
-              202);
+    ASSERT_EQ(
+        d.post(std::string("/api/v1/agents/") + name + "/stop", Json{{"grace_ms", 500}}).status,
+        202);
     ASSERT_TRUE(events.wait("agent.exited", shown["id"]).has_value());
   }
   write(d.state_dir() / "worktrees" / "app" / "dirty" / "wip.txt", "wip\n");
@@ -296,8 +299,8 @@ TEST(Worktrees, SetupTimeoutIsReported) {
   fs::path repo = make_repo(dir.path());
   TestDaemon d;
   d.start();
-  Json project = add_project(d, repo, Json{{"setup_command", "echo preparing; sleep 30"},
-                                           {"setup_timeout", "300ms"}});
+  Json project = add_project(
+      d, repo, Json{{"setup_command", "echo preparing; sleep 30"}, {"setup_timeout", "300ms"}});
   EventWaiter events(d);
   auto r = d.post("/api/v1/agents",
                   Json{{"name", "kai"}, {"project", project["id"]}, {"worktree", true}});
@@ -317,10 +320,9 @@ TEST(Worktrees, SetupTimeoutIsReported) {
                     Json{{"setup_command", "touch .setup-ran"}})
                 .status,
             200);
-  auto again = d.post("/api/v1/agents", Json{{"name", "kai"},
-                                              {"project", project["id"]},
-                                              {"worktree", true},
-                                              {"argv", kBash}});
+  auto again = d.post(
+      "/api/v1/agents",
+      Json{{"name", "kai"}, {"project", project["id"]}, {"worktree", true}, {"argv", kBash}});
   ASSERT_EQ(again.status, 201) << again.body;
   EXPECT_EQ(again.json()["worktree"]["id"], listed[0]["id"]);  // the same worktree
   EXPECT_TRUE(fs::exists(worktree_of(again.json()) / ".setup-ran"));
@@ -410,9 +412,9 @@ TEST(Worktrees, RolesAndDecisionsReachTheAgent) {
   TempDir dir;
   fs::path repo = make_repo(dir.path());
   fs::create_directories(repo / ".claude" / "agents");
-  fs::copy_file(fs::path(BOSUN_SOURCE_DIR) / "tests/fixtures/roles/backend-specialist-claude-subagent.md",
-                repo / ".claude" / "agents" / "backend-specialist.md",
-                fs::copy_options::overwrite_existing);
+  fs::copy_file(
+      fs::path(BOSUN_SOURCE_DIR) / "tests/fixtures/roles/backend-specialist-claude-subagent.md",
+      repo / ".claude" / "agents" / "backend-specialist.md", fs::copy_options::overwrite_existing);
   write(repo / ".bosun" / "roles" / "broken.md", "---\nname: broken\ndomains: [src/\n---\nbody\n");
   TestDaemon d;
   d.start();
@@ -421,7 +423,8 @@ TEST(Worktrees, RolesAndDecisionsReachTheAgent) {
   ASSERT_EQ(roles.status, 200) << roles.body;
   std::map<std::string, Json> by_name;
   Json all_roles = roles.json();
-  for (const auto& r : all_roles["roles"]) by_name[r["name"].get<std::string>()] = r;
+  for (const auto& r : all_roles["roles"])
+    by_name[r["name"].get<std::string>()] = r;
   ASSERT_TRUE(by_name.count("backend-specialist")) << roles.body;
   EXPECT_EQ(by_name["backend-specialist"]["tools"],
             Json::array({"Read", "Grep", "Glob", "Edit", "Write", "Bash"}));
@@ -435,22 +438,25 @@ TEST(Worktrees, RolesAndDecisionsReachTheAgent) {
   EXPECT_EQ(one.status, 422);
   EXPECT_NE(one.json()["error"]["message"].get<std::string>().find("broken.md:4:"),
             std::string::npos);
-  EXPECT_EQ(d.post("/api/v1/agents", Json{{"name", "bo"}, {"role", "broken"}, {"argv", kBash}})
-                .status,
-            422);
+  EXPECT_EQ(
+      d.post("/api/v1/agents", Json{{"name", "bo"}, {"role", "broken"}, {"argv", kBash}}).status,
+      422);
 
   std::string pid = project["id"];
-  ASSERT_EQ(d.post("/api/v1/projects/" + pid + "/decisions",
-                   Json{{"kind", "gotcha"}, {"text", "the tests need TZ=UTC"}, {"roles", {"backend"}}})
-                .status,
-            201);
-  ASSERT_EQ(d.post("/api/v1/projects/" + pid + "/decisions",
-                   Json{{"kind", "convention"}, {"text", "docs are written by qa"}, {"roles", {"qa"}}})
-                .status,
-            201);
-  EXPECT_EQ(d.post("/api/v1/projects/" + pid + "/decisions", Json{{"kind", "rumour"}, {"text", "x"}})
-                .status,
-            400);
+  ASSERT_EQ(
+      d.post("/api/v1/projects/" + pid + "/decisions",
+             Json{{"kind", "gotcha"}, {"text", "the tests need TZ=UTC"}, {"roles", {"backend"}}})
+          .status,
+      201);
+  ASSERT_EQ(
+      d.post("/api/v1/projects/" + pid + "/decisions",
+             Json{{"kind", "convention"}, {"text", "docs are written by qa"}, {"roles", {"qa"}}})
+          .status,
+      201);
+  EXPECT_EQ(
+      d.post("/api/v1/projects/" + pid + "/decisions", Json{{"kind", "rumour"}, {"text", "x"}})
+          .status,
+      400);
   Json kai = spawn_in_worktree(d, "kai", pid, "backend");
   std::string instructions = read(d.state_dir() / "agents" / "kai" / "instructions.md");
   EXPECT_NE(instructions.find("You write the server."), std::string::npos);
@@ -459,8 +465,8 @@ TEST(Worktrees, RolesAndDecisionsReachTheAgent) {
   EXPECT_EQ(instructions.find("docs are written by qa"), std::string::npos);
   EXPECT_NE(instructions.find("bosun report submit"), std::string::npos);
 
-  auto task = d.post("/api/v1/tasks", Json{{"title", "Add /health"}, {"role", "backend"},
-                                           {"project", pid}});
+  auto task = d.post("/api/v1/tasks",
+                     Json{{"title", "Add /health"}, {"role", "backend"}, {"project", pid}});
   ASSERT_EQ(task.status, 201) << task.body;
   auto shown = d.cli({"task", "show", task.json()["id"]});
   EXPECT_NE(shown.out.find("the tests need TZ=UTC"), std::string::npos) << shown.out;
