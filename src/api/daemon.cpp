@@ -75,6 +75,9 @@ int run_daemon(const DaemonOptions& options, Log& log) {
     ::setrlimit(RLIMIT_NOFILE, &files);
   }
   asio::io_context io(1);
+  // Handlers first: a SIGTERM that arrives once the address file exists must stop the daemon
+  // cleanly, not kill it (asio keeps a signal that comes before the wait starts).
+  asio::signal_set signals(io, SIGINT, SIGTERM);
   SystemClock clock;
   EventBus bus((*store)->events(), clock, log);
   EventStream event_stream(bus, log);
@@ -150,7 +153,6 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   log.info("serve.listening",
            {{"address", *address}, {"state", state.root.string()}, {"pid", info.pid}});
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
   bool stopping = false;
   std::function<void(const boost::system::error_code&, int)> on_signal =
       [&](const boost::system::error_code& ec, int signo) {
