@@ -233,11 +233,11 @@ void setup_worktree_list(CLI::App& app, CommandContext& ctx) {
         std::printf("no worktrees\n");
         return {};
       }
-      std::printf("%-12s %-10s %-16s %-22s %-10s %-10s %s\n", "ID", "AGENT", "BRANCH", "STATE",
-                  "AGENT", "SIZE", "PATH");
+      std::printf("%-12s %-10s %-16s %-30s %-9s %-10s %s\n", "ID", "AGENT", "BRANCH", "STATE",
+                  "RUN", "SIZE", "PATH");
       for (const auto& w : wts) {
         std::string agent_state = text(w, "agent_state", "gone");
-        std::printf("%-12s %-10s %-16s %-22s %-10s %-10s %s\n", text(w, "id").c_str(),
+        std::printf("%-12s %-10s %-16s %-30s %-9s %-10s %s\n", text(w, "id").c_str(),
                     text(w, "agent").c_str(), text(w, "branch").c_str(), worktree_state(w).c_str(),
                     agent_state.c_str(),
                     w.contains("size_bytes") ? human_size(w.value("size_bytes", 0)).c_str() : "-",
@@ -531,10 +531,14 @@ void setup_agent_merge(CLI::App& app, CommandContext& ctx) {
                     text(*r, "base").c_str());
         return {};
       }
-      std::printf("%s %s into %s: %s (%zu files)\n",
+      size_t files = (*r)["files"].size();
+      std::printf("%s %s into %s: %s (%zu file%s)\n",
                   result == "fast_forward" ? "fast-forwarded" : "merged",
                   text(*r, "branch").c_str(), text(*r, "base").c_str(),
-                  text(*r, "commit").substr(0, 12).c_str(), (*r)["files"].size());
+                  text(*r, "commit").substr(0, 12).c_str(), files, files == 1 ? "" : "s");
+      if (r->contains("tasks_done") && !(*r)["tasks_done"].empty()) {
+        std::printf("done: %s\n", (*r)["tasks_done"].dump().c_str());
+      }
       if (r->contains("updated_checkout")) {
         std::printf("updated the checkout at %s\n", text(*r, "updated_checkout").c_str());
       }
