@@ -553,8 +553,9 @@ asio::awaitable<Outcome<Json>> Workspaces::merge(std::string agent, std::optiona
     if (auto st = store_.projects().update_worktree(w); !st) co_return refused(st.error());
     if (auto ev = tx.publish("worktree.merged", w.id, data); !ev) co_return refused(ev.error());
     if (auto st = tx.commit(); !st) co_return refused(st.error());
-    if (actor != kVerifierActor && w.agent_id) {
-      auto finished = finish_reviewed(*w.agent_id, actor,
+    auto owner = store_.agents().find(w.agent_name);  // the worktree belongs to the name
+    if (actor != kVerifierActor && owner) {
+      auto finished = finish_reviewed(owner->id, actor,
                                       fmt::format("{} merged {} into {} ({})", actor, w.branch,
                                                   req.base, outcome->commit.substr(0, 12)));
       if (finished) data["tasks_done"] = *finished;

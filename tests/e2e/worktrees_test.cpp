@@ -473,5 +473,54 @@ TEST(Worktrees, RolesAndDecisionsReachTheAgent) {
   EXPECT_EQ(shown.out.find("docs are written by qa"), std::string::npos) << shown.out;
 }
 
+// Review mode: a checked report leaves the task in review (the branch unmerged) with a comment;
+// a person's merge lands it and moves the task to done. The project's test command runs in the
+// agent's worktree as part of the check.
+TEST(Worktrees, ReviewModeWaitsForAPersonsMerge) {
+  TempDir dir;
+  fs::path repo = make_repo(dir.path());
+  TestDaemon d;
+  d.start();
+  Json project = add_project(
+      d, repo, Json{{"execution_mode", "review"}, {"test_command", "test -f src/hello.txt"}});
+  EventWaiter events(d);
+  auto r = d.post("/api/v1/agents",
+                  Json{{"name", "kai"},
+                       {"role", "backend"},
+                       {"profile", "sim"},
+                       {"project", project["id"]},
+                       {"worktree", true},
+                       {"argv", {BOSUN_BINARY, "sim-agent", "--work-ms", "40"}}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto task = d.post("/api/v1/tasks", Json{{"title", "Say hello"},
+                                           {"role", "backend"},
+                                           {"description", "write src/hello.txt: hello"}});
+  ASSERT_EQ(task.status, 201) << task.body;
+  std::string id = task.json()["id"];
+  ASSERT_TRUE(events
+                  .wait_for("task.comment", id,
+                            [](const Json& e) {
+                              return e["comment"]["body"].get<std::string>().find(
+                                         "stays in review") != std::string::npos;
+                            },
+                            30s)
+                  .has_value());
+  Json t = d.get("/api/v1/tasks/" + id).json();
+  EXPECT_EQ(t["status"], "review");
+  auto reports = d.get("/api/v1/tasks/" + id + "/reports").json()["reports"];
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0]["verified"], "passed");
+  std::string log = reports[0]["check_log"];
+  EXPECT_NE(log.find("tests: `/bin/sh -c test -f src/hello.txt` passed"), std::string::npos) << log;
+  EXPECT_NE(log.find("merge: waiting for a person"), std::string::npos) << log;
+  EXPECT_FALSE(fs::exists(repo / "src" / "hello.txt"));  // not merged yet
+
+  auto merged = d.post("/api/v1/agents/kai/merge", Json::object());
+  ASSERT_EQ(merged.status, 200) << merged.body;
+  EXPECT_EQ(merged.json()["tasks_done"], Json::array({id}));
+  EXPECT_EQ(d.get("/api/v1/tasks/" + id).json()["status"], "done");
+  EXPECT_TRUE(fs::exists(repo / "src" / "hello.txt"));
+}
+
 }  // namespace
 }  // namespace bosun::e2e
