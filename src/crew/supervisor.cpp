@@ -453,6 +453,18 @@ std::string Supervisor::waiting_summary(const Json& agent) {
       unread, tasks, role.empty() ? "" : " for role " + role);
 }
 
+SupervisorConfig Supervisor::config_for(const std::string& agent_name) {
+  auto overrides = store_.settings().get(std::string(kAgentConfigPrefix) + agent_name);
+  if (!overrides || !*overrides || !(**overrides).is_object() || (**overrides).empty()) {
+    return config_;
+  }
+  Json merged = to_json(config_);
+  for (const auto& [key, value] : (**overrides).items())
+    merged[key] = value;
+  auto cfg = supervisor_config_from_json(merged);
+  return cfg ? *cfg : config_;
+}
+
 std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(const Json& agent,
                                                                              Watch& w) {
   using TimePointS = std::chrono::steady_clock::time_point;
@@ -466,36 +478,37 @@ std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(con
   };
   if (!is_live(state)) return next;
   w.gave_up = false;
+  const SupervisorConfig cfg = config_for(name);
 
   // Heartbeat: an idle agent is asked, and must answer within heartbeat_answer.
   if (w.heartbeat_pending && now >= w.heartbeat_deadline) {
     w.heartbeat_pending = false;
     w.missed += 1;
     (void)bus_.publish("agent.heartbeat_missed", id,
-                       Json{{"name", name}, {"waited_ms", config_.heartbeat_answer.count()}});
+                       Json{{"name", name}, {"waited_ms", cfg.heartbeat_answer.count()}});
   }
-  if (config_.heartbeat.count() > 0 && state == "idle" && !w.heartbeat_pending &&
-      now - w.last_heartbeat >= config_.heartbeat) {
+  if (cfg.heartbeat.count() > 0 && state == "idle" && !w.heartbeat_pending &&
+      now - w.last_heartbeat >= cfg.heartbeat) {
     w.last_heartbeat = now;
     w.heartbeat_pending = true;
-    w.heartbeat_deadline = now + config_.heartbeat_answer;
+    w.heartbeat_deadline = now + cfg.heartbeat_answer;
     w.heartbeats += 1;
     send(name, "heartbeat", waiting_summary(agent));
   }
   if (w.heartbeat_pending) due(w.heartbeat_deadline);
-  if (config_.heartbeat.count() > 0 && state == "idle" && !w.heartbeat_pending) {
-    due(w.last_heartbeat + config_.heartbeat);
+  if (cfg.heartbeat.count() > 0 && state == "idle" && !w.heartbeat_pending) {
+    due(w.last_heartbeat + cfg.heartbeat);
   }
 
   // Stuck: working (or waiting for an answer) without output for stuck_after, or printing the
   // same line over and over.
   bool waiting = state == "waiting_input";
-  if ((state == "working" || waiting) && config_.stuck_after.count() > 0) {
+  if ((state == "working" || waiting) && cfg.stuck_after.count() > 0) {
     if (auto last = agents_.last_output(id)) {
       auto quiet = std::chrono::duration_cast<Millis>(now - *last);
       int64_t mark = std::chrono::duration_cast<Millis>(last->time_since_epoch()).count();
-      if (w.stuck_since_output != mark) due(*last + config_.stuck_after);
-      if (quiet >= config_.stuck_after && w.stuck_since_output != mark) {
+      if (w.stuck_since_output != mark) due(*last + cfg.stuck_after);
+      if (quiet >= cfg.stuck_after && w.stuck_since_output != mark) {
         w.stuck_since_output = mark;
         std::string why = waiting
                               ? fmt::format("agent {} has been waiting for input ({}) for {}", name,
@@ -513,7 +526,7 @@ std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(con
       }
     }
     // While it works, the loop check comes back now and then.
-    due(now + std::clamp(config_.stuck_after / 4, Millis(50), Millis(5000)));
+    due(now + std::clamp(cfg.stuck_after / 4, Millis(50), Millis(5000)));
     if (auto line = waiting ? std::nullopt : repeated_line(agent);
         line && *line != w.loop_reported) {
       w.loop_reported = *line;
@@ -531,21 +544,21 @@ std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(con
     auto counters = store_.agents().counters(id);
     if (!counters) return next;
     bool by_count =
-        config_.reset_after_tasks > 0 && counters->tasks_since_reset >= config_.reset_after_tasks;
+        cfg.reset_after_tasks > 0 && counters->tasks_since_reset >= cfg.reset_after_tasks;
     int64_t since = counters->last_reset_ms.value_or(0);
     if (since == 0) {
       if (auto rec = store_.agents().find(id)) since = rec->created_at_ms;
     }
-    bool by_age = config_.reset_after.count() > 0 &&
-                  to_unix_ms(clock_.now()) - since >= config_.reset_after.count();
+    bool by_age =
+        cfg.reset_after.count() > 0 && to_unix_ms(clock_.now()) - since >= cfg.reset_after.count();
     if (by_count || by_age) {
       reset_agent(
           agent, w,
           by_count
               ? fmt::format("{} tasks finished since the last reset", counters->tasks_since_reset)
-              : fmt::format("{} since the last reset", format_duration(config_.reset_after)));
-    } else if (config_.reset_after.count() > 0) {
-      due(now + Millis(since + config_.reset_after.count() - to_unix_ms(clock_.now())));
+              : fmt::format("{} since the last reset", format_duration(cfg.reset_after)));
+    } else if (cfg.reset_after.count() > 0) {
+      due(now + Millis(since + cfg.reset_after.count() - to_unix_ms(clock_.now())));
     }
   }
   return next;

@@ -36,6 +36,10 @@ struct SupervisorConfig {
   int64_t delivery_attempts = 3;  // typing attempts before a message fails
 };
 
+// Where an agent's own settings (its role's heartbeat/reset/stuck overrides) are kept: the
+// settings key is this prefix plus the agent's name, the value an object of supervisor keys.
+inline constexpr const char* kAgentConfigPrefix = "agent_config/";
+
 // The team file's `supervisor:` keys (durations as "10m", "3h"…); unknown keys are refused.
 Result<SupervisorConfig> supervisor_config_from_json(const Json& json);
 Json to_json(const SupervisorConfig& config);
@@ -86,6 +90,8 @@ class Supervisor final : public EventSubscriber {
   void arm_tick_at(std::chrono::steady_clock::time_point when);
   void tick();
   // Acts on what is due for one agent; returns when it next needs a look.
+  // The configuration with the agent's own overrides (from its role) applied.
+  SupervisorConfig config_for(const std::string& agent_name);
   std::optional<std::chrono::steady_clock::time_point> check_agent(const Json& agent, Watch& w);
   void send(const std::string& to, const std::string& type, const std::string& subject,
             const std::optional<std::string>& task = std::nullopt, const std::string& body = "");

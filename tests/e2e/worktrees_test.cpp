@@ -484,13 +484,12 @@ TEST(Worktrees, ReviewModeWaitsForAPersonsMerge) {
   Json project = add_project(
       d, repo, Json{{"execution_mode", "review"}, {"test_command", "test -f src/hello.txt"}});
   EventWaiter events(d);
-  auto r = d.post("/api/v1/agents",
-                  Json{{"name", "kai"},
-                       {"role", "backend"},
-                       {"profile", "sim"},
-                       {"project", project["id"]},
-                       {"worktree", true},
-                       {"argv", {BOSUN_BINARY, "sim-agent", "--work-ms", "40"}}});
+  auto r = d.post("/api/v1/agents", Json{{"name", "kai"},
+                                         {"role", "backend"},
+                                         {"profile", "sim"},
+                                         {"project", project["id"]},
+                                         {"worktree", true},
+                                         {"argv", {BOSUN_BINARY, "sim-agent", "--work-ms", "40"}}});
   ASSERT_EQ(r.status, 201) << r.body;
   auto task = d.post("/api/v1/tasks", Json{{"title", "Say hello"},
                                            {"role", "backend"},
@@ -498,12 +497,13 @@ TEST(Worktrees, ReviewModeWaitsForAPersonsMerge) {
   ASSERT_EQ(task.status, 201) << task.body;
   std::string id = task.json()["id"];
   ASSERT_TRUE(events
-                  .wait_for("task.comment", id,
-                            [](const Json& e) {
-                              return e["comment"]["body"].get<std::string>().find(
-                                         "stays in review") != std::string::npos;
-                            },
-                            30s)
+                  .wait_for(
+                      "task.comment", id,
+                      [](const Json& e) {
+                        return e["comment"]["body"].get<std::string>().find("stays in review") !=
+                               std::string::npos;
+                      },
+                      30s)
                   .has_value());
   Json t = d.get("/api/v1/tasks/" + id).json();
   EXPECT_EQ(t["status"], "review");
@@ -520,6 +520,38 @@ TEST(Worktrees, ReviewModeWaitsForAPersonsMerge) {
   EXPECT_EQ(merged.json()["tasks_done"], Json::array({id}));
   EXPECT_EQ(d.get("/api/v1/tasks/" + id).json()["status"], "done");
   EXPECT_TRUE(fs::exists(repo / "src" / "hello.txt"));
+}
+
+// A role's heartbeat setting applies to agents of that role only: with the crew's heartbeats off,
+// the agent whose role asks for them every 300ms gets them, the other gets none.
+TEST(Worktrees, ARolesHeartbeatOverrideAppliesToItsAgentsOnly) {
+  TempDir dir;
+  fs::path repo = make_repo(dir.path());
+  write(repo / ".bosun" / "roles" / "pinged.md", "---\nheartbeat: 300ms\n---\nAnswer pings.\n");
+  TestDaemon d;
+  d.start();
+  Json project = add_project(d, repo);
+  EventWaiter events(d);
+  Json sim = {BOSUN_BINARY, "sim-agent", "--work-ms", "20"};
+  for (auto [name, role] : {std::pair{"pia", "pinged"}, std::pair{"quo", "backend"}}) {
+    auto r = d.post("/api/v1/agents", Json{{"name", name},
+                                           {"role", role},
+                                           {"profile", "sim"},
+                                           {"project", project["id"]},
+                                           {"argv", sim}});
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+  for (int i = 0; i < 2; ++i) {  // two rounds: the timer keeps going
+    ASSERT_TRUE(
+        events
+            .wait_for(
+                "message.created", "", [](const Json& m) { return m["type"] == "heartbeat"; }, 10s)
+            .has_value());
+  }
+  auto heartbeats = d.get("/api/v1/messages?type=heartbeat").json()["messages"];
+  ASSERT_GE(heartbeats.size(), 2u);
+  for (const auto& m : heartbeats)
+    EXPECT_EQ(m["to"], "pia") << m;
 }
 
 }  // namespace

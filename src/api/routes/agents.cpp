@@ -16,6 +16,7 @@
 #include "api/terminal_stream.h"
 #include "crew/instructions.h"
 #include "crew/mailbox.h"
+#include "crew/supervisor.h"
 #include "crew/workspaces.h"
 #include "util/files.h"
 #include "util/unique_fd.h"
@@ -58,9 +59,9 @@ struct Placement {
 // Settles where a new agent works and what it is told: the project (its folder, or a worktree
 // of its own), the role file's defaults (profile, permanent) and the instructions file.
 Awaitable<tl::expected<Placement, Response>> place_agent(Services& s, SpawnRequest& req,
-                                                          const std::optional<std::string>& ref,
-                                                          bool worktree, bool profile_given,
-                                                          bool permanent_given) {
+                                                         const std::optional<std::string>& ref,
+                                                         bool worktree, bool profile_given,
+                                                         bool permanent_given) {
   using Out = tl::expected<Placement, Response>;
   auto fail_with = [](const Error& e) { return Out(tl::unexpected(Response::error(e))); };
   if (!valid_agent_name(req.name)) {
@@ -74,8 +75,7 @@ Awaitable<tl::expected<Placement, Response>> place_agent(Services& s, SpawnReque
                               "PATH)"});
   }
   if (worktree && !req.cwd.empty()) {
-    co_return fail_with(
-        Error{400, "invalid_field", "cwd and worktree: true exclude each other"});
+    co_return fail_with(Error{400, "invalid_field", "cwd and worktree: true exclude each other"});
   }
   std::optional<Project> project;
   if (ref) {
@@ -107,6 +107,12 @@ Awaitable<tl::expected<Placement, Response>> place_agent(Services& s, SpawnReque
     req.cwd = wt->path;
   } else if (project && req.cwd.empty()) {
     req.cwd = project->path;
+  }
+  // The role's heartbeat, reset and stuck settings apply to this agent only.
+  Json overrides = role ? role->supervisor : Json::object();
+  if (auto st = s.store.settings().set(std::string(kAgentConfigPrefix) + req.name, overrides);
+      !st) {
+    co_return fail_with(st.error());
   }
   Placement placement;
   auto file = s.agents.instructions_file(req.name);
@@ -174,8 +180,8 @@ Awaitable<Result<Response>> post_agent(Services& s, Request& request) {
   if (!worktree) co_return tl::unexpected(worktree.error());
   bool profile_given = body->contains("profile") && !(*body)["profile"].is_null();
   bool permanent_given = body->contains("permanent") && !(*body)["permanent"].is_null();
-  auto placed = co_await place_agent(s, req, *project_ref, worktree->value_or(false),
-                                     profile_given, permanent_given);
+  auto placed = co_await place_agent(s, req, *project_ref, worktree->value_or(false), profile_given,
+                                     permanent_given);
   if (!placed) co_return std::move(placed.error());
   auto agent = co_await s.agents.spawn(std::move(req));
   if (!agent) co_return tl::unexpected(agent.error());
