@@ -473,6 +473,65 @@ TEST(Worktrees, RolesAndDecisionsReachTheAgent) {
   EXPECT_EQ(shown.out.find("docs are written by qa"), std::string::npos) << shown.out;
 }
 
+// Malformed and mistyped requests to the new routes get a 4xx with a code and change nothing.
+TEST(Worktrees, BadInputIsRefusedAndChangesNothing) {
+  TempDir dir;
+  fs::path repo = make_repo(dir.path());
+  TestDaemon d;
+  d.start();
+  Json project = add_project(d, repo);
+  std::string pid = project["id"];
+  Json kai = spawn_in_worktree(d, "kai", pid);
+  std::string main_before = git_out(repo, {"rev-parse", "main"});
+  auto raw = [&](const std::string& method, const std::string& target, const std::string& body) {
+    return http_request(d.address(), method, target, body, d.auth_header());
+  };
+  struct Case {
+    std::string method, target, body;
+    int status;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"POST", "/api/v1/projects", "{not json", 400},
+           {"POST", "/api/v1/projects", "[1,2]", 400},
+           {"PATCH", "/api/v1/projects/" + pid, R"({"path": "/elsewhere"})", 400},
+           {"PATCH", "/api/v1/projects/" + pid, R"({"execution_mode": 3})", 400},
+           {"PATCH", "/api/v1/projects/" + pid, R"({"test_command": ["make"]})", 400},
+           {"PATCH", "/api/v1/projects/pr_nope", R"({"name": "x"})", 404},
+           {"POST", "/api/v1/agents/kai/merge", "{oops", 400},
+           {"POST", "/api/v1/agents/kai/merge", R"({"into": 5})", 400},
+           {"POST", "/api/v1/agents/kai/merge", R"({"into": "-x"})", 400},
+           {"POST", "/api/v1/agents/kai/merge", R"({"into": "no-such-branch"})", 404},
+           {"POST", "/api/v1/agents/kai/merge", R"({"rebase": "yes"})", 400},
+           {"GET", "/api/v1/agents/nobody/diff", "", 404},
+           {"DELETE",
+            "/api/v1/worktrees/" + kai["worktree"]["id"].get<std::string>() + "?force=maybe", "",
+            400},
+           {"POST", "/api/v1/projects/" + pid + "/decisions", R"({"kind": "gotcha"})", 400},
+           {"POST", "/api/v1/projects/" + pid + "/decisions",
+            R"({"kind": "gotcha", "text": "x", "roles": "qa"})", 400},
+           {"POST", "/api/v1/projects/pr_nope/decisions", R"({"kind": "gotcha", "text": "x"})",
+            404},
+           {"GET", "/api/v1/roles/nobody", "", 404},
+           {"GET", "/api/v1/roles?project=pr_nope", "", 404},
+           {"POST", "/api/v1/agents",
+            R"({"name": "../up", "project": ")" + pid + R"(", "worktree": true})", 400},
+           {"POST", "/api/v1/agents",
+            R"({"name": "zed", "project": ")" + pid + R"(", "worktree": true, "cwd": "/tmp"})",
+            400},
+       }) {
+    auto r = raw(c.method, c.target, c.body);
+    EXPECT_EQ(r.status, c.status) << c.method << " " << c.target << " " << c.body << " → "
+                                  << r.body;
+    EXPECT_TRUE(r.json()["error"]["code"].is_string()) << r.body;
+  }
+  EXPECT_EQ(git_out(repo, {"rev-parse", "main"}), main_before);
+  EXPECT_EQ(d.get("/api/v1/projects/" + pid).json()["execution_mode"], "review");
+  EXPECT_EQ(d.get("/api/v1/worktrees").json()["worktrees"].size(), 1u);
+  EXPECT_EQ(d.get("/api/v1/projects/" + pid + "/decisions").json()["decisions"].size(), 0u);
+  EXPECT_FALSE(fs::exists(d.state_dir() / "worktrees" / "app" / "zed"));
+  EXPECT_EQ(d.get("/healthz").status, 200);
+}
+
 // Review mode: a checked report leaves the task in review (the branch unmerged) with a comment;
 // a person's merge lands it and moves the task to done. The project's test command runs in the
 // agent's worktree as part of the check.
