@@ -468,6 +468,24 @@ TEST(Worktrees, RolesAndDecisionsReachTheAgent) {
   auto task = d.post("/api/v1/tasks",
                      Json{{"title", "Add /health"}, {"role", "backend"}, {"project", pid}});
   ASSERT_EQ(task.status, 201) << task.body;
+  auto role_list = d.cli({"role", "list"});
+  EXPECT_EQ(role_list.exit_code, 0) << role_list.err;
+  EXPECT_NE(role_list.out.find("broken               BROKEN"), std::string::npos) << role_list.out;
+  EXPECT_NE(role_list.out.find("[domains: src/,tests]"), std::string::npos) << role_list.out;
+  auto role_show = d.cli({"role", "show", "backend-specialist"});
+  EXPECT_NE(role_show.out.find("tools:       Read, Grep, Glob, Edit, Write, Bash"),
+            std::string::npos)
+      << role_show.out;
+  EXPECT_NE(role_show.out.find("You are a backend specialist."), std::string::npos);
+  EXPECT_EQ(d.cli({"role", "show", "broken"}).exit_code, 1);
+  auto added =
+      d.cli({"decision", "add", "workaround", "pin the parser to 2.1", "--role", "backend"});
+  EXPECT_EQ(added.exit_code, 0) << added.err;
+  auto listed = d.cli({"decision", "list", "--role", "backend"});
+  EXPECT_NE(listed.out.find("workaround  pin the parser to 2.1  (backend)"), std::string::npos)
+      << listed.out;
+  EXPECT_EQ(listed.out.find("docs are written by qa"), std::string::npos) << listed.out;
+  EXPECT_EQ(d.cli({"decision", "add", "rumour", "x"}).exit_code, 2);  // usage
   auto shown = d.cli({"task", "show", task.json()["id"]});
   EXPECT_NE(shown.out.find("the tests need TZ=UTC"), std::string::npos) << shown.out;
   EXPECT_EQ(shown.out.find("docs are written by qa"), std::string::npos) << shown.out;
