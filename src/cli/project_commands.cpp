@@ -26,9 +26,9 @@ namespace {
 
 std::string human_size(int64_t bytes) {
   if (bytes < 1024) return fmt::format("{} B", bytes);
-  if (bytes < 1024 * 1024) return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / 1024);
+  if (bytes < 1024LL * 1024) return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / 1024);
   if (bytes < 1024LL * 1024 * 1024) {
-    return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1024 * 1024));
+    return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1024.0 * 1024));
   }
   return fmt::format("{:.2f} GiB", static_cast<double>(bytes) / (1024.0 * 1024 * 1024));
 }

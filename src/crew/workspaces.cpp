@@ -185,8 +185,7 @@ Json copy_includes(const Project& p, const std::string& worktree) {
 
 Workspaces::Workspaces(asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
                        Log& log, ProcessRunner& commands, StateDir state)
-    : io_(io),
-      store_(store),
+    : store_(store),
       bus_(bus),
       clock_(clock),
       log_(log),

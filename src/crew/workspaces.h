@@ -110,7 +110,6 @@ class Workspaces {
   Result<Json> finish_reviewed(const std::string& agent_id, const std::string& actor,
                                const std::string& why);
 
-  boost::asio::io_context& io_;
   Store& store_;
   EventBus& bus_;
   const Clock& clock_;

@@ -41,8 +41,8 @@ inline constexpr int kDefaultPriority = 2;
 std::optional<int> parse_priority(std::string_view text);
 
 inline constexpr size_t kMaxTaskTitle = 200;
-inline constexpr size_t kMaxTaskDescription = 64 * 1024;
-inline constexpr size_t kMaxTaskComment = 64 * 1024;
+inline constexpr size_t kMaxTaskDescription = size_t{64} * 1024;
+inline constexpr size_t kMaxTaskComment = size_t{64} * 1024;
 inline constexpr size_t kMaxTaskDependencies = 100;
 
 struct Task {

@@ -30,12 +30,14 @@ Result<std::vector<std::string>> string_array(const Json& obj, const char* key) 
   std::vector<std::string> out;
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return out;
-  if (!it->is_array())
+  if (!it->is_array()) {
     return bad_request("invalid_field", fmt::format("field '{}' must be an array of strings", key));
+  }
   for (const auto& v : *it) {
-    if (!v.is_string())
+    if (!v.is_string()) {
       return bad_request("invalid_field",
                          fmt::format("field '{}' must be an array of strings", key));
+    }
     out.push_back(v.get<std::string>());
   }
   return out;
