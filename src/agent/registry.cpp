@@ -556,6 +556,21 @@ void AgentRegistry::watch_quiet(Session& s) {
   });
 }
 
+Result<bool> AgentRegistry::offer_signal(const std::string& id_or_name, Signal signal) {
+  auto found = find_session(id_or_name);
+  if (!found) return tl::unexpected(found.error());
+  Session& s = **found;
+  if (!s.running() || !s.status) {
+    return conflict("agent_not_running", "agent " + s.agent.name + " has no running program");
+  }
+  int64_t now = to_unix_ms(clock_.now());
+  signal.at_ms = now;
+  auto changed = s.status->offer(signal, now);
+  if (!s.stage(changed)) return false;
+  set_state(s, std::string(to_string(changed->state)), std::string(to_string(changed->source)));
+  return true;
+}
+
 // Quiet for the profile's interval: the screen (or, for rule-less profiles, the quiet itself)
 // may now say idle.
 void AgentRegistry::on_quiet(Session& s) {

@@ -13,6 +13,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "agent/status.h"
 #include "store/event_bus.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -98,6 +99,11 @@ class AgentRegistry {
   Status restart(const std::string& id_or_name);
   // Stops (if running) and forgets the agent; its logs stay on disk.
   Status remove(const std::string& id_or_name);
+
+  // A signal from outside the terminal (a hook, a protocol event, the agent's own report),
+  // weighed against the current state by the agent's arbiter. Returns whether the recorded
+  // state changed; 409 `agent_not_running` when no run is up.
+  Result<bool> offer_signal(const std::string& id_or_name, Signal signal);
 
   Result<Json> screen(const std::string& id_or_name);
   // When the current run last printed (steady clock), for the supervisor's stuck watch.

@@ -7,6 +7,7 @@
 #include "cli/demo_commands.h"
 #include "cli/detect_commands.h"
 #include "cli/hold.h"
+#include "cli/hook_commands.h"
 #include "cli/mail_commands.h"
 #include "cli/project_commands.h"
 #include "cli/sim_commands.h"
@@ -17,10 +18,10 @@ namespace bosun::cli {
 namespace {
 
 const Command kCommands[] = {
-    kVersionCommand, kServeCommand, kStatusCommand, kAgentCommand,    kMailCommand,
-    kUpCommand,      kDownCommand,  kDemoCommand,   kSimAgentCommand, kTaskCommand,
-    kReportCommand,  kHoldCommand,  kDetectCommand, kProjectCommand,  kWorktreeCommand,
-    kRoleCommand,    kDecisionCommand,
+    kVersionCommand, kServeCommand,    kStatusCommand, kAgentCommand,    kMailCommand,
+    kUpCommand,      kDownCommand,     kDemoCommand,   kSimAgentCommand, kTaskCommand,
+    kReportCommand,  kHoldCommand,     kDetectCommand, kProjectCommand,  kWorktreeCommand,
+    kRoleCommand,    kDecisionCommand, kHookCommand,
 };
 
 }  // namespace

@@ -1,0 +1,49 @@
+// Hooks: Claude Code's hook JSON, forwarded by `bosun hook claude` inside the agent; the agent
+// is known from its token (a person may name one with ?agent=).
+#include "agent/hook_events.h"
+#include "agent/registry.h"
+#include "api/routes/routes.h"
+#include "api/services.h"
+
+namespace bosun {
+namespace {
+
+Result<Response> post_claude_hook(Services& s, Request& request) {
+  std::string agent;
+  if (request.principal.kind == Principal::Kind::kAgent) {
+    agent = request.principal.agent_id;
+  } else if (const std::string* named = request.query_param("agent")) {
+    agent = *named;
+  } else {
+    return bad_request("agent_required",
+                       "hooks come from an agent's token; a person names the agent with ?agent=");
+  }
+  auto hook = parse_json_object(request.body);
+  if (!hook) return tl::unexpected(hook.error());
+  auto event = require_string(*hook, "hook_event_name");
+  if (!event) return tl::unexpected(event.error());
+  auto shown = s.agents.show(agent);
+  if (!shown) return tl::unexpected(shown.error());
+  Json reply{{"ok", true}, {"agent", (*shown)["name"]}, {"event", *event}, {"changed", false}};
+  if (auto signal = claude_hook_signal(*hook)) {
+    auto changed = s.agents.offer_signal(agent, *signal);
+    if (!changed) return tl::unexpected(changed.error());
+    reply["changed"] = *changed;
+    reply["signal"] = std::string(to_string(signal->state));
+  }
+  if (auto now = s.agents.show(agent)) {
+    reply["state"] = (*now)["state"];
+    reply["state_source"] = (*now)["state_source"];
+  }
+  return Response::json(reply);
+}
+
+}  // namespace
+
+std::vector<Route> hook_routes() {
+  return {
+      {"POST", "/api/v1/hooks/claude", Access::kAny, post_claude_hook},
+  };
+}
+
+}  // namespace bosun
