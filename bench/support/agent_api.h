@@ -197,11 +197,12 @@ class AgentFleet {
     pid_t holder_pid = 0;  // its `bosun hold`
   };
 
+  // `extra`: more fields of the spawn request (a profile, say).
   Agent spawn(const std::string& name, const std::vector<std::string>& argv, int cols = 120,
-              int rows = 40) {
-    auto [status, body] =
-        rest_.request(http::verb::post, "/api/v1/agents",
-                      Json{{"name", name}, {"argv", argv}, {"cols", cols}, {"rows", rows}});
+              int rows = 40, const Json& extra = Json::object()) {
+    Json request{{"name", name}, {"argv", argv}, {"cols", cols}, {"rows", rows}};
+    request.update(extra);
+    auto [status, body] = rest_.request(http::verb::post, "/api/v1/agents", request);
     if (status != 201 || !body.is_object() || !body["id"].is_string()) {
       throw BenchError("spawn " + name + ": HTTP " + std::to_string(status) + " " + body.dump());
     }
