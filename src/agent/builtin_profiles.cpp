@@ -333,7 +333,7 @@ screen:
   verified: [gemini-2.5-pro era]
   quiet_ms: 1000
   composer:
-    match: '^((│|┃)\s)?>\s+(?!\d+\.\s)'
+    match: '^\s*((│|┃)\s)?>\s+(?!\d+\.\s)'   # 0.61.0 indents it by one space
     within_bottom: 4
   above:
     rows: 10

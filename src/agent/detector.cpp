@@ -42,6 +42,18 @@ bool border(std::string_view row) {
   return any;
 }
 
+// The screen as the rules read it: a no-break space (U+00A0) is a space. Claude Code 2.1.330
+// draws its composer ("❯" U+00A0), spinner and footer words with it, and \s does not match it.
+ScreenView plain_spaces(const ScreenView& screen) {
+  ScreenView view = screen;
+  for (auto& row : view.lines) {
+    for (size_t at = row.find("\xC2\xA0"); at != std::string::npos; at = row.find("\xC2\xA0", at)) {
+      row.replace(at, 2, " ");
+    }
+  }
+  return view;
+}
+
 std::string_view cut(std::string_view row) {
   return row.size() > kMaxRowBytes ? row.substr(0, kMaxRowBytes) : row;
 }
@@ -136,20 +148,25 @@ LiveRegion find_live_region(const ScreenSpec& spec, const ScreenView& view) {
     if (++seen == spec.tail_rows) break;
   }
   if (!spec.composer) return live;
-  // The composer: the lowest matching row, at most within_bottom rows above the last one.
-  int lowest = std::max(0, live.last - spec.composer->within_bottom);
-  for (int i = live.last; i >= lowest; --i) {
+  // The composer: the lowest matching row, at most within_bottom non-blank rows above the last
+  // one (a fresh opencode draws its input box mid-screen, far above its footer).
+  for (int i = live.last, seen = 0; i >= 0 && seen <= spec.composer->within_bottom; --i) {
+    if (blank(lines[static_cast<size_t>(i)])) continue;
     if (matches_any(spec.composer->match, lines[static_cast<size_t>(i)])) {
       live.composer = i;
       break;
     }
+    ++seen;
   }
   if (live.composer < 0) return live;
   live.above_from = live.composer;
-  for (int i = live.composer - 1; i >= 0 && live.composer - i <= spec.above_rows; --i) {
+  // Blank rows do not count: a short conversation leaves a gap between the transcript at the
+  // top and the composer at the bottom (Claude Code 2.1.330).
+  for (int i = live.composer - 1, seen = 0; i >= 0 && seen < spec.above_rows; --i) {
     std::string_view row = lines[static_cast<size_t>(i)];
     if (spec.above_stop && spec.above_stop->search(cut(row))) break;
     live.above_from = i;
+    if (!blank(row)) ++seen;
   }
   for (int i = live.composer - 1; i >= live.above_from; --i) {
     std::string_view row = lines[static_cast<size_t>(i)];
@@ -161,7 +178,8 @@ LiveRegion find_live_region(const ScreenSpec& spec, const ScreenView& view) {
   return live;
 }
 
-ScreenReading read_screen(const Profile& profile, const ScreenView& view, int64_t now_ms) {
+ScreenReading read_screen(const Profile& profile, const ScreenView& screen, int64_t now_ms) {
+  const ScreenView view = plain_spaces(screen);
   ScreenReading reading;
   reading.region = find_live_region(profile.screen, view);
   const LiveRegion& live = reading.region;

@@ -203,9 +203,10 @@ std::string current_task(Client& client, const std::string& given) {
   if (!me || !*me) return {};
   auto tasks = client.get(std::string("/api/v1/tasks?limit=1000&assignee=") + me);
   if (!tasks || !tasks->contains("tasks")) return {};
-  // Assigned or in progress first; else the one it reported blocked (for `mail blocked`).
-  for (const auto& wanted :
-       {std::vector<std::string>{"assigned", "in_progress"}, std::vector<std::string>{"blocked"}}) {
+  // Assigned or in progress first; else the one it reported blocked (for `mail blocked`) or
+  // done (`mail done` after `report submit`, the order the instructions give).
+  for (const auto& wanted : {std::vector<std::string>{"assigned", "in_progress"},
+                             std::vector<std::string>{"blocked", "review"}}) {
     std::vector<std::string> found;
     for (const auto& t : (*tasks)["tasks"]) {
       std::string status = t.value("status", "");

@@ -188,6 +188,33 @@ TEST(Detector, ClaudeRateLimitAboveTheComposerGivesTheResetTime) {
   EXPECT_FALSE(s.reset_at_ms);  // a wall-clock time in a named zone: kept as written
 }
 
+TEST(Detector, Claude2330ShortSessionWithANoBreakSpaceComposer) {
+  // Claude Code 2.1.330 as the real CLI drew it (tests/agents, a 400 from the fake model): the
+  // transcript at the top, a gap of blank rows, the composer "❯" U+00A0 at the bottom.
+  const std::string kNbsp = "\xC2\xA0";
+  std::string errored = std::string() + std::string(1, '\n') + " ▐▛███▛█   Claude Code v2.1.330\n" +
+                        "▝▜██████▀  Opus 5.5 · API Usage Billing\n" + " ▝▝   ▝▝   /tmp/work\n" +
+                        std::string(2, '\n') + "❯ PLEASE FAIL now\n" + std::string(1, '\n') +
+                        "● API Error: 400 Invalid request (fake failure)\n" +
+                        std::string(26, '\n') +
+                        "                                                                          "
+                        "                          ◐ medium · /effort\n" +
+                        "──────────────────────────────────────────────────────────────────────────"
+                        "──────────────────────────────────────────────\n" +
+                        "❯" + kNbsp + "\n" +
+                        "──────────────────────────────────────────────────────────────────────────"
+                        "──────────────────────────────────────────────\n" +
+                        "  ⏸ manual mode on · ? for shortcuts · ← for agents\n";
+  Signal s = read("claude", errored);
+  EXPECT_EQ(s.state, AgentState::kErrored) << s.evidence << ": " << s.detail;
+  EXPECT_EQ(s.evidence, "claude.api-error");
+  std::string idle =
+      replaced(errored, "● API Error: 400 Invalid request (fake failure)", "● Done.");
+  s = read("claude", idle);
+  EXPECT_EQ(s.state, AgentState::kIdle) << s.evidence << ": " << s.detail;
+  EXPECT_EQ(s.evidence, "claude.composer");
+}
+
 TEST(Detector, CodexUsageLimitResolvesARelativeResetTime) {
   std::string idle = read_fixture("codex-idle-composer.screen.txt");
   std::string limited =
