@@ -196,7 +196,7 @@ Result<Json> Client::del(const std::string& target) {
   return json_call("DELETE", target, {});
 }
 
-std::string current_task(Client& client, const std::string& given) {
+std::string current_task(Client& client, const std::string& given, bool finished_too) {
   if (!given.empty()) return given;
   if (const char* env = std::getenv("BOSUN_TASK"); env && *env) return env;
   const char* me = std::getenv("BOSUN_AGENT_ID");
@@ -217,7 +217,20 @@ std::string current_task(Client& client, const std::string& given) {
     if (found.size() == 1) return found.front();
     if (found.size() > 1) return {};  // more than one: the agent has to say which
   }
-  return {};
+  // Else, when asked, the one it finished last: `mail done` follows `report submit`, whose check
+  // may already have moved the task to done.
+  if (!finished_too) return {};
+  std::string latest;
+  std::string latest_at;
+  for (const auto& t : (*tasks)["tasks"]) {
+    if (t.value("status", "") != "done") continue;
+    std::string at = t.value("updated_at", "");
+    if (latest.empty() || at > latest_at) {
+      latest = t.value("id", "");
+      latest_at = at;
+    }
+  }
+  return latest;
 }
 
 int report_error(const Error& error) {

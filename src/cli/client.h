@@ -66,9 +66,10 @@ class Client {
 };
 
 // The task an agent means when it names none: --task (`given`), else $BOSUN_TASK, else — inside
-// an agent — the one task assigned to it or in progress (or else the one it reported blocked).
-// Empty when that is not exactly one.
-std::string current_task(Client& client, const std::string& given);
+// an agent — the one task assigned to it or in progress (or else the one it reported blocked or
+// done and in review; with `finished_too`, else the one it finished last). Empty when that is
+// not exactly one.
+std::string current_task(Client& client, const std::string& given, bool finished_too = false);
 
 // The daemon's {"error":{code,message}} of a 4xx/5xx reply as an Error.
 Error reply_error(const HttpReply& reply);

@@ -248,7 +248,7 @@ void setup_report(CLI::App& app, CommandContext& ctx, const char* type, const ch
       if (subject.empty()) return bad_request("invalid_text", fmt::format("{} needs a text", type));
       Json body{{"to", "supervisor"}, {"type", type}, {"subject", subject}};
       if (subject != f->text) body["body"] = f->text;  // the whole text when it is longer
-      std::string task = current_task(client, f->task);
+      std::string task = current_task(client, f->task, std::string_view(type) == "done");
       if (!task.empty()) body["task_id"] = task;
       return send_message(client, body, f->json);
     });
