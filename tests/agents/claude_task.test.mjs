@@ -1,0 +1,70 @@
+// The Claude Code round trip: bosun's supervisor delivers a [TASK] to a real Claude Code (its own
+// daemon, one agent), the fake model answers with a Bash tool call that runs `bosun report
+// submit` and `bosun mail done`, a person approves it through the API, and the task reaches
+// review with the report and the mail attached to it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { FakeModel } from './fake_model.mjs';
+import { Daemon, Events, bin, bosun, versions } from './support.mjs';
+import { answerDialog, spawnCli } from './tui.mjs';
+
+// The Bash command that finishes task `id` the way bosun asks an agent to.
+function finishTask(id) {
+  const report = JSON.stringify({
+    status: 'done',
+    summary: `${id}: wrote done.txt`,
+    changes: [{ file: 'done.txt', description: 'created' }],
+    proof: { what_was_done: 'created done.txt', how_verified: 'ls done.txt', verification_result: 'done.txt exists' },
+  });
+  return `touch done.txt && ls done.txt && echo '${report}' | ${bosun} report submit - && ${bosun} mail done "Finished ${id}"`;
+}
+
+const script = (prompt) => {
+  const task = prompt.match(/\[TASK\]\s+(t_[A-Za-z0-9]+)/);
+  if (task) return { tool: { command: finishTask(task[1]), description: 'Finish the task' } };
+  return { text: 'Nothing to do.' };
+};
+
+let model;
+let daemon;
+let events;
+before(async () => {
+  model = await new FakeModel(script, { afterTool: 'Done: reported and mailed.' }).start();
+  daemon = await new Daemon().start();
+  events = await Events.open(daemon);
+});
+after(async () => {
+  events?.close();
+  await daemon?.stop();
+  await model?.stop();
+});
+
+const state = (s) => (d) => d.state === s;
+
+test(`claude ${versions.claude}: a task delivered by bosun is done through bosun mail done`, async () => {
+  const { id, work } = await spawnCli(daemon, model, 'claude', 'dev', [bin('claude'), '--permission-mode', 'default'], { role: 'dev' });
+  await events.wait('claude idle at its composer', 'agent.state', id, state('idle'), 60000);
+  const task = await daemon.api('POST', '/api/v1/tasks', { title: 'Write done.txt', role: 'dev', description: 'Create done.txt.' });
+  await events.wait('the [TASK] delivered', 'message.delivered', '', (m) => m.type === 'task');
+  // Claude asks before running the command; a person (here the test) approves it through the API.
+  await events.wait('the permission dialog', 'agent.state', id, state('waiting_input'), 60000)
+    .catch(async (e) => assert.fail(`${e.message}\n${await daemon.screen(id)}`));
+  await answerDialog(daemon, id, '\r');
+  const done = await events.wait('mail done from the agent', 'message.created', '',
+    (m) => m.type === 'done' && m.from === 'dev', 60000)
+    .catch(async (e) => assert.fail(`${e.message}\n${await daemon.screen(id)}\ntool results: ${
+      JSON.stringify(model.requests.filter((r) => r.afterTool).map((r) => r.prompt))}`));
+  assert.equal(done.data.task_id, task.id, JSON.stringify(done.data));
+  assert.match(done.data.subject, /Finished/);
+  // The report moved the task before the mail was sent: look at every event seen so far.
+  const reviewed = (ev) => ev.type === 'task.updated' && ev.subject === task.id && ['review', 'done'].includes(ev.data.task.status);
+  if (!events.seen.some(reviewed)) {
+    await events.wait('the task reviewed or done', 'task.updated', task.id, (d) => ['review', 'done'].includes(d.task.status), 60000);
+  }
+  assert.ok(fs.existsSync(path.join(work, 'done.txt')));
+  const reports = await daemon.api('GET', `/api/v1/tasks/${task.id}/reports`);
+  assert.equal(reports.reports.length, 1);
+  assert.equal(reports.reports[0].agent_id, id);
+});

@@ -1,0 +1,299 @@
+// Shared pieces of the real-CLI tests: the CLIs installed by the build (tests/agents/package.json
+// and its lock, `npm ci` into the build tree), a real `bosun serve` on a temporary state
+// directory, its events WebSocket, a fresh HOME per CLI pointed at the fake model, and
+// bounded waits. Run through ctest, which sets BOSUN_BINARY and BOSUN_AGENTS_DIR.
+import { spawn, execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const bosun = process.env.BOSUN_BINARY;
+const agentsDir = process.env.BOSUN_AGENTS_DIR;
+if (!bosun || !agentsDir) throw new Error('run through ctest: BOSUN_BINARY and BOSUN_AGENTS_DIR must be set');
+if (typeof WebSocket !== 'function') throw new Error('run node with --experimental-websocket (Node 20)');
+
+// The installed CLI binaries and the versions the tests pin (package.json).
+export const bin = (name) => path.join(agentsDir, 'node_modules', '.bin', name);
+const pinned = JSON.parse(fs.readFileSync(path.join(agentsDir, 'package.json'), 'utf8')).dependencies;
+export const versions = {
+  claude: pinned['@anthropic-ai/claude-code'],
+  codex: pinned['@openai/codex'],
+  gemini: pinned['@google/gemini-cli'],
+  opencode: pinned['opencode-ai'],
+};
+
+// The environment every process here starts from: no variable of the machine's own agents or
+// model keys, only what a terminal program needs.
+export function baseEnv(home) {
+  return { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8', TERM: 'xterm-256color', TMPDIR: os.tmpdir() };
+}
+
+// Polls `check` until it returns a truthy value (returned) or `ms` pass (throws `what`). Only
+// for conditions no event announces (a file appearing, text on a screen).
+export async function until(what, check, ms = 15000, every = 50) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+export const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// A new folder under the system temp folder (its real path: the CLIs compare paths).
+export function tempDir(prefix) {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+  return dir;
+}
+
+// A daemon on its own state directory, started with a clean environment.
+export class Daemon {
+  constructor() {
+    this.root = tempDir('bosun-agents-');
+    this.state = path.join(this.root, '.bosun');
+    this.home = path.join(this.root, 'home');
+    fs.mkdirSync(this.home);
+    this.stderr = '';
+  }
+
+  async start() {
+    const addressFile = path.join(this.state, 'run', 'address');
+    this.proc = spawn(bosun, ['serve', '--state', this.state, '--listen', '127.0.0.1:0', '--quiet'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: baseEnv(this.home),
+    });
+    this.proc.stderr.on('data', (d) => (this.stderr += d));
+    this.exited = new Promise((resolve) => this.proc.once('exit', resolve));
+    await until('the daemon to write run/address', () => {
+      if (this.proc.exitCode !== null) throw new Error(`bosun serve exited: ${this.stderr}`);
+      return fs.existsSync(addressFile);
+    });
+    this.address = fs.readFileSync(addressFile, 'utf8').trim();
+    this.token = fs.readFileSync(path.join(this.state, 'token'), 'utf8').trim();
+    this.url = `http://${this.address}`;
+    return this;
+  }
+
+  // One API call with the daemon token; returns the parsed body, throws on an error status.
+  async api(method, route, body) {
+    const res = await fetch(this.url + route, {
+      method,
+      headers: {
+        Authorization: `Bearer ${this.token}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  }
+
+  // `bosun --state DIR ARGS…` → {code, stdout, stderr}.
+  cli(args, env = {}) {
+    return new Promise((resolve) =>
+      execFile(bosun, ['--state', this.state, ...args], { env: { ...baseEnv(this.home), ...env } }, (err, stdout, stderr) =>
+        resolve({ code: err ? err.code ?? 1 : 0, stdout, stderr }),
+      ),
+    );
+  }
+
+  // The agent's screen as text rows.
+  async screen(id) {
+    return (await this.api('GET', `/api/v1/agents/${id}/screen`)).lines.join('\n');
+  }
+
+  // Stops every agent and the daemon; whatever still runs from this state directory is killed.
+  async stop() {
+    try {
+      if (this.proc && this.proc.exitCode === null) {
+        const { agents } = await this.api('GET', '/api/v1/agents');
+        await Promise.all(agents.map((a) => this.api('DELETE', `/api/v1/agents/${a.id}`).catch(() => {})));
+        await until('the agents to stop', async () => (await this.api('GET', '/api/v1/agents')).agents.length === 0);
+      }
+    } catch {
+      // Fall through to the kill below.
+    }
+    if (this.proc && this.proc.exitCode === null) {
+      this.proc.kill('SIGTERM');
+      await this.exited;
+    }
+    for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+      try {
+        if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.root)) process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // Gone already.
+      }
+    }
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+// The daemon's events WebSocket; every event is kept so a wait never misses one that came early.
+export class Events {
+  static async open(daemon) {
+    const e = new Events();
+    e.seen = [];
+    e.waiters = [];
+    e.ws = new WebSocket(`ws://${daemon.address}/api/v1/events?token=${daemon.token}`);
+    e.ws.onmessage = (m) => {
+      const ev = JSON.parse(m.data);
+      e.seen.push(ev);
+      for (const w of [...e.waiters]) w();
+    };
+    await new Promise((resolve, reject) => {
+      e.ws.onopen = resolve;
+      e.ws.onerror = () => reject(new Error('events socket failed'));
+    });
+    e.cursor = 0;
+    return e;
+  }
+
+  close() {
+    this.ws.close();
+  }
+
+  // The next event after the cursor (events already read by a wait are skipped) of `type` for
+  // `subject` whose data satisfies `match`; throws `what` after `ms`.
+  wait(what, type, subject, match = () => true, ms = 30000) {
+    return new Promise((resolve, reject) => {
+      const look = () => {
+        while (this.cursor < this.seen.length) {
+          const ev = this.seen[this.cursor++];
+          if (ev.type === type && (!subject || ev.subject === subject) && match(ev.data ?? {})) {
+            done();
+            resolve(ev);
+            return;
+          }
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        const states = this.seen.filter((ev) => ev.type === 'agent.state' && ev.subject === subject)
+          .map((ev) => `${ev.data.state}/${ev.data.source}/${ev.data.evidence}`);
+        reject(new Error(`timed out after ${ms} ms waiting for ${what}; states so far: ${states.join(' → ')}`));
+      }, ms);
+      const done = () => {
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== look);
+      };
+      this.waiters.push(look);
+      look();
+    });
+  }
+
+  // The agent's state changes so far, as "state/source".
+  states(subject) {
+    return this.seen.filter((ev) => ev.type === 'agent.state' && ev.subject === subject).map((ev) => `${ev.data.state}/${ev.data.source}`);
+  }
+}
+
+// Runs a program to its end with its stdin closed; → {code, stdout, stderr}. Bounded by `ms`.
+export function run(argv, { cwd, env, ms = 60000 } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), ms);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 128, signal, stdout, stderr });
+    });
+  });
+}
+
+// A fresh HOME and work folder for one CLI, configured to use the fake model at `url` and to
+// skip every first-run screen; → {home, work, env} (env: what the CLI needs on top of baseEnv).
+export function prepareCli(cli, url, root) {
+  const home = path.join(root, `${cli}-home`);
+  const work = path.join(root, `${cli}-work`);
+  fs.mkdirSync(home, { recursive: true });
+  fs.mkdirSync(work, { recursive: true });
+  const write = (file, text) => {
+    fs.mkdirSync(path.dirname(path.join(home, file)), { recursive: true });
+    fs.writeFileSync(path.join(home, file), text);
+  };
+  let env;
+  switch (cli) {
+    case 'claude':
+      write('.claude.json', JSON.stringify({
+        hasCompletedOnboarding: true,
+        theme: 'dark',
+        customApiKeyResponses: { approved: ['dummy'], rejected: [] },
+        projects: { [work]: { hasTrustDialogAccepted: true } },
+      }));
+      env = {
+        ANTHROPIC_BASE_URL: url,
+        ANTHROPIC_API_KEY: 'dummy',
+        DISABLE_TELEMETRY: '1',
+        DISABLE_ERROR_REPORTING: '1',
+        DISABLE_AUTOUPDATER: '1',
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        CLAUDE_CODE_MAX_RETRIES: '0',
+      };
+      break;
+    case 'codex':
+      write('.codex/config.toml', [
+        'model = "gpt-5.5"',
+        'model_provider = "fake"',
+        'approval_policy = "on-request"',
+        '[model_providers.fake]',
+        'name = "Fake local"',
+        `base_url = "${url}/v1"`,
+        'wire_api = "responses"',
+        'env_key = "FAKE_OPENAI_KEY"',
+        'request_max_retries = 0',
+        'stream_max_retries = 0',
+        '[notice.model_migrations]',
+        '"gpt-5.5" = "gpt-6-sol"',
+        `[projects."${work}"]`,
+        'trust_level = "trusted"',
+        '',
+      ].join('\n'));
+      env = { FAKE_OPENAI_KEY: 'dummy' };
+      break;
+    case 'gemini':
+      write('.gemini/settings.json', JSON.stringify({
+        security: { auth: { selectedType: 'gemini-api-key' } },
+        privacy: { usageStatisticsEnabled: false },
+        general: { disableAutoUpdate: true, disableUpdateNag: true },
+      }));
+      write('.gemini/trustedFolders.json', JSON.stringify({ [work]: 'TRUST_FOLDER' }));
+      env = { GEMINI_API_KEY: 'dummy', GOOGLE_GEMINI_BASE_URL: url };
+      break;
+    case 'opencode':
+      write('.config/opencode/opencode.json', JSON.stringify({
+        autoupdate: false,
+        share: 'disabled',
+        provider: {
+          fake: {
+            npm: '@ai-sdk/openai-compatible',
+            name: 'Fake local',
+            options: { baseURL: `${url}/v1`, apiKey: 'dummy' },
+            models: { 'fake-model': { name: 'Fake model', tool_call: true } },
+          },
+        },
+        model: 'fake/fake-model',
+        small_model: 'fake/fake-model',
+        permission: { bash: 'ask', edit: 'ask' },
+      }));
+      env = { OPENCODE_DISABLE_MODELS_FETCH: '1', OPENCODE_DISABLE_AUTOUPDATE: '1' };
+      break;
+    default:
+      throw new Error(`no such CLI ${cli}`);
+  }
+  return { home, work, env: { ...env, HOME: home } };
+}
+
+// `bosun detect --profile P --events FILE --json` on a headless stream → the parsed reading.
+export async function detectStream(daemon, profile, stream) {
+  const file = path.join(daemon.root, `${profile}-${Date.now()}.jsonl`);
+  fs.writeFileSync(file, stream);
+  const r = await daemon.cli(['detect', '--profile', profile, '--as', 'events', '--json', file]);
+  if (!r.stdout.trim().startsWith('{')) throw new Error(`bosun detect: ${r.code} ${r.stderr}`);
+  return { code: r.code, reading: JSON.parse(r.stdout) };
+}

@@ -1,0 +1,103 @@
+// Driving a real CLI's TUI as a bosun agent: spawn it with its profile, type a prompt the way
+// its profile says (text, the profile's pause, then Enter on its own), answer dialogs.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { FakeModel } from './fake_model.mjs';
+import { Daemon, Events, pause, prepareCli, until, versions } from './support.mjs';
+
+// Spawns `cli` as an agent named `name` with `argv` in a fresh HOME pointed at the fake model;
+// `extra`: more fields of the spawn request (a role, say).
+export async function spawnCli(daemon, model, cli, name, argv, extra = {}) {
+  const { home, work, env } = prepareCli(cli, model.url, `${daemon.root}/${name}`);
+  const agent = await daemon.api('POST', '/api/v1/agents', {
+    name,
+    profile: cli,
+    argv,
+    cwd: work,
+    env: { ...env, TERM: 'xterm-256color', LANG: 'C.UTF-8' },
+    cols: 120,
+    rows: 40,
+    ...extra,
+  });
+  return { id: agent.id, home, work };
+}
+
+// Types `text` into the agent's composer, waits until the screen shows it, then — after the
+// CLI's paste window (`pauseMs`, the profile's input.pause_ms: an Enter that follows typed text
+// at once is taken as part of a paste) — sends Enter.
+export async function submit(daemon, id, text, pauseMs) {
+  await daemon.api('POST', `/api/v1/agents/${id}/input`, { data: text });
+  await until(`"${text}" on the screen`, async () => (await daemon.screen(id)).includes(text));
+  await pause(pauseMs);
+  await daemon.api('POST', `/api/v1/agents/${id}/input`, { data: '\r' });
+}
+
+// Answers a dialog with `keys`. The CLIs drop a key that arrives in the first moments of a
+// dialog (real-agents.md, problem 4), and nothing on the screen says when they start to
+// listen, so this waits the second that worked for all four before sending.
+export async function answerDialog(daemon, id, keys) {
+  await pause(1000);
+  await daemon.api('POST', `/api/v1/agents/${id}/input`, { data: keys });
+}
+
+// The standard checks for one CLI's TUI, as node:test tests: from idle at the composer, a tool
+// call the CLI asks permission for (waiting_input from the screen), approved with
+// `approveKeys` through the API, then working and idle again with the tool's file made; and an
+// API error (errored from the screen) unless `errorOnScreen` is false. `cli` names the profile.
+export function tuiTests(cli, { argv, pauseMs, approveKeys, escalate = false, errorOnScreen = true }) {
+  const script = (prompt) => {
+    if (prompt.includes('PLEASE TOUCH')) {
+      return { tool: { command: 'touch made-by-tool.txt', description: 'Create a file', escalate } };
+    }
+    if (prompt.includes('PLEASE FAIL')) return { error: { status: 400, message: 'Invalid request (fake failure)' } };
+    return { text: 'Plain answer.' };
+  };
+  let model;
+  let daemon;
+  let events;
+  before(async () => {
+    model = await new FakeModel(script, { afterTool: 'The command ran.' }).start();
+    daemon = await new Daemon().start();
+    events = await Events.open(daemon);
+  });
+  after(async () => {
+    events?.close();
+    await daemon?.stop();
+    await model?.stop();
+  });
+  const state = (s) => (d) => d.state === s;
+  const start = async (name) => {
+    const agent = await spawnCli(daemon, model, cli, name, argv());
+    const idle = await events.wait(`${cli} idle at its composer`, 'agent.state', agent.id, state('idle'), 60000);
+    assert.equal(idle.data.source, 'screen');
+    assert.equal(idle.data.evidence, `${cli}.composer`);
+    return agent;
+  };
+
+  test(`${cli} ${versions[cli]}: idle, working, waiting for permission, approved through the API, idle`, async () => {
+    const { id, work } = await start('perm');
+    await submit(daemon, id, 'PLEASE TOUCH a file', pauseMs);
+    await events.wait('working', 'agent.state', id, state('working'));
+    const waiting = await events.wait('the permission dialog', 'agent.state', id, state('waiting_input'), 60000);
+    assert.equal(waiting.data.source, 'screen');
+    assert.match(waiting.data.evidence, new RegExp(`^${cli}\\.(approval|confirm|permission)$`));
+    assert.ok(!fs.existsSync(path.join(work, 'made-by-tool.txt')), 'the tool ran before it was approved');
+    await answerDialog(daemon, id, approveKeys);
+    await events.wait('working after the approval', 'agent.state', id, state('working'));
+    const idle = await events.wait('idle after the answer', 'agent.state', id, state('idle'), 60000);
+    assert.equal(idle.data.evidence, `${cli}.composer`);
+    await until('the approved tool to have run', () => fs.existsSync(path.join(work, 'made-by-tool.txt')), 5000);
+    assert.ok(model.requests.some((r) => r.afterTool), 'the tool result went back to the model');
+  });
+
+  if (!errorOnScreen) return;
+  test(`${cli} ${versions[cli]}: an API error is errored, from the screen`, async () => {
+    const { id } = await start('fail');
+    await submit(daemon, id, 'PLEASE FAIL this turn', pauseMs);
+    const errored = await events.wait('errored', 'agent.state', id, state('errored'), 60000);
+    assert.equal(errored.data.source, 'screen');
+    assert.match(errored.data.detail ?? '', /fake failure|400/);
+  });
+}
