@@ -25,20 +25,6 @@ namespace bosun::cli {
 
 namespace {
 
-// /api/v1/agents/<id or name> with the name percent-encoded.
-std::string agent_path(const std::string& agent, std::string_view rest = {}) {
-  std::string out = "/api/v1/agents/";
-  for (unsigned char c : agent) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  out += rest;
-  return out;
-}
-
 void write_out(std::string_view data) {
   std::fwrite(data.data(), 1, data.size(), stdout);
 }

@@ -110,8 +110,8 @@ Result<fs::path> make_repository(const fs::path& dir) {
   fs::create_directories(repo / ".bosun" / "roles", ec);
   for (const auto& m : kCrew) {
     std::ofstream(repo / ".bosun" / "roles" / (std::string(m.role) + ".md"))
-        << fmt::format("---\nname: {}\ndescription: {}\ndomains: [{}]\n---\n{}\n", m.role,
-                       m.about, m.domain, m.about);
+        << fmt::format("---\nname: {}\ndescription: {}\ndomains: [{}]\n---\n{}\n", m.role, m.about,
+                       m.domain, m.about);
   }
   std::ofstream(repo / ".gitignore") << ".bosun/*\n!.bosun/roles/\n";
   for (auto args :
@@ -229,24 +229,24 @@ int run_demo(const DemoFlags& flags) {
     return report_error(r ? reply_error(*r) : r.error());
   }
   // Auto mode: each checked task's branch is merged into main by bosun.
-  auto project = client.post("/api/v1/projects", Json{{"path", repo->string()},
-                                                      {"execution_mode", "auto"},
-                                                      {"tech_stack", "Python 3"}});
+  auto project = client.post(
+      "/api/v1/projects",
+      Json{{"path", repo->string()}, {"execution_mode", "auto"}, {"tech_stack", "Python 3"}});
   if (!project) return report_error(project.error());
-  (void)client.post("/api/v1/projects/" + text(*project, "id") + "/decisions",
-                    Json{{"kind", "convention"},
-                         {"text", "greet() returns the greeting; only main.py prints"}});
+  (void)client.post(
+      "/api/v1/projects/" + text(*project, "id") + "/decisions",
+      Json{{"kind", "convention"}, {"text", "greet() returns the greeting; only main.py prints"}});
   Json agent_ids = Json::array();
   for (const auto& m : kCrew) {
-    Json body{{"name", m.name},
-              {"role", m.role},
-              {"profile", "sim"},
-              {"project", text(*project, "id")},
-              {"worktree", true},
-              {"cols", 100},
-              {"rows", 30},
-              {"argv",
-               {bosun_executable(), "sim-agent", "--work-ms", std::to_string(flags.work_ms)}}};
+    Json body{
+        {"name", m.name},
+        {"role", m.role},
+        {"profile", "sim"},
+        {"project", text(*project, "id")},
+        {"worktree", true},
+        {"cols", 100},
+        {"rows", 30},
+        {"argv", {bosun_executable(), "sim-agent", "--work-ms", std::to_string(flags.work_ms)}}};
     auto agent = client.post("/api/v1/agents", body);
     if (!agent) return report_error(agent.error());
     agent_ids.push_back((*agent)["id"]);
@@ -322,7 +322,8 @@ int run_demo(const DemoFlags& flags) {
       all_done ? "Finished" : "Timed out", done, tasks.size(), verified, reports,
       commits.ok() ? std::atoi(commits.out.c_str()) - 1 : -1,
       merges.ok() ? std::atoi(merges.out.c_str()) : -1,
-      merges.ok() && std::atoi(merges.out.c_str()) == 1 ? "" : "s", static_cast<double>(took.count()) / 1000.0);
+      merges.ok() && std::atoi(merges.out.c_str()) == 1 ? "" : "s",
+      static_cast<double>(took.count()) / 1000.0);
   if (files.ok()) {
     std::string listed;
     for (const auto& f : git_lines(files.out)) {

@@ -200,21 +200,10 @@ void setup_detect(CLI::App& app, CommandContext& ctx) {
   });
 }
 
-// /api/v1/agents/<id or name>[rest], the name percent-encoded.
-std::string agent_target(const std::string& agent, std::string_view rest = {}) {
-  std::string out = "/api/v1/agents/";
-  for (unsigned char c : agent) {
-    bool plain = std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
-    out += plain ? std::string(1, static_cast<char>(c)) : fmt::format("%{:02X}", c);
-  }
-  out += rest;
-  return out;
-}
-
 Status explain(Client& client, const CommandContext& ctx, const std::string& agent, bool json) {
-  auto a = client.get(agent_target(agent));
+  auto a = client.get(agent_path(agent));
   if (!a) return tl::unexpected(a.error());
-  auto screen = client.get(agent_target(agent, "/screen"));
+  auto screen = client.get(agent_path(agent, "/screen"));
   if (!screen) return tl::unexpected(screen.error());
   // The daemon's profiles: built in, or overridden in the project that holds its state.
   auto project = resolve_state_dir(ctx.state).root.parent_path();

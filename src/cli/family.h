@@ -2,9 +2,12 @@
 // body with a connected client, and reading a JSON field for display.
 #pragma once
 
+#include <cctype>
 #include <span>
 #include <string>
+#include <string_view>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "cli/client.h"
@@ -41,6 +44,24 @@ void with_client(CommandContext& ctx, Body body) {
 inline std::string text(const Json& j, const char* key, const char* fallback = "-") {
   if (!j.is_object() || !j.contains(key) || j[key].is_null()) return fallback;
   return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+}
+
+// One path segment or query value, percent-encoded.
+inline std::string path_segment(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+// /api/v1/agents/<id or name><rest>.
+inline std::string agent_path(const std::string& agent, std::string_view rest = {}) {
+  return "/api/v1/agents/" + path_segment(agent) + std::string(rest);
 }
 
 }  // namespace bosun::cli

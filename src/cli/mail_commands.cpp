@@ -20,19 +20,6 @@ namespace {
 
 constexpr size_t kSubjectBytes = 200;  // the daemon's limit on a subject
 
-// One path segment, percent-encoded.
-std::string segment(const std::string& text) {
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
 // The first line of `summary`, cut to the subject limit without splitting a UTF-8 sequence.
 std::string subject_of(const std::string& summary) {
   std::string line = summary.substr(0, summary.find_first_of("\r\n"));
@@ -174,9 +161,9 @@ void setup_read(CLI::App& app, CommandContext& ctx) {
     with_client(ctx, [&](Client& client) -> Status {
       // The recipient marks it read; anyone else who may see it (its sender, the user for
       // an agent's mail) just reads it.
-      auto message = client.post("/api/v1/messages/" + segment(*id) + "/read", Json::object());
+      auto message = client.post("/api/v1/messages/" + path_segment(*id) + "/read", Json::object());
       if (!message && message.error().code == "not_recipient") {
-        message = client.get("/api/v1/messages/" + segment(*id));
+        message = client.get("/api/v1/messages/" + path_segment(*id));
       }
       if (!message) return tl::unexpected(message.error());
       if (*json) {
@@ -214,7 +201,7 @@ void setup_list(CLI::App& app, CommandContext& ctx) {
       for (auto [key, value] :
            {std::pair{"to", &f->to}, std::pair{"from", &f->from}, std::pair{"type", &f->type},
             std::pair{"task", &f->task}, std::pair{"state", &f->state}}) {
-        if (!value->empty()) target += fmt::format("&{}={}", key, segment(*value));
+        if (!value->empty()) target += fmt::format("&{}={}", key, path_segment(*value));
       }
       auto list = client.get(target);
       if (!list) return tl::unexpected(list.error());

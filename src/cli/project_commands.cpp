@@ -10,18 +10,6 @@
 
 namespace bosun::cli {
 
-std::string path_segment(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
 namespace {
 
 std::string human_size(int64_t bytes) {
@@ -480,7 +468,7 @@ void setup_agent_diff(CLI::App& app, CommandContext& ctx) {
   app.add_flag("--json", f->json, "print as JSON");
   app.callback([&ctx, f] {
     with_client(ctx, [&](Client& client) -> Status {
-      auto d = client.get("/api/v1/agents/" + path_segment(f->agent) + "/diff");
+      auto d = client.get(agent_path(f->agent, "/diff"));
       if (!d) return tl::unexpected(d.error());
       if (f->json) {
         std::printf("%s\n", d->dump(2).c_str());
@@ -519,7 +507,7 @@ void setup_agent_merge(CLI::App& app, CommandContext& ctx) {
       Json body = Json::object();
       if (!f->into.empty()) body["into"] = f->into;
       if (f->rebase) body["rebase"] = true;
-      auto r = client.post("/api/v1/agents/" + path_segment(f->agent) + "/merge", body);
+      auto r = client.post(agent_path(f->agent, "/merge"), body);
       if (!r) return tl::unexpected(r.error());
       if (f->json) {
         std::printf("%s\n", r->dump(2).c_str());
@@ -552,7 +540,7 @@ void setup_agent_rebase(CLI::App& app, CommandContext& ctx) {
   app.add_option("agent", *agent, "name or id")->required();
   app.callback([&ctx, agent] {
     with_client(ctx, [&](Client& client) -> Status {
-      auto r = client.post("/api/v1/agents/" + path_segment(*agent) + "/rebase", Json::object());
+      auto r = client.post(agent_path(*agent, "/rebase"), Json::object());
       if (!r) return tl::unexpected(r.error());
       std::printf(
           "%s %s onto %s%s\n", text(*r, "branch").c_str(),

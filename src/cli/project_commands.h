@@ -17,7 +17,4 @@ void setup_agent_diff(CLI::App& app, CommandContext& ctx);
 void setup_agent_merge(CLI::App& app, CommandContext& ctx);
 void setup_agent_rebase(CLI::App& app, CommandContext& ctx);
 
-// A path segment, percent-encoded.
-std::string path_segment(const std::string& s);
-
 }  // namespace bosun::cli

@@ -23,22 +23,9 @@ namespace bosun::cli {
 
 namespace {
 
-// Percent-encodes one path segment or query value.
-std::string encode(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
 // /api/v1/tasks/<id><rest>
 std::string task_path(const std::string& id, std::string_view rest = {}) {
-  return "/api/v1/tasks/" + encode(id) + std::string(rest);
+  return "/api/v1/tasks/" + path_segment(id) + std::string(rest);
 }
 
 std::string assignee_text(const Json& task) {
@@ -77,7 +64,7 @@ Result<std::vector<Json>> fetch_all(Client& client, const std::string& query) {
   std::string after;
   for (;;) {
     std::string target = "/api/v1/tasks?limit=1000" + query;
-    if (!after.empty()) target += "&after=" + encode(after);
+    if (!after.empty()) target += "&after=" + path_segment(after);
     auto page = client.get(target);
     if (!page) return tl::unexpected(page.error());
     for (const auto& t : (*page)["tasks"])
@@ -205,7 +192,7 @@ void setup_list(CLI::App& app, CommandContext& ctx) {
       for (auto [key, value] :
            {std::pair{"status", &f->status}, std::pair{"role", &f->role},
             std::pair{"assignee", &f->assignee}, std::pair{"parent", &f->parent}}) {
-        if (!value->empty()) query += fmt::format("&{}={}", key, encode(*value));
+        if (!value->empty()) query += fmt::format("&{}={}", key, path_segment(*value));
       }
       auto tasks = fetch_all(client, query);
       if (!tasks) return tl::unexpected(tasks.error());
@@ -237,7 +224,7 @@ void setup_ready(CLI::App& app, CommandContext& ctx) {
   app.callback([&ctx, role, json] {
     with_client(ctx, [&](Client& client) -> Status {
       std::string target = "/api/v1/tasks/ready?limit=1000";
-      if (!role->empty()) target += "&role=" + encode(*role);
+      if (!role->empty()) target += "&role=" + path_segment(*role);
       auto ready = client.get(target);
       if (!ready) return tl::unexpected(ready.error());
       const Json& tasks = (*ready)["tasks"];

@@ -67,7 +67,7 @@ std::string list_text(const std::vector<std::string>& items, size_t max = 5) {
 }
 
 // Applies the fields of a POST/PATCH body to `p`.
-Status apply_fields(const Json& body, Project& p, bool creating) {
+Status apply_fields(const Json& body, Project& p) {
   for (const char* key : {"name", "tech_stack", "base_branch", "execution_mode"}) {
     auto v = optional_string(body, key);
     if (!v) return tl::unexpected(v.error());
@@ -155,7 +155,6 @@ Status apply_fields(const Json& body, Project& p, bool creating) {
     }
     p.worktree_include = files;
   }
-  (void)creating;
   return {};
 }
 
@@ -244,7 +243,7 @@ asio::awaitable<Result<Json>> Workspaces::add_project(Json body) {
   p.name = fs::path(p.path).filename().string();
   if (!valid_project_name(p.name)) p.name = p.id;
   p.base_branch = info->current_branch.value_or("main");
-  if (auto st = apply_fields(body, p, true); !st) co_return tl::unexpected(st.error());
+  if (auto st = apply_fields(body, p); !st) co_return tl::unexpected(st.error());
   std::string repo = p.path, base = p.base_branch;
   std::function<Result<bool>(int)> check_base = [repo, base](int) -> Result<bool> {
     if (!git::valid_branch_name(repo, base)) return false;
@@ -285,7 +284,7 @@ Result<Json> Workspaces::update_project(const std::string& id, const Json& body)
     return bad_request("invalid_field", "a project's path cannot change; add a new project");
   }
   Project changed = *p;
-  if (auto st = apply_fields(body, changed, false); !st) return tl::unexpected(st.error());
+  if (auto st = apply_fields(body, changed); !st) return tl::unexpected(st.error());
   if (changed.name != p->name) {
     if (auto same = store_.projects().find(changed.name); same) {
       return conflict("project_exists", "a project named " + changed.name + " already exists");
@@ -892,17 +891,9 @@ asio::awaitable<Result<Json>> Workspaces::prune(std::string actor) {
     std::error_code ec2;
     for (fs::directory_iterator it(pit->path(), ec2); !ec2 && it != fs::directory_iterator();
          it.increment(ec2)) {
-      if (known.count(it->path().string())) continue;
-      bool recorded = false;
-      auto all = store_.projects().worktrees(std::nullopt, true);
-      if (all) {
-        for (const auto& w : *all)
-          recorded = recorded || (w.path == it->path().string() && w.state == "active");
-      }
-      if (!recorded) {
-        kept.push_back(Json{{"path", it->path().string()},
-                            {"why", "no worktree record owns it; left for a person to judge"}});
-      }
+      if (known.count(it->path().string())) continue;  // every active record is in `known`
+      kept.push_back(Json{{"path", it->path().string()},
+                          {"why", "no worktree record owns it; left for a person to judge"}});
     }
   }
   co_return Json{{"removed", removed}, {"kept", kept}};
