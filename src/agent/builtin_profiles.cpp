@@ -89,10 +89,14 @@ commands:
   reset: /clear
   exit: /exit
 session:
+  assign: [--session-id, "{session_id}"]   # bosun picks the id, so a restart can resume it
   resume: [--resume, "{session_id}"]
   capture:
     - {from: stream, field: session_id}
     - {from: screen, regex: 'claude .*--resume ([0-9a-f]{8}-[0-9a-f-]{27})'}
+hooks:                   # a --settings overlay whose hooks run `bosun hook claude`
+  kind: claude
+  args: [--settings, "{hooks_file}"]
 dialogs:
   - name: trust
     keys: ["1", "\r"]

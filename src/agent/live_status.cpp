@@ -18,9 +18,9 @@ Signal make(AgentState state, SignalSource source, double confidence, std::strin
 
 }  // namespace
 
-std::optional<Signal> LiveStatus::apply(const Signal& signal, int64_t now_ms) {
+std::optional<Signal> LiveStatus::apply(const Signal& signal, int64_t now_ms, bool settled) {
   std::optional<Signal> before = arbiter_.current();
-  if (!arbiter_.offer(signal, now_ms)) return std::nullopt;
+  if (!arbiter_.offer(signal, now_ms, settled)) return std::nullopt;
   const Signal& now = *arbiter_.current();
   if (before && before->state == now.state && before->source == now.source) return std::nullopt;
   return now;
@@ -57,7 +57,7 @@ std::optional<Signal> LiveStatus::check(const ScreenView& view, int64_t now_ms) 
 
 std::optional<Signal> LiveStatus::settle(const ScreenView& view, int64_t now_ms) {
   ScreenReading reading = read_screen(profile_, view, now_ms);
-  if (reading.signal) return apply(*reading.signal, now_ms);
+  if (reading.signal) return apply(*reading.signal, now_ms, true);
   if (profile_.screen.quiet_idle) {
     const auto& cur = arbiter_.current();
     if (cur && cur->state != AgentState::kWorking && cur->state != AgentState::kStarting) {

@@ -33,8 +33,9 @@ class LiveStatus {
   // applies at once; idle waits for quiet. When the screen no longer shows what put the agent
   // in its state, it is working (it printed since).
   std::optional<Signal> check(const ScreenView& view, int64_t now_ms);
-  // Output has been quiet for quiet(): whatever the screen says applies, idle included; with
-  // no rule matching, a `quiet_idle` profile is idle from quiescence.
+  // Output has been quiet for quiet(): whatever the screen says applies, idle included (and,
+  // once stale, against a hook's state it contradicts: StatusArbiter); with no rule
+  // matching, a `quiet_idle` profile is idle from quiescence.
   std::optional<Signal> settle(const ScreenView& view, int64_t now_ms);
   // The program ended: exited, from the process.
   std::optional<Signal> exited(int64_t now_ms);
@@ -44,7 +45,7 @@ class LiveStatus {
   const StatusArbiter& arbiter() const { return arbiter_; }
 
  private:
-  std::optional<Signal> apply(const Signal& signal, int64_t now_ms);
+  std::optional<Signal> apply(const Signal& signal, int64_t now_ms, bool settled = false);
 
   Profile profile_;
   StatusArbiter arbiter_;

@@ -363,7 +363,11 @@ Status parse_dialogs(const Reader& r, const YAML::Node& node, std::vector<Dialog
 }
 
 Status parse_session(const Reader& r, const YAML::Node& node, Profile::Session& out) {
-  if (auto st = r.keys(node, "session", {"resume", "capture"}); !st) return st;
+  if (auto st = r.keys(node, "session", {"assign", "resume", "capture"}); !st) return st;
+  if (node["assign"]) {
+    TRY(v, r.strings(node["assign"], "session.assign"));
+    out.assign = std::move(*v);
+  }
   if (node["resume"]) {
     TRY(v, r.strings(node["resume"], "session.resume"));
     out.resume = std::move(*v);
@@ -423,7 +427,8 @@ Result<Profile> parse_profile(std::string_view text, const std::string& file) {
   }
   if (auto st = r.keys(root, "the profile",
                        {"name", "description", "version", "interactive", "headless", "stream",
-                        "instructions", "input", "commands", "session", "dialogs", "screen"});
+                        "instructions", "input", "commands", "session", "hooks", "dialogs",
+                        "screen"});
       !st) {
     return tl::unexpected(st.error());
   }
@@ -525,6 +530,15 @@ Result<Profile> parse_profile(std::string_view text, const std::string& file) {
     if (auto st = parse_session(r, root["session"], p.session); !st) {
       return tl::unexpected(st.error());
     }
+  }
+  if (const auto& hooks = root["hooks"]) {
+    if (auto st = r.keys(hooks, "hooks", {"kind", "args"}); !st) return tl::unexpected(st.error());
+    if (!hooks["kind"] || !hooks["args"]) return r.bad(hooks, "hooks needs kind: and args:");
+    TRY(kind, r.str(hooks["kind"], "hooks.kind"));
+    if (*kind != "claude") return r.bad(hooks["kind"], "hooks.kind must be claude");
+    TRY(args, r.strings(hooks["args"], "hooks.args"));
+    p.hooks.kind = *kind;
+    p.hooks.args = std::move(*args);
   }
   if (root["dialogs"]) {
     if (auto st = parse_dialogs(r, root["dialogs"], p.dialogs); !st) {

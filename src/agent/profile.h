@@ -112,9 +112,16 @@ struct Profile {
   } input;
   std::map<std::string, std::string> commands;  // clear, compact, reset, exit, …
   struct Session {
+    std::vector<std::string> assign;  // argv that starts a session with an id bosun chose
     std::vector<std::string> resume;  // argv added to resume a native session
     std::vector<SessionCapture> capture;
   } session;
+  // Hooks: the CLI reports its own state. `kind` "claude": bosun writes a settings file whose
+  // hooks run `bosun hook claude` and passes it with `args` ({hooks_file}).
+  struct Hooks {
+    std::string kind;
+    std::vector<std::string> args;
+  } hooks;
   std::vector<Dialog> dialogs;
   ScreenSpec screen;
 

@@ -17,10 +17,12 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "agent/detector.h"
+#include "agent/launch_plan.h"
 #include "agent/live_status.h"
 #include "term/holder_client.h"
 #include "term/holder_launch.h"
 #include "term/screen.h"
+#include "util/files.h"
 #include "util/ids.h"
 #include "util/unique_fd.h"
 
@@ -235,6 +237,10 @@ Json AgentRegistry::agent_json(const Session& s) const {
          {"created_at", format_time(from_unix_ms(a.created_at_ms))},
          {"last_output_at",
           a.last_output_ms ? Json(format_time(from_unix_ms(*a.last_output_ms))) : Json()}};
+  j["command_from_profile"] = a.launch.value("profile_argv", false);
+  j["args"] = a.launch.value("args", Json::array());
+  j["session_id"] =
+      a.launch.contains("session_id") ? a.launch["session_id"] : Json();
   j["project_id"] = a.project_id ? Json(*a.project_id) : Json();
   j["worktree"] = Json();
   if (auto wt = store_.projects().active_worktree(a.name); wt && *wt) {
@@ -259,6 +265,72 @@ Json AgentRegistry::agent_json(const Session& s) const {
 
 std::filesystem::path AgentRegistry::instructions_file(const std::string& agent_name) const {
   return state_.root / "agents" / agent_name / "instructions.md";
+}
+
+Result<Profile> AgentRegistry::profile(const std::string& name) const {
+  return load_profile(name, state_.root.parent_path());
+}
+
+LaunchInputs AgentRegistry::launch_inputs(const std::string& name, const Json& launch,
+                                          bool resume) const {
+  LaunchInputs in;
+  in.bosun_exe = bosun_exe_;
+  const char* shell = std::getenv("SHELL");
+  in.shell = shell && *shell ? shell : "/bin/bash";
+  std::error_code ec;
+  if (auto file = instructions_file(name); std::filesystem::exists(file, ec)) {
+    in.role_file = file.string();
+  }
+  in.session_id = launch.value("session_id", "");
+  in.resume = resume && !in.session_id.empty();
+  if (launch.contains("args") && launch["args"].is_array()) {
+    for (const auto& arg : launch["args"]) {
+      if (arg.is_string()) in.args.push_back(arg.get<std::string>());
+    }
+  }
+  return in;
+}
+
+Status AgentRegistry::prepare_command(Session& s) {
+  AgentRecord& a = s.agent;
+  if (!a.launch.value("profile_argv", false)) return {};
+  auto profile = this->profile(a.profile);
+  if (!profile) return tl::unexpected(profile.error());
+  // A session the CLI has written (a prompt went in) is resumed; one that never began is
+  // started again under the same id.
+  bool resume = a.launch.value("session_started", false) && !profile->session.resume.empty();
+  LaunchInputs in = launch_inputs(a.name, a.launch, resume);
+  if (profile->hooks.kind == "claude") {
+    auto file = state_.root / "agents" / a.name / "claude-settings.json";
+    std::error_code ec;
+    std::filesystem::create_directories(file.parent_path(), ec);
+    if (auto st = write_file_atomic(file, dump_json(claude_hook_settings(bosun_exe_)), 0600);
+        !st) {
+      return st;
+    }
+    in.hooks_file = file.string();
+  }
+  auto argv = interactive_argv(*profile, in);
+  if (!argv) return tl::unexpected(argv.error());
+  a.argv = std::move(*argv);
+  return {};
+}
+
+Status AgentRegistry::note_session(const std::string& id_or_name, const std::string& session_id,
+                                   bool started) {
+  auto found = find_session(id_or_name);
+  if (!found) return tl::unexpected(found.error());
+  AgentRecord& a = (*found)->agent;
+  if (!a.launch.value("profile_argv", false) || session_id.empty()) return {};
+  bool changed = a.launch.value("session_id", "") != session_id;
+  if (changed) a.launch["session_started"] = false;
+  a.launch["session_id"] = session_id;
+  if (started && !a.launch.value("session_started", false)) {
+    a.launch["session_started"] = true;
+    changed = true;
+  }
+  if (!changed) return {};
+  return store_.agents().update(a);
 }
 
 std::vector<std::string> AgentRegistry::agent_env(const Session& s) const {
@@ -308,9 +380,20 @@ asio::awaitable<Result<Json>> AgentRegistry::spawn(SpawnRequest req) {
     co_return bad_request("invalid_size",
                           fmt::format("cols must be 1-{} and rows 1-{}", kMaxCols, kMaxRows));
   }
+  Json plan = Json::object();
   if (req.argv.empty()) {
-    const char* shell = std::getenv("SHELL");
-    req.argv = {shell && *shell ? shell : "/bin/bash"};
+    // The command comes from the profile, and is built again for every run (a resumed
+    // session, a new hooks file): check now that it can be.
+    plan = Json{{"profile_argv", true}, {"args", req.args}};
+    auto profile = this->profile(req.profile);
+    if (!profile) co_return tl::unexpected(profile.error());
+    if (!profile->session.assign.empty()) plan["session_id"] = new_uuid();
+    auto argv = interactive_argv(*profile, launch_inputs(req.name, plan, false));
+    if (!argv) co_return tl::unexpected(argv.error());
+    req.argv = *argv;
+  } else if (!req.args.empty()) {
+    co_return bad_request("invalid_field",
+                          "args add to the profile's command; with argv, put them in argv");
   }
   for (const auto& a : req.argv) {
     if (a.find('\0') != std::string::npos) co_return bad_request("invalid_argv", "argv has a NUL");
@@ -344,6 +427,7 @@ asio::awaitable<Result<Json>> AgentRegistry::spawn(SpawnRequest req) {
   a.created_at_ms = to_unix_ms(clock_.now());
   a.state_since_ms = a.created_at_ms;
   a.token = random_hex(24);
+  a.launch = std::move(plan);
   {
     EventBus::Transaction tx(bus_, store_.db());
     if (auto st = tx.begin(); !st) co_return tl::unexpected(st.error());
@@ -382,6 +466,12 @@ asio::awaitable<Status> AgentRegistry::launch(Session& s) {
 asio::awaitable<Status> AgentRegistry::launch_run(Session& s) {
   AgentRecord& a = s.agent;
   a.generation += 1;
+  if (auto st = prepare_command(s); !st) {
+    s.run.reset();  // the last run ended as it did; this one never began
+    mark_lost(s, "cannot build the command from profile " + a.profile + ": " +
+                     st.error().message);
+    co_return st;
+  }
   RunRecord run;
   run.agent_id = a.id;
   run.generation = a.generation;
@@ -545,7 +635,10 @@ void AgentRegistry::watch_quiet(Session& s) {
   if (s.quiet_armed) return;  // the pending wait re-checks the last output time
   if (!s.quiet) s.quiet = std::make_unique<asio::steady_timer>(io_);
   Millis quiet = s.status ? s.status->quiet() : Millis(500);
-  auto due = s.last_output + quiet - clock_.steady_now();
+  arm_quiet(s, s.last_output + quiet - clock_.steady_now());
+}
+
+void AgentRegistry::arm_quiet(Session& s, std::chrono::steady_clock::duration due) {
   s.quiet->expires_after(std::max<std::chrono::steady_clock::duration>(due, Millis(1)));
   s.quiet_armed = true;
   Session* sp = &s;
@@ -576,9 +669,15 @@ Result<bool> AgentRegistry::offer_signal(const std::string& id_or_name, Signal s
 void AgentRegistry::on_quiet(Session& s) {
   if (!s.running() || !s.screen || !s.status) return;
   if (clock_.steady_now() - s.last_output < s.status->quiet()) return watch_quiet(s);
-  auto signal = s.status->settle(view_of(*s.screen), to_unix_ms(clock_.now()));
+  int64_t now = to_unix_ms(clock_.now());
+  auto signal = s.status->settle(view_of(*s.screen), now);
   if (s.stage(signal)) {
     set_state(s, std::string(to_string(signal->state)), std::string(to_string(signal->source)));
+    return;
+  }
+  // A hook's state holds against the screen for a while; look again once it no longer does.
+  if (auto until = s.status->arbiter().held_until_ms(); until && *until > now) {
+    arm_quiet(s, Millis(*until - now + 1));
   }
 }
 
@@ -780,13 +879,19 @@ Status AgentRegistry::stop(const std::string& id_or_name, uint32_t grace_ms) {
   return {};
 }
 
-Status AgentRegistry::restart(const std::string& id_or_name) {
+Status AgentRegistry::restart(const std::string& id_or_name, bool fresh) {
   auto s = find_session(id_or_name);
   if (!s) return tl::unexpected(s.error());
   Session& session = **s;
   if (session.launching || session.restart_pending) {
     return conflict("agent_starting",
                     "agent " + session.agent.name + " is starting; restart it once it runs");
+  }
+  Json& plan = session.agent.launch;
+  if (fresh && plan.contains("session_id")) {
+    // A new native session: the old one stays on disk, under its own id.
+    plan["session_id"] = new_uuid();
+    plan["session_started"] = false;
   }
   if (session.running() && session.client) {
     session.restart_pending = true;

@@ -13,6 +13,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "agent/launch_plan.h"
 #include "agent/status.h"
 #include "store/event_bus.h"
 #include "store/store.h"
@@ -43,7 +44,8 @@ struct SpawnRequest {
   std::string name;
   std::string role;
   std::string profile = "shell";
-  std::vector<std::string> argv;
+  std::vector<std::string> argv;  // empty: the profile's command (docs/agents.md)
+  std::vector<std::string> args;  // added to the profile's command
   std::string cwd;
   std::map<std::string, std::string> env;
   int cols = 120;
@@ -95,8 +97,14 @@ class AgentRegistry {
   Status resize(const std::string& id_or_name, int cols, int rows);
   // SIGHUP + SIGTERM to the agent's whole tree, SIGKILL after `grace_ms`.
   Status stop(const std::string& id_or_name, uint32_t grace_ms);
-  // Stops (if running) and starts a new run with the same command.
-  Status restart(const std::string& id_or_name);
+  // Stops (if running) and starts a new run with the same command. An agent whose command
+  // comes from a profile that can resume sessions continues its native session, unless
+  // `fresh`, which starts a new one.
+  Status restart(const std::string& id_or_name, bool fresh = false);
+  // The CLI reported its native session (a hook's session_id); `started`: it has taken a
+  // prompt, so there is a conversation to resume.
+  Status note_session(const std::string& id_or_name, const std::string& session_id,
+                      bool started);
   // Stops (if running) and forgets the agent; its logs stay on disk.
   Status remove(const std::string& id_or_name);
 
@@ -109,6 +117,9 @@ class AgentRegistry {
   // When the current run last printed (steady clock), for the supervisor's stuck watch.
   std::optional<std::chrono::steady_clock::time_point> last_output(const std::string& id_or_name);
   Result<TerminalInfo> terminal(const std::string& id_or_name);
+
+  // The profile `name` as agents of this daemon get it (the project's .bosun/profiles first).
+  Result<Profile> profile(const std::string& name) const;
 
   // Where an agent's instructions (its role and the bosun protocol) are written; inside the
   // agent, BOSUN_INSTRUCTIONS names this file when it exists.
@@ -127,6 +138,7 @@ class AgentRegistry {
   // Working → idle: a timer waits for output to be quiet, then the profile's idle rule decides.
   void watch_quiet(Session& session);
   void on_quiet(Session& session);
+  void arm_quiet(Session& session, std::chrono::steady_clock::duration due);
   void on_exited(Session& session, const Json& holder_status);
   void on_disconnect(Session& session, const std::string& reason);
   void mark_lost(Session& session, const std::string& reason);
@@ -134,6 +146,10 @@ class AgentRegistry {
   Json status_frame(const Session& session) const;
   Json agent_json(const Session& session) const;
   std::vector<std::string> agent_env(const Session& session) const;
+  LaunchInputs launch_inputs(const std::string& name, const Json& launch, bool resume) const;
+  // Builds the run's argv from the profile when the command comes from it (hooks settings
+  // written, session started or resumed).
+  Status prepare_command(Session& session);
   void persist_run(Session& session);
 
   boost::asio::io_context& io_;

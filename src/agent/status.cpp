@@ -112,7 +112,13 @@ std::optional<int64_t> StatusArbiter::hold_ms(SignalSource source) {
   return 0;
 }
 
-bool StatusArbiter::offer(const Signal& signal, int64_t now_ms) {
+std::optional<int64_t> StatusArbiter::held_until_ms() const {
+  if (!current_ || hold_ms(current_->source)) return std::nullopt;
+  if (current_->state == AgentState::kExited) return std::nullopt;
+  return current_->at_ms + kStaleHoldMs;
+}
+
+bool StatusArbiter::offer(const Signal& signal, int64_t now_ms, bool settled) {
   // The process is the last word on whether there is anything to watch.
   bool from_process =
       signal.source == SignalSource::kProcess &&
@@ -122,9 +128,11 @@ bool StatusArbiter::offer(const Signal& signal, int64_t now_ms) {
     // Nothing but a new start follows an exit; a weaker source wins only once the current
     // state's hold has passed.
     auto hold = hold_ms(current_->source);
+    bool stale = settled && !hold && signal.state != current_->state &&
+                 now_ms - current_->at_ms >= kStaleHoldMs;
     accept = current_->state != AgentState::kExited &&
              (strength(signal.source) >= strength(current_->source) ||
-              (hold && now_ms - current_->at_ms >= *hold));
+              (hold && now_ms - current_->at_ms >= *hold) || stale);
   }
   if (!accept) return false;
   bool same_state = current_ && current_->state == signal.state;

@@ -66,9 +66,16 @@ Json to_json(const Signal& signal);
 //   for a short while, screen and output readings not at all).
 class StatusArbiter {
  public:
+  static constexpr int64_t kStaleHoldMs = 5000;
   // Offers a signal taken at `now_ms`; true when it became the current state (a change of
-  // state or source, or fresher evidence for the same state).
-  bool offer(const Signal& signal, int64_t now_ms);
+  // state or source, or fresher evidence for the same state). `settled`: a screen reading
+  // after the profile's quiet interval. It replaces a hook or protocol state it contradicts
+  // once that state is kStaleHoldMs old: a CLI does not report everything (Claude Code fires
+  // no hook when a person interrupts it), and a quiet screen that disagrees is then right.
+  bool offer(const Signal& signal, int64_t now_ms, bool settled = false);
+  // When a settled screen reading could next replace the current state; nullopt when it
+  // already can, or never will (the current state does not hold against the screen).
+  std::optional<int64_t> held_until_ms() const;
   const std::optional<Signal>& current() const { return current_; }
   // When the current state began (Unix ms): unchanged by fresher evidence for the same state.
   int64_t since_ms() const { return since_ms_; }

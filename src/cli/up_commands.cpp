@@ -2,6 +2,8 @@
 // down: every agent stopped, then the daemon.
 #include "cli/up_commands.h"
 
+#include "agent/profile.h"
+
 #include <signal.h>
 
 #include <chrono>
@@ -14,6 +16,7 @@
 #include <CLI/CLI.hpp>
 
 #include "agent/activity.h"
+#include "agent/profile.h"
 #include "cli/client.h"
 #include "cli/launch.h"
 #include "crew/team.h"
@@ -63,20 +66,16 @@ Result<Place> locate(const CommandContext& ctx, const std::string& file) {
   return Place{std::move(*team), project, state};
 }
 
-Result<std::vector<std::string>> program_of(const TeamAgent& a, const std::string& file) {
+// The agent's command as the team file gives it; empty: the daemon builds it from the profile
+// (which must exist, here or in the project's .bosun/profiles/).
+Result<std::vector<std::string>> program_of(const TeamAgent& a, const std::string& file,
+                                            const fs::path& project) {
   if (!a.command.empty()) return a.command;
-  if (a.profile == "shell") {
-    const char* shell = std::getenv("SHELL");
-    return std::vector<std::string>{shell && *shell ? shell : "/bin/bash"};
+  if (auto profile = load_profile(a.profile, project); !profile) {
+    return fail(400, "invalid_team",
+                fmt::format("{}:{}: agent {}: {}", file, a.line, a.name, profile.error().message));
   }
-  if (a.profile == "sim") {
-    // It reads the instructions bosun writes for it (its role and the protocol).
-    return std::vector<std::string>{bosun_executable(), "sim-agent"};
-  }
-  return fail(400, "invalid_team",
-              fmt::format("{}:{}: agent {}: profile '{}' has no built-in program here (built in: "
-                          "shell, sim); give the agent a command: [program, args…]",
-                          file, a.line, a.name, a.profile));
+  return std::vector<std::string>{};
 }
 
 int up(CommandContext& ctx, const UpFlags& flags) {
@@ -85,7 +84,7 @@ int up(CommandContext& ctx, const UpFlags& flags) {
   // Every agent's program is settled before anything starts: no half-started crew.
   std::vector<std::vector<std::string>> programs;
   for (const auto& a : place->team.agents) {
-    auto argv = program_of(a, flags.file);
+    auto argv = program_of(a, flags.file, place->project);
     if (!argv) return report_error(argv.error());
     programs.push_back(*argv);
   }
@@ -127,9 +126,9 @@ int up(CommandContext& ctx, const UpFlags& flags) {
     Json body{{"name", a.name},
               {"role", a.role},
               {"profile", a.profile},
-              {"argv", programs[i]},
               {"project", (*project)["id"]},
               {"permanent", a.permanent}};
+    if (!programs[i].empty()) body["argv"] = programs[i];
     if (a.worktree) body["worktree"] = true;
     if (!a.env.empty()) body["env"] = a.env;
     auto created = client.post("/api/v1/agents", body);

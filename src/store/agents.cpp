@@ -26,7 +26,7 @@ Json parse_or(const std::string& text, Json fallback) {
 
 constexpr const char* kAgentColumns =
     "id, name, role, profile, project_id, permanent, state, state_source, state_since, argv, cwd,"
-    " env, cols, rows, generation, last_output_at, created_at, token";
+    " env, cols, rows, generation, last_output_at, created_at, token, launch";
 
 AgentRecord agent_from_row(const Statement& s) {
   AgentRecord a;
@@ -48,6 +48,7 @@ AgentRecord agent_from_row(const Statement& s) {
   a.last_output_ms = s.get_optional_int(15);
   a.created_at_ms = s.get_int(16);
   a.token = s.get_text(17);
+  a.launch = parse_or(s.get_text(18), Json::object());
   return a;
 }
 
@@ -113,13 +114,14 @@ Json to_json(const RunRecord& run) {
 
 Status AgentStore::insert(const AgentRecord& a) {
   auto stmt = db_.prepare(fmt::format(
-      "INSERT INTO agents({}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", kAgentColumns));
+      "INSERT INTO agents({}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", kAgentColumns));
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, a.id).bind(2, a.name).bind(3, a.role).bind(4, a.profile).bind(5, a.project_id);
   stmt->bind(6, a.permanent ? 1 : 0).bind(7, a.state).bind(8, a.state_source);
   stmt->bind(9, a.state_since_ms).bind(10, dump_json(Json(a.argv))).bind(11, a.cwd);
   stmt->bind(12, dump_json(a.env)).bind(13, a.cols).bind(14, a.rows).bind(15, a.generation);
   stmt->bind(16, a.last_output_ms).bind(17, a.created_at_ms).bind(18, a.token);
+  stmt->bind(19, dump_json(a.launch));
   return stmt->run();
 }
 
@@ -127,13 +129,13 @@ Status AgentStore::update(const AgentRecord& a) {
   auto stmt = db_.prepare(
       "UPDATE agents SET name=?2, role=?3, profile=?4, project_id=?5, permanent=?6, state=?7,"
       " state_source=?8, state_since=?9, argv=?10, cwd=?11, env=?12, cols=?13, rows=?14,"
-      " generation=?15, last_output_at=?16 WHERE id=?1");
+      " generation=?15, last_output_at=?16, launch=?17 WHERE id=?1");
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, a.id).bind(2, a.name).bind(3, a.role).bind(4, a.profile).bind(5, a.project_id);
   stmt->bind(6, a.permanent ? 1 : 0).bind(7, a.state).bind(8, a.state_source);
   stmt->bind(9, a.state_since_ms).bind(10, dump_json(Json(a.argv))).bind(11, a.cwd);
   stmt->bind(12, dump_json(a.env)).bind(13, a.cols).bind(14, a.rows).bind(15, a.generation);
-  stmt->bind(16, a.last_output_ms);
+  stmt->bind(16, a.last_output_ms).bind(17, dump_json(a.launch));
   return stmt->run();
 }
 

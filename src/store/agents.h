@@ -30,6 +30,9 @@ struct AgentRecord {
   std::optional<int64_t> last_output_ms;
   int64_t created_at_ms = 0;
   std::string token;  // the agent's own API token (BOSUN_TOKEN inside the agent)
+  // How the command is built when it comes from the profile: {profile_argv: true, args: [...],
+  // session_id?, session_started?}; {} for a command given as it is.
+  Json launch = Json::object();
 };
 
 // What the supervisor counts per agent, for context resets.

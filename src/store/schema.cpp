@@ -205,6 +205,34 @@ constexpr Migration kMigrations[] = {
       );
       CREATE INDEX decisions_project ON decisions(project_id, id);
     )sql"},
+    {6, R"sql(
+      ALTER TABLE agents ADD COLUMN launch TEXT NOT NULL DEFAULT '{}';
+      CREATE TABLE headless_runs (
+        id                 TEXT PRIMARY KEY,
+        agent              TEXT,
+        task_id            TEXT,
+        profile            TEXT NOT NULL,
+        argv               TEXT NOT NULL,
+        cwd                TEXT NOT NULL,
+        state              TEXT NOT NULL,
+        success            INTEGER,
+        reason             TEXT,
+        result_text        TEXT,
+        turns              INTEGER NOT NULL DEFAULT 0,
+        input_tokens       INTEGER NOT NULL DEFAULT 0,
+        output_tokens      INTEGER NOT NULL DEFAULT 0,
+        cache_read_tokens  INTEGER NOT NULL DEFAULT 0,
+        cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+        cost_usd           REAL,
+        session_id         TEXT,
+        exit_code          INTEGER,
+        events_path        TEXT NOT NULL,
+        started_at         INTEGER NOT NULL,
+        ended_at           INTEGER
+      );
+      CREATE INDEX headless_runs_agent ON headless_runs(agent, started_at);
+      CREATE INDEX headless_runs_task ON headless_runs(task_id, started_at);
+    )sql"},
 };
 
 }  // namespace

@@ -142,6 +142,25 @@ Awaitable<tl::expected<Placement, Response>> place_agent(Services& s, SpawnReque
   co_return placement;
 }
 
+// What a new agent is sent as its first mail so it knows its role: nothing when its command
+// carries the instructions (a profile's flag) or it reads the file itself (shell, sim); the
+// profile's first message (which names the file) when it has one; else the whole text.
+std::optional<std::string> instructions_mail(Services& s, const Json& agent,
+                                             const std::optional<std::string>& instructions) {
+  std::string profile_name = agent.value("profile", "shell");
+  if (!instructions || profile_name == "shell" || profile_name == "sim") return std::nullopt;
+  auto profile = s.agents.profile(profile_name);
+  if (!profile) return instructions;
+  const auto& how = profile->instructions;
+  if (how.how == "flag" && agent.value("command_from_profile", false)) return std::nullopt;
+  if (how.how == "first_message") {
+    auto file = s.agents.instructions_file(agent.value("name", "")).string();
+    auto message = expand_argv({how.message}, {{"role_file", file}});
+    if (message && message->size() == 1) return (*message)[0];
+  }
+  return instructions;
+}
+
 Awaitable<Result<Response>> post_agent(Services& s, Request& request) {
   auto body = parse_json_object(request.body);
   if (!body) co_return tl::unexpected(body.error());
@@ -158,6 +177,9 @@ Awaitable<Result<Response>> post_agent(Services& s, Request& request) {
   auto argv = string_array(*body, "argv");
   if (!argv) co_return tl::unexpected(argv.error());
   req.argv = *argv;
+  auto args = string_array(*body, "args");
+  if (!args) co_return tl::unexpected(args.error());
+  req.args = *args;
   auto cols = int_in(*body, "cols", 120, 1, kMaxCols);
   if (!cols) co_return tl::unexpected(cols.error());
   auto rows = int_in(*body, "rows", 40, 1, kMaxRows);
@@ -187,9 +209,7 @@ Awaitable<Result<Response>> post_agent(Services& s, Request& request) {
   if (!placed) co_return std::move(placed.error());
   auto agent = co_await s.agents.spawn(std::move(req));
   if (!agent) co_return tl::unexpected(agent.error());
-  std::string profile = (*agent)["profile"].get<std::string>();
-  if (placed->instructions && profile != "shell" && profile != "sim") {
-    // Profiles without a way to pass a system prompt get the instructions as their first mail.
+  if (auto body_of_mail = instructions_mail(s, *agent, placed->instructions)) {
     RegistryDirectory directory(s.agents);
     Mailbox mailbox(s.store, s.bus, s.clock, directory);
     MessageDraft draft;
@@ -197,7 +217,7 @@ Awaitable<Result<Response>> post_agent(Services& s, Request& request) {
     draft.to = (*agent)["name"].get<std::string>();
     draft.type = "system";
     draft.subject = "Your instructions: read them before anything else";
-    draft.body = *placed->instructions;
+    draft.body = *body_of_mail;
     (void)mailbox.send(std::move(draft));
   }
   co_return Response::json(*agent, 201);
@@ -273,7 +293,10 @@ Result<Response> post_stop(Services& s, Request& request) {
 Result<Response> post_restart(Services& s, Request& request) {
   auto body = parse_json_object(request.body);
   if (!body) return tl::unexpected(body.error());
-  return accepted(s, request.params["id"], s.agents.restart(request.params["id"]));
+  auto fresh = optional_bool(*body, "fresh");
+  if (!fresh) return tl::unexpected(fresh.error());
+  return accepted(s, request.params["id"],
+                  s.agents.restart(request.params["id"], fresh->value_or(false)));
 }
 
 Result<Response> get_screen(Services& s, Request& request) {

@@ -25,6 +25,14 @@ Result<Response> post_claude_hook(Services& s, Request& request) {
   auto shown = s.agents.show(agent);
   if (!shown) return tl::unexpected(shown.error());
   Json reply{{"ok", true}, {"agent", (*shown)["name"]}, {"event", *event}, {"changed", false}};
+  // The session the CLI runs, so a restart can resume it: a prompt or a tool means there is a
+  // conversation on disk; /clear starts a new session id.
+  if (auto sid = hook->find("session_id"); sid != hook->end() && sid->is_string()) {
+    bool started = *event != "SessionStart" && *event != "SessionEnd";
+    if (auto st = s.agents.note_session(agent, sid->get<std::string>(), started); !st) {
+      return tl::unexpected(st.error());
+    }
+  }
   if (auto signal = claude_hook_signal(*hook)) {
     auto changed = s.agents.offer_signal(agent, *signal);
     if (!changed) return tl::unexpected(changed.error());

@@ -67,6 +67,24 @@ TEST(StatusArbiter, AHookHoldsAgainstTheScreenUntilAStrongerOrEqualSignal) {
   EXPECT_TRUE(a.offer(sig(AgentState::kIdle, SignalSource::kProtocol), 10'000'003));
 }
 
+TEST(StatusArbiter, ASettledScreenReplacesAStaleHookItContradicts) {
+  StatusArbiter a;
+  // Claude Code fires no hook when a person interrupts it: the hook said working, the quiet
+  // screen shows the composer.
+  a.offer(sig(AgentState::kWorking, SignalSource::kHook, "UserPromptSubmit"), 1000);
+  EXPECT_EQ(a.held_until_ms(), 1000 + StatusArbiter::kStaleHoldMs);
+  Signal idle = sig(AgentState::kIdle, SignalSource::kScreen, "claude.composer");
+  EXPECT_FALSE(a.offer(idle, 1000 + StatusArbiter::kStaleHoldMs - 1, /*settled=*/true));
+  EXPECT_FALSE(a.offer(idle, 1000 + StatusArbiter::kStaleHoldMs, /*settled=*/false));
+  EXPECT_TRUE(a.offer(idle, 1000 + StatusArbiter::kStaleHoldMs, /*settled=*/true));
+  EXPECT_EQ(a.current()->source, SignalSource::kScreen);
+  EXPECT_EQ(a.held_until_ms(), std::nullopt);  // a screen state holds against nothing
+  // A settled screen that agrees leaves the hook's word (and its source) standing.
+  a.offer(sig(AgentState::kWaitingInput, SignalSource::kHook, "PermissionRequest"), 20'000);
+  EXPECT_FALSE(a.offer(sig(AgentState::kWaitingInput, SignalSource::kScreen), 90'000, true));
+  EXPECT_EQ(a.current()->source, SignalSource::kHook);
+}
+
 TEST(StatusArbiter, AReportHoldsForAWhile) {
   StatusArbiter a;
   a.offer(sig(AgentState::kIdle, SignalSource::kReport), 1000);

@@ -1,0 +1,36 @@
+// LaunchPlan: the command line of an agent whose program comes from its profile — the
+// profile's interactive template, its hooks settings, a native session started or resumed,
+// the instructions flag and the spawn's own extra arguments.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "agent/profile.h"
+#include "util/json.h"
+#include "util/result.h"
+
+namespace bosun {
+
+struct LaunchInputs {
+  std::string bosun_exe;          // {bosun}
+  std::string shell;              // {shell}
+  std::string role_file;          // {role_file}; "" leaves the instructions flag out
+  std::string hooks_file;         // {hooks_file}; "" leaves the hooks flag out
+  std::string session_id;         // {session_id}; "" when the profile cannot choose one
+  bool resume = false;            // resume `session_id` instead of starting it
+  std::vector<std::string> args;  // appended as they are
+};
+
+// template + hooks args + session (assign or resume) + instructions flag + args. 400
+// `missing_value` when a template needs a value that is not there.
+Result<std::vector<std::string>> interactive_argv(const Profile& profile, const LaunchInputs& in);
+
+// The Claude Code settings overlay (--settings) whose hooks forward every event that says
+// something about the agent's state to `bosun hook claude`, run as `bosun_exe`.
+Json claude_hook_settings(const std::string& bosun_exe);
+
+// A random version-4 UUID (Claude Code's --session-id wants one).
+std::string new_uuid();
+
+}  // namespace bosun

@@ -1,0 +1,84 @@
+// LaunchPlan: a profile's command with hooks, a session started or resumed, the instructions
+// flag and extra arguments; Claude Code's hooks overlay.
+#include "agent/launch_plan.h"
+
+#include <regex>
+
+#include <gtest/gtest.h>
+
+namespace bosun {
+namespace {
+
+Profile profile_of(const char* name) {
+  auto p = load_profile(name, {});
+  EXPECT_TRUE(p) << (p ? "" : p.error().message);
+  return p ? *p : Profile{};
+}
+
+using Argv = std::vector<std::string>;
+
+TEST(LaunchPlan, ClaudeGetsHooksASessionItsRoleAndExtraArgs) {
+  LaunchInputs in;
+  in.role_file = "/s/agents/kai/instructions.md";
+  in.hooks_file = "/s/agents/kai/claude-settings.json";
+  in.session_id = "0b7f6c1e-8a3d-4c2b-9f00-1234567890ab";
+  in.args = {"--model", "opus"};
+  auto argv = interactive_argv(profile_of("claude"), in);
+  ASSERT_TRUE(argv) << argv.error().message;
+  EXPECT_EQ(*argv, (Argv{"claude", "--permission-mode", "default", "--settings", in.hooks_file,
+                         "--session-id", in.session_id, "--append-system-prompt-file",
+                         in.role_file, "--model", "opus"}));
+  in.resume = true;
+  argv = interactive_argv(profile_of("claude"), in);
+  ASSERT_TRUE(argv);
+  EXPECT_EQ((*argv)[5], "--resume");
+  EXPECT_EQ((*argv)[6], in.session_id);
+}
+
+TEST(LaunchPlan, WhatIsNotThereIsLeftOut) {
+  auto argv = interactive_argv(profile_of("claude"), LaunchInputs{});
+  ASSERT_TRUE(argv);
+  EXPECT_EQ(*argv, (Argv{"claude", "--permission-mode", "default"}));
+  // Codex has an optional {prompt} and takes its role as a first message.
+  LaunchInputs in;
+  in.role_file = "/r.md";
+  argv = interactive_argv(profile_of("codex"), in);
+  ASSERT_TRUE(argv);
+  EXPECT_EQ(*argv, (Argv{"codex", "--no-daemon"}));
+}
+
+TEST(LaunchPlan, ShellAndSimUseTheirPlaceholders) {
+  LaunchInputs in;
+  in.shell = "/bin/zsh";
+  in.bosun_exe = "/opt/bosun";
+  in.role_file = "/r.md";
+  EXPECT_EQ(*interactive_argv(profile_of("shell"), in), (Argv{"/bin/zsh"}));
+  EXPECT_EQ(*interactive_argv(profile_of("sim"), in),
+            (Argv{"/opt/bosun", "sim-agent", "--role-file", "/r.md"}));
+  in.bosun_exe.clear();
+  auto bad = interactive_argv(profile_of("sim"), in);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "invalid_profile");
+}
+
+TEST(LaunchPlan, ClaudeHookSettingsRunBosunForEveryStateEvent) {
+  Json settings = claude_hook_settings("/opt/it's here/bosun");
+  for (const char* event : {"UserPromptSubmit", "PreToolUse", "PermissionRequest", "Stop",
+                            "StopFailure", "Notification", "SessionStart"}) {
+    ASSERT_TRUE(settings["hooks"].contains(event)) << event;
+    const Json& handler = settings["hooks"][event][0]["hooks"][0];
+    EXPECT_EQ(handler["type"], "command");
+    // One shell word, whatever the path holds.
+    EXPECT_EQ(handler["command"], "'/opt/it'\\''s here/bosun' hook claude");
+  }
+}
+
+TEST(LaunchPlan, UuidsAreVersion4) {
+  std::regex v4("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+  std::string a = new_uuid();
+  EXPECT_TRUE(std::regex_match(a, v4)) << a;
+  EXPECT_NE(a, new_uuid());
+}
+
+}  // namespace
+}  // namespace bosun
