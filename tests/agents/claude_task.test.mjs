@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FakeModel } from './fake_model.mjs';
-import { Daemon, Events, bin, bosun, versions } from './support.mjs';
+import { Daemon, Events, bosun, versions } from './support.mjs';
 import { answerDialog, spawnCli } from './tui.mjs';
 
 // The Bash command that finishes task `id` the way bosun asks an agent to.
@@ -44,13 +44,17 @@ after(async () => {
 const state = (s) => (d) => d.state === s;
 
 test(`claude ${versions.claude}: a task delivered by bosun is done through bosun mail done`, async () => {
-  const { id, work } = await spawnCli(daemon, model, 'claude', 'dev', [bin('claude'), '--permission-mode', 'default'], { role: 'dev' });
+  // The command is the claude profile's: hooks report the state, the role goes in as a system
+  // prompt file.
+  const { id, work, agent } = await spawnCli(daemon, model, 'claude', 'dev', null, { role: 'dev' });
+  assert.ok(agent.argv.includes('--settings') && agent.argv.includes('--session-id'), agent.argv.join(' '));
   await events.wait('claude idle at its composer', 'agent.state', id, state('idle'), 60000);
   const task = await daemon.api('POST', '/api/v1/tasks', { title: 'Write done.txt', role: 'dev', description: 'Create done.txt.' });
   await events.wait('the [TASK] delivered', 'message.delivered', '', (m) => m.type === 'task');
   // Claude asks before running the command; a person (here the test) approves it through the API.
-  await events.wait('the permission dialog', 'agent.state', id, state('waiting_input'), 60000)
+  const waiting = await events.wait('the permission dialog', 'agent.state', id, state('waiting_input'), 60000)
     .catch(async (e) => assert.fail(`${e.message}\n${await daemon.screen(id)}`));
+  assert.equal(waiting.data.source, 'hook', events.states(id).join(' → '));
   await answerDialog(daemon, id, '\r');
   const done = await events.wait('mail done from the agent', 'message.created', '',
     (m) => m.type === 'done' && m.from === 'dev', 60000)

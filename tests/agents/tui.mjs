@@ -5,23 +5,24 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FakeModel } from './fake_model.mjs';
-import { Daemon, Events, pause, prepareCli, until, versions } from './support.mjs';
+import { Daemon, Events, bin, pause, prepareCli, until, versions } from './support.mjs';
 
 // Spawns `cli` as an agent named `name` with `argv` in a fresh HOME pointed at the fake model;
+// `argv` null: the command bosun builds from the profile, with the installed CLIs on PATH.
 // `extra`: more fields of the spawn request (a role, say).
 export async function spawnCli(daemon, model, cli, name, argv, extra = {}) {
   const { home, work, env } = prepareCli(cli, model.url, `${daemon.root}/${name}`);
   const agent = await daemon.api('POST', '/api/v1/agents', {
     name,
     profile: cli,
-    argv,
+    ...(argv ? { argv } : {}),
     cwd: work,
-    env: { ...env, TERM: 'xterm-256color', LANG: 'C.UTF-8' },
+    env: { ...env, TERM: 'xterm-256color', LANG: 'C.UTF-8', PATH: `${path.dirname(bin(cli))}:${process.env.PATH}` },
     cols: 120,
     rows: 40,
     ...extra,
   });
-  return { id: agent.id, home, work };
+  return { id: agent.id, home, work, agent };
 }
 
 // Types `text` into the agent's composer, waits until the screen shows it, then — after the
