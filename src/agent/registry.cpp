@@ -344,6 +344,24 @@ std::vector<std::string> AgentRegistry::agent_env(const Session& s) const {
     env[key] = kv.substr(eq + 1);
   }
   env["TERM"] = "xterm-256color";
+  for (auto& [k, v] : own_env(s))
+    env[k] = std::move(v);
+  std::vector<std::string> out;
+  out.reserve(env.size());
+  for (const auto& [k, v] : env)
+    out.push_back(k + "=" + v);
+  return out;
+}
+
+Result<AgentContext> AgentRegistry::context(const std::string& id_or_name) {
+  auto found = find_session(id_or_name);
+  if (!found) return tl::unexpected(found.error());
+  const AgentRecord& a = (*found)->agent;
+  return AgentContext{a.id, a.name, a.profile, a.cwd, own_env(**found)};
+}
+
+std::map<std::string, std::string> AgentRegistry::own_env(const Session& s) const {
+  std::map<std::string, std::string> env;
   for (const auto& [k, v] : s.agent.env.items()) {
     if (v.is_string()) env[k] = v.get<std::string>();
   }
@@ -358,11 +376,7 @@ std::vector<std::string> AgentRegistry::agent_env(const Session& s) const {
   if (auto file = instructions_file(s.agent.name); std::filesystem::exists(file, ec)) {
     env["BOSUN_INSTRUCTIONS"] = file.string();
   }
-  std::vector<std::string> out;
-  out.reserve(env.size());
-  for (const auto& [k, v] : env)
-    out.push_back(k + "=" + v);
-  return out;
+  return env;
 }
 
 asio::awaitable<Result<Json>> AgentRegistry::spawn(SpawnRequest req) {

@@ -69,6 +69,15 @@ bool valid_agent_name(const std::string& name);
 inline constexpr int kMaxCols = 1000;
 inline constexpr int kMaxRows = 500;
 
+// What a program run on an agent's behalf (a headless step) inherits from it.
+struct AgentContext {
+  std::string id;
+  std::string name;
+  std::string profile;
+  std::string cwd;
+  std::map<std::string, std::string> env;  // the agent's own variables and BOSUN_*
+};
+
 class AgentRegistry {
  public:
   AgentRegistry(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
@@ -118,6 +127,8 @@ class AgentRegistry {
   std::optional<std::chrono::steady_clock::time_point> last_output(const std::string& id_or_name);
   Result<TerminalInfo> terminal(const std::string& id_or_name);
 
+  Result<AgentContext> context(const std::string& id_or_name);
+
   // The profile `name` as agents of this daemon get it (the project's .bosun/profiles first).
   Result<Profile> profile(const std::string& name) const;
 
@@ -146,6 +157,8 @@ class AgentRegistry {
   Json status_frame(const Session& session) const;
   Json agent_json(const Session& session) const;
   std::vector<std::string> agent_env(const Session& session) const;
+  // The agent's own variables and bosun's (BOSUN_URL, BOSUN_TOKEN, …) for its programs.
+  std::map<std::string, std::string> own_env(const Session& session) const;
   LaunchInputs launch_inputs(const std::string& name, const Json& launch, bool resume) const;
   // Builds the run's argv from the profile when the command comes from it (hooks settings
   // written, session started or resumed).

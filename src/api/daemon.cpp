@@ -22,6 +22,7 @@
 #include "api/services.h"
 #include "api/terminal_stream.h"
 #include "crew/delivery.h"
+#include "crew/headless.h"
 #include "crew/supervisor.h"
 #include "crew/verifier.h"
 #include "crew/workspaces.h"
@@ -111,8 +112,11 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   });
   supervisor.set_before_task(
       [&workspaces](std::string agent) { return workspaces.catch_up(std::move(agent)); });
-  Services services{**store, bus,       clock,    log,        auth,      info, event_stream,
-                    agents,  terminals, verifier, supervisor, workspaces};
+  HeadlessRunner headless(io, **store, bus, clock, log, agents, state);
+  headless.close_abandoned();
+  Services services{**store,   bus,        clock,      log,      auth,
+                    info,      event_stream, agents,   terminals, verifier,
+                    supervisor, workspaces, headless};
   Dispatcher dispatcher(services, Router(route_table()));
 
   HttpServer::Options http_options;

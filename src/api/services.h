@@ -13,6 +13,7 @@ namespace bosun {
 class AgentRegistry;
 class Auth;
 class EventStream;
+class HeadlessRunner;
 class TerminalStream;
 class Supervisor;
 class Verifier;
@@ -39,6 +40,7 @@ struct Services {
   Verifier& verifier;      // checks task reports (crew/verifier.h)
   Supervisor& supervisor;  // dispatch, heartbeats, resets, stuck watch (crew/supervisor.h)
   Workspaces& workspaces;  // projects, worktrees, merges, decisions (crew/workspaces.h)
+  HeadlessRunner& headless;  // headless task steps and their usage (crew/headless.h)
 };
 
 }  // namespace bosun

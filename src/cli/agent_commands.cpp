@@ -54,6 +54,7 @@ std::string run_summary(const Json& agent) {
 struct SpawnFlags {
   std::string name;
   std::vector<std::string> argv;
+  std::vector<std::string> args;
   std::string role;
   std::string profile;
   std::string cwd;
@@ -71,7 +72,10 @@ void setup_spawn(CLI::App& app, CommandContext& ctx) {
   app.add_option("name", f->name, "the agent's name (unique)")->required();
   app.add_option("argv", f->argv, "the program and its arguments, after -- (default: $SHELL)");
   app.add_option("--role", f->role, "role name");
-  app.add_option("--profile", f->profile, "agent profile");
+  app.add_option("--profile", f->profile,
+                 "agent profile; without a program, the profile's command is run");
+  app.add_option("--arg", f->args, "an argument added to the profile's command (repeatable)")
+      ->allow_extra_args(false);
   app.add_option("--cwd", f->cwd, "working directory (default: the current one)");
   app.add_option("--project", f->project, "the project it works on (name or id)");
   app.add_flag("--worktree", f->worktree,
@@ -86,6 +90,7 @@ void setup_spawn(CLI::App& app, CommandContext& ctx) {
     with_client(ctx, [&](Client& client) -> Status {
       Json body{{"name", f->name}};
       if (!f->argv.empty()) body["argv"] = f->argv;
+      if (!f->args.empty()) body["args"] = f->args;
       if (!f->role.empty()) body["role"] = f->role;
       if (!f->profile.empty()) body["profile"] = f->profile;
       std::error_code ec;

@@ -6,6 +6,7 @@
 #include "cli/daemon_commands.h"
 #include "cli/demo_commands.h"
 #include "cli/detect_commands.h"
+#include "cli/headless_commands.h"
 #include "cli/hold.h"
 #include "cli/hook_commands.h"
 #include "cli/mail_commands.h"
@@ -21,7 +22,7 @@ const Command kCommands[] = {
     kVersionCommand, kServeCommand,    kStatusCommand, kAgentCommand,    kMailCommand,
     kUpCommand,      kDownCommand,     kDemoCommand,   kSimAgentCommand, kTaskCommand,
     kReportCommand,  kHoldCommand,     kDetectCommand, kProjectCommand,  kWorktreeCommand,
-    kRoleCommand,    kDecisionCommand, kHookCommand,
+    kRoleCommand,    kDecisionCommand, kHookCommand,   kRunCommand,      kUsageCommand,
 };
 
 }  // namespace

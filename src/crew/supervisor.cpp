@@ -83,10 +83,12 @@ Result<SupervisorConfig> supervisor_config_from_json(const Json& json) {
                        : key == "restart_backoff"  ? &c.restart_backoff
                        : key == "restart_window"   ? &c.restart_window
                        : key == "delivery_timeout" ? &c.delivery_timeout
+                       : key == "rate_limit_wait"  ? &c.rate_limit_wait
                                                    : nullptr;
     int64_t* count = key == "reset_after_tasks"   ? &c.reset_after_tasks
                      : key == "restart_limit"     ? &c.restart_limit
                      : key == "delivery_attempts" ? &c.delivery_attempts
+                     : key == "error_limit"       ? &c.error_limit
                                                   : nullptr;
     if (duration) {
       if (value.is_number_integer() && value.get<int64_t>() >= 0) {
@@ -115,13 +117,15 @@ Result<SupervisorConfig> supervisor_config_from_json(const Json& json) {
                          fmt::format("unknown supervisor key '{}' (heartbeat, heartbeat_answer, "
                                      "reset_after_tasks, reset_after, stuck_after, "
                                      "restart_backoff, restart_limit, restart_window, "
-                                     "delivery_timeout, delivery_attempts)",
+                                     "delivery_timeout, delivery_attempts, rate_limit_wait, "
+                                     "error_limit)",
                                      key));
     }
   }
   if (c.restart_backoff.count() == 0) c.restart_backoff = Millis(1);
   if (c.delivery_timeout.count() == 0) c.delivery_timeout = Millis(1);
   if (c.delivery_attempts == 0) c.delivery_attempts = 1;
+  if (c.error_limit == 0) c.error_limit = 1;
   return c;
 }
 
@@ -135,7 +139,9 @@ Json to_json(const SupervisorConfig& c) {
               {"restart_limit", c.restart_limit},
               {"restart_window", format_duration(c.restart_window)},
               {"delivery_timeout", format_duration(c.delivery_timeout)},
-              {"delivery_attempts", c.delivery_attempts}};
+              {"delivery_attempts", c.delivery_attempts},
+              {"rate_limit_wait", format_duration(c.rate_limit_wait)},
+              {"error_limit", c.error_limit}};
 }
 
 Supervisor::Supervisor(asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
@@ -170,9 +176,92 @@ void Supervisor::start() {
     if (auto c = supervisor_config_from_json(**saved)) config_ = *c;
   }
   apply_delivery();
+  // Usage limits a stopped daemon knew of still hold.
+  for (const char* provider : {"claude", "codex", "gemini", "opencode", "aider"}) {
+    auto saved = store_.settings().get(std::string(kProviderLimitPrefix) + provider);
+    if (!saved || !*saved || !(**saved).is_object()) continue;
+    const Json& j = **saved;
+    ProviderLimit limit{j.value("until_ms", int64_t{0}), j.value("agent", ""),
+                        j.value("text", ""), j.value("reset_known", false)};
+    if (limit.until_ms > 0) limits_[provider] = limit;
+  }
   bus_.subscribe(this);
   schedule_dispatch();
   request_tick();
+}
+
+bool Supervisor::provider_limited(const std::string& provider) const {
+  auto it = limits_.find(provider);
+  return it != limits_.end() && it->second.until_ms > to_unix_ms(clock_.now());
+}
+
+void Supervisor::limit_provider(const std::string& provider, std::optional<int64_t> reset_at_ms,
+                                const std::string& agent, const std::string& text) {
+  if (provider.empty() || provider == "shell" || provider == "sim") return;
+  int64_t now = to_unix_ms(clock_.now());
+  ProviderLimit limit;
+  limit.reset_known = reset_at_ms && *reset_at_ms > now;
+  limit.until_ms = limit.reset_known ? *reset_at_ms : now + config_.rate_limit_wait.count();
+  limit.agent = agent;
+  limit.text = text;
+  // A later report of the same limit does not shorten it.
+  if (auto it = limits_.find(provider); it != limits_.end() && it->second.until_ms >= limit.until_ms) {
+    return;
+  }
+  limits_[provider] = limit;
+  Json j{{"until_ms", limit.until_ms},
+         {"agent", agent},
+         {"text", text},
+         {"reset_known", limit.reset_known}};
+  (void)store_.settings().set(std::string(kProviderLimitPrefix) + provider, j);
+  j["provider"] = provider;
+  j["until"] = format_time(from_unix_ms(limit.until_ms));
+  log_.warn("supervisor.provider_limited", {{"provider", provider}, {"until", j["until"]}});
+  (void)bus_.publish("provider.rate_limited", provider, j);
+  request_tick();
+}
+
+std::optional<std::chrono::steady_clock::time_point> Supervisor::lift_limits() {
+  int64_t now = to_unix_ms(clock_.now());
+  std::optional<std::chrono::steady_clock::time_point> next;
+  for (auto it = limits_.begin(); it != limits_.end();) {
+    if (it->second.until_ms > now) {
+      auto at = clock_.steady_now() + Millis(it->second.until_ms - now);
+      if (!next || at < *next) next = at;
+      ++it;
+      continue;
+    }
+    std::string provider = it->first;
+    it = limits_.erase(it);
+    (void)store_.settings().set(std::string(kProviderLimitPrefix) + provider, Json());
+    log_.info("supervisor.provider_resumed", {{"provider", provider}});
+    (void)bus_.publish("provider.resumed", provider, Json{{"provider", provider}});
+    schedule_dispatch();
+  }
+  return next;
+}
+
+void Supervisor::count_error(const std::string& id, const std::string& name,
+                             const std::string& detail) {
+  Watch& w = watches_[id];
+  auto now = clock_.steady_now();
+  SupervisorConfig cfg = config_for(name);
+  w.errors.push_back(now);
+  while (!w.errors.empty() && now - w.errors.front() > cfg.restart_window) {
+    w.errors.pop_front();
+  }
+  if (static_cast<int64_t>(w.errors.size()) < cfg.error_limit || w.failing_reported) return;
+  w.failing_reported = true;
+  std::string message =
+      fmt::format("agent {} hit {} API errors within {}; it needs a person (last: {})", name,
+                  w.errors.size(), format_duration(cfg.restart_window), detail);
+  log_.warn("supervisor.agent_failing", {{"agent", name}, {"errors", w.errors.size()}});
+  (void)bus_.publish("agent.failing", id,
+                     Json{{"name", name},
+                          {"errors", w.errors.size()},
+                          {"window", format_duration(cfg.restart_window)},
+                          {"detail", detail}});
+  send(kUserMailbox, "system", message);
 }
 
 Status Supervisor::configure(const SupervisorConfig& config) {
@@ -202,7 +291,17 @@ Json Supervisor::status_json() const {
     }
     agents.push_back(std::move(a));
   }
-  return Json{{"config", to_json(config_)}, {"agents", std::move(agents)}};
+  Json limits = Json::array();
+  for (const auto& [provider, l] : limits_) {
+    limits.push_back(Json{{"provider", provider},
+                          {"until", format_time(from_unix_ms(l.until_ms))},
+                          {"agent", l.agent},
+                          {"text", l.text},
+                          {"reset_known", l.reset_known}});
+  }
+  return Json{{"config", to_json(config_)},
+              {"agents", std::move(agents)},
+              {"provider_limits", std::move(limits)}};
 }
 
 // The timer is armed for the earliest deadline any agent has (a heartbeat due or unanswered,
@@ -237,6 +336,20 @@ void Supervisor::on_event(const Event& event) {
     Watch& w = watches_[event.subject];
     if (state == "stopping") w.stopping = true;
     if (state == "running") w.stopping = false;
+    if (state == "rate_limited" || state == "errored") {
+      auto agent = agents_.show(event.subject);
+      std::string name = agent ? text(*agent, "name") : text(data, "name");
+      if (state == "rate_limited" && agent) {
+        std::optional<int64_t> reset;
+        if (data.contains("reset_at_ms") && data["reset_at_ms"].is_number_integer()) {
+          reset = data["reset_at_ms"].get<int64_t>();
+        }
+        limit_provider(text(*agent, "profile"), reset, name, text(data, "detail"));
+      } else if (state == "errored") {
+        count_error(event.subject, name, text(data, "detail"));
+      }
+    }
+    if (state == "working") w.failing_reported = false;  // it got going again
     request_tick();
     if (state == "idle") {
       // The heartbeat interval counts from when the agent became idle.
@@ -246,6 +359,21 @@ void Supervisor::on_event(const Event& event) {
         if (auto agent = agents_.show(event.subject)) deliver_reset(*agent);
       }
       schedule_dispatch();
+    }
+  } else if (type == "headless.finished") {
+    Json data = event_data(event);
+    const Json& run = data.contains("run") ? data["run"] : Json::object();
+    const Json& outcome = data.contains("outcome") ? data["outcome"] : Json::object();
+    std::string reason = text(run, "reason");
+    std::string agent = text(run, "agent");
+    if (reason == "rate_limited") {
+      std::optional<int64_t> reset;
+      if (outcome.contains("reset_at_ms") && outcome["reset_at_ms"].is_number_integer()) {
+        reset = outcome["reset_at_ms"].get<int64_t>();
+      }
+      limit_provider(text(run, "profile"), reset, agent, text(run, "text"));
+    } else if (reason == "is_error" || reason == "turn.failed" || reason == "api_error") {
+      if (auto a = agents_.show(agent)) count_error(text(*a, "id"), agent, text(run, "text"));
     }
   } else if (type == "agent.exited" || type == "agent.lost") {
     Json data = event_data(event);
@@ -291,6 +419,7 @@ void Supervisor::dispatch() {
   std::vector<Json> free;
   for (const auto& a : *list) {
     if (text(a, "state") != "idle") continue;
+    if (provider_limited(text(a, "profile"))) continue;  // resumes when the limit lifts
     auto wi = watches_.find(text(a, "id"));
     if (wi != watches_.end() && wi->second.resetting) continue;
     auto held = store_.tasks().holds_task(text(a, "id"));
@@ -439,6 +568,7 @@ void Supervisor::tick() {
     }
     if (auto due = check_agent(agent, w); due && (!next || *due < *next)) next = due;
   }
+  if (auto due = lift_limits(); due && (!next || *due < *next)) next = due;
   if (next) arm_tick_at(*next);
 }
 

@@ -34,7 +34,15 @@ struct SupervisorConfig {
   Millis restart_window{10 * 60'000};
   Millis delivery_timeout{3000};  // for a typed message to start a turn
   int64_t delivery_attempts = 3;  // typing attempts before a message fails
+  // A provider (a profile: claude, codex…) that hit a usage limit gets no new task until the
+  // limit's reset time, or for this long when the CLI did not say.
+  Millis rate_limit_wait{15 * 60'000};
+  int64_t error_limit = 3;  // API errors of one agent within restart_window: agent.failing
 };
+
+// Where a provider's usage limit is kept (survives a daemon restart): this prefix plus the
+// provider, the value {until_ms, agent, text, reset_known}.
+inline constexpr const char* kProviderLimitPrefix = "provider_limit/";
 
 // Where an agent's own settings (its role's heartbeat/reset/stuck overrides) are kept: the
 // settings key is this prefix plus the agent's name, the value an object of supervisor keys.
@@ -81,6 +89,14 @@ class Supervisor final : public EventSubscriber {
     bool restart_scheduled = false;
     bool gave_up = false;
     bool resetting = false;  // restarted for a context reset; [RESET] follows when idle
+    std::deque<std::chrono::steady_clock::time_point> errors;  // API errors, recent ones
+    bool failing_reported = false;
+  };
+  struct ProviderLimit {
+    int64_t until_ms = 0;  // Unix ms
+    std::string agent;     // whose limit said so
+    std::string text;      // the CLI's words
+    bool reset_known = false;
   };
 
   void apply_delivery();
@@ -96,6 +112,16 @@ class Supervisor final : public EventSubscriber {
   void send(const std::string& to, const std::string& type, const std::string& subject,
             const std::optional<std::string>& task = std::nullopt, const std::string& body = "");
   void on_task_updated(const Json& data);
+  // A provider hit a usage limit: no dispatch to its agents until `reset_at_ms` (or
+  // rate_limit_wait from now).
+  void limit_provider(const std::string& provider, std::optional<int64_t> reset_at_ms,
+                      const std::string& agent, const std::string& text);
+  // Lifts limits whose time has come; returns when the next one ends.
+  std::optional<std::chrono::steady_clock::time_point> lift_limits();
+  bool provider_limited(const std::string& provider) const;
+  // An API error of an agent (its state, or a headless run): repeated ones raise
+  // agent.failing once, instead of anything being restarted.
+  void count_error(const std::string& id, const std::string& name, const std::string& detail);
   void on_agent_exit(const std::string& id, const std::string& name, const std::string& why);
   boost::asio::awaitable<void> restart_later(std::string id, Millis delay);
   void reset_agent(const Json& agent, Watch& w, const std::string& why);
@@ -114,6 +140,7 @@ class Supervisor final : public EventSubscriber {
   SupervisorConfig config_;
   boost::asio::steady_timer timer_;
   std::map<std::string, Watch> watches_;  // by agent id
+  std::map<std::string, ProviderLimit> limits_;  // by provider
   bool dispatch_posted_ = false;
   BeforeTask before_task_;
   bool stopped_ = false;

@@ -22,6 +22,11 @@ Statement& Statement::bind(int index, int64_t value) {
   return *this;
 }
 
+Statement& Statement::bind(int index, double value) {
+  sqlite3_bind_double(stmt_, index, value);
+  return *this;
+}
+
 Statement& Statement::bind(int index, std::string_view value) {
   sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT);
   return *this;
@@ -63,6 +68,11 @@ std::string Statement::get_text(int column) const {
 std::optional<std::string> Statement::get_optional_text(int column) const {
   if (is_null(column)) return std::nullopt;
   return get_text(column);
+}
+
+std::optional<double> Statement::get_optional_double(int column) const {
+  if (is_null(column)) return std::nullopt;
+  return sqlite3_column_double(stmt_, column);
 }
 
 std::optional<int64_t> Statement::get_optional_int(int column) const {

@@ -36,6 +36,7 @@ class Statement {
   // Bind by 1-based index.
   Statement& bind(int index, int64_t value);
   Statement& bind(int index, int value) { return bind(index, static_cast<int64_t>(value)); }
+  Statement& bind(int index, double value);
   Statement& bind(int index, std::string_view value);
   Statement& bind(int index, const char* value) { return bind(index, std::string_view(value)); }
   Statement& bind(int index, const std::string& value) {
@@ -58,6 +59,7 @@ class Statement {
   std::string get_text(int column) const;
   std::optional<std::string> get_optional_text(int column) const;
   std::optional<int64_t> get_optional_int(int column) const;
+  std::optional<double> get_optional_double(int column) const;
 
  private:
   friend class Database;

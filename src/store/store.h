@@ -7,6 +7,7 @@
 #include "store/agents.h"
 #include "store/database.h"
 #include "store/events.h"
+#include "store/headless_runs.h"
 #include "store/journal.h"
 #include "store/messages.h"
 #include "store/projects.h"
@@ -28,6 +29,7 @@ class Store {
   TaskStore& tasks() { return tasks_; }
   SettingsStore& settings() { return settings_; }
   ProjectStore& projects() { return projects_; }
+  HeadlessRunStore& headless_runs() { return headless_runs_; }
 
  private:
   explicit Store(std::unique_ptr<Database> db)
@@ -40,6 +42,7 @@ class Store {
   TaskStore tasks_{*db_};
   SettingsStore settings_{*db_};
   ProjectStore projects_{*db_};
+  HeadlessRunStore headless_runs_{*db_};
 };
 
 }  // namespace bosun

@@ -39,6 +39,8 @@ struct Capture {
   std::string* text;
   bool* truncated;
   size_t limit;
+  const std::function<void(std::string_view)>* on_line = nullptr;
+  std::string partial;  // on_line: the start of a line whose end has not come yet
   bool open() const { return fd.valid(); }
   // Reads what is available now; closes on EOF or error.
   void drain() {
@@ -46,6 +48,10 @@ struct Capture {
     for (;;) {
       ssize_t n = ::read(fd.get(), buf, sizeof buf);
       if (n > 0) {
+        if (on_line && *on_line) {
+          lines(std::string_view(buf, static_cast<size_t>(n)));
+          continue;
+        }
         size_t keep = std::min(static_cast<size_t>(n), limit - std::min(limit, text->size()));
         text->append(buf, keep);
         if (keep < static_cast<size_t>(n)) *truncated = true;
@@ -54,7 +60,24 @@ struct Capture {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
       fd.reset();  // EOF, or an error that ends the stream
+      if (on_line && *on_line && !partial.empty()) (*on_line)(partial);
+      partial.clear();
       return;
+    }
+  }
+  void lines(std::string_view bytes) {
+    size_t nl = 0;
+    while ((nl = bytes.find('\n')) != std::string_view::npos) {
+      partial.append(bytes.substr(0, nl));
+      (*on_line)(partial);
+      partial.clear();
+      bytes.remove_prefix(nl + 1);
+    }
+    partial.append(bytes);
+    if (partial.size() > limit) {
+      (*on_line)(partial);
+      partial.clear();
+      *truncated = true;
     }
   }
 };
@@ -194,6 +217,7 @@ ProcessResult run_process_blocking(const ProcessSpec& spec, int cancel_fd) {
   ::fcntl(err_r.get(), F_SETFL, O_NONBLOCK);
   Capture streams[2] = {{std::move(out_r), &result.out, &result.out_truncated, spec.max_output},
                         {std::move(err_r), &result.err, &result.err_truncated, spec.max_output}};
+  streams[0].on_line = &spec.on_stdout_line;
 
   auto deadline = started + spec.timeout;
   bool exited = false;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/associated_executor.hpp>
@@ -29,6 +30,10 @@ struct ProcessSpec {
   std::chrono::milliseconds timeout{60'000};
   size_t max_output =
       1 << 20;  // bytes kept of stdout and of stderr each; the rest is read and dropped
+  // When set, stdout is handed over a line at a time (without its "\n"), as it comes, on the
+  // thread that runs the process, instead of being kept in `out`. A line longer than
+  // max_output is handed over in pieces.
+  std::function<void(std::string_view line)> on_stdout_line;
 };
 
 struct ProcessResult {

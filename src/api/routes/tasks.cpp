@@ -211,6 +211,12 @@ Result<Response> get_task(Services& s, Request& request) {
       if (role.empty()) role = agent->role;
     }
   }
+  // What headless runs for it have cost so far.
+  json["usage"] = to_json(UsageTotals{});
+  if (auto usage = s.store.headless_runs().usage("task_id", std::nullopt, id);
+      usage && !usage->empty()) {
+    json["usage"] = to_json(usage->front().second);
+  }
   json["decisions"] = Json::array();
   if (project) {
     auto decisions = s.store.projects().decisions(

@@ -1,0 +1,220 @@
+// Headless: run a profile's headless command, follow its event stream, store what it cost.
+#include "crew/headless.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include <fmt/format.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+
+#include "agent/profile.h"
+#include "util/ids.h"
+#include "util/unique_fd.h"
+
+namespace bosun {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr size_t kMaxEventText = 2000;  // per string, in headless.event data
+
+// A copy of `j` with long strings cut, for events (the whole line stays in the events file).
+Json trimmed(const Json& j) {
+  if (j.is_string()) {
+    const auto& s = j.get_ref<const std::string&>();
+    if (s.size() <= kMaxEventText) return j;
+    size_t cut = kMaxEventText;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
+      --cut;  // not inside a UTF-8 sequence
+    return s.substr(0, cut) + "…";
+  }
+  if (j.is_object() || j.is_array()) {
+    Json out = j;
+    for (auto& v : out)
+      v = trimmed(v);
+    return out;
+  }
+  return j;
+}
+
+std::string task_prompt(const Task& task) {
+  std::string prompt = fmt::format("[TASK] {} {}", task.id, task.title);
+  if (!task.description.empty()) prompt += "\n\n" + task.description;
+  prompt += fmt::format(
+      "\n\nWhen it is done, report with `bosun report submit` (see `bosun task show {}`).",
+      task.id);
+  return prompt;
+}
+
+}  // namespace
+
+HeadlessRunner::HeadlessRunner(asio::io_context& io, Store& store, EventBus& bus,
+                               const Clock& clock, Log& log, AgentRegistry& agents,
+                               StateDir state)
+    : io_(io),
+      store_(store),
+      bus_(bus),
+      clock_(clock),
+      log_(log),
+      agents_(agents),
+      state_(std::move(state)),
+      runner_(io, 2) {}
+
+void HeadlessRunner::close_abandoned() {
+  if (auto st = store_.headless_runs().close_abandoned(to_unix_ms(clock_.now())); !st) {
+    log_.warn("headless.close_failed", {{"error", st.error().message}});
+  }
+}
+
+Result<Json> HeadlessRunner::start(const HeadlessRequest& req) {
+  auto agent = agents_.context(req.agent);
+  if (!agent) return tl::unexpected(agent.error());
+  std::string profile_name = req.profile.value_or(agent->profile);
+  auto profile = agents_.profile(profile_name);
+  if (!profile) return tl::unexpected(profile.error());
+  auto format = parse_stream_format(profile->stream);
+  if (profile->headless.empty() || !format) {
+    return bad_request("no_headless_mode",
+                       "profile " + profile_name +
+                           " has no headless command with a JSON event stream (headless: and "
+                           "stream:)");
+  }
+  std::string prompt = req.prompt;
+  if (req.task_id) {
+    auto task = store_.tasks().find(*req.task_id);
+    if (!task) return tl::unexpected(task.error());
+    if (prompt.empty()) prompt = task_prompt(*task);
+  }
+  if (prompt.empty()) return bad_request("missing_field", "a prompt or a task is required");
+  const char* shell = std::getenv("SHELL");
+  auto argv = expand_argv(profile->headless, {{"prompt", prompt},
+                                              {"bosun", std::string()},
+                                              {"shell", shell && *shell ? shell : "/bin/bash"}});
+  if (!argv) return tl::unexpected(argv.error());
+  argv->insert(argv->end(), req.args.begin(), req.args.end());
+
+  HeadlessRunRecord record;
+  record.id = new_id("hr_");
+  record.agent = agent->name;
+  record.task_id = req.task_id;
+  record.profile = profile_name;
+  record.argv = *argv;
+  record.cwd = agent->cwd;
+  record.events_path = (state_.logs() / fmt::format("headless-{}.jsonl", record.id)).string();
+  record.started_at_ms = to_unix_ms(clock_.now());
+  {
+    EventBus::Transaction tx(bus_, store_.db());
+    if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
+    if (auto st = store_.headless_runs().insert(record); !st) return tl::unexpected(st.error());
+    if (auto ev = tx.publish("headless.started", record.id, Json{{"run", to_json(record)}});
+        !ev) {
+      return tl::unexpected(ev.error());
+    }
+    if (auto st = tx.commit(); !st) return tl::unexpected(st.error());
+  }
+  ProcessSpec spec;
+  spec.argv = *argv;
+  spec.cwd = agent->cwd;
+  spec.env = agent->env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    if (kv.rfind("BOSUN_", 0) == 0) spec.unset_env.emplace_back(kv.substr(0, kv.find('=')));
+  }
+  spec.timeout = req.timeout;
+  asio::co_spawn(io_, run(record, std::move(spec), *format), asio::detached);
+  return to_json(record);
+}
+
+asio::awaitable<void> HeadlessRunner::run(HeadlessRunRecord record, ProcessSpec spec,
+                                          StreamFormat format) {
+  auto parser = std::make_shared<StreamParser>(format);
+  auto events = std::make_shared<UniqueFd>(
+      ::open(record.events_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  // Lines come on the runner's thread; each is handled on the loop, in order, before the
+  // result (which is posted after the last of them).
+  spec.on_stdout_line = [this, parser, events, id = record.id, agent = record.agent,
+                         task = record.task_id](std::string_view line) {
+    asio::post(io_, [this, parser, events, id, agent, task, line = std::string(line)] {
+      if (*events) {
+        std::string with_nl = line + "\n";
+        ssize_t n = ::write(events->get(), with_nl.data(), with_nl.size());
+        (void)n;
+      }
+      for (auto& ev : parser->feed_line(line, to_unix_ms(clock_.now()))) {
+        (void)bus_.publish("headless.event", id,
+                           Json{{"run_id", id},
+                                {"agent", agent},
+                                {"task_id", task ? Json(*task) : Json()},
+                                {"type", ev.type},
+                                {"data", trimmed(ev.data)}});
+      }
+    });
+  };
+  ProcessResult result = co_await runner_.run(std::move(spec));
+  finish(record, *parser, result);
+}
+
+void HeadlessRunner::finish(HeadlessRunRecord& record, StreamParser& parser,
+                            const ProcessResult& result) {
+  int64_t now = to_unix_ms(clock_.now());
+  std::optional<int> exit_code;
+  if (result.started && !result.timed_out && !result.cancelled && result.signal == 0) {
+    exit_code = result.exit_code;
+  }
+  parser.finish(exit_code, now);
+  const RunOutcome& o = parser.outcome();
+  record.state = "finished";
+  record.success = o.success;
+  record.reason = o.reason;
+  record.result_text = o.text;
+  if (!result.started) {
+    record.reason = "not_started";
+    record.result_text = result.error;
+  } else if (result.timed_out) {
+    record.reason = "timed_out";
+  }
+  if (!o.success && record.result_text.empty()) record.result_text = result.err.substr(0, 4000);
+  record.turns = o.turns;
+  record.input_tokens = o.usage.input_tokens;
+  record.output_tokens = o.usage.output_tokens;
+  record.cache_read_tokens = o.usage.cache_read_tokens;
+  record.cache_write_tokens = o.usage.cache_write_tokens;
+  record.cost_usd = o.cost_usd;
+  record.session_id = o.session_id;
+  record.exit_code = result.started ? std::optional<int64_t>(result.exit_code) : std::nullopt;
+  record.ended_at_ms = now;
+  Json data{{"run", to_json(record)}, {"outcome", to_json(o)}};
+  {
+    EventBus::Transaction tx(bus_, store_.db());
+    if (!tx.begin()) return;
+    if (auto st = store_.headless_runs().update(record); !st) {
+      log_.error("headless.persist_failed", {{"run", record.id}, {"error", st.error().message}});
+      return;
+    }
+    if (!tx.publish("headless.finished", record.id, data) || !tx.commit()) return;
+  }
+  log_.info("headless.finished", {{"run", record.id},
+                                  {"agent", record.agent},
+                                  {"success", o.success},
+                                  {"reason", record.reason}});
+  if (record.task_id) {
+    std::string body =
+        o.success ? fmt::format("Headless {} run {} succeeded: {}", record.profile, record.id,
+                                record.result_text)
+                  : fmt::format("Headless {} run {} did not succeed ({}): {}", record.profile,
+                                record.id, record.reason, record.result_text);
+    if (auto c = store_.tasks().add_comment(*record.task_id, record.agent, body.substr(0, 8000),
+                                            now);
+        c) {
+      (void)bus_.publish("task.comment", *record.task_id,
+                         Json{{"task_id", *record.task_id}, {"comment", to_json(*c)}});
+    }
+  }
+}
+
+}  // namespace bosun

@@ -1,0 +1,62 @@
+// Headless: one task step run by an agent CLI's headless mode (the profile's `headless` argv,
+// `{prompt}` filled in) in the agent's folder with the agent's environment. Its JSON event
+// stream is read as it comes (stream_events.h) into `headless.event` events; at the end the
+// outcome is judged, the run's usage and cost are stored against the agent and the task,
+// and `headless.finished` says how it went.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "agent/registry.h"
+#include "agent/stream_events.h"
+#include "store/event_bus.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/process.h"
+#include "util/state_dir.h"
+
+namespace bosun {
+
+struct HeadlessRequest {
+  std::string agent;                   // whose folder, environment and profile
+  std::string prompt;                  // "" with a task: the task, as bosun words it
+  std::optional<std::string> task_id;  // the usage counts against it; its comments get the end
+  std::optional<std::string> profile;  // instead of the agent's
+  std::vector<std::string> args;       // added to the profile's headless command
+  std::chrono::milliseconds timeout{30 * 60 * 1000};
+};
+
+class HeadlessRunner {
+ public:
+  HeadlessRunner(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
+                 Log& log, AgentRegistry& agents, StateDir state);
+
+  // Checks the request, writes the run's record and starts the CLI; the record (state
+  // running). 400 for a profile without a headless mode or stream, 404 for an unknown agent
+  // or task.
+  Result<Json> start(const HeadlessRequest& request);
+  // Runs that a stopped daemon left running end as failures (reason daemon_stopped).
+  void close_abandoned();
+
+ private:
+  boost::asio::awaitable<void> run(HeadlessRunRecord record, ProcessSpec spec,
+                                   StreamFormat format);
+  void finish(HeadlessRunRecord& record, StreamParser& parser, const ProcessResult& result);
+
+  boost::asio::io_context& io_;
+  Store& store_;
+  EventBus& bus_;
+  const Clock& clock_;
+  Log& log_;
+  AgentRegistry& agents_;
+  StateDir state_;
+  ProcessRunner runner_;
+};
+
+}  // namespace bosun
