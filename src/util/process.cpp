@@ -131,6 +131,21 @@ void reap(pid_t pid, ProcessResult& result) {
 // Spawns the child; returns its pid or fills `result.error`.
 pid_t spawn(const ProcessSpec& spec, int out_w, int err_w, ProcessResult& result) {
   std::vector<std::string> args = spec.argv;
+  // posix_spawnp searches our PATH; a PATH given for the child is the one to search.
+  if (auto path = spec.env.find("PATH");
+      path != spec.env.end() && args[0].find('/') == std::string::npos) {
+    std::string_view dirs = path->second;
+    while (!dirs.empty()) {
+      size_t colon = dirs.find(':');
+      std::string dir(dirs.substr(0, colon));
+      dirs.remove_prefix(colon == std::string_view::npos ? dirs.size() : colon + 1);
+      std::string candidate = (dir.empty() ? "." : dir) + "/" + args[0];
+      if (::access(candidate.c_str(), X_OK) == 0) {
+        args[0] = candidate;
+        break;
+      }
+    }
+  }
   std::vector<std::string> env = child_environment(spec);
   auto cargs = c_strings(args);
   auto cenv = c_strings(env);

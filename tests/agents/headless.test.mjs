@@ -4,10 +4,12 @@
 // success flags say, and a tool that needed a permission nobody could give is not a success.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { FakeModel } from './fake_model.mjs';
 import { Daemon, baseEnv, bin, detectStream, prepareCli, run, versions } from './support.mjs';
 
 const script = (prompt) => {
+  if (prompt.includes('PLEASE LIMIT')) return { error: { status: 429, message: 'Rate limit reached (fake limit)' } };
   if (prompt.includes('PLEASE FAIL')) return { error: { status: 400, message: 'Invalid request (fake failure)' } };
   if (prompt.includes('PLEASE TOUCH')) return { tool: { command: 'touch made-by-tool.txt', escalate: true } };
   if (prompt.includes('PLEASE ANSWER')) return { text: 'Plain answer to the question.' };
@@ -77,4 +79,55 @@ test(`opencode ${versions.opencode}: run auto-rejects a permission and exits 0, 
   assert.equal(r.reading.outcome.success, false, JSON.stringify(r.reading));
   assert.equal(r.reading.outcome.finished, false, JSON.stringify(r.reading));
   assert.equal(r.reading.outcome.permission_denials, 1, JSON.stringify(r.reading));
+});
+
+// The same runs through bosun: `bosun run AGENT PROMPT --task T` runs the agent's profile's
+// headless command in its folder, reads the stream, and stores the usage against the task.
+const runArgs = { claude: [], codex: [], gemini: ['--skip-trust'], opencode: [] };
+
+async function crewAgent(cli) {
+  const { work, env } = prepareCli(cli, model.url, daemon.root + `/${cli}-crew`);
+  return daemon.api('POST', '/api/v1/agents', {
+    name: `run-${cli}`,
+    profile: cli,
+    argv: ['bash', '--norc', '--noprofile'],
+    cwd: work,
+    env: { ...env, PATH: `${path.dirname(bin(cli))}:${process.env.PATH}` },
+  });
+}
+
+for (const cli of ['claude', 'codex', 'gemini', 'opencode']) {
+  test(`${cli} ${versions[cli]}: bosun run — a headless step for a task, its usage stored`, async () => {
+    const agent = await crewAgent(cli);
+    const task = await daemon.api('POST', '/api/v1/tasks', { title: `Answer for ${cli}`, role: 'nobody' });
+    const r = await daemon.cli(['run', agent.name, 'Say hello PLEASE ANSWER', '--task', task.id, '--json',
+      ...runArgs[cli].flatMap((a) => ['--arg', a])]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const run = JSON.parse(r.stdout);
+    assert.equal(run.state, 'finished');
+    assert.equal(run.success, true, r.stdout);
+    assert.match(run.text, /Plain answer to the question\./);
+    assert.ok(run.usage.input_tokens > 0 && run.usage.output_tokens > 0, JSON.stringify(run.usage));
+    const usage = await daemon.api('GET', `/api/v1/usage?by=task&task=${task.id}`);
+    assert.equal(usage.rows.length, 1);
+    assert.equal(usage.rows[0].input_tokens, run.usage.input_tokens);
+    const shown = await daemon.api('GET', `/api/v1/tasks/${task.id}`);
+    assert.equal(shown.usage.runs, 1);
+
+    const failed = await daemon.cli(['run', agent.name, 'PLEASE FAIL this turn', '--json', ...runArgs[cli].flatMap((a) => ['--arg', a])]);
+    assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+    assert.equal(JSON.parse(failed.stdout).success, false);
+  });
+}
+
+test(`claude ${versions.claude}: a usage limit in a headless run pauses dispatch to claude agents`, async () => {
+  const agent = await daemon.api('GET', '/api/v1/agents/run-claude').catch(() => crewAgent('claude'));
+  const r = await daemon.cli(['run', agent.name, 'PLEASE LIMIT this turn', '--json']);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const run = JSON.parse(r.stdout);
+  assert.equal(run.reason, 'rate_limited', r.stdout);
+  const sup = await daemon.api('GET', '/api/v1/supervisor');
+  const limit = sup.provider_limits.find((l) => l.provider === 'claude');
+  assert.ok(limit, JSON.stringify(sup.provider_limits));
+  assert.equal(limit.agent, agent.name);
 });

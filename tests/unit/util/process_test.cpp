@@ -58,6 +58,36 @@ TEST(Process, RunsInCwdWithExtraAndRemovedEnvironment) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Process, AProgramIsLookedUpOnTheChildsPath) {
+  auto dir = std::filesystem::temp_directory_path() / ("bosun-path-" + random_hex(6));
+  std::filesystem::create_directories(dir);
+  auto program = dir / "bosun-only-here";
+  {
+    std::FILE* f = std::fopen(program.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("#!/bin/sh\necho found me\n", f);
+    std::fclose(f);
+  }
+  std::filesystem::permissions(program, std::filesystem::perms::owner_all);
+  auto spec = spec_of({"bosun-only-here"});
+  EXPECT_FALSE(run_process_blocking(spec).started);  // not on our PATH
+  spec.env["PATH"] = "/nonexistent:" + dir.string() + ":/usr/bin:/bin";
+  auto r = run_process_blocking(spec);
+  ASSERT_TRUE(r.started) << r.error;
+  EXPECT_EQ(r.out, "found me\n");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Process, StdoutLinesArriveOneAtATime) {
+  std::vector<std::string> lines;
+  auto spec = spec_of({"sh", "-c", "printf 'one\\ntwo\\n'; sleep 0.05; printf 'three'"});
+  spec.on_stdout_line = [&lines](std::string_view line) { lines.emplace_back(line); };
+  auto r = run_process_blocking(spec);
+  ASSERT_TRUE(r.ok()) << r.summary();
+  EXPECT_EQ(lines, (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_EQ(r.out, "");
+}
+
 TEST(Process, MissingProgramOrDirectoryIsNotStarted) {
   auto r = run_process_blocking(spec_of({"bosun-no-such-program-xyz"}));
   EXPECT_FALSE(r.started);
