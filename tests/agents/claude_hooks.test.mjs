@@ -16,6 +16,7 @@ const kPauseMs = 300; // the claude profile's input.pause_ms
 const script = (prompt) => {
   if (prompt.includes('PLEASE TOUCH')) return { tool: { command: 'touch made-by-hook-run.txt', description: 'Create a file' } };
   if (prompt.includes('PLEASE WAIT')) return { text: 'Too late.', delay_ms: 20000 };
+  if (prompt.includes('PLEASE LIMIT')) return { error: { status: 429, message: 'Rate limit reached (fake limit)' } };
   if (prompt.includes('PLEASE FAIL')) return { error: { status: 400, message: 'Invalid request (fake failure)' } };
   return { text: 'Plain answer.' };
 };
@@ -94,4 +95,16 @@ test(`claude ${versions.claude} with hooks: an API error is errored, from the St
   const errored = await events.wait('errored', 'agent.state', id, state('errored'), 60000);
   assert.equal(errored.data.source, 'hook', events.states(id).join(' → '));
   assert.equal(errored.data.evidence, 'claude.hook.StopFailure');
+});
+
+test(`claude ${versions.claude} with hooks: a usage limit is rate_limited from the hook, and claude gets no new task`, async () => {
+  const { id } = await startClaude('limited');
+  await submit(daemon, id, 'PLEASE LIMIT this turn', kPauseMs);
+  const limited = await events.wait('rate_limited', 'agent.state', id, state('rate_limited'), 60000);
+  assert.equal(limited.data.source, 'hook', events.states(id).join(' → '));
+  assert.equal(limited.data.evidence, 'claude.hook.StopFailure');
+  const paused = await events.wait('dispatch to claude paused', 'provider.rate_limited', 'claude');
+  assert.equal(paused.data.agent, 'limited');
+  const sup = await daemon.api('GET', '/api/v1/supervisor');
+  assert.ok(sup.provider_limits.some((l) => l.provider === 'claude'), JSON.stringify(sup.provider_limits));
 });
