@@ -5,6 +5,14 @@
 //   baseline  the whole drawing back as terminal output frames (what any viewer waits for);
 //   measured  the agent.state event for the new state on the events WebSocket.
 // The difference is what detection adds: the 50 ms screen-check delay and the rules' read.
+// Then the hook path, as Claude Code drives it when bosun started it from its profile: the
+// real `bosun hook claude` process run with the hook JSON on stdin (PermissionRequest, then
+// PostToolUse, in turns), timed to its exit (Claude waits for a hook) and to the agent.state
+// event.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -147,6 +155,34 @@ int64_t receive(bench::TerminalViewer& term, uint64_t& next, size_t n) {
   return now_ns();
 }
 
+// Runs `bosun hook claude --agent AGENT` with `json_file` on stdin, as Claude Code runs a
+// command hook; returns when the process has exited.
+int64_t run_hook(const std::string& json_file, const bench::BenchDaemon& daemon,
+                 const std::string& agent) {
+  std::vector<std::string> args = {BOSUN_BINARY, "hook", "claude", "--strict", "--agent", agent};
+  std::vector<std::string> env = {"PATH=/usr/bin:/bin", "BOSUN_URL=http://" + daemon.address(),
+                                  "BOSUN_TOKEN=" + daemon.token()};
+  std::vector<char*> cargs, cenv;
+  for (auto& a : args)
+    cargs.push_back(a.data());
+  cargs.push_back(nullptr);
+  for (auto& e : env)
+    cenv.push_back(e.data());
+  cenv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_addopen(&actions, 0, json_file.c_str(), O_RDONLY, 0);
+  ::posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, cargs[0], &actions, nullptr, cargs.data(), cenv.data());
+  ::posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw BenchError("cannot run bosun hook claude");
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) throw BenchError("bosun hook claude failed");
+  return now_ns();
+}
+
 void print_row(const char* change, std::vector<double> output_us, std::vector<double> state_us) {
   // percentile() sorts: take each figure in its own statement.
   double out_p50 = bench::percentile(output_us, 0.50);
@@ -207,6 +243,30 @@ int main(int argc, char** argv) {
       std::printf(
           "(ms; out = the whole drawing back on the terminal socket, state = the "
           "agent.state event on the events socket)\n");
+      std::ofstream(dir / "permission.json")
+          << R"({"hook_event_name":"PermissionRequest","session_id":"b","tool_name":"Bash"})";
+      std::ofstream(dir / "posttool.json")
+          << R"({"hook_event_name":"PostToolUse","session_id":"b","tool_name":"Bash"})";
+      std::vector<double> exit_wait, state_wait, exit_work, state_work;
+      for (int i = 0; i < kWarmup + iterations; ++i) {
+        for (bool to_waiting : {true, false}) {
+          int64_t t0 = now_ns();
+          int64_t t_exit =
+              run_hook((dir / (to_waiting ? "permission.json" : "posttool.json")).string(),
+                       daemon, "drawer");
+          int64_t t_state = events.wait_state(id, to_waiting ? "waiting_input" : "working");
+          if (i < kWarmup) continue;
+          (to_waiting ? exit_wait : exit_work).push_back(static_cast<double>(t_exit - t0) / 1e3);
+          (to_waiting ? state_wait : state_work).push_back(static_cast<double>(t_state - t0) / 1e3);
+        }
+      }
+      std::printf("%-34s %6s %9s %9s %9s %9s %9s %9s\n", "hook (process start at t0)", "n",
+                  "exit p50", "exit p99", "state p50", "state p99", "state max", "exit max");
+      print_row("PermissionRequest -> waiting_input", exit_wait, state_wait);
+      print_row("PostToolUse -> working", exit_work, state_work);
+      std::printf(
+          "(ms; exit = bosun hook claude has exited, which Claude Code waits for; state = the "
+          "agent.state event)\n");
       term.send_text(Json{{"type", "input"}, {"data", "q"}}.dump());
     } catch (const BenchError& e) {
       std::fprintf(stderr, "detection_latency_bench: %s\n", e.what());

@@ -373,7 +373,9 @@ void setup_resize(CLI::App& app, CommandContext& ctx) {
 }
 
 void setup_restart(CLI::App& app, CommandContext& ctx) {
-  simple_post(app, ctx, "restart", [] { return Json::object(); });
+  auto fresh = std::make_shared<bool>(false);
+  simple_post(app, ctx, "restart", [fresh] { return Json{{"fresh", *fresh}}; });
+  app.add_flag("--fresh", *fresh, "start a new session of the agent's CLI instead of resuming");
 }
 
 void setup_kill(CLI::App& app, CommandContext& ctx) {

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/client.h"
+#include "cli/family.h"
 
 namespace bosun::cli {
 
@@ -18,7 +19,7 @@ namespace {
 
 constexpr size_t kMaxHookBytes = 1 << 20;
 
-int forward(CommandContext& ctx, bool strict) {
+int forward(CommandContext& ctx, bool strict, const std::string& agent) {
   std::string body;
   char buf[8192];
   size_t n = 0;
@@ -34,7 +35,9 @@ int forward(CommandContext& ctx, bool strict) {
     std::fprintf(stderr, "bosun hook: %s\n", client.error().message.c_str());
     return strict ? 1 : 0;
   }
-  auto reply = client->request("POST", "/api/v1/hooks/claude", body);
+  std::string target = "/api/v1/hooks/claude";
+  if (!agent.empty()) target += "?agent=" + path_segment(agent);
+  auto reply = client->request("POST", target, body);
   if (!reply || reply->status >= 400) {
     Error e = reply ? reply_error(*reply) : reply.error();
     std::fprintf(stderr, "bosun hook: %s\n", e.message.c_str());
@@ -47,8 +50,12 @@ void setup_hook(CLI::App& app, CommandContext& ctx) {
   app.require_subcommand(1);
   auto* claude = app.add_subcommand("claude", "forward one Claude Code hook event (JSON on stdin)");
   auto strict = std::make_shared<bool>(false);
+  auto agent = std::make_shared<std::string>();
   claude->add_flag("--strict", *strict, "exit 1 when the event could not be delivered");
-  claude->callback([&ctx, strict] { ctx.exit_code = forward(ctx, *strict); });
+  claude->add_option("--agent", *agent,
+                     "the agent it is about, when run with a person's token (inside an agent, "
+                     "its own token says)");
+  claude->callback([&ctx, strict, agent] { ctx.exit_code = forward(ctx, *strict, *agent); });
 }
 
 }  // namespace
