@@ -845,8 +845,26 @@ Status AgentRegistry::input(const std::string& id_or_name, std::string_view byte
   if (!s) return tl::unexpected(s.error());
   if (!(*s)->running() || !(*s)->client)
     return tl::unexpected(not_running((*s)->agent.name, (*s)->run));
-  (*s)->client->input(bytes);
-  if (submit) (*s)->client->input("\r");
+  Session& session = **s;
+  session.client->input(bytes);
+  if (!submit) return {};
+  // The profile's submit key, after its pause: some CLIs take text and Enter that arrive
+  // together as a paste and do not submit it (Codex).
+  std::string key = session.status ? session.status->profile().input.submit : "\r";
+  int pause = session.status ? session.status->profile().input.pause_ms : 0;
+  if (pause <= 0 || bytes.empty()) {
+    session.client->input(key);
+    return {};
+  }
+  auto timer = std::make_shared<asio::steady_timer>(io_, Millis(pause));
+  timer->async_wait([this, timer, id = session.agent.id, key,
+                     generation = session.agent.generation](const boost::system::error_code& ec) {
+    if (ec) return;
+    auto found = find_session(id);
+    if (!found || !(*found)->running() || !(*found)->client) return;
+    if ((*found)->agent.generation != generation) return;  // a new run: not its Enter
+    (*found)->client->input(key);
+  });
   return {};
 }
 

@@ -156,6 +156,17 @@ asio::awaitable<bool> DeliveryEngine::attempt(Queue& q, const std::string& agent
   // Counted before typing: a quick agent may read (and so ack) the message before we verify.
   (void)mailbox.record_attempt(m.id, std::nullopt);
   std::string line = delivery_line(m);
+  // Typed the way the agent's profile says: a bracketed or plain paste, its pause, its key.
+  bool bracketed = true;
+  std::string submit = "\r";
+  auto settle = options_.paste_settle;
+  if (auto shown = agents_.show(agent)) {
+    if (auto profile = agents_.profile(shown->value("profile", "shell"))) {
+      bracketed = profile->input.bracketed_paste;
+      submit = profile->input.submit.empty() ? "\r" : profile->input.submit;
+      settle = std::max(settle, std::chrono::milliseconds(profile->input.pause_ms));
+    }
+  }
   // On a retry the text may still sit in the composer: then only Enter is missing.
   bool retype = true;
   if (number > 1) {
@@ -170,11 +181,10 @@ asio::awaitable<bool> DeliveryEngine::attempt(Queue& q, const std::string& agent
     }
   }
   if (retype) {
-    if (auto st = agents_.input(agent, "\x1b[200~" + line + "\x1b[201~", false); !st) {
-      co_return false;
-    }
+    std::string typed = bracketed ? "\x1b[200~" + line + "\x1b[201~" : line;
+    if (auto st = agents_.input(agent, typed, false); !st) co_return false;
     // The whole pause, even when the echo of the paste wakes the queue's timer early.
-    auto settled = clock_.steady_now() + options_.paste_settle;
+    auto settled = clock_.steady_now() + settle;
     while (!stopped_ && clock_.steady_now() < settled) {
       co_await wait(
           q, std::chrono::duration_cast<std::chrono::milliseconds>(settled - clock_.steady_now()) +
@@ -184,7 +194,7 @@ asio::awaitable<bool> DeliveryEngine::attempt(Queue& q, const std::string& agent
   }
   auto before = agents_.show(agent);
   int64_t offset = before ? before->value("end_offset", int64_t{0}) : 0;
-  if (auto st = agents_.input(agent, "\r", false); !st) co_return false;
+  if (auto st = agents_.input(agent, submit, false); !st) co_return false;
   // The turn started when the agent printed something after Enter. There is no event per
   // output chunk, so the check repeats every kVerifyStep until the deadline (and at once on a
   // state change).
