@@ -252,8 +252,8 @@ int main(int argc, char** argv) {
         for (bool to_waiting : {true, false}) {
           int64_t t0 = now_ns();
           int64_t t_exit =
-              run_hook((dir / (to_waiting ? "permission.json" : "posttool.json")).string(),
-                       daemon, "drawer");
+              run_hook((dir / (to_waiting ? "permission.json" : "posttool.json")).string(), daemon,
+                       "drawer");
           int64_t t_state = events.wait_state(id, to_waiting ? "waiting_input" : "working");
           if (i < kWarmup) continue;
           (to_waiting ? exit_wait : exit_work).push_back(static_cast<double>(t_exit - t0) / 1e3);

@@ -130,12 +130,14 @@ struct Bench {
 
 void print_phase(const char* name, Phase& p, int subscribers) {
   double secs = static_cast<double>(p.last_receive_ns - p.first_send_ns) / 1e9;
-  std::printf("%-8s events=%d subscribers=%d delivered=%lld/%lld  events/s=%.0f  deliveries/s=%.0f"
-              "  latency p50=%.2f ms p99=%.2f ms\n",
-              name, p.events, subscribers, static_cast<long long>(p.deliveries),
-              static_cast<long long>(p.expected_deliveries), p.events / secs,
-              static_cast<double>(p.deliveries) / secs, bosun::bench::percentile(p.latencies_us, 0.5) / 1000,
-              bosun::bench::percentile(p.latencies_us, 0.99) / 1000);
+  std::printf(
+      "%-8s events=%d subscribers=%d delivered=%lld/%lld  events/s=%.0f  deliveries/s=%.0f"
+      "  latency p50=%.2f ms p99=%.2f ms\n",
+      name, p.events, subscribers, static_cast<long long>(p.deliveries),
+      static_cast<long long>(p.expected_deliveries), p.events / secs,
+      static_cast<double>(p.deliveries) / secs,
+      bosun::bench::percentile(p.latencies_us, 0.5) / 1000,
+      bosun::bench::percentile(p.latencies_us, 0.99) / 1000);
 }
 
 }  // namespace
@@ -145,7 +147,8 @@ int main(int argc, char** argv) {
   int events = argc > 2 ? std::atoi(argv[2]) : 2000;
   bosun::bench::BenchDaemon daemon;
   Bench bench(daemon, subscribers);
-  for (int i = 0; i < subscribers; ++i) asio::co_spawn(bench.io, bench.subscriber(), asio::detached);
+  for (int i = 0; i < subscribers; ++i)
+    asio::co_spawn(bench.io, bench.subscriber(), asio::detached);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (bench.connected < subscribers && std::chrono::steady_clock::now() < deadline) {
     bench.io.run_one_for(std::chrono::milliseconds(100));

@@ -13,9 +13,9 @@ namespace {
 // The hook events whose JSON says something about the agent's state (hook_events.h) or its
 // session id; the others would only cost a process each.
 constexpr const char* kClaudeHookEvents[] = {
-    "SessionStart", "UserPromptSubmit", "PreToolUse",    "PostToolUse",  "PostToolUseFailure",
-    "PermissionRequest", "Notification", "Stop",         "StopFailure",  "SubagentStart",
-    "PreCompact",   "SessionEnd",
+    "SessionStart",       "UserPromptSubmit",  "PreToolUse",   "PostToolUse",
+    "PostToolUseFailure", "PermissionRequest", "Notification", "Stop",
+    "StopFailure",        "SubagentStart",     "PreCompact",   "SessionEnd",
 };
 
 // `s` as one word for /bin/sh: Claude Code runs a command hook through a shell.
@@ -58,9 +58,8 @@ Result<std::vector<std::string>> interactive_argv(const Profile& p, const Launch
 }
 
 Json claude_hook_settings(const std::string& bosun_exe) {
-  Json handler{{"type", "command"},
-               {"command", shell_quote(bosun_exe) + " hook claude"},
-               {"timeout", 10}};
+  Json handler{
+      {"type", "command"}, {"command", shell_quote(bosun_exe) + " hook claude"}, {"timeout", 10}};
   Json hooks = Json::object();
   for (const char* event : kClaudeHookEvents) {
     hooks[event] = Json::array({Json{{"hooks", Json::array({handler})}}});

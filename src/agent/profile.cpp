@@ -425,10 +425,10 @@ Result<Profile> parse_profile(std::string_view text, const std::string& file) {
   if (!root.IsMap()) {
     return tl::unexpected(Error{400, "invalid_profile", file + ": a profile must be a mapping"});
   }
-  if (auto st = r.keys(root, "the profile",
-                       {"name", "description", "version", "interactive", "headless", "stream",
-                        "instructions", "input", "commands", "session", "hooks", "dialogs",
-                        "screen"});
+  if (auto st =
+          r.keys(root, "the profile",
+                 {"name", "description", "version", "interactive", "headless", "stream",
+                  "instructions", "input", "commands", "session", "hooks", "dialogs", "screen"});
       !st) {
     return tl::unexpected(st.error());
   }

@@ -239,8 +239,7 @@ Json AgentRegistry::agent_json(const Session& s) const {
           a.last_output_ms ? Json(format_time(from_unix_ms(*a.last_output_ms))) : Json()}};
   j["command_from_profile"] = a.launch.value("profile_argv", false);
   j["args"] = a.launch.value("args", Json::array());
-  j["session_id"] =
-      a.launch.contains("session_id") ? a.launch["session_id"] : Json();
+  j["session_id"] = a.launch.contains("session_id") ? a.launch["session_id"] : Json();
   j["project_id"] = a.project_id ? Json(*a.project_id) : Json();
   j["worktree"] = Json();
   if (auto wt = store_.projects().active_worktree(a.name); wt && *wt) {
@@ -304,8 +303,7 @@ Status AgentRegistry::prepare_command(Session& s) {
     auto file = state_.root / "agents" / a.name / "claude-settings.json";
     std::error_code ec;
     std::filesystem::create_directories(file.parent_path(), ec);
-    if (auto st = write_file_atomic(file, dump_json(claude_hook_settings(bosun_exe_)), 0600);
-        !st) {
+    if (auto st = write_file_atomic(file, dump_json(claude_hook_settings(bosun_exe_)), 0600); !st) {
       return st;
     }
     in.hooks_file = file.string();
@@ -482,8 +480,7 @@ asio::awaitable<Status> AgentRegistry::launch_run(Session& s) {
   a.generation += 1;
   if (auto st = prepare_command(s); !st) {
     s.run.reset();  // the last run ended as it did; this one never began
-    mark_lost(s, "cannot build the command from profile " + a.profile + ": " +
-                     st.error().message);
+    mark_lost(s, "cannot build the command from profile " + a.profile + ": " + st.error().message);
     co_return st;
   }
   RunRecord run;

@@ -112,8 +112,7 @@ class AgentRegistry {
   Status restart(const std::string& id_or_name, bool fresh = false);
   // The CLI reported its native session (a hook's session_id); `started`: it has taken a
   // prompt, so there is a conversation to resume.
-  Status note_session(const std::string& id_or_name, const std::string& session_id,
-                      bool started);
+  Status note_session(const std::string& id_or_name, const std::string& session_id, bool started);
   // Stops (if running) and forgets the agent; its logs stay on disk.
   Status remove(const std::string& id_or_name);
 

@@ -114,9 +114,8 @@ int run_daemon(const DaemonOptions& options, Log& log) {
       [&workspaces](std::string agent) { return workspaces.catch_up(std::move(agent)); });
   HeadlessRunner headless(io, **store, bus, clock, log, agents, state);
   headless.close_abandoned();
-  Services services{**store,   bus,        clock,      log,      auth,
-                    info,      event_stream, agents,   terminals, verifier,
-                    supervisor, workspaces, headless};
+  Services services{**store, bus,       clock,    log,        auth,       info,    event_stream,
+                    agents,  terminals, verifier, supervisor, workspaces, headless};
   Dispatcher dispatcher(services, Router(route_table()));
 
   HttpServer::Options http_options;

@@ -37,9 +37,9 @@ struct Services {
   EventStream& event_stream;
   AgentRegistry& agents;
   TerminalStream& terminals;
-  Verifier& verifier;      // checks task reports (crew/verifier.h)
-  Supervisor& supervisor;  // dispatch, heartbeats, resets, stuck watch (crew/supervisor.h)
-  Workspaces& workspaces;  // projects, worktrees, merges, decisions (crew/workspaces.h)
+  Verifier& verifier;        // checks task reports (crew/verifier.h)
+  Supervisor& supervisor;    // dispatch, heartbeats, resets, stuck watch (crew/supervisor.h)
+  Workspaces& workspaces;    // projects, worktrees, merges, decisions (crew/workspaces.h)
   HeadlessRunner& headless;  // headless task steps and their usage (crew/headless.h)
 };
 

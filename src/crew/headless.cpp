@@ -54,8 +54,7 @@ std::string task_prompt(const Task& task) {
 }  // namespace
 
 HeadlessRunner::HeadlessRunner(asio::io_context& io, Store& store, EventBus& bus,
-                               const Clock& clock, Log& log, AgentRegistry& agents,
-                               StateDir state)
+                               const Clock& clock, Log& log, AgentRegistry& agents, StateDir state)
     : io_(io),
       store_(store),
       bus_(bus),
@@ -111,8 +110,7 @@ Result<Json> HeadlessRunner::start(const HeadlessRequest& req) {
     EventBus::Transaction tx(bus_, store_.db());
     if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
     if (auto st = store_.headless_runs().insert(record); !st) return tl::unexpected(st.error());
-    if (auto ev = tx.publish("headless.started", record.id, Json{{"run", to_json(record)}});
-        !ev) {
+    if (auto ev = tx.publish("headless.started", record.id, Json{{"run", to_json(record)}}); !ev) {
       return tl::unexpected(ev.error());
     }
     if (auto st = tx.commit(); !st) return tl::unexpected(st.error());
@@ -208,8 +206,8 @@ void HeadlessRunner::finish(HeadlessRunRecord& record, StreamParser& parser,
                                 record.result_text)
                   : fmt::format("Headless {} run {} did not succeed ({}): {}", record.profile,
                                 record.id, record.reason, record.result_text);
-    if (auto c = store_.tasks().add_comment(*record.task_id, record.agent, body.substr(0, 8000),
-                                            now);
+    if (auto c =
+            store_.tasks().add_comment(*record.task_id, record.agent, body.substr(0, 8000), now);
         c) {
       (void)bus_.publish("task.comment", *record.task_id,
                          Json{{"task_id", *record.task_id}, {"comment", to_json(*c)}});

@@ -45,8 +45,7 @@ class HeadlessRunner {
   void close_abandoned();
 
  private:
-  boost::asio::awaitable<void> run(HeadlessRunRecord record, ProcessSpec spec,
-                                   StreamFormat format);
+  boost::asio::awaitable<void> run(HeadlessRunRecord record, ProcessSpec spec, StreamFormat format);
   void finish(HeadlessRunRecord& record, StreamParser& parser, const ProcessResult& result);
 
   boost::asio::io_context& io_;

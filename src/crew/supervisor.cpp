@@ -181,8 +181,8 @@ void Supervisor::start() {
     auto saved = store_.settings().get(std::string(kProviderLimitPrefix) + provider);
     if (!saved || !*saved || !(**saved).is_object()) continue;
     const Json& j = **saved;
-    ProviderLimit limit{j.value("until_ms", int64_t{0}), j.value("agent", ""),
-                        j.value("text", ""), j.value("reset_known", false)};
+    ProviderLimit limit{j.value("until_ms", int64_t{0}), j.value("agent", ""), j.value("text", ""),
+                        j.value("reset_known", false)};
     if (limit.until_ms > 0) limits_[provider] = limit;
   }
   bus_.subscribe(this);
@@ -205,7 +205,8 @@ void Supervisor::limit_provider(const std::string& provider, std::optional<int64
   limit.agent = agent;
   limit.text = text;
   // A later report of the same limit does not shorten it.
-  if (auto it = limits_.find(provider); it != limits_.end() && it->second.until_ms >= limit.until_ms) {
+  if (auto it = limits_.find(provider);
+      it != limits_.end() && it->second.until_ms >= limit.until_ms) {
     return;
   }
   limits_[provider] = limit;

@@ -139,7 +139,7 @@ class Supervisor final : public EventSubscriber {
   RegistryDirectory directory_;
   SupervisorConfig config_;
   boost::asio::steady_timer timer_;
-  std::map<std::string, Watch> watches_;  // by agent id
+  std::map<std::string, Watch> watches_;         // by agent id
   std::map<std::string, ProviderLimit> limits_;  // by provider
   bool dispatch_posted_ = false;
   BeforeTask before_task_;

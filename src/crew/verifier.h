@@ -52,8 +52,8 @@ class Verifier {
     std::string log;               // one line for the check log
     std::string problem;
   };
-  using Land = std::function<boost::asio::awaitable<Landing>(const Task& task,
-                                                             const std::string& agent_id)>;
+  using Land =
+      std::function<boost::asio::awaitable<Landing>(const Task& task, const std::string& agent_id)>;
   void set_land(Land land) { land_ = std::move(land); }
 
   // Starts checking report `report_id` and returns at once; the result lands in the report

@@ -82,11 +82,10 @@ Json to_json(const HeadlessRunRecord& r) {
               {"reason", r.reason},
               {"text", r.result_text},
               {"turns", r.turns},
-              {"usage",
-               Json{{"input_tokens", r.input_tokens},
-                    {"output_tokens", r.output_tokens},
-                    {"cache_read_tokens", r.cache_read_tokens},
-                    {"cache_write_tokens", r.cache_write_tokens}}},
+              {"usage", Json{{"input_tokens", r.input_tokens},
+                             {"output_tokens", r.output_tokens},
+                             {"cache_read_tokens", r.cache_read_tokens},
+                             {"cache_write_tokens", r.cache_write_tokens}}},
               {"cost_usd", r.cost_usd ? Json(*r.cost_usd) : Json()},
               {"session_id", r.session_id.empty() ? Json() : Json(r.session_id)},
               {"exit_code", r.exit_code ? Json(*r.exit_code) : Json()},
@@ -106,8 +105,7 @@ Json to_json(const UsageTotals& t) {
 
 Status HeadlessRunStore::insert(const HeadlessRunRecord& r) {
   auto stmt = db_.prepare(fmt::format(
-      "INSERT INTO headless_runs({}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-      kColumns));
+      "INSERT INTO headless_runs({}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", kColumns));
   if (!stmt) return tl::unexpected(stmt.error());
   bind_all(*stmt, r);
   return stmt->run();
@@ -133,8 +131,7 @@ Result<std::optional<HeadlessRunRecord>> HeadlessRunStore::find(const std::strin
 }
 
 Result<std::vector<HeadlessRunRecord>> HeadlessRunStore::list(
-    const std::optional<std::string>& agent, const std::optional<std::string>& task_id,
-    int limit) {
+    const std::optional<std::string>& agent, const std::optional<std::string>& task_id, int limit) {
   auto stmt = db_.prepare(fmt::format(
       "SELECT {} FROM headless_runs WHERE (?1 IS NULL OR agent = ?1) AND (?2 IS NULL OR "
       "task_id = ?2) ORDER BY started_at DESC, id DESC LIMIT ?3",
@@ -155,12 +152,12 @@ Result<std::vector<std::pair<std::string, UsageTotals>>> HeadlessRunStore::usage
     const std::string& by, const std::optional<std::string>& agent,
     const std::optional<std::string>& task_id) {
   if (by != "agent" && by != "task_id") return bad_request("invalid_field", "by: agent or task");
-  auto stmt = db_.prepare(fmt::format(
-      "SELECT COALESCE({0}, ''), COUNT(*), SUM(input_tokens), SUM(output_tokens),"
-      " SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(COALESCE(cost_usd, 0))"
-      " FROM headless_runs WHERE state = 'finished' AND (?1 IS NULL OR agent = ?1)"
-      " AND (?2 IS NULL OR task_id = ?2) GROUP BY 1 ORDER BY 1",
-      by));
+  auto stmt = db_.prepare(
+      fmt::format("SELECT COALESCE({0}, ''), COUNT(*), SUM(input_tokens), SUM(output_tokens),"
+                  " SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(COALESCE(cost_usd, 0))"
+                  " FROM headless_runs WHERE state = 'finished' AND (?1 IS NULL OR agent = ?1)"
+                  " AND (?2 IS NULL OR task_id = ?2) GROUP BY 1 ORDER BY 1",
+                  by));
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, agent).bind(2, task_id);
   std::vector<std::pair<std::string, UsageTotals>> out;

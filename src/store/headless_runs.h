@@ -13,7 +13,7 @@
 namespace bosun {
 
 struct HeadlessRunRecord {
-  std::string id;  // "hr_…"
+  std::string id;     // "hr_…"
   std::string agent;  // the name usage is counted under; "" for none
   std::optional<std::string> task_id;
   std::string profile;

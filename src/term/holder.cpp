@@ -417,7 +417,8 @@ size_t Holder::read_budget() const {
   for (const auto& c : clients_) {
     if (!c->attached || c->dead) continue;
     uint64_t unsent = ring_.end_offset() - std::max(c->cursor, ring_.start_offset());
-    budget = std::min<size_t>(budget, ring_.capacity() - std::min<uint64_t>(unsent, ring_.capacity()));
+    budget =
+        std::min<size_t>(budget, ring_.capacity() - std::min<uint64_t>(unsent, ring_.capacity()));
   }
   return budget;
 }

@@ -42,7 +42,6 @@ class Screen {
   // ESC[6n (cursor position) and ESC[c (device attributes). Called from inside feed().
   void set_reply_callback(std::function<void(std::string_view)> callback);
 
- 
   // How much of `bytes` cannot change what the screen shows: feed() skips it (see screen.cpp).
   size_t skippable_prefix(std::string_view bytes) const;
 

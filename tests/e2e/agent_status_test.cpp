@@ -31,9 +31,8 @@ TEST(AgentStatus, ScreenRulesDriveTheLiveStateAndExplainSaysWhy) {
   ASSERT_EQ(r.status, 201) << r.body;
   std::string id = r.json()["id"];
 
-  auto waiting = events.wait_for("agent.state", id, [](const Json& e) {
-    return e["state"] == "waiting_input";
-  });
+  auto waiting = events.wait_for("agent.state", id,
+                                 [](const Json& e) { return e["state"] == "waiting_input"; });
   ASSERT_TRUE(waiting);
   const Json& w = (*waiting)["data"];
   EXPECT_EQ(w["source"], "screen");
@@ -61,10 +60,9 @@ TEST(AgentStatus, ScreenRulesDriveTheLiveStateAndExplainSaysWhy) {
   EXPECT_NE(text.out.find("evidence    claude.permission"), std::string::npos) << text.out;
   EXPECT_NE(text.out.find("the screen now, by the profile's rules:"), std::string::npos);
 
-  ASSERT_EQ(d.post("/api/v1/agents/fake/input", Json{{"data", "1"}, {"submit", true}}).status,
-            200);
-  auto idle = events.wait_for("agent.state", id,
-                              [](const Json& e) { return e["state"] == "idle"; });
+  ASSERT_EQ(d.post("/api/v1/agents/fake/input", Json{{"data", "1"}, {"submit", true}}).status, 200);
+  auto idle =
+      events.wait_for("agent.state", id, [](const Json& e) { return e["state"] == "idle"; });
   ASSERT_TRUE(idle);
   EXPECT_EQ((*idle)["data"]["source"], "screen");
   EXPECT_EQ((*idle)["data"]["evidence"], "claude.composer");

@@ -292,7 +292,8 @@ TEST(Crew, UpIsIdempotentAndDownStopsEverything) {
   std::ofstream(project / "bad.yaml") << "agents:\n  - {name: zed, profile: nosuch}\n";
   auto bad = run_bosun({"up", (project / "bad.yaml").string()});
   EXPECT_EQ(bad.exit_code, 1);
-  EXPECT_NE(bad.err.find("bad.yaml:2: agent zed: no profile 'nosuch'"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("bad.yaml:2: agent zed: no profile 'nosuch'"), std::string::npos)
+      << bad.err;
 
   auto down = run_bosun({"down", file});
   ASSERT_EQ(down.exit_code, 0) << down.out << down.err;

@@ -34,23 +34,22 @@ sys.stdout.write(text)
 void write_profile(TestDaemon& d, const fs::path& script) {
   fs::path dir = d.state_dir().parent_path() / ".bosun" / "profiles";
   fs::create_directories(dir);
-  std::ofstream(dir / "replay.yaml")
-      << "name: replay\n"
-         "interactive: [bash, --norc, --noprofile, -i]\n"
-         "headless: [python3, "
-      << script.string()
-      << ", \"{prompt}\"]\n"
-         "stream: claude-stream-json\n"
-         "screen:\n  quiet_ms: 300\n  quiet_idle: true\n";
+  std::ofstream(dir / "replay.yaml") << "name: replay\n"
+                                        "interactive: [bash, --norc, --noprofile, -i]\n"
+                                        "headless: [python3, "
+                                     << script.string()
+                                     << ", \"{prompt}\"]\n"
+                                        "stream: claude-stream-json\n"
+                                        "screen:\n  quiet_ms: 300\n  quiet_idle: true\n";
 }
 
 Json spawn_replayer(TestDaemon& d, const std::string& name, const fs::path& replay,
                     int reset_in = 0) {
-  auto r = d.post("/api/v1/agents",
-                  Json{{"name", name},
-                       {"profile", "replay"},
-                       {"env", {{"REPLAY_FILE", replay.string()},
-                                {"RESET_IN", std::to_string(reset_in)}}}});
+  auto r = d.post(
+      "/api/v1/agents",
+      Json{{"name", name},
+           {"profile", "replay"},
+           {"env", {{"REPLAY_FILE", replay.string()}, {"RESET_IN", std::to_string(reset_in)}}}});
   EXPECT_EQ(r.status, 201) << r.body;
   return r.json();
 }
@@ -86,8 +85,8 @@ TEST(Headless, AStreamBecomesEventsAnOutcomeAndUsageForTheAgentAndTask) {
   EXPECT_EQ(started.json()["state"], "running");
   EXPECT_EQ(started.json()["argv"][0], "python3");
 
-  auto session = events.wait_for("headless.event", run,
-                                 [](const Json& e) { return e["type"] == "session"; });
+  auto session =
+      events.wait_for("headless.event", run, [](const Json& e) { return e["type"] == "session"; });
   ASSERT_TRUE(session) << "no session event";
   EXPECT_EQ((*session)["data"]["agent"], "hd");
   EXPECT_EQ((*session)["data"]["task_id"], task_id);
@@ -133,9 +132,12 @@ TEST(Headless, AUsageLimitPausesDispatchToTheProviderUntilItsResetThenItResumes)
   TempDir files;
   fs::path limited = files.path() / "limited.jsonl";
   std::ofstream(limited)
-      << R"({"type":"system","subtype":"init","session_id":"s-1"})" "\n"
-      << R"({"type":"rate_limit_event","rate_limit_info":{"status":"rejected","resetsAt":RESETS,"rateLimitType":"five_hour"}})" "\n"
-      << R"({"type":"result","subtype":"success","is_error":true,"api_error_status":429,"result":"You've hit your usage limit","session_id":"s-1","num_turns":1})" "\n";
+      << R"({"type":"system","subtype":"init","session_id":"s-1"})"
+         "\n"
+      << R"({"type":"rate_limit_event","rate_limit_info":{"status":"rejected","resetsAt":RESETS,"rateLimitType":"five_hour"}})"
+         "\n"
+      << R"({"type":"result","subtype":"success","is_error":true,"api_error_status":429,"result":"You've hit your usage limit","session_id":"s-1","num_turns":1})"
+         "\n";
   EventWaiter events(s.d);
   Json agent = spawn_replayer(s.d, "rl", limited, 3);
   ASSERT_TRUE(events.wait_for("agent.state", agent["id"],
@@ -153,9 +155,8 @@ TEST(Headless, AUsageLimitPausesDispatchToTheProviderUntilItsResetThenItResumes)
   Json task = create_task(s.d, Json{{"title", "After the limit"}});
   auto resumed = events.wait("provider.resumed", "replay", std::chrono::seconds(15));
   ASSERT_TRUE(resumed) << "the limit never lifted";
-  auto assigned = events.wait_for("task.updated", task["id"], [](const Json& e) {
-    return e["task"]["status"] == "assigned";
-  });
+  auto assigned = events.wait_for("task.updated", task["id"],
+                                  [](const Json& e) { return e["task"]["status"] == "assigned"; });
   ASSERT_TRUE(assigned);
   EXPECT_GT((*assigned)["seq"].get<int64_t>(), (*resumed)["seq"].get<int64_t>());
   EXPECT_EQ(s.d.get("/api/v1/supervisor").json()["provider_limits"].size(), 0u);
@@ -166,7 +167,8 @@ TEST(Headless, RepeatedApiErrorsRaiseAgentFailingOnce) {
   TempDir files;
   fs::path failing = files.path() / "failing.jsonl";
   std::ofstream(failing)
-      << R"({"type":"result","subtype":"success","is_error":true,"api_error_status":500,"result":"API Error: 500 Internal server error","num_turns":1})" "\n";
+      << R"({"type":"result","subtype":"success","is_error":true,"api_error_status":500,"result":"API Error: 500 Internal server error","num_turns":1})"
+         "\n";
   EventWaiter events(s.d);
   spawn_replayer(s.d, "er", failing);
   for (int i = 0; i < 3; ++i) {

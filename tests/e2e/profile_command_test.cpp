@@ -90,9 +90,8 @@ TEST(ProfileCommand, ClaudeGetsHooksAndASessionThatARestartResumes) {
 
   // A restart continues the conversation the CLI saved under that id.
   ASSERT_EQ(d.post("/api/v1/agents/cc/restart", Json::object()).status, 202);
-  ASSERT_TRUE(events.wait_for("agent.state", id, [](const Json& e) {
-    return e["state"] == "starting";
-  }));
+  ASSERT_TRUE(
+      events.wait_for("agent.state", id, [](const Json& e) { return e["state"] == "starting"; }));
   ASSERT_TRUE(screen_shows(d, "cc", "RESUMED True"));
   shown = d.get("/api/v1/agents/cc").json();
   EXPECT_TRUE(has(shown["argv"], "--resume", session)) << shown["argv"];
@@ -100,9 +99,8 @@ TEST(ProfileCommand, ClaudeGetsHooksAndASessionThatARestartResumes) {
 
   // A fresh restart starts a new session.
   ASSERT_EQ(d.post("/api/v1/agents/cc/restart", Json{{"fresh", true}}).status, 202);
-  ASSERT_TRUE(events.wait_for("agent.state", id, [](const Json& e) {
-    return e["state"] == "starting";
-  }));
+  ASSERT_TRUE(
+      events.wait_for("agent.state", id, [](const Json& e) { return e["state"] == "starting"; }));
   ASSERT_TRUE(screen_shows(d, "cc", "RESUMED False"));
   shown = d.get("/api/v1/agents/cc").json();
   EXPECT_NE(shown["session_id"], session);
@@ -115,8 +113,8 @@ TEST(ProfileCommand, BadProfileCommandsAreRefusedAndChangeNothing) {
   auto unknown = d.post("/api/v1/agents", Json{{"name", "x"}, {"profile", "nosuch"}});
   EXPECT_EQ(unknown.status, 404) << unknown.body;
   EXPECT_EQ(unknown.json()["error"]["code"], "profile_not_found") << unknown.body;
-  auto both = d.post("/api/v1/agents",
-                     Json{{"name", "y"}, {"argv", kBash}, {"args", {"--model", "opus"}}});
+  auto both =
+      d.post("/api/v1/agents", Json{{"name", "y"}, {"argv", kBash}, {"args", {"--model", "opus"}}});
   EXPECT_EQ(both.status, 400) << both.body;
   auto wrong = d.post("/api/v1/agents", Json{{"name", "z"}, {"profile", "claude"}, {"args", 3}});
   EXPECT_EQ(wrong.status, 400) << wrong.body;

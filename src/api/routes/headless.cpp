@@ -85,9 +85,8 @@ Result<Response> get_usage(Services& s, Request& request) {
     total.cache_write_tokens += t.cache_write_tokens;
     total.cost_usd += t.cost_usd;
   }
-  return Response::json(Json{{"by", by == "agent" ? "agent" : "task"},
-                             {"rows", list},
-                             {"total", to_json(total)}});
+  return Response::json(
+      Json{{"by", by == "agent" ? "agent" : "task"}, {"rows", list}, {"total", to_json(total)}});
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ std::vector<Route> project_routes();  // /api/v1/projects…, /api/v1/worktrees�
 std::vector<Route> role_routes();     // GET /api/v1/roles…
 std::vector<Route> hook_routes();     // POST /api/v1/hooks/claude
 std::vector<Route> headless_routes();  // agents/{id}/runs, /api/v1/runs…, /api/v1/usage
-std::vector<Route> web_routes();      // GET / and the dashboard's files (no token)
+std::vector<Route> web_routes();       // GET / and the dashboard's files (no token)
 
 // Every route, in the order they are matched.
 std::vector<Route> route_table();

@@ -26,8 +26,8 @@ TEST(LaunchPlan, ClaudeGetsHooksASessionItsRoleAndExtraArgs) {
   auto argv = interactive_argv(profile_of("claude"), in);
   ASSERT_TRUE(argv) << argv.error().message;
   EXPECT_EQ(*argv, (Argv{"claude", "--permission-mode", "default", "--settings", in.hooks_file,
-                         "--session-id", in.session_id, "--append-system-prompt-file",
-                         in.role_file, "--model", "opus"}));
+                         "--session-id", in.session_id, "--append-system-prompt-file", in.role_file,
+                         "--model", "opus"}));
   in.resume = true;
   argv = interactive_argv(profile_of("claude"), in);
   ASSERT_TRUE(argv);

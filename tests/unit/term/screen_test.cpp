@@ -204,7 +204,8 @@ TEST(Screen, AFloodShowsTheSameScreenHoweverItIsFed) {
     whole.feed(start);
     pieces.feed(start);
     whole.feed(flood.substr(12));  // after the clear: the skip needs plain text up front
-    for (size_t at = 12; at < flood.size(); at += 1000) pieces.feed(flood.substr(at, 1000));
+    for (size_t at = 12; at < flood.size(); at += 1000)
+      pieces.feed(flood.substr(at, 1000));
     EXPECT_EQ(whole.lines(), pieces.lines()) << "start: " << start;
     EXPECT_EQ(whole.cursor(), pieces.cursor()) << "start: " << start;
   }
