@@ -756,7 +756,8 @@ void Supervisor::reset_agent(const Json& agent, Watch& w, const std::string& why
   counters.reset_count += 1;
   counters.last_reset_ms = to_unix_ms(clock_.now());
   (void)store_.agents().set_counters(id, counters);
-  if (auto st = agents_.restart(id); !st) {
+  // A new native session: resuming the old one would bring the old context back.
+  if (auto st = agents_.restart(id, /*fresh=*/true); !st) {
     log_.warn("supervisor.reset_failed", {{"agent", name}, {"error", st.error().message}});
     return;
   }
