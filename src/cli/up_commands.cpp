@@ -129,6 +129,7 @@ int up(CommandContext& ctx, const UpFlags& flags) {
               {"project", (*project)["id"]},
               {"permanent", a.permanent}};
     if (!programs[i].empty()) body["argv"] = programs[i];
+    if (!a.args.empty()) body["args"] = a.args;
     if (a.worktree) body["worktree"] = true;
     if (!a.env.empty()) body["env"] = a.env;
     auto created = client.post("/api/v1/agents", body);

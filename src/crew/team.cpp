@@ -74,14 +74,15 @@ Result<TeamAgent> parse_agent(const Where& w, const YAML::Node& node, size_t ind
       auto b = as_bool(w, v, what);
       if (!b) return tl::unexpected(b.error());
       (key == "permanent" ? agent.permanent : agent.worktree) = *b;
-    } else if (key == "command") {
-      if (!v.IsSequence() || v.size() == 0) {
-        return tl::unexpected(bad(w.at(v), what + " must be a list of strings (an argv)"));
+    } else if (key == "command" || key == "args") {
+      auto& out = key == "command" ? agent.command : agent.args;
+      if (!v.IsSequence() || (key == "command" && v.size() == 0)) {
+        return tl::unexpected(bad(w.at(v), what + " must be a list of strings"));
       }
       for (const auto& arg : v) {
         auto s = as_string(w, arg, what);
         if (!s) return tl::unexpected(s.error());
-        agent.command.push_back(*s);
+        out.push_back(*s);
       }
     } else if (key == "env") {
       if (!v.IsMap()) return tl::unexpected(bad(w.at(v), what + " must be a mapping"));
@@ -93,11 +94,15 @@ Result<TeamAgent> parse_agent(const Where& w, const YAML::Node& node, size_t ind
     } else {
       return tl::unexpected(
           bad(w.at(kv.first), fmt::format("unknown key '{}' in {} (name, role, profile, "
-                                          "permanent, worktree, command, env)",
+                                          "permanent, worktree, command, args, env)",
                                           key, label)));
     }
   }
   if (agent.name.empty()) return tl::unexpected(bad(w.at(node), label + ": name is required"));
+  if (!agent.command.empty() && !agent.args.empty()) {
+    return tl::unexpected(bad(w.at(node), label + ": args add to the profile's command; with "
+                                                  "command, put them in command"));
+  }
   if (!valid_name(agent.name)) {
     return tl::unexpected(bad(w.at(node), fmt::format("{}: name '{}' must be 1-32 characters of "
                                                       "[a-z0-9_-], starting with a letter",

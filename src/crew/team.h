@@ -18,6 +18,7 @@ struct TeamAgent {
   bool permanent = false;
   bool worktree = false;
   std::vector<std::string> command;  // overrides the profile's program
+  std::vector<std::string> args;     // added to the profile's command
   std::map<std::string, std::string> env;
   int line = 0;  // where it is defined, for messages
 };

@@ -32,6 +32,10 @@ TEST(Team, CommandsAndEnvironment) {
   ASSERT_TRUE(team) << team.error().message;
   EXPECT_EQ(team->agents[0].command, (std::vector<std::string>{"bash", "--norc"}));
   EXPECT_EQ(team->agents[0].env.at("A"), "b");
+  team = parse_team("agents:\n  - {name: kai, profile: claude, args: [--model, opus]}\n", "t.yaml");
+  ASSERT_TRUE(team) << team.error().message;
+  EXPECT_EQ(team->agents[0].args, (std::vector<std::string>{"--model", "opus"}));
+  EXPECT_TRUE(team->agents[0].command.empty());
 }
 
 TEST(Team, MistakesNameTheirPlace) {
@@ -49,6 +53,7 @@ TEST(Team, MistakesNameTheirPlace) {
       {"agents:\n  - {name: a, permanent: maybe}\n",
        "t.yaml:2:26: agents[0].permanent must be true or false"},
       {"agents:\n  - {name: a, command: []}\n", "agents[0].command must be a list"},
+      {"agents:\n  - {name: a, command: [x], args: [y]}\n", "agents[0]: args add to the"},
       {"agnets: []\n", "t.yaml:1:1: unknown key 'agnets'"},
       {"- a\n- b\n", "must be a mapping"},
       {"supervisor: {heartbeat: [1]}\n", "supervisor.heartbeat must be a number or a duration"},
