@@ -3,13 +3,12 @@
 // idle and errored all come with source `hook`; a person's interrupt, which fires no hook, is
 // caught by the quiet screen; and a restart resumes the conversation under the session id
 // bosun chose.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { FakeModel } from './fake_model.mjs';
-import { Daemon, Events, until, versions } from './support.mjs';
-import { answerDialog, spawnCli, submit } from './tui.mjs';
+import { until, versions } from './support.mjs';
+import { answerDialog, crew, spawnCli, submit } from './tui.mjs';
 
 const kPauseMs = 300; // the claude profile's input.pause_ms
 
@@ -21,67 +20,55 @@ const script = (prompt) => {
   return { text: 'Plain answer.' };
 };
 
-let model;
-let daemon;
-let events;
-before(async () => {
-  model = await new FakeModel(script, { afterTool: 'The command ran.' }).start();
-  daemon = await new Daemon().start();
-  events = await Events.open(daemon);
-});
-after(async () => {
-  events?.close();
-  await daemon?.stop();
-  await model?.stop();
-});
+const c = crew(script, { afterTool: 'The command ran.' });
 
 const state = (s) => (d) => d.state === s;
 const fromHook = (s) => (d) => d.state === s && d.source === 'hook';
 
 async function startClaude(name) {
-  const started = await spawnCli(daemon, model, 'claude', name, null);
+  const started = await spawnCli(c.daemon, c.model, 'claude', name, null);
   const argv = started.agent.argv;
   assert.equal(argv[0], 'claude');
   assert.ok(argv.includes('--settings'), argv.join(' '));
   assert.equal(argv[argv.indexOf('--session-id') + 1], started.agent.session_id);
-  await events.wait('claude idle at its composer', 'agent.state', started.id, state('idle'), 60000);
+  await c.events.wait('claude idle at its composer', 'agent.state', started.id, state('idle'), 60000);
   return started;
 }
 
 test(`claude ${versions.claude} with hooks: working, waiting for permission, approved, idle — from the hooks`, async () => {
   const { id, work, agent } = await startClaude('hooked');
-  await submit(daemon, id, 'PLEASE TOUCH a file', kPauseMs);
-  const waiting = await events.wait('the permission request hook', 'agent.state', id, fromHook('waiting_input'), 60000);
+  await submit(c.daemon, id, 'PLEASE TOUCH a file', kPauseMs);
+  const waiting = await c.events.wait('the permission request hook', 'agent.state', id, fromHook('waiting_input'), 60000);
   assert.equal(waiting.data.evidence, 'claude.hook.PermissionRequest');
   assert.match(waiting.data.detail, /Bash/);
   assert.ok(!fs.existsSync(path.join(work, 'made-by-hook-run.txt')), 'the tool ran before it was approved');
-  await answerDialog(daemon, id, '\r');
-  await events.wait('working after the approval', 'agent.state', id, fromHook('working'));
-  const idle = await events.wait('idle from the Stop hook', 'agent.state', id, fromHook('idle'), 60000);
+  await answerDialog(c.daemon, id, '\r');
+  await c.events.wait('working after the approval', 'agent.state', id, fromHook('working'));
+  const idle = await c.events.wait('idle from the Stop hook', 'agent.state', id, fromHook('idle'), 60000);
   assert.equal(idle.data.evidence, 'claude.hook.Stop');
   assert.ok(fs.existsSync(path.join(work, 'made-by-hook-run.txt')), 'the approved tool ran');
   // Only the hooks decided after the prompt went in: no screen or output reading in between.
-  const after = events.seen.filter((ev) => ev.type === 'agent.state' && ev.subject === id);
+  const after = c.events.seen.filter((ev) => ev.type === 'agent.state' && ev.subject === id);
   const fromPrompt = after.slice(after.findIndex((ev) => ev.data.source === 'hook'));
-  assert.deepEqual([...new Set(fromPrompt.map((ev) => ev.data.source))], ['hook'], events.states(id).join(' → '));
+  assert.deepEqual([...new Set(fromPrompt.map((ev) => ev.data.source))], ['hook'], c.events.states(id).join(' → '));
 
   // A restart resumes the conversation (the session id bosun gave it), with the transcript.
-  await daemon.api('POST', `/api/v1/agents/${id}/restart`, {});
-  await events.wait('the new run starting', 'agent.state', id, state('starting'));
-  await events.wait('idle after the restart', 'agent.state', id, state('idle'), 60000);
-  const resumed = await daemon.api('GET', `/api/v1/agents/${id}`);
+  await c.daemon.api('POST', `/api/v1/agents/${id}/restart`, {});
+  await c.events.wait('the new run starting', 'agent.state', id, state('starting'));
+  await c.events.wait('idle after the restart', 'agent.state', id, state('idle'), 60000);
+  const resumed = await c.daemon.api('GET', `/api/v1/agents/${id}`);
   assert.equal(resumed.argv[resumed.argv.indexOf('--resume') + 1], agent.session_id, resumed.argv.join(' '));
-  await until('the earlier answer on the resumed screen', async () => /The command ran\./.test(await daemon.screen(id)), 15000);
+  await until('the earlier answer on the resumed screen', async () => /The command ran\./.test(await c.daemon.screen(id)), 15000);
 });
 
 test(`claude ${versions.claude} with hooks: an interrupt fires no hook; the quiet screen says idle`, async () => {
   const { id } = await startClaude('interrupted');
-  await submit(daemon, id, 'PLEASE WAIT for it', kPauseMs);
-  await events.wait('working from the prompt hook', 'agent.state', id, (d) => d.state === 'working', 30000);
-  await until('the prompt hook to be the source', async () => (await daemon.api('GET', `/api/v1/agents/${id}`)).state_source === 'hook', 10000);
+  await submit(c.daemon, id, 'PLEASE WAIT for it', kPauseMs);
+  await c.events.wait('working from the prompt hook', 'agent.state', id, (d) => d.state === 'working', 30000);
+  await until('the prompt hook to be the source', async () => (await c.daemon.api('GET', `/api/v1/agents/${id}`)).state_source === 'hook', 10000);
   const interruptedAt = Date.now();
-  await daemon.api('POST', `/api/v1/agents/${id}/input`, { data: '\x1b' });
-  const idle = await events.wait('idle from the screen', 'agent.state', id, state('idle'), 20000);
+  await c.daemon.api('POST', `/api/v1/agents/${id}/input`, { data: '\x1b' });
+  const idle = await c.events.wait('idle from the screen', 'agent.state', id, state('idle'), 20000);
   assert.equal(idle.data.source, 'screen');
   assert.equal(idle.data.evidence, 'claude.composer');
   // The hook's word held for its stale interval (5 s), then the screen's quiet reading won,
@@ -91,20 +78,20 @@ test(`claude ${versions.claude} with hooks: an interrupt fires no hook; the quie
 
 test(`claude ${versions.claude} with hooks: an API error is errored, from the StopFailure hook`, async () => {
   const { id } = await startClaude('failing');
-  await submit(daemon, id, 'PLEASE FAIL this turn', kPauseMs);
-  const errored = await events.wait('errored', 'agent.state', id, state('errored'), 60000);
-  assert.equal(errored.data.source, 'hook', events.states(id).join(' → '));
+  await submit(c.daemon, id, 'PLEASE FAIL this turn', kPauseMs);
+  const errored = await c.events.wait('errored', 'agent.state', id, state('errored'), 60000);
+  assert.equal(errored.data.source, 'hook', c.events.states(id).join(' → '));
   assert.equal(errored.data.evidence, 'claude.hook.StopFailure');
 });
 
 test(`claude ${versions.claude} with hooks: a usage limit is rate_limited from the hook, and claude gets no new task`, async () => {
   const { id } = await startClaude('limited');
-  await submit(daemon, id, 'PLEASE LIMIT this turn', kPauseMs);
-  const limited = await events.wait('rate_limited', 'agent.state', id, state('rate_limited'), 60000);
-  assert.equal(limited.data.source, 'hook', events.states(id).join(' → '));
+  await submit(c.daemon, id, 'PLEASE LIMIT this turn', kPauseMs);
+  const limited = await c.events.wait('rate_limited', 'agent.state', id, state('rate_limited'), 60000);
+  assert.equal(limited.data.source, 'hook', c.events.states(id).join(' → '));
   assert.equal(limited.data.evidence, 'claude.hook.StopFailure');
-  const paused = await events.wait('dispatch to claude paused', 'provider.rate_limited', 'claude');
+  const paused = await c.events.wait('dispatch to claude paused', 'provider.rate_limited', 'claude');
   assert.equal(paused.data.agent, 'limited');
-  const sup = await daemon.api('GET', '/api/v1/supervisor');
+  const sup = await c.daemon.api('GET', '/api/v1/supervisor');
   assert.ok(sup.provider_limits.some((l) => l.provider === 'claude'), JSON.stringify(sup.provider_limits));
 });

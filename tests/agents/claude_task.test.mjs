@@ -2,13 +2,12 @@
 // daemon, one agent), the fake model answers with a Bash tool call that runs `bosun report
 // submit` and `bosun mail done`, a person approves it through the API, and the task reaches
 // review with the report and the mail attached to it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { FakeModel } from './fake_model.mjs';
-import { Daemon, Events, bosun, versions } from './support.mjs';
-import { answerDialog, spawnCli } from './tui.mjs';
+import { bosun, versions } from './support.mjs';
+import { answerDialog, crew, spawnCli } from './tui.mjs';
 
 // The Bash command that finishes task `id` the way bosun asks an agent to.
 function finishTask(id) {
@@ -27,48 +26,36 @@ const script = (prompt) => {
   return { text: 'Nothing to do.' };
 };
 
-let model;
-let daemon;
-let events;
-before(async () => {
-  model = await new FakeModel(script, { afterTool: 'Done: reported and mailed.' }).start();
-  daemon = await new Daemon().start();
-  events = await Events.open(daemon);
-});
-after(async () => {
-  events?.close();
-  await daemon?.stop();
-  await model?.stop();
-});
+const c = crew(script, { afterTool: 'Done: reported and mailed.' });
 
 const state = (s) => (d) => d.state === s;
 
 test(`claude ${versions.claude}: a task delivered by bosun is done through bosun mail done`, async () => {
   // The command is the claude profile's: hooks report the state, the role goes in as a system
   // prompt file.
-  const { id, work, agent } = await spawnCli(daemon, model, 'claude', 'dev', null, { role: 'dev' });
+  const { id, work, agent } = await spawnCli(c.daemon, c.model, 'claude', 'dev', null, { role: 'dev' });
   assert.ok(agent.argv.includes('--settings') && agent.argv.includes('--session-id'), agent.argv.join(' '));
-  await events.wait('claude idle at its composer', 'agent.state', id, state('idle'), 60000);
-  const task = await daemon.api('POST', '/api/v1/tasks', { title: 'Write done.txt', role: 'dev', description: 'Create done.txt.' });
-  await events.wait('the [TASK] delivered', 'message.delivered', '', (m) => m.type === 'task');
+  await c.events.wait('claude idle at its composer', 'agent.state', id, state('idle'), 60000);
+  const task = await c.daemon.api('POST', '/api/v1/tasks', { title: 'Write done.txt', role: 'dev', description: 'Create done.txt.' });
+  await c.events.wait('the [TASK] delivered', 'message.delivered', '', (m) => m.type === 'task');
   // Claude asks before running the command; a person (here the test) approves it through the API.
-  const waiting = await events.wait('the permission dialog', 'agent.state', id, state('waiting_input'), 60000)
-    .catch(async (e) => assert.fail(`${e.message}\n${await daemon.screen(id)}`));
-  assert.equal(waiting.data.source, 'hook', events.states(id).join(' → '));
-  await answerDialog(daemon, id, '\r');
-  const done = await events.wait('mail done from the agent', 'message.created', '',
+  const waiting = await c.events.wait('the permission dialog', 'agent.state', id, state('waiting_input'), 60000)
+    .catch(async (e) => assert.fail(`${e.message}\n${await c.daemon.screen(id)}`));
+  assert.equal(waiting.data.source, 'hook', c.events.states(id).join(' → '));
+  await answerDialog(c.daemon, id, '\r');
+  const done = await c.events.wait('mail done from the agent', 'message.created', '',
     (m) => m.type === 'done' && m.from === 'dev', 60000)
-    .catch(async (e) => assert.fail(`${e.message}\n${await daemon.screen(id)}\ntool results: ${
-      JSON.stringify(model.requests.filter((r) => r.afterTool).map((r) => r.prompt))}`));
+    .catch(async (e) => assert.fail(`${e.message}\n${await c.daemon.screen(id)}\ntool results: ${
+      JSON.stringify(c.model.requests.filter((r) => r.afterTool).map((r) => r.prompt))}`));
   assert.equal(done.data.task_id, task.id, JSON.stringify(done.data));
   assert.match(done.data.subject, /Finished/);
   // The report moved the task before the mail was sent: look at every event seen so far.
   const reviewed = (ev) => ev.type === 'task.updated' && ev.subject === task.id && ['review', 'done'].includes(ev.data.task.status);
-  if (!events.seen.some(reviewed)) {
-    await events.wait('the task reviewed or done', 'task.updated', task.id, (d) => ['review', 'done'].includes(d.task.status), 60000);
+  if (!c.events.seen.some(reviewed)) {
+    await c.events.wait('the task reviewed or done', 'task.updated', task.id, (d) => ['review', 'done'].includes(d.task.status), 60000);
   }
   assert.ok(fs.existsSync(path.join(work, 'done.txt')));
-  const reports = await daemon.api('GET', `/api/v1/tasks/${task.id}/reports`);
+  const reports = await c.daemon.api('GET', `/api/v1/tasks/${task.id}/reports`);
   assert.equal(reports.reports.length, 1);
   assert.equal(reports.reports[0].agent_id, id);
 });

@@ -55,23 +55,11 @@ export function tuiTests(cli, { argv, pauseMs, approveKeys, escalate = false, er
     if (prompt.includes('PLEASE FAIL')) return { error: { status: 400, message: 'Invalid request (fake failure)' } };
     return { text: 'Plain answer.' };
   };
-  let model;
-  let daemon;
-  let events;
-  before(async () => {
-    model = await new FakeModel(script, { afterTool: 'The command ran.' }).start();
-    daemon = await new Daemon().start();
-    events = await Events.open(daemon);
-  });
-  after(async () => {
-    events?.close();
-    await daemon?.stop();
-    await model?.stop();
-  });
+  const c = crew(script, { afterTool: 'The command ran.' });
   const state = (s) => (d) => d.state === s;
   const start = async (name) => {
-    const agent = await spawnCli(daemon, model, cli, name, argv());
-    const idle = await events.wait(`${cli} idle at its composer`, 'agent.state', agent.id, state('idle'), 60000);
+    const agent = await spawnCli(c.daemon, c.model, cli, name, argv());
+    const idle = await c.events.wait(`${cli} idle at its composer`, 'agent.state', agent.id, state('idle'), 60000);
     assert.equal(idle.data.source, 'screen');
     assert.equal(idle.data.evidence, `${cli}.composer`);
     return agent;
@@ -79,26 +67,43 @@ export function tuiTests(cli, { argv, pauseMs, approveKeys, escalate = false, er
 
   test(`${cli} ${versions[cli]}: idle, working, waiting for permission, approved through the API, idle`, async () => {
     const { id, work } = await start('perm');
-    await submit(daemon, id, 'PLEASE TOUCH a file', pauseMs);
-    await events.wait('working', 'agent.state', id, state('working'));
-    const waiting = await events.wait('the permission dialog', 'agent.state', id, state('waiting_input'), 60000);
+    await submit(c.daemon, id, 'PLEASE TOUCH a file', pauseMs);
+    await c.events.wait('working', 'agent.state', id, state('working'));
+    const waiting = await c.events.wait('the permission dialog', 'agent.state', id, state('waiting_input'), 60000);
     assert.equal(waiting.data.source, 'screen');
     assert.match(waiting.data.evidence, new RegExp(`^${cli}\\.(approval|confirm|permission)$`));
     assert.ok(!fs.existsSync(path.join(work, 'made-by-tool.txt')), 'the tool ran before it was approved');
-    await answerDialog(daemon, id, approveKeys);
-    await events.wait('working after the approval', 'agent.state', id, state('working'));
-    const idle = await events.wait('idle after the answer', 'agent.state', id, state('idle'), 60000);
+    await answerDialog(c.daemon, id, approveKeys);
+    await c.events.wait('working after the approval', 'agent.state', id, state('working'));
+    const idle = await c.events.wait('idle after the answer', 'agent.state', id, state('idle'), 60000);
     assert.equal(idle.data.evidence, `${cli}.composer`);
     await until('the approved tool to have run', () => fs.existsSync(path.join(work, 'made-by-tool.txt')), 5000);
-    assert.ok(model.requests.some((r) => r.afterTool), 'the tool result went back to the model');
+    assert.ok(c.model.requests.some((r) => r.afterTool), 'the tool result went back to the model');
   });
 
   if (!errorOnScreen) return;
   test(`${cli} ${versions[cli]}: an API error is errored, from the screen`, async () => {
     const { id } = await start('fail');
-    await submit(daemon, id, 'PLEASE FAIL this turn', pauseMs);
-    const errored = await events.wait('errored', 'agent.state', id, state('errored'), 60000);
+    await submit(c.daemon, id, 'PLEASE FAIL this turn', pauseMs);
+    const errored = await c.events.wait('errored', 'agent.state', id, state('errored'), 60000);
     assert.equal(errored.data.source, 'screen');
     assert.match(errored.data.detail ?? '', /fake failure|400/);
   });
+}
+
+// The fake model (answering from `script`), a daemon and its events socket, started before the
+// file's tests and stopped after them; the returned object's fields are set once they run.
+export function crew(script, options = {}) {
+  const c = {};
+  before(async () => {
+    c.model = await new FakeModel(script, options).start();
+    c.daemon = await new Daemon().start();
+    c.events = await Events.open(c.daemon);
+  });
+  after(async () => {
+    c.events?.close();
+    await c.daemon?.stop();
+    await c.model?.stop();
+  });
+  return c;
 }
