@@ -70,7 +70,8 @@ struct SpawnFlags {
 void setup_spawn(CLI::App& app, CommandContext& ctx) {
   auto f = std::make_shared<SpawnFlags>();
   app.add_option("name", f->name, "the agent's name (unique)")->required();
-  app.add_option("argv", f->argv, "the program and its arguments, after -- (default: the profile's command)");
+  app.add_option("argv", f->argv,
+                 "the program and its arguments, after -- (default: the profile's command)");
   app.add_option("--role", f->role, "role name");
   app.add_option("--profile", f->profile,
                  "agent profile; without a program, the profile's command is run");
