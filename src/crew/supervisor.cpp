@@ -237,6 +237,24 @@ std::optional<std::chrono::steady_clock::time_point> Supervisor::lift_limits() {
     (void)store_.settings().set(std::string(kProviderLimitPrefix) + provider, Json());
     log_.info("supervisor.provider_resumed", {{"provider", provider}});
     (void)bus_.publish("provider.resumed", provider, Json{{"provider", provider}});
+    // Agents the limit stopped mid-task are told to go on (typed even though they are not
+    // idle: a limited CLI waits at its composer).
+    if (auto list = agents_.list()) {
+      for (const auto& a : *list) {
+        if (text(a, "profile") != provider || text(a, "state") != "rate_limited") continue;
+        Mailbox mailbox(store_, bus_, clock_, directory_);
+        MessageDraft draft;
+        draft.from = kSupervisorMailbox;
+        draft.to = text(a, "name");
+        draft.type = "system";
+        draft.subject = "[RESUME] The usage limit has lifted: continue where you stopped.";
+        draft.urgent = true;
+        if (auto sent = mailbox.send(std::move(draft)); !sent) {
+          log_.warn("supervisor.send_failed",
+                    {{"to", text(a, "name")}, {"error", sent.error().message}});
+        }
+      }
+    }
     schedule_dispatch();
   }
   return next;

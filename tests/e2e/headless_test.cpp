@@ -210,3 +210,42 @@ TEST(Headless, BadRunRequestsAreRefusedAndChangeNothing) {
 
 }  // namespace
 }  // namespace bosun::e2e
+
+namespace bosun::e2e {
+namespace {
+
+TEST(UsageLimits, AnAgentStoppedByALimitIsToldToContinueWhenItLifts) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_EQ(http_request(d.address(), "PUT", "/api/v1/supervisor", R"({"rate_limit_wait":"2s"})",
+                         d.auth_header())
+                .status,
+            200);
+  // A claude agent (its program here is bash): Claude Code's StopFailure hook says the limit
+  // is hit, without a reset time.
+  auto created =
+      d.post("/api/v1/agents", Json{{"name", "lim"}, {"profile", "claude"}, {"argv", kBash}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto hook = http_request(
+      d.address(), "POST", "/api/v1/hooks/claude?agent=lim",
+      R"({"hook_event_name":"StopFailure","error":"rate_limit","last_assistant_message":"API Error: Rate limit reached"})",
+      d.auth_header());
+  ASSERT_EQ(hook.status, 200) << hook.body;
+  auto limited = events.wait("provider.rate_limited", "claude");
+  ASSERT_TRUE(limited);
+  EXPECT_EQ((*limited)["data"]["reset_known"], false);
+  auto resumed = events.wait("provider.resumed", "claude", std::chrono::seconds(10));
+  ASSERT_TRUE(resumed) << "the limit never lifted";
+  auto told = events.wait_for("message.created", "", [](const Json& m) {
+    return m["to"] == "lim" && m["subject"].get<std::string>().rfind("[RESUME]", 0) == 0;
+  });
+  ASSERT_TRUE(told);
+  EXPECT_EQ((*told)["data"]["urgent"], true);
+  // Typed into the agent although it is not idle.
+  ASSERT_TRUE(events.wait_for("message.delivered", "",
+                              [&](const Json& m) { return m["id"] == (*told)["data"]["id"]; }));
+}
+
+}  // namespace
+}  // namespace bosun::e2e
