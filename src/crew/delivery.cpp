@@ -194,15 +194,23 @@ asio::awaitable<bool> DeliveryEngine::attempt(Queue& q, const std::string& agent
   }
   auto before = agents_.show(agent);
   int64_t offset = before ? before->value("end_offset", int64_t{0}) : 0;
+  // An agent whose CLI reports through hooks says itself when a prompt went in
+  // (UserPromptSubmit): its output after Enter proves nothing, a redraw is output too.
+  bool hooked = before && before->value("state_source", "") == "hook";
   if (auto st = agents_.input(agent, submit, false); !st) co_return false;
-  // The turn started when the agent printed something after Enter. There is no event per
-  // output chunk, so the check repeats every kVerifyStep until the deadline (and at once on a
-  // state change).
+  // The turn started when the agent printed something after Enter (or, hooked, when a hook
+  // said it works). There is no event per output chunk, so the check repeats every
+  // kVerifyStep until the deadline (and at once on a state change).
   auto deadline = clock_.steady_now() + options_.verify_timeout;
   for (;;) {
     auto now_json = agents_.show(agent);
     if (!now_json) break;
-    if (now_json->value("end_offset", int64_t{0}) > offset) co_return true;
+    if (hooked) {
+      std::string state = now_json->value("state", "");
+      if (now_json->value("state_source", "") == "hook" && state != "idle") co_return true;
+    } else if (now_json->value("end_offset", int64_t{0}) > offset) {
+      co_return true;
+    }
     if (!is_live(now_json->value("state", ""))) break;  // it went away
     auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_.steady_now());

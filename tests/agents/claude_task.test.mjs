@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { bosun, versions } from './support.mjs';
+import { bosun, until, versions } from './support.mjs';
 import { answerDialog, crew, spawnCli } from './tui.mjs';
 
 // The Bash command that finishes task `id` the way bosun asks an agent to.
@@ -58,4 +58,14 @@ test(`claude ${versions.claude}: a task delivered by bosun is done through bosun
   const reports = await c.daemon.api('GET', `/api/v1/tasks/${task.id}/reports`);
   assert.equal(reports.reports.length, 1);
   assert.equal(reports.reports[0].agent_id, id);
+
+  // The next task goes to an agent whose state now rests on its hooks: the delivery counts
+  // only when the UserPromptSubmit hook says the prompt went in.
+  await c.events.wait('idle from the Stop hook', 'agent.state', id, (d) => d.state === 'idle' && d.source === 'hook', 60000);
+  const next = await c.daemon.api('POST', '/api/v1/tasks', { title: 'Write done.txt again', role: 'dev' });
+  const delivered = await c.events.wait('the second [TASK] delivered', 'message.delivered', '',
+    (m) => m.type === 'task' && m.task_id === next.id, 60000);
+  assert.equal(delivered.data.attempts, 1, JSON.stringify(delivered.data));
+  await until('the model to receive the second task', () =>
+    c.model.requests.some((r) => !r.side && r.prompt.includes(`[TASK] ${next.id}`)), 30000);
 });
