@@ -1,5 +1,6 @@
 // Detector: finds the composer, bounds the live region around it and tries the screen rules.
 #include "agent/detector.h"
+#include "util/text.h"
 
 #include <algorithm>
 #include <array>
@@ -62,11 +63,7 @@ std::string_view cut(std::string_view row) {
 std::string detail_of(std::string_view row) {
   size_t start = row.find_first_not_of(' ');
   row = start == std::string_view::npos ? std::string_view() : row.substr(start);
-  if (row.size() <= kMaxDetailBytes) return std::string(row);
-  size_t n = kMaxDetailBytes;
-  while (n > 0 && (static_cast<unsigned char>(row[n]) & 0xC0) == 0x80)
-    --n;
-  return std::string(row.substr(0, n)) + "…";
+  return shorten(row, kMaxDetailBytes);
 }
 
 bool matches_any(const std::vector<Pattern>& patterns, std::string_view row) {

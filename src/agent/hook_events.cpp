@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "util/text.h"
+
 namespace bosun {
 
 namespace {
@@ -11,10 +13,7 @@ std::string field(const Json& j, const char* key) {
   return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
 }
 
-std::string shorten(std::string s, size_t n = 200) {
-  if (s.size() > n) s = s.substr(0, n) + "…";
-  return s;
-}
+constexpr size_t kMaxDetailBytes = 200;
 
 }  // namespace
 
@@ -39,7 +38,7 @@ std::optional<Signal> claude_hook_signal(const Json& hook) {
   }
   if (event == "Notification") {
     std::string type = field(hook, "notification_type");
-    s.detail = shorten(field(hook, "message"));
+    s.detail = shorten(field(hook, "message"), kMaxDetailBytes);
     if (type == "permission_prompt" || type == "elicitation_dialog" ||
         type == "elicitation_url_dialog" || type == "agent_needs_input") {
       s.state = AgentState::kWaitingInput;
@@ -68,7 +67,8 @@ std::optional<Signal> claude_hook_signal(const Json& hook) {
     s.state = error == "rate_limit" ? AgentState::kRateLimited : AgentState::kErrored;
     s.detail = shorten(error + (field(hook, "last_assistant_message").empty()
                                     ? ""
-                                    : ": " + field(hook, "last_assistant_message")));
+                                    : ": " + field(hook, "last_assistant_message")),
+                       kMaxDetailBytes);
     if (s.state == AgentState::kRateLimited) s.reset_text = field(hook, "error_details");
     return s;
   }

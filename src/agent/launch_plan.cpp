@@ -1,6 +1,7 @@
 // LaunchPlan: profile templates expanded into an agent's argv, and Claude Code's hooks overlay.
 #include "agent/launch_plan.h"
 
+#include <cstdlib>
 #include <map>
 
 #include <fmt/format.h>
@@ -65,6 +66,11 @@ Json claude_hook_settings(const std::string& bosun_exe) {
     hooks[event] = Json::array({Json{{"hooks", Json::array({handler})}}});
   }
   return Json{{"hooks", hooks}};
+}
+
+std::string default_shell() {
+  const char* shell = std::getenv("SHELL");
+  return shell && *shell ? shell : "/bin/bash";
 }
 
 std::string new_uuid() {

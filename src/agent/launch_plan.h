@@ -30,6 +30,9 @@ Result<std::vector<std::string>> interactive_argv(const Profile& profile, const 
 // something about the agent's state to `bosun hook claude`, run as `bosun_exe`.
 Json claude_hook_settings(const std::string& bosun_exe);
 
+// $SHELL, or /bin/bash.
+std::string default_shell();
+
 // A random version-4 UUID (Claude Code's --session-id wants one).
 std::string new_uuid();
 

@@ -87,10 +87,8 @@ Json reading_json(const Signal& signal) {
 
 // The profile's detector for an agent; an unknown or broken profile falls back to the shell's
 // (idle on quiet output alone), with a warning.
-std::unique_ptr<LiveStatus> live_status_for(const std::string& profile,
-                                            const std::filesystem::path& project, Log& log,
+std::unique_ptr<LiveStatus> live_status_for(Result<Profile> p, Log& log,
                                             const std::string& agent_id) {
-  auto p = load_profile(profile, project);
   if (!p) {
     log.warn("agent.profile_failed", {{"agent", agent_id}, {"error", p.error().message}});
     p = load_profile("shell", {});
@@ -274,8 +272,7 @@ LaunchInputs AgentRegistry::launch_inputs(const std::string& name, const Json& l
                                           bool resume) const {
   LaunchInputs in;
   in.bosun_exe = bosun_exe_;
-  const char* shell = std::getenv("SHELL");
-  in.shell = shell && *shell ? shell : "/bin/bash";
+  in.shell = default_shell();
   std::error_code ec;
   if (auto file = instructions_file(name); std::filesystem::exists(file, ec)) {
     in.role_file = file.string();
@@ -290,10 +287,9 @@ LaunchInputs AgentRegistry::launch_inputs(const std::string& name, const Json& l
   return in;
 }
 
-Status AgentRegistry::prepare_command(Session& s) {
+Status AgentRegistry::prepare_command(Session& s, const Result<Profile>& profile) {
   AgentRecord& a = s.agent;
   if (!a.launch.value("profile_argv", false)) return {};
-  auto profile = this->profile(a.profile);
   if (!profile) return tl::unexpected(profile.error());
   // A session the CLI has written (a prompt went in) is resumed; one that never began is
   // started again under the same id.
@@ -478,7 +474,8 @@ asio::awaitable<Status> AgentRegistry::launch(Session& s) {
 asio::awaitable<Status> AgentRegistry::launch_run(Session& s) {
   AgentRecord& a = s.agent;
   a.generation += 1;
-  if (auto st = prepare_command(s); !st) {
+  Result<Profile> profile = this->profile(a.profile);  // its command and its detector
+  if (auto st = prepare_command(s, profile); !st) {
     s.run.reset();  // the last run ended as it did; this one never began
     mark_lost(s, "cannot build the command from profile " + a.profile + ": " + st.error().message);
     co_return st;
@@ -504,7 +501,7 @@ asio::awaitable<Status> AgentRegistry::launch_run(Session& s) {
     co_return internal("log_failed", s.run->lost_reason.value_or(""));
   }
   s.screen = std::make_unique<term::Screen>(a.cols, a.rows);
-  s.status = live_status_for(a.profile, state_.root.parent_path(), log_, a.id);
+  s.status = live_status_for(std::move(profile), log_, a.id);
   set_state(s, "starting", "process");
 
   term::HolderOptions options;
@@ -767,7 +764,7 @@ asio::awaitable<void> AgentRegistry::reattach_all() {
       s.run->end_offset = st.st_size;
     }
     s.screen = std::make_unique<term::Screen>(s.agent.cols, s.agent.rows);
-    s.status = live_status_for(s.agent.profile, state_.root.parent_path(), log_, s.agent.id);
+    s.status = live_status_for(profile(s.agent.profile), log_, s.agent.id);
     {
       UniqueFd in(::open(s.run->log_path.c_str(), O_RDONLY | O_CLOEXEC));
       uint64_t end = static_cast<uint64_t>(s.run->end_offset);

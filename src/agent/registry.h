@@ -161,7 +161,7 @@ class AgentRegistry {
   LaunchInputs launch_inputs(const std::string& name, const Json& launch, bool resume) const;
   // Builds the run's argv from the profile when the command comes from it (hooks settings
   // written, session started or resumed).
-  Status prepare_command(Session& session);
+  Status prepare_command(Session& session, const Result<Profile>& profile);
   void persist_run(Session& session);
 
   boost::asio::io_context& io_;

@@ -1,6 +1,7 @@
 // StreamEvents: one reader per CLI stream format; unknown types and fields are ignored, as the
 // CLIs' own SDKs do, so a newer CLI does not break an older bosun.
 #include "agent/stream_events.h"
+#include "util/text.h"
 
 #include <array>
 #include <utility>
@@ -49,13 +50,7 @@ std::string short_text(const Json& j) {
   } else if (!j.is_null()) {
     s = j.dump();
   }
-  if (s.size() > kMaxOutputBytes) {
-    size_t n = kMaxOutputBytes;
-    while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80)
-      --n;
-    s = s.substr(0, n) + "…";
-  }
-  return s;
+  return shorten(s, kMaxOutputBytes);
 }
 
 // Codex wraps API errors as JSON inside the message: the inner message reads better.

@@ -16,8 +16,8 @@
 
 #include "cli/client.h"
 #include "cli/launch.h"
+#include "git/git.h"
 #include "util/files.h"
-#include "util/process.h"
 #include "util/state_dir.h"
 
 namespace bosun::cli {
@@ -84,21 +84,6 @@ const DemoTask kTasks[] = {
      {"cli", "unit"}},
 };
 
-Status git(const fs::path& repo, std::vector<std::string> args) {
-  ProcessSpec spec;
-  spec.argv = {"git"};
-  spec.argv.insert(spec.argv.end(), args.begin(), args.end());
-  spec.cwd = repo.string();
-  spec.env = {{"GIT_TERMINAL_PROMPT", "0"}, {"GIT_EDITOR", "true"}, {"GIT_PAGER", "cat"}};
-  spec.timeout = std::chrono::seconds(30);
-  auto r = run_process_blocking(spec);
-  if (!r.ok()) {
-    return internal("git_failed",
-                    fmt::format("git {} failed ({}): {}", args.front(), r.summary(), r.err));
-  }
-  return {};
-}
-
 Result<fs::path> make_repository(const fs::path& dir) {
   fs::path repo = dir / "greeter";
   std::error_code ec;
@@ -120,7 +105,7 @@ Result<fs::path> make_repository(const fs::path& dir) {
                                              {"config", "user.email", "demo@bosun.invalid"},
                                              {"add", "-A"},
                                              {"commit", "-q", "-m", "greeter: initial commit"}}) {
-    if (auto st = git(repo, args); !st) return tl::unexpected(st.error());
+    if (auto out = git::run(repo.string(), args); !out) return tl::unexpected(out.error());
   }
   return repo;
 }
@@ -152,18 +137,6 @@ std::string render(const Json& agents, const Json& tasks, std::chrono::seconds e
                        text(t, "assignee_name", "-"), text(t, "title"));
   }
   return out;
-}
-
-std::vector<std::string> git_lines(const std::string& out) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  while (start < out.size()) {
-    size_t end = out.find('\n', start);
-    if (end == std::string::npos) end = out.size();
-    if (end > start) lines.push_back(out.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
 }
 
 int count_lines(const std::string& s) {
@@ -307,12 +280,9 @@ int run_demo(const DemoFlags& flags) {
     }
   }
   // What reached main: the crew's commits and bosun's merges.
-  ProcessSpec count{{"git", "rev-list", "--count", "--no-merges", "main"}, repo->string()};
-  auto commits = run_process_blocking(count);
-  ProcessSpec merges_spec{{"git", "rev-list", "--count", "--merges", "main"}, repo->string()};
-  auto merges = run_process_blocking(merges_spec);
-  ProcessSpec files_spec{{"git", "ls-tree", "-r", "--name-only", "main"}, repo->string()};
-  auto files = run_process_blocking(files_spec);
+  auto commits = git::run(repo->string(), {"rev-list", "--count", "--no-merges", "main"});
+  auto merges = git::run(repo->string(), {"rev-list", "--count", "--merges", "main"});
+  auto files = git::run(repo->string(), {"ls-tree", "-r", "--name-only", "main"});
   int done = static_cast<int>(std::count_if(
       tasks.begin(), tasks.end(), [](const Json& x) { return text(x, "status") == "done"; }));
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at);
@@ -320,13 +290,12 @@ int run_demo(const DemoFlags& flags) {
       "\n%s: %d of %zu tasks done (checked), %d of %d reports verified, %d commits by "
       "the crew merged into main (%d merge commit%s), %.1f s\n",
       all_done ? "Finished" : "Timed out", done, tasks.size(), verified, reports,
-      commits.ok() ? std::atoi(commits.out.c_str()) - 1 : -1,
-      merges.ok() ? std::atoi(merges.out.c_str()) : -1,
-      merges.ok() && std::atoi(merges.out.c_str()) == 1 ? "" : "s",
+      commits ? std::atoi(commits->c_str()) - 1 : -1, merges ? std::atoi(merges->c_str()) : -1,
+      merges && std::atoi(merges->c_str()) == 1 ? "" : "s",
       static_cast<double>(took.count()) / 1000.0);
-  if (files.ok()) {
+  if (files) {
     std::string listed;
-    for (const auto& f : git_lines(files.out)) {
+    for (const auto& f : git::split_lines(*files)) {
       if (f.rfind(".bosun/", 0) != 0 && f != ".gitignore") listed += "  " + f + "\n";
     }
     std::printf("main now holds:\n%s", listed.c_str());

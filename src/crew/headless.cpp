@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <memory>
 
 #include <fmt/format.h>
@@ -12,8 +11,10 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 
+#include "agent/launch_plan.h"
 #include "agent/profile.h"
 #include "util/ids.h"
+#include "util/text.h"
 #include "util/unique_fd.h"
 
 namespace bosun {
@@ -25,14 +26,7 @@ constexpr size_t kMaxEventText = 2000;  // per string, in headless.event data
 
 // A copy of `j` with long strings cut, for events (the whole line stays in the events file).
 Json trimmed(const Json& j) {
-  if (j.is_string()) {
-    const auto& s = j.get_ref<const std::string&>();
-    if (s.size() <= kMaxEventText) return j;
-    size_t cut = kMaxEventText;
-    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
-      --cut;  // not inside a UTF-8 sequence
-    return s.substr(0, cut) + "…";
-  }
+  if (j.is_string()) return shorten(j.get_ref<const std::string&>(), kMaxEventText);
   if (j.is_object() || j.is_array()) {
     Json out = j;
     for (auto& v : out)
@@ -90,10 +84,7 @@ Result<Json> HeadlessRunner::start(const HeadlessRequest& req) {
     if (prompt.empty()) prompt = task_prompt(*task);
   }
   if (prompt.empty()) return bad_request("missing_field", "a prompt or a task is required");
-  const char* shell = std::getenv("SHELL");
-  auto argv = expand_argv(profile->headless, {{"prompt", prompt},
-                                              {"bosun", std::string()},
-                                              {"shell", shell && *shell ? shell : "/bin/bash"}});
+  auto argv = expand_argv(profile->headless, {{"prompt", prompt}, {"shell", default_shell()}});
   if (!argv) return tl::unexpected(argv.error());
   argv->insert(argv->end(), req.args.begin(), req.args.end());
 
@@ -133,16 +124,16 @@ asio::awaitable<void> HeadlessRunner::run(HeadlessRunRecord record, ProcessSpec 
   auto parser = std::make_shared<StreamParser>(format);
   auto events = std::make_shared<UniqueFd>(
       ::open(record.events_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  // Lines come on the runner's thread; each is handled on the loop, in order, before the
-  // result (which is posted after the last of them).
+  // Lines come on the runner's thread, which also keeps them in the events file; each is
+  // parsed and published on the loop, in order, before the result (posted after the last).
   spec.on_stdout_line = [this, parser, events, id = record.id, agent = record.agent,
                          task = record.task_id](std::string_view line) {
-    asio::post(io_, [this, parser, events, id, agent, task, line = std::string(line)] {
-      if (*events) {
-        std::string with_nl = line + "\n";
-        ssize_t n = ::write(events->get(), with_nl.data(), with_nl.size());
-        (void)n;
-      }
+    if (*events) {
+      std::string with_nl = std::string(line) + "\n";
+      ssize_t n = ::write(events->get(), with_nl.data(), with_nl.size());
+      (void)n;
+    }
+    asio::post(io_, [this, parser, id, agent, task, line = std::string(line)] {
       for (auto& ev : parser->feed_line(line, to_unix_ms(clock_.now()))) {
         (void)bus_.publish("headless.event", id,
                            Json{{"run_id", id},
@@ -206,11 +197,10 @@ void HeadlessRunner::finish(HeadlessRunRecord& record, StreamParser& parser,
                                 record.result_text)
                   : fmt::format("Headless {} run {} did not succeed ({}): {}", record.profile,
                                 record.id, record.reason, record.result_text);
-    if (auto c =
-            store_.tasks().add_comment(*record.task_id, record.agent, body.substr(0, 8000), now);
-        c) {
-      (void)bus_.publish("task.comment", *record.task_id,
-                         Json{{"task_id", *record.task_id}, {"comment", to_json(*c)}});
+    EventBus::Transaction tx(bus_, store_.db());
+    if (tx.begin() && comment_on_task(store_.tasks(), tx, *record.task_id, record.agent,
+                                      shorten(body, 8000), now)) {
+      (void)tx.commit();  // a task removed meanwhile gets no comment
     }
   }
 }

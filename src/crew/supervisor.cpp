@@ -177,13 +177,13 @@ void Supervisor::start() {
   }
   apply_delivery();
   // Usage limits a stopped daemon knew of still hold.
-  for (const char* provider : {"claude", "codex", "gemini", "opencode", "aider"}) {
-    auto saved = store_.settings().get(std::string(kProviderLimitPrefix) + provider);
-    if (!saved || !*saved || !(**saved).is_object()) continue;
-    const Json& j = **saved;
-    ProviderLimit limit{j.value("until_ms", int64_t{0}), j.value("agent", ""), j.value("text", ""),
-                        j.value("reset_known", false)};
-    if (limit.until_ms > 0) limits_[provider] = limit;
+  if (auto saved = store_.settings().with_prefix(kProviderLimitPrefix)) {
+    for (const auto& [provider, j] : *saved) {
+      if (!j.is_object()) continue;  // lifted
+      ProviderLimit limit{j.value("until_ms", int64_t{0}), j.value("agent", ""),
+                          j.value("text", ""), j.value("reset_known", false)};
+      if (limit.until_ms > 0) limits_[provider] = limit;
+    }
   }
   bus_.subscribe(this);
   schedule_dispatch();

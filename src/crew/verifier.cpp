@@ -306,18 +306,13 @@ Status Verifier::apply(const TaskReport& report, const Outcome& outcome) {
   }
   // Only a task still waiting in review moves: a person may have decided meanwhile.
   if (task->status == TaskStatus::kReview && outcome.awaiting_person) {
-    auto comment = store_.tasks().add_comment(
-        task->id, kVerifierActor,
+    auto comment = comment_on_task(
+        store_.tasks(), tx, task->id, kVerifierActor,
         fmt::format("Report {} passed its check; the task stays in review until a person merges "
                     "the work.\n{}",
                     report.id, check_log),
         now);
     if (!comment) return tl::unexpected(comment.error());
-    if (auto ev = tx.publish("task.comment", task->id,
-                             Json{{"task_id", task->id}, {"comment", to_json(*comment)}});
-        !ev) {
-      return tl::unexpected(ev.error());
-    }
   } else if (task->status == TaskStatus::kReview) {
     TaskChange change;
     change.checked = true;
@@ -335,17 +330,12 @@ Status Verifier::apply(const TaskReport& report, const Outcome& outcome) {
     auto changes = store_.tasks().update(task->id, change, kVerifierActor, now);
     if (!changes) return tl::unexpected(changes.error());
     if (!outcome.passed) {
-      auto comment = store_.tasks().add_comment(
-          task->id, kVerifierActor,
+      auto comment = comment_on_task(
+          store_.tasks(), tx, task->id, kVerifierActor,
           fmt::format("The check of report {} failed; the task is back in progress.\n{}", report.id,
                       check_log),
           now);
       if (!comment) return tl::unexpected(comment.error());
-      if (auto ev = tx.publish("task.comment", task->id,
-                               Json{{"task_id", task->id}, {"comment", to_json(*comment)}});
-          !ev) {
-        return tl::unexpected(ev.error());
-      }
     }
     auto moved = store_.tasks().find(task->id);
     if (!moved) return tl::unexpected(moved.error());

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "store/rows.h"
 #include "util/clock.h"
 
 namespace bosun {
@@ -77,18 +78,6 @@ RunRecord run_from_row(const Statement& s) {
   r.end_offset = s.get_int(16);
   r.gaps = parse_or(s.get_text(17), Json::array());
   return r;
-}
-
-template <typename T, typename F>
-Result<std::vector<T>> collect(Result<Statement>& stmt, F from_row) {
-  std::vector<T> out;
-  for (;;) {
-    auto row = stmt->step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) break;
-    out.push_back(from_row(*stmt));
-  }
-  return out;
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "util/clock.h"
+#include "store/rows.h"
 
 namespace bosun {
 namespace {
@@ -62,10 +62,6 @@ void bind_all(Statement& s, const HeadlessRunRecord& r) {
   }
   s.bind(17, r.session_id).bind(18, r.exit_code).bind(19, r.events_path);
   s.bind(20, r.started_at_ms).bind(21, r.ended_at_ms);
-}
-
-Json time_or_null(const std::optional<int64_t>& ms) {
-  return ms ? Json(format_time(from_unix_ms(*ms))) : Json();
 }
 
 }  // namespace
@@ -138,14 +134,7 @@ Result<std::vector<HeadlessRunRecord>> HeadlessRunStore::list(
       kColumns));
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, agent).bind(2, task_id).bind(3, limit);
-  std::vector<HeadlessRunRecord> out;
-  for (;;) {
-    auto more = stmt->step();
-    if (!more) return tl::unexpected(more.error());
-    if (!*more) break;
-    out.push_back(row(*stmt));
-  }
-  return out;
+  return collect<HeadlessRunRecord>(stmt, row);
 }
 
 Result<std::vector<std::pair<std::string, UsageTotals>>> HeadlessRunStore::usage(
@@ -160,21 +149,16 @@ Result<std::vector<std::pair<std::string, UsageTotals>>> HeadlessRunStore::usage
                   by));
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, agent).bind(2, task_id);
-  std::vector<std::pair<std::string, UsageTotals>> out;
-  for (;;) {
-    auto more = stmt->step();
-    if (!more) return tl::unexpected(more.error());
-    if (!*more) break;
+  return collect<std::pair<std::string, UsageTotals>>(stmt, [](const Statement& s) {
     UsageTotals t;
-    t.runs = stmt->get_int(1);
-    t.input_tokens = stmt->get_int(2);
-    t.output_tokens = stmt->get_int(3);
-    t.cache_read_tokens = stmt->get_int(4);
-    t.cache_write_tokens = stmt->get_int(5);
-    t.cost_usd = stmt->get_optional_double(6).value_or(0);
-    out.emplace_back(stmt->get_text(0), t);
-  }
-  return out;
+    t.runs = s.get_int(1);
+    t.input_tokens = s.get_int(2);
+    t.output_tokens = s.get_int(3);
+    t.cache_read_tokens = s.get_int(4);
+    t.cache_write_tokens = s.get_int(5);
+    t.cost_usd = s.get_optional_double(6).value_or(0);
+    return std::pair{s.get_text(0), t};
+  });
 }
 
 Status HeadlessRunStore::close_abandoned(int64_t now_ms) {

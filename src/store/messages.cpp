@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "store/rows.h"
 #include "util/clock.h"
 
 namespace bosun {
@@ -43,10 +44,6 @@ Result<std::vector<Message>> collect(Result<Statement>& stmt) {
     out.push_back(from_row(*stmt));
   }
   return out;
-}
-
-Json time_or_null(const std::optional<int64_t>& ms) {
-  return ms ? Json(format_time(from_unix_ms(*ms))) : Json();
 }
 
 template <size_t N>

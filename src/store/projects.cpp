@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "store/rows.h"
 #include "util/clock.h"
 
 namespace bosun {
@@ -80,26 +81,6 @@ Decision decision_row(const Statement& s) {
   d.author = s.get_text(5);
   d.created_at_ms = s.get_int(6);
   return d;
-}
-
-template <typename T, typename Row>
-Result<std::vector<T>> collect(Result<Statement>& stmt, Row row) {
-  std::vector<T> out;
-  for (;;) {
-    auto more = stmt->step();
-    if (!more) return tl::unexpected(more.error());
-    if (!*more) break;
-    out.push_back(row(*stmt));
-  }
-  return out;
-}
-
-Json time_or_null(const std::optional<int64_t>& ms) {
-  return ms ? Json(format_time(from_unix_ms(*ms))) : Json();
-}
-
-Json text_or_null(const std::optional<std::string>& s) {
-  return s ? Json(*s) : Json();
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // Settings: one row per key, the value as JSON text.
 #include "store/settings.h"
 
+#include "store/rows.h"
+
 namespace bosun {
 
 Result<std::optional<Json>> SettingsStore::get(const std::string& key) {
@@ -22,6 +24,18 @@ Status SettingsStore::set(const std::string& key, const Json& value) {
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, key).bind(2, dump_json(value));
   return stmt->run();
+}
+
+Result<std::vector<std::pair<std::string, Json>>> SettingsStore::with_prefix(
+    const std::string& prefix) {
+  auto stmt = db_.prepare(
+      "SELECT key, value FROM settings WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, prefix);
+  return collect<std::pair<std::string, Json>>(stmt, [&prefix](const Statement& s) {
+    return std::pair{s.get_text(0).substr(prefix.size()),
+                     Json::parse(s.get_text(1), nullptr, false)};
+  });
 }
 
 }  // namespace bosun

@@ -3,6 +3,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "store/database.h"
 #include "util/json.h"
@@ -14,6 +16,8 @@ class SettingsStore {
   explicit SettingsStore(Database& db) : db_(db) {}
   Result<std::optional<Json>> get(const std::string& key);
   Status set(const std::string& key, const Json& value);
+  // Every setting whose key starts with `prefix`, as (the rest of the key, value), by key.
+  Result<std::vector<std::pair<std::string, Json>>> with_prefix(const std::string& prefix);
 
  private:
   Database& db_;

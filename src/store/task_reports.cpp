@@ -1,6 +1,7 @@
 // Task reports: rows of the reports table — what agents submitted and what the check found.
 #include <fmt/format.h>
 
+#include "store/rows.h"
 #include "store/tasks.h"
 #include "util/clock.h"
 
@@ -26,17 +27,6 @@ TaskReport report_from_row(const Statement& s) {
   r.created_at_ms = s.get_int(8);
   r.checked_at_ms = s.get_optional_int(9);
   return r;
-}
-
-Result<std::vector<TaskReport>> collect_reports(Statement& stmt) {
-  std::vector<TaskReport> out;
-  for (;;) {
-    auto row = stmt.step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) break;
-    out.push_back(report_from_row(stmt));
-  }
-  return out;
 }
 
 }  // namespace
@@ -81,7 +71,7 @@ Result<std::vector<TaskReport>> TaskStore::reports(const std::string& task_id) {
   auto stmt = db_.prepare(std::string(kReportSelect) + " WHERE task_id = ? ORDER BY id");
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, task_id);
-  return collect_reports(*stmt);
+  return collect<TaskReport>(stmt, report_from_row);
 }
 
 Result<std::vector<TaskReport>> TaskStore::unchecked_reports() {
@@ -89,7 +79,7 @@ Result<std::vector<TaskReport>> TaskStore::unchecked_reports() {
                           " WHERE verified = 'pending' AND status IN ('done', 'partial')"
                           " ORDER BY id");
   if (!stmt) return tl::unexpected(stmt.error());
-  return collect_reports(*stmt);
+  return collect<TaskReport>(stmt, report_from_row);
 }
 
 Status TaskStore::record_check(int64_t report_id, const std::string& verified,

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "store/rows.h"
 #include "util/clock.h"
 #include "util/ids.h"
 
@@ -64,22 +65,6 @@ Task task_from_row(const Statement& s) {
   t.depends_on = split_words(s.get_text(14));
   t.ready = s.get_int(15) != 0;
   return t;
-}
-
-template <typename T, typename F>
-Result<std::vector<T>> collect(Result<Statement>& stmt, F from_row) {
-  std::vector<T> out;
-  for (;;) {
-    auto row = stmt->step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) break;
-    out.push_back(from_row(*stmt));
-  }
-  return out;
-}
-
-Json optional_time(const std::optional<int64_t>& ms) {
-  return ms ? Json(format_time(from_unix_ms(*ms))) : Json();
 }
 
 Json optional_text(const std::optional<std::string>& text) {
@@ -244,8 +229,8 @@ Json to_json(const Task& t) {
               {"ready", t.ready},
               {"created_at", format_time(from_unix_ms(t.created_at_ms))},
               {"updated_at", format_time(from_unix_ms(t.updated_at_ms))},
-              {"started_at", optional_time(t.started_at_ms)},
-              {"done_at", optional_time(t.done_at_ms)}};
+              {"started_at", time_or_null(t.started_at_ms)},
+              {"done_at", time_or_null(t.done_at_ms)}};
 }
 
 Json to_json(const TaskComment& c) {
@@ -761,6 +746,19 @@ Result<std::vector<TaskHistoryEntry>> TaskStore::history(const std::string& task
                             s.get_text(3),          s.get_text(4), s.get_optional_text(5),
                             s.get_optional_text(6), s.get_text(7)};
   });
+}
+
+Result<TaskComment> comment_on_task(TaskStore& tasks, EventBus::Transaction& tx,
+                                    const std::string& task_id, const std::string& author,
+                                    const std::string& body, int64_t now_ms) {
+  auto comment = tasks.add_comment(task_id, author, body, now_ms);
+  if (!comment) return comment;
+  if (auto ev = tx.publish("task.comment", task_id,
+                           Json{{"task_id", task_id}, {"comment", to_json(*comment)}});
+      !ev) {
+    return tl::unexpected(ev.error());
+  }
+  return comment;
 }
 
 }  // namespace bosun

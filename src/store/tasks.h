@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "store/database.h"
+#include "store/event_bus.h"
 #include "util/json.h"
 
 namespace bosun {
@@ -218,5 +219,11 @@ class TaskStore {
 
   Database& db_;
 };
+
+// Adds a comment to a task and publishes its `task.comment` event {task_id, comment}, both in
+// `tx`.
+Result<TaskComment> comment_on_task(TaskStore& tasks, EventBus::Transaction& tx,
+                                    const std::string& task_id, const std::string& author,
+                                    const std::string& body, int64_t now_ms);
 
 }  // namespace bosun

@@ -2,11 +2,11 @@
 // their JSON event streams, read by `bosun detect --events` with the CLI's profile, give the
 // right outcome — a plain answer is a success, an API error is a failure whatever the CLI's own
 // success flags say, and a tool that needed a permission nobody could give is not a success.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { FakeModel } from './fake_model.mjs';
-import { Daemon, baseEnv, bin, detectStream, prepareCli, run, versions } from './support.mjs';
+import { baseEnv, bin, detectStream, prepareCli, run, versions } from './support.mjs';
+import { crew } from './tui.mjs';
 
 const script = (prompt) => {
   if (prompt.includes('PLEASE LIMIT')) return { error: { status: 429, message: 'Rate limit reached (fake limit)' } };
@@ -16,16 +16,7 @@ const script = (prompt) => {
   return { text: 'ok' };
 };
 
-let model;
-let daemon;
-before(async () => {
-  model = await new FakeModel(script).start();
-  daemon = await new Daemon().start();
-});
-after(async () => {
-  await daemon?.stop();
-  await model?.stop();
-});
+const c = crew(script);
 
 // Each CLI's headless argv for `prompt` (the profiles' `headless` templates, plus what a
 // fake-model run needs: trust for Gemini, no git repository for Codex).
@@ -37,19 +28,19 @@ const headless = {
 };
 
 async function runHeadless(cli, prompt) {
-  const { work, env } = prepareCli(cli, model.url, daemon.root + `/${cli}-${Date.now()}`);
+  const { work, env } = prepareCli(cli, c.model.url, c.daemon.root + `/${cli}-${Date.now()}`);
   const r = await run(headless[cli](prompt), { cwd: work, env: { ...baseEnv(env.HOME), ...env } });
   assert.ok(r.stdout.trim().length > 0, `${cli} printed no events (exit ${r.code}): ${r.stderr}`);
-  const { code, reading } = await detectStream(daemon, cli, r.stdout);
+  const { code, reading } = await detectStream(c.daemon, cli, r.stdout);
   return { exit: r.code, stdout: r.stdout, stderr: r.stderr, work, code, reading };
 }
 
 for (const cli of ['claude', 'codex', 'gemini', 'opencode']) {
   test(`${cli} ${versions[cli]}: a plain answer is a success`, async () => {
-    const before = model.requests.length;
+    const before = c.model.requests.length;
     const r = await runHeadless(cli, 'Say hello PLEASE ANSWER');
     assert.equal(r.exit, 0, r.stderr);
-    assert.ok(model.requests.length > before, 'the CLI asked the fake model');
+    assert.ok(c.model.requests.length > before, 'the CLI asked the fake model');
     assert.equal(r.code, 0, JSON.stringify(r.reading));
     assert.equal(r.reading.outcome.finished, true, JSON.stringify(r.reading));
     assert.equal(r.reading.outcome.success, true, JSON.stringify(r.reading));
@@ -86,8 +77,8 @@ test(`opencode ${versions.opencode}: run auto-rejects a permission and exits 0, 
 const runArgs = { claude: [], codex: [], gemini: ['--skip-trust'], opencode: [] };
 
 async function crewAgent(cli) {
-  const { work, env } = prepareCli(cli, model.url, daemon.root + `/${cli}-crew`);
-  return daemon.api('POST', '/api/v1/agents', {
+  const { work, env } = prepareCli(cli, c.model.url, c.daemon.root + `/${cli}-crew`);
+  return c.daemon.api('POST', '/api/v1/agents', {
     name: `run-${cli}`,
     profile: cli,
     argv: ['bash', '--norc', '--noprofile'],
@@ -99,8 +90,8 @@ async function crewAgent(cli) {
 for (const cli of ['claude', 'codex', 'gemini', 'opencode']) {
   test(`${cli} ${versions[cli]}: bosun run — a headless step for a task, its usage stored`, async () => {
     const agent = await crewAgent(cli);
-    const task = await daemon.api('POST', '/api/v1/tasks', { title: `Answer for ${cli}`, role: 'nobody' });
-    const r = await daemon.cli(['run', agent.name, 'Say hello PLEASE ANSWER', '--task', task.id, '--json',
+    const task = await c.daemon.api('POST', '/api/v1/tasks', { title: `Answer for ${cli}`, role: 'nobody' });
+    const r = await c.daemon.cli(['run', agent.name, 'Say hello PLEASE ANSWER', '--task', task.id, '--json',
       ...runArgs[cli].flatMap((a) => ['--arg', a])]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
     const run = JSON.parse(r.stdout);
@@ -108,25 +99,25 @@ for (const cli of ['claude', 'codex', 'gemini', 'opencode']) {
     assert.equal(run.success, true, r.stdout);
     assert.match(run.text, /Plain answer to the question\./);
     assert.ok(run.usage.input_tokens > 0 && run.usage.output_tokens > 0, JSON.stringify(run.usage));
-    const usage = await daemon.api('GET', `/api/v1/usage?by=task&task=${task.id}`);
+    const usage = await c.daemon.api('GET', `/api/v1/usage?by=task&task=${task.id}`);
     assert.equal(usage.rows.length, 1);
     assert.equal(usage.rows[0].input_tokens, run.usage.input_tokens);
-    const shown = await daemon.api('GET', `/api/v1/tasks/${task.id}`);
+    const shown = await c.daemon.api('GET', `/api/v1/tasks/${task.id}`);
     assert.equal(shown.usage.runs, 1);
 
-    const failed = await daemon.cli(['run', agent.name, 'PLEASE FAIL this turn', '--json', ...runArgs[cli].flatMap((a) => ['--arg', a])]);
+    const failed = await c.daemon.cli(['run', agent.name, 'PLEASE FAIL this turn', '--json', ...runArgs[cli].flatMap((a) => ['--arg', a])]);
     assert.equal(failed.code, 1, failed.stdout + failed.stderr);
     assert.equal(JSON.parse(failed.stdout).success, false);
   });
 }
 
 test(`claude ${versions.claude}: a usage limit in a headless run pauses dispatch to claude agents`, async () => {
-  const agent = await daemon.api('GET', '/api/v1/agents/run-claude').catch(() => crewAgent('claude'));
-  const r = await daemon.cli(['run', agent.name, 'PLEASE LIMIT this turn', '--json']);
+  const agent = await c.daemon.api('GET', '/api/v1/agents/run-claude').catch(() => crewAgent('claude'));
+  const r = await c.daemon.cli(['run', agent.name, 'PLEASE LIMIT this turn', '--json']);
   assert.equal(r.code, 1, r.stdout + r.stderr);
   const run = JSON.parse(r.stdout);
   assert.equal(run.reason, 'rate_limited', r.stdout);
-  const sup = await daemon.api('GET', '/api/v1/supervisor');
+  const sup = await c.daemon.api('GET', '/api/v1/supervisor');
   const limit = sup.provider_limits.find((l) => l.provider === 'claude');
   assert.ok(limit, JSON.stringify(sup.provider_limits));
   assert.equal(limit.agent, agent.name);

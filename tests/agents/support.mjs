@@ -2,14 +2,16 @@
 // and its lock, `npm ci` into the build tree), a real `bosun serve` on a temporary state
 // directory, its events WebSocket, a fresh HOME per CLI pointed at the fake model, and
 // bounded waits. Run through ctest, which sets BOSUN_BINARY and BOSUN_AGENTS_DIR.
-import { spawn, execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Daemon as BaseDaemon, bosun, until } from '../support/daemon.mjs';
 
-export const bosun = process.env.BOSUN_BINARY;
+export { bosun, until };
+
 const agentsDir = process.env.BOSUN_AGENTS_DIR;
-if (!bosun || !agentsDir) throw new Error('run through ctest: BOSUN_BINARY and BOSUN_AGENTS_DIR must be set');
+if (!agentsDir) throw new Error('run through ctest: BOSUN_BINARY and BOSUN_AGENTS_DIR must be set');
 if (typeof WebSocket !== 'function') throw new Error('run node with --experimental-websocket (Node 20)');
 
 // The installed CLI binaries and the versions the tests pin (package.json).
@@ -28,106 +30,20 @@ export function baseEnv(home) {
   return { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8', TERM: 'xterm-256color', TMPDIR: os.tmpdir() };
 }
 
-// Polls `check` until it returns a truthy value (returned) or `ms` pass (throws `what`). Only
-// for conditions no event announces (a file appearing, text on a screen).
-export async function until(what, check, ms = 15000, every = 50) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
-
 export const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// A new folder under the system temp folder (its real path: the CLIs compare paths).
-export function tempDir(prefix) {
-  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
-  return dir;
-}
-
-// A daemon on its own state directory, started with a clean environment.
-export class Daemon {
+// A daemon on its own state directory, started with a clean environment (a HOME of its own).
+export class Daemon extends BaseDaemon {
   constructor() {
-    this.root = tempDir('bosun-agents-');
-    this.state = path.join(this.root, '.bosun');
+    super('bosun-agents-');
     this.home = path.join(this.root, 'home');
     fs.mkdirSync(this.home);
-    this.stderr = '';
-  }
-
-  async start() {
-    const addressFile = path.join(this.state, 'run', 'address');
-    this.proc = spawn(bosun, ['serve', '--state', this.state, '--listen', '127.0.0.1:0', '--quiet'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: baseEnv(this.home),
-    });
-    this.proc.stderr.on('data', (d) => (this.stderr += d));
-    this.exited = new Promise((resolve) => this.proc.once('exit', resolve));
-    await until('the daemon to write run/address', () => {
-      if (this.proc.exitCode !== null) throw new Error(`bosun serve exited: ${this.stderr}`);
-      return fs.existsSync(addressFile);
-    });
-    this.address = fs.readFileSync(addressFile, 'utf8').trim();
-    this.token = fs.readFileSync(path.join(this.state, 'token'), 'utf8').trim();
-    this.url = `http://${this.address}`;
-    return this;
-  }
-
-  // One API call with the daemon token; returns the parsed body, throws on an error status.
-  async api(method, route, body) {
-    const res = await fetch(this.url + route, {
-      method,
-      headers: {
-        Authorization: `Bearer ${this.token}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${text}`);
-    return text ? JSON.parse(text) : null;
+    this.env = baseEnv(this.home);
   }
 
   // `bosun --state DIR ARGS…` → {code, stdout, stderr}.
   cli(args, env = {}) {
-    return new Promise((resolve) =>
-      execFile(bosun, ['--state', this.state, ...args], { env: { ...baseEnv(this.home), ...env } }, (err, stdout, stderr) =>
-        resolve({ code: err ? err.code ?? 1 : 0, stdout, stderr }),
-      ),
-    );
-  }
-
-  // The agent's screen as text rows.
-  async screen(id) {
-    return (await this.api('GET', `/api/v1/agents/${id}/screen`)).lines.join('\n');
-  }
-
-  // Stops every agent and the daemon; whatever still runs from this state directory is killed.
-  async stop() {
-    try {
-      if (this.proc && this.proc.exitCode === null) {
-        const { agents } = await this.api('GET', '/api/v1/agents');
-        await Promise.all(agents.map((a) => this.api('DELETE', `/api/v1/agents/${a.id}`).catch(() => {})));
-        await until('the agents to stop', async () => (await this.api('GET', '/api/v1/agents')).agents.length === 0);
-      }
-    } catch {
-      // Fall through to the kill below.
-    }
-    if (this.proc && this.proc.exitCode === null) {
-      this.proc.kill('SIGTERM');
-      await this.exited;
-    }
-    for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-      try {
-        if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.root)) process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
-    }
-    fs.rmSync(this.root, { recursive: true, force: true });
+    return this.run(args, env);
   }
 }
 

@@ -247,5 +247,39 @@ TEST(UsageLimits, AnAgentStoppedByALimitIsToldToContinueWhenItLifts) {
                               [&](const Json& m) { return m["id"] == (*told)["data"]["id"]; }));
 }
 
+TEST(UsageLimits, ALimitHoldsAcrossADaemonRestart) {
+  TempDir dir;
+  auto state = dir.path() / "state";
+  {
+    TestDaemon d(state);
+    d.start();
+    EventWaiter events(d);
+    ASSERT_EQ(http_request(d.address(), "PUT", "/api/v1/supervisor", R"({"rate_limit_wait":"1h"})",
+                           d.auth_header())
+                  .status,
+              200);
+    ASSERT_EQ(d.post("/api/v1/agents", Json{{"name", "lim"}, {"profile", "codex"}, {"argv", kBash}})
+                  .status,
+              201);
+    ASSERT_EQ(
+        http_request(d.address(), "POST", "/api/v1/hooks/claude?agent=lim",
+                     R"({"hook_event_name":"StopFailure","error":"rate_limit"})", d.auth_header())
+            .status,
+        200);
+    auto limited = events.wait("provider.rate_limited", "codex");
+    ASSERT_TRUE(limited);
+    // Agents outlive a daemon: remove this one first, so only the limit is left to remember.
+    ASSERT_EQ(d.del("/api/v1/agents/lim").status, 202);
+    ASSERT_TRUE(events.wait("agent.removed", ""));
+    d.stop();
+  }
+  TestDaemon again(state);
+  again.start();
+  Json limits = again.get("/api/v1/supervisor").json()["provider_limits"];
+  ASSERT_EQ(limits.size(), 1u) << limits;
+  EXPECT_EQ(limits[0]["provider"], "codex");
+  EXPECT_EQ(limits[0]["agent"], "lim");
+}
+
 }  // namespace
 }  // namespace bosun::e2e

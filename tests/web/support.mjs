@@ -1,114 +1,33 @@
 // Shared pieces of the dashboard's browser tests: a real `bosun serve` on a temporary state
 // directory, its API, Debian's Chromium driven by playwright-core, and bounded waits.
-import { spawn, execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Daemon as BaseDaemon } from '../support/daemon.mjs';
 
-const bosun = process.env.BOSUN_BINARY;
 const webDir = process.env.BOSUN_WEB_DIR;
 export const artifacts = process.env.BOSUN_WEB_ARTIFACTS ?? path.join(os.tmpdir(), 'bosun-web-artifacts');
-if (!bosun || !webDir) throw new Error('run through ctest: BOSUN_BINARY and BOSUN_WEB_DIR must be set');
+if (!webDir) throw new Error('run through ctest: BOSUN_WEB_DIR must be set');
 
 // playwright-core comes from the dashboard's own node_modules (installed by the build's npm ci).
 const { chromium } = createRequire(path.resolve(webDir, 'package.json'))('playwright-core');
 
 export const kChromium = '/usr/bin/chromium';
 
-// Polls `check` until it returns a truthy value (returned) or `ms` pass (throws `what`). For
-// conditions outside the browser that no event announces (a file appearing, a process ending).
-export async function until(what, check, ms = 10000, every = 25) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
+export { until } from '../support/daemon.mjs';
 
 // A daemon on its own state directory; start() again after kill() restarts it on that directory.
-export class Daemon {
+export class Daemon extends BaseDaemon {
   constructor() {
-    this.root = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-web-'));
-    this.state = path.join(this.root, '.bosun');
-    this.proc = null;
-    this.address = '';
-    this.token = '';
-    this.stderr = '';
+    super('bosun-web-');
   }
 
-  async start(listen = '127.0.0.1:0') {
-    const addressFile = path.join(this.state, 'run', 'address');
-    fs.rmSync(addressFile, { force: true });
-    this.proc = spawn(bosun, ['serve', '--state', this.state, '--listen', listen, '--quiet'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    this.proc.stderr.on('data', (d) => (this.stderr += d));
-    const exited = new Promise((resolve) => this.proc.once('exit', resolve));
-    this.exited = exited;
-    // The daemon writes run/address last, once it answers.
-    await until('the daemon to write run/address', () => {
-      if (this.proc.exitCode !== null) throw new Error(`bosun serve exited: ${this.stderr}`);
-      return fs.existsSync(addressFile);
-    });
-    this.address = fs.readFileSync(addressFile, 'utf8').trim();
-    this.token = fs.readFileSync(path.join(this.state, 'token'), 'utf8').trim();
-    this.url = `http://${this.address}`;
-  }
-
-  async kill(signal = 'SIGKILL') {
-    if (!this.proc || this.proc.exitCode !== null) return;
-    this.proc.kill(signal);
-    await this.exited;
-  }
-
-  // One API call with the daemon token; returns the parsed body, throws on an error status.
-  async api(method, route, body) {
-    const res = await fetch(this.url + route, {
-      method,
-      headers: {
-        Authorization: `Bearer ${this.token}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  }
-
-  // `bosun --state DIR ARGS…` → stdout.
-  cli(...args) {
-    return new Promise((resolve, reject) =>
-      execFile(bosun, ['--state', this.state, ...args], (err, stdout, stderr) =>
-        err ? reject(new Error(`bosun ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout),
-      ),
-    );
-  }
-
-  // Stops every agent and the daemon; whatever still runs from this state directory (holders
-  // left by a failed test) is killed by pid, so no process outlives the test.
-  async stop() {
-    try {
-      if (this.proc && this.proc.exitCode === null) {
-        const { agents } = await this.api('GET', '/api/v1/agents');
-        await Promise.all(agents.map((a) => this.api('DELETE', `/api/v1/agents/${a.id}`).catch(() => {})));
-        await until('the agents to stop', async () => (await this.api('GET', '/api/v1/agents')).agents.length === 0);
-      }
-    } catch {
-      // Fall through to the kill below.
-    }
-    await this.kill('SIGTERM');
-    for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-      try {
-        if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(this.state)) process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // Gone already.
-      }
-    }
-    fs.rmSync(this.root, { recursive: true, force: true });
+  // `bosun --state DIR ARGS…` → stdout; a failure throws.
+  async cli(...args) {
+    const r = await this.run(args);
+    if (r.code !== 0) throw new Error(`bosun ${args.join(' ')}: ${r.stderr || `exit ${r.code}`}`);
+    return r.stdout;
   }
 }
 

@@ -241,12 +241,8 @@ Result<Response> apply_change(Services& s, Request& request, const std::string& 
   auto task = s.store.tasks().find(id);
   if (!task) return tl::unexpected(task.error());
   if (comment) {
-    auto c = s.store.tasks().add_comment(id, by, *comment, now_ms(s));
+    auto c = comment_on_task(s.store.tasks(), tx, id, by, *comment, now_ms(s));
     if (!c) return tl::unexpected(c.error());
-    if (auto ev = tx.publish("task.comment", id, Json{{"task_id", id}, {"comment", to_json(*c)}});
-        !ev) {
-      return tl::unexpected(ev.error());
-    }
   }
   if (!changes->empty()) {
     if (auto ev =
@@ -372,14 +368,11 @@ Result<Response> post_comment(Services& s, Request& request) {
   const std::string& id = request.params["id"];
   EventBus::Transaction tx(s.bus, s.store.db());
   if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
-  auto comment = s.store.tasks().add_comment(id, request.principal.name(), *text, now_ms(s));
+  auto comment =
+      comment_on_task(s.store.tasks(), tx, id, request.principal.name(), *text, now_ms(s));
   if (!comment) return tl::unexpected(comment.error());
-  Json json = to_json(*comment);
-  if (auto ev = tx.publish("task.comment", id, Json{{"task_id", id}, {"comment", json}}); !ev) {
-    return tl::unexpected(ev.error());
-  }
   if (auto st = tx.commit(); !st) return tl::unexpected(st.error());
-  return Response::json(json, 201);
+  return Response::json(to_json(*comment), 201);
 }
 
 Result<Response> get_comments(Services& s, Request& request) {
