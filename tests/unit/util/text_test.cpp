@@ -1,0 +1,20 @@
+// Text: shorten() never splits a UTF-8 sequence.
+#include "util/text.h"
+
+#include <gtest/gtest.h>
+
+namespace bosun {
+namespace {
+
+TEST(Text, ShortenKeepsShortTextAndCutsOnACharacterBoundary) {
+  EXPECT_EQ(shorten("hello", 5), "hello");
+  EXPECT_EQ(shorten("hello!", 5), "hello…");
+  // "é" is two bytes (c3 a9): a cut at byte 2 would split it, so it backs up before it.
+  EXPECT_EQ(shorten("aé-b", 2), "a…");
+  EXPECT_EQ(shorten("aé-b", 3), "aé…");
+  EXPECT_EQ(shorten("✢✢", 4), "✢…");  // three bytes each
+  EXPECT_EQ(shorten("", 0), "");
+}
+
+}  // namespace
+}  // namespace bosun
