@@ -170,14 +170,6 @@ class Reader {
   const std::string& file_;
 };
 
-// Declares `var` from a Result and returns its error when there is one (`var` is a name to
-// declare, so it cannot be parenthesized).
-// NOLINTBEGIN(bugprone-macro-parentheses)
-#define TRY(var, expr) \
-  auto var = (expr);   \
-  if (!var) return tl::unexpected(std::move(var).error())
-// NOLINTEND(bugprone-macro-parentheses)
-
 Result<Region> parse_region(const Reader& r, const YAML::Node& node) {
   TRY(s, r.str(node, "where"));
   if (*s == "composer") return Region::kComposer;
@@ -215,7 +207,7 @@ Result<ScreenRule> parse_rule(const Reader& r, const YAML::Node& node) {
   if (!node["state"]) return r.bad(node, "rule " + rule.name + " needs a state");
   TRY(state_text, r.str(node["state"], "state"));
   auto state = parse_agent_state(*state_text);
-  if (!state || *state == AgentState::kStarting || *state == AgentState::kExited) {
+  if (!state || !detected_state(*state)) {
     return r.bad(node["state"],
                  "state must be working, idle, waiting_input, rate_limited or "
                  "errored (the process decides starting and exited)");
@@ -560,8 +552,6 @@ Result<Profile> parse_profile(std::string_view text, const std::string& file) {
   }
   return p;
 }
-
-#undef TRY
 
 Result<Profile> load_profile_file(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -1,4 +1,5 @@
-// AgentRegistry: every agent the daemon knows, its current run, holder connection and screen.
+// AgentRegistry: every agent the daemon knows and the life of its runs — spawn, launch through
+// a HolderHost, exit, loss, reattach after a daemon restart, stop, restart and remove.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,10 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "agent/launch_plan.h"
+#include "agent/agent_view.h"
+#include "agent/holder_host.h"
+#include "agent/launch_files.h"
+#include "agent/session.h"
 #include "agent/status.h"
 #include "store/event_bus.h"
 #include "store/store.h"
@@ -29,15 +33,6 @@ class AgentTokenSink {
   virtual ~AgentTokenSink() = default;
   virtual void add_agent_token(const std::string& token, const std::string& agent_id) = 0;
   virtual void remove_agent_token(const std::string& token) = 0;
-};
-
-// Receives terminal traffic for the terminal WebSocket hub (api/), which agent/ cannot see.
-class TerminalObserver {
- public:
-  virtual ~TerminalObserver() = default;
-  virtual void on_output(const std::string& agent_id, uint64_t offset, std::string_view bytes) = 0;
-  // The run started, exited or was lost: `status` is the terminal socket's status frame.
-  virtual void on_run_status(const std::string& agent_id, const Json& status) = 0;
 };
 
 struct SpawnRequest {
@@ -81,25 +76,27 @@ struct AgentContext {
 class AgentRegistry {
  public:
   AgentRegistry(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
-                Log& log, AgentTokenSink& tokens, StateDir state, std::string bosun_exe);
+                Log& log, AgentTokenSink& tokens, StateDir state, std::string bosun_exe,
+                std::unique_ptr<HolderHost> host = nullptr);
   ~AgentRegistry();
   AgentRegistry(const AgentRegistry&) = delete;
   AgentRegistry& operator=(const AgentRegistry&) = delete;
 
   // The daemon's address for BOSUN_URL inside agents.
-  void set_daemon_url(std::string url) { daemon_url_ = std::move(url); }
-  void set_observer(TerminalObserver* observer) { observer_ = observer; }
+  void set_daemon_url(std::string url) { files_.set_daemon_url(std::move(url)); }
+  void set_observer(TerminalObserver* observer) { context_.observer = observer; }
 
   // Writes the agent and run records, then starts a holder; resolves once the
   // holder has answered (the agent may already have exited, e.g. 127).
-  boost::asio::awaitable<Result<Json>> spawn(SpawnRequest request);
+  boost::asio::awaitable<Result<AgentView>> spawn(SpawnRequest request);
   // Reconnects to the holders of every open run after a daemon start; runs whose
   // holder is gone are marked lost with the reason.
   boost::asio::awaitable<void> reattach_all();
 
-  Result<Json> show(const std::string& id_or_name);
-  Result<Json> list();
-  Result<int64_t> count();
+  // One agent by id or name (404 `agent_not_found`), every agent in creation order.
+  Result<AgentView> view(const std::string& id_or_name) const;
+  std::vector<AgentView> views() const;
+  int64_t count() const { return static_cast<int64_t>(sessions_.size()); }
 
   Status input(const std::string& id_or_name, std::string_view bytes, bool submit);
   Status interrupt(const std::string& id_or_name);
@@ -133,47 +130,39 @@ class AgentRegistry {
 
   // Where an agent's instructions (its role and the bosun protocol) are written; inside the
   // agent, BOSUN_INSTRUCTIONS names this file when it exists.
-  std::filesystem::path instructions_file(const std::string& agent_name) const;
+  std::filesystem::path instructions_file(const std::string& agent_name) const {
+    return files_.instructions_file(agent_name);
+  }
 
   // Drops every holder connection; the agents keep running (daemon shutdown).
   void detach_all();
 
  private:
-  struct Session;
-  Result<Session*> find_session(const std::string& id_or_name);
+  Result<Session*> find_session(const std::string& id_or_name) const;
+  // Refused: the agent's program does not run (409 `agent_not_running` saying why).
+  Error not_running(const Session& session) const;
   boost::asio::awaitable<Status> launch(Session& session);
   boost::asio::awaitable<Status> launch_run(Session& session);
+  // What an ended launch or run leaves to do (AfterRun).
+  void after_launch(Session& session);
   void connect_handlers(Session& session);
-  void on_output(Session& session, uint64_t offset, std::string_view bytes);
-  // Working → idle: a timer waits for output to be quiet, then the profile's idle rule decides.
-  void watch_quiet(Session& session);
-  void on_quiet(Session& session);
-  void arm_quiet(Session& session, std::chrono::steady_clock::duration due);
   void on_exited(Session& session, const Json& holder_status);
   void on_disconnect(Session& session, const std::string& reason);
   void mark_lost(Session& session, const std::string& reason);
-  void set_state(Session& session, const std::string& state, const std::string& source);
+  // Asks the holder to stop the program; the state is stopping until it exits.
+  void stop_run(Session& session, uint32_t grace_ms);
   Json status_frame(const Session& session) const;
-  Json agent_json(const Session& session) const;
-  std::vector<std::string> agent_env(const Session& session) const;
-  // The agent's own variables and bosun's (BOSUN_URL, BOSUN_TOKEN, …) for its programs.
-  std::map<std::string, std::string> own_env(const Session& session) const;
-  LaunchInputs launch_inputs(const std::string& name, const Json& launch, bool resume) const;
-  // Builds the run's argv from the profile when the command comes from it (hooks settings
-  // written, session started or resumed).
-  Status prepare_command(Session& session, const Result<Profile>& profile);
   void persist_run(Session& session);
 
-  boost::asio::io_context& io_;
   Store& store_;
   EventBus& bus_;
   const Clock& clock_;
   Log& log_;
   AgentTokenSink& auth_;
   StateDir state_;
-  std::string bosun_exe_;
-  std::string daemon_url_;
-  TerminalObserver* observer_ = nullptr;
+  std::unique_ptr<HolderHost> host_;
+  LaunchFiles files_;
+  SessionContext context_;
   std::map<std::string, std::unique_ptr<Session>> sessions_;  // by agent id
 };
 

@@ -9,14 +9,17 @@ namespace bosun {
 
 namespace {
 
-constexpr std::array<std::pair<AgentState, std::string_view>, 7> kStates{{
+constexpr std::array<std::pair<AgentState, std::string_view>, 10> kStates{{
     {AgentState::kStarting, "starting"},
+    {AgentState::kRunning, "running"},
     {AgentState::kWorking, "working"},
     {AgentState::kIdle, "idle"},
     {AgentState::kWaitingInput, "waiting_input"},
     {AgentState::kRateLimited, "rate_limited"},
     {AgentState::kErrored, "errored"},
+    {AgentState::kStopping, "stopping"},
     {AgentState::kExited, "exited"},
+    {AgentState::kLost, "lost"},
 }};
 
 constexpr std::array<std::pair<SignalSource, std::string_view>, 7> kSources{{
@@ -40,6 +43,24 @@ std::string_view to_string(AgentState state) {
     if (s == state) return name;
   }
   return "unknown";
+}
+
+bool detected_state(AgentState state) {
+  switch (state) {
+    case AgentState::kWorking:
+    case AgentState::kIdle:
+    case AgentState::kWaitingInput:
+    case AgentState::kRateLimited:
+    case AgentState::kErrored:
+      return true;
+    case AgentState::kStarting:
+    case AgentState::kRunning:
+    case AgentState::kStopping:
+    case AgentState::kExited:
+    case AgentState::kLost:
+      return false;
+  }
+  return false;
 }
 
 std::optional<AgentState> parse_agent_state(std::string_view text) {

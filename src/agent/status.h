@@ -10,16 +10,19 @@
 
 namespace bosun {
 
-// The states a detector can report (docs/agents.md). The registry adds process-level ones
-// (running, stopping, lost) around them.
+// An agent's state (docs/agents.md). Detectors report working … errored; the process decides
+// starting, running, stopping, exited and lost. The allowed moves are in agent/agent_state.h.
 enum class AgentState {
-  kStarting,
+  kStarting,  // a run's records are written and its holder is starting
+  kRunning,   // the program started; nothing has been read of it yet
   kWorking,
   kIdle,
   kWaitingInput,  // a permission dialog, a question, or a first-run dialog
   kRateLimited,   // a usage limit; reset_at says until when, when the CLI says
   kErrored,
+  kStopping,  // asked to stop; the process has not ended yet
   kExited,
+  kLost,  // the holder went away without telling how the program ended
 };
 
 // Where a state comes from, weakest first. A stronger source holds its state against weaker
@@ -35,6 +38,9 @@ enum class SignalSource {
 };
 
 std::string_view to_string(AgentState state);
+// Whether a detector (a screen rule, a hook, a stream) may report `state`: working, idle,
+// waiting_input, rate_limited or errored. The rest belong to the process.
+bool detected_state(AgentState state);
 std::optional<AgentState> parse_agent_state(std::string_view text);
 std::string_view to_string(SignalSource source);
 std::optional<SignalSource> parse_signal_source(std::string_view text);

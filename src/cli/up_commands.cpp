@@ -15,7 +15,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
-#include "agent/activity.h"
+#include "agent/agent_state.h"
 #include "agent/profile.h"
 #include "cli/client.h"
 #include "cli/launch.h"
@@ -35,7 +35,8 @@ struct UpFlags {
 };
 
 bool is_live(const std::string& state) {
-  return bosun::is_live(state) || state == "starting";
+  auto s = parse_agent_state(state);
+  return s && (bosun::is_live(*s) || *s == AgentState::kStarting);
 }
 
 // The team file's project and state directory (--state and BOSUN_STATE win).

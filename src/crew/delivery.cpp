@@ -7,7 +7,6 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "agent/activity.h"
 #include "agent/registry.h"
 
 namespace bosun {
@@ -123,9 +122,9 @@ asio::awaitable<void> DeliveryEngine::serve(std::string agent) {
       (void)mailbox.bounce(m.id, fmt::format("agent {} {}", agent, why));
       continue;
     }
-    auto shown = agents_.show(agent);
-    std::string state = shown ? shown->value("state", "") : "";
-    if (state != "idle" && !m.urgent) break;  // the next agent.state idle kicks us again
+    auto shown = agents_.view(agent);
+    bool idle = shown && shown->state == AgentState::kIdle;
+    if (!idle && !m.urgent) break;  // the next agent.state idle kicks us again
     bool delivered = false;
     int number = static_cast<int>(m.attempts);
     while (!delivered && number < options_.max_attempts && !stopped_) {
@@ -160,8 +159,8 @@ asio::awaitable<bool> DeliveryEngine::attempt(Queue& q, const std::string& agent
   bool bracketed = true;
   std::string submit = "\r";
   auto settle = options_.paste_settle;
-  if (auto shown = agents_.show(agent)) {
-    if (auto profile = agents_.profile(shown->value("profile", "shell"))) {
+  if (auto shown = agents_.view(agent)) {
+    if (auto profile = agents_.profile(shown->profile())) {
       bracketed = profile->input.bracketed_paste;
       submit = profile->input.submit.empty() ? "\r" : profile->input.submit;
       settle = std::max(settle, std::chrono::milliseconds(profile->input.pause_ms));
@@ -192,26 +191,25 @@ asio::awaitable<bool> DeliveryEngine::attempt(Queue& q, const std::string& agent
     }
     if (stopped_) co_return false;
   }
-  auto before = agents_.show(agent);
-  int64_t offset = before ? before->value("end_offset", int64_t{0}) : 0;
+  auto before = agents_.view(agent);
+  int64_t offset = before ? before->end_offset() : 0;
   // An agent whose CLI reports through hooks says itself when a prompt went in
   // (UserPromptSubmit): its output after Enter proves nothing, a redraw is output too.
-  bool hooked = before && before->value("state_source", "") == "hook";
+  bool hooked = before && before->source() == SignalSource::kHook;
   if (auto st = agents_.input(agent, submit, false); !st) co_return false;
   // The turn started when the agent printed something after Enter (or, hooked, when a hook
   // said it works). There is no event per output chunk, so the check repeats every
   // kVerifyStep until the deadline (and at once on a state change).
   auto deadline = clock_.steady_now() + options_.verify_timeout;
   for (;;) {
-    auto now_json = agents_.show(agent);
-    if (!now_json) break;
+    auto now = agents_.view(agent);
+    if (!now) break;
     if (hooked) {
-      std::string state = now_json->value("state", "");
-      if (now_json->value("state_source", "") == "hook" && state != "idle") co_return true;
-    } else if (now_json->value("end_offset", int64_t{0}) > offset) {
+      if (now->source() == SignalSource::kHook && now->state != AgentState::kIdle) co_return true;
+    } else if (now->end_offset() > offset) {
       co_return true;
     }
-    if (!is_live(now_json->value("state", ""))) break;  // it went away
+    if (!now->live()) break;  // it went away
     auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_.steady_now());
     if (left.count() <= 0) break;

@@ -13,6 +13,7 @@
 
 #include "agent/launch_plan.h"
 #include "agent/profile.h"
+#include "crew/task_board.h"
 #include "util/ids.h"
 #include "util/text.h"
 #include "util/unique_fd.h"
@@ -98,7 +99,7 @@ Result<Json> HeadlessRunner::start(const HeadlessRequest& req) {
   record.events_path = (state_.logs() / fmt::format("headless-{}.jsonl", record.id)).string();
   record.started_at_ms = to_unix_ms(clock_.now());
   {
-    EventBus::Transaction tx(bus_, store_.db());
+    EventBus::Transaction tx(bus_, store_);
     if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
     if (auto st = store_.headless_runs().insert(record); !st) return tl::unexpected(st.error());
     if (auto ev = tx.publish("headless.started", record.id, Json{{"run", to_json(record)}}); !ev) {
@@ -179,7 +180,7 @@ void HeadlessRunner::finish(HeadlessRunRecord& record, StreamParser& parser,
   record.ended_at_ms = now;
   Json data{{"run", to_json(record)}, {"outcome", to_json(o)}};
   {
-    EventBus::Transaction tx(bus_, store_.db());
+    EventBus::Transaction tx(bus_, store_);
     if (!tx.begin()) return;
     if (auto st = store_.headless_runs().update(record); !st) {
       log_.error("headless.persist_failed", {{"run", record.id}, {"error", st.error().message}});
@@ -197,11 +198,9 @@ void HeadlessRunner::finish(HeadlessRunRecord& record, StreamParser& parser,
                                 record.result_text)
                   : fmt::format("Headless {} run {} did not succeed ({}): {}", record.profile,
                                 record.id, record.reason, record.result_text);
-    EventBus::Transaction tx(bus_, store_.db());
-    if (tx.begin() && comment_on_task(store_.tasks(), tx, *record.task_id, record.agent,
-                                      shorten(body, 8000), now)) {
-      (void)tx.commit();  // a task removed meanwhile gets no comment
-    }
+    // A task removed meanwhile gets no comment.
+    (void)TaskBoard(store_, bus_, clock_)
+        .comment(*record.task_id, record.agent, shorten(body, 8000));
   }
 }
 

@@ -11,11 +11,6 @@
 namespace bosun {
 namespace {
 
-std::string text_of(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // Control characters, C0, DEL and C1 (U+0080–U+009F), would act on a terminal, not be shown.
 bool has_control(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
@@ -100,35 +95,13 @@ std::string one_line(std::string_view text, size_t max) {
 }
 
 Result<AgentPresence> RegistryDirectory::find(const std::string& id_or_name) {
-  auto agent = agents_.show(id_or_name);
+  auto agent = agents_.view(id_or_name);
   if (!agent) return tl::unexpected(agent.error());
   AgentPresence p;
-  p.id = text_of(*agent, "id");
-  p.name = text_of(*agent, "name");
-  std::string state = text_of(*agent, "state");
-  const Json& run = (*agent)["run"];
-  std::string run_state = run.is_object() ? text_of(run, "state") : "";
-  std::string why;
-  if (!run.is_object()) {
-    why = "has no run";
-  } else if (state == "stopping") {
-    why = "is stopping";
-  } else if (run_state == "exited") {
-    why = "has exited";
-    if (run["exit_code"].is_number_integer()) {
-      why += fmt::format(" (code {})", run["exit_code"].get<int64_t>());
-    } else if (run["signal"].is_number_integer()) {
-      why += fmt::format(" (signal {})", run["signal"].get<int64_t>());
-    }
-  } else if (run_state == "lost") {
-    why = "was lost";
-    if (std::string reason = text_of(run, "lost_reason"); !reason.empty()) why += ": " + reason;
-  } else if (run_state == "starting" || run_state == "running") {
-    p.alive = state != "exited" && state != "lost";
-    if (!p.alive) why = "is " + state;
-  } else {
-    why = "is " + (state.empty() ? run_state : state);
-  }
+  p.id = agent->id();
+  p.name = agent->name();
+  std::string why = why_not_running(*agent);
+  p.alive = why.empty();
   if (!p.alive) p.why_not = "agent " + p.name + " " + why;
   return p;
 }
@@ -222,7 +195,7 @@ Result<Message> Mailbox::send(MessageDraft d) {
       m.error = agent->why_not;
     }
   }
-  EventBus::Transaction tx(bus_, store_.db());
+  EventBus::Transaction tx(bus_, store_);
   if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
   auto inserted = insert(tx, m);
   if (!inserted) return tl::unexpected(inserted.error());
@@ -234,7 +207,7 @@ Result<Message> Mailbox::send(MessageDraft d) {
 }
 
 Result<Message> Mailbox::mark_read(const std::string& id) {
-  EventBus::Transaction tx(bus_, store_.db());
+  EventBus::Transaction tx(bus_, store_);
   if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
   auto changed = store_.messages().mark_read(id, now_ms());
   if (!changed) return tl::unexpected(changed.error());
@@ -253,7 +226,7 @@ Result<Message> Mailbox::transition(const std::string& id, const char* event,
                                     const char* from_states,
                                     const std::function<Result<bool>()>& change,
                                     const char* notice_verb) {
-  EventBus::Transaction tx(bus_, store_.db());
+  EventBus::Transaction tx(bus_, store_);
   if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
   auto before = store_.messages().get(id);
   if (!before) return tl::unexpected(before.error());
@@ -312,7 +285,7 @@ Result<Message> Mailbox::bounce(const std::string& id, const std::string& why) {
 }
 
 Result<int64_t> Mailbox::bounce_queued(const std::string& recipient, const std::string& why) {
-  EventBus::Transaction tx(bus_, store_.db());
+  EventBus::Transaction tx(bus_, store_);
   if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
   auto queued = store_.messages().queued(recipient);
   if (!queued) return tl::unexpected(queued.error());

@@ -14,9 +14,11 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "agent/activity.h"
 #include "agent/registry.h"
 #include "crew/delivery.h"
+#include "crew/dispatch_policy.h"
+#include "crew/loop_detector.h"
+#include "crew/task_board.h"
 #include "util/duration.h"
 #include "util/ids.h"
 #include "util/unique_fd.h"
@@ -28,121 +30,12 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr const char* kConfigKey = "supervisor";
-// How much of a working agent's latest output the loop detector reads.
-constexpr size_t kLoopWindow = 16 * 1024;
-constexpr size_t kLoopMinLines = 20;
 
 std::string text(const Json& j, const char* key) {
   return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
 }
 
-// Output lines without escape sequences or carriage-return overdraws.
-std::vector<std::string> plain_lines(std::string_view bytes) {
-  std::vector<std::string> lines;
-  std::string line;
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    char c = bytes[i];
-    if (c == '\x1b') {  // skip CSI … final, or ESC x
-      if (i + 1 < bytes.size() && bytes[i + 1] == '[') {
-        i += 2;
-        while (i < bytes.size() && !(bytes[i] >= 0x40 && bytes[i] <= 0x7e))
-          ++i;
-      } else {
-        ++i;
-      }
-      continue;
-    }
-    if (c == '\r') {
-      size_t next = i + 1;
-      while (next < bytes.size() && bytes[next] == '\r')
-        ++next;
-      if (next < bytes.size() && bytes[next] == '\n') continue;  // "\r\n", "\r\r\n": a line end
-      line.clear();  // a carriage return that overdraws the line
-      continue;
-    }
-    if (c == '\n') {
-      lines.push_back(std::move(line));
-      line.clear();
-      continue;
-    }
-    line += c;
-  }
-  return lines;
-}
-
 }  // namespace
-
-Result<SupervisorConfig> supervisor_config_from_json(const Json& json) {
-  if (!json.is_object()) return bad_request("invalid_field", "supervisor must be an object");
-  SupervisorConfig c;
-  for (const auto& [key, value] : json.items()) {
-    Millis* duration = key == "heartbeat"          ? &c.heartbeat
-                       : key == "heartbeat_answer" ? &c.heartbeat_answer
-                       : key == "reset_after"      ? &c.reset_after
-                       : key == "stuck_after"      ? &c.stuck_after
-                       : key == "restart_backoff"  ? &c.restart_backoff
-                       : key == "restart_window"   ? &c.restart_window
-                       : key == "delivery_timeout" ? &c.delivery_timeout
-                       : key == "rate_limit_wait"  ? &c.rate_limit_wait
-                                                   : nullptr;
-    int64_t* count = key == "reset_after_tasks"   ? &c.reset_after_tasks
-                     : key == "restart_limit"     ? &c.restart_limit
-                     : key == "delivery_attempts" ? &c.delivery_attempts
-                     : key == "error_limit"       ? &c.error_limit
-                                                  : nullptr;
-    if (duration) {
-      if (value.is_number_integer() && value.get<int64_t>() >= 0) {
-        *duration = Millis(value.get<int64_t>());
-        continue;
-      }
-      if (!value.is_string()) {
-        return bad_request("invalid_field",
-                           fmt::format("supervisor.{} must be a duration like \"10m\"", key));
-      }
-      auto d = parse_duration(value.get<std::string>());
-      if (!d) {
-        return bad_request("invalid_field",
-                           fmt::format("supervisor.{}: {}", key, d.error().message));
-      }
-      *duration = *d;
-    } else if (count) {
-      if (!value.is_number_integer() || value.get<int64_t>() < 0 ||
-          value.get<int64_t>() > 1'000'000) {
-        return bad_request("invalid_field",
-                           fmt::format("supervisor.{} must be a whole number from 0", key));
-      }
-      *count = value.get<int64_t>();
-    } else {
-      return bad_request("invalid_field",
-                         fmt::format("unknown supervisor key '{}' (heartbeat, heartbeat_answer, "
-                                     "reset_after_tasks, reset_after, stuck_after, "
-                                     "restart_backoff, restart_limit, restart_window, "
-                                     "delivery_timeout, delivery_attempts, rate_limit_wait, "
-                                     "error_limit)",
-                                     key));
-    }
-  }
-  if (c.restart_backoff.count() == 0) c.restart_backoff = Millis(1);
-  if (c.delivery_timeout.count() == 0) c.delivery_timeout = Millis(1);
-  if (c.delivery_attempts == 0) c.delivery_attempts = 1;
-  if (c.error_limit == 0) c.error_limit = 1;
-  return c;
-}
-
-Json to_json(const SupervisorConfig& c) {
-  return Json{{"heartbeat", format_duration(c.heartbeat)},
-              {"heartbeat_answer", format_duration(c.heartbeat_answer)},
-              {"reset_after_tasks", c.reset_after_tasks},
-              {"reset_after", format_duration(c.reset_after)},
-              {"stuck_after", format_duration(c.stuck_after)},
-              {"restart_backoff", format_duration(c.restart_backoff)},
-              {"restart_limit", c.restart_limit},
-              {"restart_window", format_duration(c.restart_window)},
-              {"delivery_timeout", format_duration(c.delivery_timeout)},
-              {"delivery_attempts", c.delivery_attempts},
-              {"rate_limit_wait", format_duration(c.rate_limit_wait)},
-              {"error_limit", c.error_limit}};
-}
 
 Supervisor::Supervisor(asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
                        Log& log, AgentRegistry& agents, DeliveryEngine* delivery)
@@ -239,19 +132,18 @@ std::optional<std::chrono::steady_clock::time_point> Supervisor::lift_limits() {
     (void)bus_.publish("provider.resumed", provider, Json{{"provider", provider}});
     // Agents the limit stopped mid-task are told to go on (typed even though they are not
     // idle: a limited CLI waits at its composer).
-    if (auto list = agents_.list()) {
-      for (const auto& a : *list) {
-        if (text(a, "profile") != provider || text(a, "state") != "rate_limited") continue;
+    for (const auto& a : agents_.views()) {
+      if (a.profile() != provider || a.state != AgentState::kRateLimited) continue;
+      {
         Mailbox mailbox(store_, bus_, clock_, directory_);
         MessageDraft draft;
         draft.from = kSupervisorMailbox;
-        draft.to = text(a, "name");
+        draft.to = a.name();
         draft.type = "system";
         draft.subject = "[RESUME] The usage limit has lifted: continue where you stopped.";
         draft.urgent = true;
         if (auto sent = mailbox.send(std::move(draft)); !sent) {
-          log_.warn("supervisor.send_failed",
-                    {{"to", text(a, "name")}, {"error", sent.error().message}});
+          log_.warn("supervisor.send_failed", {{"to", a.name()}, {"error", sent.error().message}});
         }
       }
     }
@@ -351,31 +243,32 @@ void Supervisor::on_event(const Event& event) {
     request_tick();  // a finished task may make a reset due
   } else if (type == "agent.state") {
     Json data = event_data(event);
-    std::string state = text(data, "state");
+    // The state the event moved to (the registry's view may have moved on since).
+    AgentState state = parse_agent_state(data.value("state", "")).value_or(AgentState::kLost);
     Watch& w = watches_[event.subject];
-    if (state == "stopping") w.stopping = true;
-    if (state == "running") w.stopping = false;
-    if (state == "rate_limited" || state == "errored") {
-      auto agent = agents_.show(event.subject);
-      std::string name = agent ? text(*agent, "name") : text(data, "name");
-      if (state == "rate_limited" && agent) {
+    if (state == AgentState::kStopping) w.stopping = true;
+    if (state == AgentState::kRunning) w.stopping = false;
+    if (state == AgentState::kRateLimited || state == AgentState::kErrored) {
+      auto agent = agents_.view(event.subject);
+      std::string name = agent ? agent->name() : text(data, "name");
+      if (state == AgentState::kRateLimited && agent) {
         std::optional<int64_t> reset;
         if (data.contains("reset_at_ms") && data["reset_at_ms"].is_number_integer()) {
           reset = data["reset_at_ms"].get<int64_t>();
         }
-        limit_provider(text(*agent, "profile"), reset, name, text(data, "detail"));
-      } else if (state == "errored") {
+        limit_provider(agent->profile(), reset, name, text(data, "detail"));
+      } else if (state == AgentState::kErrored) {
         count_error(event.subject, name, text(data, "detail"));
       }
     }
-    if (state == "working") w.failing_reported = false;  // it got going again
+    if (state == AgentState::kWorking) w.failing_reported = false;  // it got going again
     request_tick();
-    if (state == "idle") {
+    if (state == AgentState::kIdle) {
       // The heartbeat interval counts from when the agent became idle.
       w.last_heartbeat = std::max(w.last_heartbeat, clock_.steady_now());
       if (w.resetting) {
         w.resetting = false;
-        if (auto agent = agents_.show(event.subject)) deliver_reset(*agent);
+        if (auto agent = agents_.view(event.subject)) deliver_reset(*agent);
       }
       schedule_dispatch();
     }
@@ -392,7 +285,7 @@ void Supervisor::on_event(const Event& event) {
       }
       limit_provider(text(run, "profile"), reset, agent, text(run, "text"));
     } else if (reason == "is_error" || reason == "turn.failed" || reason == "api_error") {
-      if (auto a = agents_.show(agent)) count_error(text(*a, "id"), agent, text(run, "text"));
+      if (auto a = agents_.view(agent)) count_error(a->id(), agent, text(run, "text"));
     }
   } else if (type == "agent.exited" || type == "agent.lost") {
     Json data = event_data(event);
@@ -413,9 +306,9 @@ void Supervisor::on_event(const Event& event) {
     Json data = event_data(event);
     if (text(data, "to") != kSupervisorMailbox || text(data, "type") != "status") return;
     if (text(data, "subject").rfind("[SYS] Idle", 0) != 0) return;
-    auto agent = agents_.show(text(data, "from"));
+    auto agent = agents_.view(text(data, "from"));
     if (!agent) return;
-    Watch& w = watches_[text(*agent, "id")];
+    Watch& w = watches_[agent->id()];
     w.heartbeat_pending = false;
   }
 }
@@ -430,57 +323,43 @@ void Supervisor::schedule_dispatch() {
   });
 }
 
-// Ready tasks, highest priority first, each to an idle agent of its role with no task.
+// Ready tasks, highest priority first, each to a free agent the dispatch policy lets take it.
 void Supervisor::dispatch() {
   // Free agents first: with none, the board is not even read.
-  auto list = agents_.list();
-  if (!list) return;
-  std::vector<Json> free;
-  for (const auto& a : *list) {
-    if (text(a, "state") != "idle") continue;
-    if (provider_limited(text(a, "profile"))) continue;  // resumes when the limit lifts
-    auto wi = watches_.find(text(a, "id"));
+  std::vector<AgentView> free;
+  for (auto& a : agents_.views()) {
+    if (a.state != AgentState::kIdle) continue;
+    if (provider_limited(a.profile())) continue;  // resumes when the limit lifts
+    auto wi = watches_.find(a.id());
     if (wi != watches_.end() && wi->second.resetting) continue;
-    auto held = store_.tasks().holds_task(text(a, "id"));
+    auto held = store_.tasks().holds_task(a.id());
     if (!held || *held) continue;
-    free.push_back(a);
+    free.push_back(std::move(a));
   }
   if (free.empty()) return;
   auto ready = store_.tasks().ready(std::nullopt, 200);
   if (!ready || ready->empty()) return;
+  TaskBoard board(store_, bus_, clock_);
   for (const auto& task : *ready) {
     if (free.empty()) break;
-    auto pick = std::find_if(free.begin(), free.end(), [&](const Json& a) {
-      std::string role = text(a, "role");
-      return task.role.empty() || role.empty() || role == task.role;
-    });
+    auto pick = std::find_if(free.begin(), free.end(),
+                             [&](const AgentView& a) { return may_take(a, task); });
     if (pick == free.end()) continue;
-    Json agent = *pick;
+    AgentView agent = std::move(*pick);
     free.erase(pick);
-    std::string agent_id = text(agent, "id");
-    EventBus::Transaction tx(bus_, store_.db());
-    if (!tx.begin()) continue;
-    auto claimed =
-        store_.tasks().claim(task.id, agent_id, kSupervisorMailbox, to_unix_ms(clock_.now()));
+    auto claimed = board.claim(task.id, agent.id(), kSupervisorMailbox, "dispatched");
     if (!claimed) {
       log_.warn("supervisor.claim_failed", {{"task", task.id}, {"error", claimed.error().message}});
-      continue;  // the transaction rolls back
-    }
-    std::vector<FieldChange> changes{{"status", "pending", "assigned"},
-                                     {"assignee", std::nullopt, agent_id}};
-    if (!tx.publish("task.updated", task.id,
-                    task_updated_data(*claimed, changes, kSupervisorMailbox, "dispatched"))) {
       continue;
     }
-    if (!tx.commit()) continue;
-    log_.info("supervisor.dispatched", {{"task", task.id}, {"agent", text(agent, "name")}});
+    log_.info("supervisor.dispatched", {{"task", task.id}, {"agent", agent.name()}});
     if (!before_task_) {
-      send(text(agent, "name"), "task", task.title, task.id);
+      send(agent.name(), "task", task.title, task.id);
       continue;
     }
     asio::co_spawn(
         io_,
-        [this, alive = alive_, name = text(agent, "name"), title = task.title,
+        [this, alive = alive_, name = agent.name(), title = task.title,
          id = task.id]() -> asio::awaitable<void> {
           co_await before_task_(name);
           if (*alive) send(name, "task", title, id);
@@ -533,8 +412,8 @@ void Supervisor::on_task_updated(const Json& data) {
 
 void Supervisor::on_agent_exit(const std::string& id, const std::string& name,
                                const std::string& why) {
-  auto agent = agents_.show(id);
-  if (!agent || !agent->value("permanent", false)) return;
+  auto agent = agents_.view(id);
+  if (!agent || !agent->record.permanent) return;
   Watch& w = watches_[id];
   if (w.stopping || w.restart_scheduled) return;  // asked for, or already handled
   auto now = clock_.steady_now();
@@ -576,11 +455,9 @@ asio::awaitable<void> Supervisor::restart_later(std::string id, Millis delay) {
 }
 
 void Supervisor::tick() {
-  auto list = agents_.list();
-  if (!list) return;
   std::optional<std::chrono::steady_clock::time_point> next;
-  for (const auto& agent : *list) {
-    Watch& w = watches_[text(agent, "id")];
+  for (const auto& agent : agents_.views()) {
+    Watch& w = watches_[agent.id()];
     if (w.seen == std::chrono::steady_clock::time_point{}) {
       w.seen = clock_.steady_now();
       w.last_heartbeat = w.seen;
@@ -591,9 +468,9 @@ void Supervisor::tick() {
   if (next) arm_tick_at(*next);
 }
 
-std::string Supervisor::waiting_summary(const Json& agent) {
-  int64_t unread = store_.messages().count_unread(text(agent, "name")).value_or(0);
-  std::string role = text(agent, "role");
+std::string Supervisor::waiting_summary(const AgentView& agent) {
+  int64_t unread = store_.messages().count_unread(agent.name()).value_or(0);
+  const std::string& role = agent.role();
   auto ready = store_.tasks().ready(role.empty() ? std::nullopt : std::optional(role), 100);
   size_t tasks = ready ? ready->size() : 0;
   return fmt::format(
@@ -614,18 +491,18 @@ SupervisorConfig Supervisor::config_for(const std::string& agent_name) {
   return cfg ? *cfg : config_;
 }
 
-std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(const Json& agent,
+std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(const AgentView& agent,
                                                                              Watch& w) {
   using TimePointS = std::chrono::steady_clock::time_point;
-  std::string id = text(agent, "id");
-  std::string name = text(agent, "name");
-  std::string state = text(agent, "state");
+  const std::string& id = agent.id();
+  const std::string& name = agent.name();
+  const AgentState state = agent.state;
   auto now = clock_.steady_now();
   std::optional<TimePointS> next;
   auto due = [&next](TimePointS t) {
     if (!next || t < *next) next = t;
   };
-  if (!is_live(state)) return next;
+  if (!agent.live()) return next;
   w.gave_up = false;
   const SupervisorConfig cfg = config_for(name);
 
@@ -636,7 +513,7 @@ std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(con
     (void)bus_.publish("agent.heartbeat_missed", id,
                        Json{{"name", name}, {"waited_ms", cfg.heartbeat_answer.count()}});
   }
-  if (cfg.heartbeat.count() > 0 && state == "idle" && !w.heartbeat_pending &&
+  if (cfg.heartbeat.count() > 0 && state == AgentState::kIdle && !w.heartbeat_pending &&
       now - w.last_heartbeat >= cfg.heartbeat) {
     w.last_heartbeat = now;
     w.heartbeat_pending = true;
@@ -645,14 +522,14 @@ std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(con
     send(name, "heartbeat", waiting_summary(agent));
   }
   if (w.heartbeat_pending) due(w.heartbeat_deadline);
-  if (cfg.heartbeat.count() > 0 && state == "idle" && !w.heartbeat_pending) {
+  if (cfg.heartbeat.count() > 0 && state == AgentState::kIdle && !w.heartbeat_pending) {
     due(w.last_heartbeat + cfg.heartbeat);
   }
 
   // Stuck: working (or waiting for an answer) without output for stuck_after, or printing the
   // same line over and over.
-  bool waiting = state == "waiting_input";
-  if ((state == "working" || waiting) && cfg.stuck_after.count() > 0) {
+  bool waiting = state == AgentState::kWaitingInput;
+  if ((state == AgentState::kWorking || waiting) && cfg.stuck_after.count() > 0) {
     if (auto last = agents_.last_output(id)) {
       auto quiet = std::chrono::duration_cast<Millis>(now - *last);
       int64_t mark = std::chrono::duration_cast<Millis>(last->time_since_epoch()).count();
@@ -661,7 +538,7 @@ std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(con
         w.stuck_since_output = mark;
         std::string why = waiting
                               ? fmt::format("agent {} has been waiting for input ({}) for {}", name,
-                                            text(agent, "state_evidence"), format_duration(quiet))
+                                            agent.reading.evidence, format_duration(quiet))
                               : fmt::format("agent {} has been working with no output for {}", name,
                                             format_duration(quiet));
         auto screen = agents_.screen(id);
@@ -689,7 +566,7 @@ std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(con
   }
 
   // Context reset: after N finished tasks or H hours, when idle.
-  if (state == "idle" && !w.resetting) {
+  if (state == AgentState::kIdle && !w.resetting) {
     auto counters = store_.agents().counters(id);
     if (!counters) return next;
     bool by_count =
@@ -713,38 +590,18 @@ std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(con
   return next;
 }
 
-std::optional<std::string> Supervisor::repeated_line(const Json& agent) {
-  auto info = agents_.terminal(text(agent, "id"));
+std::optional<std::string> Supervisor::repeated_line(const AgentView& agent) {
+  auto info = agents_.terminal(agent.id());
   if (!info || info->log_path.empty()) return std::nullopt;
-  UniqueFd fd(::open(info->log_path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return std::nullopt;
   uint64_t end = info->end_offset;
-  uint64_t from = end > kLoopWindow ? end - kLoopWindow : 0;
-  std::string buf(end - from, '\0');
-  ssize_t n = ::pread(fd.get(), buf.data(), buf.size(), static_cast<off_t>(from));
-  if (n <= 0) return std::nullopt;
-  buf.resize(static_cast<size_t>(n));
-  auto lines = plain_lines(buf);
-  if (from > 0 && !lines.empty()) lines.erase(lines.begin());  // cut mid-line
-  std::map<std::string, size_t> counts;
-  size_t total = 0;
-  for (auto& l : lines) {
-    while (!l.empty() && l.back() == ' ')
-      l.pop_back();
-    if (l.empty()) continue;
-    ++total;
-    ++counts[l];
-  }
-  if (total < kLoopMinLines) return std::nullopt;
-  auto top = std::max_element(counts.begin(), counts.end(),
-                              [](const auto& a, const auto& b) { return a.second < b.second; });
-  if (top->second * 10 < total * 8) return std::nullopt;  // under 80%: not a loop
-  return top->first;
+  std::string tail = RunLog::tail(info->log_path, end, kLoopWindow);
+  if (tail.empty()) return std::nullopt;
+  return bosun::repeated_line(tail, /*starts_mid_line=*/end > kLoopWindow);
 }
 
-void Supervisor::reset_agent(const Json& agent, Watch& w, const std::string& why) {
-  std::string id = text(agent, "id");
-  std::string name = text(agent, "name");
+void Supervisor::reset_agent(const AgentView& agent, Watch& w, const std::string& why) {
+  const std::string& id = agent.id();
+  const std::string& name = agent.name();
   // The snapshot: screen, current task, last messages — into the journal.
   Json snapshot{{"agent", name}, {"reason", why}};
   if (auto screen = agents_.screen(id)) snapshot["screen"] = (*screen)["lines"];
@@ -764,7 +621,7 @@ void Supervisor::reset_agent(const Json& agent, Watch& w, const std::string& why
       last.push_back(to_json((*messages)[i], false));
     snapshot["messages"] = std::move(last);
   }
-  snapshot["cwd"] = text(agent, "cwd");
+  snapshot["cwd"] = agent.record.cwd;
   JournalEntry entry{new_id("j_"), to_unix_ms(clock_.now()), "snapshot",
                      fmt::format("Context reset of {}: {}\n{}", name, why, snapshot.dump(2)),
                      kSupervisorMailbox};
@@ -787,10 +644,10 @@ void Supervisor::reset_agent(const Json& agent, Watch& w, const std::string& why
                           {"reset_count", counters.reset_count}});
 }
 
-void Supervisor::deliver_reset(const Json& agent) {
-  std::string id = text(agent, "id");
-  std::string name = text(agent, "name");
-  std::string role = text(agent, "role");
+void Supervisor::deliver_reset(const AgentView& agent) {
+  const std::string& id = agent.id();
+  const std::string& name = agent.name();
+  const std::string& role = agent.role();
   std::string task_part = "no task in progress";
   std::optional<std::string> task_id;
   TaskQuery current;

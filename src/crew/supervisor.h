@@ -14,7 +14,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "agent/agent_view.h"
 #include "crew/mailbox.h"
+#include "crew/supervisor_config.h"
 #include "store/event_bus.h"
 #include "util/log.h"
 
@@ -22,35 +24,6 @@ namespace bosun {
 
 class AgentRegistry;
 class DeliveryEngine;
-
-struct SupervisorConfig {
-  Millis heartbeat{0};              // 0: no heartbeats
-  Millis heartbeat_answer{60'000};  // how long an agent has to answer one
-  int64_t reset_after_tasks = 0;    // 0: never by count
-  Millis reset_after{0};            // 0: never by age
-  Millis stuck_after{20 * 60'000};  // working with no output this long is stuck; 0: off
-  Millis restart_backoff{1000};     // first restart delay of a permanent agent; doubles
-  int64_t restart_limit = 5;        // restarts within restart_window before giving up
-  Millis restart_window{10 * 60'000};
-  Millis delivery_timeout{3000};  // for a typed message to start a turn
-  int64_t delivery_attempts = 3;  // typing attempts before a message fails
-  // A provider (a profile: claude, codex…) that hit a usage limit gets no new task until the
-  // limit's reset time, or for this long when the CLI did not say.
-  Millis rate_limit_wait{15 * 60'000};
-  int64_t error_limit = 3;  // API errors of one agent within restart_window: agent.failing
-};
-
-// Where a provider's usage limit is kept (survives a daemon restart): this prefix plus the
-// provider, the value {until_ms, agent, text, reset_known}.
-inline constexpr const char* kProviderLimitPrefix = "provider_limit/";
-
-// Where an agent's own settings (its role's heartbeat/reset/stuck overrides) are kept: the
-// settings key is this prefix plus the agent's name, the value an object of supervisor keys.
-inline constexpr const char* kAgentConfigPrefix = "agent_config/";
-
-// The team file's `supervisor:` keys (durations as "10m", "3h"…); unknown keys are refused.
-Result<SupervisorConfig> supervisor_config_from_json(const Json& json);
-Json to_json(const SupervisorConfig& config);
 
 class Supervisor final : public EventSubscriber {
  public:
@@ -108,7 +81,8 @@ class Supervisor final : public EventSubscriber {
   // Acts on what is due for one agent; returns when it next needs a look.
   // The configuration with the agent's own overrides (from its role) applied.
   SupervisorConfig config_for(const std::string& agent_name);
-  std::optional<std::chrono::steady_clock::time_point> check_agent(const Json& agent, Watch& w);
+  std::optional<std::chrono::steady_clock::time_point> check_agent(const AgentView& agent,
+                                                                   Watch& w);
   void send(const std::string& to, const std::string& type, const std::string& subject,
             const std::optional<std::string>& task = std::nullopt, const std::string& body = "");
   void on_task_updated(const Json& data);
@@ -124,10 +98,10 @@ class Supervisor final : public EventSubscriber {
   void count_error(const std::string& id, const std::string& name, const std::string& detail);
   void on_agent_exit(const std::string& id, const std::string& name, const std::string& why);
   boost::asio::awaitable<void> restart_later(std::string id, Millis delay);
-  void reset_agent(const Json& agent, Watch& w, const std::string& why);
-  void deliver_reset(const Json& agent);
-  std::string waiting_summary(const Json& agent);
-  std::optional<std::string> repeated_line(const Json& agent);
+  void reset_agent(const AgentView& agent, Watch& w, const std::string& why);
+  void deliver_reset(const AgentView& agent);
+  std::string waiting_summary(const AgentView& agent);
+  std::optional<std::string> repeated_line(const AgentView& agent);
 
   boost::asio::io_context& io_;
   Store& store_;

@@ -8,6 +8,7 @@
 #include <boost/asio/detached.hpp>
 
 #include "crew/report.h"
+#include "crew/task_board.h"
 
 namespace bosun {
 
@@ -288,66 +289,32 @@ asio::awaitable<Status> Verifier::run_check(int64_t report_id) {
 }
 
 Status Verifier::apply(const TaskReport& report, const Outcome& outcome) {
-  int64_t now = to_unix_ms(clock_.now());
-  std::string verified = outcome.passed ? "passed" : "failed";
-  std::string check_log = join(outcome.log, "\n");
-  EventBus::Transaction tx(bus_, store_.db());
-  if (auto st = tx.begin(); !st) return st;
-  if (auto st = store_.tasks().record_check(report.id, verified, check_log, now); !st) return st;
-  auto task = store_.tasks().find(report.task_id);
-  if (!task) return tl::unexpected(task.error());
-  if (auto ev = tx.publish("report.checked", report.task_id,
-                           Json{{"task_id", report.task_id},
-                                {"report_id", report.id},
-                                {"verified", verified},
-                                {"check_log", check_log}});
-      !ev) {
-    return tl::unexpected(ev.error());
+  CheckResult result;
+  result.report_id = report.id;
+  result.task_id = report.task_id;
+  result.passed = outcome.passed;
+  result.log = join(outcome.log, "\n");
+  if (outcome.awaiting_person) {
+    result.comment = fmt::format(
+        "Report {} passed its check; the task stays in review until a person merges the work.\n{}",
+        report.id, result.log);
+  } else if (outcome.passed) {
+    result.move_to = TaskStatus::kDone;
+    std::vector<std::string> steps;
+    for (const auto& line : outcome.log) {
+      if (line.rfind("result:", 0) != 0) steps.push_back(line);
+    }
+    result.reason = fmt::format("checked (report {}): {}", report.id, join(steps, "; "));
+  } else {
+    result.move_to = TaskStatus::kInProgress;
+    result.reason = fmt::format("check of report {} failed:\n{}", report.id, result.log);
+    result.comment = fmt::format("The check of report {} failed; the task is back in progress.\n{}",
+                                 report.id, result.log);
   }
-  // Only a task still waiting in review moves: a person may have decided meanwhile.
-  if (task->status == TaskStatus::kReview && outcome.awaiting_person) {
-    auto comment = comment_on_task(
-        store_.tasks(), tx, task->id, kVerifierActor,
-        fmt::format("Report {} passed its check; the task stays in review until a person merges "
-                    "the work.\n{}",
-                    report.id, check_log),
-        now);
-    if (!comment) return tl::unexpected(comment.error());
-  } else if (task->status == TaskStatus::kReview) {
-    TaskChange change;
-    change.checked = true;
-    if (outcome.passed) {
-      change.status = TaskStatus::kDone;
-      std::vector<std::string> steps;
-      for (const auto& line : outcome.log) {
-        if (line.rfind("result:", 0) != 0) steps.push_back(line);
-      }
-      change.reason = fmt::format("checked (report {}): {}", report.id, join(steps, "; "));
-    } else {
-      change.status = TaskStatus::kInProgress;
-      change.reason = fmt::format("check of report {} failed:\n{}", report.id, check_log);
-    }
-    auto changes = store_.tasks().update(task->id, change, kVerifierActor, now);
-    if (!changes) return tl::unexpected(changes.error());
-    if (!outcome.passed) {
-      auto comment = comment_on_task(
-          store_.tasks(), tx, task->id, kVerifierActor,
-          fmt::format("The check of report {} failed; the task is back in progress.\n{}", report.id,
-                      check_log),
-          now);
-      if (!comment) return tl::unexpected(comment.error());
-    }
-    auto moved = store_.tasks().find(task->id);
-    if (!moved) return tl::unexpected(moved.error());
-    if (auto ev = tx.publish("task.updated", task->id,
-                             task_updated_data(*moved, *changes, kVerifierActor, change.reason));
-        !ev) {
-      return tl::unexpected(ev.error());
-    }
-  }
-  if (auto st = tx.commit(); !st) return st;
-  log_.info("verifier.checked",
-            {{"report", report.id}, {"task", report.task_id}, {"verified", verified}});
+  TRY_OK(TaskBoard(store_, bus_, clock_).record_check(result, kVerifierActor));
+  log_.info("verifier.checked", {{"report", report.id},
+                                 {"task", report.task_id},
+                                 {"verified", outcome.passed ? "passed" : "failed"}});
   return {};
 }
 

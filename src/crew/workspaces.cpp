@@ -8,8 +8,9 @@
 
 #include <fmt/format.h>
 
-#include "agent/activity.h"
+#include "agent/agent_state.h"
 #include "agent/registry.h"
+#include "crew/task_board.h"
 #include "git/git.h"
 #include "git/merge.h"
 #include "git/repo.h"
@@ -208,12 +209,11 @@ Status Workspaces::publish(const std::string& type, const std::string& subject, 
 bool Workspaces::agent_live(const std::optional<std::string>& agent_id, const std::string& name,
                             std::string* state) {
   if (!agents_) return false;
-  auto shown = agents_->show(agent_id.value_or(name));
+  auto shown = agents_->view(agent_id.value_or(name));
   if (!shown) return false;
-  if (text(*shown, "name") != name) return false;  // the id now names someone else
-  std::string s = text(*shown, "state");
-  if (state) *state = s;
-  return is_live(s) || s == "starting" || s == "stopping";
+  if (shown->name() != name) return false;  // the id now names someone else
+  if (state) *state = std::string(to_string(shown->state));
+  return has_process(shown->state);
 }
 
 Result<Project> Workspaces::project(const std::string& id_or_name) {
@@ -264,7 +264,7 @@ asio::awaitable<Result<Json>> Workspaces::add_project(Json body) {
                                    p.name, same->path));
   }
   p.created_at_ms = p.updated_at_ms = to_unix_ms(clock_.now());
-  EventBus::Transaction tx(bus_, store_.db());
+  EventBus::Transaction tx(bus_, store_);
   if (auto st = tx.begin(); !st) co_return tl::unexpected(st.error());
   if (auto st = store_.projects().insert(p); !st) co_return tl::unexpected(st.error());
   if (auto ev = tx.publish("project.created", p.id, to_json(p)); !ev) {
@@ -295,7 +295,7 @@ Result<Json> Workspaces::update_project(const std::string& id, const Json& body)
     return bad_request("invalid_field", "not a branch name: " + changed.base_branch);
   }
   changed.updated_at_ms = to_unix_ms(clock_.now());
-  EventBus::Transaction tx(bus_, store_.db());
+  EventBus::Transaction tx(bus_, store_);
   if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
   if (auto st = store_.projects().update(changed); !st) return tl::unexpected(st.error());
   if (auto ev = tx.publish("project.updated", changed.id, to_json(changed)); !ev) {
@@ -318,14 +318,10 @@ Result<Json> Workspaces::remove_project(const std::string& id) {
                     fmt::format("project {} still has {}: {}; remove them first", p->name,
                                 plural(wts->size(), "worktree", "worktrees"), list_text(names)));
   }
-  EventBus::Transaction tx(bus_, store_.db());
+  EventBus::Transaction tx(bus_, store_);
   if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
   auto all = store_.projects().worktrees(p->id, true);
   if (!all) return tl::unexpected(all.error());
-  auto stmt = store_.db().prepare("DELETE FROM worktrees WHERE project_id = ?1");
-  if (!stmt) return tl::unexpected(stmt.error());
-  stmt->bind(1, p->id);
-  if (auto st = stmt->run(); !st) return tl::unexpected(st.error());
   if (auto st = store_.projects().remove(p->id); !st) return tl::unexpected(st.error());
   if (auto ev = tx.publish("project.deleted", p->id, Json{{"id", p->id}, {"name", p->name}}); !ev) {
     return tl::unexpected(ev.error());
@@ -407,7 +403,7 @@ asio::awaitable<Outcome<Worktree>> Workspaces::prepare(Project project, std::str
   wt.base_commit = *made;
   Json copies = copy_includes(project, wt.path);
   if (fresh) {
-    EventBus::Transaction tx(bus_, store_.db());
+    EventBus::Transaction tx(bus_, store_);
     if (auto st = tx.begin(); !st) co_return refused(st.error());
     if (auto st = store_.projects().insert_worktree(wt); !st) co_return refused(st.error());
     Json data = to_json(wt);
@@ -437,7 +433,7 @@ asio::awaitable<Outcome<Worktree>> Workspaces::prepare(Project project, std::str
              {"timed_out", r.timed_out},
              {"elapsed_ms", r.elapsed.count()},
              {"output", tail(r.out + r.err, kSetupTail)}};
-    EventBus::Transaction tx(bus_, store_.db());
+    EventBus::Transaction tx(bus_, store_);
     if (auto st = tx.begin(); !st) co_return refused(st.error());
     if (auto st = store_.projects().update_worktree(wt); !st) co_return refused(st.error());
     if (!r.ok()) {
@@ -465,7 +461,7 @@ asio::awaitable<Outcome<Worktree>> Workspaces::prepare(Project project, std::str
 Result<Worktree> Workspaces::active_of(const std::string& agent) {
   std::string name = agent;
   if (agents_) {
-    if (auto shown = agents_->show(agent)) name = text(*shown, "name");
+    if (auto shown = agents_->view(agent)) name = shown->name();
   }
   auto wt = store_.projects().active_worktree(name);
   if (!wt) return tl::unexpected(wt.error());
@@ -510,7 +506,7 @@ asio::awaitable<Outcome<Json>> Workspaces::merge(std::string agent, std::optiona
   if (!p) co_return refused(p.error());
   std::string role_name;
   if (agents_) {
-    if (auto shown = agents_->show(wt->agent_name)) role_name = text(*shown, "role");
+    if (auto shown = agents_->view(wt->agent_name)) role_name = shown->role();
   }
   git::MergeRequest req;
   req.repo = p->path;
@@ -546,7 +542,7 @@ asio::awaitable<Outcome<Json>> Workspaces::merge(std::string agent, std::optiona
       w.merged_at_ms = to_unix_ms(clock_.now());
       w.merge_commit = outcome->commit;
     }
-    EventBus::Transaction tx(bus_, store_.db());
+    EventBus::Transaction tx(bus_, store_);
     if (auto st = tx.begin(); !st) co_return refused(st.error());
     if (auto st = store_.projects().update_worktree(w); !st) co_return refused(st.error());
     if (auto ev = tx.publish("worktree.merged", w.id, data); !ev) co_return refused(ev.error());
@@ -631,23 +627,14 @@ Result<Json> Workspaces::finish_reviewed(const std::string& agent_id, const std:
   auto tasks = store_.tasks().list(q);
   if (!tasks) return tl::unexpected(tasks.error());
   Json done = Json::array();
-  int64_t now = to_unix_ms(clock_.now());
   for (const auto& t : *tasks) {
     auto reports = store_.tasks().reports(t.id);
     if (!reports || reports->empty() || reports->back().verified != "passed") continue;
-    EventBus::Transaction tx(bus_, store_.db());
-    if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
     TaskChange change;
     change.status = TaskStatus::kDone;
     change.checked = true;
     change.reason = why;
-    auto changes = store_.tasks().update(t.id, change, actor, now);
-    if (!changes) continue;  // rolls back
-    auto moved = store_.tasks().find(t.id);
-    if (!moved) continue;
-    if (!tx.publish("task.updated", t.id, task_updated_data(*moved, *changes, actor, why)))
-      continue;
-    if (!tx.commit()) continue;
+    if (!TaskBoard(store_, bus_, clock_).update(t.id, change, actor)) continue;
     done.push_back(t.id);
   }
   return done;
@@ -837,7 +824,7 @@ asio::awaitable<Outcome<Json>> Workspaces::remove(std::string id, bool force, st
   Json data{{"worktree", to_json(w)}, {"forced", force}, {"by", actor}};
   if (!cleanup.is_null()) data["cleanup"] = cleanup;
   if (*removed) data["backup_ref"] = **removed;
-  EventBus::Transaction tx(bus_, store_.db());
+  EventBus::Transaction tx(bus_, store_);
   if (auto s = tx.begin(); !s) co_return refused(s.error());
   if (auto s = store_.projects().update_worktree(w); !s) co_return refused(s.error());
   if (auto ev = tx.publish("worktree.removed", w.id, data); !ev) co_return refused(ev.error());
@@ -931,7 +918,7 @@ Result<Json> Workspaces::add_decision(const std::string& project, const Json& bo
     }
   }
   d.created_at_ms = to_unix_ms(clock_.now());
-  EventBus::Transaction tx(bus_, store_.db());
+  EventBus::Transaction tx(bus_, store_);
   if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
   auto added = store_.projects().add_decision(d);
   if (!added) return tl::unexpected(added.error());

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "store/store.h"
+
 namespace bosun {
 
 Result<Event> EventBus::persist(std::string type, std::string subject, Json data) {
@@ -16,6 +18,8 @@ Result<Event> EventBus::publish(std::string type, std::string subject, Json data
   if (event) broadcast(*event);
   return event;
 }
+
+EventBus::Transaction::Transaction(EventBus& bus, Store& store) : bus_(bus), tx_(store.db()) {}
 
 Result<Event> EventBus::Transaction::publish(std::string type, std::string subject, Json data) {
   auto event = bus_.persist(std::move(type), std::move(subject), std::move(data));
@@ -32,11 +36,19 @@ Status EventBus::Transaction::commit() {
 }
 
 void EventBus::broadcast(const Event& event) {
+  pending_.push_back(event);
+  // An event published by a subscriber while an event is being handed out waits its turn:
+  // every subscriber sees every event, in the order of their sequence numbers.
+  if (broadcasting_) return;
   broadcasting_ = true;
-  // Index loop: subscribers added during the broadcast see the next event, not this one.
-  const size_t n = subscribers_.size();
-  for (size_t i = 0; i < n; ++i) {
-    if (subscribers_[i]) subscribers_[i]->on_event(event);
+  while (!pending_.empty()) {
+    Event next = std::move(pending_.front());
+    pending_.pop_front();
+    // Index loop: subscribers added meanwhile see the next event, not this one.
+    const size_t n = subscribers_.size();
+    for (size_t i = 0; i < n; ++i) {
+      if (subscribers_[i]) subscribers_[i]->on_event(next);
+    }
   }
   broadcasting_ = false;
   if (removed_during_broadcast_) {

@@ -1,6 +1,7 @@
 // EventBus: the one place where an event is persisted and then broadcast.
 #pragma once
 
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,8 @@
 #include "util/log.h"
 
 namespace bosun {
+
+class Store;
 
 class EventSubscriber {
  public:
@@ -31,7 +34,7 @@ class EventBus {
   // rows and their events land together or not at all.
   class Transaction {
    public:
-    Transaction(EventBus& bus, Database& db) : bus_(bus), tx_(db) {}
+    Transaction(EventBus& bus, Store& store);
     Status begin() { return tx_.begin(); }
     // Persists the event inside the transaction; it is broadcast on commit.
     Result<Event> publish(std::string type, std::string subject, Json data);
@@ -43,7 +46,9 @@ class EventBus {
     std::vector<Event> pending_;
   };
 
-  // Subscribers may (un)subscribe from inside on_event.
+  // Subscribers may (un)subscribe and publish from inside on_event. An event published there
+  // is handed out once the current one has reached every subscriber: each subscriber sees the
+  // events in sequence order.
   void subscribe(EventSubscriber* subscriber);
   void unsubscribe(EventSubscriber* subscriber);
 
@@ -57,6 +62,7 @@ class EventBus {
   const Clock& clock_;
   Log& log_;
   std::vector<EventSubscriber*> subscribers_;
+  std::deque<Event> pending_;  // persisted, not yet handed to every subscriber
   bool broadcasting_ = false;
   bool removed_during_broadcast_ = false;
 };

@@ -189,6 +189,10 @@ Result<std::vector<Project>> ProjectStore::list() {
 }
 
 Status ProjectStore::remove(const std::string& id) {
+  auto records = db_.prepare("DELETE FROM worktrees WHERE project_id = ?1");
+  if (!records) return tl::unexpected(records.error());
+  records->bind(1, id);
+  if (auto st = records->run(); !st) return st;
   auto stmt = db_.prepare("DELETE FROM projects WHERE id = ?1");
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, id);

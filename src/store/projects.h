@@ -76,6 +76,7 @@ class ProjectStore {
   Result<Project> find(const std::string& id_or_name);
   Result<std::optional<Project>> find_by_path(const std::string& path);
   Result<std::vector<Project>> list();
+  // Deletes the project and its worktree records (call in a transaction).
   Status remove(const std::string& id);
 
   Status insert_worktree(const Worktree& worktree);

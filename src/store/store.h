@@ -1,4 +1,4 @@
-// Store: the database plus one accessor per table family; the seam tests can swap.
+// Store: the database plus one accessor per table family; nothing outside store/ sees SQL.
 #pragma once
 
 #include <memory>
@@ -21,7 +21,6 @@ class Store {
   // Opens bosun.db at `path` and brings its schema up to date.
   static Result<std::unique_ptr<Store>> open(const std::string& path);
 
-  Database& db() { return *db_; }
   EventStore& events() { return events_; }
   JournalStore& journal() { return journal_; }
   AgentStore& agents() { return agents_; }
@@ -32,6 +31,10 @@ class Store {
   HeadlessRunStore& headless_runs() { return headless_runs_; }
 
  private:
+  // The connection is the store's own: SQL stays in store/. A write transaction with its
+  // events is EventBus::Transaction over the store.
+  friend class EventBus;
+  Database& db() { return *db_; }
   explicit Store(std::unique_ptr<Database> db)
       : db_(std::move(db)), events_(*db_), journal_(*db_), agents_(*db_) {}
   std::unique_ptr<Database> db_;

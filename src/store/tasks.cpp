@@ -625,7 +625,7 @@ Result<std::string> TaskStore::agent_label(const std::string& agent_id) {
 }
 
 Result<Task> TaskStore::claim(const std::string& id, const std::string& agent_id,
-                              const std::string& actor, int64_t now_ms) {
+                              const std::string& actor, int64_t now_ms, const std::string& reason) {
   // One conditional UPDATE decides the race: it changes the row only while the task is
   // still pending, unassigned and ready.
   auto stmt = db_.prepare(
@@ -639,8 +639,8 @@ Result<Task> TaskStore::claim(const std::string& id, const std::string& agent_id
   if (auto st = stmt->run(); !st) return tl::unexpected(st.error());
   if (db_.changes() == 1) {
     for (auto entry :
-         {TaskHistoryEntry{0, id, now_ms, actor, "status", "pending", "assigned", "claimed"},
-          TaskHistoryEntry{0, id, now_ms, actor, "assignee", std::nullopt, agent_id, "claimed"}}) {
+         {TaskHistoryEntry{0, id, now_ms, actor, "status", "pending", "assigned", reason},
+          TaskHistoryEntry{0, id, now_ms, actor, "assignee", std::nullopt, agent_id, reason}}) {
       if (auto st = add_history(entry); !st) return tl::unexpected(st.error());
     }
     return find(id);

@@ -184,9 +184,10 @@ class TaskStore {
 
   // Atomically gives a pending, ready, unassigned task to `agent_id` (status assigned).
   // Otherwise 409: `task_claimed` naming the holder, `task_not_ready` naming what it waits
-  // for, or `invalid_transition`. Call inside a BEGIN IMMEDIATE transaction.
+  // for, or `invalid_transition`. Call inside a BEGIN IMMEDIATE transaction. `reason` goes
+  // into the history rows.
   Result<Task> claim(const std::string& id, const std::string& agent_id, const std::string& actor,
-                     int64_t now_ms);
+                     int64_t now_ms, const std::string& reason = "claimed");
 
   // Deletes a task that was never started (backlog/pending, never assigned), has no
   // subtasks and nothing depends on; else 409.

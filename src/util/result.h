@@ -44,3 +44,20 @@ inline tl::unexpected<Error> internal(std::string code, std::string message) {
 std::string errno_message(const std::string& what, int err);
 
 }  // namespace bosun
+
+// Propagating a failed Result from a function that returns a Result (CO_: from a coroutine).
+// TRY(var, expr) declares `var` = expr and returns its error if it failed; TRY_OK(expr) returns
+// the error of a failed expr and drops its value. `var` is a name to declare, so it cannot be
+// parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
+#define TRY(var, expr) \
+  auto var = (expr);   \
+  if (!var) return tl::unexpected(std::move(var).error())
+#define TRY_OK(expr) \
+  if (auto try_ok_ = (expr); !try_ok_) return tl::unexpected(std::move(try_ok_).error())
+#define CO_TRY(var, expr) \
+  auto var = (expr);      \
+  if (!var) co_return tl::unexpected(std::move(var).error())
+#define CO_TRY_OK(expr) \
+  if (auto try_ok_ = (expr); !try_ok_) co_return tl::unexpected(std::move(try_ok_).error())
+// NOLINTEND(bugprone-macro-parentheses)

@@ -10,6 +10,7 @@
 
 #include "agent/registry.h"
 #include "agent/role.h"
+#include "api/agent_json.h"
 #include "api/routes/refusal.h"
 #include "api/routes/routes.h"
 #include "api/services.h"
@@ -86,7 +87,7 @@ Awaitable<tl::expected<Placement, Response>> place_agent(Services& s, SpawnReque
     project = *found;
     req.project_id = project->id;
   }
-  if (auto existing = s.agents.show(req.name); existing) {
+  if (auto existing = s.agents.view(req.name); existing) {
     co_return fail_with(
         Error{409, "agent_exists", "an agent named " + req.name + " already exists"});
   }
@@ -145,16 +146,16 @@ Awaitable<tl::expected<Placement, Response>> place_agent(Services& s, SpawnReque
 // What a new agent is sent as its first mail so it knows its role: nothing when its command
 // carries the instructions (a profile's flag) or it reads the file itself (shell, sim); the
 // profile's first message (which names the file) when it has one; else the whole text.
-std::optional<std::string> instructions_mail(Services& s, const Json& agent,
+std::optional<std::string> instructions_mail(Services& s, const AgentView& agent,
                                              const std::optional<std::string>& instructions) {
-  std::string profile_name = agent.value("profile", "shell");
+  const std::string& profile_name = agent.profile();
   if (!instructions || profile_name == "shell" || profile_name == "sim") return std::nullopt;
   auto profile = s.agents.profile(profile_name);
   if (!profile) return instructions;
   const auto& how = profile->instructions;
-  if (how.how == "flag" && agent.value("command_from_profile", false)) return std::nullopt;
+  if (how.how == "flag" && agent.record.launch.value("profile_argv", false)) return std::nullopt;
   if (how.how == "first_message") {
-    auto file = s.agents.instructions_file(agent.value("name", "")).string();
+    auto file = s.agents.instructions_file(agent.name()).string();
     auto message = expand_argv({how.message}, {{"role_file", file}});
     if (message && message->size() == 1) return (*message)[0];
   }
@@ -214,32 +215,33 @@ Awaitable<Result<Response>> post_agent(Services& s, Request& request) {
     Mailbox mailbox(s.store, s.bus, s.clock, directory);
     MessageDraft draft;
     draft.from = kSystemSender;
-    draft.to = (*agent)["name"].get<std::string>();
+    draft.to = agent->name();
     draft.type = "system";
     draft.subject = "Your instructions: read them before anything else";
     draft.body = *body_of_mail;
     (void)mailbox.send(std::move(draft));
   }
-  co_return Response::json(*agent, 201);
+  co_return Response::json(agent_json(*agent, s.store), 201);
 }
 
 Result<Response> get_agents(Services& s, Request&) {
-  auto list = s.agents.list();
-  if (!list) return tl::unexpected(list.error());
-  return Response::json(Json{{"agents", *list}});
+  Json list = Json::array();
+  for (const auto& agent : s.agents.views())
+    list.push_back(agent_json(agent, s.store));
+  return Response::json(Json{{"agents", std::move(list)}});
 }
 
 Result<Response> get_agent(Services& s, Request& request) {
-  auto agent = s.agents.show(request.params["id"]);
+  auto agent = s.agents.view(request.params["id"]);
   if (!agent) return tl::unexpected(agent.error());
-  return Response::json(*agent);
+  return Response::json(agent_json(*agent, s.store));
 }
 
 Result<Response> accepted(Services& s, const std::string& id, Status st) {
   if (!st) return tl::unexpected(st.error());
-  auto agent = s.agents.show(id);
+  auto agent = s.agents.view(id);
   if (!agent) return tl::unexpected(agent.error());
-  return Response::json(*agent, 202);
+  return Response::json(agent_json(*agent, s.store), 202);
 }
 
 Result<Response> delete_agent(Services& s, Request& request) {

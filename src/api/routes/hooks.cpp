@@ -22,9 +22,9 @@ Result<Response> post_claude_hook(Services& s, Request& request) {
   if (!hook) return tl::unexpected(hook.error());
   auto event = require_string(*hook, "hook_event_name");
   if (!event) return tl::unexpected(event.error());
-  auto shown = s.agents.show(agent);
+  auto shown = s.agents.view(agent);
   if (!shown) return tl::unexpected(shown.error());
-  Json reply{{"ok", true}, {"agent", (*shown)["name"]}, {"event", *event}, {"changed", false}};
+  Json reply{{"ok", true}, {"agent", shown->name()}, {"event", *event}, {"changed", false}};
   // The session the CLI runs, so a restart can resume it: a prompt or a tool means there is a
   // conversation on disk; /clear starts a new session id.
   if (auto sid = hook->find("session_id"); sid != hook->end() && sid->is_string()) {
@@ -39,9 +39,9 @@ Result<Response> post_claude_hook(Services& s, Request& request) {
     reply["changed"] = *changed;
     reply["signal"] = std::string(to_string(signal->state));
   }
-  if (auto now = s.agents.show(agent)) {
-    reply["state"] = (*now)["state"];
-    reply["state_source"] = (*now)["state_source"];
+  if (auto now = s.agents.view(agent)) {
+    reply["state"] = to_string(now->state);
+    reply["state_source"] = to_string(now->source());
   }
   return Response::json(reply);
 }

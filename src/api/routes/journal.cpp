@@ -46,7 +46,7 @@ Result<Response> post_journal(Services& s, Request& request) {
   if (!valid_kind(entry.kind)) {
     return bad_request("invalid_field", "kind must be 1-32 characters of [a-z0-9_-]");
   }
-  EventBus::Transaction tx(s.bus, s.store.db());
+  EventBus::Transaction tx(s.bus, s.store);
   if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
   if (auto st = s.store.journal().insert(entry); !st) return tl::unexpected(st.error());
   Json json = to_json(entry);

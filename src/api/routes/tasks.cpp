@@ -7,6 +7,7 @@
 #include "api/routes/routes.h"
 #include "api/services.h"
 #include "crew/report.h"
+#include "crew/task_board.h"
 #include "crew/verifier.h"
 
 namespace bosun {
@@ -78,10 +79,6 @@ Result<std::string> agent_id_of(Services& s, const std::string& name_or_id) {
   return agent->id;
 }
 
-int64_t now_ms(Services& s) {
-  return to_unix_ms(s.clock.now());
-}
-
 Result<Response> post_task(Services& s, Request& request) {
   auto body = parse_json_object(request.body);
   if (!body) return tl::unexpected(body.error());
@@ -130,19 +127,9 @@ Result<Response> post_task(Services& s, Request& request) {
     if (!id) return tl::unexpected(id.error());
     task.assignee = *id;
   }
-  EventBus::Transaction tx(s.bus, s.store.db());
-  if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
-  auto created = s.store.tasks().create(task, request.principal.name(), now_ms(s));
+  auto created = TaskBoard(s.store, s.bus, s.clock).create(task, request.principal.name());
   if (!created) return tl::unexpected(created.error());
-  Json json = to_json(*created);
-  if (auto ev =
-          tx.publish("task.created", created->id,
-                     Json{{"id", created->id}, {"task", json}, {"by", request.principal.name()}});
-      !ev) {
-    return tl::unexpected(ev.error());
-  }
-  if (auto st = tx.commit(); !st) return tl::unexpected(st.error());
-  return Response::json(json, 201);
+  return Response::json(to_json(*created), 201);
 }
 
 Result<Response> get_tasks(Services& s, Request& request) {
@@ -229,29 +216,11 @@ Result<Response> get_task(Services& s, Request& request) {
   return Response::json(json);
 }
 
-// Runs `change` on task `id` in one transaction with its events; returns the task.
+// Runs `change` on task `id` through the board; returns the task.
 Result<Response> apply_change(Services& s, Request& request, const std::string& id,
-                              const TaskChange& change,
-                              const std::optional<std::string>& comment = std::nullopt) {
-  std::string by = request.principal.name();
-  EventBus::Transaction tx(s.bus, s.store.db());
-  if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
-  auto changes = s.store.tasks().update(id, change, by, now_ms(s));
-  if (!changes) return tl::unexpected(changes.error());
-  auto task = s.store.tasks().find(id);
+                              const TaskChange& change) {
+  auto task = TaskBoard(s.store, s.bus, s.clock).update(id, change, request.principal.name());
   if (!task) return tl::unexpected(task.error());
-  if (comment) {
-    auto c = comment_on_task(s.store.tasks(), tx, id, by, *comment, now_ms(s));
-    if (!c) return tl::unexpected(c.error());
-  }
-  if (!changes->empty()) {
-    if (auto ev =
-            tx.publish("task.updated", id, task_updated_data(*task, *changes, by, change.reason));
-        !ev) {
-      return tl::unexpected(ev.error());
-    }
-  }
-  if (auto st = tx.commit(); !st) return tl::unexpected(st.error());
   return Response::json(to_json(*task));
 }
 
@@ -306,18 +275,9 @@ Result<Response> patch_task(Services& s, Request& request) {
 
 Result<Response> delete_task(Services& s, Request& request) {
   const std::string& id = request.params["id"];
-  EventBus::Transaction tx(s.bus, s.store.db());
-  if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
-  auto task = s.store.tasks().find(id);
-  if (!task) return tl::unexpected(task.error());
-  if (auto st = s.store.tasks().remove(id); !st) return tl::unexpected(st.error());
-  if (auto ev =
-          tx.publish("task.deleted", id,
-                     Json{{"id", id}, {"title", task->title}, {"by", request.principal.name()}});
-      !ev) {
-    return tl::unexpected(ev.error());
+  if (auto st = TaskBoard(s.store, s.bus, s.clock).remove(id, request.principal.name()); !st) {
+    return tl::unexpected(st.error());
   }
-  if (auto st = tx.commit(); !st) return tl::unexpected(st.error());
   return Response::json(Json{{"ok", true}, {"id", id}});
 }
 
@@ -342,20 +302,9 @@ Result<Response> post_claim(Services& s, Request& request) {
     return bad_request("missing_field",
                        "field 'agent' is required (the agent that takes the task)");
   }
-  const std::string& id = request.params["id"];
-  std::string by = request.principal.name();
-  // BEGIN IMMEDIATE: the claim's read and write are one step for every connection.
-  EventBus::Transaction tx(s.bus, s.store.db());
-  if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
-  auto task = s.store.tasks().claim(id, agent_id, by, now_ms(s));
+  auto task = TaskBoard(s.store, s.bus, s.clock)
+                  .claim(request.params["id"], agent_id, request.principal.name(), "claimed");
   if (!task) return tl::unexpected(task.error());
-  std::vector<FieldChange> changes{{"status", "pending", "assigned"},
-                                   {"assignee", std::nullopt, agent_id}};
-  if (auto ev = tx.publish("task.updated", id, task_updated_data(*task, changes, by, "claimed"));
-      !ev) {
-    return tl::unexpected(ev.error());
-  }
-  if (auto st = tx.commit(); !st) return tl::unexpected(st.error());
   return Response::json(to_json(*task));
 }
 
@@ -365,13 +314,9 @@ Result<Response> post_comment(Services& s, Request& request) {
   if (auto st = only_fields(*body, {"body"}); !st) return tl::unexpected(st.error());
   auto text = require_string(*body, "body");
   if (!text) return tl::unexpected(text.error());
-  const std::string& id = request.params["id"];
-  EventBus::Transaction tx(s.bus, s.store.db());
-  if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
-  auto comment =
-      comment_on_task(s.store.tasks(), tx, id, request.principal.name(), *text, now_ms(s));
+  auto comment = TaskBoard(s.store, s.bus, s.clock)
+                     .comment(request.params["id"], request.principal.name(), *text);
   if (!comment) return tl::unexpected(comment.error());
-  if (auto st = tx.commit(); !st) return tl::unexpected(st.error());
   return Response::json(to_json(*comment), 201);
 }
 
@@ -401,63 +346,14 @@ Result<Response> post_report(Services& s, Request& request) {
   auto body = parse_json_object(request.body);
   if (!body) return tl::unexpected(body.error());
   if (auto st = validate_report(*body); !st) return tl::unexpected(st.error());
-  const std::string& id = request.params["id"];
-  std::string by = request.principal.name();
-  bool is_agent = request.principal.kind == Principal::Kind::kAgent;
-  std::string kind = (*body)["status"].get<std::string>();
-  TaskStatus target = kind == "blocked" ? TaskStatus::kBlocked : TaskStatus::kReview;
-
-  EventBus::Transaction tx(s.bus, s.store.db());
-  if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
-  auto task = s.store.tasks().find(id);
-  if (!task) return tl::unexpected(task.error());
-  if (is_agent && task->assignee != request.principal.agent_id) {
-    return fail(403, "forbidden",
-                fmt::format("only {}'s assignee ({}) or a person may report on it", id,
-                            task->assignee_name.value_or(task->assignee.value_or("nobody"))));
-  }
-  if (task->status == target) {
-    return conflict("invalid_transition",
-                    fmt::format("{} is already {}: a report needs it assigned or in progress", id,
-                                to_string(target)));
-  }
-  TaskReport report;
-  report.task_id = id;
-  if (is_agent) report.agent_id = request.principal.agent_id;
-  report.author = by;
-  report.status = kind;
-  report.body = *body;
-  report.verified = target == TaskStatus::kReview ? "pending" : "skipped";
-  report.created_at_ms = now_ms(s);
-  auto stored = s.store.tasks().add_report(report);
-  if (!stored) return tl::unexpected(stored.error());
-  TaskChange change;
-  change.status = target;
-  if (target == TaskStatus::kBlocked) {
-    change.reason = (*body)["blocked_reason"].get<std::string>();
-  } else {
-    std::string summary = body->value("summary", std::string());
-    change.reason =
-        fmt::format("{} report {}{}{}", kind, stored->id, summary.empty() ? "" : ": ", summary);
-  }
-  auto changes = s.store.tasks().update(id, change, by, now_ms(s));
-  if (!changes) return tl::unexpected(changes.error());
-  auto moved = s.store.tasks().find(id);
-  if (!moved) return tl::unexpected(moved.error());
-  Json report_json = to_json(*stored);
-  if (auto ev = tx.publish("report.submitted", id,
-                           Json{{"task_id", id}, {"report", report_json}, {"by", by}});
-      !ev) {
-    return tl::unexpected(ev.error());
-  }
-  if (auto ev =
-          tx.publish("task.updated", id, task_updated_data(*moved, *changes, by, change.reason));
-      !ev) {
-    return tl::unexpected(ev.error());
-  }
-  if (auto st = tx.commit(); !st) return tl::unexpected(st.error());
-  if (target == TaskStatus::kReview) s.verifier.check(stored->id);
-  return Response::json(Json{{"report", report_json}, {"task", to_json(*moved)}}, 201);
+  std::optional<std::string> agent_id;
+  if (request.principal.kind == Principal::Kind::kAgent) agent_id = request.principal.agent_id;
+  auto done = TaskBoard(s.store, s.bus, s.clock)
+                  .report(request.params["id"], *body, request.principal.name(), agent_id);
+  if (!done) return tl::unexpected(done.error());
+  if (done->task.status == TaskStatus::kReview) s.verifier.check(done->report.id);
+  return Response::json(Json{{"report", to_json(done->report)}, {"task", to_json(done->task)}},
+                        201);
 }
 
 Result<Response> get_reports(Services& s, Request& request) {
@@ -471,16 +367,6 @@ Result<Response> get_reports(Services& s, Request& request) {
   return Response::json(Json{{"reports", std::move(list)}});
 }
 
-// approve/reject decide a task in review; anything else is 409 naming both states.
-Status require_review(Services& s, const std::string& id, TaskStatus to, const char* verb) {
-  auto task = s.store.tasks().find(id);
-  if (!task) return tl::unexpected(task.error());
-  if (task->status == TaskStatus::kReview) return {};
-  return conflict("invalid_transition",
-                  fmt::format("cannot move {} from {} to {}: only a task in review can be {}", id,
-                              to_string(task->status), to_string(to), verb));
-}
-
 Result<Response> post_approve(Services& s, Request& request) {
   auto body = parse_json_object(request.body);
   if (!body) return tl::unexpected(body.error());
@@ -490,16 +376,10 @@ Result<Response> post_approve(Services& s, Request& request) {
   if (*note && (*note)->size() > kMaxReason) {
     return bad_request("invalid_field", fmt::format("note must be at most {} bytes", kMaxReason));
   }
-  const std::string& id = request.params["id"];
-  if (auto st = require_review(s, id, TaskStatus::kDone, "approved"); !st) {
-    return tl::unexpected(st.error());
-  }
-  TaskChange change;
-  change.status = TaskStatus::kDone;
-  change.checked = true;
-  change.reason = "approved by " + request.principal.name();
-  if (*note && !(*note)->empty()) change.reason += ": " + **note;
-  return apply_change(s, request, id, change);
+  auto task = TaskBoard(s.store, s.bus, s.clock)
+                  .approve(request.params["id"], request.principal.name(), *note);
+  if (!task) return tl::unexpected(task.error());
+  return Response::json(to_json(*task));
 }
 
 Result<Response> post_reject(Services& s, Request& request) {
@@ -511,14 +391,10 @@ Result<Response> post_reject(Services& s, Request& request) {
   if (reason->find_first_not_of(" \t\r\n") == std::string::npos || reason->size() > kMaxReason) {
     return bad_request("invalid_field", fmt::format("reason must be 1 to {} bytes", kMaxReason));
   }
-  const std::string& id = request.params["id"];
-  if (auto st = require_review(s, id, TaskStatus::kInProgress, "rejected"); !st) {
-    return tl::unexpected(st.error());
-  }
-  TaskChange change;
-  change.status = TaskStatus::kInProgress;
-  change.reason = "rejected by " + request.principal.name() + ": " + *reason;
-  return apply_change(s, request, id, change, "Rejected: " + *reason);
+  auto task = TaskBoard(s.store, s.bus, s.clock)
+                  .reject(request.params["id"], request.principal.name(), *reason);
+  if (!task) return tl::unexpected(task.error());
+  return Response::json(to_json(*task));
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ TEST(Status, NamesRoundTrip) {
     EXPECT_EQ(parse_agent_state(to_string(s)), s);
   }
   EXPECT_EQ(to_string(AgentState::kWaitingInput), "waiting_input");
-  EXPECT_FALSE(parse_agent_state("running"));
+  EXPECT_FALSE(detected_state(parse_agent_state("running").value()));  // the process decides it
+  EXPECT_FALSE(parse_agent_state("sleeping"));
   EXPECT_EQ(parse_signal_source("quiescence"), SignalSource::kQuiescence);
   EXPECT_LT(strength(SignalSource::kScreen), strength(SignalSource::kHook));
   EXPECT_LT(strength(SignalSource::kOutput), strength(SignalSource::kScreen));

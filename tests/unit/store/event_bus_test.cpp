@@ -94,7 +94,7 @@ TEST_F(EventBusTest, TransactionBroadcastsOnlyAfterCommit) {
   Recorder r(store_.get());
   bus_->subscribe(&r);
   {
-    EventBus::Transaction tx(*bus_, store_->db());
+    EventBus::Transaction tx(*bus_, *store_);
     ASSERT_TRUE(tx.begin());
     ASSERT_TRUE(tx.publish("test.a", "", Json::object()));
     EXPECT_TRUE(r.seen.empty());
@@ -102,7 +102,7 @@ TEST_F(EventBusTest, TransactionBroadcastsOnlyAfterCommit) {
   }
   EXPECT_EQ(r.seen.size(), 1u);
   {
-    EventBus::Transaction tx(*bus_, store_->db());
+    EventBus::Transaction tx(*bus_, *store_);
     ASSERT_TRUE(tx.begin());
     ASSERT_TRUE(tx.publish("test.b", "", Json::object()));
     // Not committed: rolled back, never broadcast.
@@ -130,6 +130,45 @@ TEST_F(EventBusTest, SubscriberMayUnsubscribeDuringBroadcast) {
   EXPECT_EQ(one.calls, 1);
   EXPECT_EQ(r.seen.size(), 2u);
   bus_->unsubscribe(&r);
+}
+
+// A subscriber that publishes while handling an event (the supervisor does) does not make the
+// subscribers after it see the new event before the one being handed out.
+TEST_F(EventBusTest, AnEventPublishedDuringABroadcastWaitsItsTurn) {
+  struct Echo : EventSubscriber {
+    EventBus* bus = nullptr;
+    std::vector<std::string> seen;
+    void on_event(const Event& event) override {
+      seen.push_back(event.type);
+      if (event.type == "a") {
+        ASSERT_TRUE(bus->publish("b", "", Json::object()));
+      } else if (event.type == "b") {
+        ASSERT_TRUE(bus->publish("c", "", Json::object()));
+      }
+    }
+  } echo;
+  echo.bus = bus_.get();
+  Recorder first(store_.get());
+  Recorder last(store_.get());
+  bus_->subscribe(&first);
+  bus_->subscribe(&echo);
+  bus_->subscribe(&last);
+  ASSERT_TRUE(bus_->publish("a", "", Json::object()));
+  auto types = [](const Recorder& r) {
+    std::vector<std::string> out;
+    for (const auto& e : r.seen)
+      out.push_back(e.type);
+    return out;
+  };
+  const std::vector<std::string> order{"a", "b", "c"};
+  EXPECT_EQ(types(first), order);
+  EXPECT_EQ(echo.seen, order);
+  EXPECT_EQ(types(last), order);  // nested delivery gave c, b, a here
+  for (size_t i = 1; i < last.seen.size(); ++i)
+    EXPECT_LT(last.seen[i - 1].seq, last.seen[i].seq);
+  EXPECT_TRUE(last.persisted_before_broadcast);
+  bus_->unsubscribe(&first);
+  bus_->unsubscribe(&last);
 }
 
 }  // namespace

@@ -77,12 +77,22 @@ TEST_F(HolderTest, StopEscalatesToSigkillAfterTheGracePeriod) {
 }
 
 TEST_F(HolderTest, OrphansLeftByAnExitedAgentAreStopped) {
-  // bash exits at once; the nohup'd sleep survives the hangup and is re-parented to the holder.
-  auto h = start({"bash", "-c", "nohup sleep 1005 >/dev/null 2>&1 & echo started"});
+  // bash starts a nohup'd sleep that survives the hangup and is re-parented to the holder, and
+  // exits only once the orphan has written its pid: the orphan certainly existed.
+  std::string pid_file = dir_ + "/orphan.pid";
+  auto h = start({"bash", "-c",
+                  "nohup sh -c 'echo $$ > \"$1\"; exec sleep 1005' sh \"$0\" >/dev/null 2>&1 & "
+                  "while [ ! -s \"$0\" ]; do sleep 0.01; done; echo started",
+                  pid_file});
   TestClient c(h.socket);
   c.send(encode_attach(0));
   ASSERT_TRUE(c.read_exited(after(10s)));
   EXPECT_EQ(c.seen().exited->exit_code, 0);
+  auto text = read_file(pid_file);
+  ASSERT_TRUE(text) << "the orphan never started";
+  pid_t orphan = static_cast<pid_t>(std::atoi(text->c_str()));
+  ASSERT_GT(orphan, 0) << *text;
+  EXPECT_TRUE(wait_exit(orphan, after(5s))) << "orphan " << orphan << " still runs";
   EXPECT_TRUE(eventually(
       [&] {
         return tree_processes(h.agent_pid, h.holder_pid, {"sleep", "1005"}).empty();

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
@@ -181,19 +182,39 @@ TEST(ProcessRunner, ResultResumesTheCoroutineOnTheLoopThread) {
   EXPECT_EQ(outs[2], "job-2\n");
 }
 
+// The process the runner still runs when it goes is killed: its pid (written by the process
+// itself) is gone afterwards, not only the runner's destructor quick.
 TEST(ProcessRunner, ShutdownKillsWhatStillRuns) {
+  auto pid_file = std::filesystem::temp_directory_path() / new_id("bosun-runner-pid-");
   auto started = std::chrono::steady_clock::now();
   {
     boost::asio::io_context io;
     ProcessRunner runner(io, 1);
-    auto spec = spec_of({"sleep", "1000"});
+    auto spec = spec_of({"sh", "-c", "echo $$ > \"$1\"; exec sleep 1000", "sh", pid_file.string()});
     spec.timeout = 60s;
     boost::asio::co_spawn(
         io, [&]() -> boost::asio::awaitable<void> { co_await runner.run(spec); },
         boost::asio::detached);
-    io.run_for(100ms);  // the job is running on the worker now (or about to)
-  }                     // ~ProcessRunner cancels it; then ~io_context drops the coroutine
+    // Until the job has started on the worker and written its pid (at most 5 s).
+    auto written = [&] {
+      std::error_code ec;
+      return std::filesystem::file_size(pid_file, ec) > 0 && !ec;
+    };
+    for (int i = 0; i < 500 && !written(); ++i)
+      io.run_for(10ms);
+  }  // ~ProcessRunner cancels it; then ~io_context drops the coroutine
   EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+  std::ifstream in(pid_file);
+  pid_t pid = 0;
+  in >> pid;
+  std::filesystem::remove(pid_file);
+  ASSERT_GT(pid, 0) << "the job never started";
+  // Gone, or at most a zombie nobody waits for any more.
+  std::string stat;
+  std::ifstream proc("/proc/" + std::to_string(pid) + "/stat");
+  std::getline(proc, stat);
+  bool gone = ::kill(pid, 0) != 0 || stat.find(") Z ") != std::string::npos;
+  EXPECT_TRUE(gone) << "pid " << pid << " still runs: " << stat;
 }
 
 }  // namespace

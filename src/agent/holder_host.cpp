@@ -1,0 +1,92 @@
+// LocalHolderHost: launch_holder, the ready line, a unix-socket HolderClient.
+#include "agent/holder_host.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include <fmt/format.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "term/holder_launch.h"
+
+extern char** environ;
+
+namespace bosun {
+
+namespace asio = boost::asio;
+
+Status LocalHolderHost::check_cwd(const std::string& cwd) const {
+  std::error_code ec;
+  if (!std::filesystem::path(cwd).is_absolute() || !std::filesystem::is_directory(cwd, ec)) {
+    return bad_request("invalid_cwd", "cwd must be an existing absolute directory: " + cwd);
+  }
+  return {};
+}
+
+std::string LocalHolderHost::socket_path(const std::string& agent_id, int64_t generation) const {
+  return (state_.run() / fmt::format("{}-{}.sock", agent_id, generation)).string();
+}
+
+std::string LocalHolderHost::log_path(const std::string& agent_name, int64_t generation) const {
+  return (state_.logs() / fmt::format("{}-{}.log", agent_name, generation)).string();
+}
+
+std::vector<std::string> LocalHolderHost::environment(const HolderSpec& spec) const {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = kv.substr(0, eq);
+    if (key.rfind("BOSUN_", 0) == 0) continue;
+    env[key] = kv.substr(eq + 1);
+  }
+  env["TERM"] = "xterm-256color";
+  for (const auto& [k, v] : spec.env)
+    env[k] = v;
+  std::vector<std::string> out;
+  out.reserve(env.size());
+  for (const auto& [k, v] : env)
+    out.push_back(k + "=" + v);
+  return out;
+}
+
+asio::awaitable<Result<HolderStarted>> LocalHolderHost::launch(const HolderSpec& spec,
+                                                               const std::string& socket) {
+  term::HolderOptions options;
+  options.socket_path = socket;
+  options.argv = spec.argv;
+  options.cwd = spec.cwd;
+  options.cols = spec.cols;
+  options.rows = spec.rows;
+  options.log_path =
+      (state_.logs() / fmt::format("holder-{}-{}.log", spec.agent_name, spec.generation)).string();
+  auto launched = term::launch_holder(bosun_exe_, options, environment(spec));
+  if (!launched) {
+    co_return internal("holder_unavailable", "cannot start a holder: " + launched.error().message);
+  }
+  asio::posix::stream_descriptor ready(io_, launched->ready_fd.release());
+  std::string line;
+  auto [rec, n] = co_await asio::async_read_until(ready, asio::dynamic_buffer(line), '\n',
+                                                  asio::as_tuple(asio::use_awaitable));
+  if (rec && line.empty()) line = "error the holder exited before it was ready";
+  if (line.rfind("ready ", 0) != 0) {
+    std::string message = line.substr(line.find(' ') + 1);
+    while (!message.empty() && message.back() == '\n')
+      message.pop_back();
+    co_return internal("holder_failed", message);
+  }
+  long long pid = 0, holder_pid = 0;
+  std::sscanf(line.c_str(), "ready %lld %lld", &pid, &holder_pid);
+  co_return HolderStarted{pid, holder_pid};
+}
+
+std::shared_ptr<term::HolderClient> LocalHolderHost::client(const std::string& socket,
+                                                            const std::string& agent_id) {
+  return term::HolderClient::create(io_, socket, agent_id, log_);
+}
+
+}  // namespace bosun

@@ -1,0 +1,82 @@
+// LaunchFiles: the agent's environment, instructions file and profile-built command.
+#include "agent/launch_files.h"
+
+#include "util/files.h"
+
+namespace bosun {
+
+bool valid_env_name(const std::string& name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
+              (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::filesystem::path LaunchFiles::instructions_file(const std::string& agent_name) const {
+  return state_.root / "agents" / agent_name / "instructions.md";
+}
+
+std::map<std::string, std::string> LaunchFiles::own_env(const AgentRecord& agent) const {
+  std::map<std::string, std::string> env;
+  for (const auto& [k, v] : agent.env.items()) {
+    if (v.is_string()) env[k] = v.get<std::string>();
+  }
+  env["BOSUN_URL"] = daemon_url_;
+  env["BOSUN_TOKEN"] = agent.token;
+  env["BOSUN_AGENT"] = agent.name;
+  env["BOSUN_AGENT_ID"] = agent.id;
+  // A restarted daemon may listen elsewhere: the CLI re-reads the address from here.
+  env["BOSUN_STATE"] = state_.root.string();
+  if (agent.project_id) env["BOSUN_PROJECT"] = *agent.project_id;
+  std::error_code ec;
+  if (auto file = instructions_file(agent.name); std::filesystem::exists(file, ec)) {
+    env["BOSUN_INSTRUCTIONS"] = file.string();
+  }
+  return env;
+}
+
+LaunchInputs LaunchFiles::inputs(const std::string& name, const Json& launch, bool resume) const {
+  LaunchInputs in;
+  in.bosun_exe = bosun_exe_;
+  in.shell = default_shell();
+  std::error_code ec;
+  if (auto file = instructions_file(name); std::filesystem::exists(file, ec)) {
+    in.role_file = file.string();
+  }
+  in.session_id = launch.value("session_id", "");
+  in.resume = resume && !in.session_id.empty();
+  if (launch.contains("args") && launch["args"].is_array()) {
+    for (const auto& arg : launch["args"]) {
+      if (arg.is_string()) in.args.push_back(arg.get<std::string>());
+    }
+  }
+  return in;
+}
+
+Status LaunchFiles::prepare_command(AgentRecord& a, const Result<Profile>& profile) const {
+  if (!a.launch.value("profile_argv", false)) return {};
+  if (!profile) return tl::unexpected(profile.error());
+  // A session the CLI has written (a prompt went in) is resumed; one that never began is
+  // started again under the same id.
+  bool resume = a.launch.value("session_started", false) && !profile->session.resume.empty();
+  LaunchInputs in = inputs(a.name, a.launch, resume);
+  if (profile->hooks.kind == "claude") {
+    auto file = state_.root / "agents" / a.name / "claude-settings.json";
+    std::error_code ec;
+    std::filesystem::create_directories(file.parent_path(), ec);
+    if (auto st = write_file_atomic(file, dump_json(claude_hook_settings(bosun_exe_)), 0600); !st) {
+      return st;
+    }
+    in.hooks_file = file.string();
+  }
+  auto argv = interactive_argv(*profile, in);
+  if (!argv) return tl::unexpected(argv.error());
+  a.argv = std::move(*argv);
+  return {};
+}
+
+}  // namespace bosun

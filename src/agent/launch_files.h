@@ -1,0 +1,49 @@
+// LaunchFiles: what an agent's run starts with besides its program — its own environment
+// (BOSUN_URL, BOSUN_TOKEN, …), its instructions file, and the command built from its profile
+// with the files that command names (Claude Code's hooks settings).
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+#include "agent/launch_plan.h"
+#include "agent/profile.h"
+#include "store/agents.h"
+#include "util/state_dir.h"
+
+namespace bosun {
+
+// An environment variable name a spawn may set: [A-Za-z_][A-Za-z0-9_]*, at most 128 bytes.
+bool valid_env_name(const std::string& name);
+
+class LaunchFiles {
+ public:
+  LaunchFiles(StateDir state, std::string bosun_exe)
+      : state_(std::move(state)), bosun_exe_(std::move(bosun_exe)) {}
+
+  // The daemon's address for BOSUN_URL inside agents.
+  void set_daemon_url(std::string url) { daemon_url_ = std::move(url); }
+
+  // Where an agent's instructions (its role and the bosun protocol) are written; inside the
+  // agent, BOSUN_INSTRUCTIONS names this file when it exists.
+  std::filesystem::path instructions_file(const std::string& agent_name) const;
+
+  // The agent's own variables and bosun's (BOSUN_URL, BOSUN_TOKEN, BOSUN_AGENT, …): what its
+  // programs get on top of the host's environment.
+  std::map<std::string, std::string> own_env(const AgentRecord& agent) const;
+
+  // The values a profile's templates are filled with for agent `name` and its launch plan.
+  LaunchInputs inputs(const std::string& name, const Json& launch, bool resume) const;
+
+  // When the agent's command comes from its profile, builds this run's argv into the record:
+  // the hooks settings written (mode 0600), its session started or resumed. Otherwise nothing.
+  Status prepare_command(AgentRecord& agent, const Result<Profile>& profile) const;
+
+ private:
+  StateDir state_;
+  std::string bosun_exe_;
+  std::string daemon_url_;
+};
+
+}  // namespace bosun

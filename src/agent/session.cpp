@@ -1,0 +1,118 @@
+// Session: output into log, screen, viewers and status; the check and quiet timers.
+#include "agent/session.h"
+
+#include "agent/detector.h"
+
+namespace bosun {
+
+namespace {
+
+// How soon after output the screen is read for dialogs, limits, errors and busy markers:
+// output comes in bursts, and one reading per burst is enough.
+constexpr Millis kScreenCheckDelay{50};
+
+}  // namespace
+
+Session::Session(SessionContext& context, AgentRecord record)
+    : ctx_(context),
+      record_(std::move(record)),
+      machine_(record_, context.sinks),
+      quiet_(context.io),
+      check_(context.io) {}
+
+AgentView Session::view() const {
+  AgentView v;
+  v.record = record_;
+  v.state = machine_.state();
+  v.reading = machine_.reading();
+  v.run = run;
+  return v;
+}
+
+void Session::begin_run(Result<Profile> profile) {
+  screen = std::make_unique<term::Screen>(record_.cols, record_.rows);
+  if (!profile) {
+    ctx_.log.warn("agent.profile_failed",
+                  {{"agent", record_.id}, {"error", profile.error().message}});
+    profile = load_profile("shell", {});
+  }
+  status = std::make_unique<LiveStatus>(profile ? std::move(*profile) : Profile{});
+}
+
+void Session::start_watching() {
+  status->started(to_unix_ms(ctx_.clock.now()));
+  last_output = ctx_.clock.steady_now();
+  watch_quiet();
+}
+
+bool Session::offer(const std::optional<Signal>& signal) {
+  if (!signal || !is_live(state()) || !detected_state(signal->state)) return false;
+  return machine_.enter(*signal);
+}
+
+void Session::on_output(uint64_t offset, std::string_view bytes) {
+  if (!run) return;
+  uint64_t end = static_cast<uint64_t>(run->end_offset);
+  if (offset + bytes.size() <= end) return;  // already recorded (a reattach overlaps)
+  if (offset < end) {
+    bytes.remove_prefix(end - offset);
+    offset = end;
+  }
+  if (auto st = log.write_at(offset, bytes); !st) {
+    ctx_.log.error("agent.log_write_failed",
+                   {{"agent", record_.id}, {"error", st.error().message}});
+  }
+  run->end_offset = static_cast<int64_t>(offset + bytes.size());
+  record_.last_output_ms = to_unix_ms(ctx_.clock.now());
+  if (screen) screen->feed(bytes);
+  if (ctx_.observer) ctx_.observer->on_output(record_.id, offset, bytes);
+  if (!running()) return;
+  last_output = ctx_.clock.steady_now();
+  if (status) {
+    offer(status->output(to_unix_ms(ctx_.clock.now())));
+    arm_check();
+  }
+  watch_quiet();
+}
+
+void Session::arm_check() {
+  // A dialog, a limit, an error or a busy marker shows soon after output: one look per burst.
+  if (check_armed_) return;
+  check_.expires_after(kScreenCheckDelay);
+  check_armed_ = true;
+  check_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // cancelled: the session may be gone, touch nothing
+    check_armed_ = false;
+    if (!running() || !screen || !status) return;
+    offer(status->check(view_of(*screen), to_unix_ms(ctx_.clock.now())));
+  });
+}
+
+void Session::watch_quiet() {
+  if (quiet_armed_) return;  // the pending wait re-checks the last output time
+  Millis quiet = status ? status->quiet() : Millis(500);
+  arm_quiet(last_output + quiet - ctx_.clock.steady_now());
+}
+
+void Session::arm_quiet(std::chrono::steady_clock::duration due) {
+  quiet_.expires_after(std::max<std::chrono::steady_clock::duration>(due, Millis(1)));
+  quiet_armed_ = true;
+  quiet_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;  // cancelled: the session may be gone, touch nothing
+    quiet_armed_ = false;
+    on_quiet();
+  });
+}
+
+void Session::on_quiet() {
+  if (!running() || !screen || !status) return;
+  if (ctx_.clock.steady_now() - last_output < status->quiet()) return watch_quiet();
+  int64_t now = to_unix_ms(ctx_.clock.now());
+  if (offer(status->settle(view_of(*screen), now))) return;
+  // A hook's state holds against the screen for a while; look again once it no longer does.
+  if (auto until = status->arbiter().held_until_ms(); until && *until > now) {
+    arm_quiet(Millis(*until - now + 1));
+  }
+}
+
+}  // namespace bosun

@@ -1,0 +1,108 @@
+// Session: one agent as the registry keeps it — its record and state machine, its current run
+// with the holder connection, the run's log and screen, and its live status with the timers
+// that read the screen after output and once output has been quiet.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "agent/agent_state.h"
+#include "agent/agent_view.h"
+#include "agent/live_status.h"
+#include "agent/run_log.h"
+#include "term/holder_client.h"
+#include "term/screen.h"
+
+namespace bosun {
+
+// Receives terminal traffic for the terminal WebSocket hub (api/), which agent/ cannot see.
+class TerminalObserver {
+ public:
+  virtual ~TerminalObserver() = default;
+  virtual void on_output(const std::string& agent_id, uint64_t offset, std::string_view bytes) = 0;
+  // The run started, exited or was lost: `status` is the terminal socket's status frame.
+  virtual void on_run_status(const std::string& agent_id, const Json& status) = 0;
+};
+
+// What every session shares: the loop, the clock, the log and where state changes go.
+struct SessionContext {
+  boost::asio::io_context& io;
+  const Clock& clock;
+  Log& log;
+  AgentStateSinks sinks;
+  TerminalObserver* observer = nullptr;
+};
+
+// What the registry does once a launch under way has ended or the run has exited; a later
+// request of higher rank replaces an earlier one (remove > restart > stop).
+enum class AfterRun { kNone, kStop, kRestart, kRemove };
+
+class Session {
+ public:
+  Session(SessionContext& context, AgentRecord record);
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  AgentRecord& record() { return record_; }
+  const AgentRecord& record() const { return record_; }
+  AgentStateMachine& machine() { return machine_; }
+  AgentState state() const { return machine_.state(); }
+  AgentView view() const;
+
+  // The run's holder has said ready and the run has not ended.
+  bool running() const { return run && run->state == "running"; }
+
+  // A new run's screen and status (the profile's rules; an unknown profile reads as a shell).
+  void begin_run(Result<Profile> profile);
+  // The program started or was reattached: its status starts and the quiet watch begins.
+  void start_watching();
+
+  // Output from the holder at its absolute offset: into the log, the screen, the viewers and
+  // the status; the screen is read 50 ms later, and again once output has been quiet.
+  void on_output(uint64_t offset, std::string_view bytes);
+
+  // A reading from a detector (the screen, the quiet, output, a hook, a stream, a report):
+  // applied through the state machine when the agent's state is the detector's to change
+  // (live) and the reading is a detected state. True when the state changed.
+  bool offer(const std::optional<Signal>& signal);
+
+  // Asks for what follows the launch under way or the run (see AfterRun).
+  void ask(AfterRun after) { after_ = std::max(after_, after); }
+  AfterRun take_after() { return std::exchange(after_, AfterRun::kNone); }
+  AfterRun after() const { return after_; }
+
+  std::optional<RunRecord> run;
+  std::shared_ptr<term::HolderClient> client;
+  std::unique_ptr<term::Screen> screen;
+  RunLog log;
+  std::unique_ptr<LiveStatus> status;  // the profile's rules and the signal arbiter
+  std::chrono::steady_clock::time_point last_output{};
+  bool launching = false;  // between writing a run's records and the holder's answer
+
+ private:
+  void watch_quiet();
+  void arm_quiet(std::chrono::steady_clock::duration due);
+  // Quiet for the profile's interval: the screen (or, for rule-less profiles, the quiet
+  // itself) may now say idle.
+  void on_quiet();
+  void arm_check();
+
+  SessionContext& ctx_;
+  AgentRecord record_;
+  AgentStateMachine machine_;
+  AfterRun after_ = AfterRun::kNone;
+  // Timers capture `this`: they are cancelled when the session goes, and a cancelled wait
+  // touches nothing.
+  boost::asio::steady_timer quiet_;  // fires when output has been quiet long enough
+  bool quiet_armed_ = false;
+  boost::asio::steady_timer check_;  // a look at the screen soon after output
+  bool check_armed_ = false;
+};
+
+}  // namespace bosun

@@ -1,0 +1,52 @@
+// AgentJson: AgentView → the API's JSON.
+#include "api/agent_json.h"
+
+namespace bosun {
+
+Json agent_json(const AgentView& view, Store& store) {
+  const AgentRecord& a = view.record;
+  Json shown = to_json(view.reading);
+  Json j{{"id", a.id},
+         {"name", a.name},
+         {"role", a.role},
+         {"profile", a.profile},
+         {"permanent", a.permanent},
+         {"state", a.state},
+         {"state_source", a.state_source},
+         {"state_since", format_time(from_unix_ms(a.state_since_ms))},
+         {"state_confidence", shown.value("confidence", 1.0)},
+         {"state_evidence", shown.value("evidence", a.state)},
+         {"argv", a.argv},
+         {"cwd", a.cwd},
+         {"cols", a.cols},
+         {"rows", a.rows},
+         {"generation", a.generation},
+         {"created_at", format_time(from_unix_ms(a.created_at_ms))},
+         {"last_output_at",
+          a.last_output_ms ? Json(format_time(from_unix_ms(*a.last_output_ms))) : Json()}};
+  j["command_from_profile"] = a.launch.value("profile_argv", false);
+  j["args"] = a.launch.value("args", Json::array());
+  j["session_id"] = a.launch.contains("session_id") ? a.launch["session_id"] : Json();
+  j["project_id"] = a.project_id ? Json(*a.project_id) : Json();
+  j["worktree"] = Json();
+  if (auto wt = store.projects().active_worktree(a.name); wt && *wt) {
+    j["worktree"] = Json{{"id", (*wt)->id},
+                         {"path", (*wt)->path},
+                         {"branch", (*wt)->branch},
+                         {"base_branch", (*wt)->base_branch}};
+  }
+  for (const char* key : {"detail", "row", "dialog", "reset_at_ms", "reset_text"}) {
+    if (shown.contains(key)) j[std::string("state_") + key] = shown[key];
+  }
+  if (view.run) {
+    j["run"] = to_json(*view.run);
+    j["pid"] = view.run->pid ? Json(*view.run->pid) : Json();
+    j["end_offset"] = view.run->end_offset;
+  } else {
+    j["run"] = Json();
+    j["pid"] = Json();
+  }
+  return j;
+}
+
+}  // namespace bosun

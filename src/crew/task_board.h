@@ -1,0 +1,88 @@
+// TaskBoard: the one place tasks change. Every change — create, update, claim, report,
+// approve, reject, a check's verdict, remove, comment — is one transaction with its history
+// rows and its events (task.created, task.updated, report.submitted, report.checked,
+// task.comment, task.deleted), broadcast after the commit. Routes parse and call it; the
+// supervisor, the verifier, merges and headless runs call it; nobody else writes tasks.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "store/event_bus.h"
+#include "store/store.h"
+#include "util/clock.h"
+
+namespace bosun {
+
+// What a report did: the stored report and the task as it now is.
+struct ReportResult {
+  TaskReport report;
+  Task task;
+};
+
+// A check's verdict on a report (crew/verifier), and what it does to a task still in review.
+struct CheckResult {
+  int64_t report_id = 0;
+  std::string task_id;
+  bool passed = false;
+  std::string log;
+  std::optional<TaskStatus> move_to;  // none: the task stays in review
+  std::string reason;                 // the move's reason, in history and task.updated
+  std::string comment;                // a comment on the task, when not empty
+};
+
+// Stateless: construct one where it is needed over the shared store, bus and clock.
+// Errors: 404 unknown task, 409 a move the state machine refuses (naming both states),
+// 400/422 bad fields (TaskStore's contracts).
+class TaskBoard {
+ public:
+  TaskBoard(Store& store, EventBus& bus, const Clock& clock)
+      : store_(store), bus_(bus), clock_(clock) {}
+
+  // A new task with its dependencies and first history rows; event task.created {id, task, by}.
+  Result<Task> create(const NewTask& task, const std::string& by);
+
+  // Applies `change` (and adds `comment` by `by`, when given); event task.updated when
+  // anything changed. Returns the task as it now is.
+  Result<Task> update(const std::string& id, const TaskChange& change, const std::string& by,
+                      const std::optional<std::string>& comment = std::nullopt);
+
+  // Gives a ready task to `agent_id` (exactly once: TaskStore::claim in BEGIN IMMEDIATE);
+  // event task.updated with `reason` ("claimed", "dispatched").
+  Result<Task> claim(const std::string& id, const std::string& agent_id, const std::string& by,
+                     const std::string& reason);
+
+  // A report on task `id` by `by`; `agent_id` when an agent reports, and then only on its own
+  // task (403). `done`/`partial` move the task to review (the check follows), `blocked` to
+  // blocked with the blocked_reason. The body must already be valid (crew/report).
+  // Events report.submitted and task.updated.
+  Result<ReportResult> report(const std::string& id, const Json& body, const std::string& by,
+                              const std::optional<std::string>& agent_id);
+
+  // A person's decision on a task in review (409 otherwise): approve → done (checked),
+  // reject → in_progress with the reason as a comment too.
+  Result<Task> approve(const std::string& id, const std::string& by,
+                       const std::optional<std::string>& note);
+  Result<Task> reject(const std::string& id, const std::string& by, const std::string& reason);
+
+  // Records a check's verdict on its report (event report.checked) and, when the task is still
+  // in review, applies what it does to it (task.updated and/or task.comment). A task a person
+  // moved meanwhile is left as it is.
+  Status record_check(const CheckResult& result, const std::string& by);
+
+  // Deletes a task that was never started (TaskStore::remove); event task.deleted.
+  Status remove(const std::string& id, const std::string& by);
+
+  // A comment on task `id`; event task.comment.
+  Result<TaskComment> comment(const std::string& id, const std::string& author,
+                              const std::string& body);
+
+ private:
+  int64_t now_ms() const { return to_unix_ms(clock_.now()); }
+
+  Store& store_;
+  EventBus& bus_;
+  const Clock& clock_;
+};
+
+}  // namespace bosun
