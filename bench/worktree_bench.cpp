@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "support/agent_api.h"
@@ -70,6 +71,24 @@ void print(const char* what, const Summary& s) {
 }
 
 }  // namespace
+
+// GET /healthz latencies from a second client while `work` runs.
+Summary probe_while(BenchDaemon& daemon, const std::function<void()>& work) {
+  std::vector<double> latencies;
+  std::atomic<bool> running{true};
+  RestClient prober(daemon);
+  std::thread probe([&] {
+    while (running) {
+      int64_t t = now_ns();
+      prober.request(http::verb::get, "/healthz");
+      latencies.push_back(ms_since(t));
+    }
+  });
+  work();
+  running = false;
+  probe.join();
+  return summarize(latencies);
+}
 
 int main(int argc, char** argv) {
   int agents = argc > 1 ? std::atoi(argv[1]) : 20;
@@ -195,6 +214,50 @@ int main(int argc, char** argv) {
     print("git status in each (baseline)", rs);
     print("GET /api/v1/worktrees", ls);
     std::printf("  list / git status in each: %.2f (p50)\n", ls.p50 / rs.p50);
+
+    // 5. The loop while git and file copies run for a project: base-branch changes (git checks
+    // the name) and worktrees whose copy list is a large untracked folder.
+    git(repo, {"branch", "dev", "main"});
+    int updates = 0;
+    auto during_updates = probe_while(daemon, [&] {
+      for (int i = 0; i < 40; ++i, ++updates) {
+        auto [st, r] =
+            rest.request(http::verb::patch, "/api/v1/projects/" + project["id"].get<std::string>(),
+                         Json{{"base_branch", i % 2 ? "main" : "dev"}});
+        if (st != 200) throw BenchError("project update: " + r.dump());
+      }
+    });
+    for (int i = 0; i < files; ++i) {
+      write(repo / "big" / ("d" + std::to_string(i % 40)) / ("f" + std::to_string(i) + ".bin"),
+            std::string(4096, static_cast<char>('a' + i % 26)));
+    }
+    {
+      auto [st, r] =
+          rest.request(http::verb::patch, "/api/v1/projects/" + project["id"].get<std::string>(),
+                       Json{{"worktree_include", {"big"}}});
+      if (st != 200) throw BenchError("project include: " + r.dump());
+    }
+    std::vector<double> setups;
+    auto during_setups = probe_while(daemon, [&] {
+      for (int i = 0; i < 3; ++i) {
+        std::string name = "c" + std::to_string(i);
+        int64_t t = now_ns();
+        auto [st, a] = rest.request(http::verb::post, "/api/v1/agents",
+                                    Json{{"name", name},
+                                         {"project", project["id"]},
+                                         {"worktree", true},
+                                         {"argv", {"sleep", "3600"}}});
+        setups.push_back(ms_since(t));
+        if (st != 201) throw BenchError("spawn with a large copy list: " + a.dump());
+        spawned.push_back(name);
+      }
+    });
+    std::printf("\n5. the loop while git and copies run for a project\n");
+    print("GET /healthz, idle", hi);
+    print("GET /healthz, during 40 base-branch updates", during_updates);
+    print("GET /healthz, during 3 worktrees copying big/", during_setups);
+    print("spawn with a worktree copying big/", summarize(setups));
+    std::printf("  big/: %d files, %d MB\n", files, files * 4096 / (1 << 20));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "worktree_bench: %s\n", e.what());
     exit_code = 1;

@@ -49,6 +49,7 @@ AgentRegistry::AgentRegistry(asio::io_context& io, Store& store, EventBus& bus, 
       context_{io, clock, log, AgentStateSinks{store.agents(), bus, log, clock}} {}
 
 AgentRegistry::~AgentRegistry() {
+  lifetime_.end();
   detach_all();
 }
 
@@ -480,11 +481,11 @@ Status AgentRegistry::input(const std::string& id_or_name, std::string_view byte
     s.client->input(key);
     return {};
   }
-  // The timer outlives this call: it finds the agent again by id when it fires.
+  // The timer outlives this call: it finds the agent again by id (and run) when it fires.
   auto timer = std::make_shared<asio::steady_timer>(context_.io, Millis(pause));
-  timer->async_wait([this, timer, id = s.record().id, key,
+  timer->async_wait([this, life = lifetime_.guard(), timer, id = s.record().id, key,
                      generation = s.record().generation](const boost::system::error_code& ec) {
-    if (ec) return;
+    if (ec || !life.alive()) return;
     auto again = find_session(id);
     if (!again || !(*again)->running() || !(*again)->client) return;
     if ((*again)->record().generation != generation) return;  // a new run: not its Enter

@@ -22,6 +22,7 @@
 #include "store/event_bus.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/lifetime.h"
 #include "util/log.h"
 #include "util/state_dir.h"
 
@@ -164,6 +165,7 @@ class AgentRegistry {
   LaunchFiles files_;
   SessionContext context_;
   std::map<std::string, std::unique_ptr<Session>> sessions_;  // by agent id
+  Lifetime lifetime_;  // checked by callbacks that may outlive the registry
 };
 
 }  // namespace bosun

@@ -80,8 +80,8 @@ void Session::arm_check() {
   if (check_armed_) return;
   check_.expires_after(kScreenCheckDelay);
   check_armed_ = true;
-  check_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;  // cancelled: the session may be gone, touch nothing
+  check_.async_wait([this, life = lifetime_.guard()](const boost::system::error_code& ec) {
+    if (ec || !life.alive()) return;  // the session may be gone: touch nothing
     check_armed_ = false;
     if (!running() || !screen || !status) return;
     offer(status->check(view_of(*screen), to_unix_ms(ctx_.clock.now())));
@@ -97,8 +97,8 @@ void Session::watch_quiet() {
 void Session::arm_quiet(std::chrono::steady_clock::duration due) {
   quiet_.expires_after(std::max<std::chrono::steady_clock::duration>(due, Millis(1)));
   quiet_armed_ = true;
-  quiet_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec) return;  // cancelled: the session may be gone, touch nothing
+  quiet_.async_wait([this, life = lifetime_.guard()](const boost::system::error_code& ec) {
+    if (ec || !life.alive()) return;  // the session may be gone: touch nothing
     quiet_armed_ = false;
     on_quiet();
   });

@@ -18,6 +18,7 @@
 #include "agent/run_log.h"
 #include "term/holder_client.h"
 #include "term/screen.h"
+#include "util/lifetime.h"
 
 namespace bosun {
 
@@ -97,12 +98,11 @@ class Session {
   AgentRecord record_;
   AgentStateMachine machine_;
   AfterRun after_ = AfterRun::kNone;
-  // Timers capture `this`: they are cancelled when the session goes, and a cancelled wait
-  // touches nothing.
   boost::asio::steady_timer quiet_;  // fires when output has been quiet long enough
   bool quiet_armed_ = false;
   boost::asio::steady_timer check_;  // a look at the screen soon after output
   bool check_armed_ = false;
+  Lifetime lifetime_;  // the timers' handlers check it before they touch the session
 };
 
 }  // namespace bosun

@@ -23,9 +23,11 @@
 #include "api/terminal_stream.h"
 #include "crew/delivery.h"
 #include "crew/headless.h"
+#include "crew/merges.h"
+#include "crew/projects.h"
 #include "crew/supervisor.h"
 #include "crew/verifier.h"
-#include "crew/workspaces.h"
+#include "crew/worktrees.h"
 #include "util/files.h"
 
 namespace bosun {
@@ -41,18 +43,22 @@ std::string self_executable() {
   return ec ? std::string("bosun") : p.string();
 }
 
-}  // namespace
+// The state directory made, locked and opened: what a daemon needs before its loop exists.
+struct Opened {
+  StateLock lock;
+  std::string token;
+  std::unique_ptr<Store> store;
+};
 
-int run_daemon(const DaemonOptions& options, Log& log) {
-  const StateDir& state = options.state;
+std::optional<Opened> open_state(const StateDir& state, Log& log) {
   if (auto s = create_state_dirs(state); !s) {
     log.error("serve.state_dir_failed", {{"error", s.error().message}});
-    return 1;
+    return std::nullopt;
   }
   auto lock = StateLock::acquire(state);
   if (!lock) {
     log.error("serve.refused", {{"error", lock.error().message}});
-    return 1;
+    return std::nullopt;
   }
   if (auto s = log.open_file((state.logs() / "bosun.log").string()); !s) {
     log.warn("serve.log_file_failed", {{"error", s.error().message}});
@@ -60,62 +66,96 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   auto token = load_or_create_token(state);
   if (!token) {
     log.error("serve.token_failed", {{"error", token.error().message}});
-    return 1;
+    return std::nullopt;
   }
   auto store = Store::open(state.db().string());
   if (!store) {
     log.error("serve.store_failed", {{"error", store.error().message}});
-    return 1;
+    return std::nullopt;
   }
+  return Opened{std::move(*lock), std::move(*token), std::move(*store)};
+}
 
-  ::signal(SIGPIPE, SIG_IGN);
-  // Every client, WebSocket and holder is a descriptor: allow as many as the hard limit.
+// Every client, WebSocket and holder is a descriptor: allow as many as the hard limit.
+void raise_descriptor_limit() {
   rlimit files{};
   if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
     files.rlim_cur = files.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &files);
   }
+}
+
+// The project's test command for a task's check: the task's project, else its assignee's.
+std::vector<std::string> test_command_of(Store& store, const Task& task) {
+  std::optional<std::string> project = task.project_id;
+  if (!project && task.assignee) {
+    if (auto agent = store.agents().find(*task.assignee)) project = agent->project_id;
+  }
+  if (project) {
+    if (auto p = store.projects().find(*project); p && p->test_command) {
+      return {"/bin/sh", "-c", *p->test_command};
+    }
+  }
+  return {};
+}
+
+// The pid file, then the address file: once the address file exists, the daemon answers.
+bool write_run_files(const StateDir& state, const std::string& address, Log& log) {
+  for (const auto& [file, text] : {std::pair{state.pid_file(), fmt::format("{}\n", ::getpid())},
+                                   std::pair{state.address_file(), address + "\n"}}) {
+    if (auto s = write_file_atomic(file, text, 0600); !s) {
+      log.error("serve.run_file_failed", {{"error", s.error().message}});
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+int run_daemon(const DaemonOptions& options, Log& log) {
+  const StateDir& state = options.state;
+  auto opened = open_state(state, log);
+  if (!opened) return 1;
+  auto& store = opened->store;
+  auto& token = opened->token;
+  ::signal(SIGPIPE, SIG_IGN);
+  raise_descriptor_limit();
   asio::io_context io(1);
   // Handlers first: a SIGTERM that arrives once the address file exists must stop the daemon
   // cleanly, not kill it (asio keeps a signal that comes before the wait starts).
   asio::signal_set signals(io, SIGINT, SIGTERM);
   SystemClock clock;
-  EventBus bus((*store)->events(), clock, log);
+  EventBus bus(store->events(), clock, log);
   EventStream event_stream(bus, log);
-  Auth auth(*token);
+  Auth auth(token);
   DaemonInfo info{BOSUN_VERSION, clock.now(), static_cast<int>(::getpid()), state.root.string(),
                   ""};
-  AgentRegistry agents(io, **store, bus, clock, log, auth, state, self_executable());
+  AgentRegistry agents(io, *store, bus, clock, log, auth, state, self_executable());
   TerminalStream terminals(io, agents, log);
   ProcessRunner processes(io);  // git and test commands run off the loop (the verifier)
-  Verifier verifier(io, **store, bus, clock, log, processes);
-  DeliveryEngine delivery(io, **store, bus, clock, log, agents);
-  Supervisor supervisor(io, **store, bus, clock, log, agents, &delivery);
-  Workspaces workspaces(io, **store, bus, clock, log, processes, state);
-  workspaces.set_agents(&agents);
-  verifier.set_land([&workspaces](const Task& task, const std::string& agent_id) {
-    return workspaces.land(task, agent_id);
+  Verifier verifier(io, *store, bus, clock, log, processes);
+  DeliveryEngine delivery(io, *store, bus, clock, log, agents);
+  Supervisor supervisor(io, *store, bus, clock, log, agents, &delivery);
+  // One thread for git on the repositories: their operations never overlap.
+  ProcessRunner git(io, 1);
+  Projects projects(*store, bus, clock, log, git, state);
+  Worktrees worktrees(*store, bus, clock, log, processes, git, state);
+  worktrees.set_agents(&agents);
+  Merges merges(*store, bus, clock, log, git, worktrees, projects);
+  merges.set_agents(&agents);
+  verifier.set_land([&merges](const Task& task, const std::string& agent_id) {
+    return merges.land(task, agent_id);
   });
-  verifier.set_test_command([&store = **store](const Task& task) {
-    // The project's test command: the task's project, else its assignee's.
-    std::optional<std::string> project = task.project_id;
-    if (!project && task.assignee) {
-      if (auto agent = store.agents().find(*task.assignee)) project = agent->project_id;
-    }
-    std::vector<std::string> argv;
-    if (project) {
-      if (auto p = store.projects().find(*project); p && p->test_command) {
-        argv = {"/bin/sh", "-c", *p->test_command};
-      }
-    }
-    return argv;
-  });
+  verifier.set_test_command(
+      [&store = *store](const Task& task) { return test_command_of(store, task); });
   supervisor.set_before_task(
-      [&workspaces](std::string agent) { return workspaces.catch_up(std::move(agent)); });
-  HeadlessRunner headless(io, **store, bus, clock, log, agents, state);
+      [&merges](std::string agent) { return merges.catch_up(std::move(agent)); });
+  HeadlessRunner headless(io, *store, bus, clock, log, agents, state);
   headless.close_abandoned();
-  Services services{**store, bus,       clock,    log,        auth,       info,    event_stream,
-                    agents,  terminals, verifier, supervisor, workspaces, headless};
+  Services services{*store,     bus,          clock,     log,       auth,
+                    info,       event_stream, agents,    terminals, verifier,
+                    supervisor, projects,     worktrees, merges,    headless};
   Dispatcher dispatcher(services, Router(route_table()));
 
   HttpServer::Options http_options;
@@ -131,15 +171,7 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   agents.set_daemon_url("http://" + *address);
   if (auto hp = split_host_port(*address)) auth.set_listen_address(hp->first, hp->second);
 
-  if (auto s = write_file_atomic(state.pid_file(), fmt::format("{}\n", ::getpid()), 0600); !s) {
-    log.error("serve.run_file_failed", {{"error", s.error().message}});
-    return 1;
-  }
-  // The address file is written last: once it exists, the daemon answers.
-  if (auto s = write_file_atomic(state.address_file(), *address + "\n", 0600); !s) {
-    log.error("serve.run_file_failed", {{"error", s.error().message}});
-    return 1;
-  }
+  if (!write_run_files(state, *address, log)) return 1;
   // Agents started by an earlier daemon are still running: reconnect before serving.
   // Then the crew's engines, which act on agents.
   asio::co_spawn(

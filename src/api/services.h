@@ -17,7 +17,9 @@ class HeadlessRunner;
 class TerminalStream;
 class Supervisor;
 class Verifier;
-class Workspaces;
+class Merges;
+class Projects;
+class Worktrees;
 
 struct DaemonInfo {
   std::string version;
@@ -39,7 +41,9 @@ struct Services {
   TerminalStream& terminals;
   Verifier& verifier;        // checks task reports (crew/verifier.h)
   Supervisor& supervisor;    // dispatch, heartbeats, resets, stuck watch (crew/supervisor.h)
-  Workspaces& workspaces;    // projects, worktrees, merges, decisions (crew/workspaces.h)
+  Projects& projects;        // projects and where their roles are (crew/projects.h)
+  Worktrees& worktrees;      // each agent's worktree (crew/worktrees.h)
+  Merges& merges;            // diff, merge, rebase of agents' work (crew/merges.h)
   HeadlessRunner& headless;  // headless task steps and their usage (crew/headless.h)
 };
 

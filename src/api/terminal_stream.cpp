@@ -164,7 +164,9 @@ void TerminalStream::on_output(const std::string& agent_id, uint64_t offset,
   if (p.bytes.empty()) {
     p.offset = offset;
     // Batch what arrives during this loop turn into one frame per viewer.
-    boost::asio::post(io_, [this, agent_id] { flush(agent_id); });
+    boost::asio::post(io_, [this, life = lifetime_.guard(), agent_id] {
+      if (life.alive()) flush(agent_id);
+    });
   } else if (p.offset + p.bytes.size() != offset) {
     flush(agent_id);
     on_output(agent_id, offset, bytes);

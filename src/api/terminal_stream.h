@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "agent/registry.h"
+#include "util/lifetime.h"
 
 namespace bosun {
 
@@ -54,7 +55,8 @@ class TerminalStream final : public TerminalObserver {
   Log& log_;
   std::vector<std::unique_ptr<Viewer>> viewers_;
   std::map<std::string, Pending>
-      pending_;  // output not yet sent, by agent: one flush per loop turn
+      pending_;        // output not yet sent, by agent: one flush per loop turn
+  Lifetime lifetime_;  // checked by callbacks that may outlive this object
 };
 
 }  // namespace bosun

@@ -53,7 +53,7 @@ DeliveryEngine::DeliveryEngine(asio::io_context& io, Store& store, EventBus& bus
       options_(options) {}
 
 DeliveryEngine::~DeliveryEngine() {
-  stopped_ = true;
+  lifetime_.end();
   bus_.unsubscribe(this);
   for (auto& [name, q] : queues_)
     q->timer.cancel();
@@ -90,7 +90,7 @@ void DeliveryEngine::on_event(const Event& event) {
 }
 
 void DeliveryEngine::kick(const std::string& agent_name) {
-  if (stopped_ || agent_name == kUserMailbox || agent_name == kSupervisorMailbox) return;
+  if (lifetime_.ended() || agent_name == kUserMailbox || agent_name == kSupervisorMailbox) return;
   auto& q = queues_[agent_name];
   if (!q) q = std::make_shared<Queue>(io_);
   if (q->serving) {
@@ -108,11 +108,12 @@ asio::awaitable<void> DeliveryEngine::wait(Queue& q, std::chrono::milliseconds d
 }
 
 asio::awaitable<void> DeliveryEngine::serve(std::string agent) {
+  auto life = lifetime_.guard();
   std::shared_ptr<Queue> q = queues_[agent];
   Mailbox mailbox(store_, bus_, clock_, directory_);
   for (;;) {
     q->again = false;
-    if (stopped_) break;
+    if (!life.alive()) break;
     auto next = store_.messages().next_queued(agent);
     if (!next || !*next) break;
     const Message m = **next;
@@ -127,15 +128,15 @@ asio::awaitable<void> DeliveryEngine::serve(std::string agent) {
     if (!idle && !m.urgent) break;  // the next agent.state idle kicks us again
     bool delivered = false;
     int number = static_cast<int>(m.attempts);
-    while (!delivered && number < options_.max_attempts && !stopped_) {
+    while (!delivered && number < options_.max_attempts && life.alive()) {
       ++number;
       delivered = co_await attempt(*q, agent, m, number);
-      if (stopped_) co_return;
+      if (!life.alive()) co_return;
       if (!delivered && number < options_.max_attempts) {
         co_await wait(*q, options_.retry_backoff * number);
       }
     }
-    if (stopped_) co_return;
+    if (!life.alive()) co_return;
     if (delivered) {
       (void)mailbox.mark_delivered(m.id);  // refused when the agent already read it: fine
       log_.info("delivery.delivered", {{"message", m.id}, {"agent", agent}, {"attempts", number}});
@@ -146,11 +147,12 @@ asio::awaitable<void> DeliveryEngine::serve(std::string agent) {
     }
   }
   q->serving = false;
-  if (q->again && !stopped_) kick(agent);
+  if (q->again && life.alive()) kick(agent);
 }
 
 asio::awaitable<bool> DeliveryEngine::attempt(Queue& q, const std::string& agent, const Message& m,
                                               int number) {
+  auto life = lifetime_.guard();
   Mailbox mailbox(store_, bus_, clock_, directory_);
   // Counted before typing: a quick agent may read (and so ack) the message before we verify.
   (void)mailbox.record_attempt(m.id, std::nullopt);
@@ -184,12 +186,12 @@ asio::awaitable<bool> DeliveryEngine::attempt(Queue& q, const std::string& agent
     if (auto st = agents_.input(agent, typed, false); !st) co_return false;
     // The whole pause, even when the echo of the paste wakes the queue's timer early.
     auto settled = clock_.steady_now() + settle;
-    while (!stopped_ && clock_.steady_now() < settled) {
+    while (life.alive() && clock_.steady_now() < settled) {
       co_await wait(
           q, std::chrono::duration_cast<std::chrono::milliseconds>(settled - clock_.steady_now()) +
                  std::chrono::milliseconds(1));
     }
-    if (stopped_) co_return false;
+    if (!life.alive()) co_return false;
   }
   auto before = agents_.view(agent);
   int64_t offset = before ? before->end_offset() : 0;
@@ -214,7 +216,7 @@ asio::awaitable<bool> DeliveryEngine::attempt(Queue& q, const std::string& agent
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_.steady_now());
     if (left.count() <= 0) break;
     co_await wait(q, std::min(left, kVerifyStep));
-    if (stopped_) co_return false;
+    if (!life.alive()) co_return false;
   }
   log_.info("delivery.unverified", {{"message", m.id}, {"agent", agent}, {"attempt", number}});
   co_return false;

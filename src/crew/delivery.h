@@ -14,6 +14,7 @@
 
 #include "crew/mailbox.h"
 #include "store/event_bus.h"
+#include "util/lifetime.h"
 #include "util/log.h"
 
 namespace bosun {
@@ -63,7 +64,7 @@ class DeliveryEngine final : public EventSubscriber {
   RegistryDirectory directory_;
   DeliveryOptions options_;
   std::map<std::string, std::shared_ptr<Queue>> queues_;  // by agent name
-  bool stopped_ = false;
+  Lifetime lifetime_;  // the delivery coroutines check it after every wait
 };
 
 }  // namespace bosun

@@ -134,16 +134,18 @@ asio::awaitable<void> HeadlessRunner::run(HeadlessRunRecord record, ProcessSpec 
       ssize_t n = ::write(events->get(), with_nl.data(), with_nl.size());
       (void)n;
     }
-    asio::post(io_, [this, parser, id, agent, task, line = std::string(line)] {
-      for (auto& ev : parser->feed_line(line, to_unix_ms(clock_.now()))) {
-        (void)bus_.publish("headless.event", id,
-                           Json{{"run_id", id},
-                                {"agent", agent},
-                                {"task_id", task ? Json(*task) : Json()},
-                                {"type", ev.type},
-                                {"data", trimmed(ev.data)}});
-      }
-    });
+    asio::post(io_,
+               [this, life = lifetime_.guard(), parser, id, agent, task, line = std::string(line)] {
+                 if (!life.alive()) return;
+                 for (auto& ev : parser->feed_line(line, to_unix_ms(clock_.now()))) {
+                   (void)bus_.publish("headless.event", id,
+                                      Json{{"run_id", id},
+                                           {"agent", agent},
+                                           {"task_id", task ? Json(*task) : Json()},
+                                           {"type", ev.type},
+                                           {"data", trimmed(ev.data)}});
+                 }
+               });
   };
   ProcessResult result = co_await runner_.run(std::move(spec));
   finish(record, *parser, result);

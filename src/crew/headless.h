@@ -17,6 +17,7 @@
 #include "store/event_bus.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/lifetime.h"
 #include "util/log.h"
 #include "util/process.h"
 #include "util/state_dir.h"
@@ -56,6 +57,7 @@ class HeadlessRunner {
   AgentRegistry& agents_;
   StateDir state_;
   ProcessRunner runner_;
+  Lifetime lifetime_;  // checked by callbacks that may outlive this object
 };
 
 }  // namespace bosun

@@ -15,6 +15,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "agent/registry.h"
+#include "crew/agent_watch.h"
 #include "crew/delivery.h"
 #include "crew/dispatch_policy.h"
 #include "crew/loop_detector.h"
@@ -50,8 +51,7 @@ Supervisor::Supervisor(asio::io_context& io, Store& store, EventBus& bus, const 
       timer_(io) {}
 
 Supervisor::~Supervisor() {
-  stopped_ = true;
-  *alive_ = false;
+  lifetime_.end();
   bus_.unsubscribe(this);
   timer_.cancel();
 }
@@ -223,11 +223,11 @@ void Supervisor::request_tick() {
 }
 
 void Supervisor::arm_tick_at(std::chrono::steady_clock::time_point when) {
-  if (stopped_) return;
+  if (lifetime_.ended()) return;
   auto delay = std::max(std::chrono::duration_cast<Millis>(when - clock_.steady_now()), Millis(0));
   timer_.expires_after(delay);  // replaces (cancels) whatever was armed
-  timer_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
-    if (ec || !*alive) return;
+  timer_.async_wait([this, life = lifetime_.guard()](const boost::system::error_code& ec) {
+    if (ec || !life.alive()) return;
     tick();
   });
 }
@@ -314,10 +314,10 @@ void Supervisor::on_event(const Event& event) {
 }
 
 void Supervisor::schedule_dispatch() {
-  if (dispatch_posted_ || stopped_) return;
+  if (dispatch_posted_ || lifetime_.ended()) return;
   dispatch_posted_ = true;
-  asio::post(io_, [this, alive = alive_] {
-    if (!*alive) return;
+  asio::post(io_, [this, life = lifetime_.guard()] {
+    if (!life.alive()) return;
     dispatch_posted_ = false;
     dispatch();
   });
@@ -359,10 +359,10 @@ void Supervisor::dispatch() {
     }
     asio::co_spawn(
         io_,
-        [this, alive = alive_, name = agent.name(), title = task.title,
+        [this, life = lifetime_.guard(), name = agent.name(), title = task.title,
          id = task.id]() -> asio::awaitable<void> {
           co_await before_task_(name);
-          if (*alive) send(name, "task", title, id);
+          if (life.alive()) send(name, "task", title, id);
         },
         asio::detached);
   }
@@ -443,11 +443,11 @@ void Supervisor::on_agent_exit(const std::string& id, const std::string& name,
 }
 
 asio::awaitable<void> Supervisor::restart_later(std::string id, Millis delay) {
-  auto alive = alive_;
+  auto life = lifetime_.guard();
   asio::steady_timer t(io_, delay);
   boost::system::error_code ec;
   co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  if (!*alive) co_return;
+  if (!life.alive()) co_return;
   watches_[id].restart_scheduled = false;
   if (auto st = agents_.restart(id); !st) {
     log_.warn("supervisor.restart_failed", {{"agent", id}, {"error", st.error().message}});
@@ -493,68 +493,43 @@ SupervisorConfig Supervisor::config_for(const std::string& agent_name) {
 
 std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(const AgentView& agent,
                                                                              Watch& w) {
-  using TimePointS = std::chrono::steady_clock::time_point;
+  if (!agent.live()) return std::nullopt;
   const std::string& id = agent.id();
   const std::string& name = agent.name();
-  const AgentState state = agent.state;
-  auto now = clock_.steady_now();
-  std::optional<TimePointS> next;
-  auto due = [&next](TimePointS t) {
-    if (!next || t < *next) next = t;
-  };
-  if (!agent.live()) return next;
-  w.gave_up = false;
   const SupervisorConfig cfg = config_for(name);
-
-  // Heartbeat: an idle agent is asked, and must answer within heartbeat_answer.
-  if (w.heartbeat_pending && now >= w.heartbeat_deadline) {
-    w.heartbeat_pending = false;
-    w.missed += 1;
+  WatchInput in;
+  in.now = clock_.steady_now();
+  in.now_ms = to_unix_ms(clock_.now());
+  in.last_output = agents_.last_output(id);
+  if (agent.state == AgentState::kIdle && !w.resetting) {
+    auto counters = store_.agents().counters(id);
+    if (!counters) return std::nullopt;
+    in.counters = *counters;
+  }
+  WatchDue due = watch_agent(agent, w, cfg, in);
+  if (due.heartbeat_missed) {
     (void)bus_.publish("agent.heartbeat_missed", id,
                        Json{{"name", name}, {"waited_ms", cfg.heartbeat_answer.count()}});
   }
-  if (cfg.heartbeat.count() > 0 && state == AgentState::kIdle && !w.heartbeat_pending &&
-      now - w.last_heartbeat >= cfg.heartbeat) {
-    w.last_heartbeat = now;
-    w.heartbeat_pending = true;
-    w.heartbeat_deadline = now + cfg.heartbeat_answer;
-    w.heartbeats += 1;
-    send(name, "heartbeat", waiting_summary(agent));
+  if (due.send_heartbeat) send(name, "heartbeat", waiting_summary(agent));
+  if (due.stuck_for) {
+    std::string quiet = format_duration(*due.stuck_for);
+    std::string why =
+        agent.state == AgentState::kWaitingInput
+            ? fmt::format("agent {} has been waiting for input ({}) for {}", name,
+                          agent.reading.evidence, quiet)
+            : fmt::format("agent {} has been working with no output for {}", name, quiet);
+    auto screen = agents_.screen(id);
+    (void)bus_.publish("agent.stuck", id,
+                       Json{{"name", name},
+                            {"reason", "no_output"},
+                            {"message", why},
+                            {"screen", screen ? (*screen)["lines"] : Json::array()}});
+    send(kSupervisorMailbox, "system", why);
+    send(kUserMailbox, "system", why);
   }
-  if (w.heartbeat_pending) due(w.heartbeat_deadline);
-  if (cfg.heartbeat.count() > 0 && state == AgentState::kIdle && !w.heartbeat_pending) {
-    due(w.last_heartbeat + cfg.heartbeat);
-  }
-
-  // Stuck: working (or waiting for an answer) without output for stuck_after, or printing the
-  // same line over and over.
-  bool waiting = state == AgentState::kWaitingInput;
-  if ((state == AgentState::kWorking || waiting) && cfg.stuck_after.count() > 0) {
-    if (auto last = agents_.last_output(id)) {
-      auto quiet = std::chrono::duration_cast<Millis>(now - *last);
-      int64_t mark = std::chrono::duration_cast<Millis>(last->time_since_epoch()).count();
-      if (w.stuck_since_output != mark) due(*last + cfg.stuck_after);
-      if (quiet >= cfg.stuck_after && w.stuck_since_output != mark) {
-        w.stuck_since_output = mark;
-        std::string why = waiting
-                              ? fmt::format("agent {} has been waiting for input ({}) for {}", name,
-                                            agent.reading.evidence, format_duration(quiet))
-                              : fmt::format("agent {} has been working with no output for {}", name,
-                                            format_duration(quiet));
-        auto screen = agents_.screen(id);
-        (void)bus_.publish("agent.stuck", id,
-                           Json{{"name", name},
-                                {"reason", "no_output"},
-                                {"message", why},
-                                {"screen", screen ? (*screen)["lines"] : Json::array()}});
-        send(kSupervisorMailbox, "system", why);
-        send(kUserMailbox, "system", why);
-      }
-    }
-    // While it works, the loop check comes back now and then.
-    due(now + std::clamp(cfg.stuck_after / 4, Millis(50), Millis(5000)));
-    if (auto line = waiting ? std::nullopt : repeated_line(agent);
-        line && *line != w.loop_reported) {
+  if (due.check_loop) {
+    if (auto line = repeated_line(agent); line && *line != w.loop_reported) {
       w.loop_reported = *line;
       std::string why = fmt::format("agent {} keeps printing the same line: {}", name, *line);
       (void)bus_.publish(
@@ -564,30 +539,8 @@ std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(con
       send(kUserMailbox, "system", why);
     }
   }
-
-  // Context reset: after N finished tasks or H hours, when idle.
-  if (state == AgentState::kIdle && !w.resetting) {
-    auto counters = store_.agents().counters(id);
-    if (!counters) return next;
-    bool by_count =
-        cfg.reset_after_tasks > 0 && counters->tasks_since_reset >= cfg.reset_after_tasks;
-    int64_t since = counters->last_reset_ms.value_or(0);
-    if (since == 0) {
-      if (auto rec = store_.agents().find(id)) since = rec->created_at_ms;
-    }
-    bool by_age =
-        cfg.reset_after.count() > 0 && to_unix_ms(clock_.now()) - since >= cfg.reset_after.count();
-    if (by_count || by_age) {
-      reset_agent(
-          agent, w,
-          by_count
-              ? fmt::format("{} tasks finished since the last reset", counters->tasks_since_reset)
-              : fmt::format("{} since the last reset", format_duration(cfg.reset_after)));
-    } else if (cfg.reset_after.count() > 0) {
-      due(now + Millis(since + cfg.reset_after.count() - to_unix_ms(clock_.now())));
-    }
-  }
-  return next;
+  if (due.reset) reset_agent(agent, w, *due.reset);
+  return due.next;
 }
 
 std::optional<std::string> Supervisor::repeated_line(const AgentView& agent) {

@@ -15,9 +15,11 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "agent/agent_view.h"
+#include "crew/agent_watch.h"
 #include "crew/mailbox.h"
 #include "crew/supervisor_config.h"
 #include "store/event_bus.h"
+#include "util/lifetime.h"
 #include "util/log.h"
 
 namespace bosun {
@@ -48,23 +50,6 @@ class Supervisor final : public EventSubscriber {
   void on_event(const Event& event) override;
 
  private:
-  struct Watch {
-    std::chrono::steady_clock::time_point seen{};            // when first watched
-    std::chrono::steady_clock::time_point last_heartbeat{};  // sent, or first seen idle
-    bool heartbeat_pending = false;
-    std::chrono::steady_clock::time_point heartbeat_deadline{};
-    int64_t heartbeats = 0;
-    int64_t missed = 0;
-    std::optional<int64_t> stuck_since_output;  // last_output_at when reported stuck
-    std::string loop_reported;                  // the repeated line last reported
-    bool stopping = false;  // a stop or restart was asked for: an exit is not a crash
-    std::deque<std::chrono::steady_clock::time_point> restarts;
-    bool restart_scheduled = false;
-    bool gave_up = false;
-    bool resetting = false;  // restarted for a context reset; [RESET] follows when idle
-    std::deque<std::chrono::steady_clock::time_point> errors;  // API errors, recent ones
-    bool failing_reported = false;
-  };
   struct ProviderLimit {
     int64_t until_ms = 0;  // Unix ms
     std::string agent;     // whose limit said so
@@ -117,8 +102,7 @@ class Supervisor final : public EventSubscriber {
   std::map<std::string, ProviderLimit> limits_;  // by provider
   bool dispatch_posted_ = false;
   BeforeTask before_task_;
-  bool stopped_ = false;
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  Lifetime lifetime_;  // timers, posts and coroutines check it before touching the supervisor
 };
 
 }  // namespace bosun

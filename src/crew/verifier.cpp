@@ -9,6 +9,7 @@
 
 #include "crew/report.h"
 #include "crew/task_board.h"
+#include "util/text.h"
 
 namespace bosun {
 
@@ -85,25 +86,7 @@ ProcessSpec test_spec(const std::vector<std::string>& argv, const std::string& c
 std::string first_line(const std::string& text) {
   auto nl = text.find('\n');
   std::string line = text.substr(0, nl);
-  if (line.size() > 200) line = line.substr(0, 200) + "…";
-  return line;
-}
-
-std::string tail(const std::string& text, size_t n) {
-  if (text.size() <= n) return text;
-  size_t start = text.size() - n;
-  while (start < text.size() && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80)
-    ++start;
-  return "…" + text.substr(start);
-}
-
-std::string join(const std::vector<std::string>& items, std::string_view sep) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += sep;
-    out += item;
-  }
-  return out;
+  return shorten(line, 200);
 }
 
 struct Commit {
@@ -146,13 +129,16 @@ Verifier::Verifier(asio::io_context& io, Store& store, EventBus& bus, const Cloc
       options_(options) {}
 
 void Verifier::check(int64_t report_id) {
-  asio::co_spawn(io_, run_check(report_id), [this, report_id](std::exception_ptr e, Status st) {
-    if (e) {
-      log_.error("verifier.exception", {{"report", report_id}});
-    } else if (!st) {
-      log_.error("verifier.failed", {{"report", report_id}, {"error", st.error().message}});
-    }
-  });
+  asio::co_spawn(
+      io_, run_check(report_id),
+      [this, life = lifetime_.guard(), report_id](std::exception_ptr e, Status st) {
+        if (!life.alive()) return;
+        if (e) {
+          log_.error("verifier.exception", {{"report", report_id}});
+        } else if (!st) {
+          log_.error("verifier.failed", {{"report", report_id}, {"error", st.error().message}});
+        }
+      });
 }
 
 void Verifier::resume_unchecked() {

@@ -14,6 +14,7 @@
 #include "store/event_bus.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/lifetime.h"
 #include "util/log.h"
 #include "util/process.h"
 
@@ -43,7 +44,7 @@ class Verifier {
 
   void set_test_command(TestCommand command) { test_command_ = std::move(command); }
 
-  // After every check has passed: bringing the work in (crew/workspaces.h merges the agent's
+  // After every check has passed: bringing the work in (crew/merges.h merges the agent's
   // branch when its project is in auto mode, or leaves it for a person in review mode).
   struct Landing {
     bool applies = false;          // the agent works in a worktree
@@ -91,6 +92,7 @@ class Verifier {
   Options options_;
   TestCommand test_command_;
   Land land_;
+  Lifetime lifetime_;  // checked by callbacks that may outlive this object
 };
 
 }  // namespace bosun

@@ -1,5 +1,5 @@
 // Git: runs the git CLI non-interactively (no editor, pager, prompt or askpass) and blocking —
-// callers are worker threads (crew/workspaces.cpp), never the loop.
+// callers are worker threads (the git worker of crew/), never the loop.
 #pragma once
 
 #include <chrono>

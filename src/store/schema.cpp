@@ -1,4 +1,5 @@
-// Schema: additive migrations, applied by Database::open through PRAGMA user_version.
+// Schema: migrations, applied by Database::open through PRAGMA user_version. Additive (new
+// tables, new columns with DEFAULT values) except 7, which drops columns nothing read.
 #include "store/schema.h"
 
 namespace bosun {
@@ -232,6 +233,15 @@ constexpr Migration kMigrations[] = {
       );
       CREATE INDEX headless_runs_agent ON headless_runs(agent, started_at);
       CREATE INDEX headless_runs_task ON headless_runs(task_id, started_at);
+    )sql"},
+    // Columns nothing reads: an agent's worktree and branch live in the worktrees table, its
+    // CLI session in its launch plan, and tasks name no resources. tasks.source,
+    // pipeline_run_id and step stay for pipelines.
+    {7, R"sql(
+      ALTER TABLE agents DROP COLUMN worktree;
+      ALTER TABLE agents DROP COLUMN branch;
+      ALTER TABLE agents DROP COLUMN native_session_id;
+      ALTER TABLE tasks DROP COLUMN resources;
     )sql"},
 };
 

@@ -10,6 +10,7 @@
 #include "store/rows.h"
 #include "util/clock.h"
 #include "util/ids.h"
+#include "util/text.h"
 
 namespace bosun {
 
@@ -114,15 +115,6 @@ std::vector<std::string> sorted_unique(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
   return v;
-}
-
-std::string join(const std::vector<std::string>& items, std::string_view sep) {
-  std::string out;
-  for (const auto& item : items) {
-    if (!out.empty()) out += sep;
-    out += item;
-  }
-  return out;
 }
 
 bool needs_assignee(TaskStatus s) {
@@ -501,11 +493,11 @@ Result<Task> TaskStore::create(const NewTask& n, const std::string& actor, int64
   return find(id);
 }
 
-Result<std::vector<FieldChange>> TaskStore::update(const std::string& id, const TaskChange& change,
-                                                   const std::string& actor, int64_t now_ms) {
-  auto current = find(id);
-  if (!current) return tl::unexpected(current.error());
-  const Task& cur = *current;
+namespace {
+
+// The task with the plain fields of `change` (title, description, role, priority) validated and
+// applied.
+Result<Task> with_fields(const Task& cur, const TaskChange& change) {
   Task next = cur;
   if (change.title) {
     if (auto st = validate_title(*change.title); !st) return tl::unexpected(st.error());
@@ -526,9 +518,14 @@ Result<std::vector<FieldChange>> TaskStore::update(const std::string& id, const 
     next.priority = *change.priority;
   }
 
-  // Status and assignee move together: assigning a pending task makes it assigned,
-  // unassigning an assigned or started one makes it pending again, and moving a task back
-  // to pending or backlog unassigns it.
+  return next;
+}
+
+// Moves status and assignee of `next` together, as `change` asks of `cur`: assigning a pending
+// task makes it assigned, unassigning an assigned or started one makes it pending again, and
+// moving a task back to pending or backlog unassigns it. 409 for a move the state machine
+// refuses, done without a check, or an assignee that does not fit the status.
+Status move_status(const std::string& id, const Task& cur, const TaskChange& change, Task& next) {
   if (change.assignee) next.assignee = *change.assignee;
   if (change.status) {
     next.status = *change.status;
@@ -563,14 +560,11 @@ Result<std::vector<FieldChange>> TaskStore::update(const std::string& id, const 
     return conflict("no_assignee",
                     fmt::format("{} cannot be {} without an assignee", id, to_string(next.status)));
   }
-  bool deps_changed = false;
-  if (change.depends_on) {
-    auto deps = sorted_unique(*change.depends_on);
-    if (auto st = validate_dependencies(id, deps); !st) return tl::unexpected(st.error());
-    deps_changed = deps != cur.depends_on;
-    next.depends_on = deps;
-  }
+  return {};
+}
 
+// What differs between `cur` and `next`, field by field, for history and task.updated.
+std::vector<FieldChange> field_changes(const Task& cur, const Task& next, bool deps_changed) {
   std::vector<FieldChange> changes;
   if (next.status != cur.status) {
     changes.push_back({"status", to_string(cur.status), to_string(next.status)});
@@ -589,8 +583,37 @@ Result<std::vector<FieldChange>> TaskStore::update(const std::string& id, const 
   if (deps_changed) {
     changes.push_back({"depends_on", join(cur.depends_on, ", "), join(next.depends_on, ", ")});
   }
-  if (changes.empty()) return changes;
+  return changes;
+}
 
+}  // namespace
+
+Result<std::vector<FieldChange>> TaskStore::update(const std::string& id, const TaskChange& change,
+                                                   const std::string& actor, int64_t now_ms) {
+  TRY(current, find(id));
+  const Task& cur = *current;
+  TRY(next, with_fields(cur, change));
+  TRY_OK(move_status(id, cur, change, *next));
+  bool deps_changed = false;
+  if (change.depends_on) {
+    auto deps = sorted_unique(*change.depends_on);
+    TRY_OK(validate_dependencies(id, deps));
+    deps_changed = deps != cur.depends_on;
+    next->depends_on = deps;
+  }
+  std::vector<FieldChange> changes = field_changes(cur, *next, deps_changed);
+  if (changes.empty()) return changes;
+  TRY_OK(write_update(*next, now_ms));
+  if (deps_changed) {
+    TRY_OK(set_dependencies(id, next->depends_on));
+  }
+  for (const auto& c : changes) {
+    TRY_OK(add_history({0, id, now_ms, actor, c.field, c.from, c.to, change.reason}));
+  }
+  return changes;
+}
+
+Status TaskStore::write_update(const Task& next, int64_t now_ms) {
   auto stmt = db_.prepare(
       "UPDATE tasks SET title = ?2, description = ?3, role = ?4, assignee = ?5, status = ?6,"
       " priority = ?7, updated_at = ?8,"
@@ -599,19 +622,10 @@ Result<std::vector<FieldChange>> TaskStore::update(const std::string& id, const 
       " done_at = CASE WHEN ?6 = 'done' THEN ?8 ELSE done_at END"
       " WHERE id = ?1");
   if (!stmt) return tl::unexpected(stmt.error());
-  stmt->bind(1, id).bind(2, next.title).bind(3, next.description).bind(4, next.role);
+  stmt->bind(1, next.id).bind(2, next.title).bind(3, next.description).bind(4, next.role);
   stmt->bind(5, next.assignee).bind(6, to_string(next.status)).bind(7, next.priority);
   stmt->bind(8, now_ms);
-  if (auto st = stmt->run(); !st) return tl::unexpected(st.error());
-  if (deps_changed) {
-    if (auto st = set_dependencies(id, next.depends_on); !st) return tl::unexpected(st.error());
-  }
-  for (const auto& c : changes) {
-    if (auto st = add_history({0, id, now_ms, actor, c.field, c.from, c.to, change.reason}); !st) {
-      return tl::unexpected(st.error());
-    }
-  }
-  return changes;
+  return stmt->run();
 }
 
 Result<std::string> TaskStore::agent_label(const std::string& agent_id) {

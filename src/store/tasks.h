@@ -213,6 +213,8 @@ class TaskStore {
                       int64_t now_ms);
 
  private:
+  // Writes the row of a changed task (started_at and done_at follow its status).
+  Status write_update(const Task& next, int64_t now_ms);
   Status validate_dependencies(const std::string& task_id, const std::vector<std::string>& deps);
   Status set_dependencies(const std::string& task_id, const std::vector<std::string>& deps);
   Result<std::vector<std::string>> dependencies_of(const std::string& id);

@@ -1,15 +1,54 @@
-// Text: shortening on a UTF-8 boundary.
+// Text: cuts on a UTF-8 boundary, joins and lists.
 #include "util/text.h"
 
+#include <fmt/format.h>
+
 namespace bosun {
+
+namespace {
+
+bool continuation(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
+}  // namespace
 
 std::string shorten(std::string_view text, size_t max_bytes) {
   if (text.size() <= max_bytes) return std::string(text);
   size_t cut = max_bytes;
   // Back up to the first byte of a UTF-8 sequence.
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+  while (cut > 0 && continuation(text[cut]))
     --cut;
   return std::string(text.substr(0, cut)) + "…";
+}
+
+std::string tail(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return std::string(text);
+  size_t start = text.size() - max_bytes;
+  while (start < text.size() && continuation(text[start]))
+    ++start;
+  return "…" + std::string(text.substr(start));
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += sep;
+    out += items[i];
+  }
+  return out;
+}
+
+std::string list_text(const std::vector<std::string>& items, size_t max) {
+  std::string out;
+  for (size_t i = 0; i < items.size() && i < max; ++i)
+    out += (i ? ", " : "") + items[i];
+  if (items.size() > max) out += fmt::format(" and {} more", items.size() - max);
+  return out;
+}
+
+std::string plural(size_t n, std::string_view one, std::string_view many) {
+  return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
 }  // namespace bosun

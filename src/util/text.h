@@ -1,14 +1,28 @@
-// Text: shortening strings for display without splitting a UTF-8 sequence.
+// Text: the string helpers every folder shares — cuts on a UTF-8 boundary, joins and lists.
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bosun {
 
 // `text` when it has at most `max_bytes` bytes; else its first bytes up to a UTF-8 sequence
 // boundary at or before `max_bytes`, followed by "…".
 std::string shorten(std::string_view text, size_t max_bytes);
+
+// `text` when it has at most `max_bytes` bytes; else "…" and its last bytes from the first
+// UTF-8 sequence boundary within the last `max_bytes`.
+std::string tail(std::string_view text, size_t max_bytes);
+
+// The items with `sep` between them.
+std::string join(const std::vector<std::string>& items, std::string_view sep);
+
+// "a, b, c" for at most `max` items, then " and N more".
+std::string list_text(const std::vector<std::string>& items, size_t max = 5);
+
+// "1 file", "3 files".
+std::string plural(size_t n, std::string_view one, std::string_view many);
 
 }  // namespace bosun

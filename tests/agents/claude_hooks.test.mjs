@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { until, versions } from './support.mjs';
-import { answerDialog, crew, spawnCli, submit } from './tui.mjs';
+import { answerDialog, assertPassedOver, crew, spawnCli, submit } from './tui.mjs';
 
 const kPauseMs = 300; // the claude profile's input.pause_ms
 
@@ -94,4 +94,5 @@ test(`claude ${versions.claude} with hooks: a usage limit is rate_limited from t
   assert.equal(paused.data.agent, 'limited');
   const sup = await c.daemon.api('GET', '/api/v1/supervisor');
   assert.ok(sup.provider_limits.some((l) => l.provider === 'claude'), JSON.stringify(sup.provider_limits));
+  await assertPassedOver(c, { id, name: 'limited' });
 });

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { baseEnv, bin, detectStream, prepareCli, run, versions } from './support.mjs';
-import { crew } from './tui.mjs';
+import { assertPassedOver, crew } from './tui.mjs';
 
 const script = (prompt) => {
   if (prompt.includes('PLEASE LIMIT')) return { error: { status: 429, message: 'Rate limit reached (fake limit)' } };
@@ -121,4 +121,5 @@ test(`claude ${versions.claude}: a usage limit in a headless run pauses dispatch
   const limit = sup.provider_limits.find((l) => l.provider === 'claude');
   assert.ok(limit, JSON.stringify(sup.provider_limits));
   assert.equal(limit.agent, agent.name);
+  await assertPassedOver(c, agent);
 });

@@ -4,4 +4,4 @@
 import { bin } from './support.mjs';
 import { tuiTests } from './tui.mjs';
 
-tuiTests('opencode', { argv: () => [bin('opencode')], pauseMs: 300, approveKeys: '\r', errorOnScreen: false });
+tuiTests('opencode', { argv: () => [bin('opencode')], pauseMs: 300, approveKeys: '\r', errorOnScreen: 'opencode shows nothing after an API error that tells it from an idle box' });

@@ -47,6 +47,8 @@ export async function answerDialog(daemon, id, keys) {
 // call the CLI asks permission for (waiting_input from the screen), approved with
 // `approveKeys` through the API, then working and idle again with the tool's file made; and an
 // API error (errored from the screen) unless `errorOnScreen` is false. `cli` names the profile.
+// `errorOnScreen`: true, or the reason the screen cannot show an API error (the test is then
+// reported as skipped with that reason).
 export function tuiTests(cli, { argv, pauseMs, approveKeys, escalate = false, errorOnScreen = true }) {
   const script = (prompt) => {
     if (prompt.includes('PLEASE TOUCH')) {
@@ -81,8 +83,8 @@ export function tuiTests(cli, { argv, pauseMs, approveKeys, escalate = false, er
     assert.ok(c.model.requests.some((r) => r.afterTool), 'the tool result went back to the model');
   });
 
-  if (!errorOnScreen) return;
-  test(`${cli} ${versions[cli]}: an API error is errored, from the screen`, async () => {
+  const skip = errorOnScreen === true ? false : errorOnScreen;
+  test(`${cli} ${versions[cli]}: an API error is errored, from the screen`, { skip }, async () => {
     const { id } = await start('fail');
     await submit(c.daemon, id, 'PLEASE FAIL this turn', pauseMs);
     const errored = await c.events.wait('errored', 'agent.state', id, state('errored'), 60000);
@@ -107,3 +109,18 @@ export function crew(script, options = {}) {
   });
   return c;
 }
+
+// Proves the supervisor passes over an agent whose provider is at its usage limit: the agent is
+// made idle (a Stop hook, as Claude Code sends at the end of a turn), then a sim agent, created
+// after it and so behind it in line, becomes idle, and a task that either could take is filed.
+// Without the pause the limited agent would get it; with it, the sim agent does.
+export async function assertPassedOver(c, agent) {
+  await c.daemon.api('POST', `/api/v1/hooks/claude?agent=${agent.name}`, { hook_event_name: 'Stop' });
+  await c.events.wait(`${agent.name} idle`, 'agent.state', agent.id, (d) => d.state === 'idle');
+  const sim = await c.daemon.api('POST', '/api/v1/agents', { name: `sim-after-${agent.name}`, profile: 'sim' });
+  await c.events.wait('the sim agent idle', 'agent.state', sim.id, (d) => d.state === 'idle', 30000);
+  const task = await c.daemon.api('POST', '/api/v1/tasks', { title: `Work while ${agent.name} is limited` });
+  const assigned = await c.events.wait('the task dispatched', 'task.updated', task.id, (d) => d.to === 'assigned', 30000);
+  assert.equal(assigned.data.task.assignee, sim.id, `given to ${assigned.data.task.assignee_name}, not the sim agent`);
+}
+

@@ -51,18 +51,18 @@ TEST(Agents, InterruptStopsSleepAndBashLives) {
   spawn(d, "kai", kBash);
   WsClient term;
   ASSERT_TRUE(term.connect(d.address(), "/api/v1/agents/kai/terminal", d.auth_header()));
+  const std::string sleep = "sleep " + unique_seconds(1000);
   ASSERT_EQ(d.post("/api/v1/agents/kai/input",
-                   Json{{"data", "sleep 1000; echo slept-$((1+1))"}, {"submit", true}})
+                   Json{{"data", sleep + "; echo slept-$((1+1))"}, {"submit", true}})
                 .status,
             200);
   std::string seen;
-  ASSERT_TRUE(terminal_until(term, seen, "sleep 1000"));
+  ASSERT_TRUE(terminal_until(term, seen, sleep));
   auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (live_processes_mentioning("sleep 1000").empty() &&
-         std::chrono::steady_clock::now() < deadline) {
+  while (live_processes_mentioning(sleep).empty() && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(20ms);  // the shell forks asynchronously to us; bounded
   }
-  ASSERT_FALSE(live_processes_mentioning("sleep 1000").empty());
+  ASSERT_FALSE(live_processes_mentioning(sleep).empty());
   ASSERT_EQ(d.post("/api/v1/agents/kai/interrupt", Json::object()).status, 200);
   ASSERT_EQ(
       d.post("/api/v1/agents/kai/input", Json{{"data", "echo alive-$((2*3))"}, {"submit", true}})
@@ -105,25 +105,27 @@ TEST(Agents, StopLeavesNoProcessOfTheTree) {
   TestDaemon d;
   d.start();
   EventWaiter events(d);
-  auto agent = spawn(d, "kai", Json::array({"bash", "-c", "sleep 1001 & sleep 1002 & wait"}));
+  const std::string first = "sleep " + unique_seconds(1001);
+  const std::string second = "sleep " + unique_seconds(1002);
+  auto agent = spawn(d, "kai", Json::array({"bash", "-c", first + " & " + second + " & wait"}));
   auto deadline = std::chrono::steady_clock::now() + 10s;
-  while ((live_processes_mentioning("sleep 1001").empty() ||
-          live_processes_mentioning("sleep 1002").empty()) &&
+  while ((live_processes_mentioning(first).empty() || live_processes_mentioning(second).empty()) &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(20ms);  // bounded wait for the agent's own forks
   }
-  ASSERT_FALSE(live_processes_mentioning("sleep 1002").empty());
+  ASSERT_FALSE(live_processes_mentioning(first).empty());
+  ASSERT_FALSE(live_processes_mentioning(second).empty());
   ASSERT_EQ(d.post("/api/v1/agents/kai/stop", Json{{"grace_ms", 2000}}).status, 202);
   ASSERT_TRUE(events.wait("agent.exited", agent["id"]));
   // Signals are delivered asynchronously: give the tree a bounded moment to finish dying.
   deadline = std::chrono::steady_clock::now() + 5s;
-  while ((!live_processes_mentioning("sleep 1001").empty() ||
-          !live_processes_mentioning("sleep 1002").empty()) &&
-         std::chrono::steady_clock::now() < deadline) {
+  while (
+      (!live_processes_mentioning(first).empty() || !live_processes_mentioning(second).empty()) &&
+      std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(20ms);
   }
-  EXPECT_TRUE(live_processes_mentioning("sleep 1001").empty());
-  EXPECT_TRUE(live_processes_mentioning("sleep 1002").empty());
+  EXPECT_TRUE(live_processes_mentioning(first).empty());
+  EXPECT_TRUE(live_processes_mentioning(second).empty());
 }
 
 TEST(Agents, RandomBytesGiveValidUtf8FramesAndALiveDaemon) {
@@ -284,7 +286,8 @@ TEST(Agents, RemoveWhileStartingLeavesNothingBehind) {
   d.start();
   EventWaiter events(d);
   ASSERT_TRUE(events.ok());
-  spawn(d, "kai", Json::array({"sleep", "1003"}));
+  const std::string seconds = unique_seconds(1003);
+  spawn(d, "kai", Json::array({"sleep", seconds}));
   ASSERT_EQ(d.post("/api/v1/agents/kai/stop", Json{{"grace_ms", 200}}).status, 202);
   ASSERT_TRUE(events.wait("agent.exited", ""));
   ASSERT_EQ(d.post("/api/v1/agents/kai/restart", Json::object()).status, 202);
@@ -292,11 +295,11 @@ TEST(Agents, RemoveWhileStartingLeavesNothingBehind) {
   ASSERT_TRUE(events.wait("agent.removed", ""));
   EXPECT_EQ(d.get("/api/v1/agents/kai").status, 404);
   auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!live_processes_mentioning("sleep 1003").empty() &&
+  while (!live_processes_mentioning("sleep " + seconds).empty() &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(20ms);  // reaping is asynchronous to us; bounded
   }
-  EXPECT_TRUE(live_processes_mentioning("sleep 1003").empty());
+  EXPECT_TRUE(live_processes_mentioning("sleep " + seconds).empty());
   EXPECT_EQ(d.get("/healthz").status, 200);
 }
 

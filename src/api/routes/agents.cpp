@@ -17,8 +17,9 @@
 #include "api/terminal_stream.h"
 #include "crew/instructions.h"
 #include "crew/mailbox.h"
+#include "crew/projects.h"
 #include "crew/supervisor.h"
-#include "crew/workspaces.h"
+#include "crew/worktrees.h"
 #include "util/files.h"
 #include "util/unique_fd.h"
 
@@ -93,7 +94,7 @@ Awaitable<tl::expected<Placement, Response>> place_agent(Services& s, SpawnReque
   }
   std::optional<Role> role;
   if (!req.role.empty()) {
-    auto found = find_role(s.workspaces.role_root(req.project_id), req.role);
+    auto found = find_role(s.projects.role_root(req.project_id), req.role);
     if (found) {
       role = std::move(*found);
       if (!profile_given && role->profile) req.profile = *role->profile;
@@ -104,7 +105,7 @@ Awaitable<tl::expected<Placement, Response>> place_agent(Services& s, SpawnReque
   }
   std::optional<Worktree> wt;
   if (worktree) {
-    auto prepared = co_await s.workspaces.prepare(*project, req.name);
+    auto prepared = co_await s.worktrees.prepare(*project, req.name);
     if (!prepared) co_return Out(tl::unexpected(refusal_response(prepared.error())));
     wt = *prepared;
     req.cwd = wt->path;

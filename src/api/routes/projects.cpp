@@ -4,7 +4,10 @@
 #include "api/routes/refusal.h"
 #include "api/routes/routes.h"
 #include "api/services.h"
-#include "crew/workspaces.h"
+#include "crew/decisions.h"
+#include "crew/merges.h"
+#include "crew/projects.h"
+#include "crew/worktrees.h"
 
 namespace bosun {
 namespace {
@@ -20,7 +23,7 @@ Result<bool> query_flag(const Request& request, const std::string& name) {
 Awaitable<Result<Response>> post_project(Services& s, Request& request) {
   auto body = parse_json_object(request.body);
   if (!body) co_return tl::unexpected(body.error());
-  auto project = co_await s.workspaces.add_project(std::move(*body));
+  auto project = co_await s.projects.add(std::move(*body));
   if (!project) co_return tl::unexpected(project.error());
   bool created = project->value("created", false);
   project->erase("created");
@@ -42,16 +45,16 @@ Result<Response> get_project(Services& s, Request& request) {
   return Response::json(to_json(*p));
 }
 
-Result<Response> patch_project(Services& s, Request& request) {
+Awaitable<Result<Response>> patch_project(Services& s, Request& request) {
   auto body = parse_json_object(request.body);
-  if (!body) return tl::unexpected(body.error());
-  auto p = s.workspaces.update_project(request.params["id"], *body);
-  if (!p) return tl::unexpected(p.error());
-  return Response::json(*p);
+  if (!body) co_return tl::unexpected(body.error());
+  auto p = co_await s.projects.update(request.params["id"], std::move(*body));
+  if (!p) co_return tl::unexpected(p.error());
+  co_return Response::json(*p);
 }
 
 Result<Response> delete_project(Services& s, Request& request) {
-  auto r = s.workspaces.remove_project(request.params["id"]);
+  auto r = s.projects.remove(request.params["id"]);
   if (!r) return tl::unexpected(r.error());
   return Response::json(*r);
 }
@@ -59,7 +62,7 @@ Result<Response> delete_project(Services& s, Request& request) {
 Awaitable<Result<Response>> get_project_worktrees(Services& s, Request& request) {
   auto all = query_flag(request, "all");
   if (!all) co_return tl::unexpected(all.error());
-  auto list = co_await s.workspaces.list(request.params["id"], *all);
+  auto list = co_await s.worktrees.list(request.params["id"], *all);
   if (!list) co_return tl::unexpected(list.error());
   co_return Response::json(*list);
 }
@@ -69,7 +72,7 @@ Awaitable<Result<Response>> get_worktrees(Services& s, Request& request) {
   if (!all) co_return tl::unexpected(all.error());
   std::optional<std::string> project;
   if (const std::string* p = request.query_param("project")) project = *p;
-  auto list = co_await s.workspaces.list(project, *all);
+  auto list = co_await s.worktrees.list(project, *all);
   if (!list) co_return tl::unexpected(list.error());
   co_return Response::json(*list);
 }
@@ -77,19 +80,19 @@ Awaitable<Result<Response>> get_worktrees(Services& s, Request& request) {
 Awaitable<Result<Response>> delete_worktree(Services& s, Request& request) {
   auto force = query_flag(request, "force");
   if (!force) co_return tl::unexpected(force.error());
-  auto r = co_await s.workspaces.remove(request.params["id"], *force, request.principal.name());
+  auto r = co_await s.worktrees.remove(request.params["id"], *force, request.principal.name());
   if (!r) co_return refusal_response(r.error());
   co_return Response::json(*r);
 }
 
 Awaitable<Result<Response>> post_prune(Services& s, Request& request) {
-  auto r = co_await s.workspaces.prune(request.principal.name());
+  auto r = co_await s.worktrees.prune(request.principal.name());
   if (!r) co_return tl::unexpected(r.error());
   co_return Response::json(*r);
 }
 
 Awaitable<Result<Response>> get_diff(Services& s, Request& request) {
-  auto r = co_await s.workspaces.diff(request.params["id"]);
+  auto r = co_await s.merges.diff(request.params["id"]);
   if (!r) co_return refusal_response(r.error());
   co_return Response::json(*r);
 }
@@ -103,18 +106,18 @@ Awaitable<Result<Response>> post_merge(Services& s, Request& request) {
   if (!rebase) co_return tl::unexpected(rebase.error());
   Json rebased;
   if (rebase->value_or(false)) {
-    auto r = co_await s.workspaces.rebase(request.params["id"]);
+    auto r = co_await s.merges.rebase(request.params["id"]);
     if (!r) co_return refusal_response(r.error());
     rebased = *r;
   }
-  auto r = co_await s.workspaces.merge(request.params["id"], *into, request.principal.name());
+  auto r = co_await s.merges.merge(request.params["id"], *into, request.principal.name());
   if (!r) co_return refusal_response(r.error());
   if (!rebased.is_null()) (*r)["rebase"] = rebased;
   co_return Response::json(*r);
 }
 
 Awaitable<Result<Response>> post_rebase(Services& s, Request& request) {
-  auto r = co_await s.workspaces.rebase(request.params["id"]);
+  auto r = co_await s.merges.rebase(request.params["id"]);
   if (!r) co_return refusal_response(r.error());
   co_return Response::json(*r);
 }
@@ -122,7 +125,7 @@ Awaitable<Result<Response>> post_rebase(Services& s, Request& request) {
 Result<Response> get_decisions(Services& s, Request& request) {
   std::optional<std::string> role;
   if (const std::string* r = request.query_param("role")) role = *r;
-  auto list = s.workspaces.decisions(request.params["id"], role);
+  auto list = Decisions(s.store, s.bus, s.clock).list(request.params["id"], role);
   if (!list) return tl::unexpected(list.error());
   return Response::json(*list);
 }
@@ -130,7 +133,8 @@ Result<Response> get_decisions(Services& s, Request& request) {
 Result<Response> post_decision(Services& s, Request& request) {
   auto body = parse_json_object(request.body);
   if (!body) return tl::unexpected(body.error());
-  auto d = s.workspaces.add_decision(request.params["id"], *body, request.principal.name());
+  auto d =
+      Decisions(s.store, s.bus, s.clock).add(request.params["id"], *body, request.principal.name());
   if (!d) return tl::unexpected(d.error());
   return Response::json(*d, 201);
 }
@@ -142,7 +146,7 @@ std::vector<Route> project_routes() {
       {"POST", "/api/v1/projects", Access::kUser, nullptr, post_project},
       {"GET", "/api/v1/projects", Access::kAny, get_projects},
       {"GET", "/api/v1/projects/{id}", Access::kAny, get_project},
-      {"PATCH", "/api/v1/projects/{id}", Access::kUser, patch_project},
+      {"PATCH", "/api/v1/projects/{id}", Access::kUser, nullptr, patch_project},
       {"DELETE", "/api/v1/projects/{id}", Access::kUser, delete_project},
       {"GET", "/api/v1/projects/{id}/worktrees", Access::kAny, nullptr, get_project_worktrees},
       {"GET", "/api/v1/projects/{id}/decisions", Access::kAny, get_decisions},

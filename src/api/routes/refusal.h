@@ -3,7 +3,7 @@
 #pragma once
 
 #include "api/http.h"
-#include "crew/workspaces.h"
+#include "crew/refusal.h"
 
 namespace bosun {
 

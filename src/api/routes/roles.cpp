@@ -2,7 +2,7 @@
 #include "agent/role.h"
 #include "api/routes/routes.h"
 #include "api/services.h"
-#include "crew/workspaces.h"
+#include "crew/projects.h"
 
 namespace bosun {
 namespace {
@@ -18,7 +18,7 @@ Result<std::optional<std::string>> project_param(Services& s, const Request& req
 Result<Response> get_roles(Services& s, Request& request) {
   auto project = project_param(s, request);
   if (!project) return tl::unexpected(project.error());
-  auto root = s.workspaces.role_root(*project);
+  auto root = s.projects.role_root(*project);
   Json out = Json::array();
   for (const auto& e : list_roles(root)) {
     Json j = e.role ? e.role->to_json(false) : Json{{"name", e.name}, {"file", e.file}};
@@ -32,7 +32,7 @@ Result<Response> get_roles(Services& s, Request& request) {
 Result<Response> get_role(Services& s, Request& request) {
   auto project = project_param(s, request);
   if (!project) return tl::unexpected(project.error());
-  auto role = find_role(s.workspaces.role_root(*project), request.params["name"]);
+  auto role = find_role(s.projects.role_root(*project), request.params["name"]);
   if (!role) return tl::unexpected(role.error());
   return Response::json(role->to_json(true));
 }

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <random>
@@ -327,6 +328,12 @@ CliResult run_program(const std::vector<std::string>& argv_s,
   return result;
 }
 
+std::string unique_seconds(int whole) {
+  static std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_int_distribution<int> digits(100'000'000, 999'999'999);
+  return std::to_string(whole) + "." + std::to_string(digits(rng));
+}
+
 std::vector<pid_t> live_processes_mentioning(const std::string& needle) {
   std::vector<pid_t> out;
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
@@ -431,6 +438,31 @@ void TestDaemon::start(const std::vector<std::string>& extra_args) {
   for (auto& a : args)
     argv.push_back(a.data());
   argv.push_back(nullptr);
+  // The daemon (and so its agents and git) gets a HOME and a git identity of its own: nothing
+  // of the machine's user leaks into a test, and commits work on a machine with no git config.
+  auto home = state_.parent_path() / "home";
+  std::filesystem::create_directories(home);
+  const std::vector<std::string> own = {"HOME=" + home.string(),
+                                        "GIT_AUTHOR_NAME=bosun test",
+                                        "GIT_AUTHOR_EMAIL=test@bosun.invalid",
+                                        "GIT_COMMITTER_NAME=bosun test",
+                                        "GIT_COMMITTER_EMAIL=test@bosun.invalid",
+                                        "GIT_CONFIG_NOSYSTEM=1"};
+  std::vector<std::string> env_s;
+  for (char** e = environ; *e; ++e) {
+    std::string kv(*e);
+    std::string key = kv.substr(0, kv.find('='));
+    bool replaced = std::any_of(own.begin(), own.end(), [&](const std::string& o) {
+      return o.compare(0, key.size() + 1, key + "=") == 0;
+    });
+    if (replaced || key == "BOSUN_URL" || key == "BOSUN_TOKEN" || key == "BOSUN_STATE") continue;
+    env_s.push_back(kv);
+  }
+  env_s.insert(env_s.end(), own.begin(), own.end());
+  std::vector<char*> envp;
+  for (auto& e : env_s)
+    envp.push_back(e.data());
+  envp.push_back(nullptr);
   int err = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   pid_ = ::fork();
   if (pid_ == 0) {
@@ -438,10 +470,7 @@ void TestDaemon::start(const std::vector<std::string>& extra_args) {
     int devnull = ::open("/dev/null", O_RDWR);
     ::dup2(devnull, 0);
     ::dup2(devnull, 1);
-    ::unsetenv("BOSUN_URL");
-    ::unsetenv("BOSUN_TOKEN");
-    ::unsetenv("BOSUN_STATE");
-    ::execv(argv[0], argv.data());
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
   }
   ::close(err);

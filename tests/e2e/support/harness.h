@@ -104,6 +104,10 @@ CliResult run_program(const std::vector<std::string>& argv,
 // Pids of live (non-zombie) processes whose command line mentions `needle`.
 std::vector<pid_t> live_processes_mentioning(const std::string& needle);
 
+// "<whole>.<9 random digits>": seconds for a `sleep` that no other test on the machine runs,
+// so a test finds its own processes by their command line.
+std::string unique_seconds(int whole);
+
 // Waits until `path` exists (inotify on its directory), or the deadline passes.
 bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout);
 

@@ -4,12 +4,10 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <set>
 #include <utility>
 
-#include "store/store.h"
-#include "util/ids.h"
+#include "support/store_fixture.h"
 
 namespace bosun {
 namespace {
@@ -82,23 +80,10 @@ TEST(AgentStateTable, EveryStateHasANameThatParsesBack) {
   EXPECT_FALSE(parse_agent_state("sleeping"));
 }
 
-class Recorder : public EventSubscriber {
- public:
-  void on_event(const Event& event) override { seen.push_back(event); }
-  std::vector<Event> seen;
-};
-
-class AgentStateMachineTest : public ::testing::Test {
+class AgentStateMachineTest : public testing::StoreFixture {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / new_id("bosun-asm-");
-    std::filesystem::create_directories(dir_);
-    auto s = Store::open((dir_ / "bosun.db").string());
-    ASSERT_TRUE(s) << s.error().message;
-    store_ = std::move(*s);
-    log_.set_stderr_enabled(false);
-    bus_ = std::make_unique<EventBus>(store_->events(), clock_, log_);
-    bus_->subscribe(&events_);
+    StoreFixture::SetUp();
     record_.id = "ag_kai00000";
     record_.name = "kai";
     record_.created_at_ms = 1;
@@ -108,18 +93,10 @@ class AgentStateMachineTest : public ::testing::Test {
   }
   void TearDown() override {
     machine_.reset();
-    bus_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    StoreFixture::TearDown();
   }
   AgentRecord stored() { return *store_->agents().find("kai"); }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<Store> store_;
-  ManualClock clock_;
-  Log log_{"test"};
-  std::unique_ptr<EventBus> bus_;
-  Recorder events_;
   AgentRecord record_;
   std::unique_ptr<AgentStateMachine> machine_;
 };

@@ -3,10 +3,9 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <map>
 
-#include "util/ids.h"
+#include "support/store_fixture.h"
 
 namespace bosun {
 namespace {
@@ -27,29 +26,10 @@ class FakeAgents : public AgentDirectory {
   std::map<std::string, AgentPresence> agents_;
 };
 
-class Recorder : public EventSubscriber {
- public:
-  void on_event(const Event& event) override { seen.push_back(event); }
-  std::vector<std::string> types() const {
-    std::vector<std::string> out;
-    for (const auto& e : seen)
-      out.push_back(e.type);
-    return out;
-  }
-  std::vector<Event> seen;
-};
-
-class MailboxTest : public ::testing::Test {
+class MailboxTest : public testing::StoreFixture {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / new_id("bosun-mailbox-");
-    std::filesystem::create_directories(dir_);
-    auto s = Store::open((dir_ / "bosun.db").string());
-    ASSERT_TRUE(s) << s.error().message;
-    store_ = std::move(*s);
-    log_.set_stderr_enabled(false);
-    bus_ = std::make_unique<EventBus>(store_->events(), clock_, log_);
-    bus_->subscribe(&events_);
+    StoreFixture::SetUp();
     mailbox_ = std::make_unique<Mailbox>(*store_, *bus_, clock_, agents_);
     agents_.add("ag_kai00001", "kai", true);
     agents_.add("ag_ana00001", "ana", true);
@@ -57,9 +37,7 @@ class MailboxTest : public ::testing::Test {
   }
   void TearDown() override {
     mailbox_.reset();
-    bus_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    StoreFixture::TearDown();
   }
 
   MessageDraft draft(const std::string& from, const std::string& to,
@@ -73,12 +51,6 @@ class MailboxTest : public ::testing::Test {
   }
   int64_t stored() { return *store_->messages().count(); }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<Store> store_;
-  ManualClock clock_;
-  Log log_{"test"};
-  std::unique_ptr<EventBus> bus_;
-  Recorder events_;
   FakeAgents agents_;
   std::unique_ptr<Mailbox> mailbox_;
 };

@@ -3,50 +3,18 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
-#include "util/ids.h"
+#include "support/store_fixture.h"
 
 namespace bosun {
 namespace {
 
-class Recorder : public EventSubscriber {
- public:
-  void on_event(const Event& event) override { seen.push_back(event); }
-  std::vector<std::string> types() const {
-    std::vector<std::string> out;
-    for (const auto& e : seen)
-      out.push_back(e.type);
-    return out;
-  }
-  std::vector<Event> seen;
-};
-
-class TaskBoardTest : public ::testing::Test {
+class TaskBoardTest : public testing::StoreFixture {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / new_id("bosun-board-");
-    std::filesystem::create_directories(dir_);
-    auto s = Store::open((dir_ / "bosun.db").string());
-    ASSERT_TRUE(s) << s.error().message;
-    store_ = std::move(*s);
-    log_.set_stderr_enabled(false);
-    bus_ = std::make_unique<EventBus>(store_->events(), clock_, log_);
-    bus_->subscribe(&events_);
-    for (const char* name : {"kai", "ana"}) {
-      AgentRecord a;
-      a.id = std::string("ag_") + name;
-      a.name = name;
-      a.created_at_ms = 1;
-      ASSERT_TRUE(store_->agents().insert(a));
-    }
+    StoreFixture::SetUp();
+    add_agent("ag_kai", "kai");
+    add_agent("ag_ana", "ana");
     board_ = std::make_unique<TaskBoard>(*store_, *bus_, clock_);
-  }
-  void TearDown() override {
-    board_.reset();
-    bus_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   std::string add(const std::string& title) {
@@ -68,24 +36,13 @@ class TaskBoardTest : public ::testing::Test {
     }
     return out;
   }
-  Json last(const std::string& type) {
-    for (auto it = events_.seen.rbegin(); it != events_.seen.rend(); ++it) {
-      if (it->type == type) return event_data(*it);
-    }
-    return Json();
-  }
+  Json last(const std::string& type) { return events_.last(type); }
   Json done_report() {
     return Json{{"status", "done"},
                 {"summary", "hello written"},
                 {"proof", {{"commits", {"abc"}}, {"tests", "ok"}}}};
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<Store> store_;
-  ManualClock clock_;
-  Log log_{"test"};
-  std::unique_ptr<EventBus> bus_;
-  Recorder events_;
   std::unique_ptr<TaskBoard> board_;
 };
 

@@ -55,6 +55,38 @@ TEST_F(TempDb, UpgradesOldSchemaKeepingRows) {
   EXPECT_EQ(stmt->get_text(1), "blue");
 }
 
+// Migration 7 drops columns nothing read; the rows stay, and the other columns with them.
+TEST_F(TempDb, DroppingUnusedColumnsKeepsAgentsAndTasks) {
+  auto all = schema_migrations();
+  ASSERT_GE(all.size(), 7u);
+  {
+    auto db = Database::open(path_, all.first(6));
+    ASSERT_TRUE(db) << db.error().message;
+    ASSERT_TRUE((*db)->exec(
+        "INSERT INTO agents(id, name, argv, cwd, created_at, worktree, branch, native_session_id)"
+        " VALUES('ag_a', 'kai', '[]', '/', 1, '/w', 'bosun/kai', 'sess');"
+        "INSERT INTO tasks(id, title, created_at, updated_at, resources)"
+        " VALUES('t_a', 'Keep me', 1, 1, '[\"gpu\"]');"));
+  }
+  auto db = Database::open(path_, all);
+  ASSERT_TRUE(db) << db.error().message;
+  EXPECT_EQ(*(*db)->user_version(), all.back().version);
+  auto agent = (*db)->prepare("SELECT name FROM agents WHERE id = 'ag_a'");
+  ASSERT_TRUE(agent);
+  ASSERT_TRUE(*agent->step());
+  EXPECT_EQ(agent->get_text(0), "kai");
+  auto task = (*db)->prepare("SELECT title FROM tasks WHERE id = 't_a'");
+  ASSERT_TRUE(task);
+  ASSERT_TRUE(*task->step());
+  EXPECT_EQ(task->get_text(0), "Keep me");
+  auto gone = (*db)->prepare(
+      "SELECT COUNT(*) FROM pragma_table_info('agents') WHERE name IN ('worktree', 'branch',"
+      " 'native_session_id')");
+  ASSERT_TRUE(gone);
+  ASSERT_TRUE(*gone->step());
+  EXPECT_EQ(gone->get_int(0), 0);
+}
+
 TEST_F(TempDb, RefusesSchemaNewerThanBinary) {
   { ASSERT_TRUE(Database::open(path_, kV2)); }
   auto db = Database::open(path_, kV1);
