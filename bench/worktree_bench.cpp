@@ -56,6 +56,7 @@ void write(const fs::path& f, const std::string& text) {
 
 struct Summary {
   double p50, p99, mean;
+  size_t n = 0;
 };
 
 Summary summarize(std::vector<double> v) {
@@ -63,7 +64,7 @@ Summary summarize(std::vector<double> v) {
   for (double x : v)
     sum += x;
   double mean = v.empty() ? 0 : sum / static_cast<double>(v.size());
-  return {percentile(v, 0.5), percentile(v, 0.99), mean};
+  return {percentile(v, 0.5), percentile(v, 0.99), mean, v.size()};
 }
 
 void print(const char* what, const Summary& s) {
@@ -218,9 +219,15 @@ int main(int argc, char** argv) {
     // 5. The loop while git and file copies run for a project: base-branch changes (git checks
     // the name) and worktrees whose copy list is a large untracked folder.
     git(repo, {"branch", "dev", "main"});
+    // Baseline: the same git processes run beside the daemon, not through it — what the two
+    // cores' contention alone does to the loop's answers.
+    auto beside = probe_while(daemon, [&] {
+      for (int i = 0; i < 200; ++i)
+        git(repo, {"check-ref-format", "--branch", i % 2 ? "main" : "dev"});
+    });
     int updates = 0;
     auto during_updates = probe_while(daemon, [&] {
-      for (int i = 0; i < 40; ++i, ++updates) {
+      for (int i = 0; i < 200; ++i, ++updates) {
         auto [st, r] =
             rest.request(http::verb::patch, "/api/v1/projects/" + project["id"].get<std::string>(),
                          Json{{"base_branch", i % 2 ? "main" : "dev"}});
@@ -254,9 +261,12 @@ int main(int argc, char** argv) {
     });
     std::printf("\n5. the loop while git and copies run for a project\n");
     print("GET /healthz, idle", hi);
-    print("GET /healthz, during 40 base-branch updates", during_updates);
+    print("GET /healthz, 200 git check-ref-format beside", beside);
+    print("GET /healthz, during 200 base-branch updates", during_updates);
     print("GET /healthz, during 3 worktrees copying big/", during_setups);
     print("spawn with a worktree copying big/", summarize(setups));
+    std::printf("  requests: %zu during the updates, %zu during the setups\n", during_updates.n,
+                during_setups.n);
     std::printf("  big/: %d files, %d MB\n", files, files * 4096 / (1 << 20));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "worktree_bench: %s\n", e.what());
