@@ -46,7 +46,7 @@ class Reader {
     return fmt::format("{}:{}:{}", file_, mark.line + 1, mark.column + 1);
   }
   tl::unexpected<Error> bad(const YAML::Node& node, const std::string& what) const {
-    return tl::unexpected(Error{400, "invalid_profile", at(node) + ": " + what});
+    return tl::unexpected(Error{ErrorKind::kInvalid, "invalid_profile", at(node) + ": " + what});
   }
 
   // Every key of `map` must be one of `allowed`.
@@ -404,28 +404,8 @@ const std::set<std::string>& known_streams() {
 
 }  // namespace
 
-Result<Profile> parse_profile(std::string_view text, const std::string& file) {
-  Reader r(file);
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::ParserException& e) {
-    return tl::unexpected(
-        Error{400, "invalid_profile",
-              fmt::format("{}:{}:{}: {}", file, e.mark.line + 1, e.mark.column + 1, e.msg)});
-  }
-  if (!root.IsMap()) {
-    return tl::unexpected(Error{400, "invalid_profile", file + ": a profile must be a mapping"});
-  }
-  if (auto st =
-          r.keys(root, "the profile",
-                 {"name", "description", "version", "interactive", "headless", "stream",
-                  "instructions", "input", "commands", "session", "hooks", "dialogs", "screen"});
-      !st) {
-    return tl::unexpected(st.error());
-  }
-  Profile p;
-  p.file = file;
+// name, description, version, the interactive and headless templates and the stream format.
+Status parse_head(const Reader& r, const YAML::Node& root, Profile& p) {
   if (!root["name"]) return r.bad(root, "a profile needs a name");
   TRY(name, r.str(root["name"], "name"));
   if (!valid_profile_name(*name)) {
@@ -458,65 +438,121 @@ Result<Profile> parse_profile(std::string_view text, const std::string& file) {
     }
     p.stream = *s;
   }
+  return {};
+}
+
+// instructions: {how: flag|first_message|none, args, message}.
+Status parse_instructions(const Reader& r, const YAML::Node& ins, Profile& p) {
+  if (auto st = r.keys(ins, "instructions", {"how", "args", "message"}); !st) {
+    return tl::unexpected(st.error());
+  }
+  if (ins["how"]) {
+    TRY(how, r.str(ins["how"], "instructions.how"));
+    if (*how != "flag" && *how != "first_message" && *how != "none") {
+      return r.bad(ins["how"], "instructions.how must be flag, first_message or none");
+    }
+    p.instructions.how = *how;
+  }
+  if (ins["args"]) {
+    TRY(a, r.strings(ins["args"], "instructions.args"));
+    p.instructions.args = std::move(*a);
+  }
+  if (ins["message"]) {
+    TRY(m, r.str(ins["message"], "instructions.message"));
+    p.instructions.message = *m;
+  }
+  if (p.instructions.how == "flag" && p.instructions.args.empty()) {
+    return r.bad(ins, "instructions.how is flag but args: is missing");
+  }
+  if (p.instructions.how == "first_message" && p.instructions.message.empty()) {
+    return r.bad(ins, "instructions.how is first_message but message: is missing");
+  }
+  return {};
+}
+
+// input: {paste: bracketed|plain, pause_ms, submit, clear}.
+Status parse_input(const Reader& r, const YAML::Node& in, Profile& p) {
+  if (auto st = r.keys(in, "input", {"paste", "pause_ms", "submit", "clear"}); !st) {
+    return tl::unexpected(st.error());
+  }
+  if (in["paste"]) {
+    TRY(paste, r.str(in["paste"], "input.paste"));
+    if (*paste != "bracketed" && *paste != "plain") {
+      return r.bad(in["paste"], "input.paste must be bracketed or plain");
+    }
+    p.input.bracketed_paste = *paste == "bracketed";
+  }
+  if (in["pause_ms"]) {
+    TRY(ms, r.integer(in["pause_ms"], "input.pause_ms", 0, 10'000));
+    p.input.pause_ms = *ms;
+  }
+  if (in["submit"]) {
+    TRY(s, r.str(in["submit"], "input.submit"));
+    p.input.submit = *s;
+  }
+  if (in["clear"]) {
+    TRY(c, r.str(in["clear"], "input.clear"));
+    p.input.clear = *c;
+  }
+  return {};
+}
+
+// commands: the CLI's own slash commands (clear, compact, reset, exit, interrupt).
+Status parse_commands(const Reader& r, const YAML::Node& cmds, Profile& p) {
+  if (auto st = r.keys(cmds, "commands", {"clear", "compact", "reset", "exit", "interrupt"}); !st) {
+    return tl::unexpected(st.error());
+  }
+  for (const auto& kv : cmds) {
+    TRY(v, r.str(kv.second, "commands." + kv.first.Scalar()));
+    p.commands[kv.first.Scalar()] = *v;
+  }
+  return {};
+}
+
+// hooks: {kind: claude, args} — how the CLI is handed bosun's hooks.
+Status parse_hooks(const Reader& r, const YAML::Node& hooks, Profile& p) {
+  if (auto st = r.keys(hooks, "hooks", {"kind", "args"}); !st) return tl::unexpected(st.error());
+  if (!hooks["kind"] || !hooks["args"]) return r.bad(hooks, "hooks needs kind: and args:");
+  TRY(kind, r.str(hooks["kind"], "hooks.kind"));
+  if (*kind != "claude") return r.bad(hooks["kind"], "hooks.kind must be claude");
+  TRY(args, r.strings(hooks["args"], "hooks.args"));
+  p.hooks.kind = *kind;
+  p.hooks.args = std::move(*args);
+  return {};
+}
+
+Result<Profile> parse_profile(std::string_view text, const std::string& file) {
+  Reader r(file);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::ParserException& e) {
+    return tl::unexpected(
+        Error{ErrorKind::kInvalid, "invalid_profile",
+              fmt::format("{}:{}:{}: {}", file, e.mark.line + 1, e.mark.column + 1, e.msg)});
+  }
+  if (!root.IsMap()) {
+    return tl::unexpected(
+        Error{ErrorKind::kInvalid, "invalid_profile", file + ": a profile must be a mapping"});
+  }
+  if (auto st =
+          r.keys(root, "the profile",
+                 {"name", "description", "version", "interactive", "headless", "stream",
+                  "instructions", "input", "commands", "session", "hooks", "dialogs", "screen"});
+      !st) {
+    return tl::unexpected(st.error());
+  }
+  Profile p;
+  p.file = file;
+  TRY_OK(parse_head(r, root, p));
   if (const auto& ins = root["instructions"]) {
-    if (auto st = r.keys(ins, "instructions", {"how", "args", "message"}); !st) {
-      return tl::unexpected(st.error());
-    }
-    if (ins["how"]) {
-      TRY(how, r.str(ins["how"], "instructions.how"));
-      if (*how != "flag" && *how != "first_message" && *how != "none") {
-        return r.bad(ins["how"], "instructions.how must be flag, first_message or none");
-      }
-      p.instructions.how = *how;
-    }
-    if (ins["args"]) {
-      TRY(a, r.strings(ins["args"], "instructions.args"));
-      p.instructions.args = std::move(*a);
-    }
-    if (ins["message"]) {
-      TRY(m, r.str(ins["message"], "instructions.message"));
-      p.instructions.message = *m;
-    }
-    if (p.instructions.how == "flag" && p.instructions.args.empty()) {
-      return r.bad(ins, "instructions.how is flag but args: is missing");
-    }
-    if (p.instructions.how == "first_message" && p.instructions.message.empty()) {
-      return r.bad(ins, "instructions.how is first_message but message: is missing");
-    }
+    TRY_OK(parse_instructions(r, ins, p));
   }
   if (const auto& in = root["input"]) {
-    if (auto st = r.keys(in, "input", {"paste", "pause_ms", "submit", "clear"}); !st) {
-      return tl::unexpected(st.error());
-    }
-    if (in["paste"]) {
-      TRY(paste, r.str(in["paste"], "input.paste"));
-      if (*paste != "bracketed" && *paste != "plain") {
-        return r.bad(in["paste"], "input.paste must be bracketed or plain");
-      }
-      p.input.bracketed_paste = *paste == "bracketed";
-    }
-    if (in["pause_ms"]) {
-      TRY(ms, r.integer(in["pause_ms"], "input.pause_ms", 0, 10'000));
-      p.input.pause_ms = *ms;
-    }
-    if (in["submit"]) {
-      TRY(s, r.str(in["submit"], "input.submit"));
-      p.input.submit = *s;
-    }
-    if (in["clear"]) {
-      TRY(c, r.str(in["clear"], "input.clear"));
-      p.input.clear = *c;
-    }
+    TRY_OK(parse_input(r, in, p));
   }
   if (const auto& cmds = root["commands"]) {
-    if (auto st = r.keys(cmds, "commands", {"clear", "compact", "reset", "exit", "interrupt"});
-        !st) {
-      return tl::unexpected(st.error());
-    }
-    for (const auto& kv : cmds) {
-      TRY(v, r.str(kv.second, "commands." + kv.first.Scalar()));
-      p.commands[kv.first.Scalar()] = *v;
-    }
+    TRY_OK(parse_commands(r, cmds, p));
   }
   if (root["session"]) {
     if (auto st = parse_session(r, root["session"], p.session); !st) {
@@ -524,13 +560,7 @@ Result<Profile> parse_profile(std::string_view text, const std::string& file) {
     }
   }
   if (const auto& hooks = root["hooks"]) {
-    if (auto st = r.keys(hooks, "hooks", {"kind", "args"}); !st) return tl::unexpected(st.error());
-    if (!hooks["kind"] || !hooks["args"]) return r.bad(hooks, "hooks needs kind: and args:");
-    TRY(kind, r.str(hooks["kind"], "hooks.kind"));
-    if (*kind != "claude") return r.bad(hooks["kind"], "hooks.kind must be claude");
-    TRY(args, r.strings(hooks["args"], "hooks.args"));
-    p.hooks.kind = *kind;
-    p.hooks.args = std::move(*args);
+    TRY_OK(parse_hooks(r, hooks, p));
   }
   if (root["dialogs"]) {
     if (auto st = parse_dialogs(r, root["dialogs"], p.dialogs); !st) {
@@ -575,7 +605,7 @@ Result<Profile> load_profile(const std::string& name, const fs::path& project) {
     if (f.name == name) {
       auto p = parse_profile(f.text, std::string(f.path));
       if (p && p->name != name) {
-        return tl::unexpected(Error{500, "invalid_profile",
+        return tl::unexpected(Error{ErrorKind::kInternal, "invalid_profile",
                                     std::string(f.path) + ": the file names profile " + p->name});
       }
       return p;

@@ -65,7 +65,7 @@ Result<Session*> AgentRegistry::find_session(const std::string& id_or_name) cons
 Error AgentRegistry::not_running(const Session& s) const {
   std::string why = why_not_running(s.view());
   if (why.empty()) why = "is not running";
-  return Error{409, "agent_not_running", "agent " + s.record().name + " " + why};
+  return Error{ErrorKind::kConflict, "agent_not_running", "agent " + s.record().name + " " + why};
 }
 
 Result<AgentView> AgentRegistry::view(const std::string& id_or_name) const {

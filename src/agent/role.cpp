@@ -20,7 +20,7 @@ namespace {
 constexpr size_t kMaxRoleBytes = 1 << 20;
 
 Error bad(const std::string& where, const std::string& what) {
-  return Error{422, "invalid_role", where + ": " + what};
+  return Error{ErrorKind::kUnprocessable, "invalid_role", where + ": " + what};
 }
 
 struct Where {

@@ -218,41 +218,95 @@ void StreamParser::result(bool success, std::string reason, std::string text,
   }
 }
 
+// Claude's system messages: a turn starting, API retries, compaction, permission denials, idle.
+void StreamParser::claude_system(const Json& j, std::vector<StreamEvent>& out, int64_t now_ms) {
+  std::string subtype = str(j, "subtype");
+  if (subtype == "init") {
+    denied_in_turn_ = false;
+    out.push_back({"turn.started", Json::object()});
+    set_state(AgentState::kWorking, "claude.init", now_ms);
+  } else if (subtype == "api_retry") {
+    std::string error = str(j, "error");
+    out.push_back(
+        {"retry",
+         Json{{"attempt", num(j, "attempt")}, {"max", num(j, "max_retries")}, {"error", error}}});
+    set_state(error == "rate_limit" ? AgentState::kRateLimited : AgentState::kWorking,
+              "claude.api_retry", now_ms, error);
+  } else if (subtype == "status" && str(j, "status") == "compacting") {
+    out.push_back({"compaction", Json{{"phase", "started"}}});
+  } else if (subtype == "compact_boundary") {
+    const Json& meta = field(j, "compact_metadata");
+    out.push_back({"compaction", Json{{"phase", "done"},
+                                      {"trigger", str(meta, "trigger")},
+                                      {"pre_tokens", num(meta, "pre_tokens")},
+                                      {"post_tokens", num(meta, "post_tokens")}}});
+  } else if (subtype == "permission_denied") {
+    denied_in_turn_ = true;
+    outcome_.permission_denials += 1;
+    out.push_back(
+        {"permission.denied", Json{{"tool", str(j, "tool_name")}, {"message", str(j, "message")}}});
+  } else if (subtype == "session_state_changed" && str(j, "state") == "idle") {
+    set_state(AgentState::kIdle, "claude.session_state_changed", now_ms);
+  }
+}
+
+// Claude's rate_limit_event: the limit's state, and rate_limited when it blocks.
+void StreamParser::claude_rate_limit(const Json& j, std::vector<StreamEvent>& out, int64_t now_ms) {
+  const Json& info = field(j, "rate_limit_info");
+  std::string status = str(info, "status");
+  bool blocking = status == "rejected";
+  Json data{{"status", status}, {"blocking", blocking}, {"kind", str(info, "rateLimitType")}};
+  int64_t resets = num(info, "resetsAt");
+  if (resets > 0) data["reset_at_ms"] = resets * 1000;
+  if (field(info, "utilization").is_number()) {
+    data["utilization"] = field(info, "utilization").get<double>();
+  }
+  out.push_back({"rate_limit", std::move(data)});
+  if (blocking) {
+    if (resets > 0) outcome_.reset_at_ms = resets * 1000;
+    set_state(AgentState::kRateLimited, "claude.rate_limit_event", now_ms, status);
+  }
+}
+
+// Claude's result: usage and cost, denials, and the judged outcome.
+void StreamParser::claude_result(const Json& j, std::vector<StreamEvent>& out, int64_t now_ms) {
+  std::string subtype = str(j, "subtype");
+  const Json& is_error_j = field(j, "is_error");
+  bool is_error = is_error_j.is_boolean() && is_error_j.get<bool>();
+  const Json& usage = field(j, "usage");
+  outcome_.usage.input_tokens += num(usage, "input_tokens");
+  outcome_.usage.output_tokens += num(usage, "output_tokens");
+  outcome_.usage.cache_read_tokens += num(usage, "cache_read_input_tokens");
+  outcome_.usage.cache_write_tokens += num(usage, "cache_creation_input_tokens");
+  if (field(j, "total_cost_usd").is_number()) {
+    outcome_.cost_usd = field(j, "total_cost_usd").get<double>();  // the session's total
+  }
+  // Denials listed on the result but not seen as events of their own.
+  const Json& denials = field(j, "permission_denials");
+  if (denials.is_array() && !denials.empty()) {
+    if (!denied_in_turn_) outcome_.permission_denials += static_cast<int>(denials.size());
+    denied_in_turn_ = true;
+  }
+  std::string text = str(j, "result");
+  std::string reason;
+  bool success = subtype == "success" && !is_error;
+  if (!success) {
+    reason = subtype != "success" && !subtype.empty() ? subtype : "is_error";
+    if (num(j, "api_error_status") == 429 || mentions_usage_limit(text)) reason = "rate_limited";
+    if (text.empty()) {
+      for (const auto& e : field(j, "errors")) {
+        if (e.is_string()) text += (text.empty() ? "" : "; ") + e.get<std::string>();
+      }
+    }
+  }
+  result(success, reason, text, out, now_ms);
+}
+
 // Claude Code `-p --output-format stream-json` (agent-clis.md §1.2).
 void StreamParser::claude(const Json& j, std::vector<StreamEvent>& out, int64_t now_ms) {
   std::string type = str(j, "type");
-  std::string subtype = str(j, "subtype");
   session(str(j, "session_id"), out);
-  if (type == "system") {
-    if (subtype == "init") {
-      denied_in_turn_ = false;
-      out.push_back({"turn.started", Json::object()});
-      set_state(AgentState::kWorking, "claude.init", now_ms);
-    } else if (subtype == "api_retry") {
-      std::string error = str(j, "error");
-      out.push_back(
-          {"retry",
-           Json{{"attempt", num(j, "attempt")}, {"max", num(j, "max_retries")}, {"error", error}}});
-      set_state(error == "rate_limit" ? AgentState::kRateLimited : AgentState::kWorking,
-                "claude.api_retry", now_ms, error);
-    } else if (subtype == "status" && str(j, "status") == "compacting") {
-      out.push_back({"compaction", Json{{"phase", "started"}}});
-    } else if (subtype == "compact_boundary") {
-      const Json& meta = field(j, "compact_metadata");
-      out.push_back({"compaction", Json{{"phase", "done"},
-                                        {"trigger", str(meta, "trigger")},
-                                        {"pre_tokens", num(meta, "pre_tokens")},
-                                        {"post_tokens", num(meta, "post_tokens")}}});
-    } else if (subtype == "permission_denied") {
-      denied_in_turn_ = true;
-      outcome_.permission_denials += 1;
-      out.push_back({"permission.denied",
-                     Json{{"tool", str(j, "tool_name")}, {"message", str(j, "message")}}});
-    } else if (subtype == "session_state_changed" && str(j, "state") == "idle") {
-      set_state(AgentState::kIdle, "claude.session_state_changed", now_ms);
-    }
-    return;
-  }
+  if (type == "system") return claude_system(j, out, now_ms);
   if (type == "assistant") {
     set_state(AgentState::kWorking, "claude.assistant", now_ms);
     for (const auto& block : field(field(j, "message"), "content")) {
@@ -290,23 +344,7 @@ void StreamParser::claude(const Json& j, std::vector<StreamEvent>& out, int64_t 
     set_state(AgentState::kWorking, "claude.stream_event", now_ms);
     return;
   }
-  if (type == "rate_limit_event") {
-    const Json& info = field(j, "rate_limit_info");
-    std::string status = str(info, "status");
-    bool blocking = status == "rejected";
-    Json data{{"status", status}, {"blocking", blocking}, {"kind", str(info, "rateLimitType")}};
-    int64_t resets = num(info, "resetsAt");
-    if (resets > 0) data["reset_at_ms"] = resets * 1000;
-    if (field(info, "utilization").is_number()) {
-      data["utilization"] = field(info, "utilization").get<double>();
-    }
-    out.push_back({"rate_limit", std::move(data)});
-    if (blocking) {
-      if (resets > 0) outcome_.reset_at_ms = resets * 1000;
-      set_state(AgentState::kRateLimited, "claude.rate_limit_event", now_ms, status);
-    }
-    return;
-  }
+  if (type == "rate_limit_event") return claude_rate_limit(j, out, now_ms);
   if (type == "control_request") {
     const Json& req = field(j, "request");
     if (str(req, "subtype") == "can_use_tool") {
@@ -323,37 +361,7 @@ void StreamParser::claude(const Json& j, std::vector<StreamEvent>& out, int64_t 
     }
     return;
   }
-  if (type == "result") {
-    const Json& is_error_j = field(j, "is_error");
-    bool is_error = is_error_j.is_boolean() && is_error_j.get<bool>();
-    const Json& usage = field(j, "usage");
-    outcome_.usage.input_tokens += num(usage, "input_tokens");
-    outcome_.usage.output_tokens += num(usage, "output_tokens");
-    outcome_.usage.cache_read_tokens += num(usage, "cache_read_input_tokens");
-    outcome_.usage.cache_write_tokens += num(usage, "cache_creation_input_tokens");
-    if (field(j, "total_cost_usd").is_number()) {
-      outcome_.cost_usd = field(j, "total_cost_usd").get<double>();  // the session's total
-    }
-    // Denials listed on the result but not seen as events of their own.
-    const Json& denials = field(j, "permission_denials");
-    if (denials.is_array() && !denials.empty()) {
-      if (!denied_in_turn_) outcome_.permission_denials += static_cast<int>(denials.size());
-      denied_in_turn_ = true;
-    }
-    std::string text = str(j, "result");
-    std::string reason;
-    bool success = subtype == "success" && !is_error;
-    if (!success) {
-      reason = subtype != "success" && !subtype.empty() ? subtype : "is_error";
-      if (num(j, "api_error_status") == 429 || mentions_usage_limit(text)) reason = "rate_limited";
-      if (text.empty()) {
-        for (const auto& e : field(j, "errors")) {
-          if (e.is_string()) text += (text.empty() ? "" : "; ") + e.get<std::string>();
-        }
-      }
-    }
-    result(success, reason, text, out, now_ms);
-  }
+  if (type == "result") claude_result(j, out, now_ms);
 }
 
 // Codex `exec --json` (agent-clis.md §2.2); accepts the older item_type / assistant_message.

@@ -86,6 +86,9 @@ class StreamParser {
 
  private:
   void claude(const Json& j, std::vector<StreamEvent>& out, int64_t now_ms);
+  void claude_system(const Json& j, std::vector<StreamEvent>& out, int64_t now_ms);
+  void claude_rate_limit(const Json& j, std::vector<StreamEvent>& out, int64_t now_ms);
+  void claude_result(const Json& j, std::vector<StreamEvent>& out, int64_t now_ms);
   void codex(const Json& j, std::vector<StreamEvent>& out, int64_t now_ms);
   void opencode(const Json& j, std::vector<StreamEvent>& out, int64_t now_ms);
   void gemini(const Json& j, std::vector<StreamEvent>& out, int64_t now_ms);

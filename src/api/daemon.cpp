@@ -111,6 +111,54 @@ bool write_run_files(const StateDir& state, const std::string& address, Log& log
   return true;
 }
 
+// The crew's hooks: the verifier lands checked work through merges and runs the project's test
+// command; the supervisor catches a worktree up before a new task.
+void wire_crew(Store& store, Verifier& verifier, Supervisor& supervisor, Merges& merges) {
+  verifier.set_land([&merges](const Task& task, const std::string& agent_id) {
+    return merges.land(task, agent_id);
+  });
+  verifier.set_test_command([&store](const Task& task) { return test_command_of(store, task); });
+  supervisor.set_before_task(
+      [&merges](std::string agent) { return merges.catch_up(std::move(agent)); });
+}
+
+// What the daemon does on SIGINT/SIGTERM.
+struct GracefulStop {
+  asio::io_context& io;
+  asio::signal_set& signals;
+  Log& log;
+  const StateDir& state;
+  EventStream& event_stream;
+  TerminalStream& terminals;
+  AgentRegistry& agents;
+  HttpServer& server;
+  bool stopping = false;
+
+  void arm() {
+    signals.async_wait([this](const boost::system::error_code& ec, int signo) {
+      if (!ec) on_signal(signo);
+    });
+  }
+  void on_signal(int signo) {
+    if (stopping) {
+      log.warn("serve.forced_stop", {{"signal", signo}});
+      io.stop();
+      return;
+    }
+    stopping = true;
+    log.info("serve.stopping", {{"signal", signo}});
+    ::unlink(state.address_file().c_str());
+    event_stream.close_all();
+    terminals.close_all();
+    agents.detach_all();
+    server.stop([this] {
+      signals.cancel();
+      io.stop();
+    });
+    arm();
+  }
+};
+
 }  // namespace
 
 int run_daemon(const DaemonOptions& options, Log& log) {
@@ -118,7 +166,6 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   auto opened = open_state(state, log);
   if (!opened) return 1;
   auto& store = opened->store;
-  auto& token = opened->token;
   ::signal(SIGPIPE, SIG_IGN);
   raise_descriptor_limit();
   asio::io_context io(1);
@@ -128,7 +175,7 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   SystemClock clock;
   EventBus bus(store->events(), clock, log);
   EventStream event_stream(bus, log);
-  Auth auth(token);
+  Auth auth(opened->token);
   DaemonInfo info{BOSUN_VERSION, clock.now(), static_cast<int>(::getpid()), state.root.string(),
                   ""};
   AgentRegistry agents(io, *store, bus, clock, log, auth, state, self_executable());
@@ -144,13 +191,7 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   worktrees.set_agents(&agents);
   Merges merges(*store, bus, clock, log, git, worktrees, projects);
   merges.set_agents(&agents);
-  verifier.set_land([&merges](const Task& task, const std::string& agent_id) {
-    return merges.land(task, agent_id);
-  });
-  verifier.set_test_command(
-      [&store = *store](const Task& task) { return test_command_of(store, task); });
-  supervisor.set_before_task(
-      [&merges](std::string agent) { return merges.catch_up(std::move(agent)); });
+  wire_crew(*store, verifier, supervisor, merges);
   HeadlessRunner headless(io, *store, bus, clock, log, agents, state);
   headless.close_abandoned();
   Services services{*store,     bus,          clock,     log,       auth,
@@ -158,10 +199,9 @@ int run_daemon(const DaemonOptions& options, Log& log) {
                     supervisor, projects,     worktrees, merges,    headless};
   Dispatcher dispatcher(services, Router(route_table()));
 
-  HttpServer::Options http_options;
-  http_options.max_body = options.max_body;
-  http_options.ws_queue_limit = options.ws_queue_limit;
-  HttpServer server(io, dispatcher, log, http_options);
+  HttpServer server(
+      io, dispatcher, log,
+      HttpServer::Options{.max_body = options.max_body, .ws_queue_limit = options.ws_queue_limit});
   auto address = server.listen(options.listen);
   if (!address) {
     log.error("serve.listen_failed", {{"error", address.error().message}});
@@ -188,28 +228,10 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   log.info("serve.listening",
            {{"address", *address}, {"state", state.root.string()}, {"pid", info.pid}});
 
-  bool stopping = false;
-  std::function<void(const boost::system::error_code&, int)> on_signal =
-      [&](const boost::system::error_code& ec, int signo) {
-        if (ec) return;
-        if (stopping) {
-          log.warn("serve.forced_stop", {{"signal", signo}});
-          io.stop();
-          return;
-        }
-        stopping = true;
-        log.info("serve.stopping", {{"signal", signo}});
-        ::unlink(state.address_file().c_str());
-        event_stream.close_all();
-        terminals.close_all();
-        agents.detach_all();
-        server.stop([&] {
-          signals.cancel();
-          io.stop();
-        });
-        signals.async_wait(on_signal);
-      };
-  signals.async_wait(on_signal);
+  // SIGINT/SIGTERM: stop accepting, close the hubs, let the agents be, then stop the loop; a
+  // second signal stops it at once.
+  GracefulStop stop{io, signals, log, state, event_stream, terminals, agents, server};
+  stop.arm();
 
   io.run();
 

@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "api/auth.h"
+#include "api/http_status.h"
 #include "api/services.h"
 
 namespace bosun {
@@ -18,19 +19,20 @@ Result<const Route*> Dispatcher::admit(Request& request, bool websocket) {
   request.principal = services_.auth.identify(request, websocket);
   switch (request.principal.kind) {
     case Principal::Kind::kNone:
-      return fail(401, "unauthorized",
+      return fail(ErrorKind::kUnauthorized, "unauthorized",
                   "missing or wrong token: send 'Authorization: Bearer <token>' "
                   "(the token is in the state directory's 'token' file)");
     case Principal::Kind::kAgent:
       if (route->access != Access::kAny) {
-        return fail(403, "forbidden", "agents may not call " + request.method + " " + request.path);
+        return fail(ErrorKind::kForbidden, "forbidden",
+                    "agents may not call " + request.method + " " + request.path);
       }
       break;
     case Principal::Kind::kUser:
       break;
   }
   if (websocket && !services_.auth.origin_allowed(request)) {
-    return fail(403, "origin_refused",
+    return fail(ErrorKind::kForbidden, "origin_refused",
                 "WebSocket Origin '" + *request.header("origin") + "' is not this daemon's own");
   }
   return route;
@@ -43,7 +45,7 @@ Awaitable<Response> Dispatcher::handle(Request& request) {
   if (!route) {
     response = Response::error(route.error());
   } else {
-    Result<Response> result = fail(500, "internal", "no handler");
+    Result<Response> result = fail(ErrorKind::kInternal, "internal", "no handler");
     try {
       if ((*route)->handle) {
         result = (*route)->handle(services_, request);
@@ -79,7 +81,7 @@ Result<WsOpen> Dispatcher::upgrade(Request& request) {
   if (!route) {
     services_.log.info("ws.refused", {{"req", request.request_id},
                                       {"path", request.path},
-                                      {"status", route.error().status},
+                                      {"status", http_status(route.error().kind)},
                                       {"code", route.error().code}});
     return tl::unexpected(route.error());
   }

@@ -5,6 +5,8 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 
+#include "api/http_status.h"
+
 #include <charconv>
 
 namespace bosun {
@@ -27,7 +29,8 @@ Response Response::json(const Json& value, int status) {
 }
 
 Response Response::error(const Error& error) {
-  return json(Json{{"error", {{"code", error.code}, {"message", error.message}}}}, error.status);
+  return json(Json{{"error", {{"code", error.code}, {"message", error.message}}}},
+              http_status(error.kind));
 }
 
 Result<Target> parse_target(std::string_view target) {

@@ -165,15 +165,16 @@ asio::awaitable<void> HttpServer::Impl::serve(tcp::socket socket, uint64_t id) {
     if (rec) {
       std::optional<Error> reply;
       if (rec == http::error::body_limit) {
-        reply = Error{413, "body_too_large",
+        reply = Error{ErrorKind::kTooLarge, "body_too_large",
                       fmt::format("request body is larger than {} bytes", options.max_body)};
       } else if (rec == http::error::header_limit) {
         reply = Error{
-            413, "header_too_large",
+            ErrorKind::kTooLarge, "header_too_large",
             fmt::format("request line and headers are larger than {} bytes", options.max_header)};
       } else if (rec != http::error::end_of_stream && rec != http::error::partial_message &&
                  rec.category() == beast::error_code(http::error::bad_method).category()) {
-        reply = Error{400, "bad_request", "malformed HTTP request: " + rec.message()};
+        reply =
+            Error{ErrorKind::kInvalid, "bad_request", "malformed HTTP request: " + rec.message()};
       }
       log.debug("http.read_end", {{"conn", conn}, {"error", rec.message()}});
       if (reply) {
@@ -193,7 +194,8 @@ asio::awaitable<void> HttpServer::Impl::serve(tcp::socket socket, uint64_t id) {
     auto converted = to_request(request, peer, request_id);
     Response response;
     if (stopping) {
-      response = Response::error(Error{503, "shutting_down", "the daemon is shutting down"});
+      response = Response::error(
+          Error{ErrorKind::kUnavailable, "shutting_down", "the daemon is shutting down"});
     } else if (!converted) {
       response = Response::error(converted.error());
     } else {
@@ -268,7 +270,7 @@ Result<std::string> HttpServer::listen(const std::string& host_port) {
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return fail(409, "listen_failed",
+    return fail(ErrorKind::kConflict, "listen_failed",
                 fmt::format("cannot listen on {}: {}", host_port, ec.message()));
   }
   auto bound = acceptor.local_endpoint();

@@ -73,10 +73,11 @@ Result<Router::Match> Router::match(std::string_view method, std::string_view pa
   if (other_kind) {
     if (websocket)
       return bad_request("not_websocket", std::string(path) + " is not a WebSocket route");
-    return fail(426, "upgrade_required", std::string(path) + " needs a WebSocket upgrade");
+    return fail(ErrorKind::kUpgradeRequired, "upgrade_required",
+                std::string(path) + " needs a WebSocket upgrade");
   }
   if (!allowed.empty()) {
-    return fail(405, "method_not_allowed",
+    return fail(ErrorKind::kMethodNotAllowed, "method_not_allowed",
                 fmt::format("{} is not allowed on {}; allowed: {}", method, path, allowed));
   }
   return not_found("route_not_found", fmt::format("no route for {} {}", method, path));

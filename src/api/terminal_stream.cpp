@@ -213,12 +213,14 @@ void TerminalStream::on_message(Viewer& v, std::string_view data) {
     auto cols = optional_int(*msg, "cols");
     auto rows = optional_int(*msg, "rows");
     if (!cols || !rows || !*cols || !*rows) {
-      return reply_error(Error{400, "invalid_field", "resize needs integer cols and rows"});
+      return reply_error(
+          Error{ErrorKind::kInvalid, "invalid_field", "resize needs integer cols and rows"});
     }
     st = agents_.resize(v.agent_id, static_cast<int>(std::clamp<int64_t>(**cols, -1, 1 << 20)),
                         static_cast<int>(std::clamp<int64_t>(**rows, -1, 1 << 20)));
   } else {
-    return reply_error(Error{400, "unknown_type", "unknown message type '" + *type + "'"});
+    return reply_error(
+        Error{ErrorKind::kInvalid, "unknown_type", "unknown message type '" + *type + "'"});
   }
   if (!st) reply_error(st.error());
 }

@@ -409,8 +409,8 @@ void setup_attach(CLI::App& app, CommandContext& ctx) {
   app.callback([&ctx, agent, key, no_resize] {
     auto byte = parse_detach_key(*key);
     if (!byte) {
-      ctx.exit_code = report_error(
-          Error{400, "invalid_key", fmt::format("--detach-key '{}' is not a key", *key)});
+      ctx.exit_code = report_error(Error{ErrorKind::kInvalid, "invalid_key",
+                                         fmt::format("--detach-key '{}' is not a key", *key)});
       return;
     }
     ctx.exit_code = attach(ctx, AttachOptions{*agent, *byte, !*no_resize});

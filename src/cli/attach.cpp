@@ -242,7 +242,7 @@ int attach(const CommandContext& ctx, const AttachOptions& options) {
   const Json& run = (*agent)["run"];
   if (!run.is_object() || run.value("state", "") != "running") {
     return report_error(
-        Error{409, "not_running",
+        Error{ErrorKind::kConflict, "not_running",
               fmt::format("agent {} is not running ({})", name, agent->value("state", "no run"))});
   }
   bool tty_in = ::isatty(STDIN_FILENO);
@@ -268,7 +268,8 @@ int attach(const CommandContext& ctx, const AttachOptions& options) {
       asio::detached);
   io.run();
   if (!connected || !*connected) {
-    return report_error(connected ? connected->error() : Error{503, "no_daemon", "no connection"});
+    return report_error(connected ? connected->error()
+                                  : Error{ErrorKind::kUnavailable, "no_daemon", "no connection"});
   }
   io.restart();
 

@@ -13,6 +13,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
+#include "api/http_status.h"
 #include "util/files.h"
 #include "util/state_dir.h"
 
@@ -33,7 +34,7 @@ std::string trim(std::string s) {
 
 Error no_daemon(const std::string& where) {
   return Error{
-      503, "no_daemon",
+      ErrorKind::kUnavailable, "no_daemon",
       fmt::format("no bosun daemon is running for {} (start one with 'bosun serve')", where)};
 }
 
@@ -70,7 +71,7 @@ Result<Endpoint> find_daemon(const CommandContext& ctx) {
   if (!address) return tl::unexpected(no_daemon(where));
   auto tok = read_file(state.token());
   if (!tok) {
-    return fail(401, "no_token",
+    return fail(ErrorKind::kUnauthorized, "no_token",
                 fmt::format("cannot read the token in {}: {}", where, tok.error().message));
   }
   std::string addr = trim(*address);
@@ -134,7 +135,7 @@ Result<HttpReply> Client::request(std::string_view method, const std::string& ta
       conn_->stream.close();
       conn_->open = false;
       if (!fresh) continue;  // a kept-alive connection the server closed: retry once
-      return fail(503, "daemon_unreachable",
+      return fail(ErrorKind::kUnavailable, "daemon_unreachable",
                   fmt::format("lost the connection to the daemon ({}): {}", endpoint_.origin,
                               ec.message()));
     }
@@ -165,10 +166,11 @@ std::string HttpReply::header(std::string_view name) const {
 Error reply_error(const HttpReply& reply) {
   Json value = Json::parse(reply.body, nullptr, false);
   if (!value.is_discarded() && value.is_object() && value.contains("error")) {
-    return Error{reply.status, value["error"].value("code", "error"),
+    return Error{error_kind(reply.status), value["error"].value("code", "error"),
                  value["error"].value("message", reply.body)};
   }
-  return Error{reply.status, "http_error", fmt::format("HTTP {}: {}", reply.status, reply.body)};
+  return Error{error_kind(reply.status), "http_error",
+               fmt::format("HTTP {}: {}", reply.status, reply.body)};
 }
 
 Result<Json> Client::json_call(std::string_view method, const std::string& target,

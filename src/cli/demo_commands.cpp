@@ -166,46 +166,38 @@ void stop_everything(Client& client, const Json& agent_ids, const StateDir& stat
   }
 }
 
-int run_demo(const DemoFlags& flags) {
-  auto started_at = Clock::now();
+// The demo's folder: the one given, or a new temporary one; refused when it holds a demo.
+Result<fs::path> demo_folder(const DemoFlags& flags) {
   fs::path dir = flags.dir;
   if (dir.empty()) {
     std::string tmpl = (fs::temp_directory_path() / "bosun-demo-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data()))
-      return report_error(Error{500, "mkdtemp", "cannot make a temporary folder"});
+    if (!::mkdtemp(tmpl.data())) {
+      return fail(ErrorKind::kInternal, "mkdtemp", "cannot make a temporary folder");
+    }
     dir = tmpl;
   }
   std::error_code ec;
   fs::create_directories(dir, ec);
   dir = fs::absolute(dir, ec);
   if (fs::exists(dir / "greeter")) {
-    return report_error(
-        Error{409, "demo_exists",
-              fmt::format("{} already holds a demo; pick an empty folder", dir.string())});
+    return conflict("demo_exists",
+                    fmt::format("{} already holds a demo; pick an empty folder", dir.string()));
   }
-  auto repo = make_repository(dir);
-  if (!repo) return report_error(repo.error());
-  StateDir state{dir / ".bosun"};
-  bool started = false;
-  auto endpoint = ensure_daemon(state, flags.listen, &started);
-  if (!endpoint) return report_error(endpoint.error());
-  Client client(*endpoint);
-  std::printf("bosun demo in %s\n  repository: %s\n  daemon:     http://%s:%s (%s)\n", dir.c_str(),
-              repo->c_str(), endpoint->host.c_str(), endpoint->port.c_str(),
-              started ? "started" : "already running");
-  std::printf("  dashboard:  http://%s:%s/#token=%s\n\n", endpoint->host.c_str(),
-              endpoint->port.c_str(), endpoint->token.c_str());
+  return dir;
+}
 
+// The supervisor's settings, the project in auto mode with a decision, the crew (each in its
+// own worktree) and the feature's tasks; returns the crew's agent ids.
+Result<Json> file_the_work(Client& client, const fs::path& repo, const DemoFlags& flags) {
   if (auto r = client.request("PUT", "/api/v1/supervisor",
                               dump_json(Json{{"heartbeat", "1m"}, {"stuck_after", "2m"}}));
       !r || r->status != 200) {
-    return report_error(r ? reply_error(*r) : r.error());
+    return tl::unexpected(r ? reply_error(*r) : r.error());
   }
   // Auto mode: each checked task's branch is merged into main by bosun.
-  auto project = client.post(
-      "/api/v1/projects",
-      Json{{"path", repo->string()}, {"execution_mode", "auto"}, {"tech_stack", "Python 3"}});
-  if (!project) return report_error(project.error());
+  TRY(project, client.post("/api/v1/projects", Json{{"path", repo.string()},
+                                                    {"execution_mode", "auto"},
+                                                    {"tech_stack", "Python 3"}}));
   (void)client.post(
       "/api/v1/projects/" + text(*project, "id") + "/decisions",
       Json{{"kind", "convention"}, {"text", "greet() returns the greeting; only main.py prints"}});
@@ -220,8 +212,7 @@ int run_demo(const DemoFlags& flags) {
         {"cols", 100},
         {"rows", 30},
         {"argv", {bosun_executable(), "sim-agent", "--work-ms", std::to_string(flags.work_ms)}}};
-    auto agent = client.post("/api/v1/agents", body);
-    if (!agent) return report_error(agent.error());
+    TRY(agent, client.post("/api/v1/agents", body));
     agent_ids.push_back((*agent)["id"]);
     std::printf("  %-4s %-10s works in %s (branch %s)\n", m.name, m.role,
                 text((*agent)["worktree"], "path").c_str(),
@@ -233,28 +224,34 @@ int run_demo(const DemoFlags& flags) {
     Json deps = Json::array();
     for (const char* d : t.depends_on)
       deps.push_back(ids[d]);
-    auto task = client.post("/api/v1/tasks", Json{{"title", t.title},
-                                                  {"role", t.role},
-                                                  {"description", t.description},
-                                                  {"depends_on", deps}});
-    if (!task) return report_error(task.error());
+    TRY(task, client.post("/api/v1/tasks", Json{{"title", t.title},
+                                                {"role", t.role},
+                                                {"description", t.description},
+                                                {"depends_on", deps}}));
     ids[t.key] = text(*task, "id");
   }
+  return agent_ids;
+}
 
+// The board as the crew works through it, redrawn in place on a terminal (a line per change
+// when piped), until every task is done or the deadline passes.
+struct Watched {
+  Json tasks;
+  bool all_done = false;
+};
+
+Result<Watched> watch_the_crew(Client& client, Clock::time_point started_at, int timeout_s) {
   bool tty = ::isatty(STDOUT_FILENO);
   int drawn = 0;
   std::string last;
-  bool all_done = false;
-  auto deadline = started_at + std::chrono::seconds(flags.timeout_s);
-  Json tasks, agents;
+  Watched w;
+  auto deadline = started_at + std::chrono::seconds(timeout_s);
   while (Clock::now() < deadline) {
-    auto t = client.get("/api/v1/tasks?limit=100");
-    auto a = client.get("/api/v1/agents");
-    if (!t || !a) return report_error(!t ? t.error() : a.error());
-    tasks = (*t)["tasks"];
-    agents = (*a)["agents"];
+    TRY(t, client.get("/api/v1/tasks?limit=100"));
+    TRY(a, client.get("/api/v1/agents"));
+    w.tasks = (*t)["tasks"];
     auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_at);
-    std::string view = render(agents, tasks, elapsed);
+    std::string view = render((*a)["agents"], w.tasks, elapsed);
     if (tty) {
       std::string frame = drawn ? fmt::format("\x1b[{}A\x1b[J", drawn) : "";
       std::fputs((frame + view).c_str(), stdout);
@@ -264,14 +261,19 @@ int run_demo(const DemoFlags& flags) {
       last = view.substr(view.find('\n'));
     }
     std::fflush(stdout);
-    all_done = std::all_of(tasks.begin(), tasks.end(),
-                           [](const Json& x) { return text(x, "status") == "done"; });
-    if (all_done) break;
+    w.all_done = std::all_of(w.tasks.begin(), w.tasks.end(),
+                             [](const Json& x) { return text(x, "status") == "done"; });
+    if (w.all_done) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(250));  // a console view's refresh
   }
+  return w;
+}
 
+// What the crew did: tasks done, reports verified, commits and merges on main, its files.
+void print_summary(Client& client, const Watched& w, const fs::path& repo,
+                   std::chrono::milliseconds took) {
   int verified = 0, reports = 0;
-  for (const auto& t : tasks) {
+  for (const auto& t : w.tasks) {
     auto r = client.get("/api/v1/tasks/" + text(t, "id") + "/reports");
     if (!r) continue;
     for (const auto& rep : (*r)["reports"]) {
@@ -280,16 +282,15 @@ int run_demo(const DemoFlags& flags) {
     }
   }
   // What reached main: the crew's commits and bosun's merges.
-  auto commits = git::run(repo->string(), {"rev-list", "--count", "--no-merges", "main"});
-  auto merges = git::run(repo->string(), {"rev-list", "--count", "--merges", "main"});
-  auto files = git::run(repo->string(), {"ls-tree", "-r", "--name-only", "main"});
+  auto commits = git::run(repo.string(), {"rev-list", "--count", "--no-merges", "main"});
+  auto merges = git::run(repo.string(), {"rev-list", "--count", "--merges", "main"});
+  auto files = git::run(repo.string(), {"ls-tree", "-r", "--name-only", "main"});
   int done = static_cast<int>(std::count_if(
-      tasks.begin(), tasks.end(), [](const Json& x) { return text(x, "status") == "done"; }));
-  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at);
+      w.tasks.begin(), w.tasks.end(), [](const Json& x) { return text(x, "status") == "done"; }));
   std::printf(
       "\n%s: %d of %zu tasks done (checked), %d of %d reports verified, %d commits by "
       "the crew merged into main (%d merge commit%s), %.1f s\n",
-      all_done ? "Finished" : "Timed out", done, tasks.size(), verified, reports,
+      w.all_done ? "Finished" : "Timed out", done, w.tasks.size(), verified, reports,
       commits ? std::atoi(commits->c_str()) - 1 : -1, merges ? std::atoi(merges->c_str()) : -1,
       merges && std::atoi(merges->c_str()) == 1 ? "" : "s",
       static_cast<double>(took.count()) / 1000.0);
@@ -300,10 +301,34 @@ int run_demo(const DemoFlags& flags) {
     }
     std::printf("main now holds:\n%s", listed.c_str());
   }
+}
+
+int run_demo(const DemoFlags& flags) {
+  auto started_at = Clock::now();
+  auto dir = demo_folder(flags);
+  if (!dir) return report_error(dir.error());
+  auto repo = make_repository(*dir);
+  if (!repo) return report_error(repo.error());
+  StateDir state{*dir / ".bosun"};
+  bool started = false;
+  auto endpoint = ensure_daemon(state, flags.listen, &started);
+  if (!endpoint) return report_error(endpoint.error());
+  Client client(*endpoint);
+  std::printf("bosun demo in %s\n  repository: %s\n  daemon:     http://%s:%s (%s)\n", dir->c_str(),
+              repo->c_str(), endpoint->host.c_str(), endpoint->port.c_str(),
+              started ? "started" : "already running");
+  std::printf("  dashboard:  http://%s:%s/#token=%s\n\n", endpoint->host.c_str(),
+              endpoint->port.c_str(), endpoint->token.c_str());
+  auto agent_ids = file_the_work(client, *repo, flags);
+  if (!agent_ids) return report_error(agent_ids.error());
+  auto watched = watch_the_crew(client, started_at, flags.timeout_s);
+  if (!watched) return report_error(watched.error());
+  print_summary(client, *watched, *repo,
+                std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_at));
   if (flags.exit) {
-    stop_everything(client, agent_ids, state);
+    stop_everything(client, *agent_ids, state);
     std::printf("stopped the crew and the daemon; the repository stays in %s\n", repo->c_str());
-    return all_done ? 0 : 1;
+    return watched->all_done ? 0 : 1;
   }
   std::printf(
       "\nThe daemon and the crew keep running:\n"
@@ -314,7 +339,7 @@ int run_demo(const DemoFlags& flags) {
       endpoint->host.c_str(), endpoint->port.c_str(), endpoint->token.c_str(),
       endpoint->host.c_str(), endpoint->port.c_str(), state.token().c_str(), state.root.c_str(),
       state.root.c_str());
-  return all_done ? 0 : 1;
+  return watched->all_done ? 0 : 1;
 }
 
 void setup_demo(CLI::App& app, CommandContext& ctx) {

@@ -138,8 +138,8 @@ int run_detect(const DetectFlags& f) {
   if (as == "events") {
     auto format = parse_stream_format(profile->stream);
     if (!format) {
-      return report_error(
-          Error{400, "no_stream", "profile " + profile->name + " has no headless stream format"});
+      return report_error(Error{ErrorKind::kInvalid, "no_stream",
+                                "profile " + profile->name + " has no headless stream format"});
     }
     StreamParser parser(*format);
     auto events = parser.feed_all(*text, now_ms);

@@ -32,7 +32,8 @@ Result<Endpoint> running_daemon(const StateDir& state) {
   ctx.state = state.root.string();
   auto endpoint = find_daemon(ctx);
   if (!endpoint) return endpoint;
-  if (!answers(*endpoint)) return fail(503, "no_daemon", "the daemon does not answer");
+  if (!answers(*endpoint))
+    return fail(ErrorKind::kUnavailable, "no_daemon", "the daemon does not answer");
   return endpoint;
 }
 
@@ -72,7 +73,7 @@ Result<Endpoint> ensure_daemon(const StateDir& state, const std::string& listen,
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(25));  // bounded start-up wait
   }
-  return fail(503, "daemon_start_failed",
+  return fail(ErrorKind::kUnavailable, "daemon_start_failed",
               fmt::format("the daemon did not start within 15 s; see {}", out));
 }
 

@@ -44,7 +44,7 @@ Status send_message(Client& client, const Json& body, bool json) {
                 text(*message, "state").c_str());
   }
   if (text(*message, "state") == "bounced") {
-    return fail(409, "message_bounced",
+    return fail(ErrorKind::kConflict, "message_bounced",
                 fmt::format("{} to {} bounced: {}", text(*message, "id"), text(*message, "to"),
                             text(*message, "error")));
   }

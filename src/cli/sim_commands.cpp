@@ -25,7 +25,7 @@ void setup_sim_agent(CLI::App& app, CommandContext& ctx) {
   app.callback([&ctx, opt, misbehave, script] {
     auto how = sim::parse_misbehaviour(*misbehave);
     if (!how) {
-      ctx.exit_code = report_error(Error{400, "invalid_misbehaviour",
+      ctx.exit_code = report_error(Error{ErrorKind::kInvalid, "invalid_misbehaviour",
                                          "--misbehave must be one of none|ask|hang|loop|crash|"
                                          "no-proof|ignore, not '" +
                                              *misbehave + "'"});
@@ -34,7 +34,7 @@ void setup_sim_agent(CLI::App& app, CommandContext& ctx) {
     opt->misbehave = *how;
     if (!script->empty()) {
       if (auto err = sim::load_script(*script, *opt)) {
-        ctx.exit_code = report_error(Error{400, "invalid_script", *err});
+        ctx.exit_code = report_error(Error{ErrorKind::kInvalid, "invalid_script", *err});
         return;
       }
     }

@@ -10,6 +10,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "api/http_status.h"
+
 namespace bosun::cli {
 
 namespace asio = boost::asio;
@@ -84,7 +86,7 @@ asio::awaitable<Status> TerminalSocket::connect(const std::string& agent, uint64
     co_await stream.async_connect(results, asio::redirect_error(asio::use_awaitable, ec));
   }
   if (ec) {
-    co_return fail(503, "no_daemon",
+    co_return fail(ErrorKind::kUnavailable, "no_daemon",
                    fmt::format("cannot reach the daemon ({}): {}", ep.origin, ec.message()));
   }
   stream.socket().set_option(tcp::no_delay(true), ec);
@@ -100,10 +102,11 @@ asio::awaitable<Status> TerminalSocket::connect(const std::string& agent, uint64
     int status = static_cast<int>(response.result_int());
     Json body = Json::parse(response.body(), nullptr, false);
     if (!body.is_discarded() && body.contains("error")) {
-      co_return fail(status, body["error"].value("code", "error"),
+      co_return fail(error_kind(status), body["error"].value("code", "error"),
                      body["error"].value("message", response.body()));
     }
-    co_return fail(503, "ws_handshake", "terminal connection refused: " + ec.message());
+    co_return fail(ErrorKind::kUnavailable, "ws_handshake",
+                   "terminal connection refused: " + ec.message());
   }
   stream.expires_never();
   websocket::stream_base::timeout timeouts{std::chrono::seconds(10), std::chrono::seconds(30),
@@ -123,9 +126,10 @@ asio::awaitable<Result<TerminalFrame>> TerminalSocket::read() {
       const auto& reason = impl_->ws.reason();
       std::string why = reason.reason.empty() ? std::string("closed by the daemon")
                                               : std::string(reason.reason.c_str());
-      co_return fail(503, "terminal_closed", why);
+      co_return fail(ErrorKind::kUnavailable, "terminal_closed", why);
     }
-    co_return fail(503, "terminal_closed", "lost the connection to the daemon: " + ec.message());
+    co_return fail(ErrorKind::kUnavailable, "terminal_closed",
+                   "lost the connection to the daemon: " + ec.message());
   }
   std::string data = beast::buffers_to_string(impl_->buffer.data());
   TerminalFrame frame;

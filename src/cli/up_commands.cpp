@@ -49,7 +49,7 @@ struct Place {
 Result<Place> locate(const CommandContext& ctx, const std::string& file) {
   auto text = read_file(file);
   if (!text) {
-    return fail(404, "no_team_file",
+    return fail(ErrorKind::kNotFound, "no_team_file",
                 fmt::format("cannot read the team file {}: {}", file, text.error().message));
   }
   auto team = parse_team(*text, file);
@@ -58,7 +58,7 @@ Result<Place> locate(const CommandContext& ctx, const std::string& file) {
   fs::path base = fs::absolute(fs::path(file), ec).parent_path();
   fs::path project = fs::weakly_canonical(base / team->project, ec);
   if (!fs::is_directory(project)) {
-    return fail(400, "invalid_team",
+    return fail(ErrorKind::kInvalid, "invalid_team",
                 fmt::format("{}: project {} is not a directory", file, project.string()));
   }
   const char* env = std::getenv("BOSUN_STATE");
@@ -73,7 +73,7 @@ Result<std::vector<std::string>> program_of(const TeamAgent& a, const std::strin
                                             const fs::path& project) {
   if (!a.command.empty()) return a.command;
   if (auto profile = load_profile(a.profile, project); !profile) {
-    return fail(400, "invalid_team",
+    return fail(ErrorKind::kInvalid, "invalid_team",
                 fmt::format("{}:{}: agent {}: {}", file, a.line, a.name, profile.error().message));
   }
   return std::vector<std::string>{};
@@ -123,7 +123,7 @@ int up(CommandContext& ctx, const UpFlags& flags) {
       std::printf("  %-12s restarted (was %s)\n", a.name.c_str(), state.c_str());
       continue;
     }
-    if (existing.error().status != 404) return report_error(existing.error());
+    if (existing.error().kind != ErrorKind::kNotFound) return report_error(existing.error());
     Json body{{"name", a.name},
               {"role", a.role},
               {"profile", a.profile},

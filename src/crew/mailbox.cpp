@@ -52,7 +52,7 @@ Status validate(const MessageDraft& d) {
   }
   if (d.body.size() > kMaxBodyBytes) {
     return fail(
-        413, "message_too_large",
+        ErrorKind::kTooLarge, "message_too_large",
         fmt::format("body is {} bytes; the limit is {} bytes", d.body.size(), kMaxBodyBytes));
   }
   if (d.task_id && !valid_task_id(*d.task_id)) {
@@ -114,7 +114,7 @@ Result<std::string> Mailbox::resolve_recipient(const std::string& to) {
   if (is_mailbox_only(to)) return to;
   auto agent = agents_.find(to);
   if (!agent) {
-    if (agent.error().status != 404) return tl::unexpected(agent.error());
+    if (agent.error().kind != ErrorKind::kNotFound) return tl::unexpected(agent.error());
     return not_found("recipient_not_found",
                      "no recipient '" + one_line(to, 64) + "': name an agent, user or supervisor");
   }
@@ -185,7 +185,7 @@ Result<Message> Mailbox::send(MessageDraft d) {
   } else {
     auto agent = agents_.find(d.to);
     if (!agent) {
-      if (agent.error().status != 404) return tl::unexpected(agent.error());
+      if (agent.error().kind != ErrorKind::kNotFound) return tl::unexpected(agent.error());
       return not_found("recipient_not_found", "no recipient '" + one_line(d.to, 64) +
                                                   "': name an agent, user or supervisor");
     }

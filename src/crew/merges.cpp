@@ -25,7 +25,7 @@ Refusal merge_refusal(const git::MergeOutcome& outcome, const Worktree& w, const
   const auto& files = outcome.files;
   if (outcome.result == "conflict") {
     return refuse(
-        Error{409, "merge_conflict",
+        Error{ErrorKind::kConflict, "merge_conflict",
               fmt::format("merging {} into {} conflicts in {}: {}; nothing was changed. Rebase "
                           "the agent's branch (bosun agent rebase {}) or resolve it in {}",
                           w.branch, base, plural(files.size(), "file", "files"),
@@ -34,14 +34,14 @@ Refusal merge_refusal(const git::MergeOutcome& outcome, const Worktree& w, const
   }
   if (outcome.result == "outside_domains") {
     std::string allowed = role ? list_text(role->domains, 20) : "";
-    return refuse(Error{422, "outside_domains",
+    return refuse(Error{ErrorKind::kUnprocessable, "outside_domains",
                         fmt::format("role {} may change only {}; {} changes {} outside them: {}",
                                     role_name, allowed, w.branch,
                                     plural(files.size(), "file", "files"), list_text(files, 20))},
                   data);
   }
   return refuse(
-      Error{409, "base_checkout_busy",
+      Error{ErrorKind::kConflict, "base_checkout_busy",
             fmt::format("{} is checked out at {}, and its local changes would be overwritten{}{}; "
                         "commit or stash them there, then merge again. Nothing was changed",
                         base, outcome.updated_checkout, files.empty() ? "" : ": ",
@@ -164,14 +164,14 @@ asio::awaitable<Outcome<Json>> Merges::rebase(std::string agent) {
   data["base"] = w.base_branch;
   if (outcome->result == "dirty") {
     co_return tl::unexpected(
-        refuse(Error{409, "uncommitted_changes",
+        refuse(Error{ErrorKind::kConflict, "uncommitted_changes",
                      fmt::format("{} has uncommitted changes ({}); commit them before a rebase",
                                  w.path, list_text(outcome->files))},
                data));
   }
   if (outcome->result == "conflict") {
     co_return tl::unexpected(refuse(
-        Error{409, "rebase_conflict",
+        Error{ErrorKind::kConflict, "rebase_conflict",
               fmt::format("rebasing {} onto {} conflicts in {}; the rebase was aborted and the "
                           "branch is as it was",
                           w.branch, w.base_branch, list_text(outcome->files, 20))},

@@ -53,7 +53,7 @@ Result<ReportResult> TaskBoard::report(const std::string& id, const Json& body,
   TRY_OK(tx.begin());
   TRY(task, store_.tasks().find(id));
   if (agent_id && task->assignee != *agent_id) {
-    return fail(403, "forbidden",
+    return fail(ErrorKind::kForbidden, "forbidden",
                 fmt::format("only {}'s assignee ({}) or a person may report on it", id,
                             task->assignee_name.value_or(task->assignee.value_or("nobody"))));
   }

@@ -20,7 +20,7 @@ struct Where {
 };
 
 Error bad(const std::string& where, const std::string& what) {
-  return Error{400, "invalid_team", where + ": " + what};
+  return Error{ErrorKind::kInvalid, "invalid_team", where + ": " + what};
 }
 
 bool valid_name(const std::string& name) {

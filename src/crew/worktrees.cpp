@@ -115,7 +115,7 @@ std::optional<Refusal> unsaved_work(const Worktree& w, const git::TreeStatus& st
                               plural(static_cast<size_t>(st.ahead), "commit", "commits"),
                               w.base_branch, list_text(st.unmerged, 3)));
   }
-  return refuse(Error{409, "unsaved_work",
+  return refuse(Error{ErrorKind::kConflict, "unsaved_work",
                       fmt::format("worktree {} of {} at {} holds {}. Merge or commit it first; "
                                   "force=true removes it anyway and keeps a backup ref",
                                   w.id, w.agent_name, w.path,
@@ -171,7 +171,7 @@ asio::awaitable<Outcome<Worktree>> Worktrees::prepare(Project project, std::stri
   Worktree wt = fresh ? new_worktree(project, agent) : **existing;
   if (wt.project_id != project.id) {
     co_return refused(
-        Error{409, "worktree_in_other_project",
+        Error{ErrorKind::kConflict, "worktree_in_other_project",
               fmt::format("agent {} already has worktree {} in another project; remove it first",
                           agent, wt.id)});
   }
@@ -238,7 +238,7 @@ asio::awaitable<Outcome<bool>> Worktrees::run_setup(const Project& project, Work
   if (r.ok()) co_return true;
   log_.warn("worktree.setup_failed", {{"worktree", wt.id}, {"result", r.summary()}});
   co_return tl::unexpected(refuse(
-      Error{422, "setup_failed",
+      Error{ErrorKind::kUnprocessable, "setup_failed",
             fmt::format("the setup command of project {} {} in {} ({}); the worktree is "
                         "kept and the next spawn runs the setup again",
                         project.name, r.timed_out ? "timed out" : "failed", wt.path, r.summary())},
@@ -281,9 +281,9 @@ asio::awaitable<Result<Json>> Worktrees::list(std::optional<std::string> project
       Json j = to_json(w);
       if (w.state == "active") {
         auto repo = repos.find(w.project_id);
-        auto st = repo == repos.end()
-                      ? Result<git::TreeStatus>(tl::unexpected(Error{404, "project_not_found", ""}))
-                      : git::status(repo->second, w.path, w.branch, w.base_branch);
+        auto st = repo == repos.end() ? Result<git::TreeStatus>(tl::unexpected(
+                                            Error{ErrorKind::kNotFound, "project_not_found", ""}))
+                                      : git::status(repo->second, w.path, w.branch, w.base_branch);
         j["status"] = st ? st->to_json() : Json{{"error", st.error().message}};
         j["size_bytes"] = git::disk_usage(w.path);
       }
@@ -313,12 +313,13 @@ asio::awaitable<Outcome<Json>> Worktrees::remove(std::string id, bool force, std
   }
   Worktree w = *found;
   if (w.state != "active") {
-    co_return refused(Error{409, "worktree_removed", "worktree " + w.id + " was already removed"});
+    co_return refused(Error{ErrorKind::kConflict, "worktree_removed",
+                            "worktree " + w.id + " was already removed"});
   }
   std::string agent_state;
   if (agent_live(w.agent_id, w.agent_name, &agent_state)) {
     co_return tl::unexpected(refuse(
-        Error{409, "agent_running",
+        Error{ErrorKind::kConflict, "agent_running",
               fmt::format("agent {} is {} in this worktree; stop it first (bosun agent kill {})",
                           w.agent_name, agent_state, w.agent_name)},
         Json{{"worktree", w.id}, {"agent", w.agent_name}, {"agent_state", agent_state}}));

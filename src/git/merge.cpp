@@ -68,6 +68,41 @@ Json RebaseOutcome::to_json() const {
   return j;
 }
 
+namespace {
+
+// Moves the base to `target`: git's own ff-only merge in the checkout that holds it (which
+// refuses before writing anything when local changes are in the way: base_checkout_busy), or
+// a compare-and-swap update-ref when nobody has it checked out.
+Result<std::optional<MergeOutcome>> land_on_base(const MergeRequest& req,
+                                                 const std::string& base_id,
+                                                 const std::string& target, MergeOutcome& out) {
+  const std::string& repo = req.repo;
+  auto where = checked_out_at(repo, req.base);
+  if (!where) return tl::unexpected(where.error());
+  if (*where) {
+    auto ff = call(**where, {"merge", "--ff-only", "--quiet", "--no-edit", target});
+    if (!ff.ok()) {
+      MergeOutcome busy;
+      busy.result = "base_checkout_busy";
+      busy.previous = base_id;
+      busy.updated_checkout = **where;
+      busy.files = overwritten_files(ff.err);
+      busy.detail = ff.err.empty() ? ff.summary() : ff.err;
+      while (!busy.detail.empty() && busy.detail.back() == '\n')
+        busy.detail.pop_back();
+      return std::optional<MergeOutcome>(busy);
+    }
+    out.updated_checkout = **where;
+  } else {
+    auto moved = run(repo, {"update-ref", "-m", "bosun: " + req.message, "refs/heads/" + req.base,
+                            target, base_id});
+    if (!moved) return tl::unexpected(moved.error());
+  }
+  return std::optional<MergeOutcome>();
+}
+
+}  // namespace
+
 Result<MergeOutcome> merge(const MergeRequest& req) {
   const std::string& repo = req.repo;
   auto base_id = resolve(repo, "refs/heads/" + req.base);
@@ -126,28 +161,8 @@ Result<MergeOutcome> merge(const MergeRequest& req) {
     out.result = "merged";
     target = first_line(made.out);
   }
-  auto where = checked_out_at(repo, req.base);
-  if (!where) return tl::unexpected(where.error());
-  if (*where) {
-    // git checks the checkout's local changes and refuses before it writes anything.
-    auto ff = call(**where, {"merge", "--ff-only", "--quiet", "--no-edit", target});
-    if (!ff.ok()) {
-      MergeOutcome busy;
-      busy.result = "base_checkout_busy";
-      busy.previous = **base_id;
-      busy.updated_checkout = **where;
-      busy.files = overwritten_files(ff.err);
-      busy.detail = ff.err.empty() ? ff.summary() : ff.err;
-      while (!busy.detail.empty() && busy.detail.back() == '\n')
-        busy.detail.pop_back();
-      return busy;
-    }
-    out.updated_checkout = **where;
-  } else {
-    auto moved = run(repo, {"update-ref", "-m", "bosun: " + req.message, "refs/heads/" + req.base,
-                            target, **base_id});
-    if (!moved) return tl::unexpected(moved.error());
-  }
+  TRY(refused, land_on_base(req, **base_id, target, out));
+  if (*refused) return **refused;
   out.commit = target;
   return out;
 }

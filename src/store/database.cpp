@@ -92,11 +92,11 @@ tl::unexpected<Error> Database::last_error(std::string_view what) const {
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      return fail(503, "storage_busy", message);
+      return fail(ErrorKind::kUnavailable, "storage_busy", message);
     case SQLITE_CONSTRAINT:
       return conflict("constraint_violation", message);
     case SQLITE_FULL:
-      return fail(507, "storage_full", message);
+      return fail(ErrorKind::kNoSpace, "storage_full", message);
     default:
       return internal("storage_error", message);
   }
@@ -171,7 +171,7 @@ Status Database::migrate(std::span<const Migration> migrations) {
   if (!current) return tl::unexpected(current.error());
   int latest = migrations.empty() ? 0 : migrations.back().version;
   if (*current > latest) {
-    return fail(409, "schema_too_new",
+    return fail(ErrorKind::kConflict, "schema_too_new",
                 fmt::format("database schema version {} is newer than this bosun ({}); "
                             "upgrade bosun",
                             *current, latest));

@@ -397,7 +397,8 @@ Status TaskStore::validate_dependencies(const std::string& task_id,
     if (d == task_id) continue;  // reported as a cycle below
     auto dep = find(d);
     if (!dep) {
-      if (dep.error().status == 404) return not_found("task_not_found", "depends_on: no task " + d);
+      if (dep.error().kind == ErrorKind::kNotFound)
+        return not_found("task_not_found", "depends_on: no task " + d);
       return tl::unexpected(dep.error());
     }
   }
@@ -455,7 +456,7 @@ Result<Task> TaskStore::create(const NewTask& n, const std::string& actor, int64
   if (n.parent_id) {
     auto parent = find(*n.parent_id);
     if (!parent) {
-      if (parent.error().status == 404) {
+      if (parent.error().kind == ErrorKind::kNotFound) {
         return not_found("task_not_found", "parent_id: no task " + *n.parent_id);
       }
       return tl::unexpected(parent.error());

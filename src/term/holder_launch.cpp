@@ -67,6 +67,81 @@ std::vector<std::string> holder_command_line(const std::string& bosun_exe,
   return args;
 }
 
+namespace {
+
+// The intermediate child of launch_holder: a new session, then the holder forked from it with
+// fd 0-2 on /dev/null and the ready pipe as fd 3. Async-signal-safe calls only; never returns.
+[[noreturn]] void run_launcher_child(int ready_w, int dev_null, char* const* argv,
+                                     char* const* envp) {
+  // Intermediate child: async-signal-safe calls only.
+  int w = ready_w;
+  if (::setsid() < 0) {
+    child_fail(w, "setsid", errno);
+    ::_exit(1);
+  }
+  pid_t holder = ::fork();
+  if (holder < 0) {
+    child_fail(w, "fork", errno);
+    ::_exit(1);
+  }
+  if (holder > 0) ::_exit(0);
+  // The holder: fd 0-2 are /dev/null, fd 3 the ready pipe (without CLOEXEC), nothing else.
+  // Both are first copied above 10 so the dup2s below cannot clobber each other.
+  child_reset_signals();
+  int pipe_hi = ::fcntl(w, F_DUPFD_CLOEXEC, 10);
+  int null_hi = ::fcntl(dev_null, F_DUPFD_CLOEXEC, 10);
+  if (pipe_hi < 0 || null_hi < 0) {
+    child_fail(w, "dup", errno);
+    ::_exit(1);
+  }
+  for (int fd = 0; fd <= 2; ++fd)
+    ::dup2(null_hi, fd);
+  ::dup2(pipe_hi, kReadyFdInHolder);  // dup2 clears CLOEXEC on the new descriptor
+  w = kReadyFdInHolder;
+  child_close_fds_from_3(w);
+  if (::chdir("/") != 0) {
+    child_fail(w, "chdir /", errno);
+    ::_exit(1);
+  }
+  ::execve(argv[0], argv, envp);
+  child_fail(w, "exec bosun", errno);
+  ::_exit(127);
+}
+
+// Reaps the intermediate child; when it failed (no holder was forked), what it wrote to the
+// ready pipe is why.
+Status reap_launcher(pid_t middle, int ready_read) {
+  int st = 0;
+  bool reaped_here = true;
+  while (::waitpid(middle, &st, 0) < 0) {
+    if (errno == EINTR) continue;
+    // ECHILD: a process-wide reaper (waitpid(-1)) got it first; the ready pipe still tells.
+    if (errno == ECHILD) {
+      reaped_here = false;
+      break;
+    }
+    return internal("waitpid_failed", errno_message("waitpid", errno));
+  }
+  if (reaped_here && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
+    // No holder was forked, so the pipe has no writer left: this read cannot block.
+    std::string reason;
+    char buf[256];
+    ssize_t n;
+    while ((n = ::read(ready_read, buf, sizeof buf)) != 0) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) break;
+      reason.append(buf, static_cast<size_t>(n));
+    }
+    while (!reason.empty() && reason.back() == '\n')
+      reason.pop_back();
+    return internal("holder_launch_failed",
+                    "cannot start the holder: " + (reason.empty() ? "launcher failed" : reason));
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<LaunchedHolder> launch_holder(const std::string& bosun_exe, const HolderOptions& options,
                                      const std::vector<std::string>& env) {
   if (!is_absolute(bosun_exe) || !is_absolute(options.socket_path) || !is_absolute(options.cwd)) {
@@ -102,69 +177,9 @@ Result<LaunchedHolder> launch_holder(const std::string& bosun_exe, const HolderO
 
   pid_t middle = ::fork();
   if (middle < 0) return internal("fork_failed", errno_message("fork", errno));
-  if (middle == 0) {
-    // Intermediate child: async-signal-safe calls only.
-    int w = ready_write.get();
-    if (::setsid() < 0) {
-      child_fail(w, "setsid", errno);
-      ::_exit(1);
-    }
-    pid_t holder = ::fork();
-    if (holder < 0) {
-      child_fail(w, "fork", errno);
-      ::_exit(1);
-    }
-    if (holder > 0) ::_exit(0);
-    // The holder: fd 0-2 are /dev/null, fd 3 the ready pipe (without CLOEXEC), nothing else.
-    // Both are first copied above 10 so the dup2s below cannot clobber each other.
-    child_reset_signals();
-    int pipe_hi = ::fcntl(w, F_DUPFD_CLOEXEC, 10);
-    int null_hi = ::fcntl(dev_null.get(), F_DUPFD_CLOEXEC, 10);
-    if (pipe_hi < 0 || null_hi < 0) {
-      child_fail(w, "dup", errno);
-      ::_exit(1);
-    }
-    for (int fd = 0; fd <= 2; ++fd)
-      ::dup2(null_hi, fd);
-    ::dup2(pipe_hi, kReadyFdInHolder);  // dup2 clears CLOEXEC on the new descriptor
-    w = kReadyFdInHolder;
-    child_close_fds_from_3(w);
-    if (::chdir("/") != 0) {
-      child_fail(w, "chdir /", errno);
-      ::_exit(1);
-    }
-    ::execve(cargs[0], cargs.data(), cenv.data());
-    child_fail(w, "exec bosun", errno);
-    ::_exit(127);
-  }
-
+  if (middle == 0) run_launcher_child(ready_write.get(), dev_null.get(), cargs.data(), cenv.data());
   ready_write.reset();
-  int st = 0;
-  bool reaped_here = true;
-  while (::waitpid(middle, &st, 0) < 0) {
-    if (errno == EINTR) continue;
-    // ECHILD: a process-wide reaper (waitpid(-1)) got it first; the ready pipe still tells.
-    if (errno == ECHILD) {
-      reaped_here = false;
-      break;
-    }
-    return internal("waitpid_failed", errno_message("waitpid", errno));
-  }
-  if (reaped_here && (!WIFEXITED(st) || WEXITSTATUS(st) != 0)) {
-    // No holder was forked, so the pipe has no writer left: this read cannot block.
-    std::string reason;
-    char buf[256];
-    ssize_t n;
-    while ((n = ::read(ready_read.get(), buf, sizeof buf)) != 0) {
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) break;
-      reason.append(buf, static_cast<size_t>(n));
-    }
-    while (!reason.empty() && reason.back() == '\n')
-      reason.pop_back();
-    return internal("holder_launch_failed",
-                    "cannot start the holder: " + (reason.empty() ? "launcher failed" : reason));
-  }
+  TRY_OK(reap_launcher(middle, ready_read.get()));
   return LaunchedHolder{std::move(ready_read)};
 }
 

@@ -190,50 +190,34 @@ std::string ProcessResult::summary() const {
   return fmt::format("exit {}", exit_code);
 }
 
-ProcessResult run_process_blocking(const ProcessSpec& spec, int cancel_fd) {
-  ProcessResult result;
-  auto started = SteadyClock::now();
+namespace {
+
+// Why `spec` cannot be run now (no program, a NUL in an argument, the runner shutting down);
+// empty when it can. Sets `cancelled` for the last.
+std::string refuse_to_run(const ProcessSpec& spec, int cancel_fd, ProcessResult& result) {
   if (spec.argv.empty() || spec.argv[0].empty()) {
-    result.error = "no program to run";
-    return result;
+    return "no program to run";
   }
   for (const auto& a : spec.argv) {
     if (a.find('\0') != std::string::npos) {
-      result.error = "an argument contains a NUL byte";
-      return result;
+      return "an argument contains a NUL byte";
     }
   }
   if (cancel_fd >= 0) {
     pollfd p{cancel_fd, POLLIN, 0};
     if (::poll(&p, 1, 0) > 0) {
       result.cancelled = true;
-      result.error = "the process runner is shutting down";
-      return result;
+      return "the process runner is shutting down";
     }
   }
-  int out_fds[2];
-  int err_fds[2];
-  if (::pipe2(out_fds, O_CLOEXEC) != 0) {
-    result.error = fmt::format("pipe: {}", std::strerror(errno));
-    return result;
-  }
-  UniqueFd out_r(out_fds[0]), out_w(out_fds[1]);
-  if (::pipe2(err_fds, O_CLOEXEC) != 0) {
-    result.error = fmt::format("pipe: {}", std::strerror(errno));
-    return result;
-  }
-  UniqueFd err_r(err_fds[0]), err_w(err_fds[1]);
-  pid_t pid = spawn(spec, out_w.get(), err_w.get(), result);
-  out_w.reset();
-  err_w.reset();
-  if (pid < 0) return result;
-  result.started = true;
-  ::fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
-  ::fcntl(err_r.get(), F_SETFL, O_NONBLOCK);
-  Capture streams[2] = {{std::move(out_r), &result.out, &result.out_truncated, spec.max_output},
-                        {std::move(err_r), &result.err, &result.err_truncated, spec.max_output}};
-  streams[0].on_line = &spec.on_stdout_line;
+  return {};
+}
 
+// Drains stdout and stderr into the result until the program exits, the deadline passes or the
+// runner is cancelled.
+void capture_until_exit(pid_t pid, Capture (&streams)[2], int cancel_fd,
+                        SteadyClock::time_point started, const ProcessSpec& spec,
+                        ProcessResult& result) {
   auto deadline = started + spec.timeout;
   bool exited = false;
   while (!exited) {
@@ -266,6 +250,41 @@ ProcessResult run_process_blocking(const ProcessSpec& spec, int cancel_fd) {
     if (result.cancelled) break;
     exited = has_exited(pid);
   }
+}
+
+}  // namespace
+
+ProcessResult run_process_blocking(const ProcessSpec& spec, int cancel_fd) {
+  ProcessResult result;
+  auto started = SteadyClock::now();
+  if (std::string why = refuse_to_run(spec, cancel_fd, result); !why.empty()) {
+    result.error = why;
+    return result;
+  }
+  int out_fds[2];
+  int err_fds[2];
+  if (::pipe2(out_fds, O_CLOEXEC) != 0) {
+    result.error = fmt::format("pipe: {}", std::strerror(errno));
+    return result;
+  }
+  UniqueFd out_r(out_fds[0]), out_w(out_fds[1]);
+  if (::pipe2(err_fds, O_CLOEXEC) != 0) {
+    result.error = fmt::format("pipe: {}", std::strerror(errno));
+    return result;
+  }
+  UniqueFd err_r(err_fds[0]), err_w(err_fds[1]);
+  pid_t pid = spawn(spec, out_w.get(), err_w.get(), result);
+  out_w.reset();
+  err_w.reset();
+  if (pid < 0) return result;
+  result.started = true;
+  ::fcntl(out_r.get(), F_SETFL, O_NONBLOCK);
+  ::fcntl(err_r.get(), F_SETFL, O_NONBLOCK);
+  Capture streams[2] = {{std::move(out_r), &result.out, &result.out_truncated, spec.max_output},
+                        {std::move(err_r), &result.err, &result.err_truncated, spec.max_output}};
+  streams[0].on_line = &spec.on_stdout_line;
+
+  capture_until_exit(pid, streams, cancel_fd, started, spec, result);
   // Everything left in the group goes (after a normal exit: what the program left behind).
   // The leader is not reaped yet, so its process group id cannot have been reused.
   ::kill(-pid, SIGKILL);

@@ -134,7 +134,7 @@ TEST(AgentCli, ErrorsAreClearAndExitNonZero) {
 
 // A user's session: attach from a tmux pane, type, resize the window, get one answer to a
 // terminal query, detach with the key, find the terminal restored, re-attach, see the agent exit.
-TEST(AgentCli, AttachInATmuxPane) {
+TEST(AgentCli, AttachInATmuxPaneShowsTypesAndDetaches) {
   TestDaemon d;
   d.start();
   spawn(d, "kai", kBash, 120, 40);

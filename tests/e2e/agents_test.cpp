@@ -242,7 +242,7 @@ TEST(Agents, HolderGoneMeansLostNotRunning) {
   EXPECT_FALSE(again["run"]["lost_reason"].get<std::string>().empty());
 }
 
-TEST(Agents, BadRequests) {
+TEST(Agents, BadSpawnRequestsAreRefusedAndAnExistingNameIs409) {
   TestDaemon d;
   d.start();
   EventWaiter events(d);

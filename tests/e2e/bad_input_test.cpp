@@ -175,7 +175,7 @@ TEST(BadInput, UnknownRouteIs404AndWrongMethodIs405) {
   EXPECT_EQ(http_request(d.address(), "GET", "/nope").status, 404);
 }
 
-TEST(BadInput, TwoHundredConcurrentConnections) {
+TEST(BadInput, TwoHundredConcurrentConnectionsAreAllAnswered) {
   TestDaemon d;
   d.start();
   constexpr int kClients = 200;

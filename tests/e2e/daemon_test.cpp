@@ -150,7 +150,7 @@ TEST(Daemon, UnknownCommandIsUsageError) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
-TEST(Daemon, VersionPrints) {
+TEST(Daemon, VersionPrintsTheVersion) {
   auto r = run_bosun({"version"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(r.out.rfind("bosun ", 0), 0u) << r.out;

@@ -101,7 +101,7 @@ TEST(Detect, HeadlessOutcomeJudgesSuccessAndFailure) {
   EXPECT_TRUE(contains(events.out, R"("type":"result"})")) << events.out;
 }
 
-TEST(Detect, RawTerminalStreamOnStdin) {
+TEST(Detect, ReadsARawTerminalStreamFromStdin) {
   // A sim-agent session as its PTY delivered it: colours, carriage returns, a spinner rewritten
   // in place, then the question.
   std::string stream =
@@ -119,7 +119,7 @@ TEST(Detect, RawTerminalStreamOnStdin) {
   EXPECT_EQ(j["row"], 2);
 }
 
-TEST(Detect, ExitCodes) {
+TEST(Detect, ExitsOneWhenNothingMatchesOrTheProfileOrFileIsMissing) {
   std::string idle = fixture("codex-idle-composer.screen.txt").string();
   // Nothing of the profile matches: refused.
   auto none = run_bosun({"detect", "--profile", "claude", idle});

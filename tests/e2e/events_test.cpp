@@ -167,7 +167,7 @@ TEST(Events, SlowConsumerIsClosedWithReasonAndOthersKeepReceiving) {
   EXPECT_EQ(http_request(d.address(), "GET", "/healthz").status, 200);
 }
 
-TEST(Events, JournalValidation) {
+TEST(Events, BadJournalEntriesAreRefusedAndGoodOnesAreFound) {
   TestDaemon d;
   d.start();
   EXPECT_EQ(d.post("/api/v1/journal", Json{{"text", 5}}).status, 400);

@@ -238,7 +238,7 @@ TEST(Messages, AnAgentSpeaksOnlyAsItselfAndReadsOnlyItsOwnMail) {
   EXPECT_EQ(d.get("/api/v1/agents/ana/inbox").json()["messages"].size(), 2u);
 }
 
-TEST(Messages, MailCommandsInsideRealAgents) {
+TEST(Messages, MailCommandsWorkInsideAgentsWithNoFlags) {
   TestDaemon d;
   d.start();
   spawn(d, "kai", kBash, 200, 40);
@@ -441,7 +441,7 @@ TEST(Messages, BadInputIs4xxAndStoresNothing) {
   EXPECT_EQ(r.status, 201) << r.body;
 }
 
-TEST(Messages, MailCommandsForTheUser) {
+TEST(Messages, MailCommandsWorkForThePerson) {
   TestDaemon d;
   d.start();
   spawn_busy(d, "kai");

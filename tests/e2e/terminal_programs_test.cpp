@@ -79,7 +79,7 @@ TEST(TerminalPrograms, QueriesAreAnsweredExactlyOnce) {
   EXPECT_NE(seen.find("answers=once"), std::string::npos) << seen;
 }
 
-TEST(TerminalPrograms, FiftyAgentsAtOnce) {
+TEST(TerminalPrograms, FiftyAgentsRunAndStreamAtOnce) {
   TestDaemon d;
   d.start();
   constexpr int kAgents = 50;

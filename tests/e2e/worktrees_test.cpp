@@ -355,7 +355,7 @@ TEST(Worktrees, AreListedAgainAfterADaemonRestart) {
 }
 
 // Projects are validated with errors a person can act on; bad fields change nothing.
-TEST(Worktrees, ProjectValidation) {
+TEST(Worktrees, ProjectsAreValidatedThroughGitWithAnActionableError) {
   TempDir dir;
   TestDaemon d;
   d.start();

@@ -62,6 +62,36 @@ struct Placement {
 
 // Settles where a new agent works and what it is told: the project (its folder, or a worktree
 // of its own), the role file's defaults (profile, permanent) and the instructions file.
+// Writes the agent's instructions file (its role, where it works, the protocol and the
+// project's decisions) when it has a role or a project, and returns the text; removes an
+// earlier agent's file of the same name otherwise.
+Result<std::optional<std::string>> write_instructions(Services& s, const SpawnRequest& req,
+                                                      const std::optional<Role>& role,
+                                                      const std::optional<Project>& project,
+                                                      const std::optional<Worktree>& wt) {
+  auto file = s.agents.instructions_file(req.name);
+  std::error_code ec;
+  if (!role && !project) {
+    std::filesystem::remove(file, ec);  // an earlier agent of this name's
+    return std::optional<std::string>();
+  }
+  InstructionsInput in;
+  in.agent = req.name;
+  in.role_name = req.role;
+  in.role = role ? &*role : nullptr;
+  in.project = project ? &*project : nullptr;
+  in.worktree = wt ? &*wt : nullptr;
+  if (project) {
+    auto decisions = s.store.projects().decisions(
+        project->id, req.role.empty() ? std::nullopt : std::optional(req.role));
+    if (decisions) in.decisions = *decisions;
+  }
+  std::string text = agent_instructions(in);
+  std::filesystem::create_directories(file.parent_path(), ec);
+  TRY_OK(write_file_atomic(file, text, 0600));
+  return std::optional<std::string>(text);
+}
+
 Awaitable<tl::expected<Placement, Response>> place_agent(Services& s, SpawnRequest& req,
                                                          const std::optional<std::string>& ref,
                                                          bool worktree, bool profile_given,
@@ -69,17 +99,18 @@ Awaitable<tl::expected<Placement, Response>> place_agent(Services& s, SpawnReque
   using Out = tl::expected<Placement, Response>;
   auto fail_with = [](const Error& e) { return Out(tl::unexpected(Response::error(e))); };
   if (!valid_agent_name(req.name)) {
-    co_return fail_with(Error{400, "invalid_name",
+    co_return fail_with(Error{ErrorKind::kInvalid, "invalid_name",
                               "agent name must be 1-32 characters of [a-z0-9_-], starting with a "
                               "letter"});
   }
   if (worktree && !ref) {
-    co_return fail_with(Error{400, "project_required",
+    co_return fail_with(Error{ErrorKind::kInvalid, "project_required",
                               "worktree: true needs a project (add one with: bosun project add "
                               "PATH)"});
   }
   if (worktree && !req.cwd.empty()) {
-    co_return fail_with(Error{400, "invalid_field", "cwd and worktree: true exclude each other"});
+    co_return fail_with(
+        Error{ErrorKind::kInvalid, "invalid_field", "cwd and worktree: true exclude each other"});
   }
   std::optional<Project> project;
   if (ref) {
@@ -89,8 +120,8 @@ Awaitable<tl::expected<Placement, Response>> place_agent(Services& s, SpawnReque
     req.project_id = project->id;
   }
   if (auto existing = s.agents.view(req.name); existing) {
-    co_return fail_with(
-        Error{409, "agent_exists", "an agent named " + req.name + " already exists"});
+    co_return fail_with(Error{ErrorKind::kConflict, "agent_exists",
+                              "an agent named " + req.name + " already exists"});
   }
   std::optional<Role> role;
   if (!req.role.empty()) {
@@ -118,30 +149,9 @@ Awaitable<tl::expected<Placement, Response>> place_agent(Services& s, SpawnReque
       !st) {
     co_return fail_with(st.error());
   }
-  Placement placement;
-  auto file = s.agents.instructions_file(req.name);
-  std::error_code ec;
-  if (role || project) {
-    InstructionsInput in;
-    in.agent = req.name;
-    in.role_name = req.role;
-    in.role = role ? &*role : nullptr;
-    in.project = project ? &*project : nullptr;
-    in.worktree = wt ? &*wt : nullptr;
-    if (project) {
-      auto decisions = s.store.projects().decisions(
-          project->id, req.role.empty() ? std::nullopt : std::optional(req.role));
-      if (decisions) in.decisions = *decisions;
-    }
-    placement.instructions = agent_instructions(in);
-    std::filesystem::create_directories(file.parent_path(), ec);
-    if (auto st = write_file_atomic(file, *placement.instructions, 0600); !st) {
-      co_return fail_with(st.error());
-    }
-  } else {
-    std::filesystem::remove(file, ec);  // an earlier agent of this name's
-  }
-  co_return placement;
+  auto instructions = write_instructions(s, req, role, project, wt);
+  if (!instructions) co_return fail_with(instructions.error());
+  co_return Placement{*instructions};
 }
 
 // What a new agent is sent as its first mail so it knows its role: nothing when its command

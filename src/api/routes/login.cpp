@@ -13,7 +13,7 @@ Result<Response> post_login(Services& s, Request& request) {
   if (!token) return tl::unexpected(token.error());
   if (!s.auth.is_user_token(*token)) {
     s.log.warn("auth.login_refused", {{"req", request.request_id}, {"peer", request.peer}});
-    return fail(401, "unauthorized", "wrong token");
+    return fail(ErrorKind::kUnauthorized, "unauthorized", "wrong token");
   }
   auto response = Response::json(Json{{"ok", true}});
   response.headers.emplace_back("Set-Cookie", s.auth.login_cookie());

@@ -17,7 +17,8 @@ bool is_agent(const Request& request) {
 Result<std::string> caller_mailbox(AgentDirectory& agents, const Request& request) {
   if (!is_agent(request)) return std::string(kUserMailbox);
   auto agent = agents.find(request.principal.agent_id);
-  if (!agent) return fail(403, "unknown_agent", "this token's agent no longer exists");
+  if (!agent)
+    return fail(ErrorKind::kForbidden, "unknown_agent", "this token's agent no longer exists");
   return agent->name;
 }
 
@@ -25,7 +26,7 @@ Result<std::string> caller_mailbox(AgentDirectory& agents, const Request& reques
 Status check_party(const std::string& caller, const Request& request, const Message& m) {
   if (!is_agent(request) || m.sender == caller || m.recipient == caller) return {};
   return fail(
-      403, "not_your_message",
+      ErrorKind::kForbidden, "not_your_message",
       fmt::format("message {} is between {} and {}, not {}", m.id, m.sender, m.recipient, caller));
 }
 
@@ -81,7 +82,7 @@ Result<Response> post_message(Services& s, Request& request) {
   if (!from) return tl::unexpected(from.error());
   draft.from = *from;
   if (is_agent(request) && valid_message_type(draft.type) && !agent_may_send(draft.type)) {
-    return fail(403, "type_not_allowed",
+    return fail(ErrorKind::kForbidden, "type_not_allowed",
                 "agents may send mail, task, status, done and blocked messages, not " + draft.type);
   }
   Mailbox mailbox(s.store, s.bus, s.clock, agents);
@@ -172,7 +173,7 @@ Result<Response> get_agent_inbox(Services& s, Request& request) {
   auto me = caller_mailbox(agents, request);
   if (!me) return tl::unexpected(me.error());
   if (is_agent(request) && agent->name != *me) {
-    return fail(403, "not_your_inbox",
+    return fail(ErrorKind::kForbidden, "not_your_inbox",
                 fmt::format("agent {} may read only its own inbox, not {}'s", *me, agent->name));
   }
   return inbox_of(s, request, agent->name);
@@ -199,7 +200,7 @@ Result<Response> post_read(Services& s, Request& request) {
                                            message->recipient == kSupervisorMailbox;
   if (!recipient) {
     if (auto st = check_party(*me, request, *message); !st) return tl::unexpected(st.error());
-    return fail(403, "not_recipient",
+    return fail(ErrorKind::kForbidden, "not_recipient",
                 fmt::format("message {} is for {}; only its recipient marks it read", message->id,
                             message->recipient));
   }

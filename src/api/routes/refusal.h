@@ -3,6 +3,7 @@
 #pragma once
 
 #include "api/http.h"
+#include "api/http_status.h"
 #include "crew/refusal.h"
 
 namespace bosun {
@@ -12,7 +13,7 @@ inline Response refusal_response(const Refusal& refusal) {
   for (const auto& [key, value] : refusal.details.items()) {
     if (key != "code" && key != "message") error[key] = value;
   }
-  return Response::json(Json{{"error", error}}, refusal.error.status);
+  return Response::json(Json{{"error", error}}, http_status(refusal.error.kind));
 }
 
 }  // namespace bosun

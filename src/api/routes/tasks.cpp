@@ -294,7 +294,7 @@ Result<Response> post_claim(Services& s, Request& request) {
     if (!id) return tl::unexpected(id.error());
     agent_id = *id;
     if (is_agent && agent_id != request.principal.agent_id) {
-      return fail(403, "forbidden", "an agent may claim tasks only for itself");
+      return fail(ErrorKind::kForbidden, "forbidden", "an agent may claim tasks only for itself");
     }
   } else if (is_agent) {
     agent_id = request.principal.agent_id;

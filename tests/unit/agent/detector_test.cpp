@@ -247,7 +247,7 @@ TEST(Detector, CodexApprovalOverlayWaits) {
   EXPECT_EQ(s.evidence, "codex.approval");
 }
 
-TEST(Detector, SimPromptQuestionAndSpinner) {
+TEST(Detector, SimPromptIsIdleItsQuestionWaitsAndItsSpinnerWorks) {
   EXPECT_EQ(read("sim", "sim-agent kai\n› ").state, AgentState::kIdle);
   EXPECT_EQ(read("sim", "› [TASK] t_1\n⠋ Working (2s • esc to interrupt) — reading").state,
             AgentState::kWorking);
@@ -303,7 +303,7 @@ TEST(DetectorStream, ScreenThatScrolledKeepsOnlyItsLiveRegion) {
   EXPECT_EQ(reading.region.composer, view.cursor->row);
 }
 
-TEST(LiveRegion, ClaudeComposerAndRegions) {
+TEST(LiveRegion, ClaudeComposerBoundsTheLiveRegion) {
   auto view = view_of_text(read_fixture("claude-2.1.280-working-spinner.screen.txt"));
   auto live = find_live_region(builtin("claude").screen, view);
   ASSERT_GE(live.composer, 0);
@@ -325,7 +325,7 @@ TEST(LiveRegion, ComposerOptionRowsAreNotTheComposer) {
   EXPECT_EQ(live.composer, -1);
 }
 
-TEST(Durations, WordsAndUnits) {
+TEST(Durations, WordsAndUnitsBecomeMillisecondsAndTimesOfDayDoNot) {
   EXPECT_EQ(parse_duration_words("4 days 20 hours 9 minutes"), ((4 * 24 + 20) * 60 + 9) * 60'000LL);
   EXPECT_EQ(parse_duration_words("5m 30s"), 330'000);
   EXPECT_EQ(parse_duration_words("1 hour and 2 minutes"), 3'720'000);

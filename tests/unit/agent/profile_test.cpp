@@ -109,7 +109,7 @@ TEST(Profiles, OverrideErrorsNameTheOverrideFile) {
                                    ":4:10: rules must be a list");
 }
 
-TEST(Profiles, UnknownAndBadNames) {
+TEST(Profiles, UnknownOrUnsafeNamesAndBadYamlAreRefused) {
   auto p = load_profile("nope", {});
   ASSERT_FALSE(p);
   EXPECT_EQ(p.error().code, "profile_not_found");
@@ -145,7 +145,7 @@ TEST(ProfileErrors, NonAsciiInABracketClassOrUnderAQuantifier) {
   EXPECT_NE(e.find("wrap the character in a group"), std::string::npos) << e;
 }
 
-TEST(ProfileErrors, RuleMistakes) {
+TEST(ProfileErrors, ScreenRuleMistakesNameTheirLine) {
   const std::string head = "name: x\ninteractive: [a]\nscreen:\n  rules:\n";
   EXPECT_EQ(error_of(head + "    - {name: r, state: exited, where: tail, match: a}\n"),
             "p.yaml:5:24: state must be working, idle, waiting_input, rate_limited or errored "
@@ -166,7 +166,7 @@ TEST(ProfileErrors, RuleMistakes) {
             "p.yaml:5:42: confidence must be a number from 0 to 1");
 }
 
-TEST(ProfileErrors, OtherSections) {
+TEST(ProfileErrors, MistakesOutsideTheScreenRulesNameTheirLine) {
   EXPECT_EQ(error_of("name: x\n"), "p.yaml:1:1: a profile needs interactive: (an argv template)");
   EXPECT_EQ(error_of("name: X\ninteractive: [a]\n"),
             "p.yaml:1:7: name must be 1-32 characters of [a-z0-9_-], starting with a letter");
@@ -183,7 +183,7 @@ TEST(ProfileErrors, OtherSections) {
             "p.yaml:3:28: from must be stream or screen");
 }
 
-TEST(ArgvTemplates, PlaceholdersAndOptionalArguments) {
+TEST(ArgvTemplates, PlaceholdersAreFilledAndOptionalArgumentsLeftOutWhenEmpty) {
   auto argv = expand_argv({"claude", "-p", "{prompt}", "--x={model}", "{missing}"},
                           {{"prompt", "do it"}, {"model", "m1"}});
   ASSERT_TRUE(argv);

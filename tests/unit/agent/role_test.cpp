@@ -58,7 +58,7 @@ TEST(Role, FilesWithoutFrontMatterAreAllBody) {
   }
 }
 
-TEST(Role, BosunKeys) {
+TEST(Role, BosunKeysAreReadFromTheFrontMatter) {
   auto role = parse_role(
       "---\nname: qa\ndomains:\n  - tests/\n  - docs/*.md\npermanent: true\nprofile: codex\n"
       "reset_after_tasks: 5\nreset_after: 3h\nheartbeat: 10m\ncolor: blue\n---\nTest it.\n",
@@ -89,7 +89,7 @@ TEST(Role, ErrorsNameFileAndLine) {
        }) {
     auto role = parse_role(c.text, "r.md");
     ASSERT_FALSE(role) << c.text;
-    EXPECT_EQ(role.error().status, 422);
+    EXPECT_EQ(role.error().kind, ErrorKind::kUnprocessable);
     EXPECT_EQ(role.error().message.rfind(c.where, 0), 0u) << role.error().message;
   }
 }

@@ -15,7 +15,7 @@ Signal sig(AgentState state, SignalSource source, std::string evidence = "e") {
   return s;
 }
 
-TEST(Status, NamesRoundTrip) {
+TEST(Status, StateAndSourceNamesRoundTrip) {
   for (auto s :
        {AgentState::kStarting, AgentState::kWorking, AgentState::kIdle, AgentState::kWaitingInput,
         AgentState::kRateLimited, AgentState::kErrored, AgentState::kExited}) {

@@ -113,7 +113,7 @@ TEST(ClaudeStream, RejectedRateLimitBlocksUntilItsReset) {
   EXPECT_EQ(p.outcome().reset_at_ms, 1800003600LL * 1000);
 }
 
-TEST(ClaudeStream, UnknownTypesFieldsAndGarbage) {
+TEST(ClaudeStream, UnknownTypesAndGarbageLinesAreSkippedAndCounted) {
   StreamParser p(StreamFormat::kClaudeStreamJson);
   EXPECT_TRUE(p.feed_line(R"({"type":"brand_new","x":1})", kNow).empty());
   EXPECT_TRUE(p.feed_line("", kNow).empty());
@@ -158,7 +158,7 @@ TEST(CodexStream, TurnFailedIsErroredWithTheInnerMessage) {
   EXPECT_EQ(p.state().state, AgentState::kErrored);
 }
 
-TEST(CodexStream, ToolCallsRetriesAndUsageLimit) {
+TEST(CodexStream, ToolCallsRetriesAndAUsageLimitBecomeEventsAndAState) {
   StreamParser p(StreamFormat::kCodexExecJson);
   auto events = p.feed_all(
       R"({"type":"thread.started","thread_id":"th"}
@@ -212,7 +212,7 @@ TEST(OpencodeStream, ExitZeroAfterAutoRejectedPermissionIsNotASuccess) {
   EXPECT_EQ(p.outcome().exit_code, 0);
 }
 
-TEST(GeminiStream, MessagesToolsAndResult) {
+TEST(GeminiStream, MessagesToolsAndTheResultBecomeEventsAndASuccess) {
   StreamParser p(StreamFormat::kGeminiStreamJson);
   auto events = p.feed_all(
       R"({"type":"init","timestamp":"t","session_id":"g1","model":"auto"}
@@ -231,7 +231,7 @@ TEST(GeminiStream, MessagesToolsAndResult) {
   EXPECT_EQ(p.state().state, AgentState::kIdle);
 }
 
-TEST(StreamFormats, NamesRoundTrip) {
+TEST(StreamFormats, FormatNamesRoundTrip) {
   for (auto f : {StreamFormat::kClaudeStreamJson, StreamFormat::kCodexExecJson,
                  StreamFormat::kOpencodeRunJson, StreamFormat::kGeminiStreamJson}) {
     EXPECT_EQ(parse_stream_format(to_string(f)), f);

@@ -3,15 +3,33 @@
 
 #include <gtest/gtest.h>
 
+#include "api/http_status.h"
+
 namespace bosun {
 namespace {
 
 TEST(Http, ErrorBodyHasCodeAndMessage) {
-  auto r = Response::error(Error{404, "task_not_found", "no task t_x1y2z3"});
+  auto r = Response::error(Error{ErrorKind::kNotFound, "task_not_found", "no task t_x1y2z3"});
   EXPECT_EQ(r.status, 404);
   auto body = Json::parse(r.body);
   EXPECT_EQ(body["error"]["code"], "task_not_found");
   EXPECT_EQ(body["error"]["message"], "no task t_x1y2z3");
+}
+
+TEST(Http, EveryErrorKindHasOneStatusThatMapsBack) {
+  const std::pair<ErrorKind, int> expected[] = {
+      {ErrorKind::kInvalid, 400},          {ErrorKind::kUnauthorized, 401},
+      {ErrorKind::kForbidden, 403},        {ErrorKind::kNotFound, 404},
+      {ErrorKind::kMethodNotAllowed, 405}, {ErrorKind::kConflict, 409},
+      {ErrorKind::kTooLarge, 413},         {ErrorKind::kUnprocessable, 422},
+      {ErrorKind::kUpgradeRequired, 426},  {ErrorKind::kInternal, 500},
+      {ErrorKind::kUnavailable, 503},      {ErrorKind::kNoSpace, 507}};
+  for (const auto& [kind, status] : expected) {
+    EXPECT_EQ(http_status(kind), status);
+    EXPECT_EQ(error_kind(status), kind) << status;
+  }
+  EXPECT_EQ(error_kind(418), ErrorKind::kInvalid);
+  EXPECT_EQ(error_kind(502), ErrorKind::kInternal);
 }
 
 TEST(Http, ParsesPathAndDecodesQuery) {
@@ -26,7 +44,7 @@ TEST(Http, ParsesPathAndDecodesQuery) {
 TEST(Http, MalformedTargetIs400) {
   auto t = parse_target("/a%zz");
   ASSERT_FALSE(t);
-  EXPECT_EQ(t.error().status, 400);
+  EXPECT_EQ(t.error().kind, ErrorKind::kInvalid);
 }
 
 TEST(Http, QueryIntValidatesTypeAndRange) {
@@ -45,7 +63,7 @@ TEST(Http, QueryIntValidatesTypeAndRange) {
 TEST(Json, MalformedJsonNamesThePosition) {
   auto v = parse_json_object("{\"a\": 1,, }");
   ASSERT_FALSE(v);
-  EXPECT_EQ(v.error().status, 400);
+  EXPECT_EQ(v.error().kind, ErrorKind::kInvalid);
   EXPECT_EQ(v.error().code, "invalid_json");
   EXPECT_NE(v.error().message.find("byte 9"), std::string::npos) << v.error().message;
 }

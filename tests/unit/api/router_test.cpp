@@ -58,7 +58,7 @@ TEST(Router, UnknownPathIs404) {
   auto router = make_router();
   auto m = router.match("GET", "/api/v1/nope", false);
   ASSERT_FALSE(m);
-  EXPECT_EQ(m.error().status, 404);
+  EXPECT_EQ(m.error().kind, ErrorKind::kNotFound);
   EXPECT_EQ(m.error().code, "route_not_found");
 }
 
@@ -66,7 +66,7 @@ TEST(Router, WrongMethodIs405NamingAllowed) {
   auto router = make_router();
   auto m = router.match("DELETE", "/api/v1/tasks", false);
   ASSERT_FALSE(m);
-  EXPECT_EQ(m.error().status, 405);
+  EXPECT_EQ(m.error().kind, ErrorKind::kMethodNotAllowed);
   EXPECT_NE(m.error().message.find("GET"), std::string::npos);
   EXPECT_NE(m.error().message.find("POST"), std::string::npos);
 }

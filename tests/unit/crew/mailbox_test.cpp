@@ -114,7 +114,7 @@ TEST_F(MailboxTest, AUserSendersBounceIsOnlyStateAndEvent) {
 TEST_F(MailboxTest, UnknownRecipientIs404AndStoresNothing) {
   auto m = mailbox_->send(draft("user", "nobody"));
   ASSERT_FALSE(m);
-  EXPECT_EQ(m.error().status, 404);
+  EXPECT_EQ(m.error().kind, ErrorKind::kNotFound);
   EXPECT_EQ(m.error().code, "recipient_not_found");
   EXPECT_EQ(stored(), 0);
   EXPECT_TRUE(events_.seen.empty());
@@ -127,13 +127,13 @@ TEST_F(MailboxTest, BadDraftsAreRefusedAndStoreNothing) {
   struct Case {
     const char* what;
     MessageDraft d;
-    int status;
+    ErrorKind kind;
   };
   std::vector<Case> cases;
-  auto add = [&](const char* what, auto change, int status = 400) {
+  auto add = [&](const char* what, auto change, ErrorKind kind = ErrorKind::kInvalid) {
     MessageDraft d = draft("user", "kai");
     change(d);
-    cases.push_back({what, d, status});
+    cases.push_back({what, d, kind});
   };
   add("type", [](MessageDraft& d) { d.type = "gossip"; });
   add("empty subject", [](MessageDraft& d) { d.subject = ""; });
@@ -148,11 +148,12 @@ TEST_F(MailboxTest, BadDraftsAreRefusedAndStoreNothing) {
   });
   add("task id", [](MessageDraft& d) { d.task_id = "t_1; rm -rf"; });
   add(
-      "body", [](MessageDraft& d) { d.body = std::string(kMaxBodyBytes + 1, 'b'); }, 413);
+      "body", [](MessageDraft& d) { d.body = std::string(kMaxBodyBytes + 1, 'b'); },
+      ErrorKind::kTooLarge);
   for (auto& c : cases) {
     auto m = mailbox_->send(c.d);
     ASSERT_FALSE(m) << c.what;
-    EXPECT_EQ(m.error().status, c.status) << c.what;
+    EXPECT_EQ(m.error().kind, c.kind) << c.what;
   }
   EXPECT_EQ(stored(), 0);
   EXPECT_TRUE(events_.seen.empty());
@@ -177,7 +178,7 @@ TEST_F(MailboxTest, DeliveryEngineStateChangesPublishEvents) {
   EXPECT_EQ(delivered->delivered_at_ms, m->created_at_ms + 50);
   auto again = mailbox_->mark_delivered(m->id);
   ASSERT_FALSE(again);
-  EXPECT_EQ(again.error().status, 409);
+  EXPECT_EQ(again.error().kind, ErrorKind::kConflict);
   EXPECT_EQ(again.error().code, "message_state");
   auto acked = mailbox_->mark_acked(m->id);
   ASSERT_TRUE(acked);
@@ -186,7 +187,7 @@ TEST_F(MailboxTest, DeliveryEngineStateChangesPublishEvents) {
                                                        "message.delivered", "message.acked"}));
   auto missing = mailbox_->mark_acked("m_missing1");
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().status, 404);
+  EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
 }
 
 TEST_F(MailboxTest, FailedTellsTheSenderButNeverAboutANotice) {
@@ -218,7 +219,7 @@ TEST_F(MailboxTest, ReadAcksOnceAndPublishesOnlyChanges) {
   auto twice = mailbox_->mark_read(m->id);
   ASSERT_TRUE(twice);
   EXPECT_EQ(events_.types(), (std::vector<std::string>{"message.created", "message.read"}));
-  EXPECT_EQ(mailbox_->mark_read("m_missing1").error().status, 404);
+  EXPECT_EQ(mailbox_->mark_read("m_missing1").error().kind, ErrorKind::kNotFound);
 }
 
 TEST_F(MailboxTest, BounceQueuedReturnsEverythingWaitingForAnAgent) {
@@ -237,7 +238,7 @@ TEST_F(MailboxTest, BounceQueuedReturnsEverythingWaitingForAnAgent) {
   EXPECT_EQ(store_->messages().inbox("ana", false, 10)->size(), 1u);  // only ana's is told
   auto single = mailbox_->send(draft("ana", "kai", "four"));
   ASSERT_TRUE(mailbox_->bounce(single->id, "agent kai is stopping"));
-  EXPECT_EQ(mailbox_->bounce(single->id, "again").error().status, 409);
+  EXPECT_EQ(mailbox_->bounce(single->id, "again").error().kind, ErrorKind::kConflict);
 }
 
 TEST(OneLine, ReplacesControlsAndCutsOnACharacterBoundary) {

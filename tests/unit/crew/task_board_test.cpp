@@ -64,7 +64,7 @@ TEST_F(TaskBoardTest, ClaimAssignsOnceAndSaysWhy) {
   EXPECT_EQ(won->status, TaskStatus::kAssigned);
   auto lost = board_->claim(id, "ag_ana", "ana", "claimed");
   ASSERT_FALSE(lost);
-  EXPECT_EQ(lost.error().status, 409);
+  EXPECT_EQ(lost.error().kind, ErrorKind::kConflict);
   EXPECT_EQ(lost.error().code, "task_claimed");
   Json data = last("task.updated");
   EXPECT_EQ(data["by"], "supervisor");
@@ -99,7 +99,7 @@ TEST_F(TaskBoardTest, AnUpdateTheStateMachineRefusesWritesNothing) {
   size_t before = events_.seen.size();
   auto r = board_->update(id, change, "user", "a comment that must not land");
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().status, 409);
+  EXPECT_EQ(r.error().kind, ErrorKind::kConflict);
   EXPECT_EQ(events_.seen.size(), before);
   EXPECT_TRUE(store_->tasks().comments(id)->empty());
   EXPECT_EQ(store_->tasks().find(id)->status, TaskStatus::kPending);
@@ -110,7 +110,7 @@ TEST_F(TaskBoardTest, AReportMovesToReviewAndOnlyTheAssigneeMayReport) {
   ASSERT_TRUE(board_->claim(id, "ag_kai", "kai", "claimed"));
   auto other = board_->report(id, done_report(), "ana", std::string("ag_ana"));
   ASSERT_FALSE(other);
-  EXPECT_EQ(other.error().status, 403);
+  EXPECT_EQ(other.error().kind, ErrorKind::kForbidden);
   EXPECT_TRUE(store_->tasks().reports(id)->empty());
 
   auto r = board_->report(id, done_report(), "kai", std::string("ag_kai"));
@@ -189,7 +189,7 @@ TEST_F(TaskBoardTest, RemoveDeletesAnUnstartedTaskAndSaysWho) {
   ASSERT_TRUE(board_->remove(id, "user"));
   EXPECT_EQ(last("task.deleted")["by"], "user");
   EXPECT_FALSE(store_->tasks().find(id));
-  EXPECT_EQ(board_->remove(id, "user").error().status, 404);
+  EXPECT_EQ(board_->remove(id, "user").error().kind, ErrorKind::kNotFound);
 }
 
 }  // namespace

@@ -26,7 +26,7 @@ supervisor: {heartbeat: 10m, reset_after_tasks: 5, reset_after: 3h, stuck_after:
   EXPECT_EQ(team->supervisor["reset_after_tasks"], 5);
 }
 
-TEST(Team, CommandsAndEnvironment) {
+TEST(Team, CommandsEnvironmentAndArgsAreRead) {
   auto team =
       parse_team("agents:\n  - name: sh\n    command: [bash, --norc]\n    env: {A: b}\n", "t.yaml");
   ASSERT_TRUE(team) << team.error().message;

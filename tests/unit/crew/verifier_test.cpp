@@ -98,7 +98,7 @@ class VerifierTest : public ::testing::Test {
   }
 
   Status run(int64_t report_id) {
-    Status result = fail(500, "not_run", "the check did not finish");
+    Status result = fail(ErrorKind::kInternal, "not_run", "the check did not finish");
     boost::asio::co_spawn(io_, verifier_->run_check(report_id),
                           [&](std::exception_ptr, Status st) { result = st; });
     io_.run_for(60s);

@@ -15,7 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-TEST(Domains, FoldersFilesAndGlobs) {
+TEST(Domains, FoldersFilesAndGlobsMatchTheirPaths) {
   std::vector<std::string> d{"src/", "tests", "pyproject.toml", "docs/*.md", "**/*.proto"};
   EXPECT_TRUE(path_in_domains("src/a/b.cpp", d));
   EXPECT_TRUE(path_in_domains("tests/t.py", d));

@@ -117,7 +117,7 @@ TEST_F(TempDb, ConstraintViolationIsConflict) {
   ASSERT_TRUE((*db)->exec("INSERT INTO things VALUES('a', 'x')"));
   auto again = (*db)->exec("INSERT INTO things VALUES('a', 'y')");
   ASSERT_FALSE(again);
-  EXPECT_EQ(again.error().status, 409);
+  EXPECT_EQ(again.error().kind, ErrorKind::kConflict);
 }
 
 TEST_F(TempDb, UsesWalAndForeignKeys) {

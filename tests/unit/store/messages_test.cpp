@@ -98,7 +98,7 @@ TEST_F(MessagesTest, InsertThenGetRoundTripsEveryField) {
 TEST_F(MessagesTest, MissingIdIsNotFound) {
   auto got = messages().get("m_nothere1");
   ASSERT_FALSE(got);
-  EXPECT_EQ(got.error().status, 404);
+  EXPECT_EQ(got.error().kind, ErrorKind::kNotFound);
   EXPECT_EQ(got.error().code, "message_not_found");
   EXPECT_FALSE(*messages().exists("m_nothere1"));
 }

@@ -148,28 +148,28 @@ TEST_F(TaskStoreTest, CreateValidatesAndWritesNothingOnError) {
   n.title = std::string(kMaxTaskTitle + 1, 'x');
   auto r = tasks().create(n, "user", 1);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().status, 400);
+  EXPECT_EQ(r.error().kind, ErrorKind::kInvalid);
   EXPECT_NE(r.error().message.find("title"), std::string::npos);
   n.title = "   ";
-  EXPECT_EQ(tasks().create(n, "user", 1).error().status, 400);
+  EXPECT_EQ(tasks().create(n, "user", 1).error().kind, ErrorKind::kInvalid);
   n.title = "ok";
   n.priority = 5;
-  EXPECT_EQ(tasks().create(n, "user", 1).error().status, 400);
+  EXPECT_EQ(tasks().create(n, "user", 1).error().kind, ErrorKind::kInvalid);
   n.priority = 2;
   n.description = std::string(kMaxTaskDescription + 1, 'd');
-  EXPECT_EQ(tasks().create(n, "user", 1).error().status, 400);
+  EXPECT_EQ(tasks().create(n, "user", 1).error().kind, ErrorKind::kInvalid);
   n.description.clear();
   n.role = "no spaces please";
-  EXPECT_EQ(tasks().create(n, "user", 1).error().status, 400);
+  EXPECT_EQ(tasks().create(n, "user", 1).error().kind, ErrorKind::kInvalid);
   n.role.clear();
   n.depends_on = {"t_missing0"};
   auto missing = tasks().create(n, "user", 1);
   ASSERT_FALSE(missing);
-  EXPECT_EQ(missing.error().status, 404);
+  EXPECT_EQ(missing.error().kind, ErrorKind::kNotFound);
   EXPECT_NE(missing.error().message.find("t_missing0"), std::string::npos);
   n.depends_on.clear();
   n.parent_id = "t_nothere0";
-  EXPECT_EQ(tasks().create(n, "user", 1).error().status, 404);
+  EXPECT_EQ(tasks().create(n, "user", 1).error().kind, ErrorKind::kNotFound);
   EXPECT_EQ(*tasks().count(), 0);
 }
 
@@ -189,7 +189,7 @@ TEST_F(TaskStoreTest, RefusedTransitionNamesBothStatesAndChangesNothing) {
   auto id = add("a");
   auto r = set_status(id, S::kDone);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().status, 409);
+  EXPECT_EQ(r.error().kind, ErrorKind::kConflict);
   EXPECT_EQ(r.error().code, "invalid_transition");
   EXPECT_NE(r.error().message.find("pending"), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find("done"), std::string::npos) << r.error().message;
@@ -204,7 +204,7 @@ TEST_F(TaskStoreTest, DoneOnlyWhenChecked) {
   ASSERT_TRUE(set_status(id, S::kReview));
   auto unchecked = set_status(id, S::kDone);
   ASSERT_FALSE(unchecked);
-  EXPECT_EQ(unchecked.error().status, 409);
+  EXPECT_EQ(unchecked.error().kind, ErrorKind::kConflict);
   EXPECT_NE(unchecked.error().message.find("from review to done"), std::string::npos);
   ASSERT_TRUE(set_status(id, S::kDone, true, "checked"));
   auto t = tasks().find(id);
@@ -323,7 +323,7 @@ TEST_F(TaskStoreTest, CyclesAreRefusedWithTheCycleInTheMessage) {
   self.depends_on = std::vector<std::string>{a};
   auto r = tasks().update(a, self, "user", 1);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().status, 422);
+  EXPECT_EQ(r.error().kind, ErrorKind::kUnprocessable);
   EXPECT_EQ(r.error().code, "dependency_cycle");
   EXPECT_NE(r.error().message.find(a + " → " + a), std::string::npos) << r.error().message;
 
@@ -376,7 +376,7 @@ TEST_F(TaskStoreTest, ClaimWinsOnceAndNamesTheWinner) {
   EXPECT_EQ(first->started_at_ms, 10);
   auto second = tasks().claim(id, "ag_ana00000", "ag_ana00000", 11);
   ASSERT_FALSE(second);
-  EXPECT_EQ(second.error().status, 409);
+  EXPECT_EQ(second.error().kind, ErrorKind::kConflict);
   EXPECT_EQ(second.error().code, "task_claimed");
   EXPECT_NE(second.error().message.find("kai (ag_kai00000)"), std::string::npos)
       << second.error().message;
@@ -398,19 +398,20 @@ TEST_F(TaskStoreTest, ClaimRefusesTasksThatAreNotReady) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "invalid_transition");
   EXPECT_NE(r.error().message.find("backlog"), std::string::npos);
-  EXPECT_EQ(tasks().claim("t_nothing0", "ag_kai00000", "user", 1).error().status, 404);
+  EXPECT_EQ(tasks().claim("t_nothing0", "ag_kai00000", "user", 1).error().kind,
+            ErrorKind::kNotFound);
 }
 
 TEST_F(TaskStoreTest, DeleteOnlyWhatNeverStarted) {
   auto fresh = add("fresh");
   ASSERT_TRUE(tasks().remove(fresh));
-  EXPECT_EQ(tasks().find(fresh).error().status, 404);
+  EXPECT_EQ(tasks().find(fresh).error().kind, ErrorKind::kNotFound);
 
   auto started = add("started");
   ASSERT_TRUE(assign(started));
   auto r = tasks().remove(started);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().status, 409);
+  EXPECT_EQ(r.error().kind, ErrorKind::kConflict);
   // Even back in pending, a task that was once assigned stays.
   ASSERT_TRUE(set_status(started, S::kPending));
   r = tasks().remove(started);
@@ -454,15 +455,15 @@ TEST_F(TaskStoreTest, ListFiltersAndPages) {
   ASSERT_EQ(page->size(), 1u);
   EXPECT_EQ((*page)[0].id, c);
   q.after = "t_unknown0";
-  EXPECT_EQ(tasks().list(q).error().status, 400);
+  EXPECT_EQ(tasks().list(q).error().kind, ErrorKind::kInvalid);
 }
 
-TEST_F(TaskStoreTest, CommentsReportsAndChecks) {
+TEST_F(TaskStoreTest, CommentsReportsAndChecksAreStoredAndValidated) {
   auto id = add("a");
   auto comment = tasks().add_comment(id, "ag_kai00000", "looking", 3);
   ASSERT_TRUE(comment);
-  EXPECT_EQ(tasks().add_comment(id, "user", " ", 3).error().status, 400);
-  EXPECT_EQ(tasks().add_comment("t_nothing0", "user", "x", 3).error().status, 404);
+  EXPECT_EQ(tasks().add_comment(id, "user", " ", 3).error().kind, ErrorKind::kInvalid);
+  EXPECT_EQ(tasks().add_comment("t_nothing0", "user", "x", 3).error().kind, ErrorKind::kNotFound);
   ASSERT_EQ(tasks().comments(id)->size(), 1u);
   EXPECT_EQ(tasks().comments(id)->front().author, "ag_kai00000");
 
@@ -484,7 +485,7 @@ TEST_F(TaskStoreTest, CommentsReportsAndChecks) {
   EXPECT_EQ(checked->check_log, "proof: present");
   EXPECT_EQ(checked->checked_at_ms, 5);
   EXPECT_TRUE(tasks().unchecked_reports()->empty());
-  EXPECT_EQ(tasks().record_check(9999, "passed", "", 5).error().status, 404);
+  EXPECT_EQ(tasks().record_check(9999, "passed", "", 5).error().kind, ErrorKind::kNotFound);
 }
 
 }  // namespace

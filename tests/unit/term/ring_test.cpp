@@ -66,7 +66,7 @@ TEST(Ring, AppendLargerThanCapacityKeepsTheTail) {
   EXPECT_EQ(ring.start_offset(), 8u);
 }
 
-TEST(Ring, CapacityOfOne) {
+TEST(Ring, ACapacityOfOneKeepsOnlyTheNewestByte) {
   Ring ring(1);
   ring.append("xyz");
   EXPECT_EQ(ring.read(0, 10), "z");

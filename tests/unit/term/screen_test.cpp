@@ -32,7 +32,7 @@ TEST(Screen, TrailingBlanksAreTrimmedButInnerOnesKept) {
   EXPECT_EQ(s.lines()[0], "a  b");
 }
 
-TEST(Screen, ClearScreenAndHome) {
+TEST(Screen, ClearAndHomeBlankTheGridAndMoveTheCursorToTheOrigin) {
   Screen s(20, 3);
   s.feed("one\r\ntwo\r\nthree");
   s.feed("\x1b[2J\x1b[H");
@@ -150,7 +150,7 @@ TEST(Screen, AlternateScreenIsTracked) {
   EXPECT_EQ(s.lines()[0], "main");
 }
 
-TEST(Screen, IsMovable) {
+TEST(Screen, AMovedScreenKeepsItsLinesAndAnswersQueries) {
   Screen a(20, 3);
   std::string reply;
   a.set_reply_callback([&](std::string_view bytes) { reply += bytes; });
