@@ -1,6 +1,8 @@
 // LocalHolderHost: launch_holder, the ready line, a unix-socket HolderClient.
 #include "agent/holder_host.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 
@@ -11,8 +13,6 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "term/holder_launch.h"
-
-extern char** environ;
 
 namespace bosun {
 
@@ -49,8 +49,12 @@ std::vector<std::string> LocalHolderHost::environment(const HolderSpec& spec) co
     env[k] = v;
   std::vector<std::string> out;
   out.reserve(env.size());
-  for (const auto& [k, v] : env)
-    out.push_back(k + "=" + v);
+  for (const auto& [k, v] : env) {
+    std::string kv = k;
+    kv += '=';
+    kv += v;
+    out.push_back(std::move(kv));
+  }
   return out;
 }
 

@@ -45,7 +45,7 @@ AgentRegistry::AgentRegistry(asio::io_context& io, Store& store, EventBus& bus, 
       auth_(auth),
       state_(state),
       host_(host ? std::move(host) : std::make_unique<LocalHolderHost>(io, log, state, bosun_exe)),
-      files_(state, std::move(bosun_exe)),
+      files_(std::move(state), std::move(bosun_exe)),
       context_{io, clock, log, AgentStateSinks{store.agents(), bus, log, clock}} {}
 
 AgentRegistry::~AgentRegistry() {

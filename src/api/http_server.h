@@ -20,7 +20,7 @@ class HttpServer {
  public:
   struct Options {
     size_t max_body = 1 << 20;              // larger bodies get 413
-    size_t max_header = 16 * 1024;          // request line + headers; larger get 413
+    size_t max_header = size_t{16} * 1024;  // request line + headers; larger get 413
     size_t ws_queue_limit = 8 << 20;        // bytes queued per WebSocket before it is dropped
     size_t ws_max_message = 1 << 20;        // largest WebSocket message a client may send
     std::chrono::seconds idle_timeout{60};  // an idle keep-alive connection is closed

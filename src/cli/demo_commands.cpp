@@ -99,7 +99,7 @@ Result<fs::path> make_repository(const fs::path& dir) {
                        m.domain, m.about);
   }
   std::ofstream(repo / ".gitignore") << ".bosun/*\n!.bosun/roles/\n";
-  for (auto args :
+  for (const auto& args :
        std::vector<std::vector<std::string>>{{"init", "-q", "-b", "main"},
                                              {"config", "user.name", "bosun demo"},
                                              {"config", "user.email", "demo@bosun.invalid"},

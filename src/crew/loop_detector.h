@@ -9,7 +9,7 @@
 namespace bosun {
 
 // How much of a working agent's latest output the loop detector reads.
-inline constexpr size_t kLoopWindow = 16 * 1024;
+inline constexpr size_t kLoopWindow = size_t{16} * 1024;
 inline constexpr size_t kLoopMinLines = 20;
 
 // Output lines without escape sequences or carriage-return overdraws.

@@ -7,22 +7,23 @@
 
 namespace bosun {
 
-Result<Event> EventBus::persist(std::string type, std::string subject, Json data) {
+Result<Event> EventBus::persist(std::string type, std::string subject, const Json& data) {
   auto event = events_.append(to_unix_ms(clock_.now()), std::move(type), std::move(subject), data);
   if (!event) log_.error("event.persist_failed", {{"error", event.error().message}});
   return event;
 }
 
-Result<Event> EventBus::publish(std::string type, std::string subject, Json data) {
-  auto event = persist(std::move(type), std::move(subject), std::move(data));
+Result<Event> EventBus::publish(std::string type, std::string subject, const Json& data) {
+  auto event = persist(std::move(type), std::move(subject), data);
   if (event) broadcast(*event);
   return event;
 }
 
 EventBus::Transaction::Transaction(EventBus& bus, Store& store) : bus_(bus), tx_(store.db()) {}
 
-Result<Event> EventBus::Transaction::publish(std::string type, std::string subject, Json data) {
-  auto event = bus_.persist(std::move(type), std::move(subject), std::move(data));
+Result<Event> EventBus::Transaction::publish(std::string type, std::string subject,
+                                             const Json& data) {
+  auto event = bus_.persist(std::move(type), std::move(subject), data);
   if (event) pending_.push_back(*event);
   return event;
 }

@@ -28,7 +28,7 @@ class EventBus {
 
   // Persists the event, then hands it to every subscriber. A failed write is
   // returned and nothing is broadcast: no client sees an event the database lacks.
-  Result<Event> publish(std::string type, std::string subject, Json data);
+  Result<Event> publish(std::string type, std::string subject, const Json& data);
 
   // A write transaction whose events are broadcast only after it commits:
   // rows and their events land together or not at all.
@@ -37,7 +37,7 @@ class EventBus {
     Transaction(EventBus& bus, Store& store);
     Status begin() { return tx_.begin(); }
     // Persists the event inside the transaction; it is broadcast on commit.
-    Result<Event> publish(std::string type, std::string subject, Json data);
+    Result<Event> publish(std::string type, std::string subject, const Json& data);
     Status commit();
 
    private:
@@ -55,7 +55,7 @@ class EventBus {
   EventStore& store() { return events_; }
 
  private:
-  Result<Event> persist(std::string type, std::string subject, Json data);
+  Result<Event> persist(std::string type, std::string subject, const Json& data);
   void broadcast(const Event& event);
 
   EventStore& events_;

@@ -20,8 +20,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-extern char** environ;
-
 namespace bosun {
 
 namespace asio = boost::asio;
@@ -96,8 +94,12 @@ std::vector<std::string> child_environment(const ProcessSpec& spec) {
     }
     out.emplace_back(kv);
   }
-  for (const auto& [k, v] : spec.env)
-    out.push_back(k + "=" + v);
+  for (const auto& [k, v] : spec.env) {
+    std::string kv = k;
+    kv += '=';
+    kv += v;
+    out.push_back(std::move(kv));
+  }
   return out;
 }
 

@@ -13,7 +13,7 @@
 namespace bosun {
 namespace {
 
-constexpr size_t kMaxReason = 64 * 1024;
+constexpr size_t kMaxReason = size_t{64} * 1024;
 
 Status only_fields(const Json& body, std::initializer_list<const char*> allowed) {
   for (const auto& [key, value] : body.items()) {

@@ -3,10 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
-#include "store/store.h"
-#include "util/ids.h"
+#include "support/store_fixture.h"
 
 namespace bosun {
 namespace {
@@ -28,28 +25,9 @@ class Recorder : public EventSubscriber {
   Store* store_;
 };
 
-class EventBusTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / new_id("bosun-ev-");
-    std::filesystem::create_directories(dir_);
-    auto s = Store::open((dir_ / "bosun.db").string());
-    ASSERT_TRUE(s) << s.error().message;
-    store_ = std::move(*s);
-    log_.set_stderr_enabled(false);
-    bus_ = std::make_unique<EventBus>(store_->events(), clock_, log_);
-  }
-  void TearDown() override {
-    bus_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  std::filesystem::path dir_;
-  std::unique_ptr<Store> store_;
-  ManualClock clock_;
-  Log log_{"test"};
-  std::unique_ptr<EventBus> bus_;
-};
+// A store, a manual clock and a bus (testing::StoreFixture); each test subscribes its own
+// recorders.
+using EventBusTest = testing::StoreFixture;
 
 TEST_F(EventBusTest, PublishPersistsThenBroadcastsWithIncreasingSeq) {
   Recorder r(store_.get());
