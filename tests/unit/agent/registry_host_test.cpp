@@ -1,0 +1,127 @@
+// AgentRegistry over a HolderHost of the test's own: where a holder runs is a seam, and the
+// registry's side of a launch that fails — the run lost with the host's reason, the state
+// machine's moves and events — holds whatever the host is.
+#include "agent/registry.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+
+#include "support/store_fixture.h"
+
+namespace bosun {
+namespace {
+
+class NoTokens : public AgentTokenSink {
+ public:
+  void add_agent_token(const std::string&, const std::string&) override {}
+  void remove_agent_token(const std::string&) override {}
+};
+
+// A host with no machine behind it: cwds it does not know are refused, and no holder starts.
+class NoMachine final : public HolderHost {
+ public:
+  explicit NoMachine(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  Status check_cwd(const std::string& cwd) const override {
+    if (cwd != dir_.string()) return bad_request("invalid_cwd", "unknown here: " + cwd);
+    return {};
+  }
+  std::string socket_path(const std::string& agent_id, int64_t generation) const override {
+    return (dir_ / (agent_id + "-" + std::to_string(generation) + ".sock")).string();
+  }
+  std::string log_path(const std::string& agent_name, int64_t generation) const override {
+    return (dir_ / (agent_name + "-" + std::to_string(generation) + ".log")).string();
+  }
+  boost::asio::awaitable<Result<HolderStarted>> launch(const HolderSpec& spec,
+                                                       const std::string&) override {
+    launched.push_back(spec);
+    co_return internal("holder_unavailable", "cannot start a holder: the machine is gone");
+  }
+  std::shared_ptr<term::HolderClient> client(const std::string&, const std::string&) override {
+    ADD_FAILURE() << "no holder started, so none is connected to";
+    return nullptr;
+  }
+  std::vector<HolderSpec> launched;
+
+ private:
+  std::filesystem::path dir_;
+};
+
+class RegistryOnAHost : public testing::StoreFixture {
+ protected:
+  void SetUp() override {
+    StoreFixture::SetUp();
+    auto host = std::make_unique<NoMachine>(dir_);
+    host_ = host.get();
+    registry_ =
+        std::make_unique<AgentRegistry>(io_, *store_, *bus_, clock_, log_, tokens_,
+                                        StateDir{dir_ / ".bosun"}, "/bin/true", std::move(host));
+  }
+  void TearDown() override {
+    registry_.reset();
+    StoreFixture::TearDown();
+  }
+  Result<AgentView> spawn(SpawnRequest req) {
+    std::optional<Result<AgentView>> out;
+    boost::asio::co_spawn(io_, registry_->spawn(std::move(req)),
+                          [&out](std::exception_ptr, Result<AgentView> r) { out = std::move(r); });
+    io_.run();
+    io_.restart();
+    EXPECT_TRUE(out.has_value());
+    return out.value_or(internal("no_result", "spawn never finished"));
+  }
+  SpawnRequest request(const std::string& cwd) {
+    SpawnRequest req;
+    req.name = "kai";
+    req.argv = {"/bin/sh"};
+    req.cwd = cwd;
+    req.env = {{"EDITOR", "vi"}};
+    return req;
+  }
+
+  boost::asio::io_context io_;
+  NoTokens tokens_;
+  NoMachine* host_ = nullptr;
+  std::unique_ptr<AgentRegistry> registry_;
+};
+
+TEST_F(RegistryOnAHost, AHostThatCannotLaunchLeavesTheAgentLostWithItsReason) {
+  auto spawned = spawn(request(dir_.string()));
+  ASSERT_FALSE(spawned);
+  EXPECT_EQ(spawned.error().code, "holder_unavailable");
+  // The host was asked for exactly this run, with the agent's own environment.
+  ASSERT_EQ(host_->launched.size(), 1u);
+  EXPECT_EQ(host_->launched[0].argv, std::vector<std::string>{"/bin/sh"});
+  EXPECT_EQ(host_->launched[0].env.at("EDITOR"), "vi");
+  EXPECT_EQ(host_->launched[0].env.at("BOSUN_AGENT"), "kai");
+  auto view = registry_->view("kai");
+  ASSERT_TRUE(view);
+  EXPECT_EQ(view->state, AgentState::kLost);
+  EXPECT_EQ(why_not_running(*view), "was lost: cannot start a holder: the machine is gone");
+  EXPECT_EQ(store_->agents().find("kai")->state, "lost");
+  // A new agent is recorded as starting; the failed launch moves it to lost.
+  EXPECT_EQ(events_.types(),
+            (std::vector<std::string>{"agent.created", "agent.lost", "agent.state"}));
+  EXPECT_EQ(events_.last("agent.state")["from"], "starting");
+  EXPECT_EQ(events_.last("agent.state")["state"], "lost");
+  EXPECT_EQ(events_.last("agent.lost")["reason"], "cannot start a holder: the machine is gone");
+  // Input to a lost agent is refused with why.
+  auto typed = registry_->input("kai", "ls", true);
+  ASSERT_FALSE(typed);
+  EXPECT_EQ(typed.error().kind, ErrorKind::kConflict);
+  EXPECT_EQ(typed.error().message,
+            "agent kai was lost: cannot start a holder: the machine is gone");
+}
+
+TEST_F(RegistryOnAHost, AFolderTheHostRefusesIsInvalidAndStoresNothing) {
+  auto spawned = spawn(request("/somewhere/else"));
+  ASSERT_FALSE(spawned);
+  EXPECT_EQ(spawned.error().code, "invalid_cwd");
+  EXPECT_TRUE(host_->launched.empty());
+  EXPECT_FALSE(registry_->view("kai"));
+  EXPECT_FALSE(store_->agents().find("kai"));
+  EXPECT_TRUE(events_.seen.empty());
+}
+
+}  // namespace
+}  // namespace bosun
