@@ -63,8 +63,9 @@ class RegistryOnAHost : public testing::StoreFixture {
   }
   Result<AgentView> spawn(SpawnRequest req) {
     std::optional<Result<AgentView>> out;
-    boost::asio::co_spawn(io_, registry_->spawn(std::move(req)),
-                          [&out](std::exception_ptr, Result<AgentView> r) { out = std::move(r); });
+    boost::asio::co_spawn(
+        io_, registry_->spawn(std::move(req)),
+        [&out](const std::exception_ptr&, Result<AgentView> r) { out = std::move(r); });
     io_.run();
     io_.restart();
     EXPECT_TRUE(out.has_value());
