@@ -1,11 +1,7 @@
 // Supervisor: dispatch on events; heartbeats, stuck watch, resets and restarts on one timer.
 #include "crew/supervisor.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <set>
 
 #include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
@@ -22,7 +18,6 @@
 #include "crew/task_board.h"
 #include "util/duration.h"
 #include "util/ids.h"
-#include "util/unique_fd.h"
 
 namespace bosun {
 
