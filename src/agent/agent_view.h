@@ -18,6 +18,8 @@ struct AgentView {
   AgentState state = AgentState::kStarting;
   Signal reading;  // what the state rests on: source, confidence, evidence, detail, …
   std::optional<RunRecord> run;
+  // Its run's profile declares an agent CLI (Profile::takes_tasks): bosun may type into it.
+  bool takes_tasks = false;
 
   const std::string& id() const { return record.id; }
   const std::string& name() const { return record.name; }

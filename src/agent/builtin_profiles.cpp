@@ -12,6 +12,7 @@ const EmbeddedFile kFiles[] = {
 # end the last line with "(Y)es/(N)o … [Yes]:".
 name: aider
 description: Aider — interactive, or one-shot with --message and --yes-always
+takes_tasks: true
 version: '0.81'
 interactive: [aider, --no-pretty, --no-fancy-input]
 headless: [aider, --yes-always, --no-pretty, --message, "{prompt}"]
@@ -71,6 +72,7 @@ screen:
 # (permission, trust) replace the composer. Headless: -p with stream-json events.
 name: claude
 description: Claude Code — TUI in a terminal, or headless -p --output-format stream-json
+takes_tasks: true
 version: 2.1.330
 interactive: [claude, --permission-mode, default]
 headless: [claude, -p, --output-format, stream-json, --verbose, --permission-mode, default, "{prompt}"]
@@ -198,6 +200,7 @@ screen:
 # the composer; approval overlays replace it. Headless: exec --json.
 name: codex
 description: Codex CLI — TUI (with --no-daemon), or headless exec --json
+takes_tasks: true
 version: 0.169.0
 interactive: [codex, --no-daemon, "{prompt}"]
 headless: [codex, exec, --json, --skip-git-repo-check, "{prompt}"]
@@ -306,6 +309,7 @@ screen:
 # 2s)" just above it, a footer below. Headless: -p --output-format stream-json.
 name: gemini
 description: Gemini CLI — TUI, or headless -p --output-format stream-json
+takes_tasks: true
 version: 0.61.0
 interactive: [gemini]
 headless: [gemini, -p, "{prompt}", --output-format, stream-json]
@@ -392,6 +396,7 @@ screen:
 # permission. Headless: run --format json.
 name: opencode
 description: opencode — TUI, or headless run --format json
+takes_tasks: true
 version: 1.18.33
 interactive: [opencode]
 headless: [opencode, run, --format, json, "{prompt}"]
@@ -458,6 +463,7 @@ screen:
 # works; "Allow edits to FILE? (y/n) " when it asks.
 name: sim
 description: bosun sim-agent, the scripted agent of the demo and the tests
+takes_tasks: true
 interactive: ["{bosun}", sim-agent]
 instructions:
   how: flag

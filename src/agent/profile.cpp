@@ -421,6 +421,10 @@ Status parse_head(const Reader& r, const YAML::Node& root, Profile& p) {
     TRY(v, r.str(root["version"], "version"));
     p.pinned_version = *v;
   }
+  if (root["takes_tasks"]) {
+    TRY(t, r.boolean(root["takes_tasks"], "takes_tasks"));
+    p.takes_tasks = *t;
+  }
   if (!root["interactive"]) return r.bad(root, "a profile needs interactive: (an argv template)");
   TRY(inter, r.strings(root["interactive"], "interactive"));
   if (inter->empty()) return r.bad(root["interactive"], "interactive must not be empty");
@@ -535,10 +539,10 @@ Result<Profile> parse_profile(std::string_view text, const std::string& file) {
     return tl::unexpected(
         Error{ErrorKind::kInvalid, "invalid_profile", file + ": a profile must be a mapping"});
   }
-  if (auto st =
-          r.keys(root, "the profile",
-                 {"name", "description", "version", "interactive", "headless", "stream",
-                  "instructions", "input", "commands", "session", "hooks", "dialogs", "screen"});
+  if (auto st = r.keys(
+          root, "the profile",
+          {"name", "description", "version", "takes_tasks", "interactive", "headless", "stream",
+           "instructions", "input", "commands", "session", "hooks", "dialogs", "screen"});
       !st) {
     return tl::unexpected(st.error());
   }

@@ -95,6 +95,11 @@ struct Profile {
   std::string description;
   std::string file;            // where it was loaded from (for messages)
   std::string pinned_version;  // the version the tests install
+  // The program is an agent CLI whose composer takes prose, not commands: bosun may hand it
+  // tasks and type [TASK]/[MAIL] lines into it. Off (a shell, any other program): nothing is
+  // ever typed into it by bosun; it takes tasks only when it has a role, and then reads them
+  // from its inbox (`bosun mail inbox`).
+  bool takes_tasks = false;
   // argv templates: "{name}" placeholders (see expand_argv).
   std::vector<std::string> interactive;
   std::vector<std::string> headless;

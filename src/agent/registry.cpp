@@ -383,7 +383,8 @@ void AgentRegistry::on_exited(Session& s, const Json& st) {
                           {"exit_code", optional_json(s.run->exit_code)},
                           {"signal", optional_json(s.run->signal)},
                           {"error", s.run->error ? Json(*s.run->error) : Json()},
-                          {"generation", s.run->generation}});
+                          {"generation", s.run->generation},
+                          {"then", to_string(s.after())}});
   s.machine().enter(AgentState::kExited);
   if (context_.observer) context_.observer->on_run_status(a.id, status_frame(s));
   if (s.client) s.client->collect();
@@ -533,6 +534,7 @@ Status AgentRegistry::stop(const std::string& id_or_name, uint32_t grace_ms) {
     return {};
   }
   if (!s.running() || !s.client) return tl::unexpected(not_running(s));
+  s.ask(AfterRun::kStop);  // its exit says it was asked for
   stop_run(s, grace_ms);
   return {};
 }

@@ -20,12 +20,27 @@ Session::Session(SessionContext& context, AgentRecord record)
       quiet_(context.io),
       check_(context.io) {}
 
+const char* to_string(AfterRun after) {
+  switch (after) {
+    case AfterRun::kNone:
+      return "none";
+    case AfterRun::kStop:
+      return "stop";
+    case AfterRun::kRestart:
+      return "restart";
+    case AfterRun::kRemove:
+      return "remove";
+  }
+  return "none";
+}
+
 AgentView Session::view() const {
   AgentView v;
   v.record = record_;
   v.state = machine_.state();
   v.reading = machine_.reading();
   v.run = run;
+  v.takes_tasks = status && status->profile().takes_tasks;
   return v;
 }
 

@@ -43,6 +43,8 @@ struct SessionContext {
 // What the registry does once a launch under way has ended or the run has exited; a later
 // request of higher rank replaces an earlier one (remove > restart > stop).
 enum class AfterRun { kNone, kStop, kRestart, kRemove };
+// "none" (it exited by itself), "stop", "restart", "remove": what an agent.exited leads to.
+const char* to_string(AfterRun after);
 
 class Session {
  public:

@@ -21,7 +21,8 @@ void heartbeat(const AgentView& agent, Watch& w, const SupervisorConfig& cfg, St
     due.heartbeat_missed = true;
   }
   bool idle = agent.state == AgentState::kIdle;
-  if (cfg.heartbeat.count() > 0 && idle && !w.heartbeat_pending &&
+  // A heartbeat is typed: only into an agent CLI.
+  if (cfg.heartbeat.count() > 0 && idle && agent.takes_tasks && !w.heartbeat_pending &&
       now - w.last_heartbeat >= cfg.heartbeat) {
     w.last_heartbeat = now;
     w.heartbeat_pending = true;
@@ -55,7 +56,8 @@ void stuck(const AgentView& agent, Watch& w, const SupervisorConfig& cfg, const 
 void reset(const AgentView& agent, const Watch& w, const SupervisorConfig& cfg,
            const WatchInput& in, WatchDue& due, const std::function<void(SteadyTime)>& at) {
   // After N finished tasks or H hours, when idle.
-  if (agent.state != AgentState::kIdle || w.resetting) return;
+  // A reset is a fresh run briefed by a typed [RESET]: only for an agent CLI.
+  if (agent.state != AgentState::kIdle || w.resetting || !agent.takes_tasks) return;
   const AgentCounters& c = in.counters;
   bool by_count = cfg.reset_after_tasks > 0 && c.tasks_since_reset >= cfg.reset_after_tasks;
   int64_t since = c.last_reset_ms.value_or(0);
@@ -82,7 +84,8 @@ WatchDue watch_agent(const AgentView& agent, Watch& w, const SupervisorConfig& c
   w.gave_up = false;
   heartbeat(agent, w, cfg, in.now, due);
   if (w.heartbeat_pending) at(w.heartbeat_deadline);
-  if (cfg.heartbeat.count() > 0 && agent.state == AgentState::kIdle && !w.heartbeat_pending) {
+  if (cfg.heartbeat.count() > 0 && agent.state == AgentState::kIdle && agent.takes_tasks &&
+      !w.heartbeat_pending) {
     at(w.last_heartbeat + cfg.heartbeat);
   }
   stuck(agent, w, cfg, in, due, at);

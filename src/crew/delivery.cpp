@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "agent/registry.h"
+#include "crew/dispatch_policy.h"
 
 namespace bosun {
 
@@ -124,7 +125,10 @@ asio::awaitable<void> DeliveryEngine::serve(std::string agent) {
       continue;
     }
     auto shown = agents_.view(agent);
-    bool idle = shown && shown->state == AgentState::kIdle;
+    // Nothing is typed into a program that is not an agent CLI (a shell would run the line):
+    // its messages wait in its inbox for `bosun mail inbox`.
+    if (!shown || !may_type_into(*shown)) break;
+    bool idle = shown->state == AgentState::kIdle;
     if (!idle && !m.urgent) break;  // the next agent.state idle kicks us again
     bool delivered = false;
     int number = static_cast<int>(m.attempts);

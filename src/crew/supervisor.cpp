@@ -31,6 +31,22 @@ std::string text(const Json& j, const char* key) {
   return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
 }
 
+// How an agent's run ended, for a task's history: "exited (code 3)", "was stopped",
+// "was lost: …".
+std::string ended_how(const std::string& type, const Json& data) {
+  if (type == "agent.lost") return "was lost: " + text(data, "reason");
+  std::string then = text(data, "then");
+  if (then == "stop") return "was stopped";
+  if (then == "remove") return "was removed";
+  if (data.contains("exit_code") && data["exit_code"].is_number_integer()) {
+    return fmt::format("exited (code {})", data["exit_code"].get<int64_t>());
+  }
+  if (data.contains("signal") && data["signal"].is_number_integer()) {
+    return fmt::format("exited (signal {})", data["signal"].get<int64_t>());
+  }
+  return "exited";
+}
+
 }  // namespace
 
 Supervisor::Supervisor(asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
@@ -284,9 +300,13 @@ void Supervisor::on_event(const Event& event) {
     }
   } else if (type == "agent.exited" || type == "agent.lost") {
     Json data = event_data(event);
-    on_agent_exit(event.subject, text(data, "name"),
+    std::string name = text(data, "name");
+    std::string then = text(data, "then");
+    if (then != "restart") release_tasks(event.subject, name, ended_how(type, data));
+    on_agent_exit(event.subject, name,
                   type == "agent.lost" ? "was lost: " + text(data, "reason") : "exited");
   } else if (type == "agent.removed") {
+    release_tasks(event.subject, text(event_data(event), "name"), "was removed");
     watches_.erase(event.subject);
   } else if (type == "message.delivered") {
     // A task the agent took up before its [TASK] was marked delivered is acknowledged too.
@@ -403,6 +423,20 @@ void Supervisor::on_task_updated(const Json& data) {
       (void)store_.agents().set_counters(assignee, *counters);
     }
   }
+}
+
+void Supervisor::release_tasks(const std::string& id, const std::string& name,
+                               const std::string& how) {
+  TaskBoard board(store_, bus_, clock_);
+  std::string reason = fmt::format("agent {} {}: back to the board", name, how);
+  auto released = board.release(id, kSupervisorMailbox, reason);
+  if (!released) {
+    log_.error("supervisor.release_failed", {{"agent", name}, {"error", released.error().message}});
+    return;
+  }
+  for (const auto& t : *released)
+    log_.info("supervisor.released", {{"task", t.id}, {"agent", name}, {"reason", how}});
+  if (!released->empty()) schedule_dispatch();
 }
 
 void Supervisor::on_agent_exit(const std::string& id, const std::string& name,

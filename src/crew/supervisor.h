@@ -82,6 +82,9 @@ class Supervisor final : public EventSubscriber {
   // agent.failing once, instead of anything being restarted.
   void count_error(const std::string& id, const std::string& name, const std::string& detail);
   void on_agent_exit(const std::string& id, const std::string& name, const std::string& why);
+  // The tasks an agent held go back to the board when its run ends for good (not a restart)
+  // or it is removed; `how` says why, in each task's history.
+  void release_tasks(const std::string& id, const std::string& name, const std::string& how);
   boost::asio::awaitable<void> restart_later(std::string id, Millis delay);
   void reset_agent(const AgentView& agent, Watch& w, const std::string& why);
   void deliver_reset(const AgentView& agent);

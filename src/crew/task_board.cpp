@@ -31,6 +31,29 @@ Result<Task> TaskBoard::update(const std::string& id, const TaskChange& change,
   return *task;
 }
 
+Result<std::vector<Task>> TaskBoard::release(const std::string& agent_id, const std::string& by,
+                                             const std::string& reason) {
+  EventBus::Transaction tx(bus_, store_);
+  TRY_OK(tx.begin());
+  TaskQuery held;
+  held.assignee = agent_id;
+  held.statuses = {TaskStatus::kAssigned, TaskStatus::kInProgress};
+  TRY(tasks, store_.tasks().list(held));
+  std::vector<Task> released;
+  for (const Task& t : *tasks) {
+    TaskChange change;
+    change.status = TaskStatus::kPending;
+    change.assignee = std::optional<std::string>();
+    change.reason = reason;
+    TRY(changes, store_.tasks().update(t.id, change, by, now_ms()));
+    TRY(task, store_.tasks().find(t.id));
+    TRY_OK(tx.publish("task.updated", t.id, task_updated_data(*task, *changes, by, reason)));
+    released.push_back(std::move(*task));
+  }
+  TRY_OK(tx.commit());
+  return released;
+}
+
 Result<Task> TaskBoard::claim(const std::string& id, const std::string& agent_id,
                               const std::string& by, const std::string& reason) {
   // BEGIN IMMEDIATE: the claim's read and write are one step for every connection.

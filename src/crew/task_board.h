@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "store/event_bus.h"
 #include "store/store.h"
@@ -46,6 +47,12 @@ class TaskBoard {
   // anything changed. Returns the task as it now is.
   Result<Task> update(const std::string& id, const TaskChange& change, const std::string& by,
                       const std::optional<std::string>& comment = std::nullopt);
+
+  // Hands back every task `agent_id` holds (assigned or in progress) to the board: pending,
+  // no assignee, `reason` in history and task.updated, one transaction for all. Returns the
+  // tasks released.
+  Result<std::vector<Task>> release(const std::string& agent_id, const std::string& by,
+                                    const std::string& reason);
 
   // Gives a ready task to `agent_id` (exactly once: TaskStore::claim in BEGIN IMMEDIATE);
   // event task.updated with `reason` ("claimed", "dispatched").

@@ -10,54 +10,6 @@
 namespace bosun::e2e {
 namespace {
 
-Json sim_argv(const std::vector<std::string>& extra = {}) {
-  Json argv = Json::array({BOSUN_BINARY, "sim-agent", "--work-ms", "40"});
-  for (const auto& e : extra)
-    argv.push_back(e);
-  return argv;
-}
-
-// Spawns a scripted agent and waits until it sits idle at its prompt.
-Json spawn_sim(TestDaemon& d, EventWaiter& events, const std::string& name, const std::string& role,
-               const std::vector<std::string>& extra = {}, const std::string& cwd = "",
-               bool permanent = false) {
-  Json body{{"name", name},
-            {"role", role},
-            {"profile", "sim"},
-            {"argv", sim_argv(extra)},
-            {"permanent", permanent}};
-  if (!cwd.empty()) body["cwd"] = cwd;
-  auto r = d.post("/api/v1/agents", body);
-  EXPECT_EQ(r.status, 201) << r.body;
-  Json agent = r.json();
-  EXPECT_TRUE(events.wait_for("agent.state", agent.value("id", ""),
-                              [](const Json& e) { return e["state"] == "idle"; }))
-      << name << " never became idle";
-  return agent;
-}
-
-void configure(TestDaemon& d, const Json& config) {
-  auto r = http_request(d.address(), "PUT", "/api/v1/supervisor", config.dump(), d.auth_header());
-  ASSERT_EQ(r.status, 200) << r.body;
-}
-
-Json add_task(TestDaemon& d, const std::string& title, const std::string& role,
-              const std::string& description = "", const Json& deps = Json::array()) {
-  auto r = d.post(
-      "/api/v1/tasks",
-      Json{{"title", title}, {"role", role}, {"description", description}, {"depends_on", deps}});
-  EXPECT_EQ(r.status, 201) << r.body;
-  return r.json();
-}
-
-bool task_reaches(EventWaiter& events, const std::string& id, const std::string& status,
-                  std::chrono::milliseconds timeout = 20s) {
-  return events
-      .wait_for(
-          "task.updated", id, [&](const Json& e) { return e["task"]["status"] == status; }, timeout)
-      .has_value();
-}
-
 void make_repo(const std::filesystem::path& repo) {
   std::filesystem::create_directories(repo);
   for (auto args : std::vector<std::vector<std::string>>{
@@ -331,14 +283,13 @@ TEST(Crew, AnAgentReportsOnItsTaskWithNoFlags) {
       events.wait_for("agent.state", id, [](const Json& e) { return e["state"] == "idle"; }));
   auto task = add_task(d, "Needs a person", "manual");
   ASSERT_TRUE(task_reaches(events, task["id"], "assigned"));
-  // Its [TASK] line lands in bash (as a command bash does not know); type after it.
-  ASSERT_TRUE(
-      events.wait_for("message.delivered", "", [](const Json& m) { return m["type"] == "task"; }));
-  ASSERT_TRUE(
-      events.wait_for("agent.state", id, [](const Json& e) { return e["state"] == "idle"; }));
-  std::string line =
-      std::string("echo '{\"status\":\"blocked\",\"blocked_reason\":\"needs a human\"}' | ") +
-      BOSUN_BINARY + " report submit - && " + BOSUN_BINARY + " mail blocked 'needs a human'";
+  // A shell is never typed into: its [TASK] waits in its inbox, where it reads it.
+  auto queued = d.get("/api/v1/messages?to=sam&type=task").json()["messages"];
+  ASSERT_EQ(queued.size(), 1u) << queued;
+  EXPECT_EQ(queued[0]["state"], "queued") << queued;
+  std::string line = std::string(BOSUN_BINARY) + " mail inbox && echo '{\"status\":\"blocked\"," +
+                     "\"blocked_reason\":\"needs a human\"}' | " + BOSUN_BINARY +
+                     " report submit - && " + BOSUN_BINARY + " mail blocked 'needs a human'";
   ASSERT_EQ(d.post("/api/v1/agents/sam/input", Json{{"data", line}, {"submit", true}}).status, 200);
   ASSERT_TRUE(task_reaches(events, task["id"], "blocked"))
       << d.get("/api/v1/agents/sam/screen").body;
@@ -350,6 +301,10 @@ TEST(Crew, AnAgentReportsOnItsTaskWithNoFlags) {
   auto reports = d.get("/api/v1/tasks/" + task["id"].get<std::string>() + "/reports").json();
   ASSERT_EQ(reports["reports"].size(), 1u);
   EXPECT_EQ(reports["reports"][0]["agent_id"], id);
+  // Nothing was ever typed for it.
+  Json m = d.get("/api/v1/messages/" + queued[0]["id"].get<std::string>()).json();
+  EXPECT_EQ(m["attempts"], 0) << m;
+  EXPECT_EQ(m["state"], "queued") << m;
 }
 
 // "Done" without proof is refused: the task stays in progress and nothing is checked.

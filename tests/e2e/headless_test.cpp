@@ -49,6 +49,7 @@ Json spawn_replayer(TestDaemon& d, const std::string& name, const fs::path& repl
       "/api/v1/agents",
       Json{{"name", name},
            {"profile", "replay"},
+           {"role", "replayer"},  // a crew member: its tasks wait in its inbox (it is a shell)
            {"env", {{"REPLAY_FILE", replay.string()}, {"RESET_IN", std::to_string(reset_in)}}}});
   EXPECT_EQ(r.status, 201) << r.body;
   return r.json();

@@ -3,6 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { count, Daemon, launchBrowser, screenshot, terminalText, waitForTerminalText } from './support.mjs';
+import { bosun } from '../support/daemon.mjs';
 
 const daemon = new Daemon();
 let browser;
@@ -189,8 +190,11 @@ test('a message sent from the page reaches the agent inbox', async () => {
     inbox.messages.some((m) => m.id === id && m.subject === 'review the parser' && m.from === 'user'),
     JSON.stringify(inbox),
   );
-  // kai is an idle shell: the message is typed into it, and the page follows its state.
-  await page.locator(`tr[data-message=${id}] .badge.msg-delivered`).waitFor({ timeout: 20000 });
+  // kai is a shell: nothing is typed into it, the message waits in its inbox; once read
+  // there, the page follows its state.
+  await page.locator(`tr[data-message=${id}] .badge.msg-queued`).waitFor({ timeout: 20000 });
+  await daemon.api('POST', '/api/v1/agents/kai/input', { data: `${bosun} mail read ${id}`, submit: true });
+  await page.locator(`tr[data-message=${id}] .badge.msg-acked`).waitFor({ timeout: 20000 });
   await screenshot(page, 'mailbox');
 });
 

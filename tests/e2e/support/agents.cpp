@@ -59,4 +59,50 @@ Json spawn(TestDaemon& d, const std::string& name, const Json& argv, int cols, i
   return r.json();
 }
 
+Json sim_argv(const std::vector<std::string>& extra) {
+  Json argv = Json::array({BOSUN_BINARY, "sim-agent", "--work-ms", "40"});
+  for (const auto& e : extra)
+    argv.push_back(e);
+  return argv;
+}
+
+Json spawn_sim(TestDaemon& d, EventWaiter& events, const std::string& name, const std::string& role,
+               const std::vector<std::string>& extra, const std::string& cwd, bool permanent) {
+  Json body{{"name", name},
+            {"role", role},
+            {"profile", "sim"},
+            {"argv", sim_argv(extra)},
+            {"permanent", permanent}};
+  if (!cwd.empty()) body["cwd"] = cwd;
+  auto r = d.post("/api/v1/agents", body);
+  EXPECT_EQ(r.status, 201) << r.body;
+  Json agent = r.json();
+  EXPECT_TRUE(events.wait_for("agent.state", agent.value("id", ""),
+                              [](const Json& e) { return e["state"] == "idle"; }))
+      << name << " never became idle";
+  return agent;
+}
+
+void configure(TestDaemon& d, const Json& config) {
+  auto r = http_request(d.address(), "PUT", "/api/v1/supervisor", config.dump(), d.auth_header());
+  ASSERT_EQ(r.status, 200) << r.body;
+}
+
+Json add_task(TestDaemon& d, const std::string& title, const std::string& role,
+              const std::string& description, const Json& deps) {
+  auto r = d.post(
+      "/api/v1/tasks",
+      Json{{"title", title}, {"role", role}, {"description", description}, {"depends_on", deps}});
+  EXPECT_EQ(r.status, 201) << r.body;
+  return r.json();
+}
+
+bool task_reaches(EventWaiter& events, const std::string& id, const std::string& status,
+                  std::chrono::milliseconds timeout) {
+  return events
+      .wait_for(
+          "task.updated", id, [&](const Json& e) { return e["task"]["status"] == status; }, timeout)
+      .has_value();
+}
+
 }  // namespace bosun::e2e

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "support/harness.h"
 
@@ -41,5 +42,26 @@ inline bool is_live(const Json& state) {
 
 // An interactive bash without the user's start-up files.
 inline const Json kBash = Json::array({"bash", "--norc", "--noprofile", "-i"});
+
+// The crew: scripted agents, the supervisor's settings, tasks by title and role.
+
+// argv of `bosun sim-agent --work-ms 40` plus `extra`.
+Json sim_argv(const std::vector<std::string>& extra = {});
+
+// Spawns a scripted agent (profile sim) and waits until it sits idle at its prompt.
+Json spawn_sim(TestDaemon& d, EventWaiter& events, const std::string& name, const std::string& role,
+               const std::vector<std::string>& extra = {}, const std::string& cwd = "",
+               bool permanent = false);
+
+// PUT /api/v1/supervisor; expects 200.
+void configure(TestDaemon& d, const Json& config);
+
+// POST /api/v1/tasks; expects 201.
+Json add_task(TestDaemon& d, const std::string& title, const std::string& role,
+              const std::string& description = "", const Json& deps = Json::array());
+
+// Waits for a task.updated that leaves task `id` in `status`.
+bool task_reaches(EventWaiter& events, const std::string& id, const std::string& status,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 }  // namespace bosun::e2e

@@ -18,6 +18,7 @@ class AgentWatchTest : public ::testing::Test {
     agent_.record.name = "kai";
     agent_.record.created_at_ms = to_unix_ms(clock_.now());
     agent_.state = AgentState::kIdle;
+    agent_.takes_tasks = true;                          // an agent CLI, which bosun may type into
     w_.seen = w_.last_heartbeat = clock_.steady_now();  // as the supervisor's first look does
   }
   WatchDue look() {
@@ -67,6 +68,24 @@ TEST_F(AgentWatchTest, AnIdleAgentIsAskedEveryIntervalAndMissesOnlyAfterTheAnswe
   EXPECT_EQ(w_.missed, 1);
   EXPECT_FALSE(due.send_heartbeat);  // the next one counts from the last sent
   EXPECT_EQ(*due.next, start + 20min);
+}
+
+// Heartbeats and resets are typed; a shell is never typed into, so it gets neither.
+TEST_F(AgentWatchTest, AShellIsNeverAskedNorReset) {
+  agent_.takes_tasks = false;
+  agent_.record.role = "ops";
+  config_.heartbeat = 1min;
+  config_.reset_after_tasks = 1;
+  counters_.tasks_since_reset = 5;
+  clock_.advance(1h);
+  auto due = look();
+  EXPECT_FALSE(due.send_heartbeat);
+  EXPECT_FALSE(due.reset);
+  EXPECT_FALSE(w_.heartbeat_pending);
+  agent_.takes_tasks = true;  // the same agent as an agent CLI is due both
+  due = look();
+  EXPECT_TRUE(due.send_heartbeat);
+  EXPECT_TRUE(due.reset);
 }
 
 TEST_F(AgentWatchTest, AnAnsweredHeartbeatIsNotMissed) {

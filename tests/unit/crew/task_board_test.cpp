@@ -75,6 +75,40 @@ TEST_F(TaskBoardTest, ClaimAssignsOnceAndSaysWhy) {
   EXPECT_EQ(store_->tasks().find(id)->assignee, "ag_kai");
 }
 
+// What an agent held goes back to the board; what it finished or another agent holds stays.
+TEST_F(TaskBoardTest, ReleaseHandsBackOnlyTheTasksTheAgentHolds) {
+  std::string assigned = add("assigned");
+  std::string working = add("working");
+  std::string reviewed = add("in review");
+  std::string other = add("ana's");
+  ASSERT_TRUE(board_->claim(assigned, "ag_kai", "supervisor", "dispatched"));
+  ASSERT_TRUE(board_->claim(working, "ag_kai", "kai", "claimed"));
+  ASSERT_TRUE(board_->claim(reviewed, "ag_kai", "kai", "claimed"));
+  ASSERT_TRUE(board_->claim(other, "ag_ana", "ana", "claimed"));
+  TaskChange start;
+  start.status = TaskStatus::kInProgress;
+  ASSERT_TRUE(board_->update(working, start, "kai"));
+  TaskChange review;
+  review.status = TaskStatus::kReview;
+  ASSERT_TRUE(board_->update(reviewed, review, "kai"));
+  events_.seen.clear();
+
+  auto released = board_->release("ag_kai", "supervisor", "agent kai exited (code 1)");
+  ASSERT_TRUE(released) << released.error().message;
+  ASSERT_EQ(released->size(), 2u);
+  for (const auto& id : {assigned, working}) {
+    auto t = store_->tasks().find(id);
+    EXPECT_EQ(t->status, TaskStatus::kPending) << id;
+    EXPECT_FALSE(t->assignee) << id;
+    EXPECT_EQ(history(id).back().substr(history(id).back().find(" by ")),
+              " by supervisor: agent kai exited (code 1)");
+  }
+  EXPECT_EQ(events_.types(), (std::vector<std::string>{"task.updated", "task.updated"}));
+  EXPECT_EQ(store_->tasks().find(reviewed)->status, TaskStatus::kReview);
+  EXPECT_EQ(store_->tasks().find(other)->assignee, "ag_ana");
+  EXPECT_TRUE(board_->release("ag_kai", "supervisor", "again")->empty());
+}
+
 TEST_F(TaskBoardTest, UpdateWithACommentWritesBothAndNothingWhenNothingChanged) {
   std::string id = add("t");
   TaskChange change;

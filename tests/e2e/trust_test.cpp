@@ -1,0 +1,147 @@
+// Trust boundaries end to end: what reaches a terminal, and where a task goes when its agent
+// is gone — against a real daemon, real shells and real agent processes.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "support/agents.h"
+
+namespace bosun::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Spawns an interactive bash (with `role`, when not empty) and waits until it is idle.
+Json spawn_shell(TestDaemon& d, EventWaiter& events, const std::string& name,
+                 const std::string& role = "") {
+  Json body{{"name", name}, {"argv", kBash}};
+  if (!role.empty()) body["role"] = role;
+  auto r = d.post("/api/v1/agents", body);
+  EXPECT_EQ(r.status, 201) << r.body;
+  Json agent = r.json();
+  EXPECT_TRUE(events.wait_for("agent.state", agent.value("id", ""),
+                              [](const Json& e) { return e["state"] == "idle"; }))
+      << name << " never became idle";
+  return agent;
+}
+
+// Types `echo <marker>` into a shell agent and waits until the shell has run it: whatever
+// bosun would have typed into it before has been run by then too.
+bool shell_answers(TestDaemon& d, const std::string& agent, const std::string& marker) {
+  auto r = d.post("/api/v1/agents/" + agent + "/input",
+                  Json{{"data", "echo " + marker + "-$((6*7))"}, {"submit", true}});
+  if (r.status != 200) return false;
+  for (auto deadline = std::chrono::steady_clock::now() + 10s;
+       std::chrono::steady_clock::now() < deadline;) {
+    auto shown = d.get("/api/v1/agents/" + agent + "/screen").json().dump();
+    if (shown.find(marker + "-42") != std::string::npos) return true;
+    std::this_thread::sleep_for(20ms);  // the screen has no event of its own
+  }
+  return false;
+}
+
+Json messages_to(TestDaemon& d, const std::string& agent) {
+  return d.get("/api/v1/messages?to=" + agent).json()["messages"];
+}
+
+// A plain shell is nobody's worker: a task whose title is a shell command is never handed to
+// it nor typed into it; the next agent CLI that comes along takes it.
+TEST(Trust, ATaskTitleIsNeverRunByAPlainShell) {
+  TempDir dir;
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  fs::path planted = dir.path() / "planted";
+  spawn_shell(d, events, "sh");
+  auto task = add_task(d, "Fix it; touch " + planted.string() + "; echo", "");
+  Json sim = spawn_sim(d, events, "cli", "");
+  auto assigned = events.wait_for("task.updated", task["id"],
+                                  [](const Json& e) { return e["task"]["status"] == "assigned"; });
+  ASSERT_TRUE(assigned);
+  EXPECT_EQ((*assigned)["data"]["task"]["assignee"], sim["id"]);
+  ASSERT_TRUE(shell_answers(d, "sh", "alive"));
+  EXPECT_FALSE(fs::exists(planted));
+  EXPECT_TRUE(messages_to(d, "sh").empty());
+}
+
+// A shell a person gave a role is a crew member: it is handed tasks, but they wait in its
+// inbox — nothing is typed at its prompt.
+TEST(Trust, AShellWithARoleReadsItsTasksFromItsInbox) {
+  TempDir dir;
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  fs::path planted = dir.path() / "planted";
+  Json sh = spawn_shell(d, events, "ops", "ops");
+  auto task = add_task(d, "Deploy; touch " + planted.string() + "; echo", "ops");
+  ASSERT_TRUE(task_reaches(events, task["id"], "assigned"));
+  ASSERT_TRUE(shell_answers(d, "ops", "alive"));
+  Json inbox = messages_to(d, "ops");
+  ASSERT_EQ(inbox.size(), 1u) << inbox;
+  EXPECT_EQ(inbox[0]["type"], "task");
+  EXPECT_EQ(inbox[0]["state"], "queued");
+  EXPECT_EQ(inbox[0]["attempts"], 0);
+  EXPECT_FALSE(fs::exists(planted));
+  // Heartbeats are typed too: a shell gets none.
+  configure(d, Json{{"heartbeat", "100ms"}});
+  ASSERT_TRUE(shell_answers(d, "ops", "still"));
+  for (const auto& m : messages_to(d, "ops"))
+    EXPECT_NE(m["type"], "heartbeat") << m;
+}
+
+// Mail to a shell waits in its inbox: a subject made to run is never typed.
+TEST(Trust, AMailSubjectIsNeverRunByAShell) {
+  TempDir dir;
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  fs::path planted = dir.path() / "planted";
+  spawn_shell(d, events, "sh");
+  auto sent = d.post("/api/v1/messages",
+                     Json{{"to", "sh"}, {"subject", "x; touch " + planted.string() + " #"}});
+  ASSERT_EQ(sent.status, 201) << sent.body;
+  ASSERT_TRUE(shell_answers(d, "sh", "alive"));
+  Json m = d.get("/api/v1/messages/" + sent.json()["id"].get<std::string>()).json();
+  EXPECT_EQ(m["state"], "queued") << m;
+  EXPECT_EQ(m["attempts"], 0) << m;
+  EXPECT_FALSE(fs::exists(planted));
+}
+
+// A task goes back to the board, with the reason in its history, when its agent is stopped or
+// removed — and the next free agent takes it.
+TEST(Trust, ATaskGoesBackToTheBoardWhenItsAgentIsStoppedOrRemoved) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  Json ops = spawn_shell(d, events, "ops", "ops");
+  auto first = add_task(d, "First", "ops");
+  ASSERT_TRUE(task_reaches(events, first["id"], "assigned"));
+  ASSERT_EQ(d.post("/api/v1/agents/ops/stop", Json::object()).status, 202);
+  auto back = events.wait_for("task.updated", first["id"],
+                              [](const Json& e) { return e["task"]["status"] == "pending"; });
+  ASSERT_TRUE(back);
+  EXPECT_TRUE((*back)["data"]["task"]["assignee"].is_null()) << *back;
+  EXPECT_EQ((*back)["data"]["reason"], "agent ops was stopped: back to the board") << *back;
+
+  Json other = spawn_shell(d, events, "ops2", "ops");
+  auto taken = events.wait_for("task.updated", first["id"],
+                               [](const Json& e) { return e["task"]["status"] == "assigned"; });
+  ASSERT_TRUE(taken);
+  EXPECT_EQ((*taken)["data"]["task"]["assignee"], other["id"]);
+  auto removed = http_request(d.address(), "DELETE", "/api/v1/agents/ops2", "", d.auth_header());
+  ASSERT_EQ(removed.status / 100, 2) << removed.body;
+  auto again = events.wait_for("task.updated", first["id"],
+                               [](const Json& e) { return e["task"]["status"] == "pending"; });
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)["data"]["reason"], "agent ops2 was removed: back to the board") << *again;
+  auto history = d.get("/api/v1/tasks/" + first["id"].get<std::string>() + "/history").json();
+  EXPECT_NE(history.dump().find("was stopped: back to the board"), std::string::npos) << history;
+}
+
+}  // namespace
+}  // namespace bosun::e2e
