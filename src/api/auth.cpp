@@ -1,7 +1,10 @@
 // Auth: token lookup and Origin checks.
 #include "api/auth.h"
 
+#include <cctype>
+
 #include <fmt/format.h>
+#include <boost/asio/ip/address.hpp>
 
 namespace bosun {
 namespace {
@@ -31,6 +34,26 @@ std::string_view cookie_value(std::string_view header, std::string_view name) {
   return {};
 }
 
+bool equal_ignoring_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The host part of a Host header: "127.0.0.1:7777" → "127.0.0.1", "[::1]:7777" → "::1".
+std::string_view host_part(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    size_t close = host.find(']');
+    return close == std::string_view::npos ? std::string_view() : host.substr(1, close - 1);
+  }
+  return host.substr(0, host.find(':'));
+}
+
 }  // namespace
 
 Principal Auth::from_token(std::string_view token) const {
@@ -51,6 +74,7 @@ Principal Auth::identify(const Request& request, bool allow_query_token) const {
   }
   if (const auto* c = request.header("cookie")) {
     auto p = from_token(cookie_value(*c, kAuthCookie));
+    p.by_cookie = true;
     if (p.kind != Principal::Kind::kNone) return p;
   }
   if (allow_query_token) {
@@ -70,6 +94,33 @@ void Auth::set_listen_address(const std::string& host, int port) {
     add("localhost");
     add("[::1]");
   }
+  for (const auto& name : host_names_)
+    add(name);
+}
+
+bool Auth::same_origin(const Request& request) const {
+  if (request.header("origin")) return origin_allowed(request);
+  const auto* referer = request.header("referer");
+  if (!referer) return false;
+  for (const auto& o : origins_) {
+    if (*referer == o || referer->rfind(o + "/", 0) == 0) return true;
+  }
+  return false;
+}
+
+bool Auth::host_allowed(const Request& request) const {
+  const auto* header = request.header("host");
+  if (!header) return true;  // HTTP/1.0 clients; every browser sends Host
+  std::string_view host = host_part(*header);
+  if (host.empty()) return false;
+  if (equal_ignoring_case(host, "localhost")) return true;
+  boost::system::error_code ec;
+  (void)boost::asio::ip::make_address(std::string(host), ec);
+  if (!ec) return true;  // an address: a page can only be served from it, not rebound to it
+  for (const auto& name : host_names_) {
+    if (equal_ignoring_case(host, name)) return true;
+  }
+  return false;
 }
 
 bool Auth::origin_allowed(const Request& request) const {

@@ -21,10 +21,20 @@ class Auth final : public AgentTokenSink {
   // cookie, or — for WebSocket upgrades only — `?token=`. kNone when absent or wrong.
   Principal identify(const Request& request, bool allow_query_token) const;
 
-  // True when the request has no Origin (a non-browser client) or one of ours.
+  // True when the request has no Origin (a non-browser client) or one of ours. `null` and
+  // any other scheme, host or port are not ours.
   bool origin_allowed(const Request& request) const;
-  // Our own origins: http://127.0.0.1:PORT, http://localhost:PORT, … for the bound address.
+  // True when the request's Origin, or else its Referer, is one of ours: what a browser's
+  // state-changing request authenticated by the cookie must show.
+  bool same_origin(const Request& request) const;
+  // True when the Host header (if any) names this daemon: an IP address, `localhost`, or a
+  // configured name — never another DNS name (a rebinding page's).
+  bool host_allowed(const Request& request) const;
+  // Our own origins: http://127.0.0.1:PORT, http://localhost:PORT, … for the bound address,
+  // plus http://NAME:PORT for each configured name.
   void set_listen_address(const std::string& host, int port);
+  // Names (besides addresses and localhost) the daemon answers to, from `serve --allow-host`.
+  void set_allowed_hosts(std::vector<std::string> names) { host_names_ = std::move(names); }
 
   // Constant-time check of the daemon token (login).
   bool is_user_token(std::string_view token) const;
@@ -43,6 +53,7 @@ class Auth final : public AgentTokenSink {
   std::string user_token_;
   std::unordered_map<std::string, std::string> agent_tokens_;
   std::vector<std::string> origins_;
+  std::vector<std::string> host_names_;
 };
 
 }  // namespace bosun

@@ -209,6 +209,7 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   }
   info.address = *address;
   agents.set_daemon_url("http://" + *address);
+  auth.set_allowed_hosts(options.allowed_hosts);
   if (auto hp = split_host_port(*address)) auth.set_listen_address(hp->first, hp->second);
 
   if (!write_run_files(state, *address, log)) return 1;

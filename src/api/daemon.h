@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "util/log.h"
 #include "util/state_dir.h"
@@ -14,6 +15,7 @@ struct DaemonOptions {
   std::string listen = "127.0.0.1:7777";
   size_t max_body = 1 << 20;
   size_t ws_queue_limit = 8 << 20;
+  std::vector<std::string> allowed_hosts;  // names besides addresses and localhost (Host check)
 };
 
 // Runs the daemon until SIGINT/SIGTERM. Returns the process exit code

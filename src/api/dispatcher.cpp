@@ -1,6 +1,8 @@
 // Dispatcher: route → access check → handler → response, with one log line per request.
 #include "api/dispatcher.h"
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <exception>
 
@@ -10,7 +12,59 @@
 
 namespace bosun {
 
+namespace {
+
+bool changes_state(const std::string& method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+bool is_json(const std::string* content_type) {
+  if (!content_type) return false;
+  std::string_view v = *content_type;
+  v = v.substr(0, v.find(';'));
+  while (!v.empty() && v.back() == ' ')
+    v.remove_suffix(1);
+  return v.size() == 16 && std::equal(v.begin(), v.end(), "application/json", [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
+}  // namespace
+
+// A browser's request must come from this daemon's own pages: its Host is ours (no DNS
+// rebinding), a foreign Origin is refused on every route, and a state-changing request that
+// rests on the login cookie needs our Origin (or Referer) and a JSON body — a form or a
+// text/plain POST from another site never gets through.
+Status Dispatcher::check_browser(const Request& request, bool websocket) const {
+  const Auth& auth = services_.auth;
+  if (!auth.host_allowed(request)) {
+    return fail(ErrorKind::kForbidden, "host_refused",
+                "Host '" + *request.header("host") +
+                    "' is not this daemon's address (serve --allow-host NAME adds a name)");
+  }
+  if (!auth.origin_allowed(request)) {
+    return fail(ErrorKind::kForbidden, "origin_refused",
+                std::string(websocket ? "WebSocket " : "") + "Origin '" +
+                    *request.header("origin") + "' is not this daemon's own");
+  }
+  if (!request.principal.by_cookie || websocket || !changes_state(request.method)) return {};
+  if (!auth.same_origin(request)) {
+    return fail(ErrorKind::kForbidden, "origin_required",
+                request.method + " " + request.path +
+                    " with the login cookie needs this daemon's Origin or Referer");
+  }
+  bool has_body = request.method == "POST" || request.method == "PUT" ||
+                  request.method == "PATCH" || !request.body.empty();
+  if (has_body && !is_json(request.header("content-type"))) {
+    return fail(ErrorKind::kUnsupportedMedia, "json_required",
+                request.method + " " + request.path +
+                    " with the login cookie needs Content-Type: application/json");
+  }
+  return {};
+}
+
 Result<const Route*> Dispatcher::admit(Request& request, bool websocket) {
+  if (auto st = check_browser(request, websocket); !st) return tl::unexpected(st.error());
   auto match = router_.match(request.method, request.path, websocket);
   if (!match) return tl::unexpected(match.error());
   const Route* route = match->route;
@@ -31,10 +85,7 @@ Result<const Route*> Dispatcher::admit(Request& request, bool websocket) {
     case Principal::Kind::kUser:
       break;
   }
-  if (websocket && !services_.auth.origin_allowed(request)) {
-    return fail(ErrorKind::kForbidden, "origin_refused",
-                "WebSocket Origin '" + *request.header("origin") + "' is not this daemon's own");
-  }
+  if (auto st = check_browser(request, websocket); !st) return tl::unexpected(st.error());
   return route;
 }
 

@@ -22,6 +22,9 @@ class Dispatcher final : public HttpHandler {
  private:
   // Matches the route and checks the caller's credentials against its access level.
   Result<const Route*> admit(Request& request, bool websocket);
+  // Host, Origin and, for a state-changing request on the login cookie, Origin/Referer and
+  // Content-Type (403 host_refused, origin_refused, origin_required; 415 json_required).
+  Status check_browser(const Request& request, bool websocket) const;
 
   Services& services_;
   Router router_;

@@ -27,7 +27,8 @@ class WsChannel;
 struct Principal {
   enum class Kind { kNone, kUser, kAgent };
   Kind kind = Kind::kNone;
-  std::string agent_id;  // set for kAgent
+  std::string agent_id;    // set for kAgent
+  bool by_cookie = false;  // the credential came from the login cookie (a browser)
   std::string name() const { return kind == Kind::kAgent ? agent_id : "user"; }
 };
 

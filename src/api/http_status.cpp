@@ -8,7 +8,7 @@ namespace bosun {
 
 namespace {
 
-constexpr std::array<std::pair<ErrorKind, int>, 12> kStatuses{{
+constexpr std::array<std::pair<ErrorKind, int>, 13> kStatuses{{
     {ErrorKind::kInvalid, 400},
     {ErrorKind::kUnauthorized, 401},
     {ErrorKind::kForbidden, 403},
@@ -16,6 +16,7 @@ constexpr std::array<std::pair<ErrorKind, int>, 12> kStatuses{{
     {ErrorKind::kMethodNotAllowed, 405},
     {ErrorKind::kConflict, 409},
     {ErrorKind::kTooLarge, 413},
+    {ErrorKind::kUnsupportedMedia, 415},
     {ErrorKind::kUnprocessable, 422},
     {ErrorKind::kUpgradeRequired, 426},
     {ErrorKind::kInternal, 500},

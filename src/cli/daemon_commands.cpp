@@ -24,6 +24,7 @@ struct ServeFlags {
   size_t max_body = 1 << 20;
   size_t ws_queue_limit = 8 << 20;
   bool quiet = false;
+  std::vector<std::string> allow_hosts;
 };
 
 void setup_serve(CLI::App& app, CommandContext& ctx) {
@@ -37,6 +38,10 @@ void setup_serve(CLI::App& app, CommandContext& ctx) {
                  "bytes queued for one WebSocket client before it is dropped")
       ->capture_default_str();
   app.add_flag("--quiet", flags->quiet, "log warnings and errors only to stderr");
+  app.add_option("--allow-host", flags->allow_hosts,
+                 "a name the daemon answers to besides its addresses and localhost "
+                 "(for a browser reaching it by that name; repeatable)")
+      ->type_name("NAME");
   app.callback([&ctx, flags] {
     Log log("serve");
     if (flags->quiet) log.set_stderr_level(Log::Level::kWarn);
@@ -45,6 +50,7 @@ void setup_serve(CLI::App& app, CommandContext& ctx) {
     options.listen = flags->listen;
     options.max_body = flags->max_body;
     options.ws_queue_limit = flags->ws_queue_limit;
+    options.allowed_hosts = flags->allow_hosts;
     ctx.exit_code = run_daemon(options, log);
   });
 }

@@ -18,6 +18,7 @@ enum class ErrorKind {
   kMethodNotAllowed,  // (405)
   kConflict,          // the thing's state forbids it now (409)
   kTooLarge,          // over a size limit (413)
+  kUnsupportedMedia,  // a body of the wrong Content-Type (415)
   kUnprocessable,     // well-formed, but it cannot be done as asked (422)
   kUpgradeRequired,   // a WebSocket route asked for without an upgrade (426)
   kInternal,          // the machine failed rather than the request (500)

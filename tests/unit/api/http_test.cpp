@@ -21,7 +21,8 @@ TEST(Http, EveryErrorKindHasOneStatusThatMapsBack) {
       {ErrorKind::kInvalid, 400},          {ErrorKind::kUnauthorized, 401},
       {ErrorKind::kForbidden, 403},        {ErrorKind::kNotFound, 404},
       {ErrorKind::kMethodNotAllowed, 405}, {ErrorKind::kConflict, 409},
-      {ErrorKind::kTooLarge, 413},         {ErrorKind::kUnprocessable, 422},
+      {ErrorKind::kTooLarge, 413},         {ErrorKind::kUnsupportedMedia, 415},
+      {ErrorKind::kUnprocessable, 422},
       {ErrorKind::kUpgradeRequired, 426},  {ErrorKind::kInternal, 500},
       {ErrorKind::kUnavailable, 503},      {ErrorKind::kNoSpace, 507}};
   for (const auto& [kind, status] : expected) {
