@@ -68,6 +68,14 @@ std::optional<Opened> open_state(const StateDir& state, Log& log) {
     log.error("serve.token_failed", {{"error", token.error().message}});
     return std::nullopt;
   }
+  // Every start, before the database opens: the state is the person's alone.
+  auto tightened = tighten_state_dir(state);
+  if (!tightened) {
+    log.error("serve.state_dir_failed", {{"error", tightened.error().message}});
+    return std::nullopt;
+  }
+  for (const auto& change : tightened->changes)
+    log.warn("serve.state_tightened", {{"change", change}, {"why", "others could read it"}});
   auto store = Store::open(state.db().string());
   if (!store) {
     log.error("serve.store_failed", {{"error", store.error().message}});

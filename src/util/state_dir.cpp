@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdlib>
 
+#include <fmt/format.h>
+
 #include "util/files.h"
 #include "util/ids.h"
 
@@ -33,6 +35,51 @@ Status create_state_dirs(const StateDir& dir) {
   }
   ::chmod(dir.run().c_str(), 0700);
   return {};
+}
+
+namespace {
+
+// Narrows `path` to `mode` when it grants more; records the change. Absent paths are fine.
+Status narrow(const std::filesystem::path& path, mode_t mode, Tightened& out) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return {};
+    return internal("stat_failed", errno_message("stat " + path.string(), errno));
+  }
+  if (S_ISLNK(st.st_mode)) {
+    return internal(
+        "state_symlink",
+        path.string() + " is a symbolic link; the state directory must hold its own files");
+  }
+  mode_t now = st.st_mode & 07777;
+  if ((now & ~mode) == 0) return {};
+  if (::chmod(path.c_str(), now & mode) != 0) {
+    return internal("chmod_failed", errno_message("chmod " + path.string(), errno));
+  }
+  out.changes.push_back(fmt::format("{} was {:04o}, now {:04o}", path.string(), now, now & mode));
+  return {};
+}
+
+}  // namespace
+
+Result<Tightened> tighten_state_dir(const StateDir& dir) {
+  Tightened out;
+  for (const auto& d :
+       {dir.root, dir.run(), dir.logs(), dir.worktrees(), dir.journal(), dir.root / "agents"}) {
+    TRY_OK(narrow(d, 0700, out));
+  }
+  // Born 0600: SQLite gives the WAL and SHM files the database's own mode.
+  UniqueFd db(::open(dir.db().c_str(), O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!db) return internal("open_failed", errno_message("open " + dir.db().string(), errno));
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    TRY_OK(narrow(dir.db().string() + suffix, 0600, out));
+  }
+  TRY_OK(narrow(dir.token(), 0600, out));
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir.logs(), ec)) {
+    if (e.is_regular_file(ec)) TRY_OK(narrow(e.path(), 0600, out));
+  }
+  return out;
 }
 
 Result<std::string> load_or_create_token(const StateDir& dir) {

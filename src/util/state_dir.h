@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "util/result.h"
 #include "util/unique_fd.h"
@@ -29,6 +30,18 @@ StateDir resolve_state_dir(const std::optional<std::string>& flag);
 
 // Creates the directory tree (mode 0700).
 Status create_state_dirs(const StateDir& dir);
+
+// What tighten_state_dir changed: "PATH was 0755, now 0700" per file or folder.
+struct Tightened {
+  std::vector<std::string> changes;
+};
+
+// Makes the state private whatever it was before (a `.bosun/` a repository committed, made
+// under a loose umask): the folder and its run, logs, worktrees, journal and agents folders
+// 0700; the database with its WAL and SHM, the token and the daemon's logs 0600. The database
+// is created 0600 when absent, so that SQLite gives its WAL and SHM the same mode. Worktrees'
+// contents are the agents' work and keep their modes.
+Result<Tightened> tighten_state_dir(const StateDir& dir);
 
 // Reads the token, creating it (mode 0600, 32 random bytes as hex) when absent.
 Result<std::string> load_or_create_token(const StateDir& dir);

@@ -2,6 +2,8 @@
 // is gone — against a real daemon, real shells and real agent processes.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 #include <thread>
 
@@ -141,6 +143,45 @@ TEST(Trust, ATaskGoesBackToTheBoardWhenItsAgentIsStoppedOrRemoved) {
   EXPECT_EQ((*again)["data"]["reason"], "agent ops2 was removed: back to the board") << *again;
   auto history = d.get("/api/v1/tasks/" + first["id"].get<std::string>() + "/history").json();
   EXPECT_NE(history.dump().find("was stopped: back to the board"), std::string::npos) << history;
+}
+
+mode_t mode_of(const fs::path& p) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return 07777;
+  return st.st_mode & 07777;
+}
+
+// A state directory that already exists with loose modes (a repository that commits
+// .bosun/roles/, a loose umask) is made private on start, with a warning for each change.
+TEST(Trust, AnExistingLooseStateDirectoryIsTightenedOnStart) {
+  TempDir dir;
+  fs::path state = dir.path() / ".bosun";
+  {
+    TestDaemon first(state);
+    first.start();
+    ASSERT_EQ(first.post("/api/v1/journal", Json{{"text", "a write for the WAL"}}).status, 201);
+    // A fresh state directory is private from the start.
+    EXPECT_EQ(mode_of(state), 0700u);
+    for (const char* f : {"bosun.db", "bosun.db-wal", "bosun.db-shm", "token", "logs/bosun.log"}) {
+      EXPECT_EQ(mode_of(state / f), 0600u) << f;
+    }
+    ASSERT_EQ(first.stop(), 0);
+  }
+  for (const char* d : {"", "logs", "run", "journal", "worktrees"})
+    fs::permissions(state / d, fs::perms(0755));
+  for (const char* f : {"bosun.db", "token", "logs/bosun.log"})
+    fs::permissions(state / f, fs::perms(0644));
+
+  TestDaemon second(state);
+  second.start();
+  for (const char* d : {"", "logs", "run", "journal", "worktrees"})
+    EXPECT_EQ(mode_of(state / d), 0700u) << d;
+  for (const char* f : {"bosun.db", "bosun.db-wal", "bosun.db-shm", "token", "logs/bosun.log"})
+    EXPECT_EQ(mode_of(state / f), 0600u) << f;
+  std::string err = second.stderr_text();
+  EXPECT_NE(err.find("serve.state_tightened"), std::string::npos) << err;
+  EXPECT_NE(err.find("bosun.db was 0644, now 0600"), std::string::npos) << err;
+  EXPECT_NE(err.find(".bosun was 0755, now 0700"), std::string::npos) << err;
 }
 
 }  // namespace
