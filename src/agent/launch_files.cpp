@@ -29,8 +29,8 @@ std::map<std::string, std::string> LaunchFiles::own_env(const AgentRecord& agent
   env["BOSUN_TOKEN"] = agent.token;
   env["BOSUN_AGENT"] = agent.name;
   env["BOSUN_AGENT_ID"] = agent.id;
-  // A restarted daemon may listen elsewhere: the CLI re-reads the address from here.
-  env["BOSUN_STATE"] = state_.root.string();
+  // Not the state directory: it holds the person's token (a restarted daemon listens on
+  // its last port again, so BOSUN_URL stays right).
   if (agent.project_id) env["BOSUN_PROJECT"] = *agent.project_id;
   std::error_code ec;
   if (auto file = instructions_file(agent.name); std::filesystem::exists(file, ec)) {

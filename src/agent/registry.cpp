@@ -212,7 +212,6 @@ asio::awaitable<Result<AgentView>> AgentRegistry::spawn(SpawnRequest req) {
     }
     if (auto st = tx.commit(); !st) co_return tl::unexpected(st.error());
   }
-  auth_.add_agent_token(a.token, a.id);
   auto session = std::make_unique<Session>(context_, std::move(a));
   Session& s = *session;
   sessions_[s.record().id] = std::move(session);
@@ -252,6 +251,10 @@ void AgentRegistry::after_launch(Session& s) {
 asio::awaitable<Status> AgentRegistry::launch_run(Session& s) {
   AgentRecord& a = s.record();
   a.generation += 1;
+  // A new token for every run: the last run's stops working now, whoever kept a copy.
+  auth_.remove_agent_token(a.token);
+  a.token = random_hex(24);
+  auth_.add_agent_token(a.token, a.id);
   Result<Profile> profile = this->profile(a.profile);  // its command and its detector
   if (auto st = files_.prepare_command(a, profile); !st) {
     s.run.reset();  // the last run ended as it did; this one never began
@@ -283,6 +286,7 @@ asio::awaitable<Status> AgentRegistry::launch_run(Session& s) {
   HolderSpec spec{a.id, a.name, a.generation, a.argv, a.cwd, a.cols, a.rows, files_.own_env(a)};
   auto started = co_await host_->launch(spec, run.socket);
   if (!started && started.error().code == "holder_failed") {
+    auth_.remove_agent_token(a.token);
     s.run->state = "exited";
     s.run->error = started.error().message;
     s.run->ended_at_ms = to_unix_ms(clock_.now());
@@ -378,6 +382,7 @@ void AgentRegistry::on_exited(Session& s, const Json& st) {
   s.run->ended_at_ms = to_unix_ms(clock_.now());
   persist_run(s);
   const AgentRecord& a = s.record();
+  auth_.remove_agent_token(a.token);  // the run is over: so is what it may do
   (void)bus_.publish("agent.exited", a.id,
                      Json{{"name", a.name},
                           {"exit_code", optional_json(s.run->exit_code)},
@@ -418,6 +423,7 @@ void AgentRegistry::mark_lost(Session& s, const std::string& reason) {
     persist_run(s);
   }
   const AgentRecord& a = s.record();
+  auth_.remove_agent_token(a.token);
   log_.warn("agent.lost", {{"agent", a.id}, {"reason", reason}});
   (void)bus_.publish("agent.lost", a.id, Json{{"name", a.name}, {"reason", reason}});
   s.machine().enter(AgentState::kLost);
@@ -431,8 +437,10 @@ asio::awaitable<void> AgentRegistry::reattach_all() {
     co_return;
   }
   for (auto& a : *agents) {
-    if (!a.token.empty()) auth_.add_agent_token(a.token, a.id);
     auto run = store_.agents().latest_run(a.id);
+    // Only a run still going keeps its token.
+    bool going = run && (run->state == "running" || run->state == "starting");
+    if (going && !a.token.empty()) auth_.add_agent_token(a.token, a.id);
     std::string id = a.id;
     auto session = std::make_unique<Session>(context_, std::move(a));
     if (run) session->run = *run;

@@ -107,6 +107,26 @@ std::vector<std::string> test_command_of(Store& store, const Task& task) {
   return {};
 }
 
+// Listens on `wanted`; with port 0, on the port this state directory's daemon used last when
+// it is free, so that agents' BOSUN_URL and a bookmarked dashboard stay right across restarts.
+Result<std::string> listen(HttpServer& server, const std::string& wanted, Store& store) {
+  constexpr const char* kKey = "daemon.address";
+  auto want = split_host_port(wanted);
+  if (want && want->second == 0) {
+    auto last = store.settings().get(kKey);
+    if (last && *last && (**last).is_string()) {
+      std::string prior = (**last).get<std::string>();
+      auto hp = split_host_port(prior);
+      if (hp && hp->first == want->first && hp->second != 0) {
+        if (auto again = server.listen(prior)) return again;
+      }
+    }
+  }
+  auto address = server.listen(wanted);
+  if (address) (void)store.settings().set(kKey, *address);
+  return address;
+}
+
 // The pid file, then the address file: once the address file exists, the daemon answers.
 bool write_run_files(const StateDir& state, const std::string& address, Log& log) {
   for (const auto& [file, text] : {std::pair{state.pid_file(), fmt::format("{}\n", ::getpid())},
@@ -210,7 +230,7 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   HttpServer server(
       io, dispatcher, log,
       HttpServer::Options{.max_body = options.max_body, .ws_queue_limit = options.ws_queue_limit});
-  auto address = server.listen(options.listen);
+  auto address = listen(server, options.listen, *store);
   if (!address) {
     log.error("serve.listen_failed", {{"error", address.error().message}});
     return 1;

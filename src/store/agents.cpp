@@ -118,13 +118,13 @@ Status AgentStore::update(const AgentRecord& a) {
   auto stmt = db_.prepare(
       "UPDATE agents SET name=?2, role=?3, profile=?4, project_id=?5, permanent=?6, state=?7,"
       " state_source=?8, state_since=?9, argv=?10, cwd=?11, env=?12, cols=?13, rows=?14,"
-      " generation=?15, last_output_at=?16, launch=?17 WHERE id=?1");
+      " generation=?15, last_output_at=?16, launch=?17, token=?18 WHERE id=?1");
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, a.id).bind(2, a.name).bind(3, a.role).bind(4, a.profile).bind(5, a.project_id);
   stmt->bind(6, a.permanent ? 1 : 0).bind(7, a.state).bind(8, a.state_source);
   stmt->bind(9, a.state_since_ms).bind(10, dump_json(Json(a.argv))).bind(11, a.cwd);
   stmt->bind(12, dump_json(a.env)).bind(13, a.cols).bind(14, a.rows).bind(15, a.generation);
-  stmt->bind(16, a.last_output_ms).bind(17, dump_json(a.launch));
+  stmt->bind(16, a.last_output_ms).bind(17, dump_json(a.launch)).bind(18, a.token);
   return stmt->run();
 }
 

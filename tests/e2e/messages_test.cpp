@@ -349,6 +349,7 @@ TEST(Messages, SurviveADaemonRestart) {
   std::string user_id = to_user.json()["id"];
   ASSERT_EQ(d.post("/api/v1/messages/" + user_id + "/read", Json::object()).status, 200);
   Json before = messages(d);
+  std::string first_address = d.address();
 
   ASSERT_EQ(d.stop(), 0);
   d.start();
@@ -367,8 +368,9 @@ TEST(Messages, SurviveADaemonRestart) {
   ASSERT_EQ(inbox.exit_code, 0) << inbox.err;
   EXPECT_TRUE(contains(inbox.out, "inbox of user: 0 unread")) << inbox.out;
   EXPECT_TRUE(contains(inbox.out, "note to self")) << inbox.out;
-  // The agent's own token still reads its inbox. (Inside the agent, BOSUN_URL still names the
-  // first daemon's port: this test's daemons listen on port 0, so the port changed.)
+  // The agent's own token (its run goes on) still reads its inbox, on the same address: a
+  // restarted daemon listens on its last port again, so BOSUN_URL inside the agent holds.
+  EXPECT_EQ(d.address(), first_address);
   auto kai_inbox = as_agent(d, token, "GET", "/api/v1/inbox");
   ASSERT_EQ(kai_inbox.status, 200) << kai_inbox.body;
   EXPECT_EQ(kai_inbox.json()["owner"], "kai");

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "support/agents.h"
@@ -182,6 +184,58 @@ TEST(Trust, AnExistingLooseStateDirectoryIsTightenedOnStart) {
   EXPECT_NE(err.find("serve.state_tightened"), std::string::npos) << err;
   EXPECT_NE(err.find("bosun.db was 0644, now 0600"), std::string::npos) << err;
   EXPECT_NE(err.find(".bosun was 0755, now 0700"), std::string::npos) << err;
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  std::string text = s.str();
+  while (!text.empty() && text.back() == '\n')
+    text.pop_back();
+  return text;
+}
+
+// An agent's token is its run's: a new one each run, none once the run ends; and its
+// environment does not name the state directory, where the person's token lives.
+TEST(Trust, AnAgentTokenLivesAndDiesWithItsRun) {
+  TempDir dir;
+  TestDaemon d;
+  d.start();
+  // Each run writes "TOKEN STATE" to run1, then run2.
+  std::string script = "f=" + (dir.path() / "run1").string() +
+                       "; [ -e \"$f\" ] && f=" + (dir.path() / "run2").string() +
+                       "; echo \"$BOSUN_TOKEN ${BOSUN_STATE-none}\" > \"$f.tmp\" && "
+                       "mv \"$f.tmp\" \"$f\"; exec sleep 1000";
+  spawn(d, "kai", Json::array({"bash", "--norc", "--noprofile", "-c", script}));
+  ASSERT_TRUE(wait_for_file(dir.path() / "run1", 10s));
+  std::string first = read_text(dir.path() / "run1");
+  std::string token1 = first.substr(0, first.find(' '));
+  EXPECT_EQ(first.substr(first.find(' ') + 1), "none") << first;
+  auto as = [&](const std::string& token) {
+    return http_request(d.address(), "GET", "/api/v1/inbox", "",
+                        {{"Authorization", "Bearer " + token}})
+        .status;
+  };
+  EXPECT_EQ(as(token1), 200);
+
+  ASSERT_EQ(d.post("/api/v1/agents/kai/restart", Json::object()).status / 100, 2);
+  ASSERT_TRUE(wait_for_file(dir.path() / "run2", 10s));
+  std::string token2 = read_text(dir.path() / "run2");
+  token2 = token2.substr(0, token2.find(' '));
+  EXPECT_NE(token2, token1);
+  EXPECT_EQ(as(token1), 401);  // the last run's token is dead
+  EXPECT_EQ(as(token2), 200);
+
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(d.post("/api/v1/agents/kai/stop", Json::object()).status, 202);
+  ASSERT_TRUE(events.wait("agent.exited", d.get("/api/v1/agents/kai").json()["id"]));
+  EXPECT_EQ(as(token2), 401);  // and so is this one, once the run ended
+  // A restarted daemon keeps a stopped agent's token dead.
+  ASSERT_EQ(d.stop(), 0);
+  d.start();
+  EXPECT_EQ(as(token2), 401);
 }
 
 }  // namespace
