@@ -229,7 +229,9 @@ int run_daemon(const DaemonOptions& options, Log& log) {
 
   HttpServer server(
       io, dispatcher, log,
-      HttpServer::Options{.max_body = options.max_body, .ws_queue_limit = options.ws_queue_limit});
+      HttpServer::Options{.max_body = options.max_body,
+                          .ws_queue_limit = options.ws_queue_limit,
+                          .max_connections = options.max_connections});
   auto address = listen(server, options.listen, *store);
   if (!address) {
     log.error("serve.listen_failed", {{"error", address.error().message}});

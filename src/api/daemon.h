@@ -15,7 +15,8 @@ struct DaemonOptions {
   std::string listen = "127.0.0.1:7777";
   size_t max_body = 1 << 20;
   size_t ws_queue_limit = 8 << 20;
-  std::vector<std::string> allowed_hosts;  // names besides addresses and localhost (Host check)
+  std::vector<std::string> allowed_hosts;
+  size_t max_connections = 0;  // 0: three quarters of the descriptor limit  // names besides addresses and localhost (Host check)
 };
 
 // Runs the daemon until SIGINT/SIGTERM. Returns the process exit code

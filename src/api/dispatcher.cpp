@@ -77,7 +77,15 @@ Result<const Route*> Dispatcher::admit(Request& request, bool websocket) {
                   "missing or wrong token: send 'Authorization: Bearer <token>' "
                   "(the token is in the state directory's 'token' file)");
     case Principal::Kind::kAgent:
-      if (route->access != Access::kAny) {
+      if (route->access == Access::kSelf) {
+        // Another agent's terminal, log or diff is not this agent's to read.
+        auto named = services_.agents.view(request.params["id"]);
+        if (named && named->id() != request.principal.agent_id) {
+          return fail(ErrorKind::kForbidden, "forbidden",
+                      "an agent may call " + request.method + " " + route->pattern +
+                          " only for itself, not for " + named->name());
+        }
+      } else if (route->access != Access::kAny) {
         return fail(ErrorKind::kForbidden, "forbidden",
                     "agents may not call " + request.method + " " + request.path);
       }

@@ -1,6 +1,13 @@
 // HttpServer: Beast sessions as coroutines on the daemon's one io_context.
 #include "api/http_server.h"
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <unordered_map>
 
@@ -17,6 +24,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "api/websocket.h"
+#include "util/unique_fd.h"
 
 namespace bosun {
 
@@ -89,9 +97,44 @@ Result<std::pair<std::string, int>> split_host_port(const std::string& host_port
   return std::pair<std::string, int>{host, port};
 }
 
+// The answer to a connection the server cannot take: written at once on the fresh socket
+// (a few hundred bytes fit its send buffer), then the socket is closed.
+std::string refusal(const std::string& code, const std::string& message) {
+  std::string body = Json{{"error", {{"code", code}, {"message", message}}}}.dump();
+  return fmt::format(
+      "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+      "Content-Length: {}\r\nConnection: close\r\nRetry-After: 1\r\n\r\n{}",
+      body.size(), body);
+}
+
+void write_and_close(int fd, const std::string& reply) {
+  (void)!::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  ::close(fd);
+}
+
+size_t default_max_connections() {
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur == RLIM_INFINITY) return 4096;
+  return std::max<size_t>(16, static_cast<size_t>(files.rlim_cur) / 4 * 3);
+}
+
 struct HttpServer::Impl {
   Impl(asio::io_context& io_in, HttpHandler& handler_in, Log& log_in, Options options_in)
-      : io(io_in), handler(handler_in), log(log_in), options(options_in), stop_timer(io_in) {}
+      : io(io_in),
+        handler(handler_in),
+        log(log_in),
+        options(options_in),
+        stop_timer(io_in),
+        backoff_timer(io_in) {
+    if (options.max_connections == 0) options.max_connections = default_max_connections();
+    reserve = UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  }
+
+  // Out of descriptors: the reserve one is given up for a moment to take the waiting
+  // connection and tell it why, so a client learns "503, try again" instead of hanging.
+  void shed_waiting_connection();
+  // One warning per interval for a storm of the same failure, with how many were folded in.
+  void warn_limited(const char* event, const std::string& error);
 
   struct Session {
     beast::tcp_stream* stream = nullptr;
@@ -118,15 +161,62 @@ struct HttpServer::Impl {
   bool stopping = false;
   std::function<void()> on_stopped;
   asio::steady_timer stop_timer;
+  asio::steady_timer backoff_timer;
+  UniqueFd reserve;  // /dev/null, closed to make room when descriptors run out
+  std::chrono::milliseconds backoff{0};
+  std::chrono::steady_clock::time_point last_warning{};
+  uint64_t folded = 0;  // warnings not written since the last one
 };
+
+void HttpServer::Impl::warn_limited(const char* event, const std::string& error) {
+  constexpr std::chrono::seconds kInterval{10};
+  auto now = std::chrono::steady_clock::now();
+  if (last_warning != std::chrono::steady_clock::time_point{} && now - last_warning < kInterval) {
+    ++folded;
+    return;
+  }
+  log.warn(event, {{"error", error}, {"folded", folded}, {"every_s", kInterval.count()}});
+  last_warning = now;
+  folded = 0;
+}
+
+void HttpServer::Impl::shed_waiting_connection() {
+  reserve.reset();
+  // Every connection waiting in the backlog: each one takes the freed slot and gives it back.
+  std::string reply =
+      refusal("overloaded", "the daemon is out of file descriptors; try again shortly");
+  for (int n = 0; n < 4096; ++n) {
+    int fd = ::accept4(acceptor->native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) break;
+    write_and_close(fd, reply);
+  }
+  reserve = UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+}
 
 asio::awaitable<void> HttpServer::Impl::accept_loop() {
   while (acceptor && acceptor->is_open()) {
     auto [ec, socket] = co_await acceptor->async_accept(kNoThrow);
     if (ec) {
       if (ec == asio::error::operation_aborted || stopping) break;
-      // EMFILE and friends: log and keep accepting.
-      log.warn("http.accept_failed", {{"error", ec.message()}});
+      // EMFILE and friends: answer the waiting client 503, then wait before trying again
+      // (doubling up to a second) instead of spinning on a connection that cannot be taken.
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE) shed_waiting_connection();
+      warn_limited("http.accept_failed", ec.message());
+      backoff =
+          std::clamp(backoff * 2, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+      backoff_timer.expires_after(backoff);
+      co_await backoff_timer.async_wait(kNoThrow);
+      continue;
+    }
+    backoff = std::chrono::milliseconds(0);
+    if (sessions.size() >= options.max_connections) {
+      warn_limited("http.connection_limit",
+                   fmt::format("{} connections open, the limit", sessions.size()));
+      write_and_close(socket.release(),
+                      refusal("connection_limit",
+                              fmt::format("the daemon has {} connections open, its limit; try "
+                                          "again shortly",
+                                          sessions.size())));
       continue;
     }
     uint64_t id = next_id++;
@@ -269,6 +359,7 @@ Result<std::string> HttpServer::listen(const std::string& host_port) {
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec) acceptor.native_non_blocking(true, ec);  // shedding accepts only what waits
   if (ec) {
     return fail(ErrorKind::kConflict, "listen_failed",
                 fmt::format("cannot listen on {}: {}", host_port, ec.message()));

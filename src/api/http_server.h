@@ -25,6 +25,9 @@ class HttpServer {
     size_t ws_max_message = 1 << 20;        // largest WebSocket message a client may send
     std::chrono::seconds idle_timeout{60};  // an idle keep-alive connection is closed
     std::chrono::seconds stop_grace{5};     // how long a graceful stop waits for sessions
+    // Open connections beyond this are answered 503 `connection_limit` and closed; 0 sizes it
+    // from the descriptor limit (three quarters of it), leaving room for agents and files.
+    size_t max_connections = 0;
   };
 
   HttpServer(boost::asio::io_context& io, HttpHandler& handler, Log& log, Options options);

@@ -17,7 +17,8 @@ struct Services;
 enum class Access {
   kPublic,  // no token (GET /healthz, POST /api/v1/login)
   kUser,    // the daemon token (a person, the CLI, the dashboard)
-  kAny,     // the daemon token or an agent's own token
+  kSelf,    // the daemon token, or an agent's token for the agent the {id} names: itself
+  kAny,     // the daemon token or an agent's own token (the handler limits what it may touch)
 };
 
 // One row of the route table. Exactly one of the three handlers is set.

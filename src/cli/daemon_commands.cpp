@@ -25,6 +25,7 @@ struct ServeFlags {
   size_t ws_queue_limit = 8 << 20;
   bool quiet = false;
   std::vector<std::string> allow_hosts;
+  size_t max_connections = 0;
 };
 
 void setup_serve(CLI::App& app, CommandContext& ctx) {
@@ -42,6 +43,8 @@ void setup_serve(CLI::App& app, CommandContext& ctx) {
                  "a name the daemon answers to besides its addresses and localhost "
                  "(for a browser reaching it by that name; repeatable)")
       ->type_name("NAME");
+  app.add_option("--max-connections", flags->max_connections,
+                 "open connections beyond this get 503 (default: 3/4 of the descriptor limit)");
   app.callback([&ctx, flags] {
     Log log("serve");
     if (flags->quiet) log.set_stderr_level(Log::Level::kWarn);
@@ -51,6 +54,7 @@ void setup_serve(CLI::App& app, CommandContext& ctx) {
     options.max_body = flags->max_body;
     options.ws_queue_limit = flags->ws_queue_limit;
     options.allowed_hosts = flags->allow_hosts;
+    options.max_connections = flags->max_connections;
     ctx.exit_code = run_daemon(options, log);
   });
 }

@@ -409,7 +409,8 @@ void setup_decision_add(CLI::App& app, CommandContext& ctx) {
       if (!f->roles.empty()) body["roles"] = f->roles;
       auto d = client.post("/api/v1/projects/" + path_segment(*project) + "/decisions", body);
       if (!d) return tl::unexpected(d.error());
-      std::printf("recorded %s #%s\n", text(*d, "kind").c_str(), text(*d, "id").c_str());
+      std::printf("recorded %s #%s%s\n", text(*d, "kind").c_str(), text(*d, "id").c_str(),
+                  d->value("proposed", false) ? " as a proposal (a person accepts it)" : "");
       return {};
     });
   });
@@ -439,9 +440,34 @@ void setup_decision_list(CLI::App& app, CommandContext& ctx) {
         std::string roles;
         for (const auto& x : d["roles"])
           roles += (roles.empty() ? "" : ",") + x.get<std::string>();
-        std::printf("#%-4s %-11s %s%s\n", text(d, "id").c_str(), text(d, "kind").c_str(),
-                    text(d, "text").c_str(), roles.empty() ? "" : ("  (" + roles + ")").c_str());
+        bool proposed = d.value("proposed", false);
+        std::printf("#%-4s %-11s %s%s%s\n", text(d, "id").c_str(), text(d, "kind").c_str(),
+                    text(d, "text").c_str(), roles.empty() ? "" : ("  (" + roles + ")").c_str(),
+                    proposed ? ("  [proposed by " + text(d, "author") + "]").c_str() : "");
       }
+      return {};
+    });
+  });
+}
+
+void setup_decision_accept(CLI::App& app, CommandContext& ctx) {
+  struct Flags {
+    std::string id, project;
+  };
+  auto f = std::make_shared<Flags>();
+  app.add_option("id", f->id, "the proposal's number (#N in decision list)")->required();
+  app.add_option("--project", f->project, "project name or id");
+  app.callback([&ctx, f] {
+    with_client(ctx, [&](Client& client) -> Status {
+      auto project = decision_project(client, f->project);
+      if (!project) return tl::unexpected(project.error());
+      std::string id = f->id.starts_with('#') ? f->id.substr(1) : f->id;
+      auto d = client.post("/api/v1/projects/" + path_segment(*project) + "/decisions/" +
+                               path_segment(id) + "/accept",
+                           Json::object());
+      if (!d) return tl::unexpected(d.error());
+      std::printf("accepted %s #%s: agents of its roles are told from now on\n",
+                  text(*d, "kind").c_str(), text(*d, "id").c_str());
       return {};
     });
   });
@@ -449,7 +475,9 @@ void setup_decision_list(CLI::App& app, CommandContext& ctx) {
 
 const Verb kDecisionVerbs[] = {
     {"add", "record a gotcha, workaround, convention or decision", setup_decision_add},
-    {"list", "the project's decisions", setup_decision_list},
+    {"list", "the project's decisions (an agent's are proposals until accepted)",
+     setup_decision_list},
+    {"accept", "accept an agent's proposed decision, so agents are told it", setup_decision_accept},
 };
 
 }  // namespace

@@ -18,10 +18,16 @@ class Decisions {
       : store_(store), bus_(bus), clock_(clock) {}
 
   // {kind: gotcha|workaround|convention|decision, text (1-4096 bytes), roles?: [...]} for
-  // `project` (id or name); event decision.created. 400 bad fields, 404 unknown project.
-  Result<Json> add(const std::string& project, const Json& body, const std::string& author);
-  // {project_id, decisions: [...]}, only those for `role` (and for every role) when given.
-  Result<Json> list(const std::string& project, const std::optional<std::string>& role);
+  // `project` (id or name); event decision.created. 400 bad fields, 404 unknown project. A
+  // `proposal` (an agent's) reaches no agent until a person accepts it.
+  Result<Json> add(const std::string& project, const Json& body, const std::string& author,
+                   bool proposal = false);
+  // {project_id, decisions: [...]}, only those for `role` (and for every role) when given;
+  // proposals too (marked `proposed`) with `with_proposals`.
+  Result<Json> list(const std::string& project, const std::optional<std::string>& role,
+                    bool with_proposals = true);
+  // A person accepts proposal `id`; event decision.accepted. 404 unknown, 409 not a proposal.
+  Result<Json> accept(const std::string& project, int64_t id, const std::string& by);
 
  private:
   Store& store_;

@@ -85,7 +85,8 @@ void Supervisor::start() {
     for (const auto& [provider, j] : *saved) {
       if (!j.is_object()) continue;  // lifted
       ProviderLimit limit{j.value("until_ms", int64_t{0}), j.value("agent", ""),
-                          j.value("text", ""), j.value("reset_known", false)};
+                          j.value("text", ""), j.value("reset_known", false),
+                          j.value("scope", "provider") == "agent"};
       if (limit.until_ms > 0) limits_[provider] = limit;
     }
   }
@@ -100,7 +101,8 @@ bool Supervisor::provider_limited(const std::string& provider) const {
 }
 
 void Supervisor::limit_provider(const std::string& provider, std::optional<int64_t> reset_at_ms,
-                                const std::string& agent, const std::string& text) {
+                                const std::string& agent, const std::string& text,
+                                bool agent_only) {
   if (provider.empty() || provider == "shell" || provider == "sim") return;
   int64_t now = to_unix_ms(clock_.now());
   ProviderLimit limit;
@@ -108,20 +110,42 @@ void Supervisor::limit_provider(const std::string& provider, std::optional<int64
   limit.until_ms = limit.reset_known ? *reset_at_ms : now + config_.rate_limit_wait.count();
   limit.agent = agent;
   limit.text = text;
+  limit.agent_only = agent_only;
+  if (agent_only) {
+    // Corroborated when another agent of the provider is held by a limit of its own.
+    bool corroborated = false;
+    for (const auto& [key, l] : limits_) {
+      if (l.agent_only && l.agent != agent && l.until_ms > now &&
+          key.rfind(provider + "@", 0) == 0) {
+        corroborated = true;
+      }
+    }
+    record_limit(provider + "@" + agent, provider, limit);
+    if (!corroborated) return;
+    limit.agent_only = false;
+  }
+  record_limit(provider, provider, limit);
+}
+
+void Supervisor::record_limit(const std::string& key, const std::string& provider,
+                              const ProviderLimit& limit) {
   // A later report of the same limit does not shorten it.
-  if (auto it = limits_.find(provider);
-      it != limits_.end() && it->second.until_ms >= limit.until_ms) {
+  if (auto it = limits_.find(key); it != limits_.end() && it->second.until_ms >= limit.until_ms) {
     return;
   }
-  limits_[provider] = limit;
+  limits_[key] = limit;
   Json j{{"until_ms", limit.until_ms},
-         {"agent", agent},
-         {"text", text},
-         {"reset_known", limit.reset_known}};
-  (void)store_.settings().set(std::string(kProviderLimitPrefix) + provider, j);
+         {"agent", limit.agent},
+         {"text", limit.text},
+         {"reset_known", limit.reset_known},
+         {"scope", limit.agent_only ? "agent" : "provider"}};
+  (void)store_.settings().set(std::string(kProviderLimitPrefix) + key, j);
   j["provider"] = provider;
   j["until"] = format_time(from_unix_ms(limit.until_ms));
-  log_.warn("supervisor.provider_limited", {{"provider", provider}, {"until", j["until"]}});
+  log_.warn("supervisor.provider_limited", {{"provider", provider},
+                                            {"scope", j["scope"]},
+                                            {"agent", limit.agent},
+                                            {"until", j["until"]}});
   (void)bus_.publish("provider.rate_limited", provider, j);
   request_tick();
 }
@@ -136,15 +160,21 @@ std::optional<std::chrono::steady_clock::time_point> Supervisor::lift_limits() {
       ++it;
       continue;
     }
-    std::string provider = it->first;
+    std::string key = it->first;
+    std::string only = it->second.agent_only ? it->second.agent : "";
+    std::string provider = key.substr(0, key.find('@'));
     it = limits_.erase(it);
-    (void)store_.settings().set(std::string(kProviderLimitPrefix) + provider, Json());
-    log_.info("supervisor.provider_resumed", {{"provider", provider}});
-    (void)bus_.publish("provider.resumed", provider, Json{{"provider", provider}});
+    (void)store_.settings().set(std::string(kProviderLimitPrefix) + key, Json());
+    log_.info("supervisor.provider_resumed", {{"provider", provider}, {"agent", only}});
+    (void)bus_.publish("provider.resumed", provider,
+                       Json{{"provider", provider},
+                            {"scope", only.empty() ? "provider" : "agent"},
+                            {"agent", only}});
     // Agents the limit stopped mid-task are told to go on (typed even though they are not
     // idle: a limited CLI waits at its composer).
     for (const auto& a : agents_.views()) {
       if (a.profile() != provider || a.state != AgentState::kRateLimited) continue;
+      if (!only.empty() && a.name() != only) continue;
       {
         Mailbox mailbox(store_, bus_, clock_, directory_);
         MessageDraft draft;
@@ -214,8 +244,9 @@ Json Supervisor::status_json() const {
     agents.push_back(std::move(a));
   }
   Json limits = Json::array();
-  for (const auto& [provider, l] : limits_) {
-    limits.push_back(Json{{"provider", provider},
+  for (const auto& [key, l] : limits_) {
+    limits.push_back(Json{{"provider", key.substr(0, key.find('@'))},
+                          {"scope", l.agent_only ? "agent" : "provider"},
                           {"until", format_time(from_unix_ms(l.until_ms))},
                           {"agent", l.agent},
                           {"text", l.text},
@@ -267,7 +298,9 @@ void Supervisor::on_event(const Event& event) {
         if (data.contains("reset_at_ms") && data["reset_at_ms"].is_number_integer()) {
           reset = data["reset_at_ms"].get<int64_t>();
         }
-        limit_provider(agent->profile(), reset, name, text(data, "detail"));
+        // The agent's own word (its screen or its hooks) holds it alone until another agent
+        // of the provider says the same.
+        limit_provider(agent->profile(), reset, name, text(data, "detail"), true);
       } else if (state == AgentState::kErrored) {
         count_error(event.subject, name, text(data, "detail"));
       }
@@ -294,7 +327,7 @@ void Supervisor::on_event(const Event& event) {
       if (outcome.contains("reset_at_ms") && outcome["reset_at_ms"].is_number_integer()) {
         reset = outcome["reset_at_ms"].get<int64_t>();
       }
-      limit_provider(text(run, "profile"), reset, agent, text(run, "text"));
+      limit_provider(text(run, "profile"), reset, agent, text(run, "text"), false);
     } else if (reason == "is_error" || reason == "turn.failed" || reason == "api_error") {
       if (auto a = agents_.view(agent)) count_error(a->id(), agent, text(run, "text"));
     }
@@ -344,7 +377,8 @@ void Supervisor::dispatch() {
   std::vector<AgentView> free;
   for (auto& a : agents_.views()) {
     if (a.state != AgentState::kIdle) continue;
-    if (provider_limited(a.profile())) continue;  // resumes when the limit lifts
+    // Resumes when the limit lifts: its provider's, or one its own run reported.
+    if (provider_limited(a.profile()) || provider_limited(a.profile() + "@" + a.name())) continue;
     auto wi = watches_.find(a.id());
     if (wi != watches_.end() && wi->second.resetting) continue;
     auto held = store_.tasks().holds_task(a.id());

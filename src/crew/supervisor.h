@@ -55,6 +55,7 @@ class Supervisor final : public EventSubscriber {
     std::string agent;     // whose limit said so
     std::string text;      // the CLI's words
     bool reset_known = false;
+    bool agent_only = false;  // one agent's word: it holds that agent alone
   };
 
   void apply_delivery();
@@ -72,9 +73,14 @@ class Supervisor final : public EventSubscriber {
             const std::optional<std::string>& task = std::nullopt, const std::string& body = "");
   void on_task_updated(const Json& data);
   // A provider hit a usage limit: no dispatch to its agents until `reset_at_ms` (or
-  // rate_limit_wait from now).
+  // rate_limit_wait from now). Said by one agent (`agent_only`: its own screen or hooks,
+  // which it could forge), it holds that agent alone until a second agent of the provider
+  // says so too; a headless run bosun started limits the provider at once.
   void limit_provider(const std::string& provider, std::optional<int64_t> reset_at_ms,
-                      const std::string& agent, const std::string& text);
+                      const std::string& agent, const std::string& text, bool agent_only);
+  // Records one limit under `key` (the provider, or provider@agent) and publishes it.
+  void record_limit(const std::string& key, const std::string& provider,
+                    const ProviderLimit& limit);
   // Lifts limits whose time has come; returns when the next one ends.
   std::optional<std::chrono::steady_clock::time_point> lift_limits();
   bool provider_limited(const std::string& provider) const;
@@ -101,8 +107,9 @@ class Supervisor final : public EventSubscriber {
   RegistryDirectory directory_;
   SupervisorConfig config_;
   boost::asio::steady_timer timer_;
-  std::map<std::string, Watch> watches_;         // by agent id
-  std::map<std::string, ProviderLimit> limits_;  // by provider
+  std::map<std::string, Watch> watches_;  // by agent id
+  // By provider ("claude": all its agents) or provider@agent ("claude@kai": that agent).
+  std::map<std::string, ProviderLimit> limits_;
   bool dispatch_posted_ = false;
   BeforeTask before_task_;
   Lifetime lifetime_;  // timers, posts and coroutines check it before touching the supervisor

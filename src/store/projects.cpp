@@ -19,7 +19,8 @@ constexpr const char* kWorktreeColumns =
     "id, project_id, agent_id, agent_name, path, branch, base_branch, base_commit, state, setup,"
     " backup_ref, merged_at, merge_commit, created_at, removed_at";
 
-constexpr const char* kDecisionColumns = "id, project_id, kind, text, roles, author, created_at";
+constexpr const char* kDecisionColumns =
+    "id, project_id, kind, text, roles, author, created_at, proposed, accepted_by";
 
 std::vector<std::string> string_list(const std::string& text) {
   std::vector<std::string> out;
@@ -80,6 +81,8 @@ Decision decision_row(const Statement& s) {
   d.roles = string_list(s.get_text(4));
   d.author = s.get_text(5);
   d.created_at_ms = s.get_int(6);
+  d.proposed = s.get_int(7) != 0;
+  d.accepted_by = s.get_optional_text(8);
   return d;
 }
 
@@ -131,7 +134,9 @@ Json to_json(const Decision& d) {
               {"text", d.text},
               {"roles", d.roles},
               {"author", d.author},
-              {"created_at", format_time(from_unix_ms(d.created_at_ms))}};
+              {"created_at", format_time(from_unix_ms(d.created_at_ms))},
+              {"proposed", d.proposed},
+              {"accepted_by", d.accepted_by ? Json(*d.accepted_by) : Json()}};
 }
 
 Status ProjectStore::insert(const Project& p) {
@@ -261,28 +266,55 @@ Result<std::vector<Worktree>> ProjectStore::worktrees(const std::optional<std::s
 
 Result<Decision> ProjectStore::add_decision(const Decision& d) {
   auto stmt = db_.prepare(
-      "INSERT INTO decisions(project_id, kind, text, roles, author, created_at)"
-      " VALUES(?1,?2,?3,?4,?5,?6)");
+      "INSERT INTO decisions(project_id, kind, text, roles, author, created_at, proposed)"
+      " VALUES(?1,?2,?3,?4,?5,?6,?7)");
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, d.project_id).bind(2, d.kind).bind(3, d.text);
   stmt->bind(4, dump_json(Json(d.roles))).bind(5, d.author).bind(6, d.created_at_ms);
+  stmt->bind(7, d.proposed ? 1 : 0);
   if (auto st = stmt->run(); !st) return tl::unexpected(st.error());
   Decision out = d;
   out.id = db_.last_insert_rowid();
   return out;
 }
 
+Result<std::optional<Decision>> ProjectStore::find_decision(const std::string& project_id,
+                                                            int64_t id) {
+  auto stmt = db_.prepare(
+      fmt::format("SELECT {} FROM decisions WHERE project_id = ?1 AND id = ?2", kDecisionColumns));
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, project_id).bind(2, id);
+  auto all = collect<Decision>(stmt, decision_row);
+  if (!all) return tl::unexpected(all.error());
+  if (all->empty()) return std::optional<Decision>();
+  return std::optional<Decision>(std::move(all->front()));
+}
+
+Result<bool> ProjectStore::accept_decision(const std::string& project_id, int64_t id,
+                                           const std::string& by) {
+  auto stmt = db_.prepare(
+      "UPDATE decisions SET proposed = 0, accepted_by = ?3"
+      " WHERE project_id = ?1 AND id = ?2 AND proposed = 1");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, project_id).bind(2, id).bind(3, by);
+  if (auto st = stmt->run(); !st) return tl::unexpected(st.error());
+  return db_.changes() > 0;
+}
+
 Result<std::vector<Decision>> ProjectStore::decisions(const std::string& project_id,
-                                                      const std::optional<std::string>& role) {
+                                                      const std::optional<std::string>& role,
+                                                      bool with_proposals) {
   auto stmt = db_.prepare(
       fmt::format("SELECT {} FROM decisions WHERE project_id = ?1 ORDER BY id", kDecisionColumns));
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, project_id);
   auto all = collect<Decision>(stmt, decision_row);
-  if (!all || !role) return all;
+  if (!all) return all;
   std::vector<Decision> out;
   for (auto& d : *all) {
-    if (d.roles.empty() || std::find(d.roles.begin(), d.roles.end(), *role) != d.roles.end()) {
+    if (d.proposed && !with_proposals) continue;
+    if (!role || d.roles.empty() ||
+        std::find(d.roles.begin(), d.roles.end(), *role) != d.roles.end()) {
       out.push_back(std::move(d));
     }
   }

@@ -62,6 +62,8 @@ struct Decision {
   std::vector<std::string> roles;  // empty: every role
   std::string author;
   int64_t created_at_ms = 0;
+  bool proposed = false;                   // an agent's, not accepted yet: no agent is told it
+  std::optional<std::string> accepted_by;  // who accepted a proposal
 };
 
 Json to_json(const Decision& decision);
@@ -91,8 +93,13 @@ class ProjectStore {
 
   Result<Decision> add_decision(const Decision& decision);
   // A project's decisions, oldest first; with `role`, those for every role or naming it.
+  // Proposals only with `with_proposals` (what agents are told never includes them).
   Result<std::vector<Decision>> decisions(const std::string& project_id,
-                                          const std::optional<std::string>& role);
+                                          const std::optional<std::string>& role,
+                                          bool with_proposals = false);
+  Result<std::optional<Decision>> find_decision(const std::string& project_id, int64_t id);
+  // Accepts proposal `id` of the project; false when it is not a proposal (any more).
+  Result<bool> accept_decision(const std::string& project_id, int64_t id, const std::string& by);
 
  private:
   Database& db_;

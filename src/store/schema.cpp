@@ -243,6 +243,12 @@ constexpr Migration kMigrations[] = {
       ALTER TABLE agents DROP COLUMN native_session_id;
       ALTER TABLE tasks DROP COLUMN resources;
     )sql"},
+    // An agent's decision is a proposal until a person accepts it: only accepted ones reach
+    // agents' instructions and tasks.
+    {8, R"sql(
+      ALTER TABLE decisions ADD COLUMN proposed INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE decisions ADD COLUMN accepted_by TEXT;
+    )sql"},
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Log: formats one event twice, for people (stderr) and for machines (JSON lines).
 #include "util/log.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <spdlog/logger.h>
@@ -82,6 +83,7 @@ Status Log::open_file(const std::string& path) {
     json_->set_pattern("%v");
     json_->set_level(spdlog::level::trace);
     json_->flush_on(spdlog::level::warn);
+    ::chmod(path.c_str(), 0600);  // the sink creates it under the umask; it is the person's
   } catch (const std::exception& e) {
     return internal("log_open_failed", std::string("cannot open log file: ") + e.what());
   }

@@ -110,11 +110,18 @@ export function crew(script, options = {}) {
   return c;
 }
 
-// Proves the supervisor passes over an agent whose provider is at its usage limit: the agent is
-// made idle (a Stop hook, as Claude Code sends at the end of a turn), then a sim agent, created
-// after it and so behind it in line, becomes idle, and a task that either could take is filed.
-// Without the pause the limited agent would get it; with it, the sim agent does.
+// Proves the supervisor passes over an agent at its usage limit: the crew's other agents are
+// stopped, so that it is first in line; it is made idle (a Stop hook, as Claude Code sends at
+// the end of a turn), then a sim agent, created after it and so behind it in line, becomes
+// idle, and a task that either could take is filed. Without the pause the limited agent would
+// get it; with it, the sim agent does.
 export async function assertPassedOver(c, agent) {
+  const { agents } = await c.daemon.api('GET', '/api/v1/agents');
+  const live = new Set(['running', 'working', 'idle', 'waiting_input', 'rate_limited', 'errored']);
+  for (const other of agents.filter((a) => a.id !== agent.id && live.has(a.state))) {
+    await c.daemon.api('POST', `/api/v1/agents/${other.id}/stop`);
+    await c.events.wait(`${other.name} exited`, 'agent.exited', other.id, () => true, 30000);
+  }
   await c.daemon.api('POST', `/api/v1/hooks/claude?agent=${agent.name}`, { hook_event_name: 'Stop' });
   await c.events.wait(`${agent.name} idle`, 'agent.state', agent.id, (d) => d.state === 'idle');
   const sim = await c.daemon.api('POST', '/api/v1/agents', { name: `sim-after-${agent.name}`, profile: 'sim' });

@@ -5,7 +5,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <memory>
+#include <sstream>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -210,6 +214,79 @@ TEST(BadInput, OversizedWebSocketMessageClosesOnlyThatSocket) {
   }
   EXPECT_TRUE(ws.closed());
   expect_alive(d);
+}
+
+// CPU seconds (user + system) process `pid` has used, from /proc/PID/stat.
+double cpu_seconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+  std::string skip;
+  for (int i = 0; i < 11; ++i)
+    fields >> skip;  // state … cmajflt: fields 3-13
+  long utime = 0, stime = 0;
+  fields >> utime >> stime;
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// Polls /healthz until it answers `status` (there is no event for "the daemon has room again").
+bool healthz_becomes(TestDaemon& d, int status, std::chrono::milliseconds within) {
+  for (auto deadline = std::chrono::steady_clock::now() + within;
+       std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(50ms)) {
+    if (http_request(d.address(), "GET", "/healthz", "", {}, 2s).status == status) return true;
+  }
+  return false;
+}
+
+std::string error_code_of(const HttpResult& r) {
+  auto j = Json::parse(r.body, nullptr, false);
+  return j.is_object() && j.contains("error") ? j["error"].value("code", "") : "";
+}
+
+// Out of descriptors (more idle connections than the daemon's limit): a new client gets 503
+// at once, the acceptor backs off instead of spinning and logs once per interval; once the
+// connections go, everything works again, a new agent included.
+TEST(BadInput, OutOfDescriptorsANewClientGets503AndTheDaemonNeitherSpinsNorFloodsItsLog) {
+  TestDaemon d;
+  d.set_descriptor_limit(128);
+  d.start({"--max-connections", "100000"});  // no cap: let the descriptors run out
+  std::vector<std::unique_ptr<RawConn>> idle;
+  for (int i = 0; i < 300; ++i) {
+    idle.push_back(std::make_unique<RawConn>(d.address()));
+    ASSERT_TRUE(idle.back()->connected()) << i;
+  }
+  auto r = http_request(d.address(), "GET", "/healthz", "", {}, 5s);
+  EXPECT_EQ(r.status, 503) << r.body << r.error;
+  EXPECT_EQ(error_code_of(r), "overloaded") << r.body;
+  size_t log_before = d.stderr_text().size();
+  double cpu_before = cpu_seconds(d.pid());
+  auto window = 2s;
+  std::this_thread::sleep_for(window);  // what is measured is the absence of work
+  double used = cpu_seconds(d.pid()) - cpu_before;
+  EXPECT_LT(used, 0.5) << "the acceptor spins: " << used << " s of CPU in 2 s";
+  EXPECT_LT(d.stderr_text().size() - log_before, size_t{16} * 1024) << d.stderr_text();
+  idle.clear();
+  ASSERT_TRUE(healthz_becomes(d, 200, 15s)) << d.stderr_text().substr(0, 4000);
+  auto spawned = d.post("/api/v1/agents", Json{{"name", "after"}, {"argv", {"sleep", "1000"}}});
+  EXPECT_EQ(spawned.status, 201) << spawned.body;
+  EXPECT_NE(d.get("/api/v1/agents/after").json()["state"], "lost");
+}
+
+// Beyond --max-connections a new client gets a clear 503 at once, and room comes back when
+// connections close.
+TEST(BadInput, BeyondTheConnectionLimitANewClientGets503AtOnce) {
+  TestDaemon d;
+  d.start({"--max-connections", "20"});
+  std::vector<std::unique_ptr<RawConn>> held;
+  for (int i = 0; i < 20; ++i)
+    held.push_back(std::make_unique<RawConn>(d.address()));
+  ASSERT_TRUE(healthz_becomes(d, 503, 10s));
+  auto r = http_request(d.address(), "GET", "/healthz", "", {}, 5s);
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(error_code_of(r), "connection_limit") << r.body;
+  EXPECT_NE(r.body.find("20 connections"), std::string::npos) << r.body;
+  held.clear();
+  EXPECT_TRUE(healthz_becomes(d, 200, 10s));
 }
 
 }  // namespace

@@ -376,8 +376,8 @@ std::vector<Route> agent_routes() {
       {"POST", "/api/v1/agents/{id}/resize", Access::kUser, post_resize},
       {"POST", "/api/v1/agents/{id}/stop", Access::kUser, post_stop},
       {"POST", "/api/v1/agents/{id}/restart", Access::kUser, post_restart},
-      {"GET", "/api/v1/agents/{id}/screen", Access::kAny, get_screen},
-      {"GET", "/api/v1/agents/{id}/log", Access::kAny, get_log},
+      {"GET", "/api/v1/agents/{id}/screen", Access::kSelf, get_screen},
+      {"GET", "/api/v1/agents/{id}/log", Access::kSelf, get_log},
       {"GET", "/api/v1/agents/{id}/terminal", Access::kUser, nullptr, nullptr, ws_terminal},
   };
 }

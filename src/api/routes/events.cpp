@@ -44,8 +44,8 @@ Result<WsOpen> ws_events(Services& s, Request& request) {
 
 std::vector<Route> event_routes() {
   return {
-      {"GET", "/api/v1/events", Access::kAny, get_events},
-      {"GET", "/api/v1/events", Access::kAny, nullptr, nullptr, ws_events},
+      {"GET", "/api/v1/events", Access::kUser, get_events},
+      {"GET", "/api/v1/events", Access::kUser, nullptr, nullptr, ws_events},
   };
 }
 

@@ -94,9 +94,9 @@ Result<Response> get_usage(Services& s, Request& request) {
 std::vector<Route> headless_routes() {
   return {
       {"POST", "/api/v1/agents/{id}/runs", Access::kUser, post_run},
-      {"GET", "/api/v1/runs", Access::kAny, get_runs},
-      {"GET", "/api/v1/runs/{id}", Access::kAny, get_run},
-      {"GET", "/api/v1/usage", Access::kAny, get_usage},
+      {"GET", "/api/v1/runs", Access::kUser, get_runs},
+      {"GET", "/api/v1/runs/{id}", Access::kUser, get_run},
+      {"GET", "/api/v1/usage", Access::kUser, get_usage},
   };
 }
 

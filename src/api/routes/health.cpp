@@ -20,7 +20,7 @@ Result<Response> get_healthz(Services& s, Request&) {
       Json{{"ok", true}, {"version", s.info.version}, {"uptime_s", uptime_seconds(s)}});
 }
 
-Result<Response> get_status(Services& s, Request&) {
+Result<Response> get_status(Services& s, Request& request) {
   auto events = s.store.events().count();
   if (!events) return tl::unexpected(events.error());
   auto latest = s.store.events().latest_seq();
@@ -28,20 +28,23 @@ Result<Response> get_status(Services& s, Request&) {
   auto journal = s.store.journal().count();
   if (!journal) return tl::unexpected(journal.error());
   int64_t agents = s.agents.count();
-  return Response::json(Json{{"ok", true},
-                             {"version", s.info.version},
-                             {"uptime_s", uptime_seconds(s)},
-                             {"started_at", format_time(s.info.started_at)},
-                             {"pid", s.info.pid},
-                             {"state_dir", s.info.state_dir},
-                             {"address", s.info.address},
-                             {"latest_seq", *latest},
-                             {"counts",
-                              {{"agents", agents},
-                               {"events", *events},
-                               {"journal", *journal},
-                               {"event_subscribers", s.event_stream.client_count()},
-                               {"terminal_viewers", s.terminals.viewer_count()}}}});
+  Json status{{"ok", true},
+              {"version", s.info.version},
+              {"uptime_s", uptime_seconds(s)},
+              {"started_at", format_time(s.info.started_at)},
+              {"pid", s.info.pid},
+              {"state_dir", s.info.state_dir},
+              {"address", s.info.address},
+              {"latest_seq", *latest},
+              {"counts",
+               {{"agents", agents},
+                {"events", *events},
+                {"journal", *journal},
+                {"event_subscribers", s.event_stream.client_count()},
+                {"terminal_viewers", s.terminals.viewer_count()}}}};
+  // Where the person's token lives is the person's to know.
+  if (request.principal.kind == Principal::Kind::kAgent) status.erase("state_dir");
+  return Response::json(status);
 }
 
 }  // namespace

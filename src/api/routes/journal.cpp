@@ -82,7 +82,7 @@ Result<Response> get_journal(Services& s, Request& request) {
 std::vector<Route> journal_routes() {
   return {
       {"POST", "/api/v1/journal", Access::kAny, post_journal},
-      {"GET", "/api/v1/journal", Access::kAny, get_journal},
+      {"GET", "/api/v1/journal", Access::kUser, get_journal},
   };
 }
 

@@ -218,7 +218,7 @@ std::vector<Route> message_routes() {
       {"GET", "/api/v1/messages", Access::kAny, get_messages},
       {"GET", "/api/v1/messages/{id}", Access::kAny, get_message},
       {"POST", "/api/v1/messages/{id}/read", Access::kAny, post_read},
-      {"GET", "/api/v1/agents/{id}/inbox", Access::kAny, get_agent_inbox},
+      {"GET", "/api/v1/agents/{id}/inbox", Access::kSelf, get_agent_inbox},
       {"GET", "/api/v1/inbox", Access::kAny, get_own_inbox},
   };
 }

@@ -1,4 +1,6 @@
 // Projects, their decisions and worktrees; an agent's diff, merge and rebase.
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include "api/routes/refusal.h"
@@ -133,10 +135,24 @@ Result<Response> get_decisions(Services& s, Request& request) {
 Result<Response> post_decision(Services& s, Request& request) {
   auto body = parse_json_object(request.body);
   if (!body) return tl::unexpected(body.error());
-  auto d =
-      Decisions(s.store, s.bus, s.clock).add(request.params["id"], *body, request.principal.name());
+  // An agent proposes; what it proposes becomes an instruction only once a person accepts it.
+  bool proposal = request.principal.kind == Principal::Kind::kAgent;
+  auto d = Decisions(s.store, s.bus, s.clock)
+               .add(request.params["id"], *body, request.principal.name(), proposal);
   if (!d) return tl::unexpected(d.error());
   return Response::json(*d, 201);
+}
+
+Result<Response> post_accept(Services& s, Request& request) {
+  const std::string& text = request.params["decision"];
+  int64_t id = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
+    return not_found("decision_not_found", "no decision #" + text);
+  }
+  auto d = Decisions(s.store, s.bus, s.clock).accept(request.params["id"], id, "user");
+  if (!d) return tl::unexpected(d.error());
+  return Response::json(*d);
 }
 
 }  // namespace
@@ -151,10 +167,11 @@ std::vector<Route> project_routes() {
       {"GET", "/api/v1/projects/{id}/worktrees", Access::kAny, nullptr, get_project_worktrees},
       {"GET", "/api/v1/projects/{id}/decisions", Access::kAny, get_decisions},
       {"POST", "/api/v1/projects/{id}/decisions", Access::kAny, post_decision},
+      {"POST", "/api/v1/projects/{id}/decisions/{decision}/accept", Access::kUser, post_accept},
       {"GET", "/api/v1/worktrees", Access::kAny, nullptr, get_worktrees},
       {"POST", "/api/v1/worktrees/prune", Access::kUser, nullptr, post_prune},
       {"DELETE", "/api/v1/worktrees/{id}", Access::kUser, nullptr, delete_worktree},
-      {"GET", "/api/v1/agents/{id}/diff", Access::kAny, nullptr, get_diff},
+      {"GET", "/api/v1/agents/{id}/diff", Access::kSelf, nullptr, get_diff},
       {"POST", "/api/v1/agents/{id}/merge", Access::kUser, nullptr, post_merge},
       {"POST", "/api/v1/agents/{id}/rebase", Access::kUser, nullptr, post_rebase},
   };

@@ -20,6 +20,7 @@ std::vector<Route> role_routes();     // GET /api/v1/roles…
 std::vector<Route> hook_routes();     // POST /api/v1/hooks/claude
 std::vector<Route> headless_routes();  // agents/{id}/runs, /api/v1/runs…, /api/v1/usage
 std::vector<Route> web_routes();       // GET / and the dashboard's files (no token)
+// GET /api/v1/routes: the table itself (in table.cpp, with route_table).
 
 // Every route, in the order they are matched.
 std::vector<Route> route_table();

@@ -224,6 +224,28 @@ Result<Response> apply_change(Services& s, Request& request, const std::string& 
   return Response::json(to_json(*task));
 }
 
+// An agent changes only a task it holds, and only its status (with a reason) or, giving it
+// back, its assignee to null: what a task is and who does it are a person's to say.
+Status agent_may_change(Services& s, const Request& request, const Json& body) {
+  if (request.principal.kind != Principal::Kind::kAgent) return {};
+  auto task = s.store.tasks().find(request.params.at("id"));
+  if (!task) return tl::unexpected(task.error());
+  if (task->assignee != request.principal.agent_id) {
+    return fail(
+        ErrorKind::kForbidden, "not_your_task",
+        fmt::format("task {} is not yours: an agent changes only the tasks it holds", task->id));
+  }
+  for (const auto& [key, value] : body.items()) {
+    if (key == "status" || key == "reason") continue;
+    if (key == "assignee" && value.is_null()) continue;
+    return fail(ErrorKind::kForbidden, "agent_field",
+                fmt::format("an agent may change a task's status (and give it back with "
+                            "assignee null), not its {}",
+                            key));
+  }
+  return {};
+}
+
 Result<Response> patch_task(Services& s, Request& request) {
   auto body = parse_json_object(request.body);
   if (!body) return tl::unexpected(body.error());
@@ -232,6 +254,7 @@ Result<Response> patch_task(Services& s, Request& request) {
       !st) {
     return tl::unexpected(st.error());
   }
+  if (auto st = agent_may_change(s, request, *body); !st) return tl::unexpected(st.error());
   TaskChange change;
   auto status = optional_string(*body, "status");
   if (!status) return tl::unexpected(status.error());

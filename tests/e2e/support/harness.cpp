@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -464,8 +465,13 @@ void TestDaemon::start(const std::vector<std::string>& extra_args) {
     envp.push_back(e.data());
   envp.push_back(nullptr);
   int err = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  int fd_limit = fd_limit_;
   pid_ = ::fork();
   if (pid_ == 0) {
+    if (fd_limit > 0) {
+      rlimit files{static_cast<rlim_t>(fd_limit), static_cast<rlim_t>(fd_limit)};
+      ::setrlimit(RLIMIT_NOFILE, &files);
+    }
     ::dup2(err, 2);
     int devnull = ::open("/dev/null", O_RDWR);
     ::dup2(devnull, 0);

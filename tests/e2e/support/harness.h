@@ -121,6 +121,8 @@ class TestDaemon {
 
   // Starts `bosun serve --listen 127.0.0.1:0 --state DIR [extra]` and waits for run/address.
   void start(const std::vector<std::string>& extra_args = {});
+  // The descriptor limit (soft and hard) the next start gives the daemon; 0 leaves it.
+  void set_descriptor_limit(int limit) { fd_limit_ = limit; }
   // SIGTERM and wait; returns the exit status (or -1 on timeout, then SIGKILL).
   int stop(std::chrono::milliseconds timeout = 15s);
   // SIGKILL and reap, leaving its run files behind as a crash would.
@@ -152,6 +154,7 @@ class TestDaemon {
   std::string token_;
   pid_t pid_ = -1;
   int starts_ = 0;
+  int fd_limit_ = 0;
 };
 
 }  // namespace bosun::e2e

@@ -5,11 +5,13 @@
 
 namespace bosun::e2e {
 
-TokenAgent spawn_with_token(TestDaemon& d, const std::string& name, const std::string& cwd) {
+TokenAgent spawn_with_token(TestDaemon& d, const std::string& name, const std::string& cwd,
+                            const std::string& profile) {
   Json body{{"name", name},
             {"role", kAgentRole},
             {"argv", Json::array({"bash", "-c", "echo TOKEN=$BOSUN_TOKEN=END; exec sleep 1000"})}};
   if (!cwd.empty()) body["cwd"] = cwd;
+  if (!profile.empty()) body["profile"] = profile;
   auto r = d.post("/api/v1/agents", body);
   EXPECT_EQ(r.status, 201) << r.body;
   TokenAgent agent{r.json().value("id", ""), name, ""};

@@ -27,8 +27,10 @@ struct TokenAgent {
 };
 
 // Spawns `bash -c 'echo TOKEN=$BOSUN_TOKEN=END; exec sleep 1000'` as an agent of role
-// kAgentRole (in `cwd` when given) and reads the token from its terminal.
-TokenAgent spawn_with_token(TestDaemon& d, const std::string& name, const std::string& cwd = "");
+// kAgentRole (in `cwd` when given, with `profile` when given) and reads the token from its
+// terminal.
+TokenAgent spawn_with_token(TestDaemon& d, const std::string& name, const std::string& cwd = "",
+                            const std::string& profile = "");
 
 // A request made with the agent's token.
 HttpResult as_agent(TestDaemon& d, const TokenAgent& agent, const std::string& method,
