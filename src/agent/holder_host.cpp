@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 
@@ -13,6 +14,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "term/holder_launch.h"
+#include "term/process_tree.h"
+#include "util/files.h"
 
 namespace bosun {
 
@@ -91,6 +94,32 @@ asio::awaitable<Result<HolderStarted>> LocalHolderHost::launch(const HolderSpec&
 std::shared_ptr<term::HolderClient> LocalHolderHost::client(const std::string& socket,
                                                             const std::string& agent_id) {
   return term::HolderClient::create(io_, socket, agent_id, log_);
+}
+
+int LocalHolderHost::reap(const std::string& agent_id, int64_t agent_pid, const std::string& socket,
+                          int64_t holder_pid) {
+  if (agent_pid <= 1) return 0;
+  // A holder that still runs (only unreachable) keeps its agent: nothing is orphaned.
+  if (holder_pid > 1) {
+    if (auto cmdline = read_file("/proc/" + std::to_string(holder_pid) + "/cmdline");
+        cmdline && cmdline->find(socket) != std::string::npos) {
+      return 0;
+    }
+  }
+  auto procs = term::scan_processes();
+  // The holder made the agent a session leader: its session is the agent's tree. The root
+  // (the holder) is gone, so only the session counts.
+  auto members = term::tree_members(procs, static_cast<pid_t>(agent_pid), -1);
+  std::vector<pid_t> ours;
+  for (pid_t pid : members) {
+    if (term::environ_has(pid, "BOSUN_AGENT_ID=" + agent_id)) ours.push_back(pid);
+  }
+  int killed = term::signal_all(ours, SIGKILL);
+  if (killed > 0) {
+    log_.warn("agent.orphans_killed",
+              {{"agent", agent_id}, {"session", agent_pid}, {"killed", killed}});
+  }
+  return killed;
 }
 
 }  // namespace bosun

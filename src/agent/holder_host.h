@@ -55,6 +55,12 @@ class HolderHost {
   // A connection to the holder at `socket`, not yet connected.
   virtual std::shared_ptr<term::HolderClient> client(const std::string& socket,
                                                      const std::string& agent_id) = 0;
+  // What a run left running once its holder is gone (killed, crashed): the processes of the
+  // agent's session — and only those that carry the agent's BOSUN_AGENT_ID, so a recycled pid
+  // is never someone else's — are killed. Returns how many.
+  // Nothing is done while the run's holder (`holder_pid`, serving `socket`) still runs.
+  virtual int reap(const std::string& agent_id, int64_t agent_pid, const std::string& socket,
+                   int64_t holder_pid) = 0;
 };
 
 // This machine: `bosun hold` double-forked from the daemon's own binary, its environment the
@@ -72,6 +78,8 @@ class LocalHolderHost final : public HolderHost {
                                                        const std::string& socket) override;
   std::shared_ptr<term::HolderClient> client(const std::string& socket,
                                              const std::string& agent_id) override;
+  int reap(const std::string& agent_id, int64_t agent_pid, const std::string& socket,
+           int64_t holder_pid) override;
 
  private:
   std::vector<std::string> environment(const HolderSpec& spec) const;

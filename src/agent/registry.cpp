@@ -328,8 +328,10 @@ void AgentRegistry::connect_handlers(Session& s) {
     if (sp->client) sp->client->input(reply);
   });
   term::HolderClient::Handlers h;
-  h.on_output = [sp, mine](uint64_t offset, std::string_view bytes) {
-    if (mine()) sp->on_output(offset, bytes);
+  h.on_output = [this, sp, mine](uint64_t offset, std::string_view bytes) {
+    if (!mine()) return;
+    sp->on_output(offset, bytes);
+    if (sp->take_gaps_changed()) persist_run(*sp);
   };
   h.on_gap = [this, sp, mine](uint64_t from, uint64_t to) {
     if (!mine()) return;
@@ -416,6 +418,11 @@ void AgentRegistry::on_disconnect(Session& s, const std::string& reason) {
 }
 
 void AgentRegistry::mark_lost(Session& s, const std::string& reason) {
+  // A run whose holder is gone leaves its tree without a terminal: nothing of it may go on
+  // running unseen (a program that ignores HUP and TERM would).
+  if (s.run && s.run->pid && (s.run->state == "running" || s.run->state == "starting")) {
+    host_->reap(s.record().id, *s.run->pid, s.run->socket, s.run->holder_pid.value_or(0));
+  }
   if (s.run) {
     s.run->state = "lost";
     s.run->lost_reason = reason;
@@ -585,6 +592,10 @@ Status AgentRegistry::remove(const std::string& id_or_name) {
   }
   std::string id = s.record().id;
   std::string name = s.record().name;
+  // Whatever a lost run left behind goes with the agent.
+  if (s.run && s.run->pid && s.run->state == "lost") {
+    host_->reap(id, *s.run->pid, s.run->socket, s.run->holder_pid.value_or(0));
+  }
   auth_.remove_agent_token(s.record().token);
   if (s.client) s.client->close();
   if (auto st = store_.agents().remove(id); !st) return st;

@@ -23,18 +23,25 @@ std::optional<uint64_t> RunLog::reopen(const std::string& path) {
   return static_cast<uint64_t>(st.st_size);
 }
 
-Status RunLog::write_at(uint64_t offset, std::string_view bytes) {
+Status RunLog::write_at(uint64_t offset, std::string_view bytes, size_t* written) {
   size_t done = 0;
+  Status result;
   while (done < bytes.size()) {
     ssize_t n = ::pwrite(fd_.get(), bytes.data() + done, bytes.size() - done,
                          static_cast<off_t>(offset + done));
     if (n < 0) {
       if (errno == EINTR) continue;
-      return internal("log_write_failed", std::strerror(errno));
+      result = internal("log_write_failed", std::strerror(errno));
+      break;
+    }
+    if (n == 0) {
+      result = internal("log_write_failed", "the disk took no more bytes");
+      break;
     }
     done += static_cast<size_t>(n);
   }
-  return {};
+  if (written) *written = done;
+  return result;
 }
 
 std::string RunLog::tail(const std::string& path, uint64_t end, uint64_t max) {

@@ -20,8 +20,9 @@ class RunLog {
   // when it could not be opened.
   std::optional<uint64_t> reopen(const std::string& path);
   bool is_open() const { return static_cast<bool>(fd_); }
-  // Writes `bytes` at `offset`.
-  Status write_at(uint64_t offset, std::string_view bytes);
+  // Writes `bytes` at `offset`; `written` says how many made it, also when it fails (a full
+  // disk: ENOSPC, a file size limit: EFBIG).
+  Status write_at(uint64_t offset, std::string_view bytes, size_t* written = nullptr);
 
   // Up to `max` bytes that end at `end` in the file at `path` (to redraw a screen after a
   // restart); empty when it cannot be read.

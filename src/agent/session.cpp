@@ -73,9 +73,13 @@ void Session::on_output(uint64_t offset, std::string_view bytes) {
     bytes.remove_prefix(end - offset);
     offset = end;
   }
-  if (auto st = log.write_at(offset, bytes); !st) {
-    ctx_.log.error("agent.log_write_failed",
-                   {{"agent", record_.id}, {"error", st.error().message}});
+  size_t written = 0;
+  if (auto st = log.write_at(offset, bytes, &written); !st) {
+    lost_output(offset + written, offset + bytes.size(), st.error().message);
+  } else if (writing_failed_) {
+    writing_failed_ = false;
+    gaps_changed_ = true;  // the gap is closed: its end is final
+    ctx_.log.info("agent.log_write_recovered", {{"agent", record_.id}, {"at", offset}});
   }
   run->end_offset = static_cast<int64_t>(offset + bytes.size());
   record_.last_output_ms = to_unix_ms(ctx_.clock.now());
@@ -88,6 +92,20 @@ void Session::on_output(uint64_t offset, std::string_view bytes) {
     arm_check();
   }
   watch_quiet();
+}
+
+void Session::lost_output(uint64_t from, uint64_t to, const std::string& why) {
+  // One gap per failure spell: a full disk fails every write until it has room again.
+  Json& gaps = run->gaps;
+  if (writing_failed_ && !gaps.empty() && gaps.back().size() >= 2 &&
+      gaps.back()[1].get<uint64_t>() == from) {
+    gaps.back()[1] = to;
+    return;
+  }
+  gaps.push_back(Json::array({from, to, "not written to the log: " + why}));
+  writing_failed_ = true;
+  gaps_changed_ = true;
+  ctx_.log.error("agent.log_write_failed", {{"agent", record_.id}, {"from", from}, {"error", why}});
 }
 
 void Session::arm_check() {

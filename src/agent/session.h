@@ -69,6 +69,9 @@ class Session {
   // Output from the holder at its absolute offset: into the log, the screen, the viewers and
   // the status; the screen is read 50 ms later, and again once output has been quiet.
   void on_output(uint64_t offset, std::string_view bytes);
+  // True once when the run's gaps changed (output the log could not hold, or writing came
+  // back): the caller persists the run.
+  bool take_gaps_changed() { return std::exchange(gaps_changed_, false); }
 
   // A reading from a detector (the screen, the quiet, output, a hook, a stream, a report):
   // applied through the state machine when the agent's state is the detector's to change
@@ -95,6 +98,8 @@ class Session {
   // itself) may now say idle.
   void on_quiet();
   void arm_check();
+  // Bytes [from, to) reached viewers but not the log: a gap of the run, with the reason.
+  void lost_output(uint64_t from, uint64_t to, const std::string& why);
 
   SessionContext& ctx_;
   AgentRecord record_;
@@ -104,6 +109,8 @@ class Session {
   bool quiet_armed_ = false;
   boost::asio::steady_timer check_;  // a look at the screen soon after output
   bool check_armed_ = false;
+  bool writing_failed_ = false;  // the last log write failed: the open gap grows
+  bool gaps_changed_ = false;
   Lifetime lifetime_;  // the timers' handlers check it before they touch the session
 };
 

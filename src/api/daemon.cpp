@@ -195,6 +195,7 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   if (!opened) return 1;
   auto& store = opened->store;
   ::signal(SIGPIPE, SIG_IGN);
+  ::signal(SIGXFSZ, SIG_IGN);  // a file size limit fails the write (a recorded gap), no more
   raise_descriptor_limit();
   asio::io_context io(1);
   // Handlers first: a SIGTERM that arrives once the address file exists must stop the daemon

@@ -95,7 +95,9 @@ void TerminalStream::catch_up(Viewer& v) {
     for (const auto& gap : info->gaps) {
       uint64_t gfrom = gap[0], gto = gap[1];
       if (v.cursor >= gfrom && v.cursor < gto) {
-        v.channel->send_text(dump_json(Json{{"type", "gap"}, {"from", v.cursor}, {"to", gto}}));
+        Json frame{{"type", "gap"}, {"from", v.cursor}, {"to", gto}};
+        if (gap.size() > 2 && gap[2].is_string()) frame["reason"] = gap[2];
+        v.channel->send_text(dump_json(frame));
         v.cursor = gto;
         v.utf8.reset(gto);
       }

@@ -74,6 +74,19 @@ std::vector<pid_t> tree_members(const std::vector<ProcInfo>& procs, pid_t sid, p
   return out;
 }
 
+bool environ_has(pid_t pid, const std::string& entry) {
+  auto text = read_file("/proc/" + std::to_string(pid) + "/environ");
+  if (!text) return false;
+  size_t at = 0;
+  while (at < text->size()) {
+    size_t end = text->find('\0', at);
+    if (end == std::string::npos) end = text->size();
+    if (text->compare(at, end - at, entry) == 0) return true;
+    at = end + 1;
+  }
+  return false;
+}
+
 int signal_all(const std::vector<pid_t>& pids, int sig) {
   int sent = 0;
   for (pid_t pid : pids) {

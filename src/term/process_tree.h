@@ -27,6 +27,10 @@ std::vector<ProcInfo> scan_processes();
 // passes its own pid, so its agent and any orphans re-parented to it count).
 std::vector<pid_t> tree_members(const std::vector<ProcInfo>& procs, pid_t sid, pid_t root);
 
+// Whether process `pid`'s environment holds the entry `key=value` exactly (false when it cannot
+// be read: gone, or not ours).
+bool environ_has(pid_t pid, const std::string& entry);
+
 // Sends `sig` to each pid; returns how many were signalled.
 int signal_all(const std::vector<pid_t>& pids, int sig);
 

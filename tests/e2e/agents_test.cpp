@@ -1,6 +1,7 @@
 // Agents end to end: real bash/sleep/python in real PTYs under real holders.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <thread>
 
 #include "support/agents.h"
@@ -301,6 +302,90 @@ TEST(Agents, RemoveWhileStartingLeavesNothingBehind) {
   }
   EXPECT_TRUE(live_processes_mentioning("sleep " + seconds).empty());
   EXPECT_EQ(d.get("/healthz").status, 200);
+}
+
+// Output the log cannot hold (a full disk; here a file size limit, which fails writes the same
+// way) is a recorded gap with its reason — in the run, for viewers, in the log route — never
+// silently missing bytes or zeros.
+TEST(Agents, OutputTheLogCannotHoldIsARecordedGap) {
+  constexpr int64_t kLimit = 4 << 20;
+  TestDaemon d;
+  d.set_file_size_limit(kLimit);
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  Json a = spawn(d, "big",
+                 Json::array({"bash", "--norc", "--noprofile", "-c",
+                              "head -c 6000000 /dev/zero | tr '\\0' x; echo; echo BIG-DONE; "
+                              "exec sleep 1000"}));
+  // The gap appears in the run as soon as a write fails.
+  Json run;
+  for (auto deadline = std::chrono::steady_clock::now() + 30s;
+       std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(50ms)) {
+    run = d.get("/api/v1/agents/big").json()["run"];
+    if (run["end_offset"].get<int64_t>() >= 6000000) break;
+  }
+  ASSERT_GE(run["end_offset"].get<int64_t>(), 6000000) << run;
+  ASSERT_GE(run["gaps"].size(), 1u) << run;
+  Json gap = run["gaps"][0];
+  EXPECT_EQ(gap[0].get<int64_t>(), kLimit) << gap;
+  EXPECT_EQ(gap[1].get<int64_t>(), run["end_offset"].get<int64_t>()) << gap;
+  EXPECT_NE(gap[2].get<std::string>().find("File too large"), std::string::npos) << gap;
+
+  // A viewer from the start reads the bytes, then a gap frame with the reason, up to the end.
+  WsClient ws;
+  ASSERT_TRUE(ws.connect(d.address(), "/api/v1/agents/big/terminal?from=0", d.auth_header()));
+  int64_t seen = 0;
+  std::optional<Json> gap_frame;
+  while (seen < kLimit || !gap_frame) {
+    auto frame = ws.read_json(10s);
+    ASSERT_TRUE(frame) << "stopped at " << seen;
+    if ((*frame)["type"] == "output") {
+      seen += static_cast<int64_t>((*frame)["data"].get<std::string>().size());
+    } else if ((*frame)["type"] == "gap") {
+      gap_frame = *frame;
+    }
+  }
+  EXPECT_EQ((*gap_frame)["from"].get<int64_t>(), kLimit);
+  EXPECT_NE((*gap_frame)["reason"].get<std::string>().find("not written"), std::string::npos);
+
+  // The log route stops before the gap, and a slice in it is empty and names it.
+  auto before = d.get("/api/v1/agents/big/log?from=" + std::to_string(kLimit - 10));
+  EXPECT_EQ(before.body, std::string(10, 'x'));
+  auto inside = d.get("/api/v1/agents/big/log?from=" + std::to_string(kLimit + 5));
+  EXPECT_TRUE(inside.body.empty());
+  EXPECT_EQ(inside.headers["x-bosun-gap"],
+            std::to_string(kLimit) + "-" + std::to_string(gap[1].get<int64_t>()));
+}
+
+// A holder killed with -9 leaves nothing running, even a tree that ignores HUP and TERM: the
+// daemon sees the holder go and kills what carried the agent's id.
+TEST(Agents, AHolderKilledLeavesNoProcessEvenOneIgnoringHangups) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  std::string marker = unique_seconds(1000);
+  Json a = spawn(d, "stubborn",
+                 Json::array({"bash", "--norc", "--noprofile", "-c",
+                              "trap '' HUP TERM; sleep " + marker + "; sleep " + marker}));
+  for (auto deadline = std::chrono::steady_clock::now() + 10s;
+       live_processes_mentioning("sleep " + marker).empty() &&
+       std::chrono::steady_clock::now() < deadline;) {
+    std::this_thread::sleep_for(20ms);  // the program starting has no event of its own
+  }
+  ASSERT_FALSE(live_processes_mentioning("sleep " + marker).empty());
+  int64_t holder = d.get("/api/v1/agents/stubborn").json()["run"]["holder_pid"];
+  ASSERT_EQ(::kill(static_cast<pid_t>(holder), SIGKILL), 0);
+  auto lost = events.wait("agent.lost", a["id"]);
+  ASSERT_TRUE(lost);
+  bool gone = false;
+  for (auto deadline = std::chrono::steady_clock::now() + 10s;
+       !gone && std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(20ms)) {
+    gone = live_processes_mentioning("sleep " + marker).empty();
+  }
+  EXPECT_TRUE(gone) << "the agent's tree outlived its holder";
+  EXPECT_EQ(d.del("/api/v1/agents/stubborn").status / 100, 2);
 }
 
 }  // namespace

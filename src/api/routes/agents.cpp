@@ -328,6 +328,22 @@ Result<Response> get_log(Services& s, Request& request) {
   uint64_t start = std::min<uint64_t>(static_cast<uint64_t>(*from), info->end_offset);
   uint64_t end = std::min<uint64_t>(info->end_offset, start + static_cast<uint64_t>(*limit));
   Response r;
+  // Output the log could not hold is never served as bytes (the file may hold zeros there):
+  // a slice stops before a gap, and a slice that starts in one is empty and says so.
+  for (const auto& gap : info->gaps) {
+    if (!gap.is_array() || gap.size() < 2) continue;
+    uint64_t gfrom = gap[0].get<uint64_t>();
+    uint64_t gto = gap[1].get<uint64_t>();
+    if (start >= gfrom && start < gto) {
+      r.content_type = "application/octet-stream";
+      r.headers.emplace_back("X-Bosun-Offset", std::to_string(start));
+      r.headers.emplace_back("X-Bosun-Gap", fmt::format("{}-{}", gfrom, gto));
+      r.headers.emplace_back("X-Bosun-Next-Offset", std::to_string(gto));
+      r.headers.emplace_back("X-Bosun-End-Offset", std::to_string(info->end_offset));
+      return r;
+    }
+    if (gfrom > start && gfrom < end) end = gfrom;
+  }
   r.content_type = "application/octet-stream";
   r.body.resize(end - start);
   if (!r.body.empty()) {

@@ -466,11 +466,16 @@ void TestDaemon::start(const std::vector<std::string>& extra_args) {
   envp.push_back(nullptr);
   int err = ::open(stderr_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   int fd_limit = fd_limit_;
+  int64_t fsize_limit = fsize_limit_;
   pid_ = ::fork();
   if (pid_ == 0) {
     if (fd_limit > 0) {
       rlimit files{static_cast<rlim_t>(fd_limit), static_cast<rlim_t>(fd_limit)};
       ::setrlimit(RLIMIT_NOFILE, &files);
+    }
+    if (fsize_limit > 0) {
+      rlimit size{static_cast<rlim_t>(fsize_limit), static_cast<rlim_t>(fsize_limit)};
+      ::setrlimit(RLIMIT_FSIZE, &size);
     }
     ::dup2(err, 2);
     int devnull = ::open("/dev/null", O_RDWR);

@@ -123,6 +123,9 @@ class TestDaemon {
   void start(const std::vector<std::string>& extra_args = {});
   // The descriptor limit (soft and hard) the next start gives the daemon; 0 leaves it.
   void set_descriptor_limit(int limit) { fd_limit_ = limit; }
+  // The largest file (RLIMIT_FSIZE) the next start lets the daemon write, as a full disk
+  // would; 0 leaves it.
+  void set_file_size_limit(int64_t bytes) { fsize_limit_ = bytes; }
   // SIGTERM and wait; returns the exit status (or -1 on timeout, then SIGKILL).
   int stop(std::chrono::milliseconds timeout = 15s);
   // SIGKILL and reap, leaving its run files behind as a crash would.
@@ -155,6 +158,7 @@ class TestDaemon {
   pid_t pid_ = -1;
   int starts_ = 0;
   int fd_limit_ = 0;
+  int64_t fsize_limit_ = 0;
 };
 
 }  // namespace bosun::e2e

@@ -41,6 +41,7 @@ class NoMachine final : public HolderHost {
     ADD_FAILURE() << "no holder started, so none is connected to";
     return nullptr;
   }
+  int reap(const std::string&, int64_t, const std::string&, int64_t) override { return 0; }
   std::vector<HolderSpec> launched;
 
  private:
