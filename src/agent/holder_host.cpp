@@ -69,6 +69,7 @@ asio::awaitable<Result<HolderStarted>> LocalHolderHost::launch(const HolderSpec&
   options.cwd = spec.cwd;
   options.cols = spec.cols;
   options.rows = spec.rows;
+  options.daemon_lock = state_.lock_file().string();  // only this state's daemon drives it
   options.log_path =
       (state_.logs() / fmt::format("holder-{}-{}.log", spec.agent_name, spec.generation)).string();
   auto launched = term::launch_holder(bosun_exe_, options, environment(spec));

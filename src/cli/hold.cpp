@@ -27,6 +27,8 @@ void setup_hold(CLI::App& app, CommandContext& ctx) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--ready-fd", opts->ready_fd, "Descriptor that gets the ready line");
   cmd->add_option("--log", opts->log_path, "The holder's own JSON-lines log file");
+  cmd->add_option("--daemon-lock", opts->daemon_lock,
+                  "Serve only the process holding this lock file (the daemon)");
   cmd->add_option("argv", opts->argv, "The agent's command, after --")->required();
   cmd->callback([opts, linger_s, &ctx] {
     opts->linger = std::chrono::seconds(*linger_s);

@@ -17,6 +17,7 @@
 #include <fmt/format.h>
 
 #include "term/holder_protocol.h"
+#include "term/peer_check.h"
 #include "term/process_tree.h"
 #include "term/pty.h"
 #include "term/ring.h"
@@ -474,6 +475,17 @@ void Holder::accept_clients() {
       if (errno != EAGAIN)
         log_.warn("hold.accept_failed", {{"error", errno_message("accept", errno)}});
       return;
+    }
+    // Checked before anything is read: another process of the same user (an agent) can
+    // neither type into this agent nor hold a slot the daemon needs.
+    if (!opts_.daemon_lock.empty()) {
+      auto pid = peer_pid(fd.get());
+      if (!pid || !holds_flock(*pid, opts_.daemon_lock)) {
+        std::string refusal = encode_error("not the daemon: this socket serves only bosun serve");
+        (void)::send(fd.get(), refusal.data(), refusal.size(), MSG_NOSIGNAL);
+        log_.debug("hold.client_refused", {{"pid", pid.value_or(0)}});
+        continue;
+      }
     }
     if (clients_.size() >= kMaxClients) {
       std::string refusal = encode_error("too many clients");

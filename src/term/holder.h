@@ -18,6 +18,10 @@ struct HolderOptions {
   std::chrono::seconds linger{86400};  // how long an exited agent waits for kCollect
   int ready_fd = -1;                   // gets "ready <agent_pid> <holder_pid>\n" or "error <msg>\n"
   std::string log_path;                // the holder's own JSON-lines log (empty: stderr only)
+  // When set, only a client whose process holds an flock on this file (the daemon's state
+  // lock) is served; anyone else is told "not the daemon" and closed at once. Empty: any
+  // client (a holder run by hand, the holder's own tests).
+  std::string daemon_lock;
 };
 
 // Runs the holder until the agent has exited, its output was delivered and the exit status

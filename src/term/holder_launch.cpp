@@ -62,6 +62,10 @@ std::vector<std::string> holder_command_line(const std::string& bosun_exe,
     args.emplace_back("--log");
     args.push_back(options.log_path);
   }
+  if (!options.daemon_lock.empty()) {
+    args.emplace_back("--daemon-lock");
+    args.push_back(options.daemon_lock);
+  }
   args.emplace_back("--");
   args.insert(args.end(), options.argv.begin(), options.argv.end());
   return args;

@@ -2,8 +2,12 @@
 // is gone — against a real daemon, real shells and real agent processes.
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -236,6 +240,74 @@ TEST(Trust, AnAgentTokenLivesAndDiesWithItsRun) {
   ASSERT_EQ(d.stop(), 0);
   d.start();
   EXPECT_EQ(as(token2), 401);
+}
+
+// A unix-socket connection from the test process (not the daemon) to `path`; -1 on failure.
+int connect_unix(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Another process of the same user cannot drive an agent's holder: what it types is never
+// read, and holding every slot it can open does not keep the daemon out after a restart.
+TEST(Trust, OnlyTheDaemonDrivesAHolder) {
+  TempDir dir;
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  Json kai = spawn_shell(d, events, "kai");
+  Json shown_kai = d.get("/api/v1/agents/kai").json();
+  std::string socket = (d.state_dir() / "run" /
+                        (shown_kai["id"].get<std::string>() + "-" +
+                         std::to_string(shown_kai["generation"].get<int64_t>()) + ".sock"))
+                           .string();
+  ASSERT_TRUE(fs::exists(socket)) << socket;
+  fs::path planted = dir.path() / "planted";
+
+  int fd = connect_unix(socket);
+  ASSERT_GE(fd, 0);
+  timeval bound{5, 0};  // a holder that reads what it is sent never closes: do not wait forever
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
+  std::string line = "touch " + planted.string() + "\r";
+  std::string frame(4, '\0');
+  uint32_t n = static_cast<uint32_t>(line.size() + 1);
+  for (int i = 0; i < 4; ++i)
+    frame[static_cast<size_t>(i)] = static_cast<char>((n >> (24 - 8 * i)) & 0xff);
+  frame += '\x02';  // input
+  frame += line;
+  (void)::send(fd, frame.data(), frame.size(), MSG_NOSIGNAL);
+  std::string answer;
+  char buf[512];
+  for (ssize_t got; (got = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+    answer.append(buf, static_cast<size_t>(got));  // until the holder closes it
+  ::close(fd);
+  EXPECT_NE(answer.find("not the daemon"), std::string::npos) << answer;
+  ASSERT_TRUE(shell_answers(d, "kai", "alive"));
+  EXPECT_FALSE(fs::exists(planted));
+
+  // Every slot a squatter can take, held across a daemon restart.
+  std::vector<int> squat;
+  for (int i = 0; i < 100; ++i) {
+    int s = connect_unix(socket);
+    if (s >= 0) squat.push_back(s);
+  }
+  ASSERT_EQ(d.stop(), 0);
+  d.start();
+  EventWaiter after(d);
+  ASSERT_TRUE(after.ok());
+  Json shown = d.get("/api/v1/agents/kai").json();
+  EXPECT_TRUE(is_live(shown["state"])) << shown;
+  EXPECT_TRUE(shell_answers(d, "kai", "back"));
+  for (int s : squat)
+    ::close(s);
 }
 
 }  // namespace
