@@ -223,7 +223,7 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
     // Terminal echo and small JSON replies must not wait for Nagle's algorithm.
     beast::error_code option_ec;
     socket.set_option(tcp::no_delay(true), option_ec);
-    asio::co_spawn(io, serve(std::move(socket), id), [this, id](std::exception_ptr e) {
+    asio::co_spawn(io, serve(std::move(socket), id), [this, id](const std::exception_ptr& e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);

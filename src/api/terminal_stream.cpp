@@ -15,8 +15,8 @@ namespace bosun {
 
 namespace {
 
-constexpr uint64_t kDefaultReplay = 256 * 1024;
-constexpr size_t kReadChunk = 64 * 1024;
+constexpr uint64_t kDefaultReplay = uint64_t{256} * 1024;
+constexpr size_t kReadChunk = size_t{64} * 1024;
 
 std::string be64(uint64_t v) {
   std::string out(8, '\0');
@@ -49,7 +49,7 @@ TerminalStream::~TerminalStream() {
   agents_.set_observer(nullptr);
 }
 
-void TerminalStream::open(const std::string& agent_id, std::shared_ptr<WsChannel> channel,
+void TerminalStream::open(const std::string& agent_id, const std::shared_ptr<WsChannel>& channel,
                           std::optional<uint64_t> from, bool binary) {
   auto info = agents_.terminal(agent_id);
   if (!info) {
@@ -105,6 +105,7 @@ void TerminalStream::catch_up(Viewer& v) {
     if (v.cursor >= end) break;
     if (!fd) fd.reset(::open(info->log_path.c_str(), O_RDONLY | O_CLOEXEC));
     if (!fd) {
+      log_.warn("terminal.log_unreadable", {{"agent", v.agent_id}, {"path", info->log_path}});
       v.channel->close(1011, "cannot read the agent's log");
       return;
     }

@@ -26,7 +26,7 @@ class TerminalStream final : public TerminalObserver {
   TerminalStream& operator=(const TerminalStream&) = delete;
 
   // A new viewer of `agent_id` from `from` (nullopt: the last 256 KiB); binary or JSON frames.
-  void open(const std::string& agent_id, std::shared_ptr<WsChannel> channel,
+  void open(const std::string& agent_id, const std::shared_ptr<WsChannel>& channel,
             std::optional<uint64_t> from, bool binary);
 
   void on_output(const std::string& agent_id, uint64_t offset, std::string_view bytes) override;

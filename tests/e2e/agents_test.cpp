@@ -237,6 +237,13 @@ TEST(Agents, HolderGoneMeansLostNotRunning) {
   d.kill9();
   ::kill(static_cast<pid_t>(holder), SIGKILL);
   ::kill(static_cast<pid_t>(agent_pid), SIGKILL);
+  // SIGKILL is delivered, not done: a holder still tearing down may yet accept a connection.
+  for (auto deadline = std::chrono::steady_clock::now() + 10s;
+       (::kill(static_cast<pid_t>(holder), 0) == 0 ||
+        ::kill(static_cast<pid_t>(agent_pid), 0) == 0) &&
+       std::chrono::steady_clock::now() < deadline;) {
+    std::this_thread::sleep_for(10ms);  // not our children: nothing to wait on
+  }
   d.start();
   auto again = d.get("/api/v1/agents/kai").json();
   EXPECT_EQ(again["state"], "lost");

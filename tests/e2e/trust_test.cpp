@@ -25,13 +25,7 @@ Json spawn_shell(TestDaemon& d, EventWaiter& events, const std::string& name,
                  const std::string& role = "") {
   Json body{{"name", name}, {"argv", kBash}};
   if (!role.empty()) body["role"] = role;
-  auto r = d.post("/api/v1/agents", body);
-  EXPECT_EQ(r.status, 201) << r.body;
-  Json agent = r.json();
-  EXPECT_TRUE(events.wait_for("agent.state", agent.value("id", ""),
-                              [](const Json& e) { return e["state"] == "idle"; }))
-      << name << " never became idle";
-  return agent;
+  return spawn_idle(d, events, body);
 }
 
 // Types `echo <marker>` into a shell agent and waits until the shell has run it: whatever

@@ -74,12 +74,16 @@ Json spawn_sim(TestDaemon& d, EventWaiter& events, const std::string& name, cons
             {"argv", sim_argv(extra)},
             {"permanent", permanent}};
   if (!cwd.empty()) body["cwd"] = cwd;
+  return spawn_idle(d, events, body);
+}
+
+Json spawn_idle(TestDaemon& d, EventWaiter& events, const Json& body) {
   auto r = d.post("/api/v1/agents", body);
   EXPECT_EQ(r.status, 201) << r.body;
   Json agent = r.json();
   EXPECT_TRUE(events.wait_for("agent.state", agent.value("id", ""),
                               [](const Json& e) { return e["state"] == "idle"; }))
-      << name << " never became idle";
+      << body.value("name", "") << " never became idle";
   return agent;
 }
 

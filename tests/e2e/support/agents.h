@@ -53,6 +53,9 @@ Json spawn_sim(TestDaemon& d, EventWaiter& events, const std::string& name, cons
                const std::vector<std::string>& extra = {}, const std::string& cwd = "",
                bool permanent = false);
 
+// POST /api/v1/agents with `body`; expects 201 and waits until the agent is idle.
+Json spawn_idle(TestDaemon& d, EventWaiter& events, const Json& body);
+
 // PUT /api/v1/supervisor; expects 200.
 void configure(TestDaemon& d, const Json& config);
 
