@@ -247,6 +247,11 @@ std::string error_code_of(const HttpResult& r) {
 // at once, the acceptor backs off instead of spinning and logs once per interval; once the
 // connections go, everything works again, a new agent included.
 TEST(BadInput, OutOfDescriptorsANewClientGets503AndTheDaemonNeitherSpinsNorFloodsItsLog) {
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizers' runtime itself needs descriptors (UBSan's vptr check tests memory through a
+  // pipe): out of them, it reports valid objects as invalid and stops the daemon.
+  GTEST_SKIP() << "not meaningful in the sanitizer build: its runtime needs file descriptors";
+#endif
   TestDaemon d;
   d.set_descriptor_limit(128);
   d.start({"--max-connections", "100000"});  // no cap: let the descriptors run out
