@@ -4,7 +4,9 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CTEST_ARGS ?= --output-on-failure --timeout 600 -j$(JOBS)
 
-.PHONY: all deps configure build test unit e2e asan bench demo format tidy clean
+FUZZ_SECONDS ?= 600
+
+.PHONY: all deps configure build test unit e2e asan bench fuzz demo format tidy clean
 
 all: build
 
@@ -33,6 +35,10 @@ asan: deps
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS)
+
+# Every libFuzzer target (fuzz/) for FUZZ_SECONDS each; `make test` runs each for 5 s.
+fuzz: deps
+	@scripts/fuzz $(FUZZ_SECONDS) $(BUILD)/fuzz
 
 # Benchmarks (not part of `make test`); figures go to docs/performance.md.
 bench: deps
