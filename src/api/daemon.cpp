@@ -26,6 +26,7 @@
 #include "crew/merges.h"
 #include "crew/projects.h"
 #include "crew/supervisor.h"
+#include "crew/task_branches.h"
 #include "crew/verifier.h"
 #include "crew/worktrees.h"
 #include "util/files.h"
@@ -139,15 +140,17 @@ bool write_run_files(const StateDir& state, const std::string& address, Log& log
   return true;
 }
 
-// The crew's hooks: the verifier lands checked work through merges and runs the project's test
-// command; the supervisor catches a worktree up before a new task.
-void wire_crew(Store& store, Verifier& verifier, Supervisor& supervisor, Merges& merges) {
-  verifier.set_land([&merges](const Task& task, const std::string& agent_id) {
-    return merges.land(task, agent_id);
+// The crew's hooks: the verifier lands checked work (a task's own branch, else the agent's)
+// and runs the project's test command; the supervisor starts a task's branch before its [TASK].
+void wire_crew(Store& store, Verifier& verifier, Supervisor& supervisor, Merges& merges,
+               TaskBranches& branches) {
+  verifier.set_land([&merges, &branches](const Task& task, const std::string& agent_id) {
+    return task.branch ? branches.land(task, agent_id) : merges.land(task, agent_id);
   });
   verifier.set_test_command([&store](const Task& task) { return test_command_of(store, task); });
-  supervisor.set_before_task(
-      [&merges](std::string agent) { return merges.catch_up(std::move(agent)); });
+  supervisor.set_before_task([&branches](std::string agent_id, std::string task_id) {
+    return branches.begin(std::move(task_id), std::move(agent_id));
+  });
 }
 
 // What the daemon does on SIGINT/SIGTERM.
@@ -220,19 +223,20 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   worktrees.set_agents(&agents);
   Merges merges(*store, bus, clock, log, git, worktrees, projects);
   merges.set_agents(&agents);
-  wire_crew(*store, verifier, supervisor, merges);
+  TaskBranches branches(*store, bus, clock, log, git, projects);
+  branches.set_agents(&agents);
+  wire_crew(*store, verifier, supervisor, merges, branches);
   HeadlessRunner headless(io, *store, bus, clock, log, agents, state);
   headless.close_abandoned();
-  Services services{*store,     bus,          clock,     log,       auth,
-                    info,       event_stream, agents,    terminals, verifier,
-                    supervisor, projects,     worktrees, merges,    headless};
+  Services services{*store,       bus,    clock,     log,      auth,       info,
+                    event_stream, agents, terminals, verifier, supervisor, projects,
+                    worktrees,    merges, headless,  branches};
   Dispatcher dispatcher(services, Router(route_table()));
 
-  HttpServer server(
-      io, dispatcher, log,
-      HttpServer::Options{.max_body = options.max_body,
-                          .ws_queue_limit = options.ws_queue_limit,
-                          .max_connections = options.max_connections});
+  HttpServer server(io, dispatcher, log,
+                    HttpServer::Options{.max_body = options.max_body,
+                                        .ws_queue_limit = options.ws_queue_limit,
+                                        .max_connections = options.max_connections});
   auto address = listen(server, options.listen, *store);
   if (!address) {
     log.error("serve.listen_failed", {{"error", address.error().message}});

@@ -20,6 +20,7 @@ class Verifier;
 class Merges;
 class Projects;
 class Worktrees;
+class TaskBranches;
 
 struct DaemonInfo {
   std::string version;
@@ -39,12 +40,13 @@ struct Services {
   EventStream& event_stream;
   AgentRegistry& agents;
   TerminalStream& terminals;
-  Verifier& verifier;        // checks task reports (crew/verifier.h)
-  Supervisor& supervisor;    // dispatch, heartbeats, resets, stuck watch (crew/supervisor.h)
-  Projects& projects;        // projects and where their roles are (crew/projects.h)
-  Worktrees& worktrees;      // each agent's worktree (crew/worktrees.h)
-  Merges& merges;            // diff, merge, rebase of agents' work (crew/merges.h)
-  HeadlessRunner& headless;  // headless task steps and their usage (crew/headless.h)
+  Verifier& verifier;           // checks task reports (crew/verifier.h)
+  Supervisor& supervisor;       // dispatch, heartbeats, resets, stuck watch (crew/supervisor.h)
+  Projects& projects;           // projects and where their roles are (crew/projects.h)
+  Worktrees& worktrees;         // each agent's worktree (crew/worktrees.h)
+  Merges& merges;               // diff, merge, rebase of agents' work (crew/merges.h)
+  HeadlessRunner& headless;     // headless task steps and their usage (crew/headless.h)
+  TaskBranches& task_branches;  // each task's own branch: diff, approve-and-merge, rebase
 };
 
 }  // namespace bosun

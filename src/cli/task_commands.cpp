@@ -1,4 +1,5 @@
-// `bosun task add|list|ready|show|claim|update|comment|approve|reject|rm`, `bosun report submit`.
+// `bosun task add|list|ready|show|claim|update|comment|diff|approve|rebase|reject|rm`, `bosun
+// report submit`.
 #include "cli/task_commands.h"
 
 #include <unistd.h>
@@ -473,6 +474,12 @@ void setup_approve(CLI::App& app, CommandContext& ctx) {
       auto task = client.post(task_path(*id, "/approve"), body);
       if (!task) return tl::unexpected(task.error());
       print_state("approved", *task);
+      if (task->contains("merge")) {
+        const Json& m = (*task)["merge"];
+        std::printf("merged %s into %s: %s %s\n", m.value("branch", "").c_str(),
+                    m.value("base", "").c_str(), m.value("result", "").c_str(),
+                    m.value("commit", "").substr(0, 12).c_str());
+      }
       return {};
     });
   });
@@ -488,6 +495,94 @@ void setup_reject(CLI::App& app, CommandContext& ctx) {
       auto task = client.post(task_path(*id, "/reject"), Json{{"reason", *reason}});
       if (!task) return tl::unexpected(task.error());
       print_state("rejected", *task);
+      return {};
+    });
+  });
+}
+
+struct DiffFlags {
+  std::string id;
+  std::string file;
+  bool stat = false;
+  bool ignore_whitespace = false;
+  bool json = false;
+};
+
+void print_diff(const Json& d, bool stat) {
+  const Json& st = d["stats"];
+  std::printf(
+      "%s: %s → %s, %lld ahead, %lld behind; %lld %s, +%lld −%lld\n", d.value("task", "").c_str(),
+      d.value("branch", "").c_str(), d.value("base", "").c_str(),
+      static_cast<long long>(d.value("ahead", 0)), static_cast<long long>(d.value("behind", 0)),
+      static_cast<long long>(st.value("files", 0)), st.value("files", 0) == 1 ? "file" : "files",
+      static_cast<long long>(st.value("added", 0)), static_cast<long long>(st.value("removed", 0)));
+  const Json& merge = d["merge"];
+  std::string result = merge.value("result", "");
+  std::string state = result == "merged" || result == "fast_forward" ? "merges cleanly"
+                      : result == "already_merged"                   ? "already merged"
+                      : result == "conflict"                         ? "conflicts in"
+                      : result == "outside_domains" ? "changes files outside its role's domains:"
+                                                    : result;
+  std::string files;
+  if (result == "conflict" || result == "outside_domains") {
+    for (const auto& f : merge["files"])
+      files += " " + f.get<std::string>();
+  }
+  std::printf("merge: %s%s\n", state.c_str(), files.c_str());
+  for (const auto& c : d["commits"]) {
+    std::printf("  %s %s\n", c.value("id", "").substr(0, 12).c_str(),
+                c.value("subject", "").c_str());
+  }
+  for (const auto& f : d["files"]) {
+    if (f.value("binary", false)) {
+      std::printf("  %-9s %s (binary)\n", f.value("status", "").c_str(),
+                  f.value("path", "").c_str());
+    } else {
+      std::printf("  %-9s %s +%lld −%lld\n", f.value("status", "").c_str(),
+                  f.value("path", "").c_str(), static_cast<long long>(f.value("added", 0)),
+                  static_cast<long long>(f.value("removed", 0)));
+    }
+  }
+  if (!stat) std::printf("\n%s", d.value("patch", "").c_str());
+}
+
+void setup_diff(CLI::App& app, CommandContext& ctx) {
+  auto f = std::make_shared<DiffFlags>();
+  app.add_option("task", f->id, "task id")->required();
+  app.add_flag("--stat", f->stat, "commits and files with lines added and removed, no patch");
+  app.add_option("--file", f->file, "only this file's patch");
+  app.add_flag("-w,--ignore-whitespace", f->ignore_whitespace, "ignore changes in whitespace");
+  app.add_flag("--json", f->json, "print the diff as JSON");
+  app.callback([&ctx, f] {
+    with_client(ctx, [&](Client& client) -> Status {
+      std::string target = task_path(f->id, "/diff");
+      std::string sep = "?";
+      if (!f->file.empty()) {
+        target += sep + "file=" + path_segment(f->file);
+        sep = "&";
+      }
+      if (f->ignore_whitespace) target += sep + "whitespace=ignore";
+      auto d = client.get(target);
+      if (!d) return tl::unexpected(d.error());
+      if (f->json) {
+        std::printf("%s\n", d->dump(2).c_str());
+      } else {
+        print_diff(*d, f->stat);
+      }
+      return {};
+    });
+  });
+}
+
+void setup_rebase(CLI::App& app, CommandContext& ctx) {
+  auto id = std::make_shared<std::string>();
+  app.add_option("task", *id, "task id")->required();
+  app.callback([&ctx, id] {
+    with_client(ctx, [&](Client& client) -> Status {
+      auto r = client.post(task_path(*id, "/rebase"), Json::object());
+      if (!r) return tl::unexpected(r.error());
+      std::printf("%s: %s onto %s (%s)\n", id->c_str(), r->value("branch", "").c_str(),
+                  r->value("base", "").c_str(), r->value("result", "").c_str());
       return {};
     });
   });
@@ -514,7 +609,9 @@ const Verb kTaskVerbs[] = {
     {"claim", "take a ready task (inside an agent: for that agent)", setup_claim},
     {"update", "change status, priority, title, role, assignee or dependencies", setup_update},
     {"comment", "add a comment to a task", setup_comment},
-    {"approve", "mark a task in review done (a person's decision)", setup_approve},
+    {"diff", "a task's branch against its base: commits, files, patch, merge state", setup_diff},
+    {"approve", "approve a task in review: its branch is merged, then it is done", setup_approve},
+    {"rebase", "rebase a task's branch onto its base (aborted on conflict)", setup_rebase},
     {"reject", "send a task in review back to in_progress with a reason", setup_reject},
     {"rm", "delete a task that was never started", setup_rm},
 };

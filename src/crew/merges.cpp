@@ -6,6 +6,7 @@
 
 #include "agent/registry.h"
 #include "crew/task_board.h"
+#include "git/branch.h"
 #include "git/git.h"
 #include "git/merge.h"
 #include "git/repo.h"
@@ -95,9 +96,15 @@ asio::awaitable<Outcome<Json>> Merges::merge(std::string agent, std::optional<st
   if (agents_) {
     if (auto shown = agents_->view(wt->agent_name)) role_name = shown->role();
   }
+  // The branch the worktree has checked out: a task's own branch, or the agent's.
+  std::string path = wt->path;
+  std::function<std::optional<std::string>(int)> current = [path](int) {
+    return git::current_branch(path);
+  };
+  auto on = co_await git_.call<std::optional<std::string>>(std::move(current));
   git::MergeRequest req;
   req.repo = p->path;
-  req.branch = wt->branch;
+  req.branch = on.value_or(wt->branch);
   req.base = into.value_or(wt->base_branch);
   std::optional<Role> role = projects_.role_of(p->path, role_name);
   if (role) req.domains = role->domains;
@@ -120,7 +127,7 @@ asio::awaitable<Outcome<Json>> Merges::merge(std::string agent, std::optional<st
   if (!outcome) co_return refused(outcome.error());
   Json data = outcome->to_json();
   data["agent"] = w.agent_name;
-  data["branch"] = w.branch;
+  data["branch"] = req.branch;
   data["base"] = req.base;
   data["worktree"] = w.id;
   data["by"] = actor;
@@ -136,8 +143,8 @@ asio::awaitable<Outcome<Json>> Merges::merge(std::string agent, std::optional<st
     if (auto st = tx.commit(); !st) co_return refused(st.error());
     auto owner = store_.agents().find(w.agent_name);  // the worktree belongs to the name
     if (actor != kVerifierActor && owner) {
-      auto finished = finish_reviewed(owner->id, actor,
-                                      fmt::format("{} merged {} into {} ({})", actor, w.branch,
+      auto finished = finish_reviewed(owner->id, req.branch, actor,
+                                      fmt::format("{} merged {} into {} ({})", actor, req.branch,
                                                   req.base, outcome->commit.substr(0, 12)));
       if (finished) data["tasks_done"] = *finished;
     }
@@ -181,8 +188,8 @@ asio::awaitable<Outcome<Json>> Merges::rebase(std::string agent) {
   co_return data;
 }
 
-Result<Json> Merges::finish_reviewed(const std::string& agent_id, const std::string& actor,
-                                     const std::string& why) {
+Result<Json> Merges::finish_reviewed(const std::string& agent_id, const std::string& branch,
+                                     const std::string& actor, const std::string& why) {
   TaskQuery q;
   q.assignee = agent_id;
   q.statuses = {TaskStatus::kReview};
@@ -192,6 +199,7 @@ Result<Json> Merges::finish_reviewed(const std::string& agent_id, const std::str
   for (const auto& t : *tasks) {
     auto reports = store_.tasks().reports(t.id);
     if (!reports || reports->empty() || reports->back().verified != "passed") continue;
+    if (t.branch && *t.branch != branch) continue;  // its own branch was not the one merged
     TaskChange change;
     change.status = TaskStatus::kDone;
     change.checked = true;

@@ -40,8 +40,9 @@ class Merges {
   boost::asio::awaitable<void> catch_up(std::string agent);
 
  private:
-  Result<Json> finish_reviewed(const std::string& agent_id, const std::string& actor,
-                               const std::string& why);
+  // The agent's tasks in review whose last report passed and whose work `branch` held.
+  Result<Json> finish_reviewed(const std::string& agent_id, const std::string& branch,
+                               const std::string& actor, const std::string& why);
 
   Store& store_;
   EventBus& bus_;

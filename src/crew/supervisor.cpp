@@ -25,6 +25,9 @@ namespace asio = boost::asio;
 
 namespace {
 
+// How long an agent whose worktree had uncommitted changes is passed by before trying again.
+constexpr std::chrono::seconds kUncleanRetry{60};
+
 constexpr const char* kConfigKey = "supervisor";
 
 std::string text(const Json& j, const char* key) {
@@ -381,6 +384,16 @@ void Supervisor::dispatch() {
     if (provider_limited(a.profile()) || provider_limited(a.profile() + "@" + a.name())) continue;
     auto wi = watches_.find(a.id());
     if (wi != watches_.end() && wi->second.resetting) continue;
+    if (auto u = unclean_.find(a.id()); u != unclean_.end()) {
+      if (clock_.steady_now() - u->second < kUncleanRetry) continue;
+      unclean_.erase(u);
+    }
+    // A task a person sent back goes to it first, on its own branch again.
+    if (auto back = store_.tasks().returned_to(a.id()); back && *back) {
+      auto busy = store_.tasks().busy_with_other(a.id(), (*back)->id);
+      if (busy && !*busy) hand_back(a, **back);
+      continue;
+    }
     auto held = store_.tasks().holds_task(a.id());
     if (!held || *held) continue;
     free.push_back(std::move(a));
@@ -408,13 +421,64 @@ void Supervisor::dispatch() {
     }
     asio::co_spawn(
         io_,
-        [this, life = lifetime_.guard(), name = agent.name(), title = task.title,
-         id = task.id]() -> asio::awaitable<void> {
-          co_await before_task_(name);
-          if (life.alive()) send(name, "task", title, id);
+        [this, life = lifetime_.guard(), agent_id = agent.id(), name = agent.name(),
+         title = task.title, id = task.id]() -> asio::awaitable<void> {
+          auto started = co_await before_task_(agent_id, id);
+          if (!life.alive()) co_return;
+          if (started) {
+            send(name, "task", title, id);
+          } else {
+            not_started(agent_id, name, id, started.error().error.message);
+          }
         },
         asio::detached);
   }
+}
+
+void Supervisor::hand_back(const AgentView& agent, const Task& task) {
+  if (!handing_back_.insert(task.id).second) return;  // already on its way
+  std::string reason;
+  if (auto history = store_.tasks().history(task.id)) {
+    for (const auto& h : *history) {
+      if (h.field == "status" && h.from == "review") reason = h.reason;
+    }
+  }
+  log_.info("supervisor.hand_back", {{"task", task.id}, {"agent", agent.name()}});
+  std::string subject = task.title + " (sent back after review: see its comments)";
+  asio::co_spawn(
+      io_,
+      [this, life = lifetime_.guard(), agent_id = agent.id(), name = agent.name(), subject, reason,
+       id = task.id]() -> asio::awaitable<void> {
+        Outcome<std::optional<std::string>> started = std::optional<std::string>();
+        if (before_task_) started = co_await before_task_(agent_id, id);
+        if (!life.alive()) co_return;
+        handing_back_.erase(id);
+        if (started) {
+          send(name, "task", subject, id, reason);
+        } else {
+          // It stays the agent's; the agent is told and passed by until it may be clean.
+          unclean_[agent_id] = clock_.steady_now();
+          arm_tick_at(clock_.steady_now() + kUncleanRetry);
+          send(name, "system", "Your returned task waits: " + started.error().error.message);
+        }
+      },
+      asio::detached);
+}
+
+void Supervisor::not_started(const std::string& agent_id, const std::string& name,
+                             const std::string& task_id, const std::string& why) {
+  unclean_[agent_id] = clock_.steady_now();
+  arm_tick_at(clock_.steady_now() + kUncleanRetry);
+  TaskChange change;
+  change.status = TaskStatus::kPending;
+  change.assignee = std::optional<std::string>();
+  change.reason = fmt::format("not started: {}", why);
+  auto back = TaskBoard(store_, bus_, clock_).update(task_id, change, kSupervisorMailbox);
+  if (!back) {
+    log_.warn("supervisor.unassign_failed", {{"task", task_id}, {"error", back.error().message}});
+  }
+  log_.info("supervisor.not_started", {{"task", task_id}, {"agent", name}, {"why", why}});
+  send(name, "system", "Your next task waits: " + why);
 }
 
 void Supervisor::send(const std::string& to, const std::string& type, const std::string& subject,
@@ -528,6 +592,7 @@ void Supervisor::tick() {
     if (auto due = check_agent(agent, w); due && (!next || *due < *next)) next = due;
   }
   if (auto due = lift_limits(); due && (!next || *due < *next)) next = due;
+  if (!unclean_.empty()) schedule_dispatch();  // a worktree may be clean by now
   if (next) arm_tick_at(*next);
 }
 

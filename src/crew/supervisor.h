@@ -8,6 +8,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
@@ -17,6 +19,7 @@
 #include "agent/agent_view.h"
 #include "crew/agent_watch.h"
 #include "crew/mailbox.h"
+#include "crew/refusal.h"
 #include "crew/supervisor_config.h"
 #include "store/event_bus.h"
 #include "util/lifetime.h"
@@ -38,8 +41,11 @@ class Supervisor final : public EventSubscriber {
   // Loads the saved configuration, subscribes and looks for work.
   void start();
 
-  // Runs before a dispatched task's [TASK] is sent (a worktree catches up with its base).
-  using BeforeTask = std::function<boost::asio::awaitable<void>(std::string agent_name)>;
+  // Runs before a dispatched task's [TASK] is sent: puts the agent's worktree on the task's
+  // branch. A refusal (uncommitted changes) sends the task back to the board with the reason,
+  // tells the agent, and keeps the agent out of dispatch until its state next changes.
+  using BeforeTask = std::function<boost::asio::awaitable<Outcome<std::optional<std::string>>>(
+      std::string agent_id, std::string task_id)>;
   void set_before_task(BeforeTask hook) { before_task_ = std::move(hook); }
   // Saves and applies a new configuration.
   Status configure(const SupervisorConfig& config);
@@ -91,6 +97,12 @@ class Supervisor final : public EventSubscriber {
   // The tasks an agent held go back to the board when its run ends for good (not a restart)
   // or it is removed; `how` says why, in each task's history.
   void release_tasks(const std::string& id, const std::string& name, const std::string& how);
+  // Sends a task a person sent back to its agent again, after putting its worktree back on the
+  // task's branch.
+  void hand_back(const AgentView& agent, const Task& task);
+  // A dispatched task whose branch could not start goes back to the board (see BeforeTask).
+  void not_started(const std::string& agent_id, const std::string& name, const std::string& task_id,
+                   const std::string& why);
   boost::asio::awaitable<void> restart_later(std::string id, Millis delay);
   void reset_agent(const AgentView& agent, Watch& w, const std::string& why);
   void deliver_reset(const AgentView& agent);
@@ -112,6 +124,10 @@ class Supervisor final : public EventSubscriber {
   std::map<std::string, ProviderLimit> limits_;
   bool dispatch_posted_ = false;
   BeforeTask before_task_;
+  // Agents whose worktree could not start a task (uncommitted changes) and when: dispatch
+  // passes them by for kUncleanRetry, then tries again.
+  std::map<std::string, std::chrono::steady_clock::time_point> unclean_;
+  std::set<std::string> handing_back_;  // tasks whose hand-back is under way
   Lifetime lifetime_;  // timers, posts and coroutines check it before touching the supervisor
 };
 

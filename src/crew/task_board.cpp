@@ -138,9 +138,9 @@ Result<Task> TaskBoard::approve(const std::string& id, const std::string& by,
 
 Result<Task> TaskBoard::reject(const std::string& id, const std::string& by,
                                const std::string& reason) {
-  TRY_OK(require_review(store_.tasks(), id, TaskStatus::kInProgress, "rejected"));
+  TRY_OK(require_review(store_.tasks(), id, TaskStatus::kAssigned, "rejected"));
   TaskChange change;
-  change.status = TaskStatus::kInProgress;
+  change.status = TaskStatus::kAssigned;
   change.reason = "rejected by " + by + ": " + reason;
   return update(id, change, by, "Rejected: " + reason);
 }

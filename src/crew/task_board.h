@@ -67,7 +67,8 @@ class TaskBoard {
                               const std::optional<std::string>& agent_id);
 
   // A person's decision on a task in review (409 otherwise): approve → done (checked),
-  // reject → in_progress with the reason as a comment too.
+  // reject → assigned to the same agent (the supervisor hands it back on its branch once the
+  // agent is free) with the reason as a comment too.
   Result<Task> approve(const std::string& id, const std::string& by,
                        const std::optional<std::string>& note);
   Result<Task> reject(const std::string& id, const std::string& by, const std::string& reason);

@@ -69,6 +69,17 @@ ProcessSpec git_commits_since(const std::string& cwd, int64_t since_s,
                   timeout);
 }
 
+ProcessSpec git_current_branch(const std::string& cwd, std::chrono::milliseconds timeout) {
+  return git_spec(cwd, {"symbolic-ref", "--quiet", "--short", "HEAD"}, timeout);
+}
+
+ProcessSpec git_branch_commits(const std::string& cwd, const std::string& base,
+                               const std::string& branch, std::chrono::milliseconds timeout) {
+  return git_spec(cwd,
+                  {"log", "--max-count=20", "--format=%H%x09%ct%x09%s", base + ".." + branch, "--"},
+                  timeout);
+}
+
 ProcessSpec git_head(const std::string& cwd, std::chrono::milliseconds timeout) {
   return git_spec(cwd, {"log", "--max-count=1", "--format=%H%x09%ct%x09%s", "HEAD", "--"}, timeout);
 }
@@ -200,6 +211,36 @@ asio::awaitable<void> Verifier::check_git(const std::string& cwd, int64_t since_
                   head_text));
 }
 
+asio::awaitable<void> Verifier::check_branch(const std::string& cwd, const Task& task,
+                                             Outcome& outcome) {
+  const std::string& branch = *task.branch;
+  const std::string& base = *task.base_branch;
+  auto current = co_await processes_.run(git_current_branch(cwd, options_.git_timeout));
+  std::string on = current.ok() ? first_line(current.out) : "";
+  if (on != branch) {
+    outcome.passed = false;
+    outcome.problems.push_back("the worktree is not on the task's branch");
+    outcome.log.push_back(fmt::format("git: FAILED, {} is on {}, not on {}'s branch {}", cwd,
+                                      on.empty() ? "no branch" : on, task.id, branch));
+    co_return;
+  }
+  auto log = co_await processes_.run(git_branch_commits(cwd, base, branch, options_.git_timeout));
+  auto commits = log.ok() ? parse_commits(log.out) : std::vector<Commit>{};
+  if (commits.empty()) {
+    outcome.passed = false;
+    outcome.problems.push_back("no commit on the task's branch");
+    outcome.log.push_back(
+        log.ok() ? fmt::format("git: FAILED, {} has no commit that {} lacks", branch, base)
+                 : fmt::format("git: FAILED, cannot read {} ({}): {}", branch, log.summary(),
+                               first_line(log.err)));
+    co_return;
+  }
+  outcome.log.push_back(fmt::format("git: {}{} commit{} on {} that {} lacks; newest {} \"{}\"",
+                                    commits.size(), commits.size() == 20 ? "+" : "",
+                                    commits.size() == 1 ? "" : "s", branch, base,
+                                    commits.front().hash.substr(0, 12), commits.front().subject));
+}
+
 asio::awaitable<void> Verifier::check_tests(const Task& task, const std::string& cwd,
                                             Outcome& outcome) {
   std::vector<std::string> argv;
@@ -252,8 +293,12 @@ asio::awaitable<Status> Verifier::run_check(int64_t report_id) {
                                       : fmt::format("git: skipped, {} is not a directory", cwd));
     cwd.clear();
   } else {
-    // (b) a commit made since the task started.
-    co_await check_git(cwd, task->started_at_ms.value_or(task->created_at_ms), outcome);
+    // (b) a commit made for the task: on its own branch when it has one, else since it started.
+    if (task->branch && task->base_branch) {
+      co_await check_branch(cwd, *task, outcome);
+    } else {
+      co_await check_git(cwd, task->started_at_ms.value_or(task->created_at_ms), outcome);
+    }
   }
   // (c) the test command, when there is one.
   co_await check_tests(*task, cwd, outcome);

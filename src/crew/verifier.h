@@ -77,6 +77,9 @@ class Verifier {
   };
 
  private:
+  // The worktree is on the task's branch, which holds commits its base lacks.
+  boost::asio::awaitable<void> check_branch(const std::string& cwd, const Task& task,
+                                            Outcome& outcome);
   boost::asio::awaitable<void> check_git(const std::string& cwd, int64_t since_ms,
                                          Outcome& outcome);
   boost::asio::awaitable<void> check_tests(const Task& task, const std::string& cwd,

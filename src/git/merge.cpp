@@ -136,6 +136,7 @@ Result<MergeOutcome> merge(const MergeRequest& req) {
   if (is_ancestor(repo, **base_id, **branch_id)) {
     out.result = "fast_forward";
     target = **branch_id;
+    if (req.dry_run) return out;
   } else {
     auto tree = call(repo, {"merge-tree", "--write-tree", "--name-only", "--no-messages", **base_id,
                             **branch_id});
@@ -148,6 +149,10 @@ Result<MergeOutcome> merge(const MergeRequest& req) {
     if (tree.exit_code == 1) {
       out.result = "conflict";
       out.files.assign(lines.begin() + 1, lines.end());
+      return out;
+    }
+    if (req.dry_run) {
+      out.result = "merged";
       return out;
     }
     ProcessSpec commit = command(

@@ -22,6 +22,7 @@ struct MergeRequest {
   std::string base;    // the branch it goes into
   std::string message;
   std::vector<std::string> domains;  // the role's; empty: anywhere
+  bool dry_run = false;  // say what a merge would do (result "merged" or "fast_forward": clean)
 };
 
 struct MergeOutcome {

@@ -249,6 +249,13 @@ constexpr Migration kMigrations[] = {
       ALTER TABLE decisions ADD COLUMN proposed INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE decisions ADD COLUMN accepted_by TEXT;
     )sql"},
+    // A task's own branch in its agent's worktree, the base it left, and the commit its merge
+    // made there.
+    {9, R"sql(
+      ALTER TABLE tasks ADD COLUMN branch TEXT;
+      ALTER TABLE tasks ADD COLUMN base_branch TEXT;
+      ALTER TABLE tasks ADD COLUMN merged_commit TEXT;
+    )sql"},
 };
 
 }  // namespace

@@ -30,7 +30,8 @@ constexpr const char* kTaskSelect =
     " (SELECT group_concat(d.depends_on, ' ') FROM task_deps d WHERE d.task_id = t.id),"
     " (t.status = 'pending' AND t.assignee IS NULL AND NOT EXISTS ("
     "   SELECT 1 FROM task_deps d JOIN tasks p ON p.id = d.depends_on"
-    "   WHERE d.task_id = t.id AND p.status <> 'done'))"
+    "   WHERE d.task_id = t.id AND p.status <> 'done')),"
+    " t.branch, t.base_branch, t.merged_commit"
     " FROM tasks t LEFT JOIN agents a ON a.id = t.assignee";
 
 std::vector<std::string> split_words(const std::string& text) {
@@ -65,6 +66,9 @@ Task task_from_row(const Statement& s) {
   t.done_at_ms = s.get_optional_int(13);
   t.depends_on = split_words(s.get_text(14));
   t.ready = s.get_int(15) != 0;
+  t.branch = s.get_optional_text(16);
+  t.base_branch = s.get_optional_text(17);
+  t.merged_commit = s.get_optional_text(18);
   return t;
 }
 
@@ -183,7 +187,8 @@ bool task_transition_allowed(TaskStatus from, TaskStatus to) {
     case S::kInProgress:
       return any_of({S::kPending, S::kReview, S::kBlocked, S::kFailed, S::kCancelled});
     case S::kReview:
-      return any_of({S::kInProgress, S::kDone, S::kBlocked, S::kFailed, S::kCancelled});
+      return any_of(
+          {S::kAssigned, S::kInProgress, S::kDone, S::kBlocked, S::kFailed, S::kCancelled});
     case S::kBlocked:
       return any_of({S::kPending, S::kAssigned, S::kInProgress, S::kFailed, S::kCancelled});
     case S::kFailed:
@@ -222,7 +227,10 @@ Json to_json(const Task& t) {
               {"created_at", format_time(from_unix_ms(t.created_at_ms))},
               {"updated_at", format_time(from_unix_ms(t.updated_at_ms))},
               {"started_at", time_or_null(t.started_at_ms)},
-              {"done_at", time_or_null(t.done_at_ms)}};
+              {"done_at", time_or_null(t.done_at_ms)},
+              {"branch", optional_text(t.branch)},
+              {"base_branch", optional_text(t.base_branch)},
+              {"merged_commit", optional_text(t.merged_commit)}};
 }
 
 Json to_json(const TaskComment& c) {
@@ -329,6 +337,53 @@ Result<bool> TaskStore::holds_task(const std::string& agent_id) {
   auto row = stmt->step();
   if (!row) return tl::unexpected(row.error());
   return *row;
+}
+
+Result<std::optional<Task>> TaskStore::returned_to(const std::string& agent_id) {
+  auto stmt = db_.prepare(
+      std::string(kTaskSelect) +
+      " WHERE t.assignee = ?1 AND t.status = 'assigned'"
+      "   AND (SELECT h.from_value FROM task_history h WHERE h.task_id = t.id"
+      "        AND h.field = 'status' ORDER BY h.id DESC LIMIT 1) = 'review'"
+      "   AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.task_id = t.id AND m.type = 'task'"
+      "        AND m.created_at >= (SELECT max(h.at) FROM task_history h"
+      "                             WHERE h.task_id = t.id AND h.field = 'status'))"
+      " ORDER BY t.priority, t.updated_at LIMIT 1");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, agent_id);
+  auto row = stmt->step();
+  if (!row) return tl::unexpected(row.error());
+  if (!*row) return std::optional<Task>();
+  return std::optional<Task>(task_from_row(*stmt));
+}
+
+Result<bool> TaskStore::busy_with_other(const std::string& agent_id, const std::string& task_id) {
+  auto stmt = db_.prepare(
+      "SELECT 1 FROM tasks t WHERE t.assignee = ?1 AND t.id <> ?2 AND (t.status = 'in_progress'"
+      " OR (t.status = 'assigned' AND EXISTS (SELECT 1 FROM messages m WHERE m.task_id = t.id"
+      "     AND m.type = 'task' AND m.state IN ('queued', 'delivered')))) LIMIT 1");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, agent_id).bind(2, task_id);
+  auto row = stmt->step();
+  if (!row) return tl::unexpected(row.error());
+  return *row;
+}
+
+Status TaskStore::set_branch(const std::string& id, const std::string& branch,
+                             const std::string& base, const std::string& project_id) {
+  auto stmt = db_.prepare(
+      "UPDATE tasks SET branch = ?2, base_branch = ?3, project_id = COALESCE(project_id, ?4)"
+      " WHERE id = ?1");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, id).bind(2, branch).bind(3, base).bind(4, project_id);
+  return stmt->run();
+}
+
+Status TaskStore::set_merged_commit(const std::string& id, const std::string& commit) {
+  auto stmt = db_.prepare("UPDATE tasks SET merged_commit = ?2 WHERE id = ?1");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, id).bind(2, commit);
+  return stmt->run();
 }
 
 Result<std::vector<std::string>> TaskStore::children(const std::string& id) {

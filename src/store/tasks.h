@@ -63,6 +63,9 @@ struct Task {
   std::optional<int64_t> done_at_ms;
   std::vector<std::string> depends_on;  // sorted
   bool ready = false;  // pending, unassigned, and every dependency done (computed in SQL)
+  std::optional<std::string> branch;         // its own branch, once an agent started it
+  std::optional<std::string> base_branch;    // the branch it left and merges into
+  std::optional<std::string> merged_commit;  // the base's commit once its merge landed
 };
 
 Json to_json(const Task& task);
@@ -172,6 +175,17 @@ class TaskStore {
   Result<std::vector<Task>> ready(const std::optional<std::string>& role, int64_t limit);
   // Whether the agent holds a task (assigned or in progress); one indexed lookup.
   Result<bool> holds_task(const std::string& agent_id);
+  // A task a person sent back to the agent (review → assigned) whose [TASK] has not been sent
+  // again since: the supervisor hands it back once the agent is free.
+  Result<std::optional<Task>> returned_to(const std::string& agent_id);
+  // Whether the agent works on a task other than `task_id`: one in progress, or one whose
+  // [TASK] it was sent and has not started.
+  Result<bool> busy_with_other(const std::string& agent_id, const std::string& task_id);
+  // Records the task's branch, the base it left and, when the task has none, its project (no
+  // history row: the caller adds one).
+  Status set_branch(const std::string& id, const std::string& branch, const std::string& base,
+                    const std::string& project_id);
+  Status set_merged_commit(const std::string& id, const std::string& commit);
   Result<std::vector<std::string>> children(const std::string& id);
   Result<int64_t> count();
 

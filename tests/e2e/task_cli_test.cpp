@@ -181,10 +181,10 @@ TEST(TasksCli, AnAgentClaimsReportsAndAPersonDecides) {
   ASSERT_EQ(d.cli({"task", "update", second, "--status", "review"}).exit_code, 0);
   auto reject = d.cli({"task", "reject", second, "needs a test"});
   ASSERT_EQ(reject.exit_code, 0) << reject.err;
-  EXPECT_TRUE(contains(reject.out, "rejected " + second + ": in_progress")) << reject.out;
+  EXPECT_TRUE(contains(reject.out, "rejected " + second + ": assigned")) << reject.out;
   auto early = d.cli({"task", "approve", second});
   EXPECT_EQ(early.exit_code, 1);
-  EXPECT_TRUE(contains(early.err, "from in_progress to done")) << early.err;
+  EXPECT_TRUE(contains(early.err, "from assigned to done")) << early.err;
   ASSERT_EQ(d.cli({"task", "update", second, "--status", "review"}).exit_code, 0);
   auto ok = d.cli({"task", "approve", second, "--note", "fine"});
   ASSERT_EQ(ok.exit_code, 0) << ok.err;

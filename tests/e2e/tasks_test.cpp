@@ -477,9 +477,11 @@ TEST(TasksReports, APersonApprovesAndRejects) {
   ASSERT_EQ(d.patch("/api/v1/tasks/" + id, Json{{"status", "review"}}).status, 200);
 
   EXPECT_EQ(d.post("/api/v1/tasks/" + id + "/reject", Json::object()).status, 400);
+  Json task_before_reject = d.get("/api/v1/tasks/" + id).json();
   auto rejected = d.post("/api/v1/tasks/" + id + "/reject", Json{{"reason", "no tests"}});
   ASSERT_EQ(rejected.status, 200) << rejected.body;
-  EXPECT_EQ(rejected.json()["status"], "in_progress");
+  EXPECT_EQ(rejected.json()["status"], "assigned");  // back to the same agent
+  EXPECT_EQ(rejected.json()["assignee"], task_before_reject["assignee"]);
   auto h = history_of(d, id);
   EXPECT_EQ(h.back()["reason"], "rejected by user: no tests");
   auto comments = d.get("/api/v1/tasks/" + id + "/comments").json()["comments"];

@@ -24,6 +24,10 @@ std::string git_out(const fs::path& dir, std::vector<std::string> args) {
   return out;
 }
 
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
 void write(const fs::path& file, const std::string& content) {
   fs::create_directories(file.parent_path());
   std::ofstream(file) << content;
@@ -597,6 +601,165 @@ TEST(Worktrees, ReviewModeWaitsForAPersonsMerge) {
   EXPECT_EQ(merged.json()["tasks_done"], Json::array({id}));
   EXPECT_EQ(d.get("/api/v1/tasks/" + id).json()["status"], "done");
   EXPECT_TRUE(fs::exists(repo / "src" / "hello.txt"));
+}
+
+// A sim agent in a worktree, in `mode`, with the backend role.
+void spawn_sim_in_worktree(TestDaemon& d, const std::string& name, const Json& project) {
+  auto r = d.post("/api/v1/agents", Json{{"name", name},
+                                         {"role", "backend"},
+                                         {"profile", "sim"},
+                                         {"project", project["id"]},
+                                         {"worktree", true},
+                                         {"argv", {BOSUN_BINARY, "sim-agent", "--work-ms", "40"}}});
+  ASSERT_EQ(r.status, 201) << r.body;
+}
+
+// Waits for the verifier's "stays in review" comment on `id`.
+bool reaches_review(EventWaiter& events, const std::string& id) {
+  return events
+      .wait_for(
+          "task.comment", id,
+          [](const Json& e) {
+            return e["comment"]["body"].get<std::string>().find("stays in review") !=
+                   std::string::npos;
+          },
+          30s)
+      .has_value();
+}
+
+std::vector<std::string> paths_of(const Json& files) {
+  std::vector<std::string> out;
+  for (const auto& f : files)
+    out.push_back(f["path"]);
+  return out;
+}
+
+// Review per task: one agent's two tasks wait in review at once, each on its own branch with its
+// own diff. Approving one merges only its commits into main and makes it done; rejecting the
+// other sends it back to the same agent, whose worktree goes back onto that task's branch.
+TEST(TaskReview, EachTaskHasItsOwnBranchDiffAndMerge) {
+  TempDir dir;
+  fs::path repo = make_repo(dir.path());
+  TestDaemon d;
+  d.start();
+  Json project = add_project(d, repo, Json{{"execution_mode", "review"}});
+  EventWaiter events(d);
+  spawn_sim_in_worktree(d, "kai", project);
+  auto add = [&](const std::string& title, const std::string& desc) {
+    auto t =
+        d.post("/api/v1/tasks", Json{{"title", title}, {"role", "backend"}, {"description", desc}});
+    EXPECT_EQ(t.status, 201) << t.body;
+    return t.json()["id"].get<std::string>();
+  };
+  std::string first = add("Say hello", "write src/hello.txt: hello");
+  ASSERT_TRUE(reaches_review(events, first));
+  std::string second = add("Say bye", "write src/bye.txt: bye");
+  ASSERT_TRUE(reaches_review(events, second));  // the agent took it while the first waits
+
+  Json t1 = d.get("/api/v1/tasks/" + first).json();
+  Json t2 = d.get("/api/v1/tasks/" + second).json();
+  EXPECT_EQ(t1["status"], "review");
+  EXPECT_EQ(t1["branch"], "bosun-task/kai/" + first);
+  EXPECT_EQ(t2["branch"], "bosun-task/kai/" + second);
+  EXPECT_EQ(t1["base_branch"], "main");
+  std::string log = d.get("/api/v1/tasks/" + first + "/reports").json()["reports"][0]["check_log"];
+  EXPECT_NE(log.find("on bosun-task/kai/" + first + " that main lacks"), std::string::npos) << log;
+  EXPECT_NE(log.find("bosun task approve " + first), std::string::npos) << log;
+
+  auto d1 = d.get("/api/v1/tasks/" + first + "/diff");
+  ASSERT_EQ(d1.status, 200) << d1.body;
+  Json diff1 = d1.json();
+  EXPECT_EQ(paths_of(diff1["files"]), std::vector<std::string>{"src/hello.txt"});
+  EXPECT_EQ(diff1["files"][0]["added"], 1);
+  EXPECT_EQ(diff1["commits"].size(), 1u);
+  EXPECT_EQ(diff1["ahead"], 1);
+  EXPECT_EQ(diff1["merge"]["result"], "fast_forward");
+  EXPECT_NE(diff1["patch"].get<std::string>().find("+hello"), std::string::npos) << diff1;
+  Json diff2 = d.get("/api/v1/tasks/" + second + "/diff").json();
+  EXPECT_EQ(paths_of(diff2["files"]), std::vector<std::string>{"src/bye.txt"});
+  auto stat = d.cli({"task", "diff", second, "--stat"});
+  ASSERT_EQ(stat.exit_code, 0) << stat.err;
+  EXPECT_TRUE(contains(stat.out, "src/bye.txt +1")) << stat.out;
+  EXPECT_TRUE(contains(stat.out, "merge: merges cleanly")) << stat.out;
+  EXPECT_FALSE(contains(stat.out, "hello")) << stat.out;
+
+  // Approve the first: only its file reaches main, and it is done.
+  auto approved = d.cli({"task", "approve", first});
+  ASSERT_EQ(approved.exit_code, 0) << approved.err;
+  EXPECT_TRUE(contains(approved.out, "approved " + first + ": done")) << approved.out;
+  EXPECT_TRUE(contains(approved.out, "merged bosun-task/kai/" + first + " into main"))
+      << approved.out;
+  EXPECT_EQ(git_out(repo, {"show", "main:src/hello.txt"}), "hello");
+  EXPECT_NE(
+      run_program({"git", "-C", repo.string(), "cat-file", "-e", "main:src/bye.txt"}).exit_code, 0);
+  EXPECT_TRUE(fs::exists(repo / "src" / "hello.txt"));  // the main checkout moved too
+  Json done = d.get("/api/v1/tasks/" + first).json();
+  EXPECT_EQ(done["status"], "done");
+  EXPECT_EQ(done["merged_commit"], git_out(repo, {"rev-parse", "main"}));
+  EXPECT_EQ(d.get("/api/v1/tasks/" + second).json()["status"], "review");
+
+  // Reject the second: back to kai, on its own branch, with the reason.
+  auto rejected = d.post("/api/v1/tasks/" + second + "/reject", Json{{"reason", "say it twice"}});
+  ASSERT_EQ(rejected.status, 200) << rejected.body;
+  EXPECT_EQ(rejected.json()["status"], "assigned");
+  auto resent = events.wait_for(
+      "message.created", "",
+      [&](const Json& m) { return m["task_id"] == second && m["type"] == "task"; }, 30s);
+  ASSERT_TRUE(resent.has_value());
+  const Json& message = (*resent)["data"];
+  EXPECT_EQ(message["to"], "kai");
+  EXPECT_EQ(message["body_bytes"], std::string("rejected by user: say it twice").size());
+  EXPECT_TRUE(contains(message["subject"].get<std::string>(), "sent back after review")) << message;
+  Json kai = d.get("/api/v1/agents/kai").json();
+  EXPECT_EQ(git_out(kai["cwd"].get<std::string>(), {"symbolic-ref", "--short", "HEAD"}),
+            "bosun-task/kai/" + second);
+}
+
+// An approval whose merge conflicts changes nothing: the task stays in review and the files are
+// named; main is as it was.
+TEST(TaskReview, AnApprovalThatConflictsStaysInReviewAndNamesTheFiles) {
+  TempDir dir;
+  fs::path repo = make_repo(dir.path());
+  TestDaemon d;
+  d.start();
+  Json project = add_project(d, repo, Json{{"execution_mode", "review"}});
+  EventWaiter events(d);
+  spawn_sim_in_worktree(d, "kai", project);
+  auto t = d.post("/api/v1/tasks", Json{{"title", "Edit a"},
+                                        {"role", "backend"},
+                                        {"description", "write src/a.txt: from the agent"}});
+  ASSERT_EQ(t.status, 201) << t.body;
+  std::string id = t.json()["id"];
+  ASSERT_TRUE(reaches_review(events, id));
+  // Meanwhile a person changes the same file on main.
+  write(repo / "src" / "a.txt", "from a person\n");
+  commit_all(repo, "a person's change");
+  std::string main_before = git_out(repo, {"rev-parse", "main"});
+
+  Json diff = d.get("/api/v1/tasks/" + id + "/diff").json();
+  EXPECT_EQ(diff["behind"], 1);
+  EXPECT_EQ(diff["merge"]["result"], "conflict");
+  auto refused = d.post("/api/v1/tasks/" + id + "/approve", Json::object());
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  Json error = refused.json()["error"];
+  EXPECT_EQ(error["code"], "merge_conflict");
+  EXPECT_EQ(error["files"], Json::array({"src/a.txt"}));
+  EXPECT_TRUE(contains(error["message"].get<std::string>(), "stays in review")) << error;
+  EXPECT_EQ(d.get("/api/v1/tasks/" + id).json()["status"], "review");
+  EXPECT_EQ(git_out(repo, {"rev-parse", "main"}), main_before);
+
+  // Bad input to the new routes: a clear error, nothing changed.
+  EXPECT_EQ(d.get("/api/v1/tasks/" + id + "/diff?max_bytes=5").status, 400);
+  EXPECT_EQ(d.get("/api/v1/tasks/" + id + "/diff?whitespace=maybe").status, 400);
+  EXPECT_EQ(d.get("/api/v1/tasks/t_nope/diff").status, 404);
+  auto plain = d.post("/api/v1/tasks", Json{{"title", "never started"}});
+  std::string plain_id = plain.json()["id"];
+  auto no_branch = d.get("/api/v1/tasks/" + plain_id + "/diff");
+  EXPECT_EQ(no_branch.status, 404);
+  EXPECT_EQ(no_branch.json()["error"]["code"], "no_branch");
+  auto one = d.get("/api/v1/tasks/" + id + "/diff?file=" + "src%2Fa.txt");
+  ASSERT_EQ(one.status, 200) << one.body;
+  EXPECT_EQ(one.json()["file"], "src/a.txt");
 }
 
 // A role's heartbeat setting applies to agents of that role only: with the crew's heartbeats off,

@@ -4,10 +4,12 @@
 
 #include <fmt/format.h>
 
+#include "api/routes/refusal.h"
 #include "api/routes/routes.h"
 #include "api/services.h"
 #include "crew/report.h"
 #include "crew/task_board.h"
+#include "crew/task_branches.h"
 #include "crew/verifier.h"
 
 namespace bosun {
@@ -390,19 +392,60 @@ Result<Response> get_reports(Services& s, Request& request) {
   return Response::json(Json{{"reports", std::move(list)}});
 }
 
-Result<Response> post_approve(Services& s, Request& request) {
-  auto body = parse_json_object(request.body);
-  if (!body) return tl::unexpected(body.error());
-  if (auto st = only_fields(*body, {"note"}); !st) return tl::unexpected(st.error());
+// In a project with worktrees the task's own branch is merged first; the task is done only
+// when that landed (a refused merge is 409/422 with the files, and the task stays in review).
+Awaitable<Result<Response>> post_approve(Services& s, Request& request) {
+  auto body = parse_json_object(request.body.empty() ? std::string("{}") : request.body);
+  if (!body) co_return tl::unexpected(body.error());
+  if (auto st = only_fields(*body, {"note"}); !st) co_return tl::unexpected(st.error());
   auto note = optional_string(*body, "note");
-  if (!note) return tl::unexpected(note.error());
+  if (!note) co_return tl::unexpected(note.error());
   if (*note && (*note)->size() > kMaxReason) {
-    return bad_request("invalid_field", fmt::format("note must be at most {} bytes", kMaxReason));
+    co_return bad_request("invalid_field",
+                          fmt::format("note must be at most {} bytes", kMaxReason));
   }
-  auto task = TaskBoard(s.store, s.bus, s.clock)
-                  .approve(request.params["id"], request.principal.name(), *note);
-  if (!task) return tl::unexpected(task.error());
-  return Response::json(to_json(*task));
+  const std::string id = request.params["id"];
+  auto current = s.store.tasks().find(id);
+  if (!current) co_return tl::unexpected(current.error());
+  if (current->branch) {
+    auto r = co_await s.task_branches.approve(id, request.principal.name(), *note);
+    if (!r) co_return refusal_response(r.error());
+    Json out = (*r)["task"];
+    out["merge"] = (*r)["merge"];
+    co_return Response::json(out);
+  }
+  auto task = TaskBoard(s.store, s.bus, s.clock).approve(id, request.principal.name(), *note);
+  if (!task) co_return tl::unexpected(task.error());
+  co_return Response::json(to_json(*task));
+}
+
+// GET /api/v1/tasks/{id}/diff[?file=PATH][&whitespace=ignore][&max_bytes=N]
+Awaitable<Result<Response>> get_task_diff(Services& s, Request& request) {
+  git::BranchDiffOptions options;
+  if (const std::string* file = request.query_param("file")) {
+    if (file->empty() || file->size() > 4096 || file->find('\0') != std::string::npos) {
+      co_return bad_request("invalid_query", "file must be a path of 1 to 4096 bytes");
+    }
+    options.file = *file;
+  }
+  if (const std::string* ws = request.query_param("whitespace")) {
+    if (*ws != "ignore" && *ws != "show") {
+      co_return bad_request("invalid_query", "whitespace must be ignore or show");
+    }
+    options.ignore_whitespace = *ws == "ignore";
+  }
+  auto max = query_int(request, "max_bytes", int64_t{512} * 1024, 1024, int64_t{8} << 20);
+  if (!max) co_return tl::unexpected(max.error());
+  options.max_patch = static_cast<size_t>(*max);
+  auto r = co_await s.task_branches.diff(request.params["id"], options);
+  if (!r) co_return refusal_response(r.error());
+  co_return Response::json(*r);
+}
+
+Awaitable<Result<Response>> post_task_rebase(Services& s, Request& request) {
+  auto r = co_await s.task_branches.rebase(request.params["id"]);
+  if (!r) co_return refusal_response(r.error());
+  co_return Response::json(*r);
 }
 
 Result<Response> post_reject(Services& s, Request& request) {
@@ -436,7 +479,9 @@ std::vector<Route> task_routes() {
       {"GET", "/api/v1/tasks/{id}/history", Access::kAny, get_history},
       {"POST", "/api/v1/tasks/{id}/reports", Access::kAny, post_report},
       {"GET", "/api/v1/tasks/{id}/reports", Access::kAny, get_reports},
-      {"POST", "/api/v1/tasks/{id}/approve", Access::kUser, post_approve},
+      {"GET", "/api/v1/tasks/{id}/diff", Access::kAny, nullptr, get_task_diff},
+      {"POST", "/api/v1/tasks/{id}/approve", Access::kUser, nullptr, post_approve},
+      {"POST", "/api/v1/tasks/{id}/rebase", Access::kUser, nullptr, post_task_rebase},
       {"POST", "/api/v1/tasks/{id}/reject", Access::kUser, post_reject},
   };
 }

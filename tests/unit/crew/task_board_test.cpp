@@ -183,9 +183,14 @@ TEST_F(TaskBoardTest, ApproveAndRejectDecideOnlyATaskInReview) {
   ASSERT_TRUE(board_->report(id, done_report(), "kai", std::string("ag_kai")));
   auto rejected = board_->reject(id, "user", "the greeting is misspelt");
   ASSERT_TRUE(rejected) << rejected.error().message;
-  EXPECT_EQ(rejected->status, TaskStatus::kInProgress);
+  // Back to the same agent, not yet restarted: the supervisor hands it back when it is free.
+  EXPECT_EQ(rejected->status, TaskStatus::kAssigned);
+  EXPECT_EQ(rejected->assignee, "ag_kai");
   EXPECT_EQ(history(id).back(),
-            "review→in_progress by user: rejected by user: the greeting is misspelt");
+            "review→assigned by user: rejected by user: the greeting is misspelt");
+  auto back = store_->tasks().returned_to("ag_kai");
+  ASSERT_TRUE(back && *back);
+  EXPECT_EQ((*back)->id, id);
   EXPECT_EQ(store_->tasks().comments(id)->back().body, "Rejected: the greeting is misspelt");
   ASSERT_TRUE(board_->report(id, done_report(), "kai", std::string("ag_kai")));
   auto approved = board_->approve(id, "user", std::string("looks good"));
