@@ -153,7 +153,9 @@ asio::awaitable<Outcome<Json>> Merges::merge(std::string agent, std::optional<st
     co_return data;
   }
   (void)bus_.publish("worktree.merge_refused", w.id, data);
-  co_return tl::unexpected(merge_refusal(*outcome, w, req.base, role, role_name, data));
+  Worktree merged = w;
+  merged.branch = req.branch;  // the branch that was merged: a task's own, or the agent's
+  co_return tl::unexpected(merge_refusal(*outcome, merged, req.base, role, role_name, data));
 }
 
 asio::awaitable<Outcome<Json>> Merges::rebase(std::string agent) {
