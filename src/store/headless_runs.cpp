@@ -140,13 +140,20 @@ Result<std::vector<HeadlessRunRecord>> HeadlessRunStore::list(
 Result<std::vector<std::pair<std::string, UsageTotals>>> HeadlessRunStore::usage(
     const std::string& by, const std::optional<std::string>& agent,
     const std::optional<std::string>& task_id) {
-  if (by != "agent" && by != "task_id") return bad_request("invalid_field", "by: agent or task");
+  // The grouping is one of these fixed expressions, never text from the request.
+  std::string_view key;
+  if (by == "agent" || by == "task_id")
+    key = by;
+  else if (by == "day")
+    key = "date(started_at / 1000, 'unixepoch')";
+  else
+    return bad_request("invalid_field", "by: agent, task or day");
   auto stmt = db_.prepare(
       fmt::format("SELECT COALESCE({0}, ''), COUNT(*), SUM(input_tokens), SUM(output_tokens),"
                   " SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(COALESCE(cost_usd, 0))"
                   " FROM headless_runs WHERE state = 'finished' AND (?1 IS NULL OR agent = ?1)"
                   " AND (?2 IS NULL OR task_id = ?2) GROUP BY 1 ORDER BY 1",
-                  by));
+                  key));
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, agent).bind(2, task_id);
   return collect<std::pair<std::string, UsageTotals>>(stmt, [](const Statement& s) {

@@ -60,7 +60,8 @@ class HeadlessRunStore {
   Result<std::vector<HeadlessRunRecord>> list(const std::optional<std::string>& agent,
                                               const std::optional<std::string>& task_id,
                                               int limit = 100);
-  // Totals grouped by `by` ("agent" or "task_id"), optionally for one agent or one task.
+  // Totals grouped by `by` ("agent", "task_id" or "day": the UTC date a run started),
+  // optionally for one agent or one task.
   Result<std::vector<std::pair<std::string, UsageTotals>>> usage(
       const std::string& by, const std::optional<std::string>& agent,
       const std::optional<std::string>& task_id);

@@ -115,6 +115,10 @@ TEST(Headless, AStreamBecomesEventsAnOutcomeAndUsageForTheAgentAndTask) {
   Json by_agent = s.d.get("/api/v1/usage?agent=hd").json();
   EXPECT_EQ(by_agent["rows"][0]["agent"], "hd");
   EXPECT_EQ(by_agent["total"]["runs"], 1);
+  Json by_day = s.d.get("/api/v1/usage?by=day").json();
+  ASSERT_EQ(by_day["rows"].size(), 1u) << by_day;
+  EXPECT_EQ(by_day["rows"][0]["day"], r["started_at"].get<std::string>().substr(0, 10)) << by_day;
+  EXPECT_EQ(s.d.get("/api/v1/usage?by=agent%3Bdrop").status, 400);
   EXPECT_EQ(s.d.get("/api/v1/runs?task=" + task_id).json()["runs"].size(), 1u);
   EXPECT_EQ(s.d.get("/api/v1/runs/" + run).json()["success"], true);
   Json comments = s.d.get("/api/v1/tasks/" + task_id + "/comments").json();

@@ -76,7 +76,7 @@ Result<Response> get_usage(Services& s, Request& request) {
   UsageTotals total;
   for (const auto& [key, t] : *rows) {
     Json row = to_json(t);
-    row[by == "agent" ? "agent" : "task_id"] = key.empty() ? Json() : Json(key);
+    row[by] = key.empty() ? Json() : Json(key);
     list.push_back(row);
     total.runs += t.runs;
     total.input_tokens += t.input_tokens;
@@ -86,7 +86,7 @@ Result<Response> get_usage(Services& s, Request& request) {
     total.cost_usd += t.cost_usd;
   }
   return Response::json(
-      Json{{"by", by == "agent" ? "agent" : "task"}, {"rows", list}, {"total", to_json(total)}});
+      Json{{"by", by == "task_id" ? "task" : by}, {"rows", list}, {"total", to_json(total)}});
 }
 
 }  // namespace

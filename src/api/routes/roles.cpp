@@ -1,4 +1,7 @@
-// Roles: the role files of a project (`.bosun/roles/`, then `.claude/agents/`).
+// Roles and profiles: what an agent can be started as — the role files of a project
+// (`.bosun/roles/`, then `.claude/agents/`) and the agent profiles (built in, or overridden in
+// `.bosun/profiles/`).
+#include "agent/profile.h"
 #include "agent/role.h"
 #include "api/routes/routes.h"
 #include "api/services.h"
@@ -37,12 +40,36 @@ Result<Response> get_role(Services& s, Request& request) {
   return Response::json(role->to_json(true));
 }
 
+// Every profile with what a spawn form needs: its command and whether it takes tasks or has a
+// headless mode. A broken override is listed with its error.
+Result<Response> get_profiles(Services& s, Request& request) {
+  auto project = project_param(s, request);
+  if (!project) return tl::unexpected(project.error());
+  auto root = s.projects.role_root(*project);
+  Json out = Json::array();
+  for (const auto& name : profile_names(root)) {
+    auto profile = load_profile(name, root);
+    if (!profile) {
+      out.push_back(Json{{"name", name}, {"error", profile.error().message}});
+      continue;
+    }
+    out.push_back(Json{{"name", name},
+                       {"description", profile->description},
+                       {"interactive", profile->interactive},
+                       {"headless", !profile->headless.empty()},
+                       {"takes_tasks", profile->takes_tasks},
+                       {"error", nullptr}});
+  }
+  return Response::json(Json{{"profiles", out}});
+}
+
 }  // namespace
 
 std::vector<Route> role_routes() {
   return {
       {"GET", "/api/v1/roles", Access::kAny, get_roles},
       {"GET", "/api/v1/roles/{name}", Access::kAny, get_role},
+      {"GET", "/api/v1/profiles", Access::kUser, get_profiles},
   };
 }
 
