@@ -74,8 +74,8 @@ test('the crew shows an agent spawned through the API', async () => {
   await card.waitFor();
   await card.locator('.badge').waitFor();
   assert.match(await card.locator('dd').first().textContent(), /qa/);
-  // The last line of its screen: the prompt.
-  await card.locator('.last-line', { hasText: 'kai$' }).waitFor();
+  // Nothing printed yet: the card does not pass the prompt off as output.
+  await card.locator('.last-line', { hasText: 'no output yet' }).waitFor();
   await page.locator('.agent-card[data-agent=ana]').waitFor();
 });
 
@@ -213,5 +213,10 @@ test('the event feed is live and filters', async () => {
 test('the crew shows the task each agent holds', async () => {
   await page.locator('nav a[data-view=crew]').click();
   await page.locator('.agent-card[data-agent=kai] dd a', { hasText: 'Sketch the token format' }).waitFor();
+  // Its last line of output, not the prompt below it.
+  await daemon.api('POST', '/api/v1/agents/kai/input', { data: 'echo last-$((2+3))', submit: true });
+  await page.waitForFunction(
+    () => document.querySelector('.agent-card[data-agent=kai] .last-line')?.textContent === 'last-5',
+  );
   await screenshot(page, 'crew');
 });

@@ -6,6 +6,8 @@ export class ApiError extends Error {
     readonly status: number, // 0: the daemon could not be reached
     readonly code: string,
     message: string,
+    // The error object's other fields (a refused merge's `files`, …).
+    readonly details: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -52,6 +54,95 @@ export interface Task {
   ready: boolean;
   created_at: string;
   updated_at: string;
+  project_id?: string | null;
+  // A task an agent took in a worktree has a branch of its own.
+  branch?: string | null;
+  base_branch?: string | null;
+  merged_commit?: string | null;
+}
+
+export interface DiffFile {
+  path: string;
+  status: string;
+  added: number;
+  removed: number;
+  binary: boolean;
+}
+
+// GET /api/v1/tasks/{id}/diff: the task's branch against its base.
+export interface TaskDiff {
+  task: string;
+  branch: string;
+  base: string;
+  ahead: number;
+  behind: number;
+  commits: { id: string; author: string; at: string; subject: string }[];
+  files: DiffFile[];
+  stats: { files: number; added: number; removed: number };
+  patch: string;
+  truncated: boolean;
+  // What a merge would do now: fast_forward | merged | already_merged | conflict | outside_domains.
+  merge: { result: string; files: string[]; detail?: string };
+  checked_out_at: string | null;
+  merged_commit?: string;
+}
+
+export interface Profile {
+  name: string;
+  description?: string;
+  interactive?: string[];
+  headless?: boolean;
+  takes_tasks?: boolean;
+  error: string | null;
+}
+
+export interface Role {
+  name: string;
+  description?: string;
+  profile?: string | null;
+  error: string | null;
+}
+
+export interface Project {
+  id: string;
+  name: string;
+  path: string;
+  base_branch: string;
+  execution_mode: string;
+}
+
+export interface Worktree {
+  id: string;
+  agent_id: string | null;
+  agent?: string | null;
+  project_id: string;
+  path: string;
+  branch: string;
+  state: string;
+  size_bytes?: number | null;
+  agent_state?: string | null;
+  agent_running?: boolean;
+  status?: {
+    exists: boolean;
+    ahead: number;
+    behind: number;
+    dirty: boolean;
+    dirty_files: string[];
+    unmerged_commits: number;
+    clean: boolean;
+  } | null;
+}
+
+export interface UsageRow {
+  agent?: string | null;
+  task_id?: string | null;
+  day?: string | null;
+  runs: number;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  cost_usd: number;
 }
 
 export interface Message {
@@ -114,9 +205,9 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     json = null;
   }
   if (!response.ok) {
-    const err = (json as { error?: { code?: string; message?: string } } | null)?.error;
+    const err = (json as { error?: { code?: string; message?: string } & Record<string, unknown> } | null)?.error;
     if (response.status === 401 && path !== '/api/v1/login') onUnauthorized();
-    throw new ApiError(response.status, err?.code ?? 'http_' + response.status, err?.message ?? text);
+    throw new ApiError(response.status, err?.code ?? 'http_' + response.status, err?.message ?? text, err ?? {});
   }
   return json as T;
 }
@@ -124,6 +215,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
 export const get = <T>(path: string) => api<T>('GET', path);
 export const post = <T>(path: string, body: unknown = {}) => api<T>('POST', path, body);
 export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);
+export const del = <T>(path: string) => api<T>('DELETE', path);
 
 // Every task, following `next_after` pages.
 export async function listTasks(): Promise<Task[]> {

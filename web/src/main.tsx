@@ -1,9 +1,14 @@
 // The dashboard's shell: login, the navigation bar, hash routes to the views, and the page
-// title and favicon that count the agents waiting for a person.
+// title, favicon and browser notifications that count what waits for a person (tasks in
+// review, agents waiting for an answer).
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, get, setUnauthorizedHandler } from './api';
-import { store, useStore, waitingAgents } from './store';
+import { needsYou, store, useStore } from './store';
+import { Announcer, askPermission, shouldOffer } from './notify';
+import { ConfirmHost } from './views/confirm';
+import { Review } from './views/review';
+import { Projects } from './views/projects';
 import { Login, loginWithToken } from './views/login';
 import { Crew } from './views/crew';
 import { Terminals } from './views/terminals';
@@ -13,7 +18,7 @@ import { Events } from './views/events';
 import { kViews, parseHash } from './nav';
 import './style.css';
 
-// The favicon with a red count of waiting agents (the plain icon when none waits).
+// The favicon with a red count of what waits for a person (the plain icon when nothing does).
 function setFavicon(waiting: number) {
   const link = document.querySelector<HTMLLinkElement>('link[rel="icon"]');
   if (!link) return;
@@ -86,12 +91,18 @@ function App() {
     };
   }, [auth]);
 
-  const waiting = waitingAgents();
+  const waiting = auth === 'in' ? needsYou() : [];
+  const announcer = useRef(new Announcer());
+  const [offerNotify, setOfferNotify] = useState(shouldOffer());
   useEffect(() => {
     const label = kViews.find((v) => v.id === route.view)?.label ?? '';
     document.title = `${waiting.length ? `(${waiting.length}) ` : ''}bosun · ${label}`;
     setFavicon(waiting.length);
   }, [waiting.length, route.view]);
+  const waitingKeys = waiting.map((w) => w.key).join(' ');
+  useEffect(() => {
+    if (s.link === 'live') announcer.current.update(waiting);
+  }, [waitingKeys, s.link]);
 
   if (auth === 'out') return <Login onDone={() => setAuth('checking')} />;
   if (auth !== 'in') {
@@ -114,9 +125,22 @@ function App() {
           ))}
         </nav>
         {waiting.length > 0 && (
-          <a class="waiting-pill" href="#/crew" data-testid="waiting-count">
+          <a class="waiting-pill" href="#/review" data-testid="waiting-count">
             {waiting.length} waiting for you
           </a>
+        )}
+        {offerNotify && (
+          <button
+            class="secondary small notify-offer"
+            data-testid="notify-offer"
+            title="a browser notification when something starts needing you"
+            onClick={async () => {
+              await askPermission();
+              setOfferNotify(false);
+            }}
+          >
+            Notify me
+          </button>
         )}
         <span class={`link link-${s.link}`} title="event stream" data-testid="link">
           {s.link === 'live' ? 'live' : s.link === 'connecting' ? 'connecting…' : 'reconnecting…'}
@@ -124,11 +148,14 @@ function App() {
       </header>
       <main>
         {route.view === 'crew' && <Crew />}
+        {route.view === 'review' && <Review openTask={route.arg} />}
         {terminalsSeen && <Terminals visible={route.view === 'terminals'} arg={route.view === 'terminals' ? route.arg : null} />}
         {route.view === 'board' && <Board openTask={route.arg} />}
         {route.view === 'mail' && <Mailbox mailbox={route.arg} />}
+        {route.view === 'projects' && <Projects />}
         {route.view === 'events' && <Events />}
       </main>
+      <ConfirmHost />
     </div>
   );
 }

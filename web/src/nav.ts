@@ -1,11 +1,13 @@
 // Hash routes: "#/terminals/kai,ana" is the terminals view showing kai and ana.
-export type View = 'crew' | 'terminals' | 'board' | 'mail' | 'events';
+export type View = 'crew' | 'review' | 'terminals' | 'board' | 'mail' | 'projects' | 'events';
 
 export const kViews: { id: View; label: string }[] = [
   { id: 'crew', label: 'Crew' },
+  { id: 'review', label: 'Review' },
   { id: 'terminals', label: 'Terminals' },
   { id: 'board', label: 'Board' },
   { id: 'mail', label: 'Mailbox' },
+  { id: 'projects', label: 'Projects' },
   { id: 'events', label: 'Events' },
 ];
 

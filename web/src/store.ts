@@ -179,3 +179,32 @@ export function isWaiting(a: Agent): boolean {
 export function waitingAgents(): Agent[] {
   return [...store.agents.values()].filter(isWaiting);
 }
+
+// What waits for a person: tasks in review and agents waiting for input. `key` names the
+// moment (a task's review, an agent's wait since when), so a new wait is a new key.
+export interface NeedsYou {
+  key: string;
+  kind: 'review' | 'agent';
+  title: string;
+  href: string;
+  task?: Task;
+  agent?: Agent;
+}
+
+export function needsYou(): NeedsYou[] {
+  const out: NeedsYou[] = [];
+  for (const t of store.tasks.values()) {
+    if (t.status !== 'review') continue;
+    out.push({ key: `task:${t.id}:${t.updated_at}`, kind: 'review', title: t.title, href: `#/review/${t.id}`, task: t });
+  }
+  for (const a of waitingAgents()) {
+    out.push({ key: `agent:${a.id}:${a.state_since}`, kind: 'agent', title: a.name, href: `#/terminals/${a.name}`, agent: a });
+  }
+  return out;
+}
+
+// An agent's name for its id ("user", "supervisor" and unknown ids as they are).
+export function nameOf(who: string | null | undefined): string {
+  if (!who) return '';
+  return store.agents.get(who)?.name ?? who;
+}

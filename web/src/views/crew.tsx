@@ -1,10 +1,12 @@
 // Crew: one card per agent — state, role, profile, current task, branch and the last line of
-// its screen. Agents waiting for a person come first and stand out.
-import { useEffect } from 'preact/hooks';
+// its real output — with its controls, and a form to spawn one. Agents waiting for a person
+// come first and stand out.
+import { useEffect, useState } from 'preact/hooks';
 import { ago, type Agent, get, type Screen, type Task } from '../api';
 import { isWaiting, store, useStore } from '../store';
 import { navigate } from '../nav';
 import { StateBadge } from './badge';
+import { AgentActions, SpawnDialog } from './agent_controls';
 
 const kEnded = new Set(['exited', 'lost']);
 
@@ -24,11 +26,25 @@ function currentTask(a: Agent, tasks: Iterable<Task>): Task | undefined {
   return best;
 }
 
-// The last non-blank line at or above the cursor.
-function lastLine(screen: Screen): string {
-  for (let r = Math.min(screen.cursor.row, screen.lines.length - 1); r >= 0; --r) {
+// A row that is frame, not output: blank, or only box-drawing characters and blanks (a
+// composer's border, a rule).
+function isFrame(line: string): boolean {
+  return /^[\s\u2500-\u257f\u2580-\u259f·•─━]*$/.test(line);
+}
+
+// The last line of real output: the last non-frame line above the cursor's row — the cursor sits
+// on the prompt or in the composer, which is input, not output. An input box's own rows (│ > …)
+// are skipped too. '' when nothing was printed yet.
+export function lastOutputLine(screen: Screen): string {
+  const cursor = Math.min(screen.cursor.row, screen.lines.length - 1);
+  let r = cursor - 1;
+  // Inside a drawn box the cursor's box continues upward: skip to above its top border.
+  if (/^\s*[│┃|]/.test(screen.lines[cursor] ?? '')) {
+    while (r >= 0 && /^\s*[│┃|]/.test(screen.lines[r])) --r;
+  }
+  for (; r >= 0; --r) {
     const line = screen.lines[r].trimEnd();
-    if (line.trim()) return line;
+    if (!isFrame(line)) return line;
   }
   return '';
 }
@@ -40,7 +56,7 @@ function useLastLines() {
     let stopped = false;
     const fetchLine = async (id: string) => {
       try {
-        const line = lastLine(await get<Screen>(`/api/v1/agents/${id}/screen`));
+        const line = lastOutputLine(await get<Screen>(`/api/v1/agents/${id}/screen`));
         if (store.lastLines.get(id) !== line) {
           store.lastLines.set(id, line);
           store.notify();
@@ -102,14 +118,16 @@ function AgentCard({ agent, task }: { agent: Agent; task?: Task }) {
           </>
         )}
       </dl>
-      <pre class="last-line" title={agent.last_output_at ? `output ${ago(agent.last_output_at)}` : ''}>
-        {line || ' '}
+      <pre class={`last-line${line ? '' : ' muted'}`} title={agent.last_output_at ? `output ${ago(agent.last_output_at)}` : ''}>
+        {line || 'no output yet'}
       </pre>
       <footer>
         <button onClick={() => navigate('terminals', agent.name)}>Terminal</button>
         <button class="secondary" onClick={() => navigate('mail', agent.name)}>
           Mail
         </button>
+        <span class="grow" />
+        <AgentActions agent={agent} />
       </footer>
     </article>
   );
@@ -123,8 +141,18 @@ export function Crew() {
   );
   const waiting = agents.filter(isWaiting);
   const tasks = [...s.tasks.values()];
+  const [spawning, setSpawning] = useState(false);
   return (
     <section class="view crew">
+      <div class="toolbar">
+        <button onClick={() => setSpawning(true)} data-testid="spawn">
+          Spawn agent
+        </button>
+        <span class="muted">
+          {agents.length} agent{agents.length === 1 ? '' : 's'}
+        </span>
+      </div>
+      {spawning && <SpawnDialog onDone={() => setSpawning(false)} />}
       {waiting.length > 0 && (
         <div class="banner" role="alert">
           {waiting.length === 1 ? '1 agent is' : `${waiting.length} agents are`} waiting for you:{' '}

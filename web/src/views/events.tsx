@@ -1,6 +1,8 @@
-// Events: the live event feed, newest first, filtered by kind and by text.
+// Events: the live event feed, newest first, each as a sentence with links, filtered by kind
+// and by text.
 import { useState } from 'preact/hooks';
-import { useStore } from '../store';
+import { nameOf, useStore } from '../store';
+import { sentence } from './sentence';
 
 const kKinds = ['all', 'agent', 'task', 'message', 'report', 'daemon', 'supervisor', 'journal'];
 
@@ -13,7 +15,7 @@ export function Events() {
   const shown = s.events
     .filter((e) => paused === null || e.seq <= paused)
     .filter((e) => kind === 'all' || e.type.startsWith(kind + '.'))
-    .filter((e) => !q || `${e.type} ${e.subject} ${JSON.stringify(e.data)}`.toLowerCase().includes(q))
+    .filter((e) => !q || `${e.type} ${e.subject} ${nameOf(e.subject)} ${JSON.stringify(e.data)}`.toLowerCase().includes(q))
     .slice(-500)
     .reverse();
   return (
@@ -43,9 +45,8 @@ export function Events() {
                 {new Date(e.at).toLocaleTimeString()}
               </td>
               <td class={`type kind-${e.type.split('.')[0]}`}>{e.type}</td>
-              <td class="subject">{e.subject}</td>
-              <td class="data">
-                <code>{summarize(e.subject, e.data)}</code>
+              <td class="data" title={`${e.subject} ${summarize(e.subject, e.data)}`}>
+                {sentence(e)}
               </td>
             </tr>
           ))}

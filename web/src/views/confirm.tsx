@@ -1,0 +1,55 @@
+// A confirmation dialog for destructive actions: askConfirm() opens it and resolves with the
+// person's answer; <ConfirmHost/> (once, in the shell) draws it. Enter confirms, Escape cancels.
+import { useEffect, useState } from 'preact/hooks';
+
+interface Ask {
+  title: string;
+  body: string;
+  action: string;
+  resolve: (ok: boolean) => void;
+}
+
+let show: (ask: Ask | null) => void = () => {};
+
+export function askConfirm(title: string, body: string, action: string): Promise<boolean> {
+  return new Promise((resolve) => show({ title, body, action, resolve }));
+}
+
+export function ConfirmHost() {
+  const [ask, setAsk] = useState<Ask | null>(null);
+  useEffect(() => {
+    show = setAsk;
+  }, []);
+  useEffect(() => {
+    if (!ask) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' || e.key === 'Enter') {
+        e.preventDefault();
+        answer(e.key === 'Enter');
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [ask]);
+  if (!ask) return null;
+  const answer = (ok: boolean) => {
+    ask.resolve(ok);
+    setAsk(null);
+  };
+  return (
+    <div class="modal" role="dialog" aria-modal="true" data-testid="confirm">
+      <div class="card">
+        <h2>{ask.title}</h2>
+        <p>{ask.body}</p>
+        <div class="row">
+          <button class="danger" data-testid="confirm-yes" onClick={() => answer(true)}>
+            {ask.action}
+          </button>
+          <button class="secondary" data-testid="confirm-no" onClick={() => answer(false)}>
+            Cancel
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
