@@ -379,6 +379,10 @@ void setup_claim(CLI::App& app, CommandContext& ctx) {
         print_json(*task);
       } else {
         print_state("claimed", *task);
+        if ((*task).contains("branch") && (*task)["branch"].is_string()) {
+          std::printf("branch: %s (from %s)\n", text(*task, "branch").c_str(),
+                      text(*task, "base_branch").c_str());
+        }
       }
       return {};
     });

@@ -715,6 +715,44 @@ TEST(TaskReview, EachTaskHasItsOwnBranchDiffAndMerge) {
             "bosun-task/kai/" + second);
 }
 
+// A task an agent claims itself starts on its own branch too; from a worktree with uncommitted
+// changes the claim is refused with the files named and the task goes back to the board.
+TEST(TaskReview, ASelfClaimedTaskStartsOnItsOwnBranch) {
+  TempDir dir;
+  fs::path repo = make_repo(dir.path());
+  TestDaemon d;
+  d.start();
+  Json project = add_project(d, repo, Json{{"execution_mode", "review"}});
+  Json kai = spawn_in_worktree(d, "kai", project["id"]);  // a shell: nobody dispatches to it
+  fs::path wk = worktree_of(kai);
+  auto add = [&](const std::string& title) {
+    auto t = d.post("/api/v1/tasks", Json{{"title", title}});
+    EXPECT_EQ(t.status, 201) << t.body;
+    return t.json()["id"].get<std::string>();
+  };
+  std::string first = add("Tidy the parser");
+  auto claimed = d.cli({"task", "claim", first, "--agent", "kai"});
+  ASSERT_EQ(claimed.exit_code, 0) << claimed.err;
+  EXPECT_TRUE(contains(claimed.out, "branch: bosun-task/kai/" + first + " (from main)"))
+      << claimed.out;
+  Json t = d.get("/api/v1/tasks/" + first).json();
+  EXPECT_EQ(t["status"], "assigned");
+  EXPECT_EQ(t["branch"], "bosun-task/kai/" + first);
+  EXPECT_EQ(git_out(wk, {"symbolic-ref", "--short", "HEAD"}), "bosun-task/kai/" + first);
+
+  write(wk / "scratch.txt", "half done\n");  // untracked, not on the copy list
+  std::string second = add("Tidy the lexer");
+  auto refused = d.post("/api/v1/tasks/" + second + "/claim", Json{{"agent", "kai"}});
+  ASSERT_EQ(refused.status, 409) << refused.body;
+  EXPECT_EQ(refused.json()["error"]["code"], "worktree_dirty");
+  EXPECT_EQ(refused.json()["error"]["files"], Json::array({"scratch.txt"})) << refused.body;
+  Json back = d.get("/api/v1/tasks/" + second).json();
+  EXPECT_EQ(back["status"], "pending");
+  EXPECT_TRUE(back["assignee"].is_null()) << back;
+  EXPECT_TRUE(back["branch"].is_null()) << back;
+  EXPECT_EQ(git_out(wk, {"symbolic-ref", "--short", "HEAD"}), "bosun-task/kai/" + first);
+}
+
 // An approval whose merge conflicts changes nothing: the task stays in review and the files are
 // named; main is as it was.
 TEST(TaskReview, AnApprovalThatConflictsStaysInReviewAndNamesTheFiles) {

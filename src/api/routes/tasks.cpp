@@ -306,31 +306,49 @@ Result<Response> delete_task(Services& s, Request& request) {
   return Response::json(Json{{"ok", true}, {"id", id}});
 }
 
-Result<Response> post_claim(Services& s, Request& request) {
+// A claim by an agent in a worktree starts the task's branch there, as the supervisor's
+// dispatch does; a worktree that cannot switch (uncommitted changes, the branch checked out
+// elsewhere) puts the task back on the board and the refusal names the files.
+Awaitable<Result<Response>> post_claim(Services& s, Request& request) {
   auto body = parse_json_object(request.body);
-  if (!body) return tl::unexpected(body.error());
-  if (auto st = only_fields(*body, {"agent"}); !st) return tl::unexpected(st.error());
+  if (!body) co_return tl::unexpected(body.error());
+  if (auto st = only_fields(*body, {"agent"}); !st) co_return tl::unexpected(st.error());
   auto agent = optional_string(*body, "agent");
-  if (!agent) return tl::unexpected(agent.error());
+  if (!agent) co_return tl::unexpected(agent.error());
   std::string agent_id;
   bool is_agent = request.principal.kind == Principal::Kind::kAgent;
   if (*agent) {
     auto id = agent_id_of(s, **agent);
-    if (!id) return tl::unexpected(id.error());
+    if (!id) co_return tl::unexpected(id.error());
     agent_id = *id;
     if (is_agent && agent_id != request.principal.agent_id) {
-      return fail(ErrorKind::kForbidden, "forbidden", "an agent may claim tasks only for itself");
+      co_return fail(ErrorKind::kForbidden, "forbidden",
+                     "an agent may claim tasks only for itself");
     }
   } else if (is_agent) {
     agent_id = request.principal.agent_id;
   } else {
-    return bad_request("missing_field",
-                       "field 'agent' is required (the agent that takes the task)");
+    co_return bad_request("missing_field",
+                          "field 'agent' is required (the agent that takes the task)");
   }
-  auto task = TaskBoard(s.store, s.bus, s.clock)
-                  .claim(request.params["id"], agent_id, request.principal.name(), "claimed");
-  if (!task) return tl::unexpected(task.error());
-  return Response::json(to_json(*task));
+  const std::string id = request.params["id"];
+  const std::string by = request.principal.name();
+  auto task = TaskBoard(s.store, s.bus, s.clock).claim(id, agent_id, by, "claimed");
+  if (!task) co_return tl::unexpected(task.error());
+  auto started = co_await s.task_branches.begin(id, agent_id);
+  if (!started) {
+    TaskChange back;
+    back.status = TaskStatus::kPending;
+    back.assignee = std::optional<std::string>();
+    back.reason = fmt::format("not started: {}", started.error().error.message);
+    if (auto st = TaskBoard(s.store, s.bus, s.clock).update(id, back, by); !st) {
+      co_return tl::unexpected(st.error());
+    }
+    co_return refusal_response(started.error());
+  }
+  auto now = s.store.tasks().find(id);
+  if (!now) co_return tl::unexpected(now.error());
+  co_return Response::json(to_json(*now));
 }
 
 Result<Response> post_comment(Services& s, Request& request) {
@@ -473,7 +491,7 @@ std::vector<Route> task_routes() {
       {"GET", "/api/v1/tasks/{id}", Access::kAny, get_task},
       {"PATCH", "/api/v1/tasks/{id}", Access::kAny, patch_task},
       {"DELETE", "/api/v1/tasks/{id}", Access::kUser, delete_task},
-      {"POST", "/api/v1/tasks/{id}/claim", Access::kAny, post_claim},
+      {"POST", "/api/v1/tasks/{id}/claim", Access::kAny, nullptr, post_claim},
       {"POST", "/api/v1/tasks/{id}/comments", Access::kAny, post_comment},
       {"GET", "/api/v1/tasks/{id}/comments", Access::kAny, get_comments},
       {"GET", "/api/v1/tasks/{id}/history", Access::kAny, get_history},
