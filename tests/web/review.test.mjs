@@ -207,6 +207,20 @@ test('the projects view lists the worktrees and the usage', async () => {
   await screenshot(page, 'projects');
 });
 
+test("the task panel sits beside the board's columns, not over the last one", async () => {
+  await page.evaluate((id) => (location.hash = `#/board/${id}`), hello);
+  const panel = page.locator(`.detail[data-detail=${hello}]`);
+  await panel.waitFor();
+  const columns = await page.locator('.columns').boundingBox();
+  const detail = await panel.boundingBox();
+  assert.ok(columns.x + columns.width <= detail.x, `columns end at ${columns.x + columns.width}, the panel starts at ${detail.x}`);
+  // The last column is reachable: scrolled into view, it is inside the columns' box.
+  const last = page.locator('.column').last();
+  await last.scrollIntoViewIfNeeded();
+  const box = await last.boundingBox();
+  assert.ok(box.x >= columns.x - 1 && box.x + box.width <= columns.x + columns.width + 1, JSON.stringify({ box, columns }));
+});
+
 test('on a phone (390 px) no view scrolls sideways and the task panel covers the list', async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   const views = { crew: 'crew', review: 'review', terminals: 'terminals', board: 'board', mail: 'mailbox', projects: 'projects', events: 'events' };
