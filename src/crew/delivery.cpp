@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "agent/registry.h"
@@ -23,8 +22,8 @@ constexpr std::chrono::milliseconds kVerifyStep{25};
 // One agent's delivery loop: whether it runs, and the timer it sleeps on (woken early when the
 // agent's state changes).
 struct DeliveryEngine::Queue {
-  explicit Queue(asio::io_context& io) : timer(io) {}
-  asio::steady_timer timer;
+  Queue(const Clock& clock, asio::io_context& io) : timer(clock.timer(io)) {}
+  std::unique_ptr<Timer> timer;
   bool serving = false;
   bool again = false;  // kicked while serving: look at the queue once more
 };
@@ -57,7 +56,7 @@ DeliveryEngine::~DeliveryEngine() {
   lifetime_.end();
   bus_.unsubscribe(this);
   for (auto& [name, q] : queues_)
-    q->timer.cancel();
+    q->timer->cancel();
 }
 
 void DeliveryEngine::start() {
@@ -80,20 +79,20 @@ void DeliveryEngine::on_event(const Event& event) {
     Json data = event_data(event);
     std::string name = data.value("name", "");
     auto it = queues_.find(name);
-    if (it != queues_.end()) it->second->timer.cancel();  // wake a waiting attempt
+    if (it != queues_.end()) it->second->timer->cancel();  // wake a waiting attempt
     if (data.value("state", "") == "idle") kick(name);
   } else if (event.type == "agent.exited" || event.type == "agent.lost" ||
              event.type == "agent.removed") {
     Json data = event_data(event);
     std::string name = data.value("name", "");
-    if (auto it = queues_.find(name); it != queues_.end()) it->second->timer.cancel();
+    if (auto it = queues_.find(name); it != queues_.end()) it->second->timer->cancel();
   }
 }
 
 void DeliveryEngine::kick(const std::string& agent_name) {
   if (lifetime_.ended() || agent_name == kUserMailbox || agent_name == kSupervisorMailbox) return;
   auto& q = queues_[agent_name];
-  if (!q) q = std::make_shared<Queue>(io_);
+  if (!q) q = std::make_shared<Queue>(clock_, io_);
   if (q->serving) {
     q->again = true;
     return;
@@ -103,9 +102,7 @@ void DeliveryEngine::kick(const std::string& agent_name) {
 }
 
 asio::awaitable<void> DeliveryEngine::wait(Queue& q, std::chrono::milliseconds d) {
-  q.timer.expires_after(d);
-  boost::system::error_code ec;
-  co_await q.timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  co_await q.timer->wait(clock_.steady_now() + d);
 }
 
 asio::awaitable<void> DeliveryEngine::serve(std::string agent) {

@@ -7,7 +7,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "agent/registry.h"
@@ -62,12 +61,12 @@ Supervisor::Supervisor(asio::io_context& io, Store& store, EventBus& bus, const 
       agents_(agents),
       delivery_(delivery),
       directory_(agents),
-      timer_(io) {}
+      timer_(clock.timer(io)) {}
 
 Supervisor::~Supervisor() {
   lifetime_.end();
   bus_.unsubscribe(this);
-  timer_.cancel();
+  timer_->cancel();
 }
 
 void Supervisor::apply_delivery() {
@@ -269,12 +268,10 @@ void Supervisor::request_tick() {
 
 void Supervisor::arm_tick_at(std::chrono::steady_clock::time_point when) {
   if (lifetime_.ended()) return;
-  auto delay = std::max(std::chrono::duration_cast<Millis>(when - clock_.steady_now()), Millis(0));
-  timer_.expires_after(delay);  // replaces (cancels) whatever was armed
-  timer_.async_wait([this, life = lifetime_.guard()](const boost::system::error_code& ec) {
-    if (ec || !life.alive()) return;
+  timer_->wait_until(when, [this, life = lifetime_.guard()](bool cancelled) {
+    if (cancelled || !life.alive()) return;
     tick();
-  });
+  });  // replaces (cancels) whatever was armed
 }
 
 void Supervisor::on_event(const Event& event) {
@@ -450,7 +447,9 @@ void Supervisor::hand_back(const AgentView& agent, const Task& task) {
       [this, life = lifetime_.guard(), agent_id = agent.id(), name = agent.name(), subject, reason,
        id = task.id]() -> asio::awaitable<void> {
         Outcome<std::optional<std::string>> started = std::optional<std::string>();
-        if (before_task_) started = co_await before_task_(agent_id, id);
+        if (before_task_) {
+          started = co_await before_task_(agent_id, id);
+        }
         if (!life.alive()) co_return;
         handing_back_.erase(id);
         if (started) {
@@ -571,9 +570,8 @@ void Supervisor::on_agent_exit(const std::string& id, const std::string& name,
 
 asio::awaitable<void> Supervisor::restart_later(std::string id, Millis delay) {
   auto life = lifetime_.guard();
-  asio::steady_timer t(io_, delay);
-  boost::system::error_code ec;
-  co_await t.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  auto timer = clock_.timer(io_);
+  co_await timer->wait(clock_.steady_now() + delay);
   if (!life.alive()) co_return;
   watches_[id].restart_scheduled = false;
   if (auto st = agents_.restart(id); !st) {

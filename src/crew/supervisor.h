@@ -14,7 +14,6 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "agent/agent_view.h"
 #include "crew/agent_watch.h"
@@ -118,7 +117,7 @@ class Supervisor final : public EventSubscriber {
   DeliveryEngine* delivery_;  // gets the delivery settings of the configuration
   RegistryDirectory directory_;
   SupervisorConfig config_;
-  boost::asio::steady_timer timer_;
+  std::unique_ptr<Timer> timer_;  // on the clock: tests drive it with a ManualClock
   std::map<std::string, Watch> watches_;  // by agent id
   // By provider ("claude": all its agents) or provider@agent ("claude@kai": that agent).
   std::map<std::string, ProviderLimit> limits_;

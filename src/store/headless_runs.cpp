@@ -142,12 +142,13 @@ Result<std::vector<std::pair<std::string, UsageTotals>>> HeadlessRunStore::usage
     const std::optional<std::string>& task_id) {
   // The grouping is one of these fixed expressions, never text from the request.
   std::string_view key;
-  if (by == "agent" || by == "task_id")
+  if (by == "agent" || by == "task_id") {
     key = by;
-  else if (by == "day")
+  } else if (by == "day") {
     key = "date(started_at / 1000, 'unixepoch')";
-  else
+  } else {
     return bad_request("invalid_field", "by: agent, task or day");
+  }
   auto stmt = db_.prepare(
       fmt::format("SELECT COALESCE({0}, ''), COUNT(*), SUM(input_tokens), SUM(output_tokens),"
                   " SUM(cache_read_tokens), SUM(cache_write_tokens), SUM(COALESCE(cost_usd, 0))"

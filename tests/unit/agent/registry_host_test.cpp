@@ -7,52 +7,17 @@
 
 #include <boost/asio/co_spawn.hpp>
 
+#include "support/no_machine.h"
 #include "support/store_fixture.h"
 
 namespace bosun {
 namespace {
 
-class NoTokens : public AgentTokenSink {
- public:
-  void add_agent_token(const std::string&, const std::string&) override {}
-  void remove_agent_token(const std::string&) override {}
-};
-
-// A host with no machine behind it: cwds it does not know are refused, and no holder starts.
-class NoMachine final : public HolderHost {
- public:
-  explicit NoMachine(std::filesystem::path dir) : dir_(std::move(dir)) {}
-  Status check_cwd(const std::string& cwd) const override {
-    if (cwd != dir_.string()) return bad_request("invalid_cwd", "unknown here: " + cwd);
-    return {};
-  }
-  std::string socket_path(const std::string& agent_id, int64_t generation) const override {
-    return (dir_ / (agent_id + "-" + std::to_string(generation) + ".sock")).string();
-  }
-  std::string log_path(const std::string& agent_name, int64_t generation) const override {
-    return (dir_ / (agent_name + "-" + std::to_string(generation) + ".log")).string();
-  }
-  boost::asio::awaitable<Result<HolderStarted>> launch(const HolderSpec& spec,
-                                                       const std::string&) override {
-    launched.push_back(spec);
-    co_return internal("holder_unavailable", "cannot start a holder: the machine is gone");
-  }
-  std::shared_ptr<term::HolderClient> client(const std::string&, const std::string&) override {
-    ADD_FAILURE() << "no holder started, so none is connected to";
-    return nullptr;
-  }
-  int reap(const std::string&, int64_t, const std::string&, int64_t) override { return 0; }
-  std::vector<HolderSpec> launched;
-
- private:
-  std::filesystem::path dir_;
-};
-
 class RegistryOnAHost : public testing::StoreFixture {
  protected:
   void SetUp() override {
     StoreFixture::SetUp();
-    auto host = std::make_unique<NoMachine>(dir_);
+    auto host = std::make_unique<testing::NoMachine>(dir_);
     host_ = host.get();
     registry_ =
         std::make_unique<AgentRegistry>(io_, *store_, *bus_, clock_, log_, tokens_,
@@ -82,8 +47,8 @@ class RegistryOnAHost : public testing::StoreFixture {
   }
 
   boost::asio::io_context io_;
-  NoTokens tokens_;
-  NoMachine* host_ = nullptr;
+  testing::NoTokens tokens_;
+  testing::NoMachine* host_ = nullptr;
   std::unique_ptr<AgentRegistry> registry_;
 };
 
