@@ -19,7 +19,8 @@ try {
   await page.locator('.view.crew .agent-card').first().waitFor();
   // Wait for the crew to be at work: some task held by an agent.
   await page.locator('.agent-card dd a').first().waitFor({ timeout: 60000 });
-  await page.waitForFunction(() => [...document.querySelectorAll('.last-line')].every((e) => e.textContent.trim()));
+  // Every card shows a line its agent printed (not "no output yet").
+  await page.waitForFunction(() => [...document.querySelectorAll('.last-line')].every((e) => !e.classList.contains('muted')));
   await page.screenshot({ path: path.join(out, 'demo-crew.png') });
   await page.goto(`${url}/#/board`);
   await page.locator('.column[data-column=done] .task-card').first().waitFor({ timeout: 90000 });

@@ -84,7 +84,8 @@ function useLastLines() {
 }
 
 function AgentCard({ agent, task }: { agent: Agent; task?: Task }) {
-  const branch = branchOf(agent);
+  // The branch it works on: its task's own, else its worktree's.
+  const branch = (task?.status !== 'done' && task?.branch) || branchOf(agent);
   const line = store.lastLines.get(agent.id) ?? '';
   const waiting = isWaiting(agent);
   return (
