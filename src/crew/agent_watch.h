@@ -36,6 +36,17 @@ struct Watch {
   bool resetting = false;         // restarted for a context reset; [RESET] follows when idle
   std::deque<SteadyTime> errors;  // API errors, recent ones
   bool failing_reported = false;
+  // The recovery ladder for the task it holds while stuck: the next step (0 nudge, 1 interrupt,
+  // 2 fresh restart, 3 take the task back) and not before when.
+  struct Recovery {
+    std::string task;
+    int step = 0;
+    SteadyTime next{};
+  };
+  std::optional<Recovery> recovery;
+  // A task to send again, with `handoff` as its message, once the restarted run is idle.
+  std::optional<std::string> redeliver;
+  std::string handoff;
 };
 
 // What the watch needs to know besides the agent.

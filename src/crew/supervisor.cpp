@@ -17,6 +17,7 @@
 #include "crew/task_board.h"
 #include "util/duration.h"
 #include "util/ids.h"
+#include "util/text.h"
 
 namespace bosun {
 
@@ -385,6 +386,18 @@ void Supervisor::dispatch() {
       if (clock_.steady_now() - u->second < kUncleanRetry) continue;
       unclean_.erase(u);
     }
+    // A task its run was restarted fresh for goes back to it first, with the handoff.
+    if (wi != watches_.end() && wi->second.redeliver) {
+      Watch& w = wi->second;
+      auto task = store_.tasks().find(*w.redeliver);
+      w.redeliver.reset();
+      if (task && task->assignee == a.id() &&
+          (task->status == TaskStatus::kAssigned || task->status == TaskStatus::kInProgress)) {
+        send_again(a, *task, task->title + " (again, after a fresh restart: see the handoff)",
+                   w.handoff);
+        continue;
+      }
+    }
     // A task a person sent back goes to it first, on its own branch again.
     if (auto back = store_.tasks().returned_to(a.id()); back && *back) {
       auto busy = store_.tasks().busy_with_other(a.id(), (*back)->id);
@@ -401,8 +414,10 @@ void Supervisor::dispatch() {
   TaskBoard board(store_, bus_, clock_);
   for (const auto& task : *ready) {
     if (free.empty()) break;
-    auto pick = std::find_if(free.begin(), free.end(),
-                             [&](const AgentView& a) { return may_take(a, task); });
+    // Never back to an agent it was taken from.
+    auto pick = std::find_if(free.begin(), free.end(), [&](const AgentView& a) {
+      return may_take(a, task) && !board.fenced(task, a.id());
+    });
     if (pick == free.end()) continue;
     AgentView agent = std::move(*pick);
     free.erase(pick);
@@ -433,15 +448,19 @@ void Supervisor::dispatch() {
 }
 
 void Supervisor::hand_back(const AgentView& agent, const Task& task) {
-  if (!handing_back_.insert(task.id).second) return;  // already on its way
   std::string reason;
   if (auto history = store_.tasks().history(task.id)) {
     for (const auto& h : *history) {
       if (h.field == "status" && h.from == "review") reason = h.reason;
     }
   }
+  send_again(agent, task, task.title + " (sent back after review: see its comments)", reason);
+}
+
+void Supervisor::send_again(const AgentView& agent, const Task& task, const std::string& subject,
+                            const std::string& reason) {
+  if (!handing_back_.insert(task.id).second) return;  // already on its way
   log_.info("supervisor.hand_back", {{"task", task.id}, {"agent", agent.name()}});
-  std::string subject = task.title + " (sent back after review: see its comments)";
   asio::co_spawn(
       io_,
       [this, life = lifetime_.guard(), agent_id = agent.id(), name = agent.name(), subject, reason,
@@ -653,20 +672,34 @@ std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(con
                             {"screen", screen ? (*screen)["lines"] : Json::array()}});
     send(kSupervisorMailbox, "system", why);
     send(kUserMailbox, "system", why);
+    // Waiting for a person stays a person's call; a silent working agent climbs the ladder.
+    if (agent.state == AgentState::kWorking) recover(agent, w, cfg, why);
+  } else if (w.recovery && agent.state == AgentState::kWorking && in.last_output &&
+             in.now - *in.last_output >= cfg.stuck_after) {
+    // Still silent since the last step: the next one, when its time comes.
+    recover(
+        agent, w, cfg,
+        fmt::format("agent {} has been working with no output for {}", name,
+                    format_duration(std::chrono::duration_cast<Millis>(in.now - *in.last_output))));
   }
   if (due.check_loop) {
-    if (auto line = repeated_line(agent); line && *line != w.loop_reported) {
-      w.loop_reported = *line;
+    if (auto line = repeated_line(agent)) {
       std::string why = fmt::format("agent {} keeps printing the same line: {}", name, *line);
-      (void)bus_.publish(
-          "agent.stuck", id,
-          Json{{"name", name}, {"reason", "loop"}, {"message", why}, {"line", *line}});
-      send(kSupervisorMailbox, "system", why);
-      send(kUserMailbox, "system", why);
+      if (*line != w.loop_reported) {
+        w.loop_reported = *line;
+        (void)bus_.publish(
+            "agent.stuck", id,
+            Json{{"name", name}, {"reason", "loop"}, {"message", why}, {"line", *line}});
+        send(kSupervisorMailbox, "system", why);
+        send(kUserMailbox, "system", why);
+      }
+      recover(agent, w, cfg, why);
     }
   }
   if (due.reset) reset_agent(agent, w, *due.reset);
-  return due.next;
+  std::optional<SteadyTime> next = due.next;
+  if (w.recovery && (!next || w.recovery->next < *next)) next = w.recovery->next;
+  return next;
 }
 
 std::optional<std::string> Supervisor::repeated_line(const AgentView& agent) {
@@ -676,6 +709,92 @@ std::optional<std::string> Supervisor::repeated_line(const AgentView& agent) {
   std::string tail = RunLog::tail(info->log_path, end, kLoopWindow);
   if (tail.empty()) return std::nullopt;
   return bosun::repeated_line(tail, /*starts_mid_line=*/end > kLoopWindow);
+}
+
+// One step of the ladder for the task a stuck agent holds, when its time has come: nudge, then
+// interrupt, then a fresh restart (the task follows with a handoff), then the task is taken back
+// — blocked once it was taken back recover_reassigns times. Each step is in the task's history.
+void Supervisor::recover(const AgentView& agent, Watch& w, const SupervisorConfig& cfg,
+                         const std::string& why) {
+  if (cfg.recover_step.count() <= 0 || w.resetting) return;
+  const std::string& id = agent.id();
+  const std::string& name = agent.name();
+  TaskQuery held;
+  held.assignee = id;
+  held.statuses = {TaskStatus::kAssigned, TaskStatus::kInProgress};
+  auto tasks = store_.tasks().list(held);
+  if (!tasks || tasks->empty()) return;
+  const Task& task = tasks->front();
+  auto now = clock_.steady_now();
+  if (!w.recovery || w.recovery->task != task.id) w.recovery = Watch::Recovery{task.id, 0, now};
+  Watch::Recovery& r = *w.recovery;
+  if (now < r.next) return;
+  int step = r.step++;
+  r.next = now + cfg.recover_step;
+  TaskBoard board(store_, bus_, clock_);
+  auto note = [&](const std::string& what) {
+    if (auto st = board.note_recovery(task.id, name, what, why); !st) {
+      log_.warn("supervisor.recovery_note_failed",
+                {{"task", task.id}, {"error", st.error().message}});
+    }
+    log_.info("supervisor.recovery", {{"task", task.id}, {"agent", name}, {"step", what}});
+  };
+  if (step == 0) {
+    note("nudged");
+    send(name, "mail", "You look stuck on " + task.id,
+         fmt::format("bosun noticed: {}. If something blocks you, say so: bosun task update {} "
+                     "--status blocked --reason \"…\". Otherwise try another approach.",
+                     why, task.id));
+  } else if (step == 1) {
+    note("interrupted");
+    if (auto st = agents_.interrupt(id); !st) {
+      log_.warn("supervisor.interrupt_failed", {{"agent", name}, {"error", st.error().message}});
+    }
+    send(name, "mail", "You were interrupted on " + task.id,
+         fmt::format("bosun interrupted you because {}. Look at what you were doing, then go on "
+                     "another way, or report the task blocked with the reason.",
+                     why));
+  } else if (step == 2) {
+    note("restarted fresh");
+    std::string last;
+    if (auto screen = agents_.screen(id)) {
+      for (const auto& line : (*screen)["lines"]) {
+        std::string text = line.get<std::string>();
+        if (text.find_first_not_of(' ') != std::string::npos) last += text + "\n";
+      }
+    }
+    w.redeliver = task.id;
+    w.handoff = fmt::format(
+        "Your previous run on {} was restarted fresh because {}.{} Its screen when it stopped:\n{}"
+        "Continue the task from where the work stands; do not repeat what failed.",
+        task.id, why,
+        task.branch ? fmt::format(" Its branch {} keeps every commit it made.", *task.branch) : "",
+        shorten(last, 4000));
+    if (auto st = agents_.restart(id, /*fresh=*/true); !st) {
+      log_.warn("supervisor.restart_failed", {{"agent", name}, {"error", st.error().message}});
+    }
+  } else {
+    w.recovery.reset();
+    auto taken = board.times_taken_back(task.id);
+    bool block = taken && *taken + 1 >= cfg.recover_reassigns;
+    auto moved = board.take_back(task.id, id, why, block);
+    if (!moved) {
+      log_.warn("supervisor.take_back_failed",
+                {{"task", task.id}, {"error", moved.error().message}});
+      return;
+    }
+    if (block) {
+      send(kUserMailbox, "system",
+           fmt::format("Task {} is blocked: its agents got stuck on it {} times (last: {}); see "
+                       "bosun task show {}",
+                       task.id, *taken + 1, why, task.id));
+    }
+    // The agent itself gets a fresh run, free for other work.
+    if (auto st = agents_.restart(id, /*fresh=*/true); !st) {
+      log_.warn("supervisor.restart_failed", {{"agent", name}, {"error", st.error().message}});
+    }
+    schedule_dispatch();
+  }
 }
 
 void Supervisor::reset_agent(const AgentView& agent, Watch& w, const std::string& why) {

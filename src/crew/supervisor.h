@@ -99,6 +99,14 @@ class Supervisor final : public EventSubscriber {
   // Sends a task a person sent back to its agent again, after putting its worktree back on the
   // task's branch.
   void hand_back(const AgentView& agent, const Task& task);
+  // Sends task `task` (which `agent` holds) to it again as a [TASK] with `subject`, and `body`
+  // as the message, after putting its worktree back on the task's branch.
+  void send_again(const AgentView& agent, const Task& task, const std::string& subject,
+                  const std::string& body);
+  // The next step of the recovery ladder for the task a stuck agent holds (see
+  // SupervisorConfig::recover_step), when its time has come.
+  void recover(const AgentView& agent, Watch& w, const SupervisorConfig& cfg,
+               const std::string& why);
   // A dispatched task whose branch could not start goes back to the board (see BeforeTask).
   void not_started(const std::string& agent_id, const std::string& name, const std::string& task_id,
                    const std::string& why);
@@ -117,7 +125,7 @@ class Supervisor final : public EventSubscriber {
   DeliveryEngine* delivery_;  // gets the delivery settings of the configuration
   RegistryDirectory directory_;
   SupervisorConfig config_;
-  std::unique_ptr<Timer> timer_;  // on the clock: tests drive it with a ManualClock
+  std::unique_ptr<Timer> timer_;          // on the clock: tests drive it with a ManualClock
   std::map<std::string, Watch> watches_;  // by agent id
   // By provider ("claude": all its agents) or provider@agent ("claude@kai": that agent).
   std::map<std::string, ProviderLimit> limits_;

@@ -19,11 +19,13 @@ Result<SupervisorConfig> supervisor_config_from_json(const Json& json) {
                        : key == "restart_window"   ? &c.restart_window
                        : key == "delivery_timeout" ? &c.delivery_timeout
                        : key == "rate_limit_wait"  ? &c.rate_limit_wait
+                       : key == "recover_step"     ? &c.recover_step
                                                    : nullptr;
     int64_t* count = key == "reset_after_tasks"   ? &c.reset_after_tasks
                      : key == "restart_limit"     ? &c.restart_limit
                      : key == "delivery_attempts" ? &c.delivery_attempts
                      : key == "error_limit"       ? &c.error_limit
+                     : key == "recover_reassigns" ? &c.recover_reassigns
                                                   : nullptr;
     if (duration) {
       if (value.is_number_integer() && value.get<int64_t>() >= 0) {
@@ -53,7 +55,7 @@ Result<SupervisorConfig> supervisor_config_from_json(const Json& json) {
                                      "reset_after_tasks, reset_after, stuck_after, "
                                      "restart_backoff, restart_limit, restart_window, "
                                      "delivery_timeout, delivery_attempts, rate_limit_wait, "
-                                     "error_limit)",
+                                     "error_limit, recover_step, recover_reassigns)",
                                      key));
     }
   }
@@ -61,6 +63,7 @@ Result<SupervisorConfig> supervisor_config_from_json(const Json& json) {
   if (c.delivery_timeout.count() == 0) c.delivery_timeout = Millis(1);
   if (c.delivery_attempts == 0) c.delivery_attempts = 1;
   if (c.error_limit == 0) c.error_limit = 1;
+  if (c.recover_reassigns == 0) c.recover_reassigns = 1;
   return c;
 }
 
@@ -76,7 +79,9 @@ Json to_json(const SupervisorConfig& c) {
               {"delivery_timeout", format_duration(c.delivery_timeout)},
               {"delivery_attempts", c.delivery_attempts},
               {"rate_limit_wait", format_duration(c.rate_limit_wait)},
-              {"error_limit", c.error_limit}};
+              {"error_limit", c.error_limit},
+              {"recover_step", format_duration(c.recover_step)},
+              {"recover_reassigns", c.recover_reassigns}};
 }
 
 }  // namespace bosun

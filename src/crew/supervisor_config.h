@@ -25,6 +25,11 @@ struct SupervisorConfig {
   // limit's reset time, or for this long when the CLI did not say.
   Millis rate_limit_wait{15 * 60'000};
   int64_t error_limit = 3;  // API errors of one agent within restart_window: agent.failing
+  // The recovery ladder of a stuck agent's task (no output, or a loop): nudge at once, then
+  // interrupt, restart fresh with a handoff, and take the task back, each recover_step after
+  // the last; 0: report only. A task taken back recover_reassigns times is blocked instead.
+  Millis recover_step{2 * 60'000};
+  int64_t recover_reassigns = 2;
 };
 
 // Where a provider's usage limit is kept (survives a daemon restart): this prefix plus the

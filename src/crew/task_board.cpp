@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include "crew/mailbox.h"
+
 namespace bosun {
 
 Result<Task> TaskBoard::create(const NewTask& task, const std::string& by) {
@@ -76,6 +78,7 @@ Result<ReportResult> TaskBoard::report(const std::string& id, const Json& body,
   TRY_OK(tx.begin());
   TRY(task, store_.tasks().find(id));
   if (agent_id && task->assignee != *agent_id) {
+    if (auto fence = fenced(*task, *agent_id)) return tl::unexpected(*fence);
     return fail(ErrorKind::kForbidden, "forbidden",
                 fmt::format("only {}'s assignee ({}) or a person may report on it", id,
                             task->assignee_name.value_or(task->assignee.value_or("nobody"))));
@@ -198,6 +201,61 @@ Result<TaskComment> TaskBoard::comment(const std::string& id, const std::string&
   TRY(comment, comment_on_task(store_.tasks(), tx, id, author, body, now_ms()));
   TRY_OK(tx.commit());
   return *comment;
+}
+
+Status TaskBoard::note_recovery(const std::string& id, const std::string& agent,
+                                const std::string& step, const std::string& reason) {
+  EventBus::Transaction tx(bus_, store_);
+  TRY_OK(tx.begin());
+  TRY_OK(store_.tasks().add_history(
+      {0, id, now_ms(), kSupervisorMailbox, "recovery", agent, step, reason}));
+  TRY_OK(tx.publish("task.recovery", id,
+                    Json{{"task_id", id}, {"agent", agent}, {"step", step}, {"reason", reason}}));
+  return tx.commit();
+}
+
+Result<Task> TaskBoard::take_back(const std::string& id, const std::string& agent_id,
+                                  const std::string& reason, bool block) {
+  TRY(task, store_.tasks().find(id));
+  if (task->assignee != agent_id) {
+    return conflict("not_held", fmt::format("{} is not held by {} any more", id, agent_id));
+  }
+  std::string name = task->assignee_name.value_or(agent_id);
+  TaskChange change;
+  change.status = block ? TaskStatus::kBlocked : TaskStatus::kPending;
+  change.assignee = std::optional<std::string>();
+  change.reason = fmt::format("taken from {}: {}", name, reason);
+  TRY(moved, update(id, change, kSupervisorMailbox));
+  TRY_OK(note_recovery(id, name, block ? "blocked" : "reassigned", reason));
+  return moved;
+}
+
+Result<int64_t> TaskBoard::times_taken_back(const std::string& id) {
+  TRY(history, store_.tasks().history(id));
+  int64_t n = 0;
+  for (const auto& h : *history) {
+    if (h.field == "recovery" && (h.to == "reassigned" || h.to == "blocked")) ++n;
+  }
+  return n;
+}
+
+std::optional<Error> TaskBoard::fenced(const Task& task, const std::string& agent_id) {
+  auto history = store_.tasks().history(task.id);
+  if (!history) return std::nullopt;
+  const TaskHistoryEntry* taken = nullptr;
+  for (const auto& h : *history) {
+    if (h.field == "assignee" && h.from == agent_id && h.reason.rfind("taken from ", 0) == 0) {
+      taken = &h;
+    }
+  }
+  if (!taken) return std::nullopt;
+  std::string now = task.assignee
+                        ? "reassigned to " + task.assignee_name.value_or(*task.assignee)
+                        : std::string("back on the board (") + to_string(task.status) + ")";
+  return Error{ErrorKind::kConflict, "reassigned",
+               fmt::format("{} was {}; it is {} now. Your commits on its branch are kept for "
+                           "whoever takes it next",
+                           task.id, taken->reason, now)};
 }
 
 }  // namespace bosun

@@ -81,6 +81,26 @@ class TaskBoard {
   // Deletes a task that was never started (TaskStore::remove); event task.deleted.
   Status remove(const std::string& id, const std::string& by);
 
+  // A step of the supervisor's recovery ladder for task `id` held by `agent` (nudged,
+  // interrupted, restarted fresh): a history row `recovery` with the reason and event
+  // task.recovery {task_id, agent, step, reason}.
+  Status note_recovery(const std::string& id, const std::string& agent, const std::string& step,
+                       const std::string& reason);
+
+  // Takes task `id` away from `agent_id`, which holds it: pending and unassigned (or blocked,
+  // when `block`), with `reason` in history, a `recovery` row "reassigned" and task.recovery.
+  // The agent is fenced off it from then on (fenced()).
+  Result<Task> take_back(const std::string& id, const std::string& agent_id,
+                         const std::string& reason, bool block);
+
+  // How many times task `id` was taken back from an agent.
+  Result<int64_t> times_taken_back(const std::string& id);
+
+  // For an agent acting on a task it no longer holds because it was taken from it: the refusal
+  // that says so ("t_1 was taken from kai (…): reassigned to ben …"); nullopt when the task
+  // was never taken from that agent.
+  std::optional<Error> fenced(const Task& task, const std::string& agent_id);
+
   // A comment on task `id`; event task.comment.
   Result<TaskComment> comment(const std::string& id, const std::string& author,
                               const std::string& body);

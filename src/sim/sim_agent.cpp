@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -339,6 +340,7 @@ class Agent {
 
     if (how == Misbehaviour::kHang) {
       out("Working (0s • esc to interrupt) — thinking\r\n");
+      ::signal(SIGINT, SIG_IGN);  // wedged: an interrupt does not reach it either
       for (;;)
         ::pause();  // never answers again
     }

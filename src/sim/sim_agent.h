@@ -11,7 +11,7 @@ namespace bosun::sim {
 enum class Misbehaviour {
   kNone,
   kAsk,      // asks "Allow …? (y/n)" before editing and waits for an answer
-  kHang,     // acknowledges, then stops producing output and ignores input
+  kHang,     // acknowledges, then stops producing output and ignores input and interrupts
   kLoop,     // prints the same error line over and over
   kCrash,    // exits with code 1 as soon as a task arrives
   kNoProof,  // reports done without proof

@@ -233,6 +233,9 @@ Status agent_may_change(Services& s, const Request& request, const Json& body) {
   auto task = s.store.tasks().find(request.params.at("id"));
   if (!task) return tl::unexpected(task.error());
   if (task->assignee != request.principal.agent_id) {
+    if (auto fence = TaskBoard(s.store, s.bus, s.clock).fenced(*task, request.principal.agent_id)) {
+      return tl::unexpected(*fence);
+    }
     return fail(
         ErrorKind::kForbidden, "not_your_task",
         fmt::format("task {} is not yours: an agent changes only the tasks it holds", task->id));

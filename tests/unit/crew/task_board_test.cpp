@@ -162,6 +162,42 @@ TEST_F(TaskBoardTest, AReportMovesToReviewAndOnlyTheAssigneeMayReport) {
   EXPECT_EQ(again.error().code, "invalid_transition");
 }
 
+// A task taken back from a stuck agent: its recovery steps are history rows and events, it is
+// on the board again, and the agent it was taken from is fenced off it — its late report is
+// refused saying who has it now — while an agent that never held it gets the plain refusal.
+TEST_F(TaskBoardTest, ATaskTakenBackFencesTheAgentItWasTakenFrom) {
+  std::string id = add("t");
+  ASSERT_TRUE(board_->claim(id, "ag_kai", "supervisor", "dispatched"));
+  ASSERT_TRUE(board_->note_recovery(id, "kai", "nudged", "no output for 20m"));
+  EXPECT_EQ(last("task.recovery")["step"], "nudged");
+  auto taken = board_->take_back(id, "ag_kai", "no output for 24m", false);
+  ASSERT_TRUE(taken) << taken.error().message;
+  EXPECT_EQ(taken->status, TaskStatus::kPending);
+  EXPECT_FALSE(taken->assignee);
+  EXPECT_EQ(history(id, "recovery"),
+            (std::vector<std::string>{"kai→nudged by supervisor: no output for 20m",
+                                      "kai→reassigned by supervisor: no output for 24m"}));
+  EXPECT_EQ(history(id).back(),
+            "assigned→pending by supervisor: taken from kai: no output for 24m");
+  EXPECT_EQ(board_->times_taken_back(id).value_or(-1), 1);
+  // Taking it back from an agent that does not hold it is refused.
+  EXPECT_EQ(board_->take_back(id, "ag_kai", "again", false).error().code, "not_held");
+
+  ASSERT_TRUE(board_->claim(id, "ag_ana", "supervisor", "dispatched"));
+  auto late = board_->report(id, done_report(), "kai", std::string("ag_kai"));
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, "reassigned");
+  EXPECT_EQ(late.error().message,
+            id + " was taken from kai: no output for 24m; it is reassigned to ana now. Your "
+                 "commits on its branch are kept for whoever takes it next");
+  EXPECT_TRUE(store_->tasks().reports(id)->empty());
+  // Fenced only where it was taken from: another task's refusal stays the plain one.
+  std::string other = add("u");
+  ASSERT_TRUE(board_->claim(other, "ag_ana", "ana", "claimed"));
+  EXPECT_EQ(board_->report(other, done_report(), "kai", std::string("ag_kai")).error().code,
+            "forbidden");
+}
+
 TEST_F(TaskBoardTest, ABlockedReportBlocksWithItsReason) {
   std::string id = add("t");
   ASSERT_TRUE(board_->claim(id, "ag_kai", "kai", "claimed"));
