@@ -22,8 +22,6 @@
 
 #include "cli/client.h"
 
-extern char** environ;
-
 namespace bosun::sim {
 
 namespace {
@@ -46,6 +44,7 @@ void sleep_ms(int ms) {
 // Runs argv in `cwd` with output discarded; returns the exit code (or -1).
 int run_quiet(const std::vector<std::string>& argv) {
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -110,10 +109,10 @@ class LineReader {
       if (escape_ == "\x1b[200~") {
         in_paste_ = true;
         escape_.clear();
-      } else if (escape_.size() > 1 && (std::isalpha(static_cast<unsigned char>(c)) || c == '~')) {
-        escape_.clear();  // some other key (arrows…): ignored
-      } else if (escape_.size() > 8) {
-        escape_.clear();
+      } else if ((escape_.size() > 1 &&
+                  (std::isalpha(static_cast<unsigned char>(c)) || c == '~')) ||
+                 escape_.size() > 8) {
+        escape_.clear();  // some other key (arrows…), or too long to be one: ignored
       }
       return Event::kNone;
     }
@@ -427,13 +426,13 @@ class Agent {
 }  // namespace
 
 std::optional<Misbehaviour> parse_misbehaviour(const std::string& name) {
-  static const std::map<std::string, Misbehaviour> kNames = {
+  static const std::map<std::string, Misbehaviour> names = {
       {"none", Misbehaviour::kNone},    {"ask", Misbehaviour::kAsk},
       {"hang", Misbehaviour::kHang},    {"loop", Misbehaviour::kLoop},
       {"crash", Misbehaviour::kCrash},  {"no-proof", Misbehaviour::kNoProof},
       {"ignore", Misbehaviour::kIgnore}};
-  auto it = kNames.find(name);
-  if (it == kNames.end()) return std::nullopt;
+  auto it = names.find(name);
+  if (it == names.end()) return std::nullopt;
   return it->second;
 }
 
