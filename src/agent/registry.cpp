@@ -403,6 +403,9 @@ void AgentRegistry::on_exited(Session& s, const Json& st) {
       return;
     case AfterRun::kRestart:
       s.take_after();
+      // Launching from now on, not from when the coroutine first runs: a stop or remove that
+      // arrives in between leaves its note for launch() instead of finding nothing to stop.
+      s.launching = true;
       asio::co_spawn(context_.io, launch(s), asio::detached);
       return;
     case AfterRun::kRemove:
@@ -572,6 +575,7 @@ Status AgentRegistry::restart(const std::string& id_or_name, bool fresh) {
     s.ask(AfterRun::kRestart);
     stop_run(s, 2000);
   } else {
+    s.launching = true;  // as after an exit: a stop from now on waits for the run
     asio::co_spawn(context_.io, launch(s), asio::detached);
   }
   return {};

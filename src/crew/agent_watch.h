@@ -44,6 +44,14 @@ struct Watch {
     SteadyTime next{};
   };
   std::optional<Recovery> recovery;
+  // An idle agent holding a task: since when (counting again from each idle moment), and how
+  // often it was reminded of it.
+  struct IdleHolding {
+    std::string task;
+    SteadyTime since{};
+    int reminders = 0;
+  };
+  std::optional<IdleHolding> idle_holding;
   // A task to send again, with `handoff` as its message, once the restarted run is idle.
   std::optional<std::string> redeliver;
   std::string handoff;

@@ -27,6 +27,8 @@ namespace {
 
 // How long an agent whose worktree had uncommitted changes is passed by before trying again.
 constexpr std::chrono::seconds kUncleanRetry{60};
+// Reminders an idle agent gets of the task it holds before the task is taken back.
+constexpr int kIdleReminders = 2;
 
 constexpr const char* kConfigKey = "supervisor";
 
@@ -336,11 +338,25 @@ void Supervisor::on_event(const Event& event) {
     Json data = event_data(event);
     std::string name = text(data, "name");
     std::string then = text(data, "then");
-    if (then != "restart") release_tasks(event.subject, name, ended_how(type, data));
-    on_agent_exit(event.subject, name,
-                  type == "agent.lost" ? "was lost: " + text(data, "reason") : "exited");
+    std::string how = ended_how(type, data);
+    bool back =
+        then == "restart" ||
+        on_agent_exit(event.subject, name,
+                      type == "agent.lost" ? "was lost: " + text(data, "reason") : "exited");
+    if (back) {
+      // Its task waits for the new run, which gets it again with a handoff.
+      keep_for_restart(event.subject, name, how);
+    } else {
+      release_tasks(event.subject, name, how);
+      // (A removed agent's mail bounces on agent.removed, which says so.)
+      if (then != "remove") {
+        bounce_queued(name, fmt::format("agent {} {} and is not coming back", name, how));
+      }
+    }
   } else if (type == "agent.removed") {
-    release_tasks(event.subject, text(event_data(event), "name"), "was removed");
+    std::string name = text(event_data(event), "name");
+    release_tasks(event.subject, name, "was removed");
+    bounce_queued(name, fmt::format("agent {} was removed", name));
     watches_.erase(event.subject);
   } else if (type == "message.delivered") {
     // A task the agent took up before its [TASK] was marked delivered is acknowledged too.
@@ -393,8 +409,7 @@ void Supervisor::dispatch() {
       w.redeliver.reset();
       if (task && task->assignee == a.id() &&
           (task->status == TaskStatus::kAssigned || task->status == TaskStatus::kInProgress)) {
-        send_again(a, *task, task->title + " (again, after a fresh restart: see the handoff)",
-                   w.handoff);
+        send_again(a, *task, task->title + " (again, in a new run: see the handoff)", w.handoff);
         continue;
       }
     }
@@ -541,6 +556,112 @@ void Supervisor::on_task_updated(const Json& data) {
   }
 }
 
+// An idle agent that holds a task it is not working on (its report was refused, the [TASK]
+// never reached it, it just stopped): after recover_step it is reminded — the task sent again,
+// with what a finished report needs and the last failed check — twice; then the task is taken
+// back. Returns when it next needs a look.
+std::optional<SteadyTime> Supervisor::watch_idle_holder(const AgentView& agent, Watch& w,
+                                                        const SupervisorConfig& cfg) {
+  if (cfg.recover_step.count() <= 0) return std::nullopt;
+  auto now = clock_.steady_now();
+  if (agent.state != AgentState::kIdle || w.resetting || w.redeliver) {
+    if (w.idle_holding) w.idle_holding->since = now;  // counts from its next idle moment
+    return std::nullopt;
+  }
+  TaskQuery held;
+  held.assignee = agent.id();
+  held.statuses = {TaskStatus::kAssigned, TaskStatus::kInProgress};
+  auto tasks = store_.tasks().list(held);
+  if (!tasks || tasks->empty()) {
+    w.idle_holding.reset();
+    return std::nullopt;
+  }
+  const Task& task = tasks->front();
+  if (!w.idle_holding || w.idle_holding->task != task.id) {
+    w.idle_holding = Watch::IdleHolding{task.id, now, 0};
+  }
+  Watch::IdleHolding& h = *w.idle_holding;
+  if (handing_back_.contains(task.id) || now - h.since < cfg.recover_step) {
+    return h.since + cfg.recover_step;
+  }
+  const std::string& name = agent.name();
+  std::string why = fmt::format("agent {} is idle holding {} ({}) for {}", name, task.id,
+                                to_string(task.status), format_duration(cfg.recover_step));
+  TaskBoard board(store_, bus_, clock_);
+  if (h.reminders < kIdleReminders) {
+    ++h.reminders;
+    h.since = now;
+    if (auto st = board.note_recovery(task.id, name, "reminded", why); !st) {
+      log_.warn("supervisor.recovery_note_failed",
+                {{"task", task.id}, {"error", st.error().message}});
+    }
+    std::string body = fmt::format(
+        "{} is still yours ({}), and you are idle. Finish it and report it done with proof "
+        "(what_was_done, how_verified, verification_result), or report it blocked with the "
+        "reason: bosun task update {} --status blocked --reason \"…\".",
+        task.id, to_string(task.status), task.id);
+    if (auto reports = store_.tasks().reports(task.id); reports && !reports->empty()) {
+      const TaskReport& last = reports->back();
+      if (last.verified == "failed") {
+        body += "\nThe check of your last report failed:\n" + shorten(last.check_log, 2000);
+      }
+    }
+    send_again(agent, task, task.title + " (still yours: finish it or report it blocked)", body);
+    return now + cfg.recover_step;
+  }
+  w.idle_holding.reset();
+  auto taken = board.times_taken_back(task.id);
+  bool block = taken && *taken + 1 >= cfg.recover_reassigns;
+  std::string reason = fmt::format("{}, after {} reminders", why, kIdleReminders);
+  if (auto moved = board.take_back(task.id, agent.id(), reason, block); !moved) {
+    log_.warn("supervisor.take_back_failed", {{"task", task.id}, {"error", moved.error().message}});
+    return std::nullopt;
+  }
+  if (block) {
+    send(kUserMailbox, "system",
+         fmt::format("Task {} is blocked: it was taken back from its agents {} times (last: {}); "
+                     "see bosun task show {}",
+                     task.id, *taken + 1, reason, task.id));
+  }
+  schedule_dispatch();
+  return std::nullopt;
+}
+
+void Supervisor::keep_for_restart(const std::string& id, const std::string& name,
+                                  const std::string& how) {
+  Watch& w = watches_[id];
+  if (w.redeliver) return;  // the ladder restarted it: its handoff says more
+  TaskQuery held;
+  held.assignee = id;
+  held.statuses = {TaskStatus::kAssigned, TaskStatus::kInProgress};
+  auto tasks = store_.tasks().list(held);
+  if (!tasks || tasks->empty()) return;
+  const Task& task = tasks->front();
+  w.redeliver = task.id;
+  w.handoff = fmt::format(
+      "Your previous run {} while on {}; this is a new run.{} Check what is already done, then "
+      "go on from there.",
+      how, task.id,
+      task.branch ? fmt::format(" Its branch {} keeps every commit it made.", *task.branch) : "");
+  if (auto st =
+          TaskBoard(store_, bus_, clock_).note_recovery(task.id, name, "kept for the restart", how);
+      !st) {
+    log_.warn("supervisor.recovery_note_failed",
+              {{"task", task.id}, {"error", st.error().message}});
+  }
+}
+
+void Supervisor::bounce_queued(const std::string& name, const std::string& why) {
+  if (name.empty()) return;
+  Mailbox mailbox(store_, bus_, clock_, directory_);
+  auto n = mailbox.bounce_queued(name, why);
+  if (!n) {
+    log_.warn("supervisor.bounce_failed", {{"agent", name}, {"error", n.error().message}});
+  } else if (*n > 0) {
+    log_.info("supervisor.bounced", {{"agent", name}, {"messages", *n}});
+  }
+}
+
 void Supervisor::release_tasks(const std::string& id, const std::string& name,
                                const std::string& how) {
   TaskBoard board(store_, bus_, clock_);
@@ -555,12 +676,13 @@ void Supervisor::release_tasks(const std::string& id, const std::string& name,
   if (!released->empty()) schedule_dispatch();
 }
 
-void Supervisor::on_agent_exit(const std::string& id, const std::string& name,
+bool Supervisor::on_agent_exit(const std::string& id, const std::string& name,
                                const std::string& why) {
   auto agent = agents_.view(id);
-  if (!agent || !agent->record.permanent) return;
+  if (!agent || !agent->record.permanent) return false;
   Watch& w = watches_[id];
-  if (w.stopping || w.restart_scheduled) return;  // asked for, or already handled
+  if (w.stopping) return false;          // asked for
+  if (w.restart_scheduled) return true;  // already handled
   auto now = clock_.steady_now();
   while (!w.restarts.empty() && now - w.restarts.front() > config_.restart_window) {
     w.restarts.pop_front();
@@ -574,7 +696,7 @@ void Supervisor::on_agent_exit(const std::string& id, const std::string& name,
       (void)bus_.publish("agent.restart_gave_up", id, Json{{"name", name}, {"reason", text_why}});
       send(kUserMailbox, "system", text_why);
     }
-    return;
+    return false;
   }
   Millis delay = config_.restart_backoff * (int64_t{1} << std::min<size_t>(w.restarts.size(), 10));
   w.restarts.push_back(now);
@@ -585,6 +707,7 @@ void Supervisor::on_agent_exit(const std::string& id, const std::string& name,
                           {"delay_ms", delay.count()},
                           {"attempt", w.restarts.size()}});
   asio::co_spawn(io_, restart_later(id, delay), asio::detached);
+  return true;
 }
 
 asio::awaitable<void> Supervisor::restart_later(std::string id, Millis delay) {
@@ -699,6 +822,7 @@ std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(con
   if (due.reset) reset_agent(agent, w, *due.reset);
   std::optional<SteadyTime> next = due.next;
   if (w.recovery && (!next || w.recovery->next < *next)) next = w.recovery->next;
+  if (auto idle = watch_idle_holder(agent, w, cfg); idle && (!next || *idle < *next)) next = idle;
   return next;
 }
 

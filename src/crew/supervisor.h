@@ -92,7 +92,18 @@ class Supervisor final : public EventSubscriber {
   // An API error of an agent (its state, or a headless run): repeated ones raise
   // agent.failing once, instead of anything being restarted.
   void count_error(const std::string& id, const std::string& name, const std::string& detail);
-  void on_agent_exit(const std::string& id, const std::string& name, const std::string& why);
+  // A permanent agent's run ended without being asked to: schedules its restart (true), or
+  // gives up on it (false) — as it does for one a person stopped.
+  bool on_agent_exit(const std::string& id, const std::string& name, const std::string& why);
+  // A run that is coming back (restarted): the task it held stays its own and is sent again,
+  // with a handoff saying how the last run ended, once the new one is idle.
+  void keep_for_restart(const std::string& id, const std::string& name, const std::string& how);
+  // Reminds an idle agent of the task it holds, then takes it back (see watch_idle_holder in
+  // supervisor.cpp); returns when it next needs a look.
+  std::optional<std::chrono::steady_clock::time_point> watch_idle_holder(
+      const AgentView& agent, Watch& w, const SupervisorConfig& cfg);
+  // Mail still queued for an agent that is gone bounces back to its senders with `why`.
+  void bounce_queued(const std::string& name, const std::string& why);
   // The tasks an agent held go back to the board when its run ends for good (not a restart)
   // or it is removed; `how` says why, in each task's history.
   void release_tasks(const std::string& id, const std::string& name, const std::string& how);

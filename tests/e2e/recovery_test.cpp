@@ -51,8 +51,7 @@ TEST(Recovery, AHungAgentsTaskClimbsTheLadderAndAnotherAgentFinishesIt) {
   ASSERT_TRUE(again);
   std::string again_id = (*again)["subject"];
   auto message = d.get("/api/v1/messages/" + again_id).json();
-  EXPECT_NE(message["subject"].get<std::string>().find("again, after a fresh restart"),
-            std::string::npos)
+  EXPECT_NE(message["subject"].get<std::string>().find("again, in a new run"), std::string::npos)
       << message;
   EXPECT_NE(message["body"].get<std::string>().find("restarted fresh because agent hung has been "
                                                     "working with no output"),
@@ -102,6 +101,109 @@ TEST(Recovery, ATaskThatExhaustsItsLadderIsBlockedAndThePersonIsTold) {
   EXPECT_NE(inbox.find("Task " + id + " is blocked: its agents got stuck on it 1 times"),
             std::string::npos)
       << inbox;
+}
+
+// A permanent agent that crashes on its task gets it again in its next run, with a handoff
+// saying how the last one ended; once it is not restarted any more, the task goes back to the
+// board for another agent, and mail still queued for it bounces.
+TEST(Recovery, ACrashedPermanentAgentGetsItsTaskAgainThenTheBoardDoes) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  configure(d, Json{{"restart_backoff", "100ms"}, {"restart_limit", 1}, {"recover_step", "1m"}});
+  auto crashy = spawn_sim(d, events, "crashy", "backend", {"--misbehave", "crash"}, "", true);
+  auto task = add_task(d, "Write the changelog", "backend");
+  std::string id = task["id"];
+  ASSERT_TRUE(events.wait("agent.restarting", crashy["id"]));
+  auto again = events.wait_for(
+      "message.created", "",
+      [&](const Json& m) {
+        return m["to"] == "crashy" && m["type"] == "task" && m["task_id"] == id &&
+               m["subject"].get<std::string>().find("again, in a new run") != std::string::npos;
+      },
+      30s);
+  ASSERT_TRUE(again);
+  auto message = d.get("/api/v1/messages/" + (*again)["subject"].get<std::string>()).json();
+  EXPECT_NE(
+      message["body"].get<std::string>().find("Your previous run exited (code 1) while on " + id),
+      std::string::npos)
+      << message;
+  // It crashes on it again: no more restarts, so the task is on the board again.
+  ASSERT_TRUE(events.wait("agent.restart_gave_up", crashy["id"]));
+  ASSERT_TRUE(task_reaches(events, id, "pending", 30s));
+  EXPECT_EQ(recovery_steps(d, id), std::vector<std::string>{"kept for the restart"});
+  spawn_sim(d, events, "ok", "backend");
+  ASSERT_TRUE(task_reaches(events, id, "done", 30s));
+  EXPECT_EQ(d.get("/api/v1/tasks/" + id).json()["assignee_name"], "ok");
+}
+
+// An agent that goes idle holding its task — here its done reports lack proof and are refused —
+// is reminded of it twice (the task sent again, with what a report needs), then the task is
+// taken back and another agent finishes it.
+TEST(Recovery, AnAgentIdleWithItsTaskIsRemindedThenItIsTakenBack) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  configure(d, Json{{"recover_step", "500ms"}});
+  auto lazy = spawn_sim(d, events, "lazy", "backend", {"--misbehave", "no-proof"});
+  auto task = add_task(d, "Bump the version", "backend");
+  std::string id = task["id"];
+  ASSERT_TRUE(recovery_reaches(events, id, "reminded"));
+  auto reminder = events.wait_for(
+      "message.created", "",
+      [&](const Json& m) {
+        return m["to"] == "lazy" && m["task_id"] == id &&
+               m["subject"].get<std::string>().find("still yours") != std::string::npos;
+      },
+      30s);
+  ASSERT_TRUE(reminder);
+  auto body = d.get("/api/v1/messages/" + (*reminder)["subject"].get<std::string>()).json()["body"];
+  EXPECT_NE(body.get<std::string>().find("what_was_done, how_verified, verification_result"),
+            std::string::npos)
+      << body;
+  ASSERT_TRUE(recovery_reaches(events, id, "reassigned"));
+  EXPECT_EQ(recovery_steps(d, id),
+            (std::vector<std::string>{"reminded", "reminded", "reassigned"}));
+  spawn_sim(d, events, "ok", "backend");
+  ASSERT_TRUE(task_reaches(events, id, "done", 30s));
+  EXPECT_EQ(d.get("/api/v1/tasks/" + id).json()["assignee_name"], "ok");
+  (void)lazy;
+}
+
+// Mail waiting in the queue of an agent that is removed, or that exits for good, goes back to
+// its sender, saying why.
+TEST(Recovery, MailQueuedForAnAgentThatIsGoneBounces) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  auto r = d.post("/api/v1/agents", Json{{"name", "shy"}, {"argv", {"sleep", "1000"}}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto sent = d.post("/api/v1/messages", Json{{"to", "shy"}, {"subject", "read me"}});
+  ASSERT_EQ(sent.status, 201) << sent.body;
+  std::string mid = sent.json()["id"];
+  EXPECT_EQ(d.get("/api/v1/messages/" + mid).json()["state"], "queued");
+  auto removed = d.del("/api/v1/agents/shy");
+  ASSERT_TRUE(removed.status == 200 || removed.status == 202) << removed.body;  // 202: stopping
+  auto bounced = events.wait("message.bounced", mid);
+  ASSERT_TRUE(bounced);
+  Json m = d.get("/api/v1/messages/" + mid).json();
+  EXPECT_EQ(m["state"], "bounced") << m;
+  EXPECT_EQ(m["error"], "agent shy was removed") << m;
+
+  // And for one that exits: stopped, it is not coming back on its own.
+  ASSERT_EQ(d.post("/api/v1/agents", Json{{"name", "brief"}, {"argv", {"sleep", "1000"}}}).status,
+            201);
+  auto later = d.post("/api/v1/messages", Json{{"to", "brief"}, {"subject", "read me too"}});
+  ASSERT_EQ(later.status, 201) << later.body;
+  std::string lid = later.json()["id"];
+  auto stopped = d.post("/api/v1/agents/brief/stop", Json::object());
+  ASSERT_TRUE(stopped.status == 200 || stopped.status == 202) << stopped.body;
+  ASSERT_TRUE(events.wait("message.bounced", lid));
+  EXPECT_EQ(d.get("/api/v1/messages/" + lid).json()["error"],
+            "agent brief was stopped and is not coming back");
 }
 
 }  // namespace

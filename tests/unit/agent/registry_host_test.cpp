@@ -90,5 +90,19 @@ TEST_F(RegistryOnAHost, AFolderTheHostRefusesIsInvalidAndStoresNothing) {
   EXPECT_TRUE(events_.seen.empty());
 }
 
+// A stop that arrives after a restart was asked for but before the new run's launch has begun
+// is kept for the launch, not refused for an agent that is "not running" — else the agent
+// comes back up although a person stopped it.
+TEST_F(RegistryOnAHost, AStopRightAfterARestartWaitsForTheLaunch) {
+  ASSERT_FALSE(spawn(request(dir_.string())));  // lost: the host cannot launch
+  ASSERT_TRUE(registry_->restart("kai"));
+  auto stopped = registry_->stop("kai", 1000);  // before the loop ran the launch
+  EXPECT_TRUE(stopped) << stopped.error().message;
+  io_.run();
+  io_.restart();
+  EXPECT_EQ(host_->launched.size(), 2u);
+  EXPECT_EQ(registry_->view("kai")->state, AgentState::kLost);
+}
+
 }  // namespace
 }  // namespace bosun
