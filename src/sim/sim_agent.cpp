@@ -37,6 +37,13 @@ void out(std::string_view s) {
   }
 }
 
+// Set by SIGINT while the agent loops: an interrupt stops the loop, as a CLI's stops its turn.
+volatile std::sig_atomic_t g_interrupted = 0;
+
+void on_interrupt(int /*signal*/) {
+  g_interrupted = 1;
+}
+
 void sleep_ms(int ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
@@ -344,10 +351,17 @@ class Agent {
         ::pause();  // never answers again
     }
     if (how == Misbehaviour::kLoop) {
-      for (;;) {
+      g_interrupted = 0;
+      struct sigaction action {};
+      action.sa_handler = on_interrupt;
+      ::sigaction(SIGINT, &action, nullptr);
+      while (!g_interrupted) {
         out("error: tests failed: expected 2, got 3 — retrying the same fix\r\n");
         sleep_ms(100);
       }
+      ::signal(SIGINT, SIG_DFL);
+      out("^C interrupted\r\n");
+      return std::nullopt;  // back at its prompt, the task still its own
     }
     auto edits = planned_edits(*task);
     if (how == Misbehaviour::kAsk) {

@@ -12,7 +12,7 @@ enum class Misbehaviour {
   kNone,
   kAsk,      // asks "Allow …? (y/n)" before editing and waits for an answer
   kHang,     // acknowledges, then stops producing output and ignores input and interrupts
-  kLoop,     // prints the same error line over and over
+  kLoop,     // prints the same error line over and over, until interrupted
   kCrash,    // exits with code 1 as soon as a task arrives
   kNoProof,  // reports done without proof
   kIgnore,   // ignores everything typed into it, without echo

@@ -5,6 +5,8 @@
 // as often as recover_reassigns allows is blocked and the person is told.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "support/agents.h"
 #include "support/harness.h"
 
@@ -101,6 +103,40 @@ TEST(Recovery, ATaskThatExhaustsItsLadderIsBlockedAndThePersonIsTold) {
   EXPECT_NE(inbox.find("Task " + id + " is blocked: its agents got stuck on it 1 times"),
             std::string::npos)
       << inbox;
+}
+
+// A looping agent is nudged and interrupted (which stops its loop, as a CLI's turn stops); idle
+// with its task, it is reminded of it, loops again, and the ladder goes on where it stopped: a
+// fresh restart with the task, then the task is taken back and finished by another agent.
+TEST(Recovery, ALoopingAgentIsInterruptedThenRestartedThenRelieved) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  configure(d, Json{{"stuck_after", "400ms"}, {"recover_step", "500ms"}});
+  spawn_sim(d, events, "loopy", "backend", {"--misbehave", "loop"});
+  auto task = add_task(d, "Fix the flaky test", "backend");
+  std::string id = task["id"];
+  ASSERT_TRUE(recovery_reaches(events, id, "reassigned"));
+  auto steps = recovery_steps(d, id);
+  // Nudged and interrupted for the loop, reminded while idle with it, then on up the ladder.
+  ASSERT_GE(steps.size(), 4u);
+  EXPECT_EQ(steps[0], "nudged");
+  EXPECT_EQ(steps[1], "interrupted");
+  EXPECT_NE(std::find(steps.begin(), steps.end(), "restarted fresh"), steps.end());
+  EXPECT_EQ(steps.back(), "reassigned");
+  Json history = d.get("/api/v1/tasks/" + id + "/history").json();
+  bool loop_named = false;
+  for (const auto& h : history["history"]) {
+    if (h["field"] == "recovery" && h["to"] == "nudged") {
+      loop_named = h["reason"].get<std::string>().find(
+                       "keeps printing the same line: error: "
+                       "tests failed") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(loop_named) << history;
+  spawn_sim(d, events, "ok", "backend");
+  ASSERT_TRUE(task_reaches(events, id, "done", 30s));
 }
 
 // A permanent agent that crashes on its task gets it again in its next run, with a handoff
