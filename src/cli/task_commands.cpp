@@ -259,6 +259,13 @@ void print_task(Client& client, const Json& t, const Json& comments, const Json&
   std::printf("status:     %s (priority %s)%s\n", text(t, "status").c_str(),
               text(t, "priority").c_str(), t.value("ready", false) ? ", ready" : "");
   std::printf("assignee:   %s\n", assignee_text(t).c_str());
+  // Where the task is on the supervisor's recovery ladder: each step taken, with whose it was.
+  std::string ladder;
+  for (const auto& h : history) {
+    if (text(h, "field") != "recovery") continue;
+    ladder += fmt::format("{}{} ({})", ladder.empty() ? "" : " → ", text(h, "to"), text(h, "from"));
+  }
+  if (!ladder.empty()) std::printf("recovery:   %s\n", ladder.c_str());
   if (!text(t, "role", "").empty()) std::printf("role:       %s\n", text(t, "role").c_str());
   if (!t["project_id"].is_null()) std::printf("project:    %s\n", text(t, "project_id").c_str());
   if (!t["parent_id"].is_null()) std::printf("parent:     %s\n", text(t, "parent_id").c_str());

@@ -66,6 +66,12 @@ TEST(Recovery, AHungAgentsTaskClimbsTheLadderAndAnotherAgentFinishesIt) {
   EXPECT_TRUE(back["assignee"].is_null()) << back;
   EXPECT_EQ(recovery_steps(d, id),
             (std::vector<std::string>{"nudged", "interrupted", "restarted fresh", "reassigned"}));
+  auto shown = d.cli({"task", "show", id});
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_NE(shown.out.find("recovery:   nudged (hung) → interrupted (hung) → restarted fresh "
+                           "(hung) → reassigned (hung)"),
+            std::string::npos)
+      << shown.out;
 
   spawn_sim(d, events, "ok", "backend");
   ASSERT_TRUE(task_reaches(events, id, "done", 30s));

@@ -127,6 +127,13 @@ export function sentence(e: BosunEvent): ComponentChildren {
           merging {taskLink(s)} was refused: {str(d.result ?? d.reason)}
         </>
       );
+    case 'task.recovery':
+      return (
+        <>
+          recovery of {taskLink(s)} from {str(d.agent)}: <strong>{str(d.step)}</strong>
+          <span class="muted"> — {str(d.reason)}</span>
+        </>
+      );
     case 'report.submitted': {
       const r = (d.report ?? {}) as D;
       return (
