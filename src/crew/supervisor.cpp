@@ -446,12 +446,14 @@ void Supervisor::dispatch() {
       send(agent.name(), "task", task.title, task.id);
       continue;
     }
+    handing_back_.insert(task.id);  // on its way: its [TASK] is not even written yet
     asio::co_spawn(
         io_,
         [this, life = lifetime_.guard(), agent_id = agent.id(), name = agent.name(),
          title = task.title, id = task.id]() -> asio::awaitable<void> {
           auto started = co_await before_task_(agent_id, id);
           if (!life.alive()) co_return;
+          handing_back_.erase(id);
           if (started) {
             send(name, "task", title, id);
           } else {
@@ -581,6 +583,14 @@ std::optional<SteadyTime> Supervisor::watch_idle_holder(const AgentView& agent, 
     w.idle_holding = Watch::IdleHolding{task.id, now, 0};
   }
   Watch::IdleHolding& h = *w.idle_holding;
+  // Its [TASK] still on the way (typed, awaiting the agent) is no sign of anything.
+  MessageQuery sent;
+  sent.to = agent.name();
+  sent.task_id = task.id;
+  sent.type = "task";
+  sent.state = "queued";
+  auto pending = store_.messages().list(sent);
+  if (pending && !pending->empty()) h.since = now;
   if (handing_back_.contains(task.id) || now - h.since < cfg.recover_step) {
     return h.since + cfg.recover_step;
   }

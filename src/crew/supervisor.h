@@ -145,7 +145,7 @@ class Supervisor final : public EventSubscriber {
   // Agents whose worktree could not start a task (uncommitted changes) and when: dispatch
   // passes them by for kUncleanRetry, then tries again.
   std::map<std::string, std::chrono::steady_clock::time_point> unclean_;
-  std::set<std::string> handing_back_;  // tasks whose hand-back is under way
+  std::set<std::string> handing_back_;  // tasks whose [TASK] is being prepared (branch switch)
   Lifetime lifetime_;  // timers, posts and coroutines check it before touching the supervisor
 };
 

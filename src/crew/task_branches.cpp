@@ -73,11 +73,22 @@ asio::awaitable<Outcome<std::optional<std::string>>> TaskBranches::begin(std::st
   auto project = store_.projects().find((*wt)->project_id);
   if (!project) co_return refused(project.error());
   Worktree w = **wt;
-  std::string branch = task->branch.value_or(branch_for(agent->name, task->id));
+  std::string own = branch_for(agent->name, task->id);
+  std::string branch = task->branch.value_or(own);
   std::string base = task->base_branch.value_or(w.base_branch);
+  // A task another agent started (and lost: taken back, or that agent is gone) continues on a
+  // branch of this agent's own, from the other one's tip: its commits are the starting point,
+  // and the other worktree may still have that branch checked out.
+  std::string start = base;
+  std::optional<std::string> inherited;
+  if (task->branch && *task->branch != own) {
+    inherited = *task->branch;
+    start = *task->branch;
+    branch = own;
+  }
   std::vector<std::string> ignored = project->worktree_include;
-  std::function<Result<git::BranchStart>(int)> job = [w, branch, base, ignored](int) {
-    return git::start_branch(w.path, branch, base, ignored);
+  std::function<Result<git::BranchStart>(int)> job = [w, branch, start, ignored](int) {
+    return git::start_branch(w.path, branch, start, ignored);
   };
   auto started = co_await git_.call<Result<git::BranchStart>>(std::move(job));
   if (!started) co_return refused(started.error());
@@ -98,22 +109,25 @@ asio::awaitable<Outcome<std::optional<std::string>>> TaskBranches::begin(std::st
                                  task->id, branch, started->elsewhere)},
                data));
   }
-  if (!task->branch) {
+  if (!task->branch || inherited) {
     EventBus::Transaction tx(bus_, store_);
     const int64_t now = to_unix_ms(clock_.now());
-    std::string reason = fmt::format("{} starts it on {} from {}", agent->name, branch, base);
+    std::string reason =
+        inherited ? fmt::format("{} goes on with it on {}, from {} (whose commits it keeps)",
+                                agent->name, branch, *inherited)
+                  : fmt::format("{} starts it on {} from {}", agent->name, branch, base);
     auto st = tx.begin();
     if (st) st = store_.tasks().set_branch(task->id, branch, base, project->id);
     if (st) {
       st = store_.tasks().add_history(
-          {0, task->id, now, kSupervisorMailbox, "branch", std::nullopt, branch, reason});
+          {0, task->id, now, kSupervisorMailbox, "branch", inherited, branch, reason});
     }
     if (!st) co_return refused(st.error());
     auto moved = store_.tasks().find(task->id);
     if (!moved) co_return refused(moved.error());
     auto ev = tx.publish(
         "task.updated", task->id,
-        task_updated_data(*moved, {{"branch", std::nullopt, branch}}, kSupervisorMailbox, reason));
+        task_updated_data(*moved, {{"branch", inherited, branch}}, kSupervisorMailbox, reason));
     if (!ev) co_return refused(ev.error());
     if (auto c = tx.commit(); !c) co_return refused(c.error());
   }
