@@ -753,6 +753,51 @@ TEST(TaskReview, ASelfClaimedTaskStartsOnItsOwnBranch) {
   EXPECT_EQ(git_out(wk, {"symbolic-ref", "--short", "HEAD"}), "bosun-task/kai/" + first);
 }
 
+// A task taken from a stuck agent in a worktree goes on in the next agent's own branch, started
+// from the first one's tip — even while the first worktree still has its branch checked out.
+TEST(TaskReview, ATaskTakenFromAnAgentGoesOnInTheNextAgentsOwnBranch) {
+  TempDir dir;
+  fs::path repo = make_repo(dir.path());
+  TestDaemon d;
+  d.start();
+  Json project = add_project(d, repo, Json{{"execution_mode", "review"}});
+  EventWaiter events(d);
+  configure(d, Json{{"stuck_after", "400ms"}, {"recover_step", "400ms"}});
+  Json argv = {BOSUN_BINARY, "sim-agent", "--work-ms", "40", "--misbehave", "hang"};
+  auto r = d.post("/api/v1/agents", Json{{"name", "hung"},
+                                         {"role", "backend"},
+                                         {"profile", "sim"},
+                                         {"project", project["id"]},
+                                         {"worktree", true},
+                                         {"argv", argv}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto t = d.post(
+      "/api/v1/tasks",
+      Json{{"title", "Say hi"}, {"role", "backend"}, {"description", "write src/hi.txt: hi"}});
+  ASSERT_EQ(t.status, 201) << t.body;
+  std::string id = t.json()["id"];
+  ASSERT_TRUE(events
+                  .wait_for(
+                      "task.recovery", id,
+                      [](const Json& data) { return data["step"] == "reassigned"; }, 30s)
+                  .has_value());
+  EXPECT_EQ(d.get("/api/v1/tasks/" + id).json()["branch"], "bosun-task/hung/" + id);
+  spawn_sim_in_worktree(d, "ok", project);
+  ASSERT_TRUE(reaches_review(events, id));
+  Json task = d.get("/api/v1/tasks/" + id).json();
+  EXPECT_EQ(task["branch"], "bosun-task/ok/" + id);
+  EXPECT_EQ(task["assignee_name"], "ok");
+  Json history = d.get("/api/v1/tasks/" + id + "/history").json();
+  bool inherited = false;
+  for (const auto& h : history["history"]) {
+    inherited = inherited || (h["field"] == "branch" && h["from"] == "bosun-task/hung/" + id &&
+                              h["to"] == "bosun-task/ok/" + id);
+  }
+  EXPECT_TRUE(inherited) << history;
+  Json diff = d.get("/api/v1/tasks/" + id + "/diff").json();
+  EXPECT_EQ(paths_of(diff["files"]), std::vector<std::string>{"src/hi.txt"}) << diff;
+}
+
 // An approval whose merge conflicts changes nothing: the task stays in review and the files are
 // named; main is as it was.
 TEST(TaskReview, AnApprovalThatConflictsStaysInReviewAndNamesTheFiles) {
