@@ -107,7 +107,8 @@ Status read_front_matter(const Where& w, const YAML::Node& root, Role& role) {
         return tl::unexpected(bad(w.at(v), "reset_after_tasks must be a whole number (0: never)"));
       }
       role.supervisor[key] = n;
-    } else if (key == "reset_after" || key == "heartbeat" || key == "stuck_after") {
+    } else if (key == "reset_after" || key == "heartbeat" || key == "stuck_after" ||
+               key == "recover_step") {
       if (!v.IsScalar()) return tl::unexpected(bad(w.at(v), key + " must be a duration"));
       auto d = parse_duration(v.Scalar());
       if (!d) return tl::unexpected(bad(w.at(v), key + ": " + d.error().message));

@@ -61,14 +61,17 @@ TEST(Role, FilesWithoutFrontMatterAreAllBody) {
 TEST(Role, BosunKeysAreReadFromTheFrontMatter) {
   auto role = parse_role(
       "---\nname: qa\ndomains:\n  - tests/\n  - docs/*.md\npermanent: true\nprofile: codex\n"
-      "reset_after_tasks: 5\nreset_after: 3h\nheartbeat: 10m\ncolor: blue\n---\nTest it.\n",
+      "reset_after_tasks: 5\nreset_after: 3h\nheartbeat: 10m\nrecover_step: 5m\ncolor: blue\n---\n"
+      "Test it.\n",
       "qa.md");
   ASSERT_TRUE(role) << role.error().message;
   EXPECT_EQ(role->domains, (std::vector<std::string>{"tests/", "docs/*.md"}));
   EXPECT_EQ(role->permanent, true);
   EXPECT_EQ(role->profile, "codex");
-  EXPECT_EQ(role->supervisor,
-            (Json{{"reset_after_tasks", 5}, {"reset_after", "3h"}, {"heartbeat", "10m"}}));
+  EXPECT_EQ(role->supervisor, (Json{{"reset_after_tasks", 5},
+                                    {"reset_after", "3h"},
+                                    {"heartbeat", "10m"},
+                                    {"recover_step", "5m"}}));
   EXPECT_EQ(role->body, "Test it.\n");
 }
 
