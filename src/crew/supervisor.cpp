@@ -358,6 +358,22 @@ void Supervisor::on_event(const Event& event) {
     release_tasks(event.subject, name, "was removed");
     bounce_queued(name, fmt::format("agent {} was removed", name));
     watches_.erase(event.subject);
+  } else if (type == "message.failed") {
+    // A [TASK] that could not be typed into its agent is a reminder spent: the idle-holding
+    // watch acts now instead of after recover_step.
+    Json data = event_data(event);
+    if (text(data, "type") != "task" || text(data, "task_id").empty()) return;
+    auto agent = agents_.view(text(data, "to"));
+    if (!agent) return;
+    Watch& w = watches_[agent->id()];
+    Millis step = config_for(agent->name()).recover_step;
+    auto at = clock_.steady_now() - step;
+    if (!w.idle_holding || w.idle_holding->task != text(data, "task_id")) {
+      w.idle_holding = Watch::IdleHolding{text(data, "task_id"), at, 0};
+    } else {
+      w.idle_holding->since = at;
+    }
+    request_tick();
   } else if (type == "message.delivered") {
     // A task the agent took up before its [TASK] was marked delivered is acknowledged too.
     Json data = event_data(event);

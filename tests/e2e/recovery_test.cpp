@@ -214,6 +214,26 @@ TEST(Recovery, AnAgentIdleWithItsTaskIsRemindedThenItIsTakenBack) {
   (void)lazy;
 }
 
+// An agent that never takes its [TASK] in (deaf to what is typed): each failed delivery counts
+// as a reminder at once, so the task is taken back after the deliveries, long before
+// recover_step would have come round three times.
+TEST(Recovery, ATaskThatCannotBeDeliveredIsTakenBackAfterItsDeliveriesFail) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  configure(d,
+            Json{{"recover_step", "1m"}, {"delivery_timeout", "300ms"}, {"delivery_attempts", 2}});
+  spawn_sim(d, events, "deaf", "backend", {"--misbehave", "ignore"});
+  auto task = add_task(d, "Tag the release", "backend");
+  std::string id = task["id"];
+  ASSERT_TRUE(recovery_reaches(events, id, "reassigned"));
+  EXPECT_EQ(recovery_steps(d, id),
+            (std::vector<std::string>{"reminded", "reminded", "reassigned"}));
+  spawn_sim(d, events, "ok", "backend");
+  ASSERT_TRUE(task_reaches(events, id, "done", 30s));
+}
+
 // Mail waiting in the queue of an agent that is removed, or that exits for good, goes back to
 // its sender, saying why.
 TEST(Recovery, MailQueuedForAnAgentThatIsGoneBounces) {
