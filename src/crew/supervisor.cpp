@@ -574,6 +574,43 @@ void Supervisor::on_task_updated(const Json& data) {
   }
 }
 
+std::optional<Task> Supervisor::held_task(const std::string& agent_id) {
+  TaskQuery held;
+  held.assignee = agent_id;
+  held.statuses = {TaskStatus::kAssigned, TaskStatus::kInProgress};
+  auto tasks = store_.tasks().list(held);
+  if (!tasks || tasks->empty()) return std::nullopt;
+  return tasks->front();
+}
+
+void Supervisor::note_recovery(const std::string& task_id, const std::string& agent_name,
+                               const std::string& step, const std::string& why) {
+  if (auto st = TaskBoard(store_, bus_, clock_).note_recovery(task_id, agent_name, step, why);
+      !st) {
+    log_.warn("supervisor.recovery_note_failed",
+              {{"task", task_id}, {"error", st.error().message}});
+  }
+  log_.info("supervisor.recovery", {{"task", task_id}, {"agent", agent_name}, {"step", step}});
+}
+
+bool Supervisor::take_back(const AgentView& agent, const Task& task, const SupervisorConfig& cfg,
+                           const std::string& why, const std::string& story) {
+  TaskBoard board(store_, bus_, clock_);
+  auto taken = board.times_taken_back(task.id);
+  bool block = taken && *taken + 1 >= cfg.recover_reassigns;
+  if (auto moved = board.take_back(task.id, agent.id(), why, block); !moved) {
+    log_.warn("supervisor.take_back_failed", {{"task", task.id}, {"error", moved.error().message}});
+    return false;
+  }
+  if (block) {
+    send(kUserMailbox, "system",
+         fmt::format("Task {} is blocked: {} {} times (last: {}); see bosun task show {}", task.id,
+                     story, *taken + 1, why, task.id));
+  }
+  schedule_dispatch();
+  return true;
+}
+
 // An idle agent that holds a task it is not working on (its report was refused, the [TASK]
 // never reached it, it just stopped): after recover_step it is reminded — the task sent again,
 // with what a finished report needs and the last failed check — twice; then the task is taken
@@ -586,15 +623,12 @@ std::optional<SteadyTime> Supervisor::watch_idle_holder(const AgentView& agent, 
     if (w.idle_holding) w.idle_holding->since = now;  // counts from its next idle moment
     return std::nullopt;
   }
-  TaskQuery held;
-  held.assignee = agent.id();
-  held.statuses = {TaskStatus::kAssigned, TaskStatus::kInProgress};
-  auto tasks = store_.tasks().list(held);
-  if (!tasks || tasks->empty()) {
+  auto held = held_task(agent.id());
+  if (!held) {
     w.idle_holding.reset();
     return std::nullopt;
   }
-  const Task& task = tasks->front();
+  const Task& task = *held;
   if (!w.idle_holding || w.idle_holding->task != task.id) {
     w.idle_holding = Watch::IdleHolding{task.id, now, 0};
   }
@@ -613,14 +647,10 @@ std::optional<SteadyTime> Supervisor::watch_idle_holder(const AgentView& agent, 
   const std::string& name = agent.name();
   std::string why = fmt::format("agent {} is idle holding {} ({}) for {}", name, task.id,
                                 to_string(task.status), format_duration(cfg.recover_step));
-  TaskBoard board(store_, bus_, clock_);
   if (h.reminders < kIdleReminders) {
     ++h.reminders;
     h.since = now;
-    if (auto st = board.note_recovery(task.id, name, "reminded", why); !st) {
-      log_.warn("supervisor.recovery_note_failed",
-                {{"task", task.id}, {"error", st.error().message}});
-    }
+    note_recovery(task.id, name, "reminded", why);
     std::string body = fmt::format(
         "{} is still yours ({}), and you are idle. Finish it and report it done with proof "
         "(what_was_done, how_verified, verification_result), or report it blocked with the "
@@ -636,20 +666,8 @@ std::optional<SteadyTime> Supervisor::watch_idle_holder(const AgentView& agent, 
     return now + cfg.recover_step;
   }
   w.idle_holding.reset();
-  auto taken = board.times_taken_back(task.id);
-  bool block = taken && *taken + 1 >= cfg.recover_reassigns;
-  std::string reason = fmt::format("{}, after {} reminders", why, kIdleReminders);
-  if (auto moved = board.take_back(task.id, agent.id(), reason, block); !moved) {
-    log_.warn("supervisor.take_back_failed", {{"task", task.id}, {"error", moved.error().message}});
-    return std::nullopt;
-  }
-  if (block) {
-    send(kUserMailbox, "system",
-         fmt::format("Task {} is blocked: it was taken back from its agents {} times (last: {}); "
-                     "see bosun task show {}",
-                     task.id, *taken + 1, reason, task.id));
-  }
-  schedule_dispatch();
+  take_back(agent, task, cfg, fmt::format("{}, after {} reminders", why, kIdleReminders),
+            "it was taken back from its agents");
   return std::nullopt;
 }
 
@@ -657,24 +675,16 @@ void Supervisor::keep_for_restart(const std::string& id, const std::string& name
                                   const std::string& how) {
   Watch& w = watches_[id];
   if (w.redeliver) return;  // the ladder restarted it: its handoff says more
-  TaskQuery held;
-  held.assignee = id;
-  held.statuses = {TaskStatus::kAssigned, TaskStatus::kInProgress};
-  auto tasks = store_.tasks().list(held);
-  if (!tasks || tasks->empty()) return;
-  const Task& task = tasks->front();
+  auto held = held_task(id);
+  if (!held) return;
+  const Task& task = *held;
   w.redeliver = task.id;
   w.handoff = fmt::format(
       "Your previous run {} while on {}; this is a new run.{} Check what is already done, then "
       "go on from there.",
       how, task.id,
       task.branch ? fmt::format(" Its branch {} keeps every commit it made.", *task.branch) : "");
-  if (auto st =
-          TaskBoard(store_, bus_, clock_).note_recovery(task.id, name, "kept for the restart", how);
-      !st) {
-    log_.warn("supervisor.recovery_note_failed",
-              {{"task", task.id}, {"error", st.error().message}});
-  }
+  note_recovery(task.id, name, "kept for the restart", how);
 }
 
 void Supervisor::bounce_queued(const std::string& name, const std::string& why) {
@@ -869,26 +879,16 @@ void Supervisor::recover(const AgentView& agent, Watch& w, const SupervisorConfi
   if (cfg.recover_step.count() <= 0 || w.resetting) return;
   const std::string& id = agent.id();
   const std::string& name = agent.name();
-  TaskQuery held;
-  held.assignee = id;
-  held.statuses = {TaskStatus::kAssigned, TaskStatus::kInProgress};
-  auto tasks = store_.tasks().list(held);
-  if (!tasks || tasks->empty()) return;
-  const Task& task = tasks->front();
+  auto held = held_task(id);
+  if (!held) return;
+  const Task& task = *held;
   auto now = clock_.steady_now();
   if (!w.recovery || w.recovery->task != task.id) w.recovery = Watch::Recovery{task.id, 0, now};
   Watch::Recovery& r = *w.recovery;
   if (now < r.next) return;
   int step = r.step++;
   r.next = now + cfg.recover_step;
-  TaskBoard board(store_, bus_, clock_);
-  auto note = [&](const std::string& what) {
-    if (auto st = board.note_recovery(task.id, name, what, why); !st) {
-      log_.warn("supervisor.recovery_note_failed",
-                {{"task", task.id}, {"error", st.error().message}});
-    }
-    log_.info("supervisor.recovery", {{"task", task.id}, {"agent", name}, {"step", what}});
-  };
+  auto note = [&](const std::string& what) { note_recovery(task.id, name, what, why); };
   if (step == 0) {
     note("nudged");
     send(name, "mail", "You look stuck on " + task.id,
@@ -925,25 +925,11 @@ void Supervisor::recover(const AgentView& agent, Watch& w, const SupervisorConfi
     }
   } else {
     w.recovery.reset();
-    auto taken = board.times_taken_back(task.id);
-    bool block = taken && *taken + 1 >= cfg.recover_reassigns;
-    auto moved = board.take_back(task.id, id, why, block);
-    if (!moved) {
-      log_.warn("supervisor.take_back_failed",
-                {{"task", task.id}, {"error", moved.error().message}});
-      return;
-    }
-    if (block) {
-      send(kUserMailbox, "system",
-           fmt::format("Task {} is blocked: its agents got stuck on it {} times (last: {}); see "
-                       "bosun task show {}",
-                       task.id, *taken + 1, why, task.id));
-    }
+    if (!take_back(agent, task, cfg, why, "its agents got stuck on it")) return;
     // The agent itself gets a fresh run, free for other work.
     if (auto st = agents_.restart(id, /*fresh=*/true); !st) {
       log_.warn("supervisor.restart_failed", {{"agent", name}, {"error", st.error().message}});
     }
-    schedule_dispatch();
   }
 }
 
@@ -953,11 +939,8 @@ void Supervisor::reset_agent(const AgentView& agent, Watch& w, const std::string
   // The snapshot: screen, current task, last messages — into the journal.
   Json snapshot{{"agent", name}, {"reason", why}};
   if (auto screen = agents_.screen(id)) snapshot["screen"] = (*screen)["lines"];
-  TaskQuery current;
-  current.assignee = id;
-  current.statuses = {TaskStatus::kAssigned, TaskStatus::kInProgress};
-  if (auto tasks = store_.tasks().list(current); tasks && !tasks->empty()) {
-    snapshot["task"] = to_json(tasks->front());
+  if (auto held = held_task(id)) {
+    snapshot["task"] = to_json(*held);
   }
   MessageQuery recent;
   recent.party = name;
@@ -998,13 +981,10 @@ void Supervisor::deliver_reset(const AgentView& agent) {
   const std::string& role = agent.role();
   std::string task_part = "no task in progress";
   std::optional<std::string> task_id;
-  TaskQuery current;
-  current.assignee = id;
-  current.statuses = {TaskStatus::kAssigned, TaskStatus::kInProgress};
-  if (auto tasks = store_.tasks().list(current); tasks && !tasks->empty()) {
-    task_id = tasks->front().id;
+  if (auto held = held_task(id)) {
+    task_id = held->id;
     task_part = fmt::format("your task in progress: {} {} (bosun task show {})", *task_id,
-                            tasks->front().title, *task_id);
+                            held->title, *task_id);
   }
   send(name, "reset",
        fmt::format("You are {}{}; your context was reset. {}.", name,

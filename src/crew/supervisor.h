@@ -102,6 +102,15 @@ class Supervisor final : public EventSubscriber {
   // supervisor.cpp); returns when it next needs a look.
   std::optional<std::chrono::steady_clock::time_point> watch_idle_holder(
       const AgentView& agent, Watch& w, const SupervisorConfig& cfg);
+  // The task an agent holds (assigned or in progress), if any.
+  std::optional<Task> held_task(const std::string& agent_id);
+  // A recovery step in the task's history (TaskBoard::note_recovery), and the log.
+  void note_recovery(const std::string& task_id, const std::string& agent_name,
+                     const std::string& step, const std::string& why);
+  // Takes `task` back from `agent` — blocked, and the person told "Task … is blocked: <story>
+  // N times", once it was taken back recover_reassigns times — and looks for work for it.
+  bool take_back(const AgentView& agent, const Task& task, const SupervisorConfig& cfg,
+                 const std::string& why, const std::string& story);
   // Mail still queued for an agent that is gone bounces back to its senders with `why`.
   void bounce_queued(const std::string& name, const std::string& why);
   // The tasks an agent held go back to the board when its run ends for good (not a restart)

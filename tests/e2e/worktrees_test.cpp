@@ -604,13 +604,17 @@ TEST(Worktrees, ReviewModeWaitsForAPersonsMerge) {
 }
 
 // A sim agent in a worktree, in `mode`, with the backend role.
-void spawn_sim_in_worktree(TestDaemon& d, const std::string& name, const Json& project) {
+void spawn_sim_in_worktree(TestDaemon& d, const std::string& name, const Json& project,
+                           const std::vector<std::string>& extra = {}) {
+  Json argv = {BOSUN_BINARY, "sim-agent", "--work-ms", "40"};
+  for (const auto& a : extra)
+    argv.push_back(a);
   auto r = d.post("/api/v1/agents", Json{{"name", name},
                                          {"role", "backend"},
                                          {"profile", "sim"},
                                          {"project", project["id"]},
                                          {"worktree", true},
-                                         {"argv", {BOSUN_BINARY, "sim-agent", "--work-ms", "40"}}});
+                                         {"argv", argv}});
   ASSERT_EQ(r.status, 201) << r.body;
 }
 
@@ -763,14 +767,7 @@ TEST(TaskReview, ATaskTakenFromAnAgentGoesOnInTheNextAgentsOwnBranch) {
   Json project = add_project(d, repo, Json{{"execution_mode", "review"}});
   EventWaiter events(d);
   configure(d, Json{{"stuck_after", "400ms"}, {"recover_step", "400ms"}});
-  Json argv = {BOSUN_BINARY, "sim-agent", "--work-ms", "40", "--misbehave", "hang"};
-  auto r = d.post("/api/v1/agents", Json{{"name", "hung"},
-                                         {"role", "backend"},
-                                         {"profile", "sim"},
-                                         {"project", project["id"]},
-                                         {"worktree", true},
-                                         {"argv", argv}});
-  ASSERT_EQ(r.status, 201) << r.body;
+  spawn_sim_in_worktree(d, "hung", project, {"--misbehave", "hang"});
   auto t = d.post(
       "/api/v1/tasks",
       Json{{"title", "Say hi"}, {"role", "backend"}, {"description", "write src/hi.txt: hi"}});

@@ -13,20 +13,8 @@
 namespace bosun {
 namespace {
 
-class RegistryOnAHost : public testing::StoreFixture {
+class RegistryOnAHost : public testing::RegistryOnNoMachine {
  protected:
-  void SetUp() override {
-    StoreFixture::SetUp();
-    auto host = std::make_unique<testing::NoMachine>(dir_);
-    host_ = host.get();
-    registry_ =
-        std::make_unique<AgentRegistry>(io_, *store_, *bus_, clock_, log_, tokens_,
-                                        StateDir{dir_ / ".bosun"}, "/bin/true", std::move(host));
-  }
-  void TearDown() override {
-    registry_.reset();
-    StoreFixture::TearDown();
-  }
   Result<AgentView> spawn(SpawnRequest req) {
     std::optional<Result<AgentView>> out;
     boost::asio::co_spawn(
@@ -45,11 +33,6 @@ class RegistryOnAHost : public testing::StoreFixture {
     req.env = {{"EDITOR", "vi"}};
     return req;
   }
-
-  boost::asio::io_context io_;
-  testing::NoTokens tokens_;
-  testing::NoMachine* host_ = nullptr;
-  std::unique_ptr<AgentRegistry> registry_;
 };
 
 TEST_F(RegistryOnAHost, AHostThatCannotLaunchLeavesTheAgentLostWithItsReason) {

@@ -18,15 +18,10 @@ namespace {
 
 using std::chrono::milliseconds;
 
-class SupervisorOnTheClock : public testing::StoreFixture {
+class SupervisorOnTheClock : public testing::RegistryOnNoMachine {
  protected:
   void SetUp() override {
-    StoreFixture::SetUp();
-    auto host = std::make_unique<testing::NoMachine>(dir_);
-    host_ = host.get();
-    registry_ =
-        std::make_unique<AgentRegistry>(io_, *store_, *bus_, clock_, log_, tokens_,
-                                        StateDir{dir_ / ".bosun"}, "/bin/true", std::move(host));
+    RegistryOnNoMachine::SetUp();
     supervisor_ = std::make_unique<Supervisor>(io_, *store_, *bus_, clock_, log_, *registry_);
     supervisor_->start();
   }
@@ -34,7 +29,7 @@ class SupervisorOnTheClock : public testing::StoreFixture {
     supervisor_.reset();
     registry_.reset();
     settle();
-    StoreFixture::TearDown();
+    RegistryOnNoMachine::TearDown();
   }
   void configure(milliseconds backoff, int64_t limit, milliseconds window) {
     SupervisorConfig c = supervisor_->config();
@@ -74,10 +69,6 @@ class SupervisorOnTheClock : public testing::StoreFixture {
     return out;
   }
 
-  boost::asio::io_context io_;
-  testing::NoTokens tokens_;
-  testing::NoMachine* host_ = nullptr;
-  std::unique_ptr<AgentRegistry> registry_;
   std::unique_ptr<Supervisor> supervisor_;
 };
 

@@ -1,7 +1,7 @@
 // NoMachine: a HolderHost with no machine behind it — cwds it does not know are refused and
 // every launch fails — so the registry's side of a lost run, and what reacts to it (the
 // supervisor's restarts), can be tested without processes. NoTokens: an agent token sink that
-// keeps nothing.
+// keeps nothing. RegistryOnNoMachine: the fixture that puts them together.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -11,8 +11,11 @@
 #include <string>
 #include <vector>
 
+#include <boost/asio/io_context.hpp>
+
 #include "agent/holder_host.h"
 #include "agent/registry.h"
+#include "support/store_fixture.h"
 
 namespace bosun::testing {
 
@@ -50,6 +53,28 @@ class NoMachine final : public HolderHost {
 
  private:
   std::filesystem::path dir_;
+};
+
+// A store, and an AgentRegistry over a NoMachine host, driven by the fixture's io_context.
+class RegistryOnNoMachine : public StoreFixture {
+ protected:
+  void SetUp() override {
+    StoreFixture::SetUp();
+    auto host = std::make_unique<NoMachine>(dir_);
+    host_ = host.get();
+    registry_ =
+        std::make_unique<AgentRegistry>(io_, *store_, *bus_, clock_, log_, tokens_,
+                                        StateDir{dir_ / ".bosun"}, "/bin/true", std::move(host));
+  }
+  void TearDown() override {
+    registry_.reset();
+    StoreFixture::TearDown();
+  }
+
+  boost::asio::io_context io_;
+  NoTokens tokens_;
+  NoMachine* host_ = nullptr;
+  std::unique_ptr<AgentRegistry> registry_;
 };
 
 }  // namespace bosun::testing
