@@ -93,6 +93,10 @@ TEST(ProfileCommand, ClaudeGetsHooksAndASessionThatARestartResumes) {
   ASSERT_TRUE(
       events.wait_for("agent.state", id, [](const Json& e) { return e["state"] == "starting"; }));
   ASSERT_TRUE(screen_shows(d, "cc", "RESUMED True"));
+  // Its hooks ran too (they name the resumed session; one arriving after the fresh restart
+  // below would be taken for the new run's).
+  ASSERT_TRUE(
+      events.wait_for("agent.state", id, [](const Json& e) { return e["state"] == "working"; }));
   shown = d.get("/api/v1/agents/cc").json();
   EXPECT_TRUE(has(shown["argv"], "--resume", session)) << shown["argv"];
   EXPECT_EQ(shown["generation"], 2);
@@ -101,10 +105,12 @@ TEST(ProfileCommand, ClaudeGetsHooksAndASessionThatARestartResumes) {
   ASSERT_EQ(d.post("/api/v1/agents/cc/restart", Json{{"fresh", true}}).status, 202);
   ASSERT_TRUE(
       events.wait_for("agent.state", id, [](const Json& e) { return e["state"] == "starting"; }));
-  ASSERT_TRUE(screen_shows(d, "cc", "RESUMED False"));
+  // The first run's "RESUMED False" is still on the screen: wait for the new session's line.
   shown = d.get("/api/v1/agents/cc").json();
   EXPECT_NE(shown["session_id"], session);
-  EXPECT_TRUE(has(shown["argv"], "--session-id", shown["session_id"])) << shown["argv"];
+  std::string fresh = shown["session_id"];
+  ASSERT_TRUE(screen_shows(d, "cc", "SESSION " + fresh + " RESUMED False")) << shown;
+  EXPECT_TRUE(has(shown["argv"], "--session-id", fresh)) << shown["argv"];
 }
 
 TEST(ProfileCommand, BadProfileCommandsAreRefusedAndChangeNothing) {
