@@ -19,7 +19,7 @@ void setup_sim_agent(CLI::App& app, CommandContext& ctx) {
   app.add_option("--work-ms", opt->work_ms, "how long each step of work takes")
       ->capture_default_str();
   app.add_option("--misbehave", *misbehave,
-                 "none|ask|hang|loop|crash|no-proof|ignore, for every task")
+                 "none|ask|hang|loop|crash|no-proof|ignore|slow-paste, for every task")
       ->capture_default_str();
   app.add_option("--script", *script, "file of '<task number> <misbehaviour>' lines");
   app.callback([&ctx, opt, misbehave, script] {
@@ -27,7 +27,7 @@ void setup_sim_agent(CLI::App& app, CommandContext& ctx) {
     if (!how) {
       ctx.exit_code = report_error(Error{ErrorKind::kInvalid, "invalid_misbehaviour",
                                          "--misbehave must be one of none|ask|hang|loop|crash|"
-                                         "no-proof|ignore, not '" +
+                                         "no-proof|ignore|slow-paste, not '" +
                                              *misbehave + "'"});
       return;
     }

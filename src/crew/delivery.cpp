@@ -16,6 +16,7 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::chrono::milliseconds kVerifyStep{25};
+constexpr size_t kComposerTail = 8;  // the line's last bytes (a message's random id)
 
 }  // namespace
 
@@ -38,6 +39,36 @@ std::string delivery_line(const Message& m) {
   if (m.type == "reset") return "[RESET] " + subject;
   return fmt::format("[MAIL] {} from {}: {} — run: bosun mail read {}", m.id, m.sender, subject,
                      m.id);
+}
+
+bool composer_holds(const Json& screen, const std::string& line) {
+  if (!screen.is_object() || !screen.contains("lines") || !screen["lines"].is_array() ||
+      !screen.contains("cursor") || !screen["cursor"].is_object()) {
+    return false;
+  }
+  const Json& lines = screen["lines"];
+  int row = screen["cursor"].value("row", -1);
+  if (row < 0 || static_cast<size_t>(row) >= lines.size() ||
+      !lines[static_cast<size_t>(row)].is_string()) {
+    return false;
+  }
+  // The cursor's row, without the spaces and the composer's border after the text.
+  std::string text = lines[static_cast<size_t>(row)].get<std::string>();
+  for (bool trimmed = true; trimmed;) {
+    trimmed = false;
+    while (!text.empty() && text.back() == ' ') {
+      text.pop_back();
+      trimmed = true;
+    }
+    for (std::string_view border : {"│", "┃", "║"}) {
+      if (text.ends_with(border)) {
+        text.resize(text.size() - border.size());
+        trimmed = true;
+      }
+    }
+  }
+  if (line.size() < kComposerTail) return !text.empty() && text.ends_with(line);
+  return text.ends_with(std::string_view(line).substr(line.size() - kComposerTail));
 }
 
 DeliveryEngine::DeliveryEngine(asio::io_context& io, Store& store, EventBus& bus,
@@ -172,15 +203,7 @@ asio::awaitable<bool> DeliveryEngine::attempt(Queue& q, const std::string& agent
   // On a retry the text may still sit in the composer: then only Enter is missing.
   bool retype = true;
   if (number > 1) {
-    if (auto screen = agents_.screen(agent); screen && screen->contains("lines")) {
-      const Json& lines = (*screen)["lines"];
-      int row = (*screen)["cursor"].value("row", 0);
-      if (row >= 0 && static_cast<size_t>(row) < lines.size()) {
-        std::string cursor_line = lines[static_cast<size_t>(row)].get<std::string>();
-        retype = cursor_line.find(line.substr(0, std::min<size_t>(line.size(), 24))) ==
-                 std::string::npos;
-      }
-    }
+    if (auto screen = agents_.screen(agent)) retype = !composer_holds(*screen, line);
   }
   if (retype) {
     std::string typed = bracketed ? "\x1b[200~" + line + "\x1b[201~" : line;
@@ -210,7 +233,10 @@ asio::awaitable<bool> DeliveryEngine::attempt(Queue& q, const std::string& agent
     if (hooked) {
       if (now->source() == SignalSource::kHook && now->state != AgentState::kIdle) co_return true;
     } else if (now->end_offset() > offset) {
-      co_return true;
+      // Output after Enter is not proof on its own: a CLI still drawing the paste prints
+      // too, and may have lost the Enter. The line must have left the composer.
+      auto screen = agents_.screen(agent);
+      if (!screen || !composer_holds(*screen, line)) co_return true;
     }
     if (!now->live()) break;  // it went away
     auto left =

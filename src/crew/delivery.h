@@ -13,6 +13,7 @@
 
 #include "crew/mailbox.h"
 #include "store/event_bus.h"
+#include "util/json.h"
 #include "util/lifetime.h"
 #include "util/log.h"
 
@@ -29,6 +30,11 @@ struct DeliveryOptions {
 
 // The line an agent sees for a message (API.md "Message grammar"): one line, never the body.
 std::string delivery_line(const Message& message);
+
+// Whether `line` still sits in the agent's composer, not submitted: the cursor is right after
+// its end (the CLIs keep the cursor at the end of what was typed; a long line wraps, so only
+// its last bytes — the message's id — are looked for). `screen` is AgentRegistry::screen's JSON.
+bool composer_holds(const Json& screen, const std::string& line);
 
 class DeliveryEngine final : public EventSubscriber {
  public:

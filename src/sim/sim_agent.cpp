@@ -98,6 +98,9 @@ class LineReader {
  public:
   enum class Event { kNone, kLine, kEof, kInterrupt };
 
+  // Slow: a paste is drawn only when the next key comes, and an Enter that comes then is lost.
+  explicit LineReader(bool slow = false) : slow_(slow) {}
+
   Event feed(char c, bool echo) {
     if (in_paste_) {
       pending_ += c;
@@ -105,11 +108,18 @@ class LineReader {
         pending_.resize(pending_.size() - 6);
         for (char p : pending_)
           line_ += (p == '\n' || p == '\r') ? ' ' : p;
-        if (echo) out(pending_);
-        pending_.clear();
+        if (echo && !slow_) out(pending_);
+        if (slow_) undrawn_ = echo;
+        if (!slow_ || !echo) pending_.clear();
         in_paste_ = false;
       }
       return Event::kNone;
+    }
+    if (undrawn_) {
+      out(pending_);
+      pending_.clear();
+      undrawn_ = false;
+      if (c == '\r' || c == '\n') return Event::kNone;  // lost while drawing
     }
     if (!escape_.empty() || c == '\x1b') {
       escape_ += c;
@@ -157,6 +167,8 @@ class LineReader {
   std::string escape_;
   std::string pending_;
   bool in_paste_ = false;
+  bool slow_ = false;
+  bool undrawn_ = false;  // a slow paste not drawn yet
 };
 
 std::string first_word_after(const std::string& line, const std::string& prefix) {
@@ -173,7 +185,7 @@ class Agent {
   int run() {
     RawTerminal terminal;
     greet();
-    LineReader reader;
+    LineReader reader(opt_.misbehave == Misbehaviour::kSlowPaste);
     for (;;) {
       pollfd p{STDIN_FILENO, POLLIN, 0};
       int ready = ::poll(&p, 1, -1);
@@ -441,10 +453,10 @@ class Agent {
 
 std::optional<Misbehaviour> parse_misbehaviour(const std::string& name) {
   static const std::map<std::string, Misbehaviour> names = {
-      {"none", Misbehaviour::kNone},    {"ask", Misbehaviour::kAsk},
-      {"hang", Misbehaviour::kHang},    {"loop", Misbehaviour::kLoop},
-      {"crash", Misbehaviour::kCrash},  {"no-proof", Misbehaviour::kNoProof},
-      {"ignore", Misbehaviour::kIgnore}};
+      {"none", Misbehaviour::kNone},     {"ask", Misbehaviour::kAsk},
+      {"hang", Misbehaviour::kHang},     {"loop", Misbehaviour::kLoop},
+      {"crash", Misbehaviour::kCrash},   {"no-proof", Misbehaviour::kNoProof},
+      {"ignore", Misbehaviour::kIgnore}, {"slow-paste", Misbehaviour::kSlowPaste}};
   auto it = names.find(name);
   if (it == names.end()) return std::nullopt;
   return it->second;
@@ -468,7 +480,7 @@ std::optional<std::string> load_script(const std::string& path, SimOptions& opti
     if (task < 1 || !how) {
       return fmt::format(
           "{}:{}: expected '<task number> <misbehaviour>' with a misbehaviour of "
-          "none|ask|hang|loop|crash|no-proof|ignore",
+          "none|ask|hang|loop|crash|no-proof|ignore|slow-paste",
           path, number);
     }
     options.per_task[task] = *how;

@@ -16,6 +16,9 @@ enum class Misbehaviour {
   kCrash,    // exits with code 1 as soon as a task arrives
   kNoProof,  // reports done without proof
   kIgnore,   // ignores everything typed into it, without echo
+  // draws a paste only when the next key comes, and loses that key if it is Enter (a CLI busy
+  // drawing a long paste does): the line stays unsubmitted until Enter is pressed again
+  kSlowPaste,
 };
 
 std::optional<Misbehaviour> parse_misbehaviour(const std::string& name);

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "support/agents.h"
+#include "support/tasks.h"
 
 namespace bosun::e2e {
 namespace {
@@ -86,6 +87,64 @@ TEST(Crew, DeliveryRetriesThenFailsAndTellsTheSender) {
   EXPECT_GE(read["attempts"].get<int>(), 1) << read.dump();
   EXPECT_LE(read["attempts"].get<int>(), 2) << read.dump();
   EXPECT_EQ(read["state"], "acked") << read.dump();
+}
+
+// A CLI still drawing a paste when Enter comes draws it then and loses the Enter (Gemini CLI on a
+// busy machine does): output after Enter is no proof of a turn while the line sits in the
+// composer. The next attempt presses Enter alone — the line is not typed twice.
+TEST(Crew, AnEnterLostWhileTheCliDrawsThePasteIsPressedAgain) {
+  TestDaemon d;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  configure(d, Json{{"delivery_timeout", "500ms"}, {"delivery_attempts", 3}});
+  spawn_sim(d, events, "slow", "", {"--misbehave", "slow-paste"});
+  auto sent = d.post("/api/v1/messages", Json{{"to", "slow"}, {"subject", "hello"}});
+  ASSERT_EQ(sent.status, 201) << sent.body;
+  std::string id = sent.json()["id"];
+  ASSERT_TRUE(events.wait("message.read", id)) << d.get("/api/v1/messages/" + id).body;
+  auto m = d.get("/api/v1/messages/" + id).json();
+  EXPECT_EQ(m["state"], "acked") << m;
+  EXPECT_EQ(m["attempts"], 2) << m;
+  std::string screen = d.get("/api/v1/agents/slow/screen").json()["lines"].dump();
+  std::string typed = "[MAIL] " + id;
+  auto first = screen.find(typed);
+  ASSERT_NE(first, std::string::npos) << screen;
+  EXPECT_EQ(screen.find(typed, first + 1), std::string::npos) << "typed twice: " << screen;
+}
+
+// PUT /supervisor refuses what it cannot take — not JSON, wrong types, unknown keys, an agent's
+// token — with the reason, and changes nothing; what it took is saved and holds after a restart.
+TEST(Crew, BadSupervisorSettingsAreRefusedAndSavedOnesHoldAcrossARestart) {
+  TestDaemon d;
+  d.start();
+  configure(d, Json{{"heartbeat", "5m"}, {"recover_step", "30s"}, {"delivery_attempts", 4}});
+  Json before = d.get("/api/v1/supervisor").json()["config"];
+  EXPECT_EQ(before["heartbeat"], "5m") << before;
+  EXPECT_EQ(before["recover_step"], "30s") << before;
+  EXPECT_EQ(before["delivery_attempts"], 4) << before;
+  const std::vector<std::string> bad = {"{not json",
+                                        R"([1,2])",
+                                        R"({"heartbeat":"soon"})",
+                                        R"({"heartbeat":-1})",
+                                        R"({"restart_limit":"3"})",
+                                        R"({"stuck_after":"5m; touch /tmp/x"})",
+                                        R"({"heartbeats":"5m"})",
+                                        R"({"delivery_attempts":99999999999})",
+                                        "{\"heartbeat\":\"\xff\xfe\"}"};
+  for (const auto& body : bad) {
+    auto r = http_request(d.address(), "PUT", "/api/v1/supervisor", body, d.auth_header());
+    EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
+    EXPECT_TRUE(r.json().contains("error")) << r.body;
+  }
+  auto agent = spawn_with_token(d, "kai");
+  auto as_kai = as_agent(d, agent, "PUT", "/api/v1/supervisor", Json{{"heartbeat", "1s"}});
+  EXPECT_EQ(as_kai.status, 403) << as_kai.body;
+  EXPECT_EQ(d.get("/api/v1/supervisor").json()["config"], before);
+
+  ASSERT_EQ(d.stop(), 0);
+  d.start();
+  EXPECT_EQ(d.get("/api/v1/supervisor").json()["config"], before);
 }
 
 TEST(Crew, HeartbeatIsAnsweredAndASilentAgentIsAnEvent) {
@@ -217,6 +276,25 @@ TEST(Crew, DemoFinishesEveryTask) {
   EXPECT_NE(r.out.find("5 of 5 tasks done (checked), 5 of 5 reports verified, 5 commits"),
             std::string::npos)
       << r.out;
+  auto left = live_processes_mentioning(dir.path().string());
+  EXPECT_TRUE(left.empty()) << left.size() << " process(es) left behind";
+}
+
+// `bosun demo --faults`: a crashing (permanent) and a hanging agent still leave every task done
+// and checked; the recoveries that got it there are listed, and nothing is done twice.
+TEST(Crew, DemoWithFaultsStillFinishesEveryTask) {
+  TempDir dir;
+  auto r = run_bosun({"demo", "--dir", (dir.path() / "demo").string(), "--exit", "--faults",
+                      "--work-ms", "50", "--timeout", "150"},
+                     {}, "", 200s);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Finished: 5 of 5 tasks done (checked)"), std::string::npos) << r.out;
+  // ben crashed, was restarted with its task, then given up on; cai climbed the ladder.
+  for (const char* step :
+       {"ben exited — restarted in 1000 ms", "not restarting it again", "back to the board",
+        "cai: nudged", "cai: interrupted", "cai: restarted fresh"}) {
+    EXPECT_NE(r.out.find(step), std::string::npos) << step << "\n" << r.out;
+  }
   auto left = live_processes_mentioning(dir.path().string());
   EXPECT_TRUE(left.empty()) << left.size() << " process(es) left behind";
 }

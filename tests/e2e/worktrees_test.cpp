@@ -618,6 +618,44 @@ void spawn_sim_in_worktree(TestDaemon& d, const std::string& name, const Json& p
   ASSERT_EQ(r.status, 201) << r.body;
 }
 
+// In auto mode the check ends with the merge; a merge that is refused (here, a file outside the
+// role's domains) fails the check: the task is back in progress with the refusal, nothing
+// reached main, and the agent's branch keeps its commit.
+TEST(Worktrees, AnAutoModeMergeRefusedDuringTheCheckFailsIt) {
+  TempDir dir;
+  fs::path repo = make_repo(dir.path());
+  TestDaemon d;
+  d.start();
+  Json project = add_project(d, repo, Json{{"execution_mode", "auto"}});
+  EventWaiter events(d);
+  std::string main_before = git_out(repo, {"rev-parse", "main"});
+  spawn_sim_in_worktree(d, "kai", project);
+  auto task = d.post("/api/v1/tasks", Json{{"title", "Write the notes"},
+                                           {"role", "backend"},
+                                           {"description", "write docs/notes.txt: notes"}});
+  ASSERT_EQ(task.status, 201) << task.body;
+  std::string id = task.json()["id"];
+  auto failed = events.wait_for(
+      "task.comment", id,
+      [](const Json& e) {
+        return contains(e["comment"]["body"].get<std::string>(), "failed; the task is back");
+      },
+      30s);
+  ASSERT_TRUE(failed.has_value()) << d.get("/api/v1/tasks/" + id).body;
+  auto reports = d.get("/api/v1/tasks/" + id + "/reports").json()["reports"];
+  ASSERT_GE(reports.size(), 1u);
+  EXPECT_EQ(reports[0]["verified"], "failed");
+  std::string log = reports[0]["check_log"];
+  EXPECT_TRUE(contains(log, "merge: FAILED")) << log;
+  EXPECT_TRUE(contains(log, "docs/notes.txt")) << log;
+  EXPECT_EQ(git_out(repo, {"rev-parse", "main"}), main_before);
+  EXPECT_FALSE(fs::exists(repo / "docs" / "notes.txt"));
+  EXPECT_EQ(git_out(repo, {"show", "bosun-task/kai/" + id + ":docs/notes.txt"}), "notes");
+  Json t = d.get("/api/v1/tasks/" + id).json();
+  EXPECT_NE(t["status"], "done") << t;
+  EXPECT_EQ(t["merged_commit"], nullptr) << t;
+}
+
 // Waits for the verifier's "stays in review" comment on `id`.
 bool reaches_review(EventWaiter& events, const std::string& id) {
   return events

@@ -1,5 +1,5 @@
-// DispatchPolicy and the delivery line: who may take a task, who may be typed into, and that
-// what is typed carries no control character from a title or subject.
+// DispatchPolicy and the delivery line: who may take a task, who may be typed into, that what
+// is typed carries no control character from a title or subject, and whether it was submitted.
 #include "crew/dispatch_policy.h"
 
 #include <gtest/gtest.h>
@@ -81,6 +81,51 @@ TEST(DeliveryLine, NoControlCharacterOfATitleOrSubjectIsTyped) {
     EXPECT_EQ(line.find("\x1b[201~"), std::string::npos) << type;
     EXPECT_NE(line.find("rm -rf ~"), std::string::npos) << type;  // kept, as inert text
   }
+}
+
+// Where a typed line sits before and after Enter, on the screens of the real CLIs (rows as
+// captured from Gemini CLI 0.61, Codex 0.169 and opencode 1.18, the cursor where they put it).
+Json screen(std::vector<std::string> rows, int cursor_row) {
+  return Json{{"lines", rows}, {"cursor", {{"row", cursor_row}, {"col", 4}}}};
+}
+
+const std::string kLine =
+    "[MAIL] m_abcdefgh from user: please look at the release notes for the next version — run: "
+    "bosun mail read m_abcdefgh";
+
+TEST(ComposerHolds, ALineIsHeldWhileTheCursorIsAtItsEnd) {
+  const std::string rule = "──────────";
+  // Gemini CLI wraps it in its composer; the cursor is after the id on the last row.
+  const std::string wrapped = " > " + kLine.substr(0, kLine.size() - 11);  // up to "… read"
+  Json gemini = screen({rule, " Shift+Tab to accept edits", "", wrapped, "   m_abcdefgh", "",
+                        " workspace (/directory)"},
+                       4);
+  EXPECT_TRUE(composer_holds(gemini, kLine));
+  Json codex = screen({"", "› " + kLine, "", "  GPT-5.5 default"}, 1);
+  EXPECT_TRUE(composer_holds(codex, kLine));
+  Json opencode = screen({"   ┃", "   ┃  [MAIL] m_abcdefgh from user: please look at the",
+                          "   ┃  release notes for the next version — run: bosun mail read "
+                          "m_abcdefgh   ┃",
+                          "   ┃  Build · Fake model"},
+                         2);
+  EXPECT_TRUE(composer_holds(opencode, kLine));
+}
+
+TEST(ComposerHolds, ASubmittedLineIsNotHeldThoughTheConversationShowsIt) {
+  Json gemini =
+      screen({" > " + kLine, "", " ⠋ Thinking... (esc to cancel, 0s)", "──────────",
+              " Shift+Tab to accept edits", "", " >   Type your message or @path/to/file"},
+             6);
+  EXPECT_FALSE(composer_holds(gemini, kLine));
+  Json codex = screen({"› " + kLine, "", "• Noted.", "", "› Ask Codex to do anything"}, 4);
+  EXPECT_FALSE(composer_holds(codex, kLine));
+  // A line-by-line prompt: the line is right above the new prompt.
+  Json sim = screen({"sim> " + kLine, "mail from user: hello", "sim> "}, 2);
+  EXPECT_FALSE(composer_holds(sim, kLine));
+  // No cursor, no rows, a cursor off the screen: nothing is held.
+  EXPECT_FALSE(composer_holds(Json{{"lines", Json::array({kLine})}}, kLine));
+  EXPECT_FALSE(composer_holds(screen({}, 0), kLine));
+  EXPECT_FALSE(composer_holds(screen({kLine}, 3), kLine));
 }
 
 }  // namespace

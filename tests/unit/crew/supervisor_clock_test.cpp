@@ -134,5 +134,55 @@ TEST_F(SupervisorOnTheClock, ADeletedAgentIsNotRestarted) {
   EXPECT_EQ(launches(), 1u);
 }
 
+// What a person configured is saved: the next daemon's supervisor starts with it, delivery
+// settings included, and applies it on its clock.
+TEST_F(SupervisorOnTheClock, SavedSettingsHoldAcrossARestart) {
+  auto saved = supervisor_config_from_json(Json{{"restart_backoff", "250ms"},
+                                                {"restart_limit", 1},
+                                                {"recover_step", "45s"},
+                                                {"delivery_timeout", "2s"},
+                                                {"heartbeat", "5m"}});
+  ASSERT_TRUE(saved);
+  ASSERT_TRUE(supervisor_->configure(*saved));
+  supervisor_.reset();  // the daemon stops
+
+  supervisor_ = std::make_unique<Supervisor>(io_, *store_, *bus_, clock_, log_, *registry_);
+  supervisor_->start();
+  EXPECT_EQ(to_json(supervisor_->config()), to_json(*saved));
+  spawn_permanent();
+  advance(milliseconds(249));
+  EXPECT_EQ(launches(), 1u);
+  advance(milliseconds(1));
+  EXPECT_EQ(launches(), 2u) << "the saved backoff was not applied";
+  EXPECT_EQ(all("agent.restart_gave_up").size(), 1u);  // the saved limit: one restart
+}
+
+// Input a PUT /supervisor (or a team file) may not carry is refused with the key named.
+TEST(SupervisorConfigInput, IsRefusedNamingTheKey) {
+  struct Case {
+    Json input;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {Json::array(), "supervisor must be an object"},
+      {Json{{"heartbeat", "soon"}}, "supervisor.heartbeat"},
+      {Json{{"heartbeat", -5}}, "supervisor.heartbeat must be a duration"},
+      {Json{{"stuck_after", true}}, "supervisor.stuck_after must be a duration"},
+      {Json{{"restart_limit", "3"}}, "supervisor.restart_limit must be a whole number"},
+      {Json{{"restart_limit", -1}}, "supervisor.restart_limit must be a whole number"},
+      {Json{{"restart_limit", 1.5}}, "supervisor.restart_limit must be a whole number"},
+      {Json{{"delivery_attempts", 2'000'000}}, "supervisor.delivery_attempts"},
+      {Json{{"recover_reassigns", nullptr}}, "supervisor.recover_reassigns"},
+      {Json{{"heartbeats", "5m"}}, "unknown supervisor key 'heartbeats'"},
+  };
+  for (const auto& c : cases) {
+    auto config = supervisor_config_from_json(c.input);
+    ASSERT_FALSE(config) << c.input;
+    EXPECT_EQ(config.error().code, "invalid_field") << c.input;
+    EXPECT_NE(config.error().message.find(c.says), std::string::npos)
+        << c.input << ": " << config.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace bosun
