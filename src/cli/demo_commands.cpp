@@ -1,15 +1,20 @@
-// `bosun demo`: sample repository, daemon, three sim agents, five tasks, a live table, a summary.
+// `bosun demo`: sample repository, daemon, three sim agents, five tasks, a live table, a summary;
+// with --faults, two more agents and two faulty ones, and the supervisor's recoveries as they
+// happen.
 #include "cli/demo_commands.h"
 
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
+#include <vector>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -19,6 +24,7 @@
 #include "git/git.h"
 #include "util/files.h"
 #include "util/state_dir.h"
+#include "util/text.h"
 
 namespace bosun::cli {
 
@@ -27,12 +33,16 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
+constexpr size_t kRecoveriesShown = 8;  // the live view's latest recoveries
+constexpr size_t kRecoveryWidth = 150;
+
 struct DemoFlags {
   std::string dir;
   std::string listen = "127.0.0.1:0";
   bool exit = false;
   int timeout_s = 300;
   int work_ms = 400;
+  bool faults = false;
 };
 
 struct CrewMember {
@@ -47,6 +57,30 @@ constexpr CrewMember kCrew[] = {
     {"ben", "backend", "You implement the code the architect designed.", "src/"},
     {"cai", "qa", "You write tests and check the feature end to end.", "tests/"},
 };
+
+// With --faults: who misbehaves, how, and the healthy colleagues who take over.
+struct Fault {
+  const char* name;
+  const char* role;
+  const char* misbehave;  // `bosun sim-agent --misbehave`; empty: none
+  bool permanent;
+  const char* about = "";
+};
+
+constexpr Fault kFaultyCrew[] = {
+    {"ben", "backend", "crash", true, "crashes on every task (permanent: restarted)"},
+    {"cai", "qa", "hang", false, "hangs on every task"},
+    {"dan", "backend", "", false},
+    {"eve", "qa", "", false},
+};
+
+// The supervisor's deadlines for the demo: seconds, not the minutes real agents need.
+Json demo_supervisor(bool faults) {
+  if (!faults) return Json{{"heartbeat", "1m"}, {"stuck_after", "2m"}};
+  return Json{{"heartbeat", "1m"},       {"stuck_after", "1500ms"},     {"recover_step", "1500ms"},
+              {"restart_backoff", "1s"}, {"restart_limit", 1},          {"recover_reassigns", 3},
+              {"restart_window", "10m"}, {"delivery_timeout", "1500ms"}};
+}
 
 struct DemoTask {
   const char* key;
@@ -115,8 +149,32 @@ std::string text(const Json& j, const char* key, const char* fallback = "") {
   return j[key].get<std::string>();
 }
 
-// The live view: one row per agent and per task.
-std::string render(const Json& agents, const Json& tasks, std::chrono::seconds elapsed) {
+// A recovery the supervisor made, as a line of the live view; nullopt for other events.
+std::optional<std::string> recovery_line(const Json& event) {
+  std::string type = text(event, "type");
+  const Json& d = event.contains("data") && event["data"].is_object() ? event["data"] : Json();
+  if (d.is_null()) return std::nullopt;
+  std::string line;
+  if (type == "task.recovery") {
+    line = fmt::format("{} {}: {} — {}", text(d, "task_id"), text(d, "agent"), text(d, "step"),
+                       text(d, "reason"));
+  } else if (type == "agent.restarting") {
+    line = fmt::format("{} {} — restarted in {} ms", text(d, "name"), text(d, "reason"),
+                       d.value("delay_ms", int64_t{0}));
+  } else if (type == "task.updated" && text(d, "reason").ends_with(": back to the board")) {
+    line = fmt::format("{} {}", text(event, "subject"), text(d, "reason"));
+  } else if (type == "agent.restart_gave_up") {
+    line = text(d, "reason");
+  } else {
+    return std::nullopt;
+  }
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  return line;
+}
+
+// The live view: one row per agent and per task, then the latest recoveries.
+std::string render(const Json& agents, const Json& tasks, std::chrono::seconds elapsed,
+                   const std::vector<std::string>& recoveries) {
   std::string out = fmt::format("bosun demo — {}s\n\n  {:<6} {:<10} {:<9} {}\n", elapsed.count(),
                                 "AGENT", "ROLE", "STATE", "TASK");
   for (const auto& a : agents) {
@@ -135,6 +193,12 @@ std::string render(const Json& agents, const Json& tasks, std::chrono::seconds e
   for (const auto& t : tasks) {
     out += fmt::format("  {:<11} {:<12} {:<6} {}\n", text(t, "id"), text(t, "status"),
                        text(t, "assignee_name", "-"), text(t, "title"));
+  }
+  if (!recoveries.empty()) {
+    out += fmt::format("\n  RECOVERIES ({})\n", recoveries.size());
+    size_t from = recoveries.size() > kRecoveriesShown ? recoveries.size() - kRecoveriesShown : 0;
+    for (size_t i = from; i < recoveries.size(); ++i)
+      out += "  " + shorten(recoveries[i], kRecoveryWidth) + "\n";
   }
   return out;
 }
@@ -189,8 +253,8 @@ Result<fs::path> demo_folder(const DemoFlags& flags) {
 // The supervisor's settings, the project in auto mode with a decision, the crew (each in its
 // own worktree) and the feature's tasks; returns the crew's agent ids.
 Result<Json> file_the_work(Client& client, const fs::path& repo, const DemoFlags& flags) {
-  if (auto r = client.request("PUT", "/api/v1/supervisor",
-                              dump_json(Json{{"heartbeat", "1m"}, {"stuck_after", "2m"}}));
+  if (auto r =
+          client.request("PUT", "/api/v1/supervisor", dump_json(demo_supervisor(flags.faults)));
       !r || r->status != 200) {
     return tl::unexpected(r ? reply_error(*r) : r.error());
   }
@@ -202,21 +266,25 @@ Result<Json> file_the_work(Client& client, const fs::path& repo, const DemoFlags
       "/api/v1/projects/" + text(*project, "id") + "/decisions",
       Json{{"kind", "convention"}, {"text", "greet() returns the greeting; only main.py prints"}});
   Json agent_ids = Json::array();
-  for (const auto& m : kCrew) {
-    Json body{
-        {"name", m.name},
-        {"role", m.role},
-        {"profile", "sim"},
-        {"project", text(*project, "id")},
-        {"worktree", true},
-        {"cols", 100},
-        {"rows", 30},
-        {"argv", {bosun_executable(), "sim-agent", "--work-ms", std::to_string(flags.work_ms)}}};
+  std::vector<Fault> crew;
+  for (const auto& m : kCrew)
+    crew.push_back(Fault{m.name, m.role, "", false});
+  if (flags.faults) crew.assign(std::begin(kFaultyCrew), std::end(kFaultyCrew));
+  if (flags.faults) crew.insert(crew.begin(), Fault{kCrew[0].name, kCrew[0].role, "", false});
+  for (const auto& m : crew) {
+    Json argv = {bosun_executable(), "sim-agent", "--work-ms", std::to_string(flags.work_ms)};
+    if (*m.misbehave) argv.insert(argv.end(), {"--misbehave", m.misbehave});
+    Json body{{"name", m.name},   {"role", m.role},
+              {"profile", "sim"}, {"project", text(*project, "id")},
+              {"worktree", true}, {"permanent", m.permanent},
+              {"cols", 100},      {"rows", 30},
+              {"argv", argv}};
     TRY(agent, client.post("/api/v1/agents", body));
     agent_ids.push_back((*agent)["id"]);
-    std::printf("  %-4s %-10s works in %s (branch %s)\n", m.name, m.role,
+    std::string fault = *m.about ? fmt::format("  — {}", m.about) : "";
+    std::printf("  %-4s %-10s works in %s (branch %s)%s\n", m.name, m.role,
                 text((*agent)["worktree"], "path").c_str(),
-                text((*agent)["worktree"], "branch").c_str());
+                text((*agent)["worktree"], "branch").c_str(), fault.c_str());
   }
   std::printf("\n");
   std::map<std::string, std::string> ids;
@@ -238,6 +306,7 @@ Result<Json> file_the_work(Client& client, const fs::path& repo, const DemoFlags
 struct Watched {
   Json tasks;
   bool all_done = false;
+  std::vector<std::string> recoveries;
 };
 
 Result<Watched> watch_the_crew(Client& client, Clock::time_point started_at, int timeout_s) {
@@ -245,13 +314,22 @@ Result<Watched> watch_the_crew(Client& client, Clock::time_point started_at, int
   int drawn = 0;
   std::string last;
   Watched w;
+  int64_t seen = 0;  // the last event looked at
   auto deadline = started_at + std::chrono::seconds(timeout_s);
   while (Clock::now() < deadline) {
     TRY(t, client.get("/api/v1/tasks?limit=100"));
     TRY(a, client.get("/api/v1/agents"));
+    for (;;) {
+      TRY(e, client.get(fmt::format("/api/v1/events?since={}&limit=1000", seen)));
+      for (const auto& event : (*e)["events"]) {
+        seen = std::max(seen, event.value("seq", seen));
+        if (auto line = recovery_line(event)) w.recoveries.push_back(*line);
+      }
+      if ((*e)["events"].size() < 1000) break;
+    }
     w.tasks = (*t)["tasks"];
     auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_at);
-    std::string view = render((*a)["agents"], w.tasks, elapsed);
+    std::string view = render((*a)["agents"], w.tasks, elapsed, w.recoveries);
     if (tty) {
       std::string frame = drawn ? fmt::format("\x1b[{}A\x1b[J", drawn) : "";
       std::fputs((frame + view).c_str(), stdout);
@@ -294,6 +372,11 @@ void print_summary(Client& client, const Watched& w, const fs::path& repo,
       commits ? std::atoi(commits->c_str()) - 1 : -1, merges ? std::atoi(merges->c_str()) : -1,
       merges && std::atoi(merges->c_str()) == 1 ? "" : "s",
       static_cast<double>(took.count()) / 1000.0);
+  if (!w.recoveries.empty()) {
+    std::printf("%zu recoveries by the supervisor:\n", w.recoveries.size());
+    for (const auto& r : w.recoveries)
+      std::printf("  %s\n", shorten(r, kRecoveryWidth).c_str());
+  }
   if (files) {
     std::string listed;
     for (const auto& f : git::split_lines(*files)) {
@@ -352,6 +435,8 @@ void setup_demo(CLI::App& app, CommandContext& ctx) {
       ->capture_default_str();
   app.add_option("--work-ms", flags->work_ms, "how long each step of a scripted agent takes")
       ->capture_default_str();
+  app.add_flag("--faults", flags->faults,
+               "add a crashing and a hanging agent (and two that take over their tasks)");
   app.callback([&ctx, flags] { ctx.exit_code = run_demo(*flags); });
 }
 

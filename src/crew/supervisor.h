@@ -99,7 +99,7 @@ class Supervisor final : public EventSubscriber {
   // with a handoff saying how the last run ended, once the new one is idle.
   void keep_for_restart(const std::string& id, const std::string& name, const std::string& how);
   // Reminds an idle agent of the task it holds, then takes it back (see watch_idle_holder in
-  // supervisor.cpp); returns when it next needs a look.
+  // recovery_ladder.cpp); returns when it next needs a look.
   std::optional<std::chrono::steady_clock::time_point> watch_idle_holder(
       const AgentView& agent, Watch& w, const SupervisorConfig& cfg);
   // The task an agent holds (assigned or in progress), if any.
