@@ -474,6 +474,10 @@ input:
   submit: "\r"
 commands:
   reset: '[RESET]'
+dialogs:
+  - name: allow-edits
+    keys: ["y", "\r"]
+    note: the scripted agent's permission question (--misbehave ask); a project override may set auto_answer
 screen:
   verified: [bosun]
   quiet_ms: 250
@@ -485,6 +489,7 @@ screen:
       state: waiting_input
       where: last_line
       match: '\? \(y/n\)$'
+      dialog: allow-edits
       versions: bosun
     - name: sim.working
       state: working

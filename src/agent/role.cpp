@@ -94,7 +94,7 @@ Status read_front_matter(const Where& w, const YAML::Node& root, Role& role) {
         return tl::unexpected(bad(w.at(v), "permanent must be true or false"));
       }
       role.permanent = v.Scalar() == "true";
-    } else if (key == "reset_after_tasks") {
+    } else if (key == "reset_after_tasks" || key == "recover_reassigns") {
       int64_t n = -1;
       try {
         size_t used = 0;
@@ -104,7 +104,7 @@ Status read_front_matter(const Where& w, const YAML::Node& root, Role& role) {
         n = -1;
       }
       if (n < 0) {
-        return tl::unexpected(bad(w.at(v), "reset_after_tasks must be a whole number (0: never)"));
+        return tl::unexpected(bad(w.at(v), key + " must be a whole number"));
       }
       role.supervisor[key] = n;
     } else if (key == "reset_after" || key == "heartbeat" || key == "stuck_after" ||

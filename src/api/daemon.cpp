@@ -22,6 +22,7 @@
 #include "api/services.h"
 #include "api/terminal_stream.h"
 #include "crew/delivery.h"
+#include "crew/dialog_answers.h"
 #include "crew/headless.h"
 #include "crew/merges.h"
 #include "crew/projects.h"
@@ -215,6 +216,7 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   ProcessRunner processes(io);  // git and test commands run off the loop (the verifier)
   Verifier verifier(io, *store, bus, clock, log, processes);
   DeliveryEngine delivery(io, *store, bus, clock, log, agents);
+  DialogAnswers dialogs(io, bus, clock, log, agents);  // the profiles' auto_answer dialogs
   Supervisor supervisor(io, *store, bus, clock, log, agents, &delivery);
   // One thread for git on the repositories: their operations never overlap.
   ProcessRunner git(io, 1);
@@ -256,6 +258,7 @@ int run_daemon(const DaemonOptions& options, Log& log) {
         co_await agents.reattach_all();
         delivery.start();
         supervisor.start();
+        dialogs.start();
       },
       asio::detached);
   verifier.resume_unchecked();  // checks a stopped daemon left unfinished

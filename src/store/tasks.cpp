@@ -1,4 +1,5 @@
-// Tasks: rows ↔ records, the transition table, readiness in SQL, claims and cycle checks.
+// Tasks: rows ↔ records, readiness in SQL, claims and cycle checks; the rules a change obeys are
+// in task_rules.cpp.
 #include "store/tasks.h"
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "store/rows.h"
+#include "store/task_rules.h"
 #include "util/clock.h"
 #include "util/ids.h"
 #include "util/text.h"
@@ -15,12 +17,6 @@
 namespace bosun {
 
 namespace {
-
-constexpr TaskStatus kAllStatuses[] = {
-    TaskStatus::kBacklog,    TaskStatus::kPending, TaskStatus::kAssigned,
-    TaskStatus::kInProgress, TaskStatus::kReview,  TaskStatus::kDone,
-    TaskStatus::kBlocked,    TaskStatus::kFailed,  TaskStatus::kCancelled,
-};
 
 // The columns every task query reads; `ready` is computed here, in SQL, so a list, a
 // single task and a claim all agree on it.
@@ -76,140 +72,13 @@ Json optional_text(const std::optional<std::string>& text) {
   return text ? Json(*text) : Json();
 }
 
-bool is_name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '-' || c == '.';
-}
-
-Status validate_name(const char* field, const std::string& value, bool allow_empty) {
-  bool ok = value.size() <= 64 && (allow_empty || !value.empty()) &&
-            std::all_of(value.begin(), value.end(), is_name_char);
-  if (ok) return {};
-  return bad_request("invalid_field", fmt::format("{} must be {}1-64 characters of [A-Za-z0-9_.-]",
-                                                  field, allow_empty ? "empty or " : ""));
-}
-
-Status validate_title(const std::string& title) {
-  if (title.find_first_not_of(" \t\r\n") == std::string::npos) {
-    return bad_request("invalid_field", "title must not be empty");
-  }
-  if (title.size() > kMaxTaskTitle) {
-    return bad_request("invalid_field", fmt::format("title is {} bytes; at most {} are allowed",
-                                                    title.size(), kMaxTaskTitle));
-  }
-  return {};
-}
-
-Status validate_description(const std::string& description) {
-  if (description.size() > kMaxTaskDescription) {
-    return bad_request("invalid_field",
-                       fmt::format("description is {} bytes; at most {} are allowed",
-                                   description.size(), kMaxTaskDescription));
-  }
-  return {};
-}
-
-Status validate_priority(int priority) {
-  if (priority >= kHighestPriority && priority <= kLowestPriority) return {};
-  return bad_request("invalid_field",
-                     "priority must be 0-4 (0 highest) or urgent, high, normal, low");
-}
-
 std::vector<std::string> sorted_unique(std::vector<std::string> v) {
   std::sort(v.begin(), v.end());
   v.erase(std::unique(v.begin(), v.end()), v.end());
   return v;
 }
 
-bool needs_assignee(TaskStatus s) {
-  return s == TaskStatus::kAssigned || s == TaskStatus::kInProgress || s == TaskStatus::kReview;
-}
-
-bool is_unassigned_status(TaskStatus s) {
-  return s == TaskStatus::kPending || s == TaskStatus::kBacklog;
-}
-
 }  // namespace
-
-const char* to_string(TaskStatus status) {
-  switch (status) {
-    case TaskStatus::kBacklog:
-      return "backlog";
-    case TaskStatus::kPending:
-      return "pending";
-    case TaskStatus::kAssigned:
-      return "assigned";
-    case TaskStatus::kInProgress:
-      return "in_progress";
-    case TaskStatus::kReview:
-      return "review";
-    case TaskStatus::kDone:
-      return "done";
-    case TaskStatus::kBlocked:
-      return "blocked";
-    case TaskStatus::kFailed:
-      return "failed";
-    case TaskStatus::kCancelled:
-      return "cancelled";
-  }
-  return "unknown";
-}
-
-std::optional<TaskStatus> parse_task_status(std::string_view text) {
-  for (auto s : kAllStatuses) {
-    if (text == to_string(s)) return s;
-  }
-  return std::nullopt;
-}
-
-std::string task_status_names() {
-  std::string out;
-  for (auto s : kAllStatuses) {
-    if (!out.empty()) out += ", ";
-    out += to_string(s);
-  }
-  return out;
-}
-
-bool task_transition_allowed(TaskStatus from, TaskStatus to) {
-  using S = TaskStatus;
-  auto any_of = [to](std::initializer_list<S> targets) {
-    return std::find(targets.begin(), targets.end(), to) != targets.end();
-  };
-  switch (from) {
-    case S::kBacklog:
-      return any_of({S::kPending, S::kCancelled});
-    case S::kPending:
-      return any_of({S::kBacklog, S::kAssigned, S::kBlocked, S::kCancelled});
-    case S::kAssigned:
-      return any_of(
-          {S::kPending, S::kInProgress, S::kReview, S::kBlocked, S::kFailed, S::kCancelled});
-    case S::kInProgress:
-      return any_of({S::kPending, S::kReview, S::kBlocked, S::kFailed, S::kCancelled});
-    case S::kReview:
-      return any_of(
-          {S::kAssigned, S::kInProgress, S::kDone, S::kBlocked, S::kFailed, S::kCancelled});
-    case S::kBlocked:
-      return any_of({S::kPending, S::kAssigned, S::kInProgress, S::kFailed, S::kCancelled});
-    case S::kFailed:
-      return any_of({S::kBacklog, S::kPending, S::kCancelled});
-    case S::kDone:
-      return false;
-    case S::kCancelled:
-      return any_of({S::kBacklog, S::kPending});
-  }
-  return false;
-}
-
-std::optional<int> parse_priority(std::string_view text) {
-  static constexpr std::pair<std::string_view, int> kNames[] = {
-      {"urgent", 0}, {"high", 1}, {"normal", 2}, {"low", 3}};
-  for (auto [name, value] : kNames) {
-    if (text == name) return value;
-  }
-  if (text.size() == 1 && text[0] >= '0' && text[0] <= '4') return text[0] - '0';
-  return std::nullopt;
-}
 
 Json to_json(const Task& t) {
   return Json{{"id", t.id},
@@ -491,16 +360,16 @@ Status TaskStore::add_history(const TaskHistoryEntry& h) {
 }
 
 Result<Task> TaskStore::create(const NewTask& n, const std::string& actor, int64_t now_ms) {
-  if (auto st = validate_title(n.title); !st) return tl::unexpected(st.error());
-  if (auto st = validate_description(n.description); !st) return tl::unexpected(st.error());
-  if (auto st = validate_name("role", n.role, true); !st) return tl::unexpected(st.error());
-  if (auto st = validate_priority(n.priority); !st) return tl::unexpected(st.error());
+  if (auto st = validate_task_title(n.title); !st) return tl::unexpected(st.error());
+  if (auto st = validate_task_description(n.description); !st) return tl::unexpected(st.error());
+  if (auto st = validate_task_name("role", n.role, true); !st) return tl::unexpected(st.error());
+  if (auto st = validate_task_priority(n.priority); !st) return tl::unexpected(st.error());
   if (n.project_id) {
-    if (auto st = validate_name("project", *n.project_id, false); !st) {
+    if (auto st = validate_task_name("project", *n.project_id, false); !st) {
       return tl::unexpected(st.error());
     }
   }
-  if (!is_unassigned_status(n.status)) {
+  if (!status_is_unassigned(n.status)) {
     return bad_request("invalid_field",
                        "a new task is pending (or backlog); assign it to start it");
   }
@@ -548,101 +417,6 @@ Result<Task> TaskStore::create(const NewTask& n, const std::string& actor, int64
   }
   return find(id);
 }
-
-namespace {
-
-// The task with the plain fields of `change` (title, description, role, priority) validated and
-// applied.
-Result<Task> with_fields(const Task& cur, const TaskChange& change) {
-  Task next = cur;
-  if (change.title) {
-    if (auto st = validate_title(*change.title); !st) return tl::unexpected(st.error());
-    next.title = *change.title;
-  }
-  if (change.description) {
-    if (auto st = validate_description(*change.description); !st) {
-      return tl::unexpected(st.error());
-    }
-    next.description = *change.description;
-  }
-  if (change.role) {
-    if (auto st = validate_name("role", *change.role, true); !st) return tl::unexpected(st.error());
-    next.role = *change.role;
-  }
-  if (change.priority) {
-    if (auto st = validate_priority(*change.priority); !st) return tl::unexpected(st.error());
-    next.priority = *change.priority;
-  }
-
-  return next;
-}
-
-// Moves status and assignee of `next` together, as `change` asks of `cur`: assigning a pending
-// task makes it assigned, unassigning an assigned or started one makes it pending again, and
-// moving a task back to pending or backlog unassigns it. 409 for a move the state machine
-// refuses, done without a check, or an assignee that does not fit the status.
-Status move_status(const std::string& id, const Task& cur, const TaskChange& change, Task& next) {
-  if (change.assignee) next.assignee = *change.assignee;
-  if (change.status) {
-    next.status = *change.status;
-    if (is_unassigned_status(next.status) && !change.assignee) next.assignee.reset();
-  } else if (change.assignee) {
-    if (next.assignee && cur.status == TaskStatus::kPending) next.status = TaskStatus::kAssigned;
-    if (!next.assignee &&
-        (cur.status == TaskStatus::kAssigned || cur.status == TaskStatus::kInProgress)) {
-      next.status = TaskStatus::kPending;
-    }
-  }
-  if (next.status != cur.status) {
-    if (!task_transition_allowed(cur.status, next.status)) {
-      return conflict("invalid_transition",
-                      fmt::format("cannot move {} from {} to {}", id, to_string(cur.status),
-                                  to_string(next.status)));
-    }
-    if (next.status == TaskStatus::kDone && !change.checked) {
-      return conflict("invalid_transition",
-                      fmt::format("cannot move {} from {} to done: a task is done only when its "
-                                  "report passes the check or a person approves it",
-                                  id, to_string(cur.status)));
-    }
-  }
-  if (is_unassigned_status(next.status) && next.assignee) {
-    return conflict("invalid_assignee",
-                    fmt::format("{} cannot be {} with an assignee: {} tasks are unassigned "
-                                "(set status assigned, or claim it)",
-                                id, to_string(next.status), to_string(next.status)));
-  }
-  if (needs_assignee(next.status) && !next.assignee) {
-    return conflict("no_assignee",
-                    fmt::format("{} cannot be {} without an assignee", id, to_string(next.status)));
-  }
-  return {};
-}
-
-// What differs between `cur` and `next`, field by field, for history and task.updated.
-std::vector<FieldChange> field_changes(const Task& cur, const Task& next, bool deps_changed) {
-  std::vector<FieldChange> changes;
-  if (next.status != cur.status) {
-    changes.push_back({"status", to_string(cur.status), to_string(next.status)});
-  }
-  if (next.assignee != cur.assignee) changes.push_back({"assignee", cur.assignee, next.assignee});
-  if (next.priority != cur.priority) {
-    changes.push_back({"priority", std::to_string(cur.priority), std::to_string(next.priority)});
-  }
-  if (next.title != cur.title) changes.push_back({"title", cur.title, next.title});
-  if (next.description != cur.description) {
-    // Descriptions can be 64 KiB: history keeps their sizes, not two copies.
-    changes.push_back({"description", fmt::format("{} bytes", cur.description.size()),
-                       fmt::format("{} bytes", next.description.size())});
-  }
-  if (next.role != cur.role) changes.push_back({"role", cur.role, next.role});
-  if (deps_changed) {
-    changes.push_back({"depends_on", join(cur.depends_on, ", "), join(next.depends_on, ", ")});
-  }
-  return changes;
-}
-
-}  // namespace
 
 Result<std::vector<FieldChange>> TaskStore::update(const std::string& id, const TaskChange& change,
                                                    const std::string& actor, int64_t now_ms) {
@@ -708,7 +482,7 @@ Result<Task> TaskStore::claim(const std::string& id, const std::string& agent_id
   stmt->bind(1, id).bind(2, agent_id).bind(3, now_ms);
   if (auto st = stmt->run(); !st) return tl::unexpected(st.error());
   if (db_.changes() == 1) {
-    for (auto entry :
+    for (const auto& entry :
          {TaskHistoryEntry{0, id, now_ms, actor, "status", "pending", "assigned", reason},
           TaskHistoryEntry{0, id, now_ms, actor, "assignee", std::nullopt, agent_id, reason}}) {
       if (auto st = add_history(entry); !st) return tl::unexpected(st.error());
@@ -749,7 +523,7 @@ Status TaskStore::remove(const std::string& id) {
   auto row = assigned->step();
   if (!row) return tl::unexpected(row.error());
   bool ever_assigned = assigned->get_int(0) > 0 || task->started_at_ms.has_value();
-  if (!is_unassigned_status(task->status) || ever_assigned) {
+  if (!status_is_unassigned(task->status) || ever_assigned) {
     return conflict(
         "task_started",
         fmt::format("cannot delete {}: it is {} and {}; cancel it instead", id,

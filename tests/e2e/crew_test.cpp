@@ -431,5 +431,28 @@ TEST(Crew, AnAgentAskingForPermissionIsReportedThenAnswered) {
   ASSERT_TRUE(task_reaches(events, task["id"], "done"));
 }
 
+// The same question, in a project whose sim profile marks it safe to answer: bosun answers it
+// and the task is done with no person.
+TEST(Crew, ADialogTheProjectMarksSafeIsAnsweredByBosun) {
+  TestDaemon d;
+  std::ifstream in(std::string(BOSUN_SOURCE_DIR) + "/src/agent/profiles/sim.yaml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string keys = "    keys: [\"y\", \"\\r\"]\n";
+  ASSERT_NE(text.find(keys), std::string::npos) << text;
+  text.replace(text.find(keys), keys.size(), keys + "    auto_answer: true\n");
+  auto profiles = d.state_dir().parent_path() / ".bosun" / "profiles";
+  std::filesystem::create_directories(profiles);
+  std::ofstream(profiles / "sim.yaml") << text;
+  d.start();
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  auto asker = spawn_sim(d, events, "asker", "dev", {"--misbehave", "ask"});
+  auto task = add_task(d, "Edit carefully", "dev");
+  auto answered = events.wait("agent.dialog_answered", asker["id"]);
+  ASSERT_TRUE(answered);
+  EXPECT_EQ((*answered)["data"]["dialog"], "allow-edits");
+  ASSERT_TRUE(task_reaches(events, task["id"], "done"));
+}
+
 }  // namespace
 }  // namespace bosun::e2e

@@ -220,3 +220,23 @@ test('the crew shows the task each agent holds', async () => {
   );
   await screenshot(page, 'crew');
 });
+
+test('a task on the recovery ladder shows where it is, step by step', async () => {
+  // Last: the fast deadlines below apply to the whole crew from here on.
+  await daemon.api('PUT', '/api/v1/supervisor', { stuck_after: '300ms', recover_step: '300ms' });
+  const hung = await daemon.api('POST', '/api/v1/agents', {
+    name: 'hung',
+    role: 'ladder',
+    profile: 'sim',
+    args: ['--misbehave', 'hang', '--work-ms', '50'],
+  });
+  const task = await daemon.api('POST', '/api/v1/tasks', { title: 'Tidy the changelog', role: 'ladder' });
+  await page.locator('nav a[data-view=board]').click();
+  await page.locator(`[data-task=${task.id}]`).click();
+  const recovery = page.locator(`.detail[data-detail=${task.id}] [data-testid=task-recovery]`);
+  await recovery.filter({ hasText: 'nudged (hung)' }).waitFor({ timeout: 20000 });
+  await recovery.filter({ hasText: 'nudged (hung) → interrupted (hung)' }).waitFor({ timeout: 20000 });
+  await page.locator(`.detail[data-detail=${task.id}] .history li`, { hasText: 'recovery' }).first().waitFor();
+  await screenshot(page, 'task-recovery');
+  await daemon.api('DELETE', `/api/v1/agents/${hung.id}`);
+});

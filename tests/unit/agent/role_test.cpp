@@ -61,7 +61,8 @@ TEST(Role, FilesWithoutFrontMatterAreAllBody) {
 TEST(Role, BosunKeysAreReadFromTheFrontMatter) {
   auto role = parse_role(
       "---\nname: qa\ndomains:\n  - tests/\n  - docs/*.md\npermanent: true\nprofile: codex\n"
-      "reset_after_tasks: 5\nreset_after: 3h\nheartbeat: 10m\nrecover_step: 5m\ncolor: blue\n---\n"
+      "reset_after_tasks: 5\nreset_after: 3h\nheartbeat: 10m\nrecover_step: 5m\n"
+      "recover_reassigns: 1\ncolor: blue\n---\n"
       "Test it.\n",
       "qa.md");
   ASSERT_TRUE(role) << role.error().message;
@@ -71,7 +72,8 @@ TEST(Role, BosunKeysAreReadFromTheFrontMatter) {
   EXPECT_EQ(role->supervisor, (Json{{"reset_after_tasks", 5},
                                     {"reset_after", "3h"},
                                     {"heartbeat", "10m"},
-                                    {"recover_step", "5m"}}));
+                                    {"recover_step", "5m"},
+                                    {"recover_reassigns", 1}}));
   EXPECT_EQ(role->body, "Test it.\n");
 }
 
@@ -87,6 +89,7 @@ TEST(Role, ErrorsNameFileAndLine) {
            {"---\nname: x\n\nheartbeat: soon\n---\n", "r.md:4:12: heartbeat:"},
            {"---\nname: x\ndomains: {a: b}\n---\n", "r.md:3:10: domains must be a list"},
            {"---\nreset_after_tasks: -1\n---\n", "r.md:2:20: reset_after_tasks must be a whole"},
+           {"---\nrecover_reassigns: two\n---\n", "r.md:2:20: recover_reassigns must be a whole"},
            {"---\nname: x\nbody without a closing fence\n", "r.md:1: front matter opened"},
            {"---\n- a list\n---\n", "r.md:2:1: front matter must be a mapping"},
        }) {

@@ -2,9 +2,13 @@
 // a person's stop is not a crash (no restart) while an exit nobody asked for is (restarted after
 // its backoff, to the millisecond); mail a stopped daemon left queued is delivered by the next
 // one, its attempts counted on; an Enter lost while the CLI draws the paste is pressed again
-// without typing the line twice. See support/this_machine.h.
+// without typing the line twice; a dialog the profile marks safe is answered once it can take
+// keys, and no other is. See support/this_machine.h.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
+#include "agent/profile.h"
 #include "crew/mailbox.h"
 #include "support/this_machine.h"
 
@@ -110,6 +114,57 @@ TEST_F(CrewOnTheClock, AnEnterLostWhileThePasteIsDrawnIsPressedAgainNotRetyped) 
   auto first = screen.find(typed);
   ASSERT_NE(first, std::string::npos) << screen;
   EXPECT_EQ(screen.find(typed, first + 1), std::string::npos) << "typed twice: " << screen;
+}
+
+// A program that asks the sim profile's permission question, then says what it was told.
+SpawnRequest asker() {
+  SpawnRequest req;
+  req.name = "asker";
+  req.profile = "sim";
+  req.argv = {"/bin/sh", "-c",
+              "printf 'Allow edits to notes.txt? (y/n) '; read a; echo told-$a; "
+              "exec sleep 1000"};
+  return req;
+}
+
+TEST_F(CrewOnTheClock, ADialogTheProfileMarksSafeIsAnsweredOnceItTakesKeys) {
+  // The project's own sim profile: the built-in one, its allow-edits dialog marked safe.
+  std::string text;
+  for (const auto& f : builtin_profile_files()) {
+    if (f.name == "sim") text = std::string(f.text);
+  }
+  const std::string keys = "    keys: [\"y\", \"\\r\"]\n";
+  ASSERT_NE(text.find(keys), std::string::npos) << text;
+  text.replace(text.find(keys), keys.size(), keys + "    auto_answer: true\n");
+  std::filesystem::create_directories(dir_ / ".bosun" / "profiles");
+  std::ofstream(dir_ / ".bosun" / "profiles" / "sim.yaml") << text;
+
+  start_crew();
+  spawn(asker());
+  ASSERT_TRUE(reaches("asker", AgentState::kWaitingInput)) << screen_text("asker");
+  EXPECT_EQ(registry_->view("asker")->reading.dialog, "allow-edits");
+  advance(DialogAnswers::kSettle - milliseconds(1));
+  EXPECT_TRUE(all("agent.dialog_answered").empty()) << "answered in the dialog's first moments";
+  advance(milliseconds(1));              // "y"
+  advance(DialogAnswers::kBetweenKeys);  // Enter
+  ASSERT_TRUE(run_until([&] { return screen_text("asker").find("told-y") != std::string::npos; }))
+      << screen_text("asker");
+  auto answered = all("agent.dialog_answered");
+  ASSERT_EQ(answered.size(), 1u);
+  EXPECT_EQ(answered[0]["dialog"], "allow-edits");
+  EXPECT_EQ(answered[0]["name"], "asker");
+}
+
+TEST_F(CrewOnTheClock, ADialogNotMarkedSafeStaysAPersonsCall) {
+  start_crew();
+  spawn(asker());
+  ASSERT_TRUE(reaches("asker", AgentState::kWaitingInput)) << screen_text("asker");
+  for (int i = 0; i < 60; ++i)
+    advance(milliseconds(1000));
+  settle();
+  EXPECT_TRUE(all("agent.dialog_answered").empty());
+  EXPECT_EQ(state("asker"), AgentState::kWaitingInput);
+  EXPECT_EQ(screen_text("asker").find("told-"), std::string::npos) << screen_text("asker");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // CrewOnThisMachine: the registry on this machine's real holders (`bosun hold`, real PTYs and
-// programs), with the supervisor and the delivery engine on the fixture's manual clock. The
+// programs), with the supervisor, the delivery engine and the dialog answers on the fixture's
+// manual clock. The
 // programs run in real time; every deadline of the crew's policies moves only when the test
 // advances the clock, so a test can say "not before 999 ms" and mean it.
 #pragma once
@@ -18,6 +19,7 @@
 #include "agent/holder_host.h"
 #include "agent/registry.h"
 #include "crew/delivery.h"
+#include "crew/dialog_answers.h"
 #include "crew/supervisor.h"
 #include "support/no_machine.h"
 #include "support/store_fixture.h"
@@ -65,11 +67,14 @@ class CrewOnThisMachine : public StoreFixture {
         std::make_unique<DeliveryEngine>(io_, *store_, *bus_, clock_, log_, *registry_, options);
     supervisor_ = std::make_unique<Supervisor>(io_, *store_, *bus_, clock_, log_, *registry_,
                                                delivery_.get());
+    dialogs_ = std::make_unique<DialogAnswers>(io_, *bus_, clock_, log_, *registry_);
     delivery_->start();
     supervisor_->start();
+    dialogs_->start();
   }
   // As a daemon that stops: the crew's engines go, the agents run on.
   void stop_crew() {
+    dialogs_.reset();
     supervisor_.reset();
     delivery_.reset();
   }
@@ -153,6 +158,7 @@ class CrewOnThisMachine : public StoreFixture {
   std::unique_ptr<AgentRegistry> registry_;
   std::unique_ptr<DeliveryEngine> delivery_;
   std::unique_ptr<Supervisor> supervisor_;
+  std::unique_ptr<DialogAnswers> dialogs_;
 };
 
 }  // namespace bosun::testing

@@ -76,6 +76,12 @@ export function sentence(e: BosunEvent): ComponentChildren {
       return <>{agentLink(s, d.name)} looks stuck: {str(d.message)}</>;
     case 'agent.restarting':
       return <>{agentLink(s, d.name)} restarts ({str(d.reason)})</>;
+    case 'agent.dialog_answered':
+      return (
+        <>
+          bosun answered {agentLink(s, d.name)}'s <strong>{str(d.dialog)}</strong> dialog
+        </>
+      );
     case 'task.created':
       return (
         <>

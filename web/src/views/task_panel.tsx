@@ -276,6 +276,8 @@ export function TaskPanel({ id, onClose }: { id: string; onClose: () => void }) 
   }, [id, updated, taskEvents, reloads]);
 
   if (!task) return <aside class="detail">No task {id}.</aside>;
+  // Where the task is on the supervisor's recovery ladder: each step, with whose it was.
+  const ladder = history.filter((h) => h.field === 'recovery');
   const addComment = async (e: Event) => {
     e.preventDefault();
     if (!comment.trim()) return;
@@ -299,6 +301,17 @@ export function TaskPanel({ id, onClose }: { id: string; onClose: () => void }) 
             {task.role && ` · ${task.role}`}
             {task.assignee_name && ` · @${task.assignee_name}`} · updated {ago(task.updated_at)}
           </p>
+          {ladder.length > 0 && (
+            <p class="recovery" data-testid="task-recovery" title="the supervisor's recovery steps for this task">
+              Recovery:{' '}
+              {ladder.map((h, i) => (
+                <span key={i} title={h.reason ?? ''}>
+                  {i > 0 && ' → '}
+                  <strong>{h.to}</strong> ({nameOf(h.from ?? '')})
+                </span>
+              ))}
+            </p>
+          )}
           {task.description && <pre class="desc">{task.description}</pre>}
           <div class="row">
             <button class="secondary" onClick={() => setEditing(true)}>
