@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -31,8 +33,19 @@ namespace http = boost::beast::http;
 using Clock = std::chrono::steady_clock;
 
 [[noreturn]] void die(const char* what) {
-  std::fprintf(stderr, "live daemon: %s\n", what);
+  std::fprintf(stderr, "live daemon: %s (%s)\n", what, std::strerror(errno));
   std::abort();
+}
+
+// Connections come from 127.0.0.2-127.0.0.251 in turn: a connection the daemon closes first
+// leaves its port pair in TIME_WAIT for a minute, and at hundreds of connections a second one
+// source address would run out of ports.
+void bind_next_source(int fd) {
+  static uint32_t next = 0;
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  from.sin_addr.s_addr = htonl(0x7f000002u + (next++ % 250));
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) die("bind failed");
 }
 
 std::string read_text(const std::filesystem::path& path) {
@@ -204,6 +217,7 @@ void exchange(std::string_view bytes, size_t handshake) {
   // ports would run out within a minute.
   linger reset{1, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  bind_next_source(fd);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("connect failed");
 
   auto deadline = Clock::now() + std::chrono::seconds(8);

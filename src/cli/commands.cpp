@@ -10,6 +10,7 @@
 #include "cli/hold.h"
 #include "cli/hook_commands.h"
 #include "cli/mail_commands.h"
+#include "cli/pipeline_commands.h"
 #include "cli/project_commands.h"
 #include "cli/sim_commands.h"
 #include "cli/task_commands.h"
@@ -19,10 +20,11 @@ namespace bosun::cli {
 namespace {
 
 const Command kCommands[] = {
-    kVersionCommand, kServeCommand,    kStatusCommand, kAgentCommand,    kMailCommand,
-    kUpCommand,      kDownCommand,     kDemoCommand,   kSimAgentCommand, kTaskCommand,
-    kReportCommand,  kHoldCommand,     kDetectCommand, kProjectCommand,  kWorktreeCommand,
-    kRoleCommand,    kDecisionCommand, kHookCommand,   kRunCommand,      kUsageCommand,
+    kVersionCommand,  kServeCommand,    kStatusCommand, kAgentCommand,    kMailCommand,
+    kUpCommand,       kDownCommand,     kDemoCommand,   kSimAgentCommand, kTaskCommand,
+    kReportCommand,   kHoldCommand,     kDetectCommand, kProjectCommand,  kWorktreeCommand,
+    kRoleCommand,     kDecisionCommand, kHookCommand,   kRunCommand,      kUsageCommand,
+    kPipelineCommand,
 };
 
 }  // namespace

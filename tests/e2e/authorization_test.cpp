@@ -78,6 +78,8 @@ const std::map<std::string, Row> kMatrix = {
     {"POST /api/v1/agents/{id}/rebase", {'U', 'A', 'F', 'F'}},
     {"GET /api/v1/roles", {'U', 'A', 'A', 'A'}},
     {"GET /api/v1/roles/{name}", {'U', 'A', 'A', 'A'}},
+    {"GET /api/v1/pipelines", {'U', 'A', 'A', 'A'}},
+    {"GET /api/v1/pipelines/{name}", {'U', 'A', 'A', 'A'}},
     {"GET /api/v1/profiles", {'U', 'A', 'F', 'F'}},
     {"POST /api/v1/hooks/claude", {'U', 'A', 'A', 'A'}},  // always about the caller itself
     {"POST /api/v1/agents/{id}/runs", {'U', 'A', 'F', 'F'}},

@@ -17,7 +17,8 @@ std::vector<Route> task_routes();        // /api/v1/tasks…
 std::vector<Route> supervisor_routes();  // GET/PUT /api/v1/supervisor
 std::vector<Route> project_routes();  // /api/v1/projects…, /api/v1/worktrees…, agent diff/merge
 std::vector<Route> role_routes();     // GET /api/v1/roles…
-std::vector<Route> hook_routes();     // POST /api/v1/hooks/claude
+std::vector<Route> pipeline_routes();  // GET /api/v1/pipelines…
+std::vector<Route> hook_routes();      // POST /api/v1/hooks/claude
 std::vector<Route> headless_routes();  // agents/{id}/runs, /api/v1/runs…, /api/v1/usage
 std::vector<Route> web_routes();       // GET / and the dashboard's files (no token)
 // GET /api/v1/routes: the table itself (in table.cpp, with route_table).
