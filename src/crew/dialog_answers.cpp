@@ -13,11 +13,12 @@ namespace asio = boost::asio;
 
 DialogAnswers::DialogAnswers(asio::io_context& io, EventBus& bus, const Clock& clock, Log& log,
                              AgentRegistry& agents)
-    : io_(io), bus_(bus), clock_(clock), log_(log), agents_(agents) {}
+    : io_(io), bus_(bus), clock_(clock), log_(log), agents_(agents), timers_(clock, io) {}
 
 DialogAnswers::~DialogAnswers() {
   lifetime_.end();
   bus_.unsubscribe(this);
+  timers_.cancel_all();
 }
 
 void DialogAnswers::start() {
@@ -49,7 +50,7 @@ bool DialogAnswers::shows(const std::string& id, const std::string& name) const 
 
 asio::awaitable<void> DialogAnswers::answer(std::string id, std::string name, Dialog dialog) {
   auto life = lifetime_.guard();
-  auto timer = clock_.timer(io_);
+  auto timer = timers_.make();
   std::string agent_name = agents_.view(id) ? agents_.view(id)->name() : id;
   bool gone = false;
   for (int attempt = 1; attempt <= kAttempts && !gone; ++attempt) {

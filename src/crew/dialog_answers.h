@@ -47,6 +47,7 @@ class DialogAnswers final : public EventSubscriber {
   const Clock& clock_;
   Log& log_;
   AgentRegistry& agents_;
+  TimerSet timers_;                  // the answers' waits
   std::set<std::string> answering_;  // agent ids with an answer under way
   Lifetime lifetime_;
 };

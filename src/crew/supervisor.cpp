@@ -62,12 +62,14 @@ Supervisor::Supervisor(asio::io_context& io, Store& store, EventBus& bus, const 
       agents_(agents),
       delivery_(delivery),
       directory_(agents),
-      timer_(clock.timer(io)) {}
+      timer_(clock.timer(io)),
+      restart_timers_(clock, io) {}
 
 Supervisor::~Supervisor() {
   lifetime_.end();
   bus_.unsubscribe(this);
   timer_->cancel();
+  restart_timers_.cancel_all();
 }
 
 void Supervisor::apply_delivery() {
@@ -608,7 +610,7 @@ bool Supervisor::on_agent_exit(const std::string& id, const std::string& name,
 
 asio::awaitable<void> Supervisor::restart_later(std::string id, Millis delay) {
   auto life = lifetime_.guard();
-  auto timer = clock_.timer(io_);
+  auto timer = restart_timers_.make();
   co_await timer->wait(clock_.steady_now() + delay);
   if (!life.alive()) co_return;
   watches_[id].restart_scheduled = false;

@@ -146,6 +146,7 @@ class Supervisor final : public EventSubscriber {
   RegistryDirectory directory_;
   SupervisorConfig config_;
   std::unique_ptr<Timer> timer_;          // on the clock: tests drive it with a ManualClock
+  TimerSet restart_timers_;               // restart_later's waits
   std::map<std::string, Watch> watches_;  // by agent id
   // By provider ("claude": all its agents) or provider@agent ("claude@kai": that agent).
   std::map<std::string, ProviderLimit> limits_;

@@ -46,6 +46,35 @@ class Clock {
   virtual std::unique_ptr<Timer> timer(boost::asio::io_context& io) const = 0;
 };
 
+// The timers a service's coroutines wait on, each owned by its coroutine, all cancelled when the
+// service ends: a wait left pending on a ManualClock would keep the coroutine that owns its
+// timer (and so the wait) alive for ever.
+class TimerSet {
+ public:
+  TimerSet(const Clock& clock, boost::asio::io_context& io) : clock_(clock), io_(io) {}
+  ~TimerSet() { cancel_all(); }
+  TimerSet(const TimerSet&) = delete;
+  TimerSet& operator=(const TimerSet&) = delete;
+
+  std::shared_ptr<Timer> make() {
+    std::erase_if(live_, [](const std::weak_ptr<Timer>& t) { return t.expired(); });
+    std::shared_ptr<Timer> timer = clock_.timer(io_);
+    live_.push_back(timer);
+    return timer;
+  }
+  void cancel_all() {
+    for (auto& t : live_) {
+      if (auto timer = t.lock()) timer->cancel();
+    }
+    live_.clear();
+  }
+
+ private:
+  const Clock& clock_;
+  boost::asio::io_context& io_;
+  std::vector<std::weak_ptr<Timer>> live_;
+};
+
 class SystemClock final : public Clock {
  public:
   TimePoint now() const override { return std::chrono::system_clock::now(); }
