@@ -6,6 +6,7 @@
 
 #include "agent/profile.h"
 #include "agent/registry.h"
+#include "crew/dispatch_policy.h"
 
 namespace bosun {
 
@@ -34,7 +35,8 @@ void DialogAnswers::on_event(const Event& event) {
                          : "";
   if (name.empty()) return;
   auto agent = agents_.view(event.subject);
-  if (!agent) return;
+  // Keys go only into an agent CLI, never a shell (dispatch_policy), whatever a profile says.
+  if (!agent || !may_type_into(*agent)) return;
   auto profile = agents_.profile(agent->profile());
   if (!profile) return;
   const Dialog* dialog = profile->dialog(name);
@@ -45,7 +47,8 @@ void DialogAnswers::on_event(const Event& event) {
 
 bool DialogAnswers::shows(const std::string& id, const std::string& name) const {
   auto agent = agents_.view(id);
-  return agent && agent->state == AgentState::kWaitingInput && agent->reading.dialog == name;
+  return agent && may_type_into(*agent) && agent->state == AgentState::kWaitingInput &&
+         agent->reading.dialog == name;
 }
 
 asio::awaitable<void> DialogAnswers::answer(std::string id, std::string name, Dialog dialog) {
