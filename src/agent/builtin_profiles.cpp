@@ -465,6 +465,9 @@ name: sim
 description: bosun sim-agent, the scripted agent of the demo and the tests
 takes_tasks: true
 interactive: ["{bosun}", sim-agent]
+# A pipeline step: the scripted agent plays $BOSUN_ROLE once (src/sim/sim_step.h).
+headless: ["{bosun}", sim-agent, --headless, "{prompt}"]
+stream: claude-stream-json
 instructions:
   how: flag
   args: [--role-file, "{role_file}"]

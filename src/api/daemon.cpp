@@ -25,6 +25,7 @@
 #include "crew/dialog_answers.h"
 #include "crew/headless.h"
 #include "crew/merges.h"
+#include "crew/pipeline_runs.h"
 #include "crew/projects.h"
 #include "crew/supervisor.h"
 #include "crew/task_branches.h"
@@ -230,9 +231,11 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   wire_crew(*store, verifier, supervisor, merges, branches);
   HeadlessRunner headless(io, *store, bus, clock, log, agents, state);
   headless.close_abandoned();
+  PipelineRuns pipelines(io, *store, bus, clock, log, git, processes, projects, branches, headless,
+                         state, self_executable());
   Services services{*store,       bus,    clock,     log,      auth,       info,
                     event_stream, agents, terminals, verifier, supervisor, projects,
-                    worktrees,    merges, headless,  branches};
+                    worktrees,    merges, headless,  branches, pipelines};
   Dispatcher dispatcher(services, Router(route_table()));
 
   HttpServer server(io, dispatcher, log,
@@ -262,6 +265,7 @@ int run_daemon(const DaemonOptions& options, Log& log) {
       },
       asio::detached);
   verifier.resume_unchecked();  // checks a stopped daemon left unfinished
+  pipelines.resume();           // runs a stopped daemon left under way
   (void)bus.publish("daemon.started", "",
                     Json{{"pid", info.pid}, {"address", *address}, {"version", info.version}});
   log.info("serve.listening",

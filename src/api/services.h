@@ -21,6 +21,7 @@ class Merges;
 class Projects;
 class Worktrees;
 class TaskBranches;
+class PipelineRuns;
 
 struct DaemonInfo {
   std::string version;
@@ -47,6 +48,7 @@ struct Services {
   Merges& merges;               // diff, merge, rebase of agents' work (crew/merges.h)
   HeadlessRunner& headless;     // headless task steps and their usage (crew/headless.h)
   TaskBranches& task_branches;  // each task's own branch: diff, approve-and-merge, rebase
+  PipelineRuns& pipelines;  // pipeline runs: steps, gates, a person's word (crew/pipeline_runs.h)
 };
 
 }  // namespace bosun

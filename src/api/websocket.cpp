@@ -59,7 +59,13 @@ asio::awaitable<void> WebSocketChannel::run() {
     if (on_message_ && !closing_) {
       auto data = buffer.data();
       std::string_view view(static_cast<const char*>(data.data()), data.size());
-      on_message_(view, ws_.got_binary());
+      // A handler that throws ends this connection (1011), never leaves it open unread.
+      try {
+        on_message_(view, ws_.got_binary());
+      } catch (const std::exception& e) {
+        log_.error("ws.handler_failed", {{"ws", id_}, {"what", e.what()}});
+        close(kWsCloseInternalError, "internal error");
+      }
     }
     buffer.consume(buffer.size());
   }

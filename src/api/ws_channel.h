@@ -41,5 +41,7 @@ class WsChannel {
 inline constexpr uint16_t kWsCloseSlowConsumer = 4008;
 // Close code sent when the daemon shuts down ("going away").
 inline constexpr uint16_t kWsCloseGoingAway = 1001;
+// A message handler failed: the connection ends rather than staying open unread.
+inline constexpr uint16_t kWsCloseInternalError = 1011;
 
 }  // namespace bosun

@@ -1,5 +1,5 @@
 // Pipelines from the command line: list and show through the daemon; check reads a file here,
-// with no daemon, against the roles of the project it belongs to.
+// with no daemon, against the roles of the project it belongs to; runs (pipeline_run_commands).
 #include "cli/pipeline_commands.h"
 
 #include <cstdio>
@@ -11,6 +11,7 @@
 
 #include "agent/role.h"
 #include "cli/family.h"
+#include "cli/pipeline_run_commands.h"
 #include "pipeline/pipeline.h"
 
 namespace bosun::cli {
@@ -89,11 +90,21 @@ void setup_show(CLI::App& app, CommandContext& ctx) {
   auto name = std::make_shared<std::string>();
   auto project = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
-  app.add_option("pipeline", *name, "pipeline name")->required();
+  app.add_option("pipeline", *name, "pipeline name, or a run (run_…)")->required();
   app.add_option("--project", *project, "the project whose pipeline it is");
   app.add_flag("--json", *json, "print as JSON");
   app.callback([&ctx, name, project, json] {
     with_client(ctx, [&](Client& client) -> Status {
+      if (name->starts_with("run_")) {
+        auto r = client.get("/api/v1/pipeline-runs/" + path_segment(*name));
+        if (!r) return tl::unexpected(r.error());
+        if (*json) {
+          std::printf("%s\n", r->dump(2).c_str());
+        } else {
+          print_run(*r);
+        }
+        return {};
+      }
       auto r = client.get("/api/v1/pipelines/" + path_segment(*name) + project_query(*project));
       if (!r) return tl::unexpected(r.error());
       if (*json) {
@@ -160,14 +171,21 @@ void setup_check(CLI::App& app, CommandContext& ctx) {
 
 const Verb kPipelineVerbs[] = {
     {"list", "pipelines a project can run (built in, and .bosun/pipelines)", setup_list},
-    {"show", "one pipeline: its steps, gates and limits", setup_show},
+    {"show", "one pipeline (its steps, gates, limits) or one run (run_…: steps, gates, evidence)",
+     setup_show},
     {"check", "read and check a pipeline file, here, against its project's roles", setup_check},
+    {"run", "run a pipeline on a task (--task) or a new one (--brief)", setup_pipeline_run},
+    {"runs", "pipeline runs, newest first", setup_pipeline_runs},
+    {"approve", "approve a run's step waiting for a person, or its merge", setup_pipeline_approve},
+    {"reject", "reject a run's waiting step or its result, with a reason", setup_pipeline_reject},
+    {"retry", "run a waiting or failed run's step again", setup_pipeline_retry},
+    {"cancel", "cancel a run; its task goes back to the board", setup_pipeline_cancel},
 };
 
 }  // namespace
 
 const Command kPipelineCommand{
-    "pipeline", "pipeline files: list, show and check",
+    "pipeline", "pipelines: list, show and check files; run them and answer their runs",
     [](CLI::App& app, CommandContext& ctx) { add_verbs(app, ctx, kPipelineVerbs); }};
 
 }  // namespace bosun::cli

@@ -1,4 +1,5 @@
-// `bosun pipeline list|show|check`: the pipelines a project can run, and checking a file.
+// `bosun pipeline list|show|check|run|runs|approve|reject|retry|cancel`: the pipelines a project
+// can run, checking a file, and runs.
 #pragma once
 
 #include "cli/command.h"

@@ -5,6 +5,7 @@
 
 #include "cli/client.h"
 #include "sim/sim_agent.h"
+#include "sim/sim_step.h"
 
 namespace bosun::cli {
 
@@ -22,7 +23,17 @@ void setup_sim_agent(CLI::App& app, CommandContext& ctx) {
                  "none|ask|hang|loop|crash|no-proof|ignore|slow-paste, for every task")
       ->capture_default_str();
   app.add_option("--script", *script, "file of '<task number> <misbehaviour>' lines");
-  app.callback([&ctx, opt, misbehave, script] {
+  auto headless = std::make_shared<bool>(false);
+  auto prompt = std::make_shared<std::string>();
+  app.add_flag(
+      "--headless", *headless,
+      "one pipeline step: play $BOSUN_ROLE on PROMPT, print stream-json (src/sim/sim_step.h)");
+  app.add_option("prompt", *prompt, "the step's prompt (with --headless)");
+  app.callback([&ctx, opt, misbehave, script, headless, prompt] {
+    if (*headless) {
+      ctx.exit_code = sim::run_sim_step(*prompt);
+      return;
+    }
     auto how = sim::parse_misbehaviour(*misbehave);
     if (!how) {
       ctx.exit_code = report_error(Error{ErrorKind::kInvalid, "invalid_misbehaviour",

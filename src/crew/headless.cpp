@@ -88,14 +88,28 @@ Result<Json> HeadlessRunner::start(const HeadlessRequest& req) {
   auto argv = expand_argv(profile->headless, {{"prompt", prompt}, {"shell", default_shell()}});
   if (!argv) return tl::unexpected(argv.error());
   argv->insert(argv->end(), req.args.begin(), req.args.end());
+  HeadlessLaunch launch;
+  launch.profile = profile_name;
+  launch.argv = std::move(*argv);
+  launch.format = *format;
+  launch.cwd = agent->cwd;
+  launch.env = agent->env;
+  launch.task_id = req.task_id;
+  launch.agent = agent->name;
+  launch.timeout = req.timeout;
+  auto record = this->launch(launch, nullptr);
+  if (!record) return tl::unexpected(record.error());
+  return to_json(*record);
+}
 
+Result<HeadlessRunRecord> HeadlessRunner::launch(const HeadlessLaunch& launch, Finished finished) {
   HeadlessRunRecord record;
   record.id = new_id("hr_");
-  record.agent = agent->name;
-  record.task_id = req.task_id;
-  record.profile = profile_name;
-  record.argv = *argv;
-  record.cwd = agent->cwd;
+  record.agent = launch.agent;
+  record.task_id = launch.task_id;
+  record.profile = launch.profile;
+  record.argv = launch.argv;
+  record.cwd = launch.cwd;
   record.events_path = (state_.logs() / fmt::format("headless-{}.jsonl", record.id)).string();
   record.started_at_ms = to_unix_ms(clock_.now());
   {
@@ -108,20 +122,21 @@ Result<Json> HeadlessRunner::start(const HeadlessRequest& req) {
     if (auto st = tx.commit(); !st) return tl::unexpected(st.error());
   }
   ProcessSpec spec;
-  spec.argv = *argv;
-  spec.cwd = agent->cwd;
-  spec.env = agent->env;
+  spec.argv = launch.argv;
+  spec.cwd = launch.cwd;
+  spec.env = launch.env;
   for (char** e = environ; e && *e; ++e) {
     std::string_view kv(*e);
     if (kv.rfind("BOSUN_", 0) == 0) spec.unset_env.emplace_back(kv.substr(0, kv.find('=')));
   }
-  spec.timeout = req.timeout;
-  asio::co_spawn(io_, run(record, std::move(spec), *format), asio::detached);
-  return to_json(record);
+  spec.timeout = launch.timeout;
+  asio::co_spawn(io_, run(record, std::move(spec), launch.format, std::move(finished)),
+                 asio::detached);
+  return record;
 }
 
 asio::awaitable<void> HeadlessRunner::run(HeadlessRunRecord record, ProcessSpec spec,
-                                          StreamFormat format) {
+                                          StreamFormat format, Finished finished) {
   auto parser = std::make_shared<StreamParser>(format);
   auto events = std::make_shared<UniqueFd>(
       ::open(record.events_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
@@ -147,8 +162,11 @@ asio::awaitable<void> HeadlessRunner::run(HeadlessRunRecord record, ProcessSpec 
                  }
                });
   };
+  auto life = lifetime_.guard();
   ProcessResult result = co_await runner_.run(std::move(spec));
+  if (!life.alive()) co_return;
   finish(record, *parser, result);
+  if (finished) finished(record);
 }
 
 void HeadlessRunner::finish(HeadlessRunRecord& record, StreamParser& parser,

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -33,8 +34,24 @@ struct HeadlessRequest {
   std::chrono::milliseconds timeout{30 * 60 * 1000};
 };
 
+// A run not tied to an agent (a pipeline step): the argv, folder and environment are the
+// caller's; BOSUN_* variables of the daemon's own environment are never passed on.
+struct HeadlessLaunch {
+  std::string profile;  // for the record
+  std::vector<std::string> argv;
+  StreamFormat format = StreamFormat::kClaudeStreamJson;
+  std::string cwd;
+  std::map<std::string, std::string> env;
+  std::optional<std::string> task_id;
+  std::string agent;  // the name usage is counted under; "" for none
+  std::chrono::milliseconds timeout{30 * 60 * 1000};
+};
+
 class HeadlessRunner {
  public:
+  // Told how a launched run ended, on the loop, after its record was stored.
+  using Finished = std::function<void(const HeadlessRunRecord& record)>;
+
   HeadlessRunner(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
                  Log& log, AgentRegistry& agents, StateDir state);
 
@@ -42,11 +59,14 @@ class HeadlessRunner {
   // running). 400 for a profile without a headless mode or stream, 404 for an unknown agent
   // or task.
   Result<Json> start(const HeadlessRequest& request);
+  // Writes the record and starts `launch`; `finished` (when set) hears how it ended.
+  Result<HeadlessRunRecord> launch(const HeadlessLaunch& launch, Finished finished);
   // Runs that a stopped daemon left running end as failures (reason daemon_stopped).
   void close_abandoned();
 
  private:
-  boost::asio::awaitable<void> run(HeadlessRunRecord record, ProcessSpec spec, StreamFormat format);
+  boost::asio::awaitable<void> run(HeadlessRunRecord record, ProcessSpec spec, StreamFormat format,
+                                   Finished finished);
   void finish(HeadlessRunRecord& record, StreamParser& parser, const ProcessResult& result);
 
   boost::asio::io_context& io_;

@@ -20,6 +20,10 @@ inline Refusal refuse(Error error, Json details = Json::object()) {
   return Refusal{std::move(error), std::move(details)};
 }
 
+inline Refusal refuse(ErrorKind kind, std::string code, std::string message) {
+  return Refusal{Error{kind, std::move(code), std::move(message)}, Json::object()};
+}
+
 inline tl::unexpected<Refusal> refused(const Error& e) {
   return tl::unexpected(Refusal{e, Json::object()});
 }

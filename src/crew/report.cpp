@@ -76,6 +76,22 @@ Status validate_report(const Json& report) {
   for (const char* key : {"proof", "tech_debt"}) {
     if (auto st = check_strings_object(report, key); !st) return st;
   }
+  if (auto it = report.find("review"); it != report.end() && !it->is_null()) {
+    if (!it->is_object()) return wrong("review", "an object {verdict, comments}");
+    auto verdict = it->find("verdict");
+    if (verdict == it->end() || !verdict->is_string() ||
+        (*verdict != "approve" && *verdict != "request_changes")) {
+      return wrong("review.verdict", "approve or request_changes");
+    }
+    auto comments = it->find("comments");
+    if (comments != it->end() && !comments->is_null() && !comments->is_string()) {
+      return wrong("review.comments", "a string");
+    }
+    if (*verdict == "request_changes" && !non_empty_string(*it, "comments")) {
+      return unprocessable("comments_required",
+                           "a review that requests changes says which in review.comments");
+    }
+  }
   if (s == "done") {
     auto missing = missing_proof(report);
     if (!missing.empty()) {

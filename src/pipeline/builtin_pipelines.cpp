@@ -15,6 +15,7 @@ limits:
 steps:
   - id: reproduce
     role: debugger
+    mode: headless
     prompt: |
       Reproduce {{task.title}} ({{task.id}}) with a test that fails because of the bug.
       {{task.description}}
@@ -22,6 +23,7 @@ steps:
     gates: [report, tests_red]
   - id: fix
     role: backend
+    mode: headless
     needs: [reproduce]
     max_attempts: 3
     prompt: |
@@ -32,6 +34,7 @@ steps:
     gates: [report, tests_green, tests_untouched, domains]
   - id: review
     role: reviewer
+    mode: headless
     needs: [fix]
     prompt: |
       Review the fix of {{task.title}}. Report approve, or request_changes with your comments.
@@ -57,6 +60,7 @@ steps:
     gates: [report, domains]
   - id: tests
     role: qa
+    mode: headless
     needs: [design]
     prompt: |
       Write tests for {{task.title}} that fail until it is built, one or more per requirement
@@ -66,6 +70,7 @@ steps:
     gates: [report, tests_red, domains]
   - id: implement
     role: backend
+    mode: headless
     needs: [tests]
     max_attempts: 3
     prompt: |
@@ -77,6 +82,7 @@ steps:
     gates: [report, tests_green, tests_untouched, domains]
   - id: review
     role: reviewer
+    mode: headless
     needs: [implement]
     prompt: |
       Review {{task.title}}: the design, the tests and the implementation on this branch.
@@ -92,6 +98,7 @@ description: red → green → refactor, each checked by running the tests
 steps:
   - id: red
     role: qa
+    mode: headless
     prompt: |
       Write the smallest test for the next behaviour of {{task.title}} ({{task.id}}); it must fail.
       {{task.description}}
@@ -99,6 +106,7 @@ steps:
     gates: [report, tests_red]
   - id: green
     role: backend
+    mode: headless
     needs: [red]
     max_attempts: 3
     prompt: |
@@ -108,6 +116,7 @@ steps:
     gates: [report, tests_green, tests_untouched]
   - id: refactor
     role: backend
+    mode: headless
     needs: [green]
     prompt: |
       Refactor what you wrote for {{task.title}}; every test stays green.

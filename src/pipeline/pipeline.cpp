@@ -254,6 +254,13 @@ std::optional<GateKind> parse_gate_kind(std::string_view name) {
   return std::nullopt;
 }
 
+const Gate* Step::gate(GateKind kind) const {
+  for (const auto& g : gates) {
+    if (g.kind == kind) return &g;
+  }
+  return nullptr;
+}
+
 const Step* Pipeline::step(std::string_view id) const {
   for (const auto& s : steps) {
     if (s.id == id) return &s;
@@ -272,7 +279,7 @@ Result<Pipeline> parse_pipeline(std::string_view text, const std::string& file) 
   }
   Reader r(file);
   if (!root.IsMap()) return r.bad(root, "a pipeline file must be a mapping");
-  TRY_OK(r.keys(root, "a pipeline", {"name", "description", "limits", "steps"}));
+  TRY_OK(r.keys(root, "a pipeline", {"name", "description", "limits", "tests", "steps"}));
   Pipeline p;
   p.file = file;
   if (!root["name"]) return r.bad(root, "a pipeline needs a name");
@@ -285,6 +292,11 @@ Result<Pipeline> parse_pipeline(std::string_view text, const std::string& file) 
   if (root["limits"]) {
     TRY(limits, parse_limits(r, root["limits"]));
     p.limits = *limits;
+  }
+  if (root["tests"]) {
+    TRY(globs, r.strings(root["tests"], "tests"));
+    if (globs->empty()) return r.bad(root["tests"], "tests: at least one path or glob");
+    p.test_globs = *globs;
   }
   const YAML::Node steps = root["steps"];
   if (!steps || !steps.IsSequence() || steps.size() == 0) {
@@ -490,6 +502,7 @@ Json to_json(const Pipeline& p) {
                 {"timeout", l.timeout ? Json(format_duration(*l.timeout)) : Json()},
                 {"budget_tokens", l.budget_tokens ? Json(*l.budget_tokens) : Json()},
                 {"budget_usd", l.budget_usd ? Json(*l.budget_usd) : Json()}}},
+              {"tests", p.test_globs},
               {"steps", steps}};
 }
 

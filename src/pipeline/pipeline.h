@@ -58,6 +58,8 @@ struct Step {
   std::optional<Millis> timeout;
   std::string where;    // file:line:col of the step, for messages about it
   std::string role_at;  // file:line:col of its role
+
+  const Gate* gate(GateKind kind) const;  // its gate of that kind, if it has one
 };
 
 struct PipelineLimits {
@@ -67,12 +69,19 @@ struct PipelineLimits {
   std::optional<double> budget_usd;
 };
 
+// Where tests live, unless a pipeline says (`tests:`): folders and file-name globs of the
+// common test layouts.
+inline constexpr const char* kDefaultTestGlobs[] = {
+    "test/",       "tests/",      "spec/",       "__tests__/",    "**/test_*",   "**/*_test.*",
+    "**/*.test.*", "**/*_spec.*", "**/*.spec.*", "**/*Test.java", "**/tests/**", "**/test/**"};
+
 struct Pipeline {
   std::string name;
   std::string description;
   std::string file;         // where it was read from
   std::vector<Step> steps;  // in an order where every step comes after what it needs
   PipelineLimits limits;
+  std::vector<std::string> test_globs{std::begin(kDefaultTestGlobs), std::end(kDefaultTestGlobs)};
 
   const Step* step(std::string_view id) const;
 };

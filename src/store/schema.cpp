@@ -256,6 +256,34 @@ constexpr Migration kMigrations[] = {
       ALTER TABLE tasks ADD COLUMN base_branch TEXT;
       ALTER TABLE tasks ADD COLUMN merged_commit TEXT;
     )sql"},
+    // Pipeline runs: the pipeline as it was at the start, the run's branch and worktree, its
+    // state and its steps (one JSON column, written with the run).
+    {10, R"sql(
+      CREATE TABLE pipeline_runs (
+        id            TEXT PRIMARY KEY,
+        pipeline      TEXT NOT NULL,
+        definition    TEXT NOT NULL,
+        file          TEXT NOT NULL,
+        task_id       TEXT NOT NULL,
+        project_id    TEXT NOT NULL,
+        branch        TEXT NOT NULL,
+        worktree      TEXT NOT NULL,
+        base_branch   TEXT NOT NULL,
+        base_commit   TEXT NOT NULL,
+        mode          TEXT NOT NULL,
+        state         TEXT NOT NULL,
+        reason        TEXT NOT NULL DEFAULT '',
+        loops         INTEGER NOT NULL DEFAULT 0,
+        steps         TEXT NOT NULL DEFAULT '[]',
+        merged_commit TEXT NOT NULL DEFAULT '',
+        created_by    TEXT NOT NULL,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL,
+        ended_at      INTEGER
+      );
+      CREATE INDEX pipeline_runs_state ON pipeline_runs(state, created_at);
+      CREATE INDEX pipeline_runs_task ON pipeline_runs(task_id, created_at);
+    )sql"},
 };
 
 }  // namespace

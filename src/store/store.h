@@ -10,6 +10,7 @@
 #include "store/headless_runs.h"
 #include "store/journal.h"
 #include "store/messages.h"
+#include "store/pipeline_runs.h"
 #include "store/projects.h"
 #include "store/settings.h"
 #include "store/tasks.h"
@@ -29,6 +30,7 @@ class Store {
   SettingsStore& settings() { return settings_; }
   ProjectStore& projects() { return projects_; }
   HeadlessRunStore& headless_runs() { return headless_runs_; }
+  PipelineRunStore& pipeline_runs() { return pipeline_runs_; }
 
  private:
   // The connection is the store's own: SQL stays in store/. A write transaction with its
@@ -46,6 +48,7 @@ class Store {
   SettingsStore settings_{*db_};
   ProjectStore projects_{*db_};
   HeadlessRunStore headless_runs_{*db_};
+  PipelineRunStore pipeline_runs_{*db_};
 };
 
 }  // namespace bosun

@@ -183,7 +183,13 @@ Status move_status(const std::string& id, const Task& cur, const TaskChange& cha
       next.status = TaskStatus::kPending;
     }
   }
-  if (next.status != cur.status) {
+  // A pipeline run takes a task from the board, and gives it back when it ends unmerged.
+  bool run_moves = change.by_run &&
+                   ((next.status == TaskStatus::kInProgress &&
+                     (cur.status == TaskStatus::kPending || cur.status == TaskStatus::kBacklog ||
+                      cur.status == TaskStatus::kBlocked || cur.status == TaskStatus::kFailed)) ||
+                    (next.status == TaskStatus::kPending && cur.status == TaskStatus::kReview));
+  if (next.status != cur.status && !run_moves) {
     if (!task_transition_allowed(cur.status, next.status)) {
       return conflict("invalid_transition",
                       fmt::format("cannot move {} from {} to {}", id, to_string(cur.status),
@@ -202,7 +208,8 @@ Status move_status(const std::string& id, const Task& cur, const TaskChange& cha
                                 "(set status assigned, or claim it)",
                                 id, to_string(next.status), to_string(next.status)));
   }
-  if (status_needs_assignee(next.status) && !next.assignee) {
+  if (status_needs_assignee(next.status) && !next.assignee && !change.by_run &&
+      !next.pipeline_run_id) {
     return conflict("no_assignee",
                     fmt::format("{} cannot be {} without an assignee", id, to_string(next.status)));
   }

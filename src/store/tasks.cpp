@@ -27,7 +27,7 @@ constexpr const char* kTaskSelect =
     " (t.status = 'pending' AND t.assignee IS NULL AND NOT EXISTS ("
     "   SELECT 1 FROM task_deps d JOIN tasks p ON p.id = d.depends_on"
     "   WHERE d.task_id = t.id AND p.status <> 'done')),"
-    " t.branch, t.base_branch, t.merged_commit"
+    " t.branch, t.base_branch, t.merged_commit, t.pipeline_run_id"
     " FROM tasks t LEFT JOIN agents a ON a.id = t.assignee";
 
 std::vector<std::string> split_words(const std::string& text) {
@@ -65,6 +65,7 @@ Task task_from_row(const Statement& s) {
   t.branch = s.get_optional_text(16);
   t.base_branch = s.get_optional_text(17);
   t.merged_commit = s.get_optional_text(18);
+  t.pipeline_run_id = s.get_optional_text(19);
   return t;
 }
 
@@ -99,7 +100,8 @@ Json to_json(const Task& t) {
               {"done_at", time_or_null(t.done_at_ms)},
               {"branch", optional_text(t.branch)},
               {"base_branch", optional_text(t.base_branch)},
-              {"merged_commit", optional_text(t.merged_commit)}};
+              {"merged_commit", optional_text(t.merged_commit)},
+              {"pipeline_run", optional_text(t.pipeline_run_id)}};
 }
 
 Json to_json(const TaskComment& c) {
@@ -252,6 +254,13 @@ Status TaskStore::set_merged_commit(const std::string& id, const std::string& co
   auto stmt = db_.prepare("UPDATE tasks SET merged_commit = ?2 WHERE id = ?1");
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, id).bind(2, commit);
+  return stmt->run();
+}
+
+Status TaskStore::set_pipeline_run(const std::string& id, const std::optional<std::string>& run) {
+  auto stmt = db_.prepare("UPDATE tasks SET pipeline_run_id = ?2 WHERE id = ?1");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, id).bind(2, run);
   return stmt->run();
 }
 

@@ -63,9 +63,10 @@ struct Task {
   std::optional<int64_t> done_at_ms;
   std::vector<std::string> depends_on;  // sorted
   bool ready = false;  // pending, unassigned, and every dependency done (computed in SQL)
-  std::optional<std::string> branch;         // its own branch, once an agent started it
-  std::optional<std::string> base_branch;    // the branch it left and merges into
-  std::optional<std::string> merged_commit;  // the base's commit once its merge landed
+  std::optional<std::string> branch;           // its own branch, once an agent started it
+  std::optional<std::string> base_branch;      // the branch it left and merges into
+  std::optional<std::string> merged_commit;    // the base's commit once its merge landed
+  std::optional<std::string> pipeline_run_id;  // the run working on it, which holds it
 };
 
 Json to_json(const Task& task);
@@ -133,6 +134,10 @@ struct TaskChange {
   std::optional<std::vector<std::string>> depends_on;  // replaces the set
   std::string reason;
   bool checked = false;  // a passed check or a person's approval: may move review → done
+  // The task's pipeline run moves it: it may take it from the board (pending, blocked, failed →
+  // in_progress) and give it back (review → pending), and it is in progress or in review with no
+  // agent, the run holding it.
+  bool by_run = false;
 };
 
 // What a change did, field by field (for history rows and task.updated events).
@@ -186,6 +191,8 @@ class TaskStore {
   Status set_branch(const std::string& id, const std::string& branch, const std::string& base,
                     const std::string& project_id);
   Status set_merged_commit(const std::string& id, const std::string& commit);
+  // The pipeline run that works on the task, or none once it let go (no history row).
+  Status set_pipeline_run(const std::string& id, const std::optional<std::string>& run);
   Result<std::vector<std::string>> children(const std::string& id);
   Result<int64_t> count();
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,8 @@ Result<std::string> require_string(const Json& obj, const char* key);
 Result<std::optional<std::string>> optional_string(const Json& obj, const char* key);
 Result<std::optional<int64_t>> optional_int(const Json& obj, const char* key);
 Result<std::optional<bool>> optional_bool(const Json& obj, const char* key);
+// 400 `unknown_field` naming the first field of `body` not in `allowed`, and the allowed ones.
+Status only_fields(const Json& body, std::initializer_list<const char*> allowed);
 
 // Serializes for the wire: invalid UTF-8 in strings is replaced, never thrown.
 std::string dump_json(const Json& value);

@@ -89,6 +89,8 @@ Result<Json> parse_json(std::string_view text) {
   } catch (const Json::parse_error& e) {
     return bad_request("invalid_json",
                        fmt::format("malformed JSON at byte {}: {}", e.byte, e.what()));
+  } catch (const Json::exception& e) {  // a number too large for a double: out_of_range 406
+    return bad_request("invalid_json", fmt::format("malformed JSON: {}", e.what()));
   }
   return bad_request("invalid_json", "malformed JSON");
 }
@@ -143,6 +145,22 @@ Result<std::optional<bool>> optional_bool(const Json& obj, const char* key) {
 
 std::string dump_json(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+Status only_fields(const Json& body, std::initializer_list<const char*> allowed) {
+  for (const auto& [key, value] : body.items()) {
+    bool known = false;
+    for (const char* a : allowed)
+      known = known || key == a;
+    if (!known) {
+      std::string names;
+      for (const char* a : allowed)
+        names += fmt::format("{}{}", names.empty() ? "" : ", ", a);
+      return bad_request("unknown_field",
+                         fmt::format("unknown field '{}'; allowed: {}", key, names));
+    }
+  }
+  return {};
 }
 
 }  // namespace bosun

@@ -282,6 +282,17 @@ TEST(Agents, BadSpawnRequestsAreRefusedAndAnExistingNameIs409) {
   }
   ASSERT_TRUE(err);
   EXPECT_EQ((*err)["code"], "invalid_json");
+  // A number too large for a double is malformed JSON too, not a failure of the daemon (it left
+  // the terminal connection open and unread, and a request body with it got 500).
+  t.send_text("666E663");
+  while ((err = t.read_json()) && (*err)["type"] != "error") {
+  }
+  ASSERT_TRUE(err) << "the terminal did not answer";
+  EXPECT_EQ((*err)["code"], "invalid_json");
+  auto overflow = http_request(
+      d.address(), "POST", "/api/v1/tasks", "1e999",
+      {{"Authorization", "Bearer " + d.token()}, {"Content-Type", "application/json"}});
+  EXPECT_EQ(overflow.status, 400) << overflow.body;
   EXPECT_EQ(http_request(d.address(), "GET", "/healthz").status, 200);
   ASSERT_EQ(d.post("/api/v1/agents/ana/stop", Json::object()).status, 202);
   ASSERT_TRUE(events.wait("agent.exited", ""));

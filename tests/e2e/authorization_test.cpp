@@ -80,6 +80,13 @@ const std::map<std::string, Row> kMatrix = {
     {"GET /api/v1/roles/{name}", {'U', 'A', 'A', 'A'}},
     {"GET /api/v1/pipelines", {'U', 'A', 'A', 'A'}},
     {"GET /api/v1/pipelines/{name}", {'U', 'A', 'A', 'A'}},
+    {"POST /api/v1/pipelines/{name}/runs", {'U', 'A', 'F', 'F'}},
+    {"GET /api/v1/pipeline-runs", {'U', 'A', 'F', 'F'}},
+    {"GET /api/v1/pipeline-runs/{id}", {'U', 'A', 'F', 'F'}},
+    {"POST /api/v1/pipeline-runs/{id}/approve", {'U', 'A', 'F', 'F'}},
+    {"POST /api/v1/pipeline-runs/{id}/reject", {'U', 'A', 'F', 'F'}},
+    {"POST /api/v1/pipeline-runs/{id}/retry", {'U', 'A', 'F', 'F'}},
+    {"POST /api/v1/pipeline-runs/{id}/cancel", {'U', 'A', 'F', 'F'}},
     {"GET /api/v1/profiles", {'U', 'A', 'F', 'F'}},
     {"POST /api/v1/hooks/claude", {'U', 'A', 'A', 'A'}},  // always about the caller itself
     {"POST /api/v1/agents/{id}/runs", {'U', 'A', 'F', 'F'}},

@@ -7,6 +7,7 @@
 #include "api/routes/refusal.h"
 #include "api/routes/routes.h"
 #include "api/services.h"
+#include "crew/pipeline_runs.h"
 #include "crew/report.h"
 #include "crew/task_board.h"
 #include "crew/task_branches.h"
@@ -16,22 +17,6 @@ namespace bosun {
 namespace {
 
 constexpr size_t kMaxReason = size_t{64} * 1024;
-
-Status only_fields(const Json& body, std::initializer_list<const char*> allowed) {
-  for (const auto& [key, value] : body.items()) {
-    bool known = false;
-    for (const char* a : allowed)
-      known = known || key == a;
-    if (!known) {
-      std::string names;
-      for (const char* a : allowed)
-        names += fmt::format("{}{}", names.empty() ? "" : ", ", a);
-      return bad_request("unknown_field",
-                         fmt::format("unknown field '{}'; allowed: {}", key, names));
-    }
-  }
-  return {};
-}
 
 // A priority given as 0-4 or as urgent|high|normal|low (or "0"-"4").
 Result<std::optional<int>> optional_priority(const Json& body) {
@@ -428,6 +413,19 @@ Awaitable<Result<Response>> post_approve(Services& s, Request& request) {
   const std::string id = request.params["id"];
   auto current = s.store.tasks().find(id);
   if (!current) co_return tl::unexpected(current.error());
+  if (current->pipeline_run_id && current->status == TaskStatus::kReview) {
+    // A pipeline's task lands through its run, which ends with it.
+    std::string run = *current->pipeline_run_id;
+    std::string by = request.principal.name();
+    std::optional<std::string> text = *note;
+    auto r = co_await s.pipelines.approve(run, by, text);
+    if (!r) co_return refusal_response(r.error());
+    auto task = s.store.tasks().find(id);
+    if (!task) co_return tl::unexpected(task.error());
+    Json out = to_json(*task);
+    out["merge"] = r->value("merge", Json());
+    co_return Response::json(out);
+  }
   if (current->branch) {
     auto r = co_await s.task_branches.approve(id, request.principal.name(), *note);
     if (!r) co_return refusal_response(r.error());

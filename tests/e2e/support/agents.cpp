@@ -10,6 +10,28 @@ EventWaiter::EventWaiter(TestDaemon& d) {
   if (ok_) ok_ = ws_.read_json().has_value();  // hello
 }
 
+EventWaiter::EventWaiter(TestDaemon& d, int64_t since) {
+  ok_ = ws_.connect(d.address(), "/api/v1/events?since=" + std::to_string(since), d.auth_header());
+  if (ok_) ok_ = ws_.read_json().has_value();  // hello
+}
+
+std::optional<Json> EventWaiter::wait_any(const std::vector<std::string>& types,
+                                          const std::string& subject,
+                                          std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    auto ev = ws_.read_json(left);
+    if (!ev) break;
+    if (!subject.empty() && (*ev)["subject"] != subject) continue;
+    for (const auto& t : types) {
+      if ((*ev)["type"] == t) return ev;
+    }
+  }
+  return std::nullopt;
+}
+
 std::optional<Json> EventWaiter::wait(const std::string& type, const std::string& subject,
                                       std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;

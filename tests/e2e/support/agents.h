@@ -15,11 +15,16 @@ namespace bosun::e2e {
 class EventWaiter {
  public:
   explicit EventWaiter(TestDaemon& d);
+  // Replays the stored events after `since` first (0: all of them), then goes on live.
+  EventWaiter(TestDaemon& d, int64_t since);
   std::optional<Json> wait(const std::string& type, const std::string& subject,
                            std::chrono::milliseconds timeout = std::chrono::seconds(20));
   // The next event of `type` (any subject when empty) whose data satisfies `match`.
   std::optional<Json> wait_for(const std::string& type, const std::string& subject,
                                const std::function<bool(const Json& data)>& match,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  // The next event of any of `types` about `subject` (any subject when empty).
+  std::optional<Json> wait_any(const std::vector<std::string>& types, const std::string& subject,
                                std::chrono::milliseconds timeout = std::chrono::seconds(20));
   bool ok() const { return ok_; }
 

@@ -51,7 +51,7 @@ TEST(Pipelines, TheFeaturePipelineReadsAsWritten) {
   EXPECT_EQ(design->role, "architect");
   const Step* tests = p->step("tests");
   ASSERT_TRUE(tests);
-  EXPECT_EQ(tests->mode, StepMode::kAgent);
+  EXPECT_EQ(tests->mode, StepMode::kHeadless);
   EXPECT_EQ(tests->needs, std::vector<std::string>{"design"});
   ASSERT_EQ(tests->gates.size(), 3u);
   EXPECT_EQ(tests->gates[1].kind, GateKind::kTestsRed);

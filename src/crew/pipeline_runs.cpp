@@ -1,0 +1,787 @@
+// PipelineRuns: a run's life — start, one step after another, the gates, the person's word,
+// the merge — each move stored before the next.
+#include "crew/pipeline_runs.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+
+#include "agent/launch_plan.h"
+#include "agent/profile.h"
+#include "agent/role.h"
+#include "crew/instructions.h"
+#include "crew/pipeline_gates.h"
+#include "crew/task_board.h"
+#include "git/merge.h"
+#include "git/repo.h"
+#include "git/run_branch.h"
+#include "git/worktree.h"
+#include "pipeline/prompt.h"
+#include "util/duration.h"
+#include "util/ids.h"
+#include "util/text.h"
+
+namespace bosun {
+namespace {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+constexpr std::chrono::milliseconds kTestTimeout{10 * 60 * 1000};
+constexpr std::chrono::milliseconds kStepTimeout{30 * 60 * 1000};
+constexpr size_t kMaxOutput = 8000;  // of a step's output handed to later steps
+
+// The text the pipeline was read from, kept with the run so a restart continues the same one.
+Result<std::string> source_text(const Pipeline& p) {
+  for (const auto& b : builtin_pipelines()) {
+    if (b.path == p.file) return std::string(b.text);
+  }
+  std::ifstream in(p.file, std::ios::binary);
+  if (!in) return not_found("pipeline_not_found", "cannot read pipeline file " + p.file);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// What every headless step is told about the report it ends with.
+std::string report_instructions(const Step& step) {
+  bool review = std::any_of(step.gates.begin(), step.gates.end(),
+                            [](const Gate& g) { return g.kind == GateKind::kReview; });
+  std::string out =
+      "When you are done, commit your work to the current branch, then end your answer with "
+      "your report: a ```json block holding {\"status\": \"done\" | \"partial\" | \"blocked\", "
+      "\"summary\": \"…\", \"proof\": {\"what_was_done\": \"…\", \"how_verified\": \"…\", "
+      "\"verification_result\": \"…\"}, \"blocked_reason\": \"…\" (when blocked)";
+  if (review) {
+    out += ", \"review\": {\"verdict\": \"approve\" | \"request_changes\", \"comments\": \"…\"}";
+  }
+  return out + "}. bosun checks the work itself before the next step starts.";
+}
+
+bool is_test_file(const std::string& path, const Pipeline& p) {
+  return git::path_in_domains(path, p.test_globs);
+}
+
+}  // namespace
+
+PipelineRuns::PipelineRuns(asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
+                           Log& log, ProcessRunner& git, ProcessRunner& tests, Projects& projects,
+                           TaskBranches& branches, HeadlessRunner& headless, StateDir state,
+                           std::string bosun_exe)
+    : io_(io),
+      store_(store),
+      bus_(bus),
+      clock_(clock),
+      log_(log),
+      git_(git),
+      tests_(tests),
+      projects_(projects),
+      branches_(branches),
+      headless_(headless),
+      state_(std::move(state)),
+      bosun_exe_(std::move(bosun_exe)) {}
+
+// ---- start ---------------------------------------------------------------------------------
+
+asio::awaitable<Outcome<Json>> PipelineRuns::start(RunRequest req) {
+  TaskBoard board(store_, bus_, clock_);
+  std::optional<Task> task;
+  if (req.task_id) {
+    auto found = store_.tasks().find(*req.task_id);
+    if (!found) co_return refused(found.error());
+    task = *found;
+    if (task->status == TaskStatus::kDone || task->status == TaskStatus::kCancelled) {
+      co_return tl::unexpected(refuse(ErrorKind::kConflict, "invalid_transition",
+                                      fmt::format("{} is {}: a pipeline runs on open tasks",
+                                                  task->id, to_string(task->status))));
+    }
+    if (task->pipeline_run_id) {
+      auto other = store_.pipeline_runs().find(*task->pipeline_run_id);
+      if (other && *other && !(*other)->finished()) {
+        co_return tl::unexpected(
+            refuse(ErrorKind::kConflict, "task_in_run",
+                   fmt::format("{} is already worked on by pipeline run {} ({}); cancel it first",
+                               task->id, (*other)->id, (*other)->state)));
+      }
+    }
+    if (task->assignee) {
+      co_return tl::unexpected(refuse(
+          ErrorKind::kConflict, "task_claimed",
+          fmt::format("{} is held by {} ({}); release it before a pipeline takes it", task->id,
+                      task->assignee_name.value_or(*task->assignee), to_string(task->status))));
+    }
+  } else if (!req.brief || req.brief->empty()) {
+    co_return refused(Error{ErrorKind::kInvalid, "missing_field", "a task or a brief is required"});
+  }
+  // The project: named, the task's, or the only one.
+  std::optional<std::string> project_ref = req.project;
+  if (!project_ref && task && task->project_id) project_ref = task->project_id;
+  Project project;
+  if (project_ref) {
+    auto found = projects_.find(*project_ref);
+    if (!found) co_return refused(found.error());
+    project = *found;
+  } else {
+    auto all = store_.projects().list();
+    if (!all) co_return refused(all.error());
+    if (all->size() != 1) {
+      co_return refused(Error{ErrorKind::kUnprocessable, "project_required",
+                              all->empty() ? "a pipeline runs in a project's repository; add one "
+                                             "first (bosun project add PATH)"
+                                           : "name the project the run works in (--project)"});
+    }
+    project = all->front();
+  }
+  auto pipeline = load_pipeline(req.pipeline, project.path);
+  if (!pipeline) co_return refused(pipeline.error());
+  std::vector<std::string> roles;
+  for (const auto& e : list_roles(project.path)) {
+    if (e.role) roles.push_back(e.name);
+  }
+  if (auto st = check_roles(*pipeline, roles); !st) co_return refused(st.error());
+  for (const auto& s : pipeline->steps) {
+    if (s.mode == StepMode::kAgent) {
+      co_return refused(Error{
+          ErrorKind::kUnprocessable, "agent_steps_not_run",
+          fmt::format("{}: step {} has mode agent; runs work every step headless (mode: headless)",
+                      s.where, s.id)});
+    }
+  }
+  auto text = source_text(*pipeline);
+  if (!text) co_return refused(text.error());
+
+  if (!task) {
+    std::string title = req.brief->substr(0, req.brief->find('\n'));
+    NewTask n;
+    n.title = shorten(title, kMaxTaskTitle);
+    n.description = *req.brief;
+    n.project_id = project.id;
+    auto created = board.create(n, req.by);
+    if (!created) co_return refused(created.error());
+    task = *created;
+  }
+
+  PipelineRun run;
+  run.id = new_id("run_");
+  run.pipeline = pipeline->name;
+  run.definition = *text;
+  run.file = pipeline->file;
+  run.task_id = task->id;
+  run.project_id = project.id;
+  run.branch = "bosun-run/" + run.id;
+  run.worktree = (state_.worktrees() / ("run-" + run.id)).string();
+  run.base_branch = project.base_branch;
+  run.mode = project.execution_mode;
+  run.created_by = req.by;
+  run.created_at_ms = run.updated_at_ms = to_unix_ms(clock_.now());
+  for (const auto& s : pipeline->steps)
+    run.steps.push_back(StepRun{.id = s.id});
+
+  std::string repo = project.path;
+  std::string path = run.worktree;
+  std::string branch = run.branch;
+  std::string base = run.base_branch;
+  std::function<Result<std::string>(int)> job = [repo, path, branch,
+                                                 base](int) -> Result<std::string> {
+    std::error_code ec;
+    fs::create_directories(fs::path(path).parent_path(), ec);
+    TRY_OK(git::add_worktree(repo, path, branch, base));
+    return git::head(path);
+  };
+  auto made = co_await git_.call<Result<std::string>>(std::move(job));
+  if (!made) co_return refused(made.error());
+  run.base_commit = *made;
+
+  {
+    EventBus::Transaction tx(bus_, store_);
+    auto st = tx.begin();
+    if (st) st = store_.pipeline_runs().insert(run);
+    if (st) st = store_.tasks().set_pipeline_run(task->id, run.id);
+    if (st) st = store_.tasks().set_branch(task->id, run.branch, run.base_branch, project.id);
+    if (!st) co_return refused(st.error());
+    if (auto ev = tx.publish("pipeline.run.started", run.id, Json{{"run", to_json(run)}}); !ev) {
+      co_return refused(ev.error());
+    }
+    if (auto c = tx.commit(); !c) co_return refused(c.error());
+  }
+  TaskChange change;
+  change.status = TaskStatus::kInProgress;
+  change.by_run = true;
+  change.reason = fmt::format("pipeline {} run {} works on it", run.pipeline, run.id);
+  if (task->status != TaskStatus::kInProgress) {
+    if (auto moved = board.update(task->id, change, kPipelineActor); !moved) {
+      log_.warn("pipeline.task_not_moved", {{"run", run.id}, {"error", moved.error().message}});
+    }
+  }
+  log_.info("pipeline.run.started",
+            {{"run", run.id}, {"pipeline", run.pipeline}, {"task", run.task_id}});
+  advance(run.id);
+  co_return to_json(run);
+}
+
+// ---- driving -------------------------------------------------------------------------------
+
+void PipelineRuns::advance(const std::string& run_id) {
+  if (driving_.contains(run_id)) {
+    again_.insert(run_id);
+    return;
+  }
+  driving_.insert(run_id);
+  asio::co_spawn(io_, drive(run_id), asio::detached);
+}
+
+asio::awaitable<void> PipelineRuns::drive(std::string run_id) {
+  auto life = lifetime_.guard();
+  do {
+    again_.erase(run_id);
+    while (co_await step_once(run_id)) {
+      if (!life.alive()) co_return;
+    }
+    if (!life.alive()) co_return;
+  } while (again_.contains(run_id));
+  driving_.erase(run_id);
+}
+
+Result<Pipeline> PipelineRuns::pipeline_of(const PipelineRun& run) {
+  return parse_pipeline(run.definition, run.file);
+}
+
+asio::awaitable<bool> PipelineRuns::step_once(std::string run_id) {
+  auto found = store_.pipeline_runs().find(run_id);
+  if (!found || !*found) co_return false;
+  PipelineRun run = std::move(**found);
+  if (run.state != "running") co_return false;
+  auto pipeline = pipeline_of(run);
+  if (!pipeline) {
+    end(run, "failed", "the run's pipeline no longer reads: " + pipeline.error().message);
+    co_return false;
+  }
+  // A step under way: wait for it, or start it again when a stopped daemon interrupted it;
+  // a step that ended is checked.
+  for (const auto& step : pipeline->steps) {
+    StepRun* st = run.step(step.id);
+    if (!st) continue;
+    if (st->state == "running") {
+      if (!st->resumed) co_return false;
+      co_await start_attempt(run, step);
+      co_return false;
+    }
+    if (st->state == "checking") {
+      co_await check_step(run, *pipeline, step);
+      co_return true;
+    }
+  }
+  if (auto over = over_budget(run, *pipeline)) {
+    wait_for_person(run, *over);
+    co_return false;
+  }
+  const auto& limits = pipeline->limits;
+  if (limits.timeout && to_unix_ms(clock_.now()) - run.created_at_ms > limits.timeout->count()) {
+    wait_for_person(run, fmt::format("the run passed its time limit ({}); retry a step to go on, "
+                                     "or cancel it",
+                                     format_duration(*limits.timeout)));
+    co_return false;
+  }
+  bool all_passed = true;
+  for (const auto& step : pipeline->steps) {
+    StepRun* st = run.step(step.id);
+    if (!st || st->state == "passed") continue;
+    all_passed = false;
+    if (st->state != "pending") continue;
+    bool ready = std::all_of(step.needs.begin(), step.needs.end(), [&](const std::string& n) {
+      const StepRun* need = run.step(n);
+      return need && need->state == "passed";
+    });
+    if (ready) {
+      co_await start_attempt(run, step);
+      co_return false;
+    }
+  }
+  if (all_passed) {
+    co_await finish(run);
+    co_return false;
+  }
+  wait_for_person(run, "no step can start: the steps left wait for steps that did not pass");
+  co_return false;
+}
+
+std::map<std::string, std::string> PipelineRuns::prompt_values(const PipelineRun& run,
+                                                               const Step& step) {
+  std::map<std::string, std::string> v;
+  if (auto task = store_.tasks().find(run.task_id)) {
+    v["task.id"] = task->id;
+    v["task.title"] = task->title;
+    v["task.description"] = task->description;
+  }
+  if (auto project = store_.projects().find(run.project_id)) {
+    v["project.name"] = project->name;
+    v["project.tech_stack"] = project->tech_stack;
+  }
+  if (auto decisions = store_.projects().decisions(run.project_id, step.role)) {
+    v["decisions"] = decisions->empty() ? "(none yet)" : decisions_text(*decisions);
+  }
+  std::string handoff;
+  for (const auto& s : run.steps) {
+    if (s.state == "passed" && !s.output.empty()) {
+      handoff += fmt::format("- {}: {}\n", s.id, shorten(s.output, 1000));
+    }
+  }
+  v["handoff"] = handoff;
+  for (const auto& s : run.steps) {
+    v["steps." + s.id + ".output"] = shorten(s.output, kMaxOutput);
+    v["steps." + s.id + ".report"] = s.report.is_null() ? "" : s.report.dump(2);
+  }
+  if (const StepRun* st = run.step(step.id)) {
+    if (!st->comments.empty()) v["review.comments"] = "The reviewer's comments: " + st->comments;
+    if (!st->evidence.empty()) v["gate.evidence"] = "Why this is asked again: " + st->evidence;
+  }
+  return v;
+}
+
+asio::awaitable<void> PipelineRuns::start_attempt(PipelineRun& run, const Step& step) {
+  StepRun& st = *run.step(step.id);
+  bool resumed = st.resumed;
+  auto project = store_.projects().find(run.project_id);
+  if (!project) {
+    end(run, "failed", "the run's project is gone: " + project.error().message);
+    co_return;
+  }
+  auto role = projects_.role_of(project->path, step.role);
+  if (!role) {
+    wait_for_person(run, fmt::format("step {}: the project has no role file for {} any more",
+                                     step.id, step.role));
+    co_return;
+  }
+  std::string profile_name = role->profile.value_or("claude");
+  auto profile = load_profile(profile_name, project->path);
+  std::optional<StreamFormat> format;
+  if (profile) format = parse_stream_format(profile->stream);
+  if (!profile || profile->headless.empty() || !format) {
+    wait_for_person(
+        run, fmt::format(
+                 "step {}: role {} uses profile {}, which {}", step.id, step.role, profile_name,
+                 profile ? "has no headless command with a JSON stream" : profile.error().message));
+    co_return;
+  }
+  // A refused attempt leaves nothing on the branch for the next one: it starts where the
+  // refused one did, which is kept at a ref of its own.
+  std::string worktree = run.worktree;
+  std::string back_to = st.discard && !resumed ? st.start_commit : std::string();
+  std::string keep_at = fmt::format("refs/bosun/attempts/{}/{}/{}", run.id, step.id, st.attempts);
+  std::function<Result<std::string>(int)> job = [worktree, back_to,
+                                                 keep_at](int) -> Result<std::string> {
+    if (!back_to.empty()) TRY_OK(git::set_back(worktree, back_to, keep_at));
+    return git::head(worktree);
+  };
+  auto head = co_await git_.call<Result<std::string>>(std::move(job));
+  if (!head) {
+    wait_for_person(run, fmt::format("step {}: the run's worktree {} cannot be read: {}", step.id,
+                                     worktree, head.error().message));
+    co_return;
+  }
+  // Re-read: a person may have moved the run while git ran.
+  auto again = store_.pipeline_runs().find(run.id);
+  if (!again || !*again || (*again)->state != "running") co_return;
+  run = std::move(**again);
+  StepRun& s = *run.step(step.id);
+  s.resumed = false;
+  s.discard = false;
+  if (!resumed) {
+    ++s.attempts;
+    s.start_commit = *head;
+  }
+  s.state = "running";
+  s.report = Json();
+  s.gates.clear();
+  s.started_at_ms = to_unix_ms(clock_.now());
+  s.ended_at_ms.reset();
+
+  std::string prompt = render_prompt(step.prompt, prompt_values(run, step));
+  std::string full = role->body.empty() ? std::string() : role->body + "\n\n---\n\n";
+  full += prompt + "\n\n" + report_instructions(step);
+  auto argv = expand_argv(profile->headless,
+                          {{"prompt", full}, {"shell", default_shell()}, {"bosun", bosun_exe_}});
+  if (!argv) {
+    wait_for_person(run, fmt::format("step {}: {}", step.id, argv.error().message));
+    co_return;
+  }
+  HeadlessLaunch launch;
+  launch.profile = profile_name;
+  launch.argv = std::move(*argv);
+  launch.format = *format;
+  launch.cwd = run.worktree;
+  launch.task_id = run.task_id;
+  launch.timeout = step.timeout.value_or(kStepTimeout);
+  launch.env = {{"BOSUN_RUN", run.id},
+                {"BOSUN_STEP", step.id},
+                {"BOSUN_ROLE", step.role},
+                {"BOSUN_ATTEMPT", std::to_string(s.attempts)}};
+  git::ensure_identity_env(run.worktree, launch.env);
+  std::string run_id = run.id;
+  std::string step_id = step.id;
+  auto record = headless_.launch(
+      launch, [this, life = lifetime_.guard(), run_id, step_id](const HeadlessRunRecord& r) {
+        if (life.alive()) attempt_ended(run_id, step_id, r);
+      });
+  if (!record) {
+    wait_for_person(
+        run, fmt::format("step {}: the CLI could not start: {}", step.id, record.error().message));
+    co_return;
+  }
+  s.headless_runs.push_back(record->id);
+  (void)save(run, "pipeline.step.started",
+             Json{{"run", run.id},
+                  {"step", step.id},
+                  {"role", step.role},
+                  {"attempt", s.attempts},
+                  {"resumed", resumed},
+                  {"headless_run", record->id}});
+  log_.info("pipeline.step.started",
+            {{"run", run.id}, {"step", step.id}, {"attempt", s.attempts}, {"resumed", resumed}});
+}
+
+void PipelineRuns::attempt_ended(const std::string& run_id, const std::string& step_id,
+                                 const HeadlessRunRecord& record) {
+  auto found = store_.pipeline_runs().find(run_id);
+  if (!found || !*found) return;
+  PipelineRun run = std::move(**found);
+  StepRun* st = run.step(step_id);
+  // A run cancelled meanwhile, or an attempt a retry replaced, is over already.
+  if (run.state != "running" || !st || st->state != "running" || st->headless_runs.empty() ||
+      st->headless_runs.back() != record.id) {
+    return;
+  }
+  st->state = "checking";
+  st->ended_at_ms = to_unix_ms(clock_.now());
+  (void)save(run);
+  advance(run_id);
+}
+
+// ---- gates ---------------------------------------------------------------------------------
+
+asio::awaitable<void> PipelineRuns::check_step(PipelineRun& run, const Pipeline& pipeline,
+                                               const Step& step) {
+  auto project = store_.projects().find(run.project_id);
+  if (!project) {
+    end(run, "failed", "the run's project is gone: " + project.error().message);
+    co_return;
+  }
+  StepRun& st = *run.step(step.id);
+  std::string worktree = run.worktree;
+  std::string from = st.start_commit;
+  std::string message = fmt::format("{}: what step {} left uncommitted", run.id, step.id);
+  using Changed = std::pair<std::string, std::vector<std::string>>;
+  std::function<Result<Changed>(int)> job = [worktree, from, message](int) -> Result<Changed> {
+    TRY(head, git::commit_leftovers(worktree, message));
+    TRY(files, git::changed_between(worktree, from, *head));
+    return Changed{*head, *files};
+  };
+  auto changed = co_await git_.call<Result<Changed>>(std::move(job));
+  if (!changed) {
+    wait_for_person(
+        run, fmt::format("step {}: reading what it changed: {}", step.id, changed.error().message));
+    co_return;
+  }
+  st.end_commit = changed->first;
+  st.changed = changed->second;
+  st.test_files.clear();
+  for (const auto& f : st.changed) {
+    if (is_test_file(f, pipeline)) st.test_files.push_back(f);
+  }
+  std::optional<HeadlessRunRecord> record;
+  if (!st.headless_runs.empty()) {
+    if (auto r = store_.headless_runs().find(st.headless_runs.back()); r && *r) record = **r;
+  }
+  std::string text = record ? record->result_text : std::string();
+  auto report = extract_report(text);
+  st.report = report ? *report : Json();
+  st.output = report ? report_output(*report) : shorten(text, kMaxOutput);
+  st.gates.clear();
+
+  // The CLI itself failed (crashed, timed out, refused): the attempt failed, whatever it said.
+  if (record && record->success != true) {
+    GateResult failed{"run", "failed",
+                      fmt::format("the CLI run {} did not succeed ({}): {}", record->id,
+                                  record->reason, shorten(record->result_text, 2000)),
+                      to_unix_ms(clock_.now())};
+    st.gates.push_back(failed);
+    on_gate_failed(run, pipeline, step, Gate{}, failed);
+    co_return;
+  }
+
+  GateContext ctx;
+  ctx.run = &run;
+  ctx.pipeline = &pipeline;
+  ctx.step = &st;
+  ctx.project = &*project;
+  if (auto role = projects_.role_of(project->path, step.role)) ctx.domains = role->domains;
+  for (const auto& other : run.steps) {
+    if (other.id == step.id || other.state != "passed") continue;
+    if (!other.test_files.empty() && !other.end_commit.empty()) {
+      ctx.test_writers.emplace_back(other.end_commit, other.test_files);
+    }
+    for (const auto& f : other.test_files) {
+      if (std::find(ctx.earlier_tests.begin(), ctx.earlier_tests.end(), f) ==
+          ctx.earlier_tests.end()) {
+        ctx.earlier_tests.push_back(f);
+      }
+    }
+  }
+  PipelineGates gates(git_, tests_, clock_, kTestTimeout);
+  bool waiting = false;
+  for (const auto& gate : step.gates) {
+    GateResult r = co_await gates.check(gate.kind, ctx);
+    st.gates.push_back(r);
+    std::string event = "pipeline.gate." + r.result;
+    (void)bus_.publish(event, run.id,
+                       Json{{"run", run.id}, {"step", step.id}, {"gate", to_json(r)}});
+    if (r.result == "failed") {
+      on_gate_failed(run, pipeline, step, gate, r);
+      co_return;
+    }
+    if (r.result == "waiting") waiting = true;
+  }
+  if (waiting) {
+    st.state = "waiting";
+    wait_for_person(run, fmt::format("step {} waits for a person's approval (bosun pipeline "
+                                     "approve {} | reject {} --reason …)",
+                                     step.id, run.id, run.id));
+    co_return;
+  }
+  st.state = "passed";
+  st.evidence.clear();
+  (void)save(
+      run, "pipeline.step.finished",
+      Json{{"run", run.id}, {"step", step.id}, {"result", "passed"}, {"step_run", to_json(st)}});
+  log_.info("pipeline.step.passed", {{"run", run.id}, {"step", step.id}});
+}
+
+void PipelineRuns::on_gate_failed(PipelineRun& run, const Pipeline& pipeline, const Step& step,
+                                  const Gate& gate, const GateResult& result) {
+  StepRun& st = *run.step(step.id);
+  st.state = "failed";
+  (void)bus_.publish(
+      "pipeline.step.finished", run.id,
+      Json{{"run", run.id}, {"step", step.id}, {"result", "failed"}, {"gate", to_json(result)}});
+  bool blocked = result.gate == "report" && st.report.is_object() &&
+                 st.report.value("status", Json()) == "blocked";
+  std::string what = fmt::format("step {} failed the {} gate (attempt {}): {}", step.id,
+                                 result.gate, st.attempts, result.evidence);
+  if (blocked || gate.on_fail.action == OnFail::Action::kAsk) {
+    wait_for_person(run, what);
+    return;
+  }
+  if (gate.on_fail.action == OnFail::Action::kRetry) {
+    if (st.attempts >= step.max_attempts) {
+      wait_for_person(run, fmt::format("{} — {} of {} attempts used; retry it or cancel the run",
+                                       what, st.attempts, step.max_attempts));
+      return;
+    }
+    st.state = "pending";
+    st.discard = true;
+    st.evidence = fmt::format(
+        "attempt {} failed the {} gate: {} (its commits are kept at "
+        "refs/bosun/attempts/{}/{}/{}; this attempt starts without them)",
+        st.attempts, result.gate, result.evidence, run.id, step.id, st.attempts);
+    (void)save(run);
+    return;
+  }
+  // Back to an earlier step, with this one's evidence (a reviewer's comments).
+  ++run.loops;
+  if (run.loops > pipeline.limits.max_loops) {
+    wait_for_person(run, fmt::format("{} — the work was sent back {} times (max_loops {}); a "
+                                     "person decides: retry a step or cancel the run",
+                                     what, run.loops, pipeline.limits.max_loops));
+    return;
+  }
+  const std::string& target = gate.on_fail.step;
+  // The target and every step that needs it, directly or not, run again.
+  std::set<std::string> again{target};
+  for (const auto& s : pipeline.steps) {
+    for (const auto& n : s.needs) {
+      if (again.contains(n)) again.insert(s.id);
+    }
+  }
+  for (auto& s : run.steps) {
+    if (!again.contains(s.id)) continue;
+    s.state = "pending";
+    if (s.id == target) {
+      s.attempts = 0;
+      s.evidence = fmt::format("step {} sent the work back (loop {} of {})", step.id, run.loops,
+                               pipeline.limits.max_loops);
+      s.comments = result.gate == "review" ? result.evidence : std::string();
+      if (result.gate != "review") s.evidence += ": " + result.evidence;
+    }
+  }
+  (void)save(run, "pipeline.run.looped",
+             Json{{"run", run.id},
+                  {"from", step.id},
+                  {"to", target},
+                  {"loops", run.loops},
+                  {"evidence", result.evidence}});
+}
+
+// ---- the end -------------------------------------------------------------------------------
+
+asio::awaitable<void> PipelineRuns::finish(PipelineRun& run) {
+  TaskBoard board(store_, bus_, clock_);
+  TaskChange change;
+  change.status = TaskStatus::kReview;
+  change.by_run = true;
+  change.reason = fmt::format("pipeline run {}: every step passed its gates", run.id);
+  if (auto task = store_.tasks().find(run.task_id); task && task->status != TaskStatus::kReview) {
+    if (auto moved = board.update(run.task_id, change, kPipelineActor); !moved) {
+      log_.warn("pipeline.task_not_moved", {{"run", run.id}, {"error", moved.error().message}});
+    }
+  }
+  run.state = "review";
+  run.reason = run.mode == "auto" ? "merging"
+                                  : "every gate passed; waits for a person to approve "
+                                    "the merge (bosun pipeline approve " +
+                                        run.id + ")";
+  if (run.mode != "auto") {
+    (void)save(run, "pipeline.run.review", Json{{"run", run.id}, {"mode", run.mode}});
+    co_return;
+  }
+  (void)save(run);
+  std::string run_id = run.id;
+  std::string actor = kPipelineActor;
+  std::optional<std::string> note;
+  auto merged = co_await approve(run_id, actor, note);
+  if (!merged) {
+    log_.warn("pipeline.merge_refused", {{"run", run_id}, {"error", merged.error().error.message}});
+  }
+}
+
+void PipelineRuns::wait_for_person(PipelineRun& run, const std::string& reason) {
+  run.state = "waiting";
+  run.reason = reason;
+  (void)save(run, "pipeline.run.waiting", Json{{"run", run.id}, {"reason", reason}});
+  log_.info("pipeline.run.waiting", {{"run", run.id}, {"reason", reason}});
+}
+
+void PipelineRuns::end(PipelineRun& run, const std::string& state, const std::string& reason) {
+  run.state = state;
+  run.reason = reason;
+  run.ended_at_ms = to_unix_ms(clock_.now());
+  if (!save(run, "pipeline.run.finished",
+            Json{{"run", run.id}, {"state", state}, {"reason", reason}})) {
+    return;
+  }
+  log_.info("pipeline.run.finished", {{"run", run.id}, {"state", state}, {"reason", reason}});
+  if (state == "merged") return;
+  // The task goes back to the board; the run's branch keeps its work.
+  TaskBoard board(store_, bus_, clock_);
+  TaskChange change;
+  change.status = TaskStatus::kPending;
+  change.by_run = true;
+  change.reason = fmt::format("pipeline run {} {}: {}", run.id, state, reason);
+  (void)store_.tasks().set_pipeline_run(run.task_id, std::nullopt);
+  if (auto moved = board.update(run.task_id, change, kPipelineActor); !moved) {
+    log_.warn("pipeline.task_not_moved", {{"run", run.id}, {"error", moved.error().message}});
+  }
+  std::string worktree = run.worktree;
+  std::string message = fmt::format("{}: left uncommitted when the run ended", run.id);
+  auto project = store_.projects().find(run.project_id);
+  if (!project) return;
+  std::string repo = project->path;
+  asio::co_spawn(
+      io_,
+      [this, worktree, message, repo]() -> asio::awaitable<void> {
+        std::function<Status(int)> job = [worktree, message, repo](int) -> Status {
+          TRY_OK(git::commit_leftovers(worktree, message));
+          return git::remove_worktree(repo, worktree, false);
+        };
+        if (auto st = co_await git_.call<Status>(std::move(job)); !st) {
+          log_.warn("pipeline.worktree_kept",
+                    {{"worktree", worktree}, {"error", st.error().message}});
+        }
+      },
+      asio::detached);
+}
+
+Status PipelineRuns::save(PipelineRun& run, const char* event, const Json& data) {
+  // A run a person ended meanwhile stays ended.
+  if (auto cur = store_.pipeline_runs().find(run.id);
+      cur && *cur && (*cur)->finished() && (*cur)->state != run.state) {
+    return conflict("run_finished", fmt::format("run {} is {}", run.id, (*cur)->state));
+  }
+  run.updated_at_ms = to_unix_ms(clock_.now());
+  EventBus::Transaction tx(bus_, store_);
+  TRY_OK(tx.begin());
+  TRY_OK(store_.pipeline_runs().update(run));
+  if (event) {
+    if (auto ev = tx.publish(event, run.id, data); !ev) return tl::unexpected(ev.error());
+  }
+  return tx.commit();
+}
+
+// ---- restart, usage ------------------------------------------------------------------------
+
+void PipelineRuns::resume() {
+  auto runs = store_.pipeline_runs().unfinished();
+  if (!runs) {
+    log_.warn("pipeline.resume_failed", {{"error", runs.error().message}});
+    return;
+  }
+  for (auto& run : *runs) {
+    if (run.state != "running") continue;
+    bool interrupted = false;
+    for (auto& s : run.steps) {
+      if (s.state == "running") {
+        s.resumed = true;
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      (void)save(run, "pipeline.run.resumed", Json{{"run", run.id}});
+      log_.info("pipeline.run.resumed", {{"run", run.id}});
+    }
+    advance(run.id);
+  }
+}
+
+UsageTotals PipelineRuns::usage(const PipelineRun& run) {
+  UsageTotals t;
+  for (const auto& s : run.steps) {
+    for (const auto& id : s.headless_runs) {
+      auto r = store_.headless_runs().find(id);
+      if (!r || !*r) continue;
+      ++t.runs;
+      t.input_tokens += (*r)->input_tokens;
+      t.output_tokens += (*r)->output_tokens;
+      t.cache_read_tokens += (*r)->cache_read_tokens;
+      t.cache_write_tokens += (*r)->cache_write_tokens;
+      t.cost_usd += (*r)->cost_usd.value_or(0);
+    }
+  }
+  return t;
+}
+
+std::optional<std::string> PipelineRuns::over_budget(const PipelineRun& run,
+                                                     const Pipeline& pipeline) {
+  const auto& l = pipeline.limits;
+  if (!l.budget_tokens && !l.budget_usd) return std::nullopt;
+  UsageTotals t = usage(run);
+  int64_t tokens = t.input_tokens + t.output_tokens;
+  if (l.budget_tokens && tokens > *l.budget_tokens) {
+    return fmt::format(
+        "the run used {} tokens, over its budget of {}; raise the budget and "
+        "retry, or cancel the run",
+        tokens, *l.budget_tokens);
+  }
+  if (l.budget_usd && t.cost_usd > *l.budget_usd) {
+    return fmt::format(
+        "the run cost ${:.2f}, over its budget of ${:.2f}; raise the budget and "
+        "retry, or cancel the run",
+        t.cost_usd, *l.budget_usd);
+  }
+  return std::nullopt;
+}
+
+}  // namespace bosun

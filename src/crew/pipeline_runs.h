@@ -1,0 +1,123 @@
+// PipelineRuns: runs of a pipeline on a task. A run has its own branch and worktree, which
+// every step works in; each step is a headless run of its role's CLI (the step's prompt in, a
+// report out); after each step bosun checks the step's gates itself (crew/pipeline_gates.h)
+// and moves on, goes back, retries, or asks a person. The run's state is in the store after
+// every move, so a daemon killed mid-step continues the run when it starts again. At the end
+// the run's branch is merged into the base with the safe merge (auto mode), or waits for a
+// person's approval (review mode). Events: pipeline.run.*, pipeline.step.*, pipeline.gate.*.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "crew/headless.h"
+#include "crew/projects.h"
+#include "crew/refusal.h"
+#include "crew/task_branches.h"
+#include "pipeline/pipeline.h"
+#include "store/event_bus.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/lifetime.h"
+#include "util/log.h"
+#include "util/process.h"
+#include "util/state_dir.h"
+
+namespace bosun {
+
+// The name a run's own moves are written under in task history and events.
+inline constexpr const char* kPipelineActor = "pipeline";
+
+struct RunRequest {
+  std::string pipeline;
+  std::optional<std::string> task_id;  // the task the run works on…
+  std::optional<std::string> brief;    // …or a new task with this title/description
+  std::optional<std::string> project;  // id or name; default: the task's, or the only one
+  std::string by;
+};
+
+class PipelineRuns {
+ public:
+  // `git`: the git worker; `tests`: where test commands run; `bosun_exe` fills `{bosun}` in a
+  // profile's headless command.
+  PipelineRuns(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
+               Log& log, ProcessRunner& git, ProcessRunner& tests, Projects& projects,
+               TaskBranches& branches, HeadlessRunner& headless, StateDir state,
+               std::string bosun_exe);
+  PipelineRuns(const PipelineRuns&) = delete;
+  PipelineRuns& operator=(const PipelineRuns&) = delete;
+
+  // Reads and checks the pipeline against the project's roles, makes the run's branch and
+  // worktree and starts the first steps. 404 unknown pipeline, task or project; 400/422 a bad
+  // pipeline or a role the project lacks; 409 a task that is done, or already in a run.
+  boost::asio::awaitable<Outcome<Json>> start(RunRequest request);
+  // A person's word on a run: approve a waiting human gate, or the merge of a run in review;
+  // reject a waiting human gate (its on_fail follows) or send a run in review back to its last
+  // step, with the reason; retry a step of a run that waits or failed (from its first
+  // attempt); cancel a run that has not finished (its task goes back to the board).
+  boost::asio::awaitable<Outcome<Json>> approve(std::string run_id, std::string by,
+                                                std::optional<std::string> note);
+  Outcome<Json> reject(const std::string& run_id, const std::string& by, const std::string& reason);
+  Outcome<Json> retry(const std::string& run_id, const std::optional<std::string>& step,
+                      const std::string& by);
+  Outcome<Json> cancel(const std::string& run_id, const std::string& by, const std::string& reason);
+
+  // After a restart: a step that was running starts again from its start (once; its commits
+  // kept), a step whose gates were being checked is checked again, and every run goes on.
+  void resume();
+
+  // The run with its pipeline's limits and usage so far.
+  Result<Json> show(const std::string& run_id);
+
+ private:
+  // Drives run `id` until it waits for something (a step's CLI, a person) or ends. At most one
+  // driver per run; a call while one drives makes it look again.
+  void advance(const std::string& run_id);
+  boost::asio::awaitable<void> drive(std::string run_id);
+  // One look at the run: starts a step, checks one, or finishes; false when nothing more can
+  // happen until something outside (a CLI, a person) moves it.
+  boost::asio::awaitable<bool> step_once(std::string run_id);
+  boost::asio::awaitable<void> start_attempt(PipelineRun& run, const Step& step);
+  void attempt_ended(const std::string& run_id, const std::string& step_id,
+                     const HeadlessRunRecord& record);
+  boost::asio::awaitable<void> check_step(PipelineRun& run, const Pipeline& pipeline,
+                                          const Step& step);
+  boost::asio::awaitable<void> finish(PipelineRun& run);
+  // What a failed gate does: retry, back to a step, ask; and the limits.
+  void on_gate_failed(PipelineRun& run, const Pipeline& pipeline, const Step& step,
+                      const Gate& gate, const GateResult& result);
+  // The run waits for a person, with why; pipeline.run.waiting.
+  void wait_for_person(PipelineRun& run, const std::string& reason);
+  // Ends the run; its task goes back to the board (failed, cancelled) or is done (merged).
+  void end(PipelineRun& run, const std::string& state, const std::string& reason);
+  // Stores the run (updated_at) with `event` when given, in one transaction.
+  Status save(PipelineRun& run, const char* event = nullptr, const Json& data = Json());
+  Result<Pipeline> pipeline_of(const PipelineRun& run);
+  std::map<std::string, std::string> prompt_values(const PipelineRun& run, const Step& step);
+  // Token and cost totals of the run's headless runs so far.
+  UsageTotals usage(const PipelineRun& run);
+  std::optional<std::string> over_budget(const PipelineRun& run, const Pipeline& pipeline);
+
+  boost::asio::io_context& io_;
+  Store& store_;
+  EventBus& bus_;
+  const Clock& clock_;
+  Log& log_;
+  ProcessRunner& git_;
+  ProcessRunner& tests_;
+  Projects& projects_;
+  TaskBranches& branches_;
+  HeadlessRunner& headless_;
+  StateDir state_;
+  std::string bosun_exe_;
+  std::set<std::string> driving_;  // runs a driver is on
+  std::set<std::string> again_;    // runs moved while driven: look once more
+  Lifetime lifetime_;
+};
+
+}  // namespace bosun

@@ -1,0 +1,22 @@
+// SimStep: `bosun sim-agent --headless PROMPT`, the scripted agent as a one-shot headless CLI
+// for pipeline steps. It plays the role bosun names in BOSUN_ROLE — an architect writes a design
+// with requirement ids, QA (or a debugger) writes a test that fails until the feature exists, a
+// backend engineer writes the feature, a reviewer approves or requests changes — commits in its
+// working directory, and prints Claude Code's stream-json with a report at the end.
+//
+// Lines `sim: ACT` in the prompt (a role file's body is part of it) make it misbehave:
+// tests-pass (QA writes a test that passes already), no-tests (QA writes no test), wrong (the
+// feature is wrong), edit-tests (the backend also edits the tests), request-changes (a reviewer
+// asks for changes until the work carries its comment), request-changes-always, blocked, crash,
+// no-report; `sim: slow MS` waits MS milliseconds before it starts; `sim: ACT on attempt N`
+// only on attempt N (BOSUN_ATTEMPT).
+#pragma once
+
+#include <string>
+
+namespace bosun::sim {
+
+// Runs one step in the current directory; returns the exit code.
+int run_sim_step(const std::string& prompt);
+
+}  // namespace bosun::sim

@@ -1,0 +1,364 @@
+// Pipeline runs end to end: the real daemon runs each step as `bosun sim-agent --headless` (the
+// scripted agent playing architect, QA, backend, reviewer) in the run's own worktree of a real
+// git repository, and checks every gate itself — the test command run red and green, the files
+// each step changed, the reviewer's verdict, a person's approval, the budget — through to the
+// safe merge; and a daemon killed with -9 mid-step continues the run.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+
+#include <fmt/format.h>
+
+#include "support/agents.h"
+#include "support/harness.h"
+#include "support/tasks.h"
+
+namespace bosun::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+const std::vector<std::string> kRunSettles = {"pipeline.run.waiting", "pipeline.run.review",
+                                              "pipeline.run.finished"};
+
+// Every tests/*_test.sh must exist and pass.
+constexpr const char* kTestCommand =
+    "for t in tests/*_test.sh; do [ -f \"$t\" ] || exit 1; sh \"$t\" || exit 1; done";
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+void write(const fs::path& file, const std::string& text) {
+  fs::create_directories(file.parent_path());
+  std::ofstream(file) << text;
+}
+
+std::string read(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string git_out(const fs::path& repo, const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"git", "-C", repo.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv).out;
+}
+
+using Acts = std::map<std::string, std::string>;
+
+// A repository with the four roles played by the scripted agent; `acts` adds `sim: …` lines to
+// a role's instructions.
+struct Crew {
+  TempDir dir{"bosun-pipe-"};
+  fs::path repo = dir.path() / "app";
+  TestDaemon d;
+  std::string project_id;
+
+  explicit Crew(const Acts& acts = {}, const std::string& mode = "auto") {
+    fs::create_directories(repo);
+    init_repo_with_old_commit(repo);
+    for (const char* role : {"architect", "qa", "debugger", "backend", "reviewer"}) {
+      std::string body =
+          fmt::format("---\nname: {}\nprofile: sim\n---\nYou are the {}.\n", role, role);
+      if (auto it = acts.find(role); it != acts.end()) body += it->second + "\n";
+      write(repo / ".bosun" / "roles" / (std::string(role) + ".md"), body);
+    }
+    git_in(repo, {"add", ".bosun"});
+    git_in(repo, {"commit", "-q", "-m", "roles"});
+    d.start();
+    auto p = d.post(
+        "/api/v1/projects",
+        Json{{"path", repo.string()}, {"execution_mode", mode}, {"test_command", kTestCommand}});
+    EXPECT_EQ(p.status, 201) << p.body;
+    project_id = p.json().value("id", "");
+  }
+
+  Json start(const std::string& pipeline, const std::string& brief) {
+    auto r = d.post("/api/v1/pipelines/" + pipeline + "/runs", Json{{"brief", brief}});
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.json();
+  }
+
+  Json show(const std::string& run) { return d.get("/api/v1/pipeline-runs/" + run).json(); }
+
+  static const Json& step(const Json& run, const std::string& id) {
+    for (const auto& s : run["steps"]) {
+      if (s["id"] == id) return s;
+    }
+    static const Json none;
+    return none;
+  }
+};
+
+// The run settles (waits for a person, waits in review, or ends) and the run as it then is.
+Json settle(Crew& c, EventWaiter& events, const std::string& run,
+            std::chrono::milliseconds timeout = 90s) {
+  auto ev = events.wait_any(kRunSettles, run, timeout);
+  EXPECT_TRUE(ev.has_value()) << "run " << run << " did not settle: " << c.show(run).dump(2);
+  return c.show(run);
+}
+
+TEST(PipelineRuns, FeatureRunsToAMergeAndAReviewSendsTheWorkBackWithItsComments) {
+  Crew c(Acts{{"reviewer", "sim: request-changes"}});
+  EventWaiter events(c.d);
+  ASSERT_TRUE(events.ok());
+  Json run = c.start("feature", "Print ok\nThe tool prints ok.");
+  std::string id = run["id"];
+  EXPECT_EQ(run["state"], "running");
+  EXPECT_TRUE(fs::is_directory(run["worktree"].get<std::string>()));
+  auto task = c.d.get("/api/v1/tasks/" + run["task_id"].get<std::string>()).json();
+  EXPECT_EQ(task["status"], "in_progress");
+  EXPECT_EQ(task["pipeline_run"], id);
+
+  Json done = settle(c, events, id, 120s);
+  ASSERT_EQ(done["state"], "merged") << done.dump(2);
+  // Every step passed; the review sent the work back once, with its comments.
+  for (const char* s : {"design", "tests", "implement", "review"}) {
+    EXPECT_EQ(Crew::step(done, s)["state"], "passed") << s;
+  }
+  EXPECT_EQ(done["loops"], 1);
+  EXPECT_EQ(Crew::step(done, "review")["headless_runs"].size(), 2u);
+  EXPECT_EQ(Crew::step(done, "implement")["headless_runs"].size(), 2u);
+  EXPECT_EQ(Crew::step(done, "design")["headless_runs"].size(), 1u);
+  EXPECT_EQ(Crew::step(done, "tests")["headless_runs"].size(), 1u);
+  // The gates' evidence is bosun's own: the test run, the files.
+  const Json& red = Crew::step(done, "tests")["gates"];
+  ASSERT_EQ(red.size(), 3u);
+  EXPECT_EQ(red[1]["gate"], "tests_red");
+  EXPECT_TRUE(contains(red[1]["evidence"], "tests/feature_test.sh")) << red.dump(2);
+  const Json& green = Crew::step(done, "implement")["gates"];
+  EXPECT_EQ(green[1]["gate"], "tests_green");
+  EXPECT_EQ(green[1]["result"], "passed");
+  EXPECT_EQ(done["usage"]["runs"], 6);
+  EXPECT_EQ(done["usage"]["input_tokens"], 6000);
+
+  // On the base: the design, the test, and the feature with what the reviewer asked for.
+  EXPECT_TRUE(contains(read(c.repo / "docs" / "design.md"), "REQ-1"));
+  EXPECT_TRUE(contains(read(c.repo / "tests" / "feature_test.sh"), "REQ-1"));
+  EXPECT_TRUE(contains(read(c.repo / "src" / "feature.sh"), "# reviewed"));
+  task = c.d.get("/api/v1/tasks/" + run["task_id"].get<std::string>()).json();
+  EXPECT_EQ(task["status"], "done");
+  EXPECT_EQ(task["merged_commit"], done["merged_commit"]);
+  EXPECT_EQ(git_out(c.repo, {"rev-parse", done["base_branch"].get<std::string>()}).substr(0, 40),
+            done["merged_commit"].get<std::string>());
+  // The run's worktree is gone, and its merged branch with it.
+  EXPECT_FALSE(fs::exists(run["worktree"].get<std::string>()));
+  EXPECT_EQ(git_out(c.repo, {"branch", "--list", run["branch"].get<std::string>()}), "");
+
+  // The CLI shows it.
+  auto shown = c.d.cli({"pipeline", "show", id});
+  EXPECT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_TRUE(contains(shown.out, "merged")) << shown.out;
+  EXPECT_TRUE(contains(shown.out, "tests_red")) << shown.out;
+  auto listed = c.d.cli({"pipeline", "runs"});
+  EXPECT_TRUE(contains(listed.out, id)) << listed.out;
+}
+
+TEST(PipelineRuns, TestsRedRefusesTestsThatPassAlreadyAndAStepThatWroteNone) {
+  Crew c(Acts{{"qa", "sim: tests-pass on attempt 1\nsim: no-tests on attempt 2"}});
+  EventWaiter events(c.d);
+  Json run = c.start("tdd", "Print ok");
+  std::string id = run["id"];
+  Json waiting = settle(c, events, id);
+  ASSERT_EQ(waiting["state"], "waiting") << waiting.dump(2);
+  const Json& red = Crew::step(waiting, "red");
+  EXPECT_EQ(red["state"], "failed");
+  EXPECT_EQ(red["attempts"], 2);
+  // Attempt 1's tests passed already; attempt 2 wrote no tests.
+  EXPECT_TRUE(contains(red["evidence"], "pass already")) << red.dump(2);
+  EXPECT_TRUE(contains(waiting["reason"], "wrote no tests")) << waiting["reason"];
+  EXPECT_EQ(Crew::step(waiting, "green")["state"], "pending");
+  EXPECT_EQ(Crew::step(waiting, "green")["headless_runs"].size(), 0u);
+
+  // Cancelled: the task goes back to the board, nothing reached the base.
+  auto cancelled = c.d.cli({"pipeline", "cancel", id, "--reason", "tests are wrong"});
+  EXPECT_EQ(cancelled.exit_code, 0) << cancelled.err;
+  EXPECT_EQ(c.show(id)["state"], "cancelled");
+  auto task = c.d.get("/api/v1/tasks/" + run["task_id"].get<std::string>()).json();
+  EXPECT_EQ(task["status"], "pending");
+  EXPECT_TRUE(task["pipeline_run"].is_null());
+  EXPECT_FALSE(fs::exists(c.repo / "tests"));
+  EXPECT_EQ(c.d.post("/api/v1/pipeline-runs/" + id + "/cancel", Json::object()).status, 409);
+}
+
+TEST(PipelineRuns, TestsUntouchedRefusesAnImplementationThatEditedTheTests) {
+  Crew c(Acts{{"backend", "sim: edit-tests on attempt 1"}});
+  EventWaiter events(c.d);
+  Json run = c.start("tdd", "Print ok");
+  std::string id = run["id"];
+  // The first green attempt edits the test (so the tests pass) and is refused; the second
+  // leaves it alone.
+  auto refused = events.wait_for("pipeline.gate.failed", id, [](const Json& data) {
+    return data["step"] == "green" && data["gate"]["gate"] == "tests_untouched";
+  });
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_TRUE(contains((*refused)["data"]["gate"]["evidence"], "tests/feature_test.sh"));
+  Json done = settle(c, events, id);
+  ASSERT_EQ(done["state"], "merged") << done.dump(2);
+  EXPECT_EQ(Crew::step(done, "green")["attempts"], 2);
+  // The refused attempt left nothing on the branch; its commits are kept at a ref.
+  EXPECT_EQ(
+      git_out(c.repo, {"rev-parse", "--verify", "-q", "refs/bosun/attempts/" + id + "/green/1"})
+          .size(),
+      41u);
+  // QA's test reached the base as QA wrote it.
+  EXPECT_TRUE(contains(read(c.repo / "tests" / "feature_test.sh"), "expected ok"));
+}
+
+TEST(PipelineRuns, AReviewerWhoNeverApprovesEscalatesAtMaxLoops) {
+  Crew c(Acts{{"reviewer", "sim: request-changes-always"}});
+  EventWaiter events(c.d);
+  Json run = c.start("bugfix", "It prints nope");
+  std::string id = run["id"];
+  Json waiting = settle(c, events, id, 120s);
+  ASSERT_EQ(waiting["state"], "waiting") << waiting.dump(2);
+  EXPECT_EQ(waiting["loops"], 3);  // bugfix allows 2
+  EXPECT_TRUE(contains(waiting["reason"], "max_loops 2")) << waiting["reason"];
+  EXPECT_TRUE(contains(waiting["reason"], "usage line")) << waiting["reason"];
+  EXPECT_EQ(Crew::step(waiting, "review")["headless_runs"].size(), 3u);
+  // The fix saw the reviewer's comments.
+  EXPECT_TRUE(contains(Crew::step(waiting, "fix")["comments"], "usage line"));
+  EXPECT_EQ(c.d.post("/api/v1/pipeline-runs/" + id + "/approve", Json::object()).status, 409);
+}
+
+TEST(PipelineRuns, AHumanGateWaitsAndRejectThenApproveMoveIt) {
+  Crew c(Acts{}, "review");
+  write(c.repo / ".bosun" / "pipelines" / "signoff.yaml",
+        "name: signoff\nsteps:\n"
+        "  - id: design\n    role: architect\n    mode: headless\n"
+        "    prompt: 'Design {{task.title}}. {{gate.evidence}}'\n"
+        "    gates: [report, {human: {on_fail: retry}}]\n"
+        "  - id: code\n    role: backend\n    mode: headless\n    needs: [design]\n"
+        "    prompt: 'Build it: {{steps.design.output}}'\n    gates: [report]\n");
+  EventWaiter events(c.d);
+  Json run = c.start("signoff", "Print ok");
+  std::string id = run["id"];
+  auto waits = events.wait_for(
+      "pipeline.gate.waiting", id, [](const Json& data) { return data["step"] == "design"; }, 60s);
+  ASSERT_TRUE(waits.has_value());
+  Json waiting = settle(c, events, id);
+  ASSERT_EQ(waiting["state"], "waiting");
+  EXPECT_EQ(Crew::step(waiting, "code")["headless_runs"].size(), 0u);
+
+  // Rejected over the API: the design again, with the reason.
+  EXPECT_EQ(c.d.post("/api/v1/pipeline-runs/" + id + "/reject", Json::object()).status, 400);
+  auto rejected =
+      c.d.post("/api/v1/pipeline-runs/" + id + "/reject", Json{{"reason", "name the error cases"}});
+  ASSERT_EQ(rejected.status, 200) << rejected.body;
+  waiting = settle(c, events, id);
+  ASSERT_EQ(waiting["state"], "waiting");
+  const Json& design = Crew::step(waiting, "design");
+  EXPECT_EQ(design["attempts"], 2);
+  EXPECT_TRUE(contains(design["evidence"], "name the error cases")) << design.dump(2);
+
+  // Approved from the CLI: the code step runs; the run waits in review for the merge.
+  auto approved = c.d.cli({"pipeline", "approve", id});
+  ASSERT_EQ(approved.exit_code, 0) << approved.err;
+  Json review = settle(c, events, id);
+  ASSERT_EQ(review["state"], "review") << review.dump(2);
+  auto task = c.d.get("/api/v1/tasks/" + run["task_id"].get<std::string>()).json();
+  EXPECT_EQ(task["status"], "review");
+  auto diff = c.d.cli({"task", "diff", run["task_id"].get<std::string>(), "--stat"});
+  EXPECT_TRUE(contains(diff.out, "src/feature.sh")) << diff.out;
+  // The person approves the task; it lands through its run.
+  auto merged =
+      c.d.post("/api/v1/tasks/" + run["task_id"].get<std::string>() + "/approve", Json::object());
+  ASSERT_EQ(merged.status, 200) << merged.body << c.d.stderr_text();
+  EXPECT_EQ(merged.json()["status"], "done");
+  EXPECT_EQ(c.show(id)["state"], "merged");
+}
+
+TEST(PipelineRuns, ABudgetStopsARunWhoseUsagePassesIt) {
+  Crew c;
+  // Each scripted step reports 1,500 tokens: over 2,000 after the second.
+  write(
+      c.repo / ".bosun" / "pipelines" / "tight.yaml",
+      "name: tight\nlimits: {budget_tokens: 2000}\nsteps:\n"
+      "  - {id: a, role: architect, mode: headless, prompt: 'Design', gates: [report]}\n"
+      "  - {id: b, role: architect, mode: headless, needs: [a], prompt: 'Again', gates: [report]}\n"
+      "  - {id: c, role: backend, mode: headless, needs: [b], prompt: 'Build', gates: [report]}\n");
+  EventWaiter events(c.d);
+  Json run = c.start("tight", "Print ok");
+  std::string id = run["id"];
+  Json waiting = settle(c, events, id);
+  ASSERT_EQ(waiting["state"], "waiting") << waiting.dump(2);
+  EXPECT_TRUE(contains(waiting["reason"], "3000 tokens, over its budget of 2000"))
+      << waiting["reason"];
+  EXPECT_EQ(Crew::step(waiting, "b")["state"], "passed");
+  EXPECT_EQ(Crew::step(waiting, "c")["headless_runs"].size(), 0u);
+}
+
+TEST(PipelineRuns, AKilledDaemonContinuesTheRunAndNoFinishedStepRunsAgain) {
+  // The design works for 3 s (the daemon is killed during it); QA's tests take 2 s to run (the
+  // daemon is killed again while bosun checks them).
+  Crew c(Acts{{"architect", "sim: slow 3000"}});
+  auto p = c.d.patch("/api/v1/projects/" + c.project_id,
+                     Json{{"test_command", std::string("sleep 2; ") + kTestCommand}});
+  ASSERT_EQ(p.status, 200) << p.body;
+  EventWaiter events(c.d);
+  Json run = c.start("feature", "Print ok");
+  std::string id = run["id"];
+  ASSERT_TRUE(events.wait_for("pipeline.step.started", id,
+                              [](const Json& data) { return data["step"] == "design"; }));
+  c.d.kill9();
+  c.d.start();
+  EventWaiter after(c.d, 0);
+  ASSERT_TRUE(after.wait_for("pipeline.step.started", id, [](const Json& data) {
+    return data["step"] == "design" && data["resumed"] == true;
+  }));
+  // Killed while the tests step's gates run (its report gate passed, the test command sleeps).
+  ASSERT_TRUE(after.wait_for(
+      "pipeline.gate.passed", id,
+      [](const Json& data) { return data["step"] == "tests" && data["gate"]["gate"] == "report"; },
+      60s));
+  c.d.kill9();
+  c.d.start();
+  EventWaiter last(c.d, 0);
+  Json done;
+  for (;;) {  // the replayed log holds the earlier settles of nothing: only the end counts
+    auto ev = last.wait_any({"pipeline.run.finished", "pipeline.run.waiting"}, id, 120s);
+    ASSERT_TRUE(ev.has_value()) << c.show(id).dump(2);
+    done = c.show(id);
+    if (done["state"] != "running") break;
+  }
+  ASSERT_EQ(done["state"], "merged") << done.dump(2);
+  // The design ran twice (interrupted, then again from its start); every other step once.
+  EXPECT_EQ(Crew::step(done, "design")["headless_runs"].size(), 2u);
+  EXPECT_EQ(Crew::step(done, "design")["attempts"], 1);
+  EXPECT_EQ(Crew::step(done, "tests")["headless_runs"].size(), 1u);
+  EXPECT_EQ(Crew::step(done, "implement")["headless_runs"].size(), 1u);
+  EXPECT_EQ(Crew::step(done, "review")["headless_runs"].size(), 1u);
+  EXPECT_TRUE(contains(read(c.repo / "src" / "feature.sh"), "echo ok"));
+  // One design commit on the base, not two.
+  EXPECT_EQ(git_out(c.repo, {"log", "--format=%s", "--", "docs/design.md"}),
+            "design: REQ-1, REQ-2\n");
+}
+
+TEST(PipelineRuns, BadRequestsChangeNothing) {
+  Crew c;
+  EXPECT_EQ(c.d.post("/api/v1/pipelines/nosuch/runs", Json{{"brief", "x"}}).status, 404);
+  EXPECT_EQ(c.d.post("/api/v1/pipelines/feature/runs", Json::object()).status, 400);
+  EXPECT_EQ(c.d.post("/api/v1/pipelines/feature/runs", Json{{"brief", 3}}).status, 400);
+  EXPECT_EQ(
+      c.d.post("/api/v1/pipelines/feature/runs", Json{{"brief", "x"}, {"shell", "rm"}}).status,
+      400);
+  EXPECT_EQ(c.d.post("/api/v1/pipelines/feature/runs", Json{{"task", "t_nosuch"}}).status, 404);
+  EXPECT_EQ(c.d.get("/api/v1/pipeline-runs/run_nosuch").status, 404);
+  EXPECT_EQ(c.d.post("/api/v1/pipeline-runs/run_nosuch/retry", Json::object()).status, 404);
+  // A pipeline naming a role the project lacks is refused before anything runs.
+  write(c.repo / ".bosun" / "pipelines" / "odd.yaml",
+        "name: odd\nsteps:\n  - {id: a, role: painter, mode: headless, prompt: x}\n");
+  auto odd = c.d.post("/api/v1/pipelines/odd/runs", Json{{"brief", "x"}});
+  EXPECT_EQ(odd.status, 422) << odd.body;
+  EXPECT_TRUE(contains(odd.body, "painter"));
+  EXPECT_EQ(c.d.get("/api/v1/pipeline-runs").json()["runs"].size(), 0u);
+  EXPECT_EQ(c.d.get("/api/v1/tasks").json()["tasks"].size(), 0u);
+}
+
+}  // namespace
+}  // namespace bosun::e2e
