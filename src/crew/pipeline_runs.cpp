@@ -692,12 +692,14 @@ void PipelineRuns::end(PipelineRun& run, const std::string& state, const std::st
   std::string repo = project->path;
   asio::co_spawn(
       io_,
-      [this, worktree, message, repo]() -> asio::awaitable<void> {
+      [this, life = lifetime_.guard(), worktree, message, repo]() -> asio::awaitable<void> {
         std::function<Status(int)> job = [worktree, message, repo](int) -> Status {
           TRY_OK(git::commit_leftovers(worktree, message));
           return git::remove_worktree(repo, worktree, false);
         };
-        if (auto st = co_await git_.call<Status>(std::move(job)); !st) {
+        auto st = co_await git_.call<Status>(std::move(job));
+        if (!life.alive()) co_return;
+        if (!st) {
           log_.warn("pipeline.worktree_kept",
                     {{"worktree", worktree}, {"error", st.error().message}});
         }

@@ -9,7 +9,8 @@
 namespace bosun::git {
 namespace {
 
-// `git -c user.name=… -c user.email=…` when the repository names no committer.
+// `git -c user.name=bosun -c user.email=bosun@localhost` when the repository names no
+// committer: ensure_identity_env's fixed values, each one argv element, never request text.
 std::vector<std::string> identity(const std::string& worktree) {
   std::map<std::string, std::string> env;
   ensure_identity_env(worktree, env);

@@ -320,7 +320,7 @@ TEST(PipelineRuns, AKilledDaemonContinuesTheRunAndNoFinishedStepRunsAgain) {
   c.d.start();
   EventWaiter last(c.d, 0);
   Json done;
-  for (;;) {  // the replayed log holds the earlier settles of nothing: only the end counts
+  for (;;) {  // the log is replayed from the start: wait for the settle that leaves "running"
     auto ev = last.wait_any({"pipeline.run.finished", "pipeline.run.waiting"}, id, 120s);
     ASSERT_TRUE(ev.has_value()) << c.show(id).dump(2);
     done = c.show(id);

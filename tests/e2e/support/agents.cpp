@@ -3,36 +3,20 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace bosun::e2e {
 
-EventWaiter::EventWaiter(TestDaemon& d) {
-  ok_ = ws_.connect(d.address(), "/api/v1/events", d.auth_header());
-  if (ok_) ok_ = ws_.read_json().has_value();  // hello
-}
+EventWaiter::EventWaiter(TestDaemon& d) : EventWaiter(d, -1) {}
 
 EventWaiter::EventWaiter(TestDaemon& d, int64_t since) {
-  ok_ = ws_.connect(d.address(), "/api/v1/events?since=" + std::to_string(since), d.auth_header());
+  std::string target = "/api/v1/events";
+  if (since >= 0) target += "?since=" + std::to_string(since);
+  ok_ = ws_.connect(d.address(), target, d.auth_header());
   if (ok_) ok_ = ws_.read_json().has_value();  // hello
 }
 
-std::optional<Json> EventWaiter::wait_any(const std::vector<std::string>& types,
-                                          const std::string& subject,
-                                          std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    auto ev = ws_.read_json(left);
-    if (!ev) break;
-    if (!subject.empty() && (*ev)["subject"] != subject) continue;
-    for (const auto& t : types) {
-      if ((*ev)["type"] == t) return ev;
-    }
-  }
-  return std::nullopt;
-}
-
-std::optional<Json> EventWaiter::wait(const std::string& type, const std::string& subject,
+std::optional<Json> EventWaiter::next(const std::function<bool(const Json& event)>& match,
                                       std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -40,24 +24,36 @@ std::optional<Json> EventWaiter::wait(const std::string& type, const std::string
         deadline - std::chrono::steady_clock::now());
     auto ev = ws_.read_json(left);
     if (!ev) break;
-    if ((*ev)["type"] == type && (subject.empty() || (*ev)["subject"] == subject)) return ev;
+    if (match(*ev)) return ev;
   }
   return std::nullopt;
+}
+
+std::optional<Json> EventWaiter::wait_any(const std::vector<std::string>& types,
+                                          const std::string& subject,
+                                          std::chrono::milliseconds timeout) {
+  return next(
+      [&](const Json& ev) {
+        return (subject.empty() || ev["subject"] == subject) &&
+               std::find(types.begin(), types.end(), ev["type"]) != types.end();
+      },
+      timeout);
+}
+
+std::optional<Json> EventWaiter::wait(const std::string& type, const std::string& subject,
+                                      std::chrono::milliseconds timeout) {
+  return wait_any({type}, subject, timeout);
 }
 
 std::optional<Json> EventWaiter::wait_for(const std::string& type, const std::string& subject,
                                           const std::function<bool(const Json&)>& match,
                                           std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    auto ev = ws_.read_json(left);
-    if (!ev) break;
-    if ((*ev)["type"] != type || (!subject.empty() && (*ev)["subject"] != subject)) continue;
-    if (match((*ev)["data"])) return ev;
-  }
-  return std::nullopt;
+  return next(
+      [&](const Json& ev) {
+        return ev["type"] == type && (subject.empty() || ev["subject"] == subject) &&
+               match(ev["data"]);
+      },
+      timeout);
 }
 
 bool terminal_until(WsClient& ws, std::string& seen, const std::string& needle,

@@ -15,7 +15,8 @@ namespace bosun::e2e {
 class EventWaiter {
  public:
   explicit EventWaiter(TestDaemon& d);
-  // Replays the stored events after `since` first (0: all of them), then goes on live.
+  // Replays the stored events after `since` first (0: all of them; -1: none), then goes on
+  // live.
   EventWaiter(TestDaemon& d, int64_t since);
   std::optional<Json> wait(const std::string& type, const std::string& subject,
                            std::chrono::milliseconds timeout = std::chrono::seconds(20));
@@ -29,6 +30,9 @@ class EventWaiter {
   bool ok() const { return ok_; }
 
  private:
+  // The next event `match` accepts, read within `timeout`.
+  std::optional<Json> next(const std::function<bool(const Json& event)>& match,
+                           std::chrono::milliseconds timeout);
   WsClient ws_;
   bool ok_ = false;
 };
