@@ -126,6 +126,9 @@ Status AgentRegistry::note_session(const std::string& id_or_name, const std::str
   if (!found) return tl::unexpected(found.error());
   AgentRecord& a = (*found)->record();
   if (!a.launch.value("profile_argv", false) || session_id.empty()) return {};
+  // A run on its way out (stopped, restarted, perhaps fresh with a new id already chosen)
+  // no longer says which session the next run continues.
+  if ((*found)->after() != AfterRun::kNone) return {};
   bool changed = a.launch.value("session_id", "") != session_id;
   if (changed) a.launch["session_started"] = false;
   a.launch["session_id"] = session_id;

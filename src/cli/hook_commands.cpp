@@ -5,6 +5,7 @@
 #include "cli/hook_commands.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 
@@ -36,7 +37,15 @@ int forward(CommandContext& ctx, bool strict, const std::string& agent) {
     return strict ? 1 : 0;
   }
   std::string target = "/api/v1/hooks/claude";
-  if (!agent.empty()) target += "?agent=" + path_segment(agent);
+  std::string sep = "?";
+  if (!agent.empty()) {
+    target += sep + "agent=" + path_segment(agent);
+    sep = "&";
+  }
+  // The run the hook comes from (set by bosun in the agent's environment).
+  if (const char* run = std::getenv("BOSUN_RUN"); run && *run) {
+    target += sep + "run=" + path_segment(run);
+  }
   auto reply = client->request("POST", target, body);
   if (!reply || reply->status >= 400) {
     Error e = reply ? reply_error(*reply) : reply.error();

@@ -84,6 +84,14 @@ TEST(Hooks, BadHookInputIsRefusedAndChangesNothing) {
   EXPECT_EQ(other.status, 200);
   EXPECT_FALSE(other.json()["changed"].get<bool>());  // says nothing about the state
   EXPECT_NE(d.get("/api/v1/agents/cc").json()["state_source"], "hook");
+  // A hook from an earlier run of the agent (this is its first) arrived late: it changes
+  // neither the state nor the session a restart would resume.
+  auto stale = raw("/api/v1/hooks/claude?agent=cc&run=0",
+                   R"({"hook_event_name":"UserPromptSubmit","session_id":"old"})");
+  ASSERT_EQ(stale.status, 200) << stale.body;
+  EXPECT_TRUE(stale.json().value("stale", false)) << stale.body;
+  EXPECT_FALSE(stale.json()["changed"].get<bool>());
+  EXPECT_NE(d.get("/api/v1/agents/cc").json()["state_source"], "hook");
   // Outside an agent and with no daemon, the hook command stays quiet and exits 0 (it must
   // never disturb the CLI that runs it); --strict says what went wrong.
   auto quiet = run_bosun({"--state", "/nonexistent/state", "hook", "claude"}, {},

@@ -25,6 +25,14 @@ Result<Response> post_claude_hook(Services& s, Request& request) {
   auto shown = s.agents.view(agent);
   if (!shown) return tl::unexpected(shown.error());
   Json reply{{"ok", true}, {"agent", shown->name()}, {"event", *event}, {"changed", false}};
+  // A hook from an earlier run of the agent (it arrived after a restart) says nothing about
+  // the current one: neither its state nor the session a restart resumes.
+  if (const std::string* run = request.query_param("run")) {
+    if (*run != std::to_string(shown->record.generation)) {
+      reply["stale"] = true;
+      return Response::json(reply);
+    }
+  }
   // The session the CLI runs, so a restart can resume it: a prompt or a tool means there is a
   // conversation on disk; /clear starts a new session id.
   if (auto sid = hook->find("session_id"); sid != hook->end() && sid->is_string()) {
