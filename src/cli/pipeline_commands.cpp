@@ -180,6 +180,8 @@ const Verb kPipelineVerbs[] = {
     {"reject", "reject a run's waiting step or its result, with a reason", setup_pipeline_reject},
     {"retry", "run a waiting or failed run's step again", setup_pipeline_retry},
     {"cancel", "cancel a run; its task goes back to the board", setup_pipeline_cancel},
+    {"trace", "a run's requirements (REQ-N) with their tests, commits and gates",
+     setup_pipeline_trace},
 };
 
 }  // namespace

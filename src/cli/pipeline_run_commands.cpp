@@ -204,4 +204,63 @@ void setup_pipeline_cancel(CLI::App& app, CommandContext& ctx) {
   setup_word(app, ctx, "cancel", "reason", "why", false);
 }
 
+namespace {
+
+std::string joined(const Json& list, const std::function<std::string(const Json&)>& item) {
+  std::string out;
+  for (const auto& x : list)
+    out += (out.empty() ? "" : ", ") + item(x);
+  return out.empty() ? "-" : out;
+}
+
+void print_trace(const Json& t) {
+  const Json& reqs = t["requirements"];
+  if (reqs.empty()) {
+    std::printf("no requirements (REQ-N) in the brief or in the files the run changed\n");
+  }
+  for (const auto& r : reqs) {
+    std::string where = r.value("in_brief", false) ? "brief" : "";
+    for (const auto& f : r["files"])
+      where += (where.empty() ? "" : ", ") + f.get<std::string>();
+    std::printf("%s  %s\n", text(r, "id").c_str(), text(r, "status").c_str());
+    std::printf("  in:      %s\n", where.empty() ? "-" : where.c_str());
+    std::printf("  tests:   %s\n",
+                joined(r["tests"], [](const Json& x) { return x.get<std::string>(); }).c_str());
+    std::printf("  commits: %s\n", joined(r["commits"], [](const Json& c) {
+                                     std::string step = text(c, "step", "");
+                                     return text(c, "commit").substr(0, 10) +
+                                            (step.empty() ? "" : " (" + step + ")");
+                                   }).c_str());
+    std::printf("  gates:   %s\n", joined(r["gates"], [](const Json& g) {
+                                     return text(g, "step") + ":" + text(g, "gate") + " " +
+                                            text(g, "result");
+                                   }).c_str());
+  }
+  for (const auto& u : t["unknown"]) {
+    std::printf("%s  named only by tests: %s\n", text(u, "id").c_str(),
+                joined(u["tests"], [](const Json& x) { return x.get<std::string>(); }).c_str());
+  }
+}
+
+}  // namespace
+
+void setup_pipeline_trace(CLI::App& app, CommandContext& ctx) {
+  auto run = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
+  app.add_option("run", *run, "the run (run_…)")->required();
+  app.add_flag("--json", *json, "print as JSON");
+  app.callback([&ctx, run, json] {
+    with_client(ctx, [&](Client& client) -> Status {
+      auto r = client.get(run_path(*run, "/trace"));
+      if (!r) return tl::unexpected(r.error());
+      if (*json) {
+        std::printf("%s\n", r->dump(2).c_str());
+      } else {
+        print_trace(*r);
+      }
+      return {};
+    });
+  });
+}
+
 }  // namespace bosun::cli

@@ -15,6 +15,7 @@ void setup_pipeline_approve(CLI::App& app, CommandContext& ctx);
 void setup_pipeline_reject(CLI::App& app, CommandContext& ctx);
 void setup_pipeline_retry(CLI::App& app, CommandContext& ctx);
 void setup_pipeline_cancel(CLI::App& app, CommandContext& ctx);
+void setup_pipeline_trace(CLI::App& app, CommandContext& ctx);
 
 // A run as `bosun pipeline show RUN` prints it: its state, each step with its attempts and
 // gates (with their evidence), usage.

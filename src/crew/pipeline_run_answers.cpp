@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 
 #include "crew/pipeline_runs.h"
+#include "crew/pipeline_trace.h"
 #include "crew/task_board.h"
+#include "git/git.h"
 #include "git/run_branch.h"
 #include "git/worktree.h"
 #include "util/text.h"
@@ -263,6 +265,43 @@ Result<Json> PipelineRuns::show(const std::string& run_id) {
         Json{{"id", task->id}, {"title", task->title}, {"status", to_string(task->status)}};
   }
   return out;
+}
+
+asio::awaitable<Result<Json>> PipelineRuns::trace(std::string run_id) {
+  auto found = store_.pipeline_runs().find(run_id);
+  if (!found) co_return tl::unexpected(found.error());
+  if (!*found) co_return not_found("run_not_found", "no pipeline run " + run_id);
+  auto project = store_.projects().find((*found)->project_id);
+  if (!project) co_return tl::unexpected(project.error());
+  auto run = std::make_shared<PipelineRun>(std::move(**found));
+  TraceInput in;
+  in.repo = project->path;
+  in.run = run.get();
+  if (auto task = store_.tasks().find(run->task_id)) {
+    in.brief = task->title + "\n" + task->description;
+  }
+  if (auto p = pipeline_of(*run)) in.test_globs = p->test_globs;
+  // Once the branch is gone (merged), its tip was where the step that ended last left it.
+  std::string last_end;
+  int64_t last_at = -1;
+  for (const auto& st : run->steps) {
+    if (!st.end_commit.empty() && st.ended_at_ms.value_or(0) > last_at) {
+      last_at = st.ended_at_ms.value_or(0);
+      last_end = st.end_commit;
+    }
+  }
+  std::function<Result<Json>(int)> job = [in, run, last_end](int) mutable -> Result<Json> {
+    auto tip = git::run(in.repo, {"rev-parse", "--verify", "-q", "refs/heads/" + run->branch});
+    if (tip) {
+      in.head = git::first_line(*tip);
+    } else if (!last_end.empty()) {
+      in.head = last_end;
+    } else {
+      return conflict("branch_gone", "the run's branch " + run->branch + " is gone");
+    }
+    return trace_requirements(in);
+  };
+  co_return co_await git_.call<Result<Json>>(std::move(job));
 }
 
 }  // namespace bosun

@@ -475,11 +475,16 @@ asio::awaitable<void> PipelineRuns::check_step(PipelineRun& run, const Pipeline&
   std::string worktree = run.worktree;
   std::string from = st.start_commit;
   std::string message = fmt::format("{}: what step {} left uncommitted", run.id, step.id);
-  using Changed = std::pair<std::string, std::vector<std::string>>;
+  struct Changed {
+    std::string head;
+    std::vector<std::string> files;
+    std::vector<std::string> commits;
+  };
   std::function<Result<Changed>(int)> job = [worktree, from, message](int) -> Result<Changed> {
     TRY(head, git::commit_leftovers(worktree, message));
     TRY(files, git::changed_between(worktree, from, *head));
-    return Changed{*head, *files};
+    TRY(made, git::commits_between(worktree, from, *head));
+    return Changed{*head, *files, *made};
   };
   auto changed = co_await git_.call<Result<Changed>>(std::move(job));
   if (!changed) {
@@ -487,8 +492,9 @@ asio::awaitable<void> PipelineRuns::check_step(PipelineRun& run, const Pipeline&
         run, fmt::format("step {}: reading what it changed: {}", step.id, changed.error().message));
     co_return;
   }
-  st.end_commit = changed->first;
-  st.changed = changed->second;
+  st.end_commit = changed->head;
+  st.changed = changed->files;
+  st.commits.insert(st.commits.begin(), changed->commits.begin(), changed->commits.end());
   st.test_files.clear();
   for (const auto& f : st.changed) {
     if (is_test_file(f, pipeline)) st.test_files.push_back(f);

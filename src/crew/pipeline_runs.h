@@ -73,6 +73,9 @@ class PipelineRuns {
 
   // The run with its pipeline's limits and usage so far.
   Result<Json> show(const std::string& run_id);
+  // Its requirements traced to tests, commits and gates (crew/pipeline_trace.h); 404 unknown
+  // run, 409 a run whose branch is gone and never merged.
+  boost::asio::awaitable<Result<Json>> trace(std::string run_id);
 
  private:
   // Drives run `id` until it waits for something (a step's CLI, a person) or ends. At most one

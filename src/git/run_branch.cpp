@@ -52,6 +52,13 @@ Result<std::vector<std::string>> changed_between(const std::string& worktree,
   return split_nul(*out);
 }
 
+Result<std::vector<std::string>> commits_between(const std::string& dir, const std::string& from,
+                                                 const std::string& to) {
+  if (from == to) return std::vector<std::string>();
+  TRY(out, run(dir, {"rev-list", "--first-parent", from + ".." + to, "--"}));
+  return split_lines(*out);
+}
+
 Result<std::string> set_back(const std::string& worktree, const std::string& commit,
                              const std::string& backup_ref) {
   TRY(held, commit_leftovers(worktree, "left uncommitted by a refused attempt"));

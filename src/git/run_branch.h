@@ -22,6 +22,11 @@ Result<std::string> commit_leftovers(const std::string& worktree, const std::str
 Result<std::vector<std::string>> changed_between(const std::string& worktree,
                                                  const std::string& from, const std::string& to);
 
+// The commits on the first-parent line from `to` back to `from` (excluded), newest first: what
+// the branch itself gained, not what a merge of another branch brought in.
+Result<std::vector<std::string>> commits_between(const std::string& dir, const std::string& from,
+                                                 const std::string& to);
+
 // Sets the worktree's branch back to `commit`, files and all (untracked ones too), after
 // keeping what it held at `backup_ref`. Returns the commit it held.
 Result<std::string> set_back(const std::string& worktree, const std::string& commit,

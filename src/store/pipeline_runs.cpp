@@ -47,6 +47,7 @@ Json stored(const StepRun& s) {
               {"discard", s.discard},
               {"start_commit", s.start_commit},
               {"end_commit", s.end_commit},
+              {"commits", s.commits},
               {"headless_runs", s.headless_runs},
               {"changed", s.changed},
               {"test_files", s.test_files},
@@ -68,6 +69,7 @@ StepRun step_from(const Json& j) {
   s.discard = j.value("discard", false);
   s.start_commit = text(j, "start_commit");
   s.end_commit = text(j, "end_commit");
+  s.commits = strings(j.value("commits", Json()));
   s.headless_runs = strings(j.value("headless_runs", Json()));
   s.changed = strings(j.value("changed", Json()));
   s.test_files = strings(j.value("test_files", Json()));
@@ -160,6 +162,7 @@ Json to_json(const StepRun& s) {
               {"attempts", s.attempts},
               {"start_commit", s.start_commit.empty() ? Json() : Json(s.start_commit)},
               {"end_commit", s.end_commit.empty() ? Json() : Json(s.end_commit)},
+              {"commits", s.commits},
               {"headless_runs", s.headless_runs},
               {"changed", s.changed},
               {"test_files", s.test_files},

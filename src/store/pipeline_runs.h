@@ -31,6 +31,8 @@ struct StepRun {
                              // at refs/bosun/attempts/RUN/STEP/N)
   std::string start_commit;  // the branch's commit when the attempt started
   std::string end_commit;    // and when it ended
+  std::vector<std::string> commits;        // the commits each attempt made, newest first (a refused
+                                           // attempt's too, though set aside from the branch)
   std::vector<std::string> headless_runs;  // the headless runs of every attempt ("hr_…")
   std::vector<std::string> changed;        // files the last attempt changed
   std::vector<std::string> test_files;     // test files it changed

@@ -83,6 +83,7 @@ const std::map<std::string, Row> kMatrix = {
     {"POST /api/v1/pipelines/{name}/runs", {'U', 'A', 'F', 'F'}},
     {"GET /api/v1/pipeline-runs", {'U', 'A', 'F', 'F'}},
     {"GET /api/v1/pipeline-runs/{id}", {'U', 'A', 'F', 'F'}},
+    {"GET /api/v1/pipeline-runs/{id}/trace", {'U', 'A', 'F', 'F'}},
     {"POST /api/v1/pipeline-runs/{id}/approve", {'U', 'A', 'F', 'F'}},
     {"POST /api/v1/pipeline-runs/{id}/reject", {'U', 'A', 'F', 'F'}},
     {"POST /api/v1/pipeline-runs/{id}/retry", {'U', 'A', 'F', 'F'}},

@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -157,6 +158,43 @@ TEST(PipelineRuns, FeatureRunsToAMergeAndAReviewSendsTheWorkBackWithItsComments)
   EXPECT_TRUE(contains(shown.out, "tests_red")) << shown.out;
   auto listed = c.d.cli({"pipeline", "runs"});
   EXPECT_TRUE(contains(listed.out, id)) << listed.out;
+
+  // The trace: the design's requirements, each with the tests that name it, the commits that
+  // touched it and the gates that ran its tests — read from the merged work, not from reports.
+  auto traced = c.d.get("/api/v1/pipeline-runs/" + id + "/trace");
+  ASSERT_EQ(traced.status, 200) << traced.body;
+  Json t = traced.json();
+  ASSERT_EQ(t["requirements"].size(), 2u) << t.dump(2);
+  const Json& req1 = t["requirements"][0];
+  EXPECT_EQ(req1["id"], "REQ-1");
+  EXPECT_EQ(req1["status"], "verified") << req1.dump(2);
+  EXPECT_FALSE(req1["in_brief"].get<bool>());
+  EXPECT_EQ(req1["tests"], Json::array({"tests/feature_test.sh"}));
+  EXPECT_EQ(req1["files"], Json::array({"docs/design.md"}));
+  std::set<std::string> steps;
+  for (const auto& commit : req1["commits"]) steps.insert(commit["step"].get<std::string>());
+  EXPECT_EQ(steps, (std::set<std::string>{"design", "tests", "implement"})) << req1.dump(2);
+  std::set<std::string> gates;
+  for (const auto& g : req1["gates"]) {
+    gates.insert(g["step"].get<std::string>() + ":" + g["gate"].get<std::string>() + ":" +
+                 g["result"].get<std::string>());
+  }
+  EXPECT_TRUE(gates.count("tests:tests_red:passed")) << req1.dump(2);
+  EXPECT_TRUE(gates.count("implement:tests_green:passed")) << req1.dump(2);
+  EXPECT_TRUE(gates.count("review:review:passed")) << req1.dump(2);
+  const Json& req2 = t["requirements"][1];
+  EXPECT_EQ(req2["id"], "REQ-2");
+  EXPECT_EQ(req2["status"], "untested") << req2.dump(2);
+  EXPECT_TRUE(req2["tests"].empty());
+  ASSERT_EQ(req2["commits"].size(), 1u) << req2.dump(2);
+  EXPECT_EQ(req2["commits"][0]["step"], "design");
+  EXPECT_TRUE(t["unknown"].empty());
+  auto matrix = c.d.cli({"pipeline", "trace", id});
+  EXPECT_EQ(matrix.exit_code, 0) << matrix.err;
+  EXPECT_TRUE(contains(matrix.out, "REQ-1  verified")) << matrix.out;
+  EXPECT_TRUE(contains(matrix.out, "REQ-2  untested")) << matrix.out;
+  EXPECT_TRUE(contains(matrix.out, "tests/feature_test.sh")) << matrix.out;
+  EXPECT_EQ(c.d.get("/api/v1/pipeline-runs/run_nosuch/trace").status, 404);
 }
 
 TEST(PipelineRuns, TestsRedRefusesTestsThatPassAlreadyAndAStepThatWroteNone) {

@@ -101,6 +101,13 @@ Result<Response> post_reject(Services& s, Request& request) {
   return Response::json(*r);
 }
 
+Awaitable<Result<Response>> get_trace(Services& s, Request& request) {
+  std::string id = request.params["id"];
+  auto trace = co_await s.pipelines.trace(id);
+  if (!trace) co_return tl::unexpected(trace.error());
+  co_return Response::json(*trace);
+}
+
 Result<Response> post_retry(Services& s, Request& request) {
   auto body = body_of(request, {"step"});
   if (!body) return tl::unexpected(body.error());
@@ -128,6 +135,7 @@ std::vector<Route> pipeline_run_routes() {
       {"POST", "/api/v1/pipelines/{name}/runs", Access::kUser, nullptr, post_run},
       {"GET", "/api/v1/pipeline-runs", Access::kUser, get_runs},
       {"GET", "/api/v1/pipeline-runs/{id}", Access::kUser, get_run},
+      {"GET", "/api/v1/pipeline-runs/{id}/trace", Access::kUser, nullptr, get_trace},
       {"POST", "/api/v1/pipeline-runs/{id}/approve", Access::kUser, nullptr, post_approve},
       {"POST", "/api/v1/pipeline-runs/{id}/reject", Access::kUser, post_reject},
       {"POST", "/api/v1/pipeline-runs/{id}/retry", Access::kUser, post_retry},

@@ -1,0 +1,250 @@
+// PipelineTrace: requirement ids found by reading the run's branch with git (every line that
+// holds one, streamed, so a large repository is not cut short), traced to tests, commits and
+// gates.
+#include "crew/pipeline_trace.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <set>
+
+#include "git/git.h"
+#include "git/merge.h"
+#include "git/run_branch.h"
+#include "util/process.h"
+
+namespace bosun {
+namespace {
+
+constexpr std::string_view kPrefix = "REQ-";
+constexpr size_t kMaxIdLength = 24;
+constexpr char kCommitMark = '\x1e';
+constexpr char kFieldMark = '\x1f';
+
+bool word_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+}
+
+// REQ-12 before REQ-3 by text would read wrong: by number.
+bool by_number(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return a.size() < b.size();
+  return a < b;
+}
+
+// Streams `git args` in `repo` a line at a time into `on_line`.
+Status stream_git(const std::string& repo, std::vector<std::string> args,
+                  const std::function<void(std::string_view)>& on_line) {
+  std::string what = args.front();
+  ProcessSpec spec = git::command(repo, std::move(args));
+  spec.on_stdout_line = on_line;
+  ProcessResult r = run_process_blocking(spec);
+  if (!r.ok()) {
+    return internal("git_failed",
+                    "git " + what + " failed (" + r.summary() + "): " + git::first_line(r.err));
+  }
+  return {};
+}
+
+struct Commit {
+  std::string sha;
+  std::string subject;
+  bool merge = false;
+  std::set<std::string> ids;  // mentioned in its message or in the lines it changed
+  std::string step;           // the step whose attempt made it, "" when none says
+};
+
+// The run's own commits (first parent, newest first), with the ids each mentions.
+Result<std::vector<Commit>> read_commits(const std::string& repo, const std::string& base,
+                                         const std::string& head) {
+  std::vector<Commit> commits;
+  auto st =
+      stream_git(repo,
+                 {"log", "--first-parent", "--no-color", "--no-ext-diff", "-U0", "-p",
+                  "--format=%x1e%H%x1f%P%x1f%s%n%b", base + ".." + head, "--"},
+                 [&](std::string_view line) {
+                   if (!line.empty() && line[0] == kCommitMark) {
+                     line.remove_prefix(1);
+                     Commit c;
+                     size_t a = line.find(kFieldMark);
+                     size_t b = a == std::string_view::npos ? a : line.find(kFieldMark, a + 1);
+                     if (b == std::string_view::npos) return;
+                     c.sha = std::string(line.substr(0, a));
+                     c.merge = line.substr(a + 1, b - a - 1).find(' ') != std::string_view::npos;
+                     c.subject = std::string(line.substr(b + 1));
+                     for (auto& id : requirement_ids(c.subject))
+                       c.ids.insert(id);
+                     commits.push_back(std::move(c));
+                     return;
+                   }
+                   if (commits.empty()) return;
+                   for (std::string_view skip : {"diff --git ", "index ", "--- ", "+++ ", "@@ "}) {
+                     if (line.starts_with(skip)) return;
+                   }
+                   for (auto& id : requirement_ids(line))
+                     commits.back().ids.insert(id);
+                 });
+  if (!st) return tl::unexpected(st.error());
+  return commits;
+}
+
+// path → the ids its text mentions at `head`.
+Result<std::map<std::string, std::set<std::string>>> read_mentions(const std::string& repo,
+                                                                   const std::string& head) {
+  std::map<std::string, std::set<std::string>> mentions;
+  std::string prefix = head + ":";
+  ProcessSpec spec = git::command(repo, {"grep", "-z", "-I", "-E", "REQ-[0-9]+", head, "--"});
+  spec.on_stdout_line = [&](std::string_view line) {
+    size_t nul = line.find('\0');
+    if (nul == std::string_view::npos || !line.starts_with(prefix)) return;
+    std::string path(line.substr(prefix.size(), nul - prefix.size()));
+    for (auto& id : requirement_ids(line.substr(nul + 1)))
+      mentions[path].insert(id);
+  };
+  ProcessResult r = run_process_blocking(spec);
+  // git grep exits 1 when nothing matched.
+  if (!r.started || r.timed_out || r.cancelled || r.signal != 0 ||
+      (r.exit_code != 0 && r.exit_code != 1)) {
+    return internal("git_failed",
+                    "git grep failed (" + r.summary() + "): " + git::first_line(r.err));
+  }
+  return mentions;
+}
+
+bool intersects(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  return std::any_of(a.begin(), a.end(), [&](const std::string& x) {
+    return std::find(b.begin(), b.end(), x) != b.end();
+  });
+}
+
+Json gate_json(const StepRun& step, const GateResult& g) {
+  return Json{{"step", step.id}, {"gate", g.gate}, {"result", g.result}, {"evidence", g.evidence}};
+}
+
+}  // namespace
+
+std::vector<std::string> requirement_ids(std::string_view text) {
+  std::vector<std::string> ids;
+  size_t pos = 0;
+  while ((pos = text.find(kPrefix, pos)) != std::string_view::npos) {
+    size_t end = pos + kPrefix.size();
+    while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end])) != 0)
+      ++end;
+    bool digits = end > pos + kPrefix.size();
+    bool alone =
+        (pos == 0 || !word_char(text[pos - 1])) && (end == text.size() || !word_char(text[end]));
+    if (digits && alone && end - pos <= kMaxIdLength) {
+      std::string id(text.substr(pos, end - pos));
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(std::move(id));
+    }
+    pos = digits ? end : pos + kPrefix.size();
+  }
+  return ids;
+}
+
+Result<Json> trace_requirements(const TraceInput& in) {
+  const PipelineRun& run = *in.run;
+  auto commits = read_commits(in.repo, run.base_commit, in.head);
+  if (!commits) return tl::unexpected(commits.error());
+  auto mentions = read_mentions(in.repo, in.head);
+  if (!mentions) return tl::unexpected(mentions.error());
+  auto is_test = [&](const std::string& path) { return git::path_in_domains(path, in.test_globs); };
+
+  // Which step made each commit: the commits its attempts recorded, and those of an attempt
+  // under way.
+  std::map<std::string, std::string> step_of;
+  for (const auto& s : run.steps) {
+    for (const auto& sha : s.commits)
+      step_of.emplace(sha, s.id);
+    if ((s.state == "running" || s.state == "checking") && !s.start_commit.empty()) {
+      auto made = git::commits_between(in.repo, s.start_commit, in.head);
+      if (!made) continue;
+      for (auto& sha : *made)
+        step_of.emplace(sha, s.id);
+    }
+  }
+  for (auto& c : *commits) {
+    if (auto it = step_of.find(c.sha); it != step_of.end()) c.step = it->second;
+  }
+
+  // The run's requirements: the brief's, and those of the files its steps changed that are not
+  // tests (the spec); then every file and test that mentions one.
+  std::vector<std::string> defined = requirement_ids(in.brief);
+  std::set<std::string> in_brief(defined.begin(), defined.end());
+  std::set<std::string> changed;
+  for (const auto& s : run.steps)
+    changed.insert(s.changed.begin(), s.changed.end());
+  for (const auto& path : changed) {
+    auto it = mentions->find(path);
+    if (it == mentions->end() || is_test(path)) continue;
+    for (const auto& id : it->second) {
+      if (std::find(defined.begin(), defined.end(), id) == defined.end()) defined.push_back(id);
+    }
+  }
+  std::sort(defined.begin(), defined.end(), by_number);
+  std::set<std::string> known(defined.begin(), defined.end());
+
+  Json requirements = Json::array();
+  for (const auto& id : defined) {
+    std::vector<std::string> files;
+    std::vector<std::string> tests;
+    for (const auto& [path, ids] : *mentions) {
+      if (ids.count(id) == 0) continue;
+      (is_test(path) ? tests : files).push_back(path);
+    }
+    Json gates = Json::array();
+    const GateResult* last_green = nullptr;
+    std::set<std::string> green_steps;
+    for (const auto& s : run.steps) {
+      for (const auto& g : s.gates) {
+        bool covers = false;
+        if (g.gate == "tests_red") covers = intersects(s.test_files, tests);
+        if (g.gate == "tests_green" || g.gate == "tests_untouched") covers = !tests.empty();
+        if (g.gate == "review" || g.gate == "human") covers = true;
+        if (!covers) continue;
+        gates.push_back(gate_json(s, g));
+        if (g.gate == "tests_green") {
+          if (!last_green || g.at_ms >= last_green->at_ms) last_green = &g;
+          if (g.result == "passed") green_steps.insert(s.id);
+        }
+      }
+    }
+    Json made = Json::array();
+    for (const auto& c : *commits) {
+      const char* why = nullptr;
+      if (c.ids.count(id) != 0) {
+        why = "mentions";
+      } else if (!c.merge && !tests.empty() && green_steps.count(c.step) != 0) {
+        why = "made its tests pass";
+      }
+      if (!why) continue;
+      made.push_back(
+          Json{{"commit", c.sha}, {"subject", c.subject}, {"step", c.step}, {"why", why}});
+    }
+    std::string status = "untested";
+    if (!tests.empty()) {
+      status = !last_green ? "tested" : last_green->result == "passed" ? "verified" : "failing";
+    }
+    requirements.push_back(Json{{"id", id},
+                                {"in_brief", in_brief.count(id) != 0},
+                                {"status", status},
+                                {"files", files},
+                                {"tests", tests},
+                                {"commits", made},
+                                {"gates", gates}});
+  }
+
+  std::map<std::string, std::vector<std::string>, decltype(&by_number)> stray(by_number);
+  for (const auto& [path, ids] : *mentions) {
+    if (!is_test(path)) continue;
+    for (const auto& id : ids) {
+      if (known.count(id) == 0) stray[id].push_back(path);
+    }
+  }
+  Json unknown = Json::array();
+  for (const auto& [id, tests] : stray)
+    unknown.push_back(Json{{"id", id}, {"tests", tests}});
+  return Json{
+      {"run", run.id}, {"head", in.head}, {"requirements", requirements}, {"unknown", unknown}};
+}
+
+}  // namespace bosun
