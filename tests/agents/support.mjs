@@ -71,14 +71,15 @@ export class Events {
     this.ws.close();
   }
 
-  // The next event after the cursor (events already read by a wait are skipped) of `type` for
-  // `subject` whose data satisfies `match`; throws `what` after `ms`.
+  // The next event after the cursor (events already read by a wait are skipped) of `type` (or
+  // of one of the types in an array) for `subject` whose data satisfies `match`; throws `what`
+  // after `ms`.
   wait(what, type, subject, match = () => true, ms = 30000) {
     return new Promise((resolve, reject) => {
       const look = () => {
         while (this.cursor < this.seen.length) {
           const ev = this.seen[this.cursor++];
-          if (ev.type === type && (!subject || ev.subject === subject) && match(ev.data ?? {})) {
+          if ((Array.isArray(type) ? type.includes(ev.type) : ev.type === type) && (!subject || ev.subject === subject) && match(ev.data ?? {})) {
             done();
             resolve(ev);
             return;
