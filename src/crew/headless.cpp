@@ -2,6 +2,7 @@
 #include "crew/headless.h"
 
 #include <fcntl.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <memory>
@@ -130,9 +131,30 @@ Result<HeadlessRunRecord> HeadlessRunner::launch(const HeadlessLaunch& launch, F
     if (kv.rfind("BOSUN_", 0) == 0) spec.unset_env.emplace_back(kv.substr(0, kv.find('=')));
   }
   spec.timeout = launch.timeout;
+  auto stop = std::make_shared<UniqueFd>(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (*stop) {
+    spec.stop_fd = stop->get();
+    stops_[record.id] = stop;
+  }
   asio::co_spawn(io_, run(record, std::move(spec), launch.format, std::move(finished)),
                  asio::detached);
   return record;
+}
+
+Status HeadlessRunner::cancel(const std::string& id) {
+  auto it = stops_.find(id);
+  if (it == stops_.end()) {
+    auto found = store_.headless_runs().find(id);
+    if (!found) return tl::unexpected(found.error());
+    if (!*found) return not_found("run_not_found", "no headless run " + id);
+    return conflict("run_ended", "headless run " + id + " has ended");
+  }
+  uint64_t one = 1;
+  if (::write(it->second->get(), &one, sizeof one) != sizeof one) {
+    return internal("cancel_failed", "could not signal headless run " + id);
+  }
+  log_.info("headless.cancel", {{"run", id}});
+  return {};
 }
 
 asio::awaitable<void> HeadlessRunner::run(HeadlessRunRecord record, ProcessSpec spec,
@@ -163,8 +185,11 @@ asio::awaitable<void> HeadlessRunner::run(HeadlessRunRecord record, ProcessSpec 
                });
   };
   auto life = lifetime_.guard();
+  // The stop descriptor lives until the run is over (the job holds only its number).
+  auto stop = stops_.count(record.id) != 0 ? stops_[record.id] : nullptr;
   ProcessResult result = co_await runner_.run(std::move(spec));
   if (!life.alive()) co_return;
+  stops_.erase(record.id);
   finish(record, *parser, result);
   if (finished) finished(record);
 }
@@ -187,6 +212,8 @@ void HeadlessRunner::finish(HeadlessRunRecord& record, StreamParser& parser,
     record.result_text = result.error;
   } else if (result.timed_out) {
     record.reason = "timed_out";
+  } else if (result.cancelled) {
+    record.reason = "cancelled";
   }
   if (!o.success && record.result_text.empty()) record.result_text = result.err.substr(0, 4000);
   record.turns = o.turns;

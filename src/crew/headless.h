@@ -63,6 +63,9 @@ class HeadlessRunner {
   Result<HeadlessRunRecord> launch(const HeadlessLaunch& launch, Finished finished);
   // Runs that a stopped daemon left running end as failures (reason daemon_stopped).
   void close_abandoned();
+  // Kills the CLI of a run under way (its whole process group); the run then ends as a
+  // failure with reason `cancelled`. 404 unknown run, 409 one that has ended.
+  Status cancel(const std::string& id);
 
  private:
   boost::asio::awaitable<void> run(HeadlessRunRecord record, ProcessSpec spec, StreamFormat format,
@@ -77,6 +80,7 @@ class HeadlessRunner {
   AgentRegistry& agents_;
   StateDir state_;
   ProcessRunner runner_;
+  std::map<std::string, std::shared_ptr<UniqueFd>> stops_;  // run id → its stop eventfd
   Lifetime lifetime_;  // checked by callbacks that may outlive this object
 };
 

@@ -241,6 +241,13 @@ Outcome<Json> PipelineRuns::cancel(const std::string& run_id, const std::string&
     return tl::unexpected(refuse(ErrorKind::kConflict, "run_finished",
                                  fmt::format("run {} is {} already", run.id, run.state)));
   }
+  // A step's CLI at work is stopped first (its whole process group), so nothing writes in
+  // the worktree while the run ends.
+  for (const auto& st : run.steps) {
+    if (st.state == "running" && !st.headless_runs.empty()) {
+      (void)headless_.cancel(st.headless_runs.back());  // 409: it ended meanwhile
+    }
+  }
   end(run, "cancelled", fmt::format("cancelled by {}{}", by, reason.empty() ? "" : ": " + reason));
   return to_json(run);
 }

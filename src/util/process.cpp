@@ -205,18 +205,18 @@ std::string refuse_to_run(const ProcessSpec& spec, int cancel_fd, ProcessResult&
       return "an argument contains a NUL byte";
     }
   }
-  if (cancel_fd >= 0) {
-    pollfd p{cancel_fd, POLLIN, 0};
-    if (::poll(&p, 1, 0) > 0) {
+  for (int fd : {cancel_fd, spec.stop_fd}) {
+    pollfd p{fd, POLLIN, 0};
+    if (fd >= 0 && ::poll(&p, 1, 0) > 0) {
       result.cancelled = true;
-      return "the process runner is shutting down";
+      return fd == cancel_fd ? "the process runner is shutting down" : "it was cancelled";
     }
   }
   return {};
 }
 
-// Drains stdout and stderr into the result until the program exits, the deadline passes or the
-// runner is cancelled.
+// Drains stdout and stderr into the result until the program exits, the deadline passes, or the
+// runner or this one job is cancelled.
 void capture_until_exit(pid_t pid, Capture (&streams)[2], int cancel_fd,
                         SteadyClock::time_point started, const ProcessSpec& spec,
                         ProcessResult& result) {
@@ -234,6 +234,7 @@ void capture_until_exit(pid_t pid, Capture (&streams)[2], int cancel_fd,
       if (s.open()) fds[n++] = pollfd{s.fd.get(), POLLIN, 0};
     }
     if (cancel_fd >= 0) fds[n++] = pollfd{cancel_fd, POLLIN, 0};
+    if (spec.stop_fd >= 0) fds[n++] = pollfd{spec.stop_fd, POLLIN, 0};
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
     // Short slices: a child may exit while something it started still holds the pipes.
     int wait_ms = static_cast<int>(std::min(left, kExitPoll).count());
@@ -241,7 +242,7 @@ void capture_until_exit(pid_t pid, Capture (&streams)[2], int cancel_fd,
     if (ready < 0 && errno != EINTR) break;
     for (nfds_t i = 0; ready > 0 && i < n; ++i) {
       if (fds[i].revents == 0) continue;
-      if (fds[i].fd == cancel_fd) {
+      if (fds[i].fd == cancel_fd || fds[i].fd == spec.stop_fd) {
         result.cancelled = true;
         continue;
       }

@@ -34,6 +34,9 @@ struct ProcessSpec {
   // thread that runs the process, instead of being kept in `out`. A line longer than
   // max_output is handed over in pieces.
   std::function<void(std::string_view line)> on_stdout_line;
+  // When set: once this descriptor is readable (an eventfd written by whoever stops this one
+  // job), the program's whole group is killed as when its runner shuts down (`cancelled`).
+  int stop_fd = -1;
 };
 
 struct ProcessResult {

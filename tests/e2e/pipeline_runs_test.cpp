@@ -172,7 +172,8 @@ TEST(PipelineRuns, FeatureRunsToAMergeAndAReviewSendsTheWorkBackWithItsComments)
   EXPECT_EQ(req1["tests"], Json::array({"tests/feature_test.sh"}));
   EXPECT_EQ(req1["files"], Json::array({"docs/design.md"}));
   std::set<std::string> steps;
-  for (const auto& commit : req1["commits"]) steps.insert(commit["step"].get<std::string>());
+  for (const auto& commit : req1["commits"])
+    steps.insert(commit["step"].get<std::string>());
   EXPECT_EQ(steps, (std::set<std::string>{"design", "tests", "implement"})) << req1.dump(2);
   std::set<std::string> gates;
   for (const auto& g : req1["gates"]) {
@@ -375,6 +376,31 @@ TEST(PipelineRuns, AKilledDaemonContinuesTheRunAndNoFinishedStepRunsAgain) {
   // One design commit on the base, not two.
   EXPECT_EQ(git_out(c.repo, {"log", "--format=%s", "--", "docs/design.md"}),
             "design: REQ-1, REQ-2\n");
+}
+
+TEST(PipelineRuns, CancellingARunStopsTheCliOfItsRunningStep) {
+  // The design would work for a minute; the cancel ends its CLI at once.
+  Crew c(Acts{{"architect", "sim: slow 60000"}});
+  EventWaiter events(c.d);
+  Json run = c.start("feature", "Print ok");
+  std::string id = run["id"];
+  auto started = events.wait_for("pipeline.step.started", id,
+                                 [](const Json& data) { return data["step"] == "design"; });
+  ASSERT_TRUE(started.has_value());
+  std::string cli = (*started)["data"]["headless_run"];
+  // Its CLI streams (a line every 200 ms): it is at work.
+  ASSERT_TRUE(events.wait("headless.event", cli));
+  auto t0 = std::chrono::steady_clock::now();
+  auto cancelled = c.d.post("/api/v1/pipeline-runs/" + id + "/cancel", Json{{"reason", "wrong"}});
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  auto ended = events.wait("headless.finished", cli, 10s);
+  ASSERT_TRUE(ended.has_value()) << "the step's CLI still runs";
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
+  EXPECT_EQ((*ended)["data"]["run"]["reason"], "cancelled") << ended->dump(2);
+  EXPECT_EQ(c.show(id)["state"], "cancelled");
+  // A run over is not cancelled again; nor is a CLI run that has ended or never was.
+  EXPECT_EQ(c.d.post("/api/v1/runs/" + cli + "/cancel", Json::object()).status, 409);
+  EXPECT_EQ(c.d.post("/api/v1/runs/hr_nosuch/cancel", Json::object()).status, 404);
 }
 
 TEST(PipelineRuns, BadRequestsChangeNothing) {

@@ -67,6 +67,12 @@ Result<Response> get_run(Services& s, Request& request) {
   return Response::json(to_json(**run));
 }
 
+Result<Response> post_cancel(Services& s, Request& request) {
+  std::string id = request.params["id"];
+  if (auto st = s.headless.cancel(id); !st) return tl::unexpected(st.error());
+  return Response::json(Json{{"ok", true}, {"run", id}}, 202);
+}
+
 Result<Response> get_usage(Services& s, Request& request) {
   std::string by = param(request, "by").value_or("agent");
   if (by == "task") by = "task_id";
@@ -96,6 +102,7 @@ std::vector<Route> headless_routes() {
       {"POST", "/api/v1/agents/{id}/runs", Access::kUser, post_run},
       {"GET", "/api/v1/runs", Access::kUser, get_runs},
       {"GET", "/api/v1/runs/{id}", Access::kUser, get_run},
+      {"POST", "/api/v1/runs/{id}/cancel", Access::kUser, post_cancel},
       {"GET", "/api/v1/usage", Access::kUser, get_usage},
   };
 }

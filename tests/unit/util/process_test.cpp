@@ -2,6 +2,8 @@
 #include "util/process.h"
 
 #include <signal.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -13,6 +15,7 @@
 #include <boost/asio/detached.hpp>
 
 #include "util/ids.h"
+#include "util/unique_fd.h"
 
 namespace bosun {
 namespace {
@@ -133,6 +136,30 @@ TEST(Process, TimeoutKillsTheWholeProcessGroup) {
     if (!gone) std::this_thread::sleep_for(10ms);  // the kernel delivers SIGKILL asynchronously
   }
   EXPECT_TRUE(gone) << "background sleep " << background << " survived";
+}
+
+TEST(Process, AStopDescriptorKillsThatOneJob) {
+  UniqueFd stop(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  ASSERT_TRUE(stop);
+  auto spec = spec_of({"sh", "-c", "echo up; sleep 1000"});
+  spec.stop_fd = stop.get();
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(200ms);
+    uint64_t one = 1;
+    EXPECT_EQ(::write(stop.get(), &one, sizeof one), static_cast<ssize_t>(sizeof one));
+  });
+  auto started = std::chrono::steady_clock::now();
+  auto r = run_process_blocking(spec);
+  stopper.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
+  EXPECT_TRUE(r.started);
+  EXPECT_TRUE(r.cancelled);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_FALSE(r.ok());
+  // Once stopped, the same descriptor refuses to start another.
+  auto again = run_process_blocking(spec);
+  EXPECT_FALSE(again.started);
+  EXPECT_TRUE(again.cancelled);
 }
 
 TEST(Process, LeftoversDoNotHoldTheCallAfterTheProgramExits) {
