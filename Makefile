@@ -36,7 +36,8 @@ asan: deps
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest $(CTEST_ARGS)
 
-# Every libFuzzer target (fuzz/) for FUZZ_SECONDS each; `make test` runs each for 5 s.
+# Every libFuzzer target (fuzz/) for FUZZ_SECONDS each; `make test` runs the parser targets for
+# 5 s each and replays the daemon targets' seeds (fuzz.replay.*).
 fuzz: deps
 	@scripts/fuzz $(FUZZ_SECONDS) $(BUILD)/fuzz
 

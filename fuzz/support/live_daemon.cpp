@@ -218,7 +218,19 @@ void exchange(std::string_view bytes, size_t handshake) {
   linger reset{1, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
   bind_next_source(fd);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("connect failed");
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    // libFuzzer's timers interrupt system calls: an interrupted connect goes on by itself.
+    if (errno != EINTR) die("connect failed");
+    pollfd p{fd, POLLOUT, 0};
+    int err = 0;
+    socklen_t len = sizeof err;
+    while (::poll(&p, 1, 8000) < 0 && errno == EINTR) {
+    }
+    if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0 ||
+        !(p.revents & POLLOUT)) {
+      die("connect failed after an interruption");
+    }
+  }
 
   auto deadline = Clock::now() + std::chrono::seconds(8);
   size_t sent = 0;
@@ -238,6 +250,7 @@ void exchange(std::string_view bytes, size_t handshake) {
     if (::poll(&p, 1, static_cast<int>(left.count())) < 0) continue;
     if (p.revents & POLLIN || p.revents & (POLLHUP | POLLERR)) {
       ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;  // closed (or reset after refusing the rest)
       if (may_send < bytes.size()) {
         head.append(buf, static_cast<size_t>(n));
@@ -246,6 +259,7 @@ void exchange(std::string_view bytes, size_t handshake) {
     }
     if (want_out && (p.revents & POLLOUT)) {
       ssize_t n = ::send(fd, bytes.data() + sent, may_send - sent, MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
       if (n < 0) break;  // the daemon closed early (an oversized or malformed request)
       sent += static_cast<size_t>(n);
     }
