@@ -228,7 +228,7 @@ void capture_until_exit(pid_t pid, Capture (&streams)[2], int cancel_fd,
       result.timed_out = true;
       break;
     }
-    pollfd fds[3];
+    pollfd fds[4];  // stdout, stderr, the runner's cancel, this job's stop
     nfds_t n = 0;
     for (auto& s : streams) {
       if (s.open()) fds[n++] = pollfd{s.fd.get(), POLLIN, 0};
