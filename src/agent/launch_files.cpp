@@ -31,7 +31,7 @@ std::map<std::string, std::string> LaunchFiles::own_env(const AgentRecord& agent
   env["BOSUN_AGENT_ID"] = agent.id;
   // Which run of the agent this is: its hooks say so, and a late one from an earlier run is
   // told apart from the current run's.
-  env["BOSUN_RUN"] = std::to_string(agent.generation);
+  env["BOSUN_AGENT_RUN"] = std::to_string(agent.generation);
   // Not the state directory: it holds the person's token (a restarted daemon listens on
   // its last port again, so BOSUN_URL stays right).
   if (agent.project_id) env["BOSUN_PROJECT"] = *agent.project_id;

@@ -43,7 +43,7 @@ int forward(CommandContext& ctx, bool strict, const std::string& agent) {
     sep = "&";
   }
   // The run the hook comes from (set by bosun in the agent's environment).
-  if (const char* run = std::getenv("BOSUN_RUN"); run && *run) {
+  if (const char* run = std::getenv("BOSUN_AGENT_RUN"); run && *run) {
     target += sep + "run=" + path_segment(run);
   }
   auto reply = client->request("POST", target, body);

@@ -16,6 +16,7 @@
 #include "agent/role.h"
 #include "crew/instructions.h"
 #include "crew/pipeline_gates.h"
+#include "crew/pipeline_handoff.h"
 #include "crew/task_board.h"
 #include "git/merge.h"
 #include "git/repo.h"
@@ -34,7 +35,8 @@ namespace fs = std::filesystem;
 
 constexpr std::chrono::milliseconds kTestTimeout{10 * 60 * 1000};
 constexpr std::chrono::milliseconds kStepTimeout{30 * 60 * 1000};
-constexpr size_t kMaxOutput = 8000;  // of a step's output handed to later steps
+constexpr size_t kMaxOutput = 8000;            // of a step's output handed to later steps
+constexpr size_t kMaxHandoffText = size_t{16} * 1024;  // of the handoff ledger in a prompt
 
 // The text the pipeline was read from, kept with the run so a restart continues the same one.
 Result<std::string> source_text(const Pipeline& p) {
@@ -56,7 +58,9 @@ std::string report_instructions(const Step& step) {
       "When you are done, commit your work to the current branch, then end your answer with "
       "your report: a ```json block holding {\"status\": \"done\" | \"partial\" | \"blocked\", "
       "\"summary\": \"…\", \"proof\": {\"what_was_done\": \"…\", \"how_verified\": \"…\", "
-      "\"verification_result\": \"…\"}, \"blocked_reason\": \"…\" (when blocked)";
+      "\"verification_result\": \"…\"}, \"blocked_reason\": \"…\" (when blocked), "
+      "\"handoff\": {\"done\": \"…\", \"state\": \"…\", \"next\": \"…\", \"questions\": \"…\"} "
+      "(for the steps after you)";
   if (review) {
     out += ", \"review\": {\"verdict\": \"approve\" | \"request_changes\", \"comments\": \"…\"}";
   }
@@ -325,13 +329,7 @@ std::map<std::string, std::string> PipelineRuns::prompt_values(const PipelineRun
   if (auto decisions = store_.projects().decisions(run.project_id, step.role)) {
     v["decisions"] = decisions->empty() ? "(none yet)" : decisions_text(*decisions);
   }
-  std::string handoff;
-  for (const auto& s : run.steps) {
-    if (s.state == "passed" && !s.output.empty()) {
-      handoff += fmt::format("- {}: {}\n", s.id, shorten(s.output, 1000));
-    }
-  }
-  v["handoff"] = handoff;
+  v["handoff"] = handoff_text(run, kMaxHandoffText);
   for (const auto& s : run.steps) {
     v["steps." + s.id + ".output"] = shorten(s.output, kMaxOutput);
     v["steps." + s.id + ".report"] = s.report.is_null() ? "" : s.report.dump(2);
@@ -552,6 +550,7 @@ asio::awaitable<void> PipelineRuns::check_step(PipelineRun& run, const Pipeline&
     }
     if (r.result == "waiting") waiting = true;
   }
+  keep_handoff(st, make_handoff(st, to_unix_ms(clock_.now())));
   if (waiting) {
     st.state = "waiting";
     wait_for_person(run, fmt::format("step {} waits for a person's approval (bosun pipeline "
@@ -571,6 +570,7 @@ void PipelineRuns::on_gate_failed(PipelineRun& run, const Pipeline& pipeline, co
                                   const Gate& gate, const GateResult& result) {
   StepRun& st = *run.step(step.id);
   st.state = "failed";
+  keep_handoff(st, make_handoff(st, to_unix_ms(clock_.now())));
   (void)bus_.publish(
       "pipeline.step.finished", run.id,
       Json{{"run", run.id}, {"step", step.id}, {"result", "failed"}, {"gate", to_json(result)}});

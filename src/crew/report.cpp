@@ -73,7 +73,7 @@ Status validate_report(const Json& report) {
       }
     }
   }
-  for (const char* key : {"proof", "tech_debt"}) {
+  for (const char* key : {"proof", "tech_debt", "handoff"}) {
     if (auto st = check_strings_object(report, key); !st) return st;
   }
   if (auto it = report.find("review"); it != report.end() && !it->is_null()) {

@@ -30,6 +30,8 @@ steps:
       Fix {{task.title}}: make the failing test pass without changing it.
       How it was reproduced: {{steps.reproduce.output}}
       {{review.comments}}
+      What the steps so far handed on:
+      {{handoff}}
       {{gate.evidence}}
     gates: [report, tests_green, tests_untouched, domains]
   - id: review
@@ -39,6 +41,8 @@ steps:
     prompt: |
       Review the fix of {{task.title}}. Report approve, or request_changes with your comments.
       {{steps.fix.report}}
+      What the steps so far handed on:
+      {{handoff}}
     gates:
       - review: {on_fail: {back_to: fix}}
 )bosun_pipeline"},
@@ -66,6 +70,8 @@ steps:
       Write tests for {{task.title}} that fail until it is built, one or more per requirement
       of the design, naming the requirement ids they cover.
       The design: {{steps.design.output}}
+      What the steps so far handed on:
+      {{handoff}}
       {{gate.evidence}}
     gates: [report, tests_red, domains]
   - id: implement
@@ -78,6 +84,8 @@ steps:
       The design: {{steps.design.output}}
       The tests: {{steps.tests.output}}
       {{review.comments}}
+      What the steps so far handed on:
+      {{handoff}}
       {{gate.evidence}}
     gates: [report, tests_green, tests_untouched, domains]
   - id: review
@@ -88,6 +96,8 @@ steps:
       Review {{task.title}}: the design, the tests and the implementation on this branch.
       Report approve, or request_changes with your comments.
       {{steps.implement.report}}
+      What the steps so far handed on:
+      {{handoff}}
     gates:
       - review: {on_fail: {back_to: implement}}
 )bosun_pipeline"},
@@ -112,6 +122,8 @@ steps:
     prompt: |
       Make the new test pass with the simplest code, without changing the test.
       The test: {{steps.red.output}}
+      What the steps so far handed on:
+      {{handoff}}
       {{gate.evidence}}
     gates: [report, tests_green, tests_untouched]
   - id: refactor
@@ -120,6 +132,8 @@ steps:
     needs: [green]
     prompt: |
       Refactor what you wrote for {{task.title}}; every test stays green.
+      What the steps so far handed on:
+      {{handoff}}
       {{gate.evidence}}
     gates: [report, tests_green, tests_untouched]
 )bosun_pipeline"},

@@ -134,9 +134,12 @@ Played tester(const Acts& acts) {
                "[ \"$out\" = ok ] || { echo \"REQ-1: expected ok, got $out\"; exit 1; }\n");
   }
   commit("tests for REQ-1");
-  return {"Wrote tests/feature_test.sh for REQ-1.",
-          done("a failing test for REQ-1", "wrote tests/feature_test.sh",
-               "ran it: it fails until src/feature.sh exists", "1 failing test")};
+  Played p{"Wrote tests/feature_test.sh for REQ-1.",
+           done("a failing test for REQ-1", "wrote tests/feature_test.sh",
+                "ran it: it fails until src/feature.sh exists", "1 failing test")};
+  p.report["handoff"] = Json{{"next", "make src/feature.sh print ok; leave the test alone"},
+                             {"questions", "should REQ-2's usage line go to stderr?"}};
+  return p;
 }
 
 Played backend(const Acts& acts, const std::string& prompt) {

@@ -48,6 +48,7 @@ Json stored(const StepRun& s) {
               {"start_commit", s.start_commit},
               {"end_commit", s.end_commit},
               {"commits", s.commits},
+              {"handoffs", s.handoffs},
               {"headless_runs", s.headless_runs},
               {"changed", s.changed},
               {"test_files", s.test_files},
@@ -70,6 +71,11 @@ StepRun step_from(const Json& j) {
   s.start_commit = text(j, "start_commit");
   s.end_commit = text(j, "end_commit");
   s.commits = strings(j.value("commits", Json()));
+  if (auto it = j.find("handoffs"); it != j.end() && it->is_array()) {
+    for (const auto& h : *it) {
+      if (h.is_object()) s.handoffs.push_back(h);
+    }
+  }
   s.headless_runs = strings(j.value("headless_runs", Json()));
   s.changed = strings(j.value("changed", Json()));
   s.test_files = strings(j.value("test_files", Json()));
@@ -163,6 +169,7 @@ Json to_json(const StepRun& s) {
               {"start_commit", s.start_commit.empty() ? Json() : Json(s.start_commit)},
               {"end_commit", s.end_commit.empty() ? Json() : Json(s.end_commit)},
               {"commits", s.commits},
+              {"handoffs", s.handoffs},
               {"headless_runs", s.headless_runs},
               {"changed", s.changed},
               {"test_files", s.test_files},

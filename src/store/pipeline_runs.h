@@ -31,8 +31,10 @@ struct StepRun {
                              // at refs/bosun/attempts/RUN/STEP/N)
   std::string start_commit;  // the branch's commit when the attempt started
   std::string end_commit;    // and when it ended
-  std::vector<std::string> commits;        // the commits each attempt made, newest first (a refused
-                                           // attempt's too, though set aside from the branch)
+  std::vector<std::string> commits;  // the commits each attempt made, newest first (a refused
+                                     // attempt's too, though set aside from the branch)
+  std::vector<Json> handoffs;  // what each attempt handed on (crew/pipeline_handoff.h), oldest
+                               // first, the last 10
   std::vector<std::string> headless_runs;  // the headless runs of every attempt ("hr_…")
   std::vector<std::string> changed;        // files the last attempt changed
   std::vector<std::string> test_files;     // test files it changed

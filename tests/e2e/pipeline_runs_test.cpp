@@ -136,6 +136,28 @@ TEST(PipelineRuns, FeatureRunsToAMergeAndAReviewSendsTheWorkBackWithItsComments)
   EXPECT_EQ(green[1]["gate"], "tests_green");
   EXPECT_EQ(green[1]["result"], "passed");
   EXPECT_EQ(done["usage"]["runs"], 6);
+  // The handoff ledger: the tests step handed on what it said comes next and its question; the
+  // implementation was given that, with the gates bosun checked, in its prompt.
+  const Json& handed = Crew::step(done, "tests")["handoffs"];
+  ASSERT_EQ(handed.size(), 1u) << handed.dump(2);
+  EXPECT_EQ(handed[0]["result"], "passed");
+  EXPECT_TRUE(contains(handed[0]["next"], "leave the test alone")) << handed.dump(2);
+  EXPECT_EQ(handed[0]["files"], Json::array({"tests/feature_test.sh"}));
+  std::string implement_run = Crew::step(done, "implement")["headless_runs"][0];
+  Json argv = c.d.get("/api/v1/runs/" + implement_run).json()["argv"];
+  std::string prompt = argv.back();
+  EXPECT_TRUE(contains(prompt, "### tests (attempt 1): passed")) << prompt;
+  EXPECT_TRUE(contains(prompt, "next: make src/feature.sh print ok; leave the test alone"))
+      << prompt;
+  EXPECT_TRUE(contains(prompt, "questions: should REQ-2's usage line go to stderr?")) << prompt;
+  EXPECT_TRUE(contains(prompt, "tests_red passed")) << prompt;
+  // The review that sent the work back handed on its verdict; the implementation's second
+  // attempt saw its own first one.
+  EXPECT_EQ(Crew::step(done, "review")["handoffs"].size(), 2u);
+  std::string second = Crew::step(done, "implement")["headless_runs"][1];
+  std::string again = c.d.get("/api/v1/runs/" + second).json()["argv"].back();
+  EXPECT_TRUE(contains(again, "### implement (attempt 1): passed")) << again;
+  EXPECT_TRUE(contains(again, "### review (attempt 1): failed")) << again;
   EXPECT_EQ(done["usage"]["input_tokens"], 6000);
 
   // On the base: the design, the test, and the feature with what the reviewer asked for.
