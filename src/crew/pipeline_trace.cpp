@@ -120,6 +120,125 @@ Json gate_json(const StepRun& step, const GateResult& g) {
   return Json{{"step", step.id}, {"gate", g.gate}, {"result", g.result}, {"evidence", g.evidence}};
 }
 
+using Mentions = std::map<std::string, std::set<std::string>>;
+
+// Which step made each commit: the commits its attempts recorded, and those of an attempt under
+// way.
+void name_steps(const TraceInput& in, std::vector<Commit>& commits) {
+  std::map<std::string, std::string> step_of;
+  for (const auto& s : in.run->steps) {
+    for (const auto& sha : s.commits)
+      step_of.emplace(sha, s.id);
+    if ((s.state == "running" || s.state == "checking") && !s.start_commit.empty()) {
+      auto made = git::commits_between(in.repo, s.start_commit, in.head);
+      if (!made) continue;
+      for (auto& sha : *made)
+        step_of.emplace(sha, s.id);
+    }
+  }
+  for (auto& c : commits) {
+    if (auto it = step_of.find(c.sha); it != step_of.end()) c.step = it->second;
+  }
+}
+
+// The run's requirements, by number: the brief's, and those of the files its steps changed that
+// are not tests (the spec).
+std::vector<std::string> defined_ids(const TraceInput& in, const Mentions& mentions) {
+  std::vector<std::string> defined = requirement_ids(in.brief);
+  std::set<std::string> changed;
+  for (const auto& s : in.run->steps)
+    changed.insert(s.changed.begin(), s.changed.end());
+  for (const auto& path : changed) {
+    auto it = mentions.find(path);
+    if (it == mentions.end() || git::path_in_domains(path, in.test_globs)) continue;
+    for (const auto& id : it->second) {
+      if (std::find(defined.begin(), defined.end(), id) == defined.end()) defined.push_back(id);
+    }
+  }
+  std::sort(defined.begin(), defined.end(), by_number);
+  return defined;
+}
+
+// The gates that checked a requirement with these tests; the steps whose tests_green passed,
+// and the last tests_green (null when none ran).
+struct Checked {
+  Json gates = Json::array();
+  std::set<std::string> green_steps;
+  const GateResult* last_green = nullptr;
+};
+
+Checked checked_by(const PipelineRun& run, const std::vector<std::string>& tests) {
+  Checked c;
+  for (const auto& s : run.steps) {
+    for (const auto& g : s.gates) {
+      bool covers = false;
+      if (g.gate == "tests_red") covers = intersects(s.test_files, tests);
+      if (g.gate == "tests_green" || g.gate == "tests_untouched") covers = !tests.empty();
+      if (g.gate == "review" || g.gate == "human") covers = true;
+      if (!covers) continue;
+      c.gates.push_back(gate_json(s, g));
+      if (g.gate == "tests_green") {
+        if (!c.last_green || g.at_ms >= c.last_green->at_ms) c.last_green = &g;
+        if (g.result == "passed") c.green_steps.insert(s.id);
+      }
+    }
+  }
+  return c;
+}
+
+Json requirement_row(const std::string& id, const TraceInput& in, const Mentions& mentions,
+                     const std::vector<Commit>& commits) {
+  std::vector<std::string> files;
+  std::vector<std::string> tests;
+  for (const auto& [path, ids] : mentions) {
+    if (ids.count(id) == 0) continue;
+    (git::path_in_domains(path, in.test_globs) ? tests : files).push_back(path);
+  }
+  Checked checked = checked_by(*in.run, tests);
+  Json made = Json::array();
+  for (const auto& c : commits) {
+    const char* why = nullptr;
+    if (c.ids.count(id) != 0) {
+      why = "mentions";
+    } else if (!c.merge && !tests.empty() && checked.green_steps.count(c.step) != 0) {
+      why = "made its tests pass";
+    }
+    if (!why) continue;
+    made.push_back(Json{{"commit", c.sha}, {"subject", c.subject}, {"step", c.step}, {"why", why}});
+  }
+  std::string status = "untested";
+  if (!tests.empty()) {
+    const GateResult* last = checked.last_green;
+    status = !last ? "tested" : last->result == "passed" ? "verified" : "failing";
+  }
+  auto brief = requirement_ids(in.brief);
+  return Json{{"id", id},
+              {"in_brief", std::find(brief.begin(), brief.end(), id) != brief.end()},
+              {"status", status},
+              {"files", files},
+              {"tests", tests},
+              {"commits", made},
+              {"gates", checked.gates}};
+}
+
+// Ids that only tests name: no requirement of the run.
+Json unknown_ids(const TraceInput& in, const Mentions& mentions,
+                 const std::vector<std::string>& defined) {
+  std::map<std::string, std::vector<std::string>, decltype(&by_number)> stray(by_number);
+  for (const auto& [path, ids] : mentions) {
+    if (!git::path_in_domains(path, in.test_globs)) continue;
+    for (const auto& id : ids) {
+      if (std::find(defined.begin(), defined.end(), id) == defined.end()) {
+        stray[id].push_back(path);
+      }
+    }
+  }
+  Json unknown = Json::array();
+  for (const auto& [id, tests] : stray)
+    unknown.push_back(Json{{"id", id}, {"tests", tests}});
+  return unknown;
+}
+
 }  // namespace
 
 std::vector<std::string> requirement_ids(std::string_view text) {
@@ -142,109 +261,19 @@ std::vector<std::string> requirement_ids(std::string_view text) {
 }
 
 Result<Json> trace_requirements(const TraceInput& in) {
-  const PipelineRun& run = *in.run;
-  auto commits = read_commits(in.repo, run.base_commit, in.head);
+  auto commits = read_commits(in.repo, in.run->base_commit, in.head);
   if (!commits) return tl::unexpected(commits.error());
   auto mentions = read_mentions(in.repo, in.head);
   if (!mentions) return tl::unexpected(mentions.error());
-  auto is_test = [&](const std::string& path) { return git::path_in_domains(path, in.test_globs); };
-
-  // Which step made each commit: the commits its attempts recorded, and those of an attempt
-  // under way.
-  std::map<std::string, std::string> step_of;
-  for (const auto& s : run.steps) {
-    for (const auto& sha : s.commits)
-      step_of.emplace(sha, s.id);
-    if ((s.state == "running" || s.state == "checking") && !s.start_commit.empty()) {
-      auto made = git::commits_between(in.repo, s.start_commit, in.head);
-      if (!made) continue;
-      for (auto& sha : *made)
-        step_of.emplace(sha, s.id);
-    }
-  }
-  for (auto& c : *commits) {
-    if (auto it = step_of.find(c.sha); it != step_of.end()) c.step = it->second;
-  }
-
-  // The run's requirements: the brief's, and those of the files its steps changed that are not
-  // tests (the spec); then every file and test that mentions one.
-  std::vector<std::string> defined = requirement_ids(in.brief);
-  std::set<std::string> in_brief(defined.begin(), defined.end());
-  std::set<std::string> changed;
-  for (const auto& s : run.steps)
-    changed.insert(s.changed.begin(), s.changed.end());
-  for (const auto& path : changed) {
-    auto it = mentions->find(path);
-    if (it == mentions->end() || is_test(path)) continue;
-    for (const auto& id : it->second) {
-      if (std::find(defined.begin(), defined.end(), id) == defined.end()) defined.push_back(id);
-    }
-  }
-  std::sort(defined.begin(), defined.end(), by_number);
-  std::set<std::string> known(defined.begin(), defined.end());
-
+  name_steps(in, *commits);
+  std::vector<std::string> defined = defined_ids(in, *mentions);
   Json requirements = Json::array();
-  for (const auto& id : defined) {
-    std::vector<std::string> files;
-    std::vector<std::string> tests;
-    for (const auto& [path, ids] : *mentions) {
-      if (ids.count(id) == 0) continue;
-      (is_test(path) ? tests : files).push_back(path);
-    }
-    Json gates = Json::array();
-    const GateResult* last_green = nullptr;
-    std::set<std::string> green_steps;
-    for (const auto& s : run.steps) {
-      for (const auto& g : s.gates) {
-        bool covers = false;
-        if (g.gate == "tests_red") covers = intersects(s.test_files, tests);
-        if (g.gate == "tests_green" || g.gate == "tests_untouched") covers = !tests.empty();
-        if (g.gate == "review" || g.gate == "human") covers = true;
-        if (!covers) continue;
-        gates.push_back(gate_json(s, g));
-        if (g.gate == "tests_green") {
-          if (!last_green || g.at_ms >= last_green->at_ms) last_green = &g;
-          if (g.result == "passed") green_steps.insert(s.id);
-        }
-      }
-    }
-    Json made = Json::array();
-    for (const auto& c : *commits) {
-      const char* why = nullptr;
-      if (c.ids.count(id) != 0) {
-        why = "mentions";
-      } else if (!c.merge && !tests.empty() && green_steps.count(c.step) != 0) {
-        why = "made its tests pass";
-      }
-      if (!why) continue;
-      made.push_back(
-          Json{{"commit", c.sha}, {"subject", c.subject}, {"step", c.step}, {"why", why}});
-    }
-    std::string status = "untested";
-    if (!tests.empty()) {
-      status = !last_green ? "tested" : last_green->result == "passed" ? "verified" : "failing";
-    }
-    requirements.push_back(Json{{"id", id},
-                                {"in_brief", in_brief.count(id) != 0},
-                                {"status", status},
-                                {"files", files},
-                                {"tests", tests},
-                                {"commits", made},
-                                {"gates", gates}});
-  }
-
-  std::map<std::string, std::vector<std::string>, decltype(&by_number)> stray(by_number);
-  for (const auto& [path, ids] : *mentions) {
-    if (!is_test(path)) continue;
-    for (const auto& id : ids) {
-      if (known.count(id) == 0) stray[id].push_back(path);
-    }
-  }
-  Json unknown = Json::array();
-  for (const auto& [id, tests] : stray)
-    unknown.push_back(Json{{"id", id}, {"tests", tests}});
-  return Json{
-      {"run", run.id}, {"head", in.head}, {"requirements", requirements}, {"unknown", unknown}};
+  for (const auto& id : defined)
+    requirements.push_back(requirement_row(id, in, *mentions, *commits));
+  return Json{{"run", in.run->id},
+              {"head", in.head},
+              {"requirements", requirements},
+              {"unknown", unknown_ids(in, *mentions, defined)}};
 }
 
 }  // namespace bosun
