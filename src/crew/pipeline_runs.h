@@ -101,6 +101,14 @@ class PipelineRuns {
   // Stores the run (updated_at) with `event` when given, in one transaction.
   Status save(PipelineRun& run, const char* event = nullptr, const Json& data = Json());
   Result<Pipeline> pipeline_of(const PipelineRun& run);
+  // Whether a run may take `task`: open, in no other run, held by no agent (409 otherwise).
+  Status may_take(const Task& task);
+  // The project a run works in: the one named, the task's, or the only one (422 otherwise).
+  Result<Project> project_for(const RunRequest& req, const std::optional<Task>& task);
+  // A new run of `pipeline` (its file's `text`) on `task`: ids, branch and worktree names, every
+  // step pending.
+  PipelineRun new_run(const Pipeline& pipeline, const std::string& text, const Task& task,
+                      const Project& project, const std::string& by);
   std::map<std::string, std::string> prompt_values(const PipelineRun& run, const Step& step);
   // Token and cost totals of the run's headless runs so far.
   UsageTotals usage(const PipelineRun& run);
