@@ -122,8 +122,12 @@ export async function assertPassedOver(c, agent) {
     await c.daemon.api('POST', `/api/v1/agents/${other.id}/stop`);
     await c.events.wait(`${other.name} exited`, 'agent.exited', other.id, () => true, 30000);
   }
-  await c.daemon.api('POST', `/api/v1/hooks/claude?agent=${agent.name}`, { hook_event_name: 'Stop' });
-  await c.events.wait(`${agent.name} idle`, 'agent.state', agent.id, (d) => d.state === 'idle');
+  // The reply says the state the hook left: an agent its screen already showed idle only
+  // changes source (no agent.state event), else the event follows.
+  const stopped = await c.daemon.api('POST', `/api/v1/hooks/claude?agent=${agent.name}`, { hook_event_name: 'Stop' });
+  if (stopped.state !== 'idle') {
+    await c.events.wait(`${agent.name} idle`, 'agent.state', agent.id, (d) => d.state === 'idle');
+  }
   const sim = await c.daemon.api('POST', '/api/v1/agents', { name: `sim-after-${agent.name}`, profile: 'sim' });
   await c.events.wait('the sim agent idle', 'agent.state', sim.id, (d) => d.state === 'idle', 30000);
   const task = await c.daemon.api('POST', '/api/v1/tasks', { title: `Work while ${agent.name} is limited` });
