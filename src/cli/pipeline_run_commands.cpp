@@ -4,11 +4,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <thread>
 
 #include <fmt/format.h>
 
 #include "cli/family.h"
+#include "util/text.h"
 
 namespace bosun::cli {
 
@@ -207,10 +209,10 @@ void setup_pipeline_cancel(CLI::App& app, CommandContext& ctx) {
 namespace {
 
 std::string joined(const Json& list, const std::function<std::string(const Json&)>& item) {
-  std::string out;
+  std::vector<std::string> items;
   for (const auto& x : list)
-    out += (out.empty() ? "" : ", ") + item(x);
-  return out.empty() ? "-" : out;
+    items.push_back(item(x));
+  return items.empty() ? "-" : join(items, ", ");
 }
 
 void print_trace(const Json& t) {
@@ -219,11 +221,12 @@ void print_trace(const Json& t) {
     std::printf("no requirements (REQ-N) in the brief or in the files the run changed\n");
   }
   for (const auto& r : reqs) {
-    std::string where = r.value("in_brief", false) ? "brief" : "";
+    std::vector<std::string> where;
+    if (r.value("in_brief", false)) where.emplace_back("brief");
     for (const auto& f : r["files"])
-      where += (where.empty() ? "" : ", ") + f.get<std::string>();
+      where.push_back(f.get<std::string>());
     std::printf("%s  %s\n", text(r, "id").c_str(), text(r, "status").c_str());
-    std::printf("  in:      %s\n", where.empty() ? "-" : where.c_str());
+    std::printf("  in:      %s\n", where.empty() ? "-" : join(where, ", ").c_str());
     std::printf("  tests:   %s\n",
                 joined(r["tests"], [](const Json& x) { return x.get<std::string>(); }).c_str());
     std::printf("  commits: %s\n", joined(r["commits"], [](const Json& c) {

@@ -185,8 +185,6 @@ asio::awaitable<void> HeadlessRunner::run(HeadlessRunRecord record, ProcessSpec 
                });
   };
   auto life = lifetime_.guard();
-  // The stop descriptor lives until the run is over (the job holds only its number).
-  auto stop = stops_.count(record.id) != 0 ? stops_[record.id] : nullptr;
   ProcessResult result = co_await runner_.run(std::move(spec));
   if (!life.alive()) co_return;
   stops_.erase(record.id);

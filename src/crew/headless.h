@@ -79,8 +79,10 @@ class HeadlessRunner {
   Log& log_;
   AgentRegistry& agents_;
   StateDir state_;
+  // Run id → its stop eventfd. Declared before the runner, so it outlives the runner's jobs,
+  // which poll the descriptors.
+  std::map<std::string, std::shared_ptr<UniqueFd>> stops_;
   ProcessRunner runner_;
-  std::map<std::string, std::shared_ptr<UniqueFd>> stops_;  // run id → its stop eventfd
   Lifetime lifetime_;  // checked by callbacks that may outlive this object
 };
 

@@ -39,17 +39,13 @@ std::string result_of(const StepRun& step) {
   return step.gates.empty() ? "ended" : "passed";
 }
 
-std::string list_of(const Json& items, size_t max) {
-  std::string out;
-  size_t n = 0;
-  for (const auto& x : items) {
-    if (n++ == max) {
-      out += fmt::format(", … ({} in all)", items.size());
-      break;
-    }
-    if (x.is_string()) out += (out.empty() ? "" : ", ") + x.get<std::string>();
+// A handoff's list of strings as "a, b, c and N more".
+std::string listed(const Json& h, const char* key, size_t max) {
+  std::vector<std::string> items;
+  for (const auto& x : h.value(key, Json::array())) {
+    if (x.is_string()) items.push_back(x.get<std::string>());
   }
-  return out;
+  return list_text(items, max);
 }
 
 std::string entry_text(const Json& h) {
@@ -59,12 +55,12 @@ std::string entry_text(const Json& h) {
     std::string v = field(h, key);
     if (!v.empty()) out += fmt::format("- {}: {}\n", key, v);
   }
-  Json gates = h.value("gates", Json::array());
-  Json commits = h.value("commits", Json::array());
-  Json files = h.value("files", Json::array());
-  if (!gates.empty()) out += "- gates (checked by bosun): " + list_of(gates, 20) + "\n";
-  if (!commits.empty()) out += "- commits: " + list_of(commits, kMaxCommitsListed) + "\n";
-  if (!files.empty()) out += "- files changed: " + list_of(files, kMaxFilesListed) + "\n";
+  std::string gates = listed(h, "gates", 20);
+  std::string commits = listed(h, "commits", kMaxCommitsListed);
+  std::string files = listed(h, "files", kMaxFilesListed);
+  if (!gates.empty()) out += "- gates (checked by bosun): " + gates + "\n";
+  if (!commits.empty()) out += "- commits: " + commits + "\n";
+  if (!files.empty()) out += "- files changed: " + files + "\n";
   return out;
 }
 

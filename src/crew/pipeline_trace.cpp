@@ -31,19 +31,24 @@ bool by_number(const std::string& a, const std::string& b) {
   return a < b;
 }
 
-// Streams `git args` in `repo` a line at a time into `on_line`.
+// Streams `git args` in `repo` a line at a time into `on_line`; exit 1 is success too when
+// `one_ok` (git grep's "nothing matched").
 Status stream_git(const std::string& repo, std::vector<std::string> args,
-                  const std::function<void(std::string_view)>& on_line) {
+                  const std::function<void(std::string_view)>& on_line, bool one_ok = false) {
   std::string what = args.front();
   ProcessSpec spec = git::command(repo, std::move(args));
   spec.on_stdout_line = on_line;
   ProcessResult r = run_process_blocking(spec);
-  if (!r.ok()) {
+  if (!r.ok() &&
+      !(one_ok && r.started && !r.timed_out && !r.cancelled && r.signal == 0 && r.exit_code == 1)) {
     return internal("git_failed",
                     "git " + what + " failed (" + r.summary() + "): " + git::first_line(r.err));
   }
   return {};
 }
+
+// path → the ids its text mentions.
+using Mentions = std::map<std::string, std::set<std::string>>;
 
 struct Commit {
   std::string sha;
@@ -87,26 +92,21 @@ Result<std::vector<Commit>> read_commits(const std::string& repo, const std::str
   return commits;
 }
 
-// path → the ids its text mentions at `head`.
-Result<std::map<std::string, std::set<std::string>>> read_mentions(const std::string& repo,
-                                                                   const std::string& head) {
-  std::map<std::string, std::set<std::string>> mentions;
+// The ids each file mentions at `head`.
+Result<Mentions> read_mentions(const std::string& repo, const std::string& head) {
+  Mentions mentions;
   std::string prefix = head + ":";
-  ProcessSpec spec = git::command(repo, {"grep", "-z", "-I", "-E", "REQ-[0-9]+", head, "--"});
-  spec.on_stdout_line = [&](std::string_view line) {
-    size_t nul = line.find('\0');
-    if (nul == std::string_view::npos || !line.starts_with(prefix)) return;
-    std::string path(line.substr(prefix.size(), nul - prefix.size()));
-    for (auto& id : requirement_ids(line.substr(nul + 1)))
-      mentions[path].insert(id);
-  };
-  ProcessResult r = run_process_blocking(spec);
-  // git grep exits 1 when nothing matched.
-  if (!r.started || r.timed_out || r.cancelled || r.signal != 0 ||
-      (r.exit_code != 0 && r.exit_code != 1)) {
-    return internal("git_failed",
-                    "git grep failed (" + r.summary() + "): " + git::first_line(r.err));
-  }
+  auto st = stream_git(
+      repo, {"grep", "-z", "-I", "-E", "REQ-[0-9]+", head, "--"},
+      [&](std::string_view line) {
+        size_t nul = line.find('\0');
+        if (nul == std::string_view::npos || !line.starts_with(prefix)) return;
+        std::string path(line.substr(prefix.size(), nul - prefix.size()));
+        for (auto& id : requirement_ids(line.substr(nul + 1)))
+          mentions[path].insert(id);
+      },
+      /*one_ok=*/true);
+  if (!st) return tl::unexpected(st.error());
   return mentions;
 }
 
@@ -119,8 +119,6 @@ bool intersects(const std::vector<std::string>& a, const std::vector<std::string
 Json gate_json(const StepRun& step, const GateResult& g) {
   return Json{{"step", step.id}, {"gate", g.gate}, {"result", g.result}, {"evidence", g.evidence}};
 }
-
-using Mentions = std::map<std::string, std::set<std::string>>;
 
 // Which step made each commit: the commits its attempts recorded, and those of an attempt under
 // way.
@@ -186,8 +184,8 @@ Checked checked_by(const PipelineRun& run, const std::vector<std::string>& tests
   return c;
 }
 
-Json requirement_row(const std::string& id, const TraceInput& in, const Mentions& mentions,
-                     const std::vector<Commit>& commits) {
+Json requirement_row(const std::string& id, bool in_brief, const TraceInput& in,
+                     const Mentions& mentions, const std::vector<Commit>& commits) {
   std::vector<std::string> files;
   std::vector<std::string> tests;
   for (const auto& [path, ids] : mentions) {
@@ -211,14 +209,8 @@ Json requirement_row(const std::string& id, const TraceInput& in, const Mentions
     const GateResult* last = checked.last_green;
     status = !last ? "tested" : last->result == "passed" ? "verified" : "failing";
   }
-  auto brief = requirement_ids(in.brief);
-  return Json{{"id", id},
-              {"in_brief", std::find(brief.begin(), brief.end(), id) != brief.end()},
-              {"status", status},
-              {"files", files},
-              {"tests", tests},
-              {"commits", made},
-              {"gates", checked.gates}};
+  return Json{{"id", id},       {"in_brief", in_brief}, {"status", status},      {"files", files},
+              {"tests", tests}, {"commits", made},      {"gates", checked.gates}};
 }
 
 // Ids that only tests name: no requirement of the run.
@@ -267,9 +259,12 @@ Result<Json> trace_requirements(const TraceInput& in) {
   if (!mentions) return tl::unexpected(mentions.error());
   name_steps(in, *commits);
   std::vector<std::string> defined = defined_ids(in, *mentions);
+  std::vector<std::string> brief = requirement_ids(in.brief);
   Json requirements = Json::array();
-  for (const auto& id : defined)
-    requirements.push_back(requirement_row(id, in, *mentions, *commits));
+  for (const auto& id : defined) {
+    bool in_brief = std::find(brief.begin(), brief.end(), id) != brief.end();
+    requirements.push_back(requirement_row(id, in_brief, in, *mentions, *commits));
+  }
   return Json{{"run", in.run->id},
               {"head", in.head},
               {"requirements", requirements},

@@ -143,14 +143,14 @@ TEST(Process, AStopDescriptorKillsThatOneJob) {
   ASSERT_TRUE(stop);
   auto spec = spec_of({"sh", "-c", "echo up; sleep 1000"});
   spec.stop_fd = stop.get();
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(200ms);
+  // Stopped once it is running: its first line says so.
+  spec.on_stdout_line = [&](std::string_view line) {
+    if (line != "up") return;
     uint64_t one = 1;
     EXPECT_EQ(::write(stop.get(), &one, sizeof one), static_cast<ssize_t>(sizeof one));
-  });
+  };
   auto started = std::chrono::steady_clock::now();
   auto r = run_process_blocking(spec);
-  stopper.join();
   EXPECT_LT(std::chrono::steady_clock::now() - started, 10s);
   EXPECT_TRUE(r.started);
   EXPECT_TRUE(r.cancelled);
