@@ -8,6 +8,7 @@
 
 #include "api/auth.h"
 #include "api/http_status.h"
+#include "api/route_call.h"
 #include "api/services.h"
 
 namespace bosun {
@@ -71,28 +72,7 @@ Result<const Route*> Dispatcher::admit(Request& request, bool websocket) {
   request.params = std::move(match->params);
   if (route->access == Access::kPublic) return route;
   request.principal = services_.auth.identify(request, websocket);
-  switch (request.principal.kind) {
-    case Principal::Kind::kNone:
-      return fail(ErrorKind::kUnauthorized, "unauthorized",
-                  "missing or wrong token: send 'Authorization: Bearer <token>' "
-                  "(the token is in the state directory's 'token' file)");
-    case Principal::Kind::kAgent:
-      if (route->access == Access::kSelf) {
-        // Another agent's terminal, log or diff is not this agent's to read.
-        auto named = services_.agents.view(request.params["id"]);
-        if (named && named->id() != request.principal.agent_id) {
-          return fail(ErrorKind::kForbidden, "forbidden",
-                      "an agent may call " + request.method + " " + route->pattern +
-                          " only for itself, not for " + named->name());
-        }
-      } else if (route->access != Access::kAny) {
-        return fail(ErrorKind::kForbidden, "forbidden",
-                    "agents may not call " + request.method + " " + request.path);
-      }
-      break;
-    case Principal::Kind::kUser:
-      break;
-  }
+  if (auto st = check_access(services_, *route, request); !st) return tl::unexpected(st.error());
   if (auto st = check_browser(request, websocket); !st) return tl::unexpected(st.error());
   return route;
 }

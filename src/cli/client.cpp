@@ -14,6 +14,7 @@
 #include <boost/url/parse.hpp>
 
 #include "api/http_status.h"
+#include "crew/current_task.h"
 #include "util/files.h"
 #include "util/state_dir.h"
 
@@ -205,34 +206,7 @@ std::string current_task(Client& client, const std::string& given, bool finished
   if (!me || !*me) return {};
   auto tasks = client.get(std::string("/api/v1/tasks?limit=1000&assignee=") + me);
   if (!tasks || !tasks->contains("tasks")) return {};
-  // Assigned or in progress first; else the one it reported blocked (for `mail blocked`) or
-  // done (`mail done` after `report submit`, the order the instructions give).
-  for (const auto& wanted : {std::vector<std::string>{"assigned", "in_progress"},
-                             std::vector<std::string>{"blocked", "review"}}) {
-    std::vector<std::string> found;
-    for (const auto& t : (*tasks)["tasks"]) {
-      std::string status = t.value("status", "");
-      if (std::find(wanted.begin(), wanted.end(), status) != wanted.end()) {
-        found.push_back(t.value("id", ""));
-      }
-    }
-    if (found.size() == 1) return found.front();
-    if (found.size() > 1) return {};  // more than one: the agent has to say which
-  }
-  // Else, when asked, the one it finished last: `mail done` follows `report submit`, whose check
-  // may already have moved the task to done.
-  if (!finished_too) return {};
-  std::string latest;
-  std::string latest_at;
-  for (const auto& t : (*tasks)["tasks"]) {
-    if (t.value("status", "") != "done") continue;
-    std::string at = t.value("updated_at", "");
-    if (latest.empty() || at > latest_at) {
-      latest = t.value("id", "");
-      latest_at = at;
-    }
-  }
-  return latest;
+  return choose_current_task((*tasks)["tasks"], finished_too);
 }
 
 int report_error(const Error& error) {

@@ -2,7 +2,6 @@
 // body with a connected client, and reading a JSON field for display.
 #pragma once
 
-#include <cctype>
 #include <span>
 #include <string>
 #include <string_view>
@@ -12,6 +11,7 @@
 
 #include "cli/client.h"
 #include "cli/command.h"
+#include "util/text.h"
 
 namespace bosun::cli {
 
@@ -48,15 +48,7 @@ inline std::string text(const Json& j, const char* key, const char* fallback = "
 
 // One path segment or query value, percent-encoded.
 inline std::string path_segment(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
+  return percent_encode(s);
 }
 
 // /api/v1/agents/<id or name><rest>.

@@ -25,4 +25,7 @@ std::string list_text(const std::vector<std::string>& items, size_t max = 5);
 // "1 file", "3 files".
 std::string plural(size_t n, std::string_view one, std::string_view many);
 
+// One URL path segment or query value: every byte but [A-Za-z0-9-_.~] as %XX.
+std::string percent_encode(std::string_view text);
+
 }  // namespace bosun

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Daemon as BaseDaemon, bosun, until } from '../support/daemon.mjs';
 
 export { bosun, until };
@@ -29,6 +30,10 @@ export const versions = {
 export function baseEnv(home) {
   return { PATH: process.env.PATH, HOME: home, LANG: 'C.UTF-8', TERM: 'xterm-256color', TMPDIR: os.tmpdir() };
 }
+
+// A module of the MCP TypeScript SDK, from the same node_modules ("client/index.js").
+export const mcpSdk = (module) =>
+  import(pathToFileURL(path.join(agentsDir, 'node_modules', '@modelcontextprotocol', 'sdk', 'dist', 'esm', module)).href);
 
 export const pause = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -94,6 +94,7 @@ const std::map<std::string, Row> kMatrix = {
     {"GET /api/v1/runs", {'U', 'A', 'F', 'F'}},
     {"GET /api/v1/runs/{id}", {'U', 'A', 'F', 'F'}},
     {"POST /api/v1/runs/{id}/cancel", {'U', 'A', 'F', 'F'}},
+    {"POST /mcp", {'U', 'A', 'A', 'A'}},  // each tool is its route, as the caller (docs/mcp.md)
     {"GET /api/v1/usage", {'U', 'A', 'F', 'F'}},
     {"GET /", {'A', 'A', 'A', 'A'}},
     {"GET /assets/{file}", {'A', 'A', 'A', 'A'}},

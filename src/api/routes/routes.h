@@ -22,6 +22,7 @@ std::vector<Route> pipeline_run_routes();  // pipelines/{name}/runs, /api/v1/pip
 std::vector<Route> hook_routes();          // POST /api/v1/hooks/claude
 std::vector<Route> headless_routes();      // agents/{id}/runs, /api/v1/runs…, /api/v1/usage
 std::vector<Route> web_routes();           // GET / and the dashboard's files (no token)
+std::vector<Route> mcp_routes();           // POST /mcp (api/mcp.h)
 // GET /api/v1/routes: the table itself (in table.cpp, with route_table).
 
 // Every route, in the order they are matched.

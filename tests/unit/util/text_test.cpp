@@ -16,5 +16,11 @@ TEST(Text, ShortenKeepsShortTextAndCutsOnACharacterBoundary) {
   EXPECT_EQ(shorten("", 0), "");
 }
 
+TEST(Text, PercentEncodeLeavesOnlyUnreservedBytesPlain) {
+  EXPECT_EQ(percent_encode("t_ab-12.x~"), "t_ab-12.x~");
+  EXPECT_EQ(percent_encode("a b/c?d&e"), "a%20b%2Fc%3Fd%26e");
+  EXPECT_EQ(percent_encode("é"), "%C3%A9");
+}
+
 }  // namespace
 }  // namespace bosun
