@@ -99,6 +99,9 @@ session:
 hooks:                   # a --settings overlay whose hooks run `bosun hook claude`
   kind: claude
   args: [--settings, "{hooks_file}"]
+mcp:                     # bosun's endpoint: the server file, and its tools allowed without asking
+  config: claude
+  args: [--mcp-config, "{mcp_file}", --allowedTools, "mcp__bosun"]
 dialogs:
   - name: trust
     keys: ["1", "\r"]

@@ -60,6 +60,21 @@ LaunchInputs LaunchFiles::inputs(const std::string& name, const Json& launch, bo
   return in;
 }
 
+Result<std::vector<std::string>> LaunchFiles::mcp_args(const std::string& name,
+                                                       const Profile& profile) const {
+  if (profile.mcp.args.empty() || daemon_url_.empty()) return std::vector<std::string>{};
+  std::string url = daemon_url_ + "/mcp";
+  std::string file;
+  if (profile.mcp.config == "claude") {
+    auto path = state_.root / "agents" / name / "mcp.json";
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    TRY_OK(write_file_atomic(path, dump_json(claude_mcp_config(url)), 0600));
+    file = path.string();
+  }
+  return expand_argv(profile.mcp.args, {{"mcp_url", url}, {"mcp_file", file}});
+}
+
 Status LaunchFiles::prepare_command(AgentRecord& a, const Result<Profile>& profile) const {
   if (!a.launch.value("profile_argv", false)) return {};
   if (!profile) return tl::unexpected(profile.error());
@@ -76,6 +91,8 @@ Status LaunchFiles::prepare_command(AgentRecord& a, const Result<Profile>& profi
     }
     in.hooks_file = file.string();
   }
+  TRY(mcp, mcp_args(a.name, *profile));
+  in.mcp = std::move(*mcp);
   auto argv = interactive_argv(*profile, in);
   if (!argv) return tl::unexpected(argv.error());
   a.argv = std::move(*argv);

@@ -36,6 +36,10 @@ class LaunchFiles {
   // The values a profile's templates are filled with for agent `name` and its launch plan.
   LaunchInputs inputs(const std::string& name, const Json& launch, bool resume) const;
 
+  // The profile's mcp args for agent `name`, with bosun's endpoint ({mcp_url}) and the config
+  // file they name ({mcp_file}, written here, mode 0600); none when the profile has no mcp:.
+  Result<std::vector<std::string>> mcp_args(const std::string& name, const Profile& profile) const;
+
   // When the agent's command comes from its profile, builds this run's argv into the record:
   // the hooks settings written (mode 0600), its session started or resumed. Otherwise nothing.
   Status prepare_command(AgentRecord& agent, const Result<Profile>& profile) const;

@@ -40,22 +40,36 @@ Result<std::vector<std::string>> interactive_argv(const Profile& p, const Launch
                                           {"role_file", in.role_file},
                                           {"hooks_file", in.hooks_file},
                                           {"session_id", in.session_id}};
-  std::vector<std::string> templ = p.interactive;
-  auto add = [&templ](const std::vector<std::string>& more) {
-    templ.insert(templ.end(), more.begin(), more.end());
+  // template + hooks, then the mcp args (already expanded), then session and instructions.
+  std::vector<std::string> head = p.interactive;
+  if (!in.hooks_file.empty()) head.insert(head.end(), p.hooks.args.begin(), p.hooks.args.end());
+  std::vector<std::string> tail;
+  auto add = [&tail](const std::vector<std::string>& more) {
+    tail.insert(tail.end(), more.begin(), more.end());
   };
-  if (!in.hooks_file.empty()) add(p.hooks.args);
   if (!in.session_id.empty()) add(in.resume ? p.session.resume : p.session.assign);
   if (p.instructions.how == "flag" && !in.role_file.empty()) add(p.instructions.args);
   // The program itself is never optional.
-  auto program = expand_argv({templ.empty() ? std::string() : templ[0]}, vars);
+  auto program = expand_argv({head.empty() ? std::string() : head[0]}, vars);
   if (!program || program->size() != 1 || (*program)[0].empty()) {
     return bad_request("invalid_profile", "profile " + p.name + " gives no program to run");
   }
-  auto argv = expand_argv(templ, vars);
+  auto argv = expand_argv(head, vars);
   if (!argv) return argv;
+  auto rest = expand_argv(tail, vars);
+  if (!rest) return rest;
+  argv->insert(argv->end(), in.mcp.begin(), in.mcp.end());
+  argv->insert(argv->end(), rest->begin(), rest->end());
   argv->insert(argv->end(), in.args.begin(), in.args.end());
   return argv;
+}
+
+Json claude_mcp_config(const std::string& url) {
+  return Json{{"mcpServers",
+               {{"bosun",
+                 {{"type", "http"},
+                  {"url", url},
+                  {"headers", {{"Authorization", "Bearer ${BOSUN_TOKEN}"}}}}}}}};
 }
 
 Json claude_hook_settings(const std::string& bosun_exe) {

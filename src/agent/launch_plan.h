@@ -19,16 +19,21 @@ struct LaunchInputs {
   std::string hooks_file;         // {hooks_file}; "" leaves the hooks flag out
   std::string session_id;         // {session_id}; "" when the profile cannot choose one
   bool resume = false;            // resume `session_id` instead of starting it
+  std::vector<std::string> mcp;   // the profile's mcp args, expanded (LaunchFiles::mcp_args)
   std::vector<std::string> args;  // appended as they are
 };
 
-// template + hooks args + session (assign or resume) + instructions flag + args. 400
+// template + hooks args + mcp args + session (assign or resume) + instructions flag + args. 400
 // `missing_value` when a template needs a value that is not there.
 Result<std::vector<std::string>> interactive_argv(const Profile& profile, const LaunchInputs& in);
 
 // The Claude Code settings overlay (--settings) whose hooks forward every event that says
 // something about the agent's state to `bosun hook claude`, run as `bosun_exe`.
 Json claude_hook_settings(const std::string& bosun_exe);
+
+// Claude Code's --mcp-config file for bosun's endpoint at `url`: the Authorization header is
+// `Bearer ${BOSUN_TOKEN}`, which Claude Code fills from the agent's environment.
+Json claude_mcp_config(const std::string& url);
 
 // $SHELL, or /bin/bash.
 std::string default_shell();

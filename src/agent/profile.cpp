@@ -448,6 +448,20 @@ Status parse_hooks(const Reader& r, const YAML::Node& hooks, Profile& p) {
   return {};
 }
 
+// mcp: {config: claude|none, args} — how the CLI is handed bosun's MCP endpoint.
+Status parse_mcp(const Reader& r, const YAML::Node& mcp, Profile& p) {
+  if (auto st = r.keys(mcp, "mcp", {"config", "args"}); !st) return tl::unexpected(st.error());
+  if (!mcp["config"] || !mcp["args"]) return r.bad(mcp, "mcp needs config: and args:");
+  TRY(config, r.str(mcp["config"], "mcp.config"));
+  if (*config != "claude" && *config != "none") {
+    return r.bad(mcp["config"], "mcp.config must be claude or none");
+  }
+  TRY(args, r.strings(mcp["args"], "mcp.args"));
+  p.mcp.config = *config;
+  p.mcp.args = std::move(*args);
+  return {};
+}
+
 Result<Profile> parse_profile(std::string_view text, const std::string& file) {
   Reader r(file);
   YAML::Node root;
@@ -465,7 +479,7 @@ Result<Profile> parse_profile(std::string_view text, const std::string& file) {
   if (auto st = r.keys(
           root, "the profile",
           {"name", "description", "version", "takes_tasks", "interactive", "headless", "stream",
-           "instructions", "input", "commands", "session", "hooks", "dialogs", "screen"});
+           "instructions", "input", "commands", "session", "hooks", "mcp", "dialogs", "screen"});
       !st) {
     return tl::unexpected(st.error());
   }
@@ -488,6 +502,9 @@ Result<Profile> parse_profile(std::string_view text, const std::string& file) {
   }
   if (const auto& hooks = root["hooks"]) {
     TRY_OK(parse_hooks(r, hooks, p));
+  }
+  if (const auto& mcp = root["mcp"]) {
+    TRY_OK(parse_mcp(r, mcp, p));
   }
   if (root["dialogs"]) {
     if (auto st = parse_dialogs(r, root["dialogs"], p.dialogs); !st) {

@@ -127,6 +127,14 @@ struct Profile {
     std::string kind;
     std::vector<std::string> args;
   } hooks;
+  // MCP: how the CLI is handed bosun's endpoint (docs/mcp.md). `config` "claude": bosun writes
+  // {mcp_file}, an --mcp-config file naming {mcp_url} with the agent's own token (from its
+  // BOSUN_TOKEN, never written down); "none": `args` alone do it. Added to the interactive
+  // and the headless command.
+  struct Mcp {
+    std::string config;
+    std::vector<std::string> args;
+  } mcp;
   std::vector<Dialog> dialogs;
   ScreenSpec screen;
 

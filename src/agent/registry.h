@@ -135,6 +135,12 @@ class AgentRegistry {
     return files_.instructions_file(agent_name);
   }
 
+  // The profile's mcp args for the agent (LaunchFiles::mcp_args): a headless run gets them too.
+  Result<std::vector<std::string>> mcp_args(const std::string& agent_name,
+                                            const Profile& profile) const {
+    return files_.mcp_args(agent_name, profile);
+  }
+
   // Drops every holder connection; the agents keep running (daemon shutdown).
   void detach_all();
 

@@ -42,7 +42,8 @@ std::string task_prompt(const Task& task) {
   std::string prompt = fmt::format("[TASK] {} {}", task.id, task.title);
   if (!task.description.empty()) prompt += "\n\n" + task.description;
   prompt += fmt::format(
-      "\n\nWhen it is done, report with `bosun report submit` (see `bosun task show {}`).",
+      "\n\nWhen it is done, report with bosun's `report` tool, or `bosun report submit` (see "
+      "`bosun task show {}`).",
       task.id);
   return prompt;
 }
@@ -88,6 +89,10 @@ Result<Json> HeadlessRunner::start(const HeadlessRequest& req) {
   if (prompt.empty()) return bad_request("missing_field", "a prompt or a task is required");
   auto argv = expand_argv(profile->headless, {{"prompt", prompt}, {"shell", default_shell()}});
   if (!argv) return tl::unexpected(argv.error());
+  // bosun's MCP endpoint, as the agent (its BOSUN_TOKEN): after the prompt, before the caller's.
+  auto mcp = agents_.mcp_args(agent->name, *profile);
+  if (!mcp) return tl::unexpected(mcp.error());
+  argv->insert(argv->end(), mcp->begin(), mcp->end());
   argv->insert(argv->end(), req.args.begin(), req.args.end());
   HeadlessLaunch launch;
   launch.profile = profile_name;

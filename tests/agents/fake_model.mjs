@@ -4,9 +4,11 @@
 // in the prompt. Only the model is fake: the CLIs, their tools and bosun are real.
 import http from 'node:http';
 
-// An answer: {text}, {tool: {command}} (a shell tool call), {error: {status, message}}, with
+// An answer: {text}, {tool: {command}} (a shell tool call), {tool: {name, input}} (a call of
+// another tool by its name, e.g. an MCP server's; Anthropic only), {error: {status, message}}, with
 // an optional delay_ms before it starts. After a tool result comes back the fake answers
-// {text: afterTool} unless the script says otherwise.
+// {text: afterTool} unless the script says otherwise; an `afterTool` function is given the tool's
+// result and returns the answer (another tool call, say).
 //
 // script(prompt) → answer for a prompt; prompts it does not know get {text: 'ok'}.
 export class FakeModel {
@@ -59,7 +61,7 @@ export class FakeModel {
       this.requests.push({ api: api.name, ...turn });
       let answer;
       if (turn.side) answer = api.side ? api.side(turn) : { text: 'Fake title' };
-      else if (turn.afterTool) answer = { text: this.afterTool };
+      else if (turn.afterTool) answer = typeof this.afterTool === 'function' ? this.afterTool(turn.prompt) : { text: this.afterTool };
       else answer = this.script(turn.prompt) ?? { text: 'ok' };
       const send = () => {
         if (res.destroyed) return;
@@ -114,8 +116,9 @@ const anthropic = {
     });
     send('ping', { type: 'ping' });
     if (answer.tool) {
-      const input = JSON.stringify({ command: answer.tool.command, description: answer.tool.description ?? 'Run a command' });
-      send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: `toolu_fake_${Date.now()}`, name: 'Bash', input: {} } });
+      const named = answer.tool.name !== undefined;
+      const input = JSON.stringify(named ? answer.tool.input : { command: answer.tool.command, description: answer.tool.description ?? 'Run a command' });
+      send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: `toolu_fake_${Date.now()}`, name: named ? answer.tool.name : 'Bash', input: {} } });
       const half = Math.floor(input.length / 2);
       send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: input.slice(0, half) } });
       send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: input.slice(half) } });

@@ -23,16 +23,31 @@ TEST(LaunchPlan, ClaudeGetsHooksASessionItsRoleAndExtraArgs) {
   in.hooks_file = "/s/agents/kai/claude-settings.json";
   in.session_id = "0b7f6c1e-8a3d-4c2b-9f00-1234567890ab";
   in.args = {"--model", "opus"};
+  in.mcp = {"--mcp-config", "/s/agents/kai/mcp.json", "--allowedTools", "mcp__bosun"};
   auto argv = interactive_argv(profile_of("claude"), in);
   ASSERT_TRUE(argv) << argv.error().message;
+  // The variadic --allowedTools is followed by a flag, never by a word it would swallow.
   EXPECT_EQ(*argv, (Argv{"claude", "--permission-mode", "default", "--settings", in.hooks_file,
+                         "--mcp-config", "/s/agents/kai/mcp.json", "--allowedTools", "mcp__bosun",
                          "--session-id", in.session_id, "--append-system-prompt-file", in.role_file,
                          "--model", "opus"}));
   in.resume = true;
   argv = interactive_argv(profile_of("claude"), in);
   ASSERT_TRUE(argv);
-  EXPECT_EQ((*argv)[5], "--resume");
-  EXPECT_EQ((*argv)[6], in.session_id);
+  EXPECT_EQ((*argv)[9], "--resume");
+  EXPECT_EQ((*argv)[10], in.session_id);
+}
+
+TEST(LaunchPlan, ClaudeMcpConfigNamesTheEndpointAndTakesTheTokenFromTheEnvironment) {
+  Profile claude = profile_of("claude");
+  EXPECT_EQ(claude.mcp.config, "claude");
+  EXPECT_EQ(claude.mcp.args, (Argv{"--mcp-config", "{mcp_file}", "--allowedTools", "mcp__bosun"}));
+  Json config = claude_mcp_config("http://127.0.0.1:7777/mcp");
+  const Json& server = config["mcpServers"]["bosun"];
+  EXPECT_EQ(server["type"], "http");
+  EXPECT_EQ(server["url"], "http://127.0.0.1:7777/mcp");
+  // No token is written down: Claude Code expands the variable from the agent's environment.
+  EXPECT_EQ(server["headers"]["Authorization"], "Bearer ${BOSUN_TOKEN}");
 }
 
 TEST(LaunchPlan, WhatIsNotThereIsLeftOut) {

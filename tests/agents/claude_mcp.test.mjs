@@ -1,0 +1,82 @@
+// Real Claude Code with bosun's MCP endpoint wired in by its profile: a permanent agent given a
+// [TASK] by the supervisor, and a headless run for a task, each finish it through bosun's
+// `report` and `done` tools over MCP — no shell command — and the task moves on bosun's check.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { until, versions } from './support.mjs';
+import { crew, spawnCli } from './tui.mjs';
+
+const proof = { what_was_done: 'read the task', how_verified: 'looked at it', verification_result: 'it is clear' };
+
+// A task typed by the supervisor is already the agent's: the first turn calls `report`. A
+// headless run's prompt (bosun run --task) is not yet: it calls `claim` first. Each tool's
+// result brings the next call: claim → report → done → a closing text.
+const reportCall = (id) => ({
+  tool: { name: 'mcp__bosun__report', input: { task: id, status: 'done', summary: `${id}: done over MCP`, changes: [], proof } },
+});
+const script = (prompt) => {
+  const typed = prompt.match(/\[TASK\]\s+(t_[A-Za-z0-9]+)\s.*— run: bosun task show/);
+  if (typed) return reportCall(typed[1]);
+  const run = prompt.match(/\[TASK\]\s+(t_[A-Za-z0-9]+)/);
+  if (run) return { tool: { name: 'mcp__bosun__claim', input: { task: run[1] } } };
+  return { text: 'Nothing to do.' };
+};
+const afterTool = (result) => {
+  const reported = result.match(/"task_id":\s*"(t_[A-Za-z0-9]+)"/);
+  if (result.includes('check_log') && reported) {
+    return { tool: { name: 'mcp__bosun__done', input: { task: reported[1], text: `Finished ${reported[1]} over MCP` } } };
+  }
+  if (/"type":\s*"done"/.test(result)) return { text: 'Reported and told the supervisor.' };
+  const claimed = result.match(/"id":\s*"(t_[A-Za-z0-9]+)"/);
+  if (claimed) return reportCall(claimed[1]);
+  return { text: `Unexpected: ${result.slice(0, 100)}` };
+};
+
+const c = crew(script, { afterTool });
+
+// The tool results about `task` the model got back.
+function toolResults(task) {
+  return c.model.requests.filter((r) => r.afterTool && r.prompt.includes(task.id)).length;
+}
+
+async function finishedOverMcp(task, agentName, agentId) {
+  const done = await c.events.wait('mail done from the agent', 'message.created', '',
+    (m) => m.type === 'done' && m.from === agentName && m.task_id === task.id, 90000)
+    .catch(async (e) => assert.fail(`${e.message}\nmodel saw: ${JSON.stringify(c.model.requests.filter((r) => r.afterTool).map((r) => r.prompt.slice(0, 300)))}`));
+  assert.match(done.data.subject, /over MCP/);
+  const reports = await c.daemon.api('GET', `/api/v1/tasks/${task.id}/reports`);
+  assert.equal(reports.reports.length, 1);
+  assert.equal(reports.reports[0].agent_id, agentId);
+  assert.match(reports.reports[0].summary ?? JSON.stringify(reports.reports[0]), /done over MCP/);
+  await until('the task checked and done', async () =>
+    (await c.daemon.api('GET', `/api/v1/tasks/${task.id}`)).status === 'done', 30000);
+  // The tools ran over MCP: every tool result the model got back is bosun's JSON, none a shell's.
+  for (const r of c.model.requests.filter((q) => q.afterTool)) assert.match(r.prompt, /^\s*[{[]/, r.prompt.slice(0, 200));
+}
+
+test(`claude ${versions.claude}: a permanent agent reports and says done through bosun's MCP tools`, async () => {
+  const { id, agent } = await spawnCli(c.daemon, c.model, 'claude', 'dev', null, { role: 'dev' });
+  const at = agent.argv.indexOf('--mcp-config');
+  assert.ok(at > 0, agent.argv.join(' '));
+  const config = JSON.parse(fs.readFileSync(agent.argv[at + 1], 'utf8'));
+  assert.equal(config.mcpServers.bosun.url, `${c.daemon.url}/mcp`);
+  assert.ok(!fs.readFileSync(agent.argv[at + 1], 'utf8').includes(c.daemon.token), 'a token was written down');
+  await c.events.wait('claude idle at its composer', 'agent.state', id, (d) => d.state === 'idle', 60000);
+  const task = await c.daemon.api('POST', '/api/v1/tasks', { title: 'Look at the plan', role: 'dev' });
+  await finishedOverMcp(task, 'dev', id);
+  // bosun's tools need no permission: the agent never waited for a person.
+  assert.ok(!c.events.states(id).includes('waiting_input'), c.events.states(id).join(' → '));
+});
+
+test(`claude ${versions.claude}: a headless run for a task gets the endpoint too`, async () => {
+  const { agent } = await spawnCli(c.daemon, c.model, 'claude', 'runner', ['bash', '--norc', '--noprofile']);
+  const task = await c.daemon.api('POST', '/api/v1/tasks', { title: 'Headless look', role: 'nobody' });
+  const r = await c.daemon.cli(['run', agent.name, '--task', task.id, '--json']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const run = JSON.parse(r.stdout);
+  assert.ok(run.argv.includes('--mcp-config'), run.argv.join(' '));
+  await finishedOverMcp(task, 'runner', agent.id);
+  assert.equal(toolResults(task), 3, 'claim, report and done, nothing else');
+  assert.equal((await c.daemon.api('GET', `/api/v1/tasks/${task.id}`)).assignee, agent.id);
+});
