@@ -421,6 +421,9 @@ session:
   capture:
     - {from: stream, field: sessionID}
     - {from: screen, regex: 'opencode -s (ses_[A-Za-z0-9]+)'}
+mcp:                     # bosun's endpoint, in a config opencode merges with the user's own
+  config: opencode
+  env: OPENCODE_CONFIG_CONTENT
 screen:
   verified: []
   quiet_ms: 1000

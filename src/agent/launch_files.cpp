@@ -20,7 +20,19 @@ std::filesystem::path LaunchFiles::instructions_file(const std::string& agent_na
   return state_.root / "agents" / agent_name / "instructions.md";
 }
 
-std::map<std::string, std::string> LaunchFiles::own_env(const AgentRecord& agent) const {
+namespace {
+
+// The profile's server entry for bosun's endpoint at `url`, as text; "" for config none.
+std::string mcp_config_text(const Profile& profile, const std::string& url) {
+  if (profile.mcp.config == "claude") return dump_json(claude_mcp_config(url));
+  if (profile.mcp.config == "opencode") return dump_json(opencode_mcp_config(url));
+  return {};
+}
+
+}  // namespace
+
+std::map<std::string, std::string> LaunchFiles::own_env(const AgentRecord& agent,
+                                                        const Profile* profile) const {
   std::map<std::string, std::string> env;
   for (const auto& [k, v] : agent.env.items()) {
     if (v.is_string()) env[k] = v.get<std::string>();
@@ -35,11 +47,17 @@ std::map<std::string, std::string> LaunchFiles::own_env(const AgentRecord& agent
   // Not the state directory: it holds the person's token (a restarted daemon listens on
   // its last port again, so BOSUN_URL stays right).
   if (agent.project_id) env["BOSUN_PROJECT"] = *agent.project_id;
+  if (profile) env.merge(mcp_env(*profile));
   std::error_code ec;
   if (auto file = instructions_file(agent.name); std::filesystem::exists(file, ec)) {
     env["BOSUN_INSTRUCTIONS"] = file.string();
   }
   return env;
+}
+
+std::map<std::string, std::string> LaunchFiles::mcp_env(const Profile& profile) const {
+  if (profile.mcp.env.empty() || daemon_url_.empty()) return {};
+  return {{profile.mcp.env, mcp_config_text(profile, daemon_url_ + "/mcp")}};
 }
 
 LaunchInputs LaunchFiles::inputs(const std::string& name, const Json& launch, bool resume) const {
@@ -65,11 +83,12 @@ Result<std::vector<std::string>> LaunchFiles::mcp_args(const std::string& name,
   if (profile.mcp.args.empty() || daemon_url_.empty()) return std::vector<std::string>{};
   std::string url = daemon_url_ + "/mcp";
   std::string file;
-  if (profile.mcp.config == "claude") {
+  std::string text = mcp_config_text(profile, url);
+  if (profile.mcp.env.empty() && !text.empty()) {
     auto path = state_.root / "agents" / name / "mcp.json";
     std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
-    TRY_OK(write_file_atomic(path, dump_json(claude_mcp_config(url)), 0600));
+    TRY_OK(write_file_atomic(path, text, 0600));
     file = path.string();
   }
   return expand_argv(profile.mcp.args, {{"mcp_url", url}, {"mcp_file", file}});

@@ -31,7 +31,11 @@ class LaunchFiles {
 
   // The agent's own variables and bosun's (BOSUN_URL, BOSUN_TOKEN, BOSUN_AGENT, …): what its
   // programs get on top of the host's environment.
-  std::map<std::string, std::string> own_env(const AgentRecord& agent) const;
+  // With its profile, also the variable its mcp: section hands the endpoint's config in.
+  std::map<std::string, std::string> own_env(const AgentRecord& agent,
+                                             const Profile* profile = nullptr) const;
+  // That variable alone (empty when the profile hands its config otherwise or not at all).
+  std::map<std::string, std::string> mcp_env(const Profile& profile) const;
 
   // The values a profile's templates are filled with for agent `name` and its launch plan.
   LaunchInputs inputs(const std::string& name, const Json& launch, bool resume) const;

@@ -72,6 +72,14 @@ Json claude_mcp_config(const std::string& url) {
                   {"headers", {{"Authorization", "Bearer ${BOSUN_TOKEN}"}}}}}}}};
 }
 
+Json opencode_mcp_config(const std::string& url) {
+  return Json{{"mcp",
+               {{"bosun",
+                 {{"type", "remote"},
+                  {"url", url},
+                  {"headers", {{"Authorization", "Bearer {env:BOSUN_TOKEN}"}}}}}}}};
+}
+
 Json claude_hook_settings(const std::string& bosun_exe) {
   Json handler{
       {"type", "command"}, {"command", shell_quote(bosun_exe) + " hook claude"}, {"timeout", 10}};

@@ -35,6 +35,10 @@ Json claude_hook_settings(const std::string& bosun_exe);
 // `Bearer ${BOSUN_TOKEN}`, which Claude Code fills from the agent's environment.
 Json claude_mcp_config(const std::string& url);
 
+// opencode's config to merge (OPENCODE_CONFIG_CONTENT) for bosun's endpoint at `url`: a remote
+// server whose Authorization is `Bearer {env:BOSUN_TOKEN}`, which opencode fills in.
+Json opencode_mcp_config(const std::string& url);
+
 // $SHELL, or /bin/bash.
 std::string default_shell();
 

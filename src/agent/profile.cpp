@@ -3,6 +3,7 @@
 #include "agent/profile.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -448,17 +449,29 @@ Status parse_hooks(const Reader& r, const YAML::Node& hooks, Profile& p) {
   return {};
 }
 
-// mcp: {config: claude|none, args} — how the CLI is handed bosun's MCP endpoint.
+// mcp: {config: claude|opencode|none, args?, env?} — how the CLI is handed bosun's MCP endpoint.
 Status parse_mcp(const Reader& r, const YAML::Node& mcp, Profile& p) {
-  if (auto st = r.keys(mcp, "mcp", {"config", "args"}); !st) return tl::unexpected(st.error());
-  if (!mcp["config"] || !mcp["args"]) return r.bad(mcp, "mcp needs config: and args:");
-  TRY(config, r.str(mcp["config"], "mcp.config"));
-  if (*config != "claude" && *config != "none") {
-    return r.bad(mcp["config"], "mcp.config must be claude or none");
+  if (auto st = r.keys(mcp, "mcp", {"config", "args", "env"}); !st) {
+    return tl::unexpected(st.error());
   }
-  TRY(args, r.strings(mcp["args"], "mcp.args"));
+  if (!mcp["config"]) return r.bad(mcp, "mcp needs config:");
+  TRY(config, r.str(mcp["config"], "mcp.config"));
+  if (*config != "claude" && *config != "opencode" && *config != "none") {
+    return r.bad(mcp["config"], "mcp.config must be claude, opencode or none");
+  }
   p.mcp.config = *config;
-  p.mcp.args = std::move(*args);
+  if (mcp["args"]) {
+    TRY(args, r.strings(mcp["args"], "mcp.args"));
+    p.mcp.args = std::move(*args);
+  }
+  if (mcp["env"]) {
+    TRY(env, r.str(mcp["env"], "mcp.env"));
+    bool name = !env->empty() && std::isdigit(static_cast<unsigned char>((*env)[0])) == 0 &&
+                std::all_of(env->begin(), env->end(),
+                            [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; });
+    if (!name) return r.bad(mcp["env"], "mcp.env must be a variable name ([A-Za-z_][A-Za-z0-9_]*)");
+    p.mcp.env = *env;
+  }
   return {};
 }
 

@@ -127,13 +127,15 @@ struct Profile {
     std::string kind;
     std::vector<std::string> args;
   } hooks;
-  // MCP: how the CLI is handed bosun's endpoint (docs/mcp.md). `config` "claude": bosun writes
-  // {mcp_file}, an --mcp-config file naming {mcp_url} with the agent's own token (from its
-  // BOSUN_TOKEN, never written down); "none": `args` alone do it. Added to the interactive
-  // and the headless command.
+  // MCP: how the CLI is handed bosun's endpoint (docs/mcp.md). `config` is the shape of the
+  // server entry bosun writes — "claude" (an --mcp-config file), "opencode" (a config to merge),
+  // "none" — naming {mcp_url} with the agent's own token taken from its BOSUN_TOKEN (never
+  // written down). `env` names the variable the config goes in; without one it is written to
+  // {mcp_file}. `args` go on the interactive and the headless command.
   struct Mcp {
     std::string config;
     std::vector<std::string> args;
+    std::string env;
   } mcp;
   std::vector<Dialog> dialogs;
   ScreenSpec screen;

@@ -264,6 +264,7 @@ asio::awaitable<Status> AgentRegistry::launch_run(Session& s) {
     mark_lost(s, "cannot build the command from profile " + a.profile + ": " + st.error().message);
     co_return st;
   }
+  auto env = files_.own_env(a, profile ? &*profile : nullptr);
   RunRecord run;
   run.agent_id = a.id;
   run.generation = a.generation;
@@ -286,7 +287,7 @@ asio::awaitable<Status> AgentRegistry::launch_run(Session& s) {
   s.begin_run(std::move(profile));
   s.machine().enter(AgentState::kStarting);
 
-  HolderSpec spec{a.id, a.name, a.generation, a.argv, a.cwd, a.cols, a.rows, files_.own_env(a)};
+  HolderSpec spec{a.id, a.name, a.generation, a.argv, a.cwd, a.cols, a.rows, std::move(env)};
   auto started = co_await host_->launch(spec, run.socket);
   if (!started && started.error().code == "holder_failed") {
     auth_.remove_agent_token(a.token);

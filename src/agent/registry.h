@@ -140,6 +140,10 @@ class AgentRegistry {
                                             const Profile& profile) const {
     return files_.mcp_args(agent_name, profile);
   }
+  // The variable the profile hands its MCP config in (LaunchFiles::mcp_env).
+  std::map<std::string, std::string> mcp_env(const Profile& profile) const {
+    return files_.mcp_env(profile);
+  }
 
   // Drops every holder connection; the agents keep running (daemon shutdown).
   void detach_all();

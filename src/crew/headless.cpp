@@ -100,6 +100,7 @@ Result<Json> HeadlessRunner::start(const HeadlessRequest& req) {
   launch.format = *format;
   launch.cwd = agent->cwd;
   launch.env = agent->env;
+  launch.env.merge(agents_.mcp_env(*profile));
   launch.task_id = req.task_id;
   launch.agent = agent->name;
   launch.timeout = req.timeout;

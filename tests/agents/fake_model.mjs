@@ -5,7 +5,7 @@
 import http from 'node:http';
 
 // An answer: {text}, {tool: {command}} (a shell tool call), {tool: {name, input}} (a call of
-// another tool by its name, e.g. an MCP server's; Anthropic only), {error: {status, message}}, with
+// another tool by its name, e.g. an MCP server's; Anthropic and Chat Completions), {error: {status, message}}, with
 // an optional delay_ms before it starts. After a tool result comes back the fake answers
 // {text: afterTool} unless the script says otherwise; an `afterTool` function is given the tool's
 // result and returns the answer (another tool call, say).
@@ -193,8 +193,10 @@ const chat = {
     const chunk = (delta, finish) => send(null, { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: 'fake-model',
       choices: [{ index: 0, delta, finish_reason: finish }] });
     if (answer.tool) {
+      const named = answer.tool.name !== undefined;
       chunk({ role: 'assistant', content: null, tool_calls: [{ index: 0, id: `call_${id}`, type: 'function',
-        function: { name: 'bash', arguments: JSON.stringify({ command: answer.tool.command, description: answer.tool.description ?? 'Run a command' }) } }] }, null);
+        function: named ? { name: answer.tool.name, arguments: JSON.stringify(answer.tool.input) }
+          : { name: 'bash', arguments: JSON.stringify({ command: answer.tool.command, description: answer.tool.description ?? 'Run a command' }) } }] }, null);
       chunk({}, 'tool_calls');
     } else {
       chunk({ role: 'assistant', content: answer.text }, null);

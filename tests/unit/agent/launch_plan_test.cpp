@@ -50,6 +50,25 @@ TEST(LaunchPlan, ClaudeMcpConfigNamesTheEndpointAndTakesTheTokenFromTheEnvironme
   EXPECT_EQ(server["headers"]["Authorization"], "Bearer ${BOSUN_TOKEN}");
 }
 
+TEST(LaunchPlan, OpencodeGetsItsMcpConfigInAVariableItMergesWithTheUsersOwn) {
+  Profile opencode = profile_of("opencode");
+  EXPECT_EQ(opencode.mcp.config, "opencode");
+  EXPECT_EQ(opencode.mcp.env, "OPENCODE_CONFIG_CONTENT");
+  EXPECT_TRUE(opencode.mcp.args.empty());
+  const Json server = opencode_mcp_config("http://127.0.0.1:7777/mcp")["mcp"]["bosun"];
+  EXPECT_EQ(server["type"], "remote");
+  EXPECT_EQ(server["url"], "http://127.0.0.1:7777/mcp");
+  EXPECT_EQ(server["headers"]["Authorization"], "Bearer {env:BOSUN_TOKEN}");
+  auto bad = parse_profile("name: x\ninteractive: [x]\nmcp: {config: vscode}\n", "x.yaml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("mcp.config must be claude, opencode or none"),
+            std::string::npos)
+      << bad.error().message;
+  bad = parse_profile("name: x\ninteractive: [x]\nmcp: {config: none, env: 'A B'}\n", "x.yaml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("mcp.env must be a variable name"), std::string::npos);
+}
+
 TEST(LaunchPlan, WhatIsNotThereIsLeftOut) {
   auto argv = interactive_argv(profile_of("claude"), LaunchInputs{});
   ASSERT_TRUE(argv);

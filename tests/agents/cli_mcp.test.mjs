@@ -1,35 +1,41 @@
-// Real Claude Code with bosun's MCP endpoint wired in by its profile: a permanent agent given a
-// [TASK] by the supervisor, and a headless run for a task, each finish it through bosun's
-// `report` and `done` tools over MCP — no shell command — and the task moves on bosun's check.
+// Real CLIs with bosun's MCP endpoint wired in by their profiles: a permanent Claude Code agent
+// given a [TASK] by the supervisor, and headless runs of Claude Code and opencode for a task,
+// each finish it through bosun's `claim`, `report` and `done` tools over MCP — no shell
+// command — and the task moves on bosun's check.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { until, versions } from './support.mjs';
+import path from 'node:path';
+import { bin, prepareCli, until, versions } from './support.mjs';
 import { crew, spawnCli } from './tui.mjs';
 
 const proof = { what_was_done: 'read the task', how_verified: 'looked at it', verification_result: 'it is clear' };
 
 // A task typed by the supervisor is already the agent's: the first turn calls `report`. A
 // headless run's prompt (bosun run --task) is not yet: it calls `claim` first. Each tool's
-// result brings the next call: claim → report → done → a closing text.
-const reportCall = (id) => ({
-  tool: { name: 'mcp__bosun__report', input: { task: id, status: 'done', summary: `${id}: done over MCP`, changes: [], proof } },
-});
+// result brings the next call: claim → report → done → a closing text. Each CLI names MCP
+// tools its own way; the task's title says which CLI is asked.
+const names = { claude: (tool) => `mcp__bosun__${tool}`, opencode: (tool) => `bosun_${tool}` };
+const cliOf = (text) => (text.includes('for opencode') ? 'opencode' : 'claude');
+const call = (cli, tool, input) => ({ tool: { name: names[cli](tool), input } });
+const reportCall = (cli, id) =>
+  call(cli, 'report', { task: id, status: 'done', summary: `${id}: done over MCP`, changes: [], proof });
 const script = (prompt) => {
   const typed = prompt.match(/\[TASK\]\s+(t_[A-Za-z0-9]+)\s.*— run: bosun task show/);
-  if (typed) return reportCall(typed[1]);
+  if (typed) return reportCall('claude', typed[1]);
   const run = prompt.match(/\[TASK\]\s+(t_[A-Za-z0-9]+)/);
-  if (run) return { tool: { name: 'mcp__bosun__claim', input: { task: run[1] } } };
+  if (run) return call(cliOf(prompt), 'claim', { task: run[1] });
   return { text: 'Nothing to do.' };
 };
 const afterTool = (result) => {
+  const cli = cliOf(result);
   const reported = result.match(/"task_id":\s*"(t_[A-Za-z0-9]+)"/);
   if (result.includes('check_log') && reported) {
-    return { tool: { name: 'mcp__bosun__done', input: { task: reported[1], text: `Finished ${reported[1]} over MCP` } } };
+    return call(cli, 'done', { task: reported[1], text: `Finished ${reported[1]} over MCP` });
   }
   if (/"type":\s*"done"/.test(result)) return { text: 'Reported and told the supervisor.' };
   const claimed = result.match(/"id":\s*"(t_[A-Za-z0-9]+)"/);
-  if (claimed) return reportCall(claimed[1]);
+  if (claimed) return reportCall(cli, claimed[1]);
   return { text: `Unexpected: ${result.slice(0, 100)}` };
 };
 
@@ -69,14 +75,21 @@ test(`claude ${versions.claude}: a permanent agent reports and says done through
   assert.ok(!c.events.states(id).includes('waiting_input'), c.events.states(id).join(' → '));
 });
 
-test(`claude ${versions.claude}: a headless run for a task gets the endpoint too`, async () => {
-  const { agent } = await spawnCli(c.daemon, c.model, 'claude', 'runner', ['bash', '--norc', '--noprofile']);
-  const task = await c.daemon.api('POST', '/api/v1/tasks', { title: 'Headless look', role: 'nobody' });
-  const r = await c.daemon.cli(['run', agent.name, '--task', task.id, '--json']);
-  assert.equal(r.code, 0, r.stdout + r.stderr);
-  const run = JSON.parse(r.stdout);
-  assert.ok(run.argv.includes('--mcp-config'), run.argv.join(' '));
-  await finishedOverMcp(task, 'runner', agent.id);
-  assert.equal(toolResults(task), 3, 'claim, report and done, nothing else');
-  assert.equal((await c.daemon.api('GET', `/api/v1/tasks/${task.id}`)).assignee, agent.id);
-});
+for (const cli of ['claude', 'opencode']) {
+  test(`${cli} ${versions[cli]}: a headless run claims, reports and says done through bosun's MCP tools`, async () => {
+    // An agent whose folder, environment and profile the run uses (its own program is a shell).
+    const { work, env } = prepareCli(cli, c.model.url, `${c.daemon.root}/${cli}-runner`);
+    const agent = await c.daemon.api('POST', '/api/v1/agents', {
+      name: `${cli}-runner`, profile: cli, argv: ['bash', '--norc', '--noprofile'], cwd: work,
+      env: { ...env, PATH: `${path.dirname(bin(cli))}:${process.env.PATH}` },
+    });
+    const task = await c.daemon.api('POST', '/api/v1/tasks', { title: `Headless look for ${cli}`, role: 'nobody' });
+    const r = await c.daemon.cli(['run', agent.name, '--task', task.id, '--json']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const run = JSON.parse(r.stdout);
+    if (cli === 'claude') assert.ok(run.argv.includes('--mcp-config'), run.argv.join(' '));
+    await finishedOverMcp(task, agent.name, agent.id);
+    assert.equal(toolResults(task), 3, 'claim, report and done, nothing else');
+    assert.equal((await c.daemon.api('GET', `/api/v1/tasks/${task.id}`)).assignee, agent.id);
+  });
+}
