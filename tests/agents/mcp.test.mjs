@@ -194,6 +194,12 @@ test('an agent acts only as itself: another agent\'s task, message or claim is r
   assert.equal((await d.api('GET', `/api/v1/messages/${note.id}`)).state, note.state);
   // The mailbox names the sender from the token: there is no field to speak as another.
   await refused(ana.client, 'send', { to: 'kai', subject: 'hi', from: 'user' }, /unknown field 'from'/);
+
+  // kai, who holds it, says what blocks it: a `blocked` message to the supervisor about it.
+  const blocked = await call(kai.client, 'blocked', { text: 'waiting for the lexer' });
+  assert.equal(blocked.type, 'blocked');
+  assert.equal(blocked.from, 'kai');
+  assert.equal(blocked.task_id, task.id);
 });
 
 test('bad input is a clear tool error and changes nothing', async () => {
