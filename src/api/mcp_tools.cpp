@@ -57,15 +57,6 @@ Awaitable<Result<std::string>> task_of(ToolCall& call, bool finished_too) {
   co_return id;
 }
 
-// The first line, control characters as spaces, cut to the mailbox's subject limit.
-std::string subject_of(const std::string& text) {
-  std::string line = text.substr(0, text.find_first_of("\r\n"));
-  for (char& c : line) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  }
-  return shorten(line, kSubjectBytes);
-}
-
 // --- tasks
 
 Awaitable<Result<Json>> run_ready(ToolCall& call) {
@@ -161,7 +152,7 @@ Awaitable<Result<Json>> run_send(ToolCall& call) {
 // done | status | blocked: a message of that type to the supervisor about the current task.
 Awaitable<Result<Json>> tell_supervisor(ToolCall& call, std::string type) {
   std::string text = arg(call, "text");
-  std::string subject = subject_of(text);
+  std::string subject = first_line(text, kSubjectBytes);
   if (subject.find_first_not_of(' ') == std::string::npos) {
     co_return bad_request("invalid_arguments", "'text' must say something");
   }

@@ -13,25 +13,13 @@
 
 #include "cli/client.h"
 #include "cli/family.h"
+#include "util/text.h"
 
 namespace bosun::cli {
 
 namespace {
 
 constexpr size_t kSubjectBytes = 200;  // the daemon's limit on a subject
-
-// The first line of `summary`, cut to the subject limit without splitting a UTF-8 sequence.
-std::string subject_of(const std::string& summary) {
-  std::string line = summary.substr(0, summary.find_first_of("\r\n"));
-  for (char& c : line) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
-  }
-  if (line.size() <= kSubjectBytes) return line;
-  size_t cut = kSubjectBytes - 3;  // room for "…"
-  while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xc0) == 0x80)
-    --cut;
-  return line.substr(0, cut) + "…";
-}
 
 // Posts a message; prints "sent m_… to TO (state)" or the JSON. A bounce is a refusal (exit 1).
 Status send_message(Client& client, const Json& body, bool json) {
@@ -231,7 +219,7 @@ void setup_report(CLI::App& app, CommandContext& ctx, const char* type, const ch
   app.add_flag("--json", f->json, "print the stored message as JSON");
   app.callback([&ctx, f, type] {
     with_client(ctx, [&](Client& client) -> Status {
-      std::string subject = subject_of(f->text);
+      std::string subject = first_line(f->text, kSubjectBytes);
       if (subject.empty()) return bad_request("invalid_text", fmt::format("{} needs a text", type));
       Json body{{"to", "supervisor"}, {"type", type}, {"subject", subject}};
       if (subject != f->text) body["body"] = f->text;  // the whole text when it is longer

@@ -51,6 +51,16 @@ std::string plural(size_t n, std::string_view one, std::string_view many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
+std::string first_line(std::string_view text, size_t max_bytes) {
+  std::string line(text.substr(0, text.find_first_of("\r\n")));
+  for (char& c : line) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  constexpr size_t kEllipsis = 3;  // "…"
+  if (line.size() <= max_bytes || max_bytes < kEllipsis) return line.substr(0, max_bytes);
+  return shorten(line, max_bytes - kEllipsis);
+}
+
 std::string percent_encode(std::string_view text) {
   std::string out;
   for (unsigned char c : text) {

@@ -12,6 +12,10 @@ namespace bosun {
 // boundary at or before `max_bytes`, followed by "…".
 std::string shorten(std::string_view text, size_t max_bytes);
 
+// The first line of `text`, control characters as spaces, at most `max_bytes` bytes in all
+// (cut on a UTF-8 boundary and ended with "…" when longer): a subject made from a summary.
+std::string first_line(std::string_view text, size_t max_bytes);
+
 // `text` when it has at most `max_bytes` bytes; else "…" and its last bytes from the first
 // UTF-8 sequence boundary within the last `max_bytes`.
 std::string tail(std::string_view text, size_t max_bytes);

@@ -16,6 +16,16 @@ TEST(Text, ShortenKeepsShortTextAndCutsOnACharacterBoundary) {
   EXPECT_EQ(shorten("", 0), "");
 }
 
+TEST(Text, FirstLineIsASubjectWithinItsLimit) {
+  EXPECT_EQ(first_line("Done\nwith details", 200), "Done");
+  EXPECT_EQ(first_line("a\tb\x7f", 200), "a b ");
+  EXPECT_EQ(first_line("abcdef", 6), "abcdef");
+  // Longer: cut so that with "…" it is still within the limit, never mid-character.
+  EXPECT_EQ(first_line("abcdefg", 6), "abc…");
+  EXPECT_EQ(first_line("ééééé", 8), "éé…");
+  EXPECT_LE(first_line(std::string(300, 'x'), 200).size(), 200u);
+}
+
 TEST(Text, PercentEncodeLeavesOnlyUnreservedBytesPlain) {
   EXPECT_EQ(percent_encode("t_ab-12.x~"), "t_ab-12.x~");
   EXPECT_EQ(percent_encode("a b/c?d&e"), "a%20b%2Fc%3Fd%26e");
