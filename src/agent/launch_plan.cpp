@@ -64,20 +64,25 @@ Result<std::vector<std::string>> interactive_argv(const Profile& p, const Launch
   return argv;
 }
 
-Json claude_mcp_config(const std::string& url) {
-  return Json{{"mcpServers",
+namespace {
+
+// {"<key>": {"bosun": {type, url, headers: {Authorization: "Bearer <token>"}}}}.
+Json mcp_server(const char* key, const char* type, const std::string& url, const char* token) {
+  return Json{{key,
                {{"bosun",
-                 {{"type", "http"},
+                 {{"type", type},
                   {"url", url},
-                  {"headers", {{"Authorization", "Bearer ${BOSUN_TOKEN}"}}}}}}}};
+                  {"headers", {{"Authorization", std::string("Bearer ") + token}}}}}}}};
+}
+
+}  // namespace
+
+Json claude_mcp_config(const std::string& url) {
+  return mcp_server("mcpServers", "http", url, "${BOSUN_TOKEN}");
 }
 
 Json opencode_mcp_config(const std::string& url) {
-  return Json{{"mcp",
-               {{"bosun",
-                 {{"type", "remote"},
-                  {"url", url},
-                  {"headers", {{"Authorization", "Bearer {env:BOSUN_TOKEN}"}}}}}}}};
+  return mcp_server("mcp", "remote", url, "{env:BOSUN_TOKEN}");
 }
 
 Json claude_hook_settings(const std::string& bosun_exe) {

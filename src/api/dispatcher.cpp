@@ -1,8 +1,6 @@
 // Dispatcher: route → access check → handler → response, with one log line per request.
 #include "api/dispatcher.h"
 
-#include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <exception>
 
@@ -17,17 +15,6 @@ namespace {
 
 bool changes_state(const std::string& method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
-}
-
-bool is_json(const std::string* content_type) {
-  if (!content_type) return false;
-  std::string_view v = *content_type;
-  v = v.substr(0, v.find(';'));
-  while (!v.empty() && v.back() == ' ')
-    v.remove_suffix(1);
-  return v.size() == 16 && std::equal(v.begin(), v.end(), "application/json", [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == b;
-         });
 }
 
 }  // namespace
@@ -56,7 +43,7 @@ Status Dispatcher::check_browser(const Request& request, bool websocket) const {
   }
   bool has_body = request.method == "POST" || request.method == "PUT" ||
                   request.method == "PATCH" || !request.body.empty();
-  if (has_body && !is_json(request.header("content-type"))) {
+  if (has_body && !is_json_content(request.header("content-type"))) {
     return fail(ErrorKind::kUnsupportedMedia, "json_required",
                 request.method + " " + request.path +
                     " with the login cookie needs Content-Type: application/json");

@@ -1,6 +1,9 @@
 // HTTP values: responses, target parsing, query readers.
 #include "api/http.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include <fmt/format.h>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
@@ -31,6 +34,17 @@ Response Response::json(const Json& value, int status) {
 Response Response::error(const Error& error) {
   return json(Json{{"error", {{"code", error.code}, {"message", error.message}}}},
               http_status(error.kind));
+}
+
+bool is_json_content(const std::string* content_type) {
+  if (!content_type) return false;
+  std::string_view v = *content_type;
+  v = v.substr(0, v.find(';'));
+  while (!v.empty() && v.back() == ' ')
+    v.remove_suffix(1);
+  return v.size() == 16 && std::equal(v.begin(), v.end(), "application/json", [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
 }
 
 Result<Target> parse_target(std::string_view target) {

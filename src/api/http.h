@@ -66,6 +66,9 @@ struct Target {
 };
 Result<Target> parse_target(std::string_view target);
 
+// True when a Content-Type header value is application/json (any case, any parameters).
+bool is_json_content(const std::string* content_type);
+
 // Reads an integer query parameter within [min, max]; absent → fallback.
 Result<int64_t> query_int(const Request& request, const std::string& name, int64_t fallback,
                           int64_t min, int64_t max);

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <optional>
 #include <string>
 
@@ -201,17 +200,8 @@ Awaitable<std::optional<Json>> handle_message(Services& s, const Principal& call
   co_return reply(id, std::move(result));
 }
 
-bool json_content(const std::string* type) {
-  if (!type) return false;
-  std::string v = type->substr(0, type->find(';'));
-  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return std::tolower(c); });
-  while (!v.empty() && v.back() == ' ')
-    v.pop_back();
-  return v == "application/json";
-}
-
 Awaitable<Result<Response>> post_mcp(Services& s, Request& request) {
-  if (!json_content(request.header("content-type"))) {
+  if (!is_json_content(request.header("content-type"))) {
     co_return fail(ErrorKind::kUnsupportedMedia, "json_required",
                    "POST /mcp needs Content-Type: application/json");
   }
