@@ -218,6 +218,21 @@ Awaitable<Result<Json>> run_journal_add(ToolCall& call) {
   co_return co_await route(call, "POST", "/api/v1/journal", call.args);
 }
 
+// --- pipelines
+
+// The run the task is a step of, and which step: what came before (outputs, handoffs, gates)
+// and what bosun will check.
+Awaitable<Result<Json>> run_step(ToolCall& call) {
+  CO_TRY(id, co_await task_of(call, true));
+  CO_TRY(task, co_await route(call, "GET", task_path(*id)));
+  if (!(*task)["step"].is_string() || !(*task)["pipeline_run"].is_string()) {
+    co_return not_found("not_a_step", fmt::format("{} is not a step of a pipeline run", *id));
+  }
+  std::string run = (*task)["pipeline_run"];
+  CO_TRY(shown, co_await route(call, "GET", "/api/v1/pipeline-runs/" + percent_encode(run)));
+  co_return Json{{"task", *id}, {"step", (*task)["step"]}, {"run", std::move(*shown)}};
+}
+
 // --- crew
 
 Awaitable<Result<Json>> run_agents(ToolCall& call) {
@@ -379,6 +394,12 @@ std::vector<McpTool> build_tools() {
                {"kind", str("a short word: note, finding, … (default note)", 32)}},
               {"text"}),
        false, run_journal_add},
+      {"step", "Your pipeline step",
+       "When your task is a step of a pipeline run: the run (its task, its steps with their "
+       "state, outputs, handoffs and gates) and which step is yours. Hand in the step's output "
+       "with `report` on the task (with handoff, and review for a reviewer): bosun merges your "
+       "branch into the run's and checks the step's gates itself.",
+       schema({{"task", task_arg()}}), true, run_step},
       {"agents", "The crew", "The crew's agents: name, role and state, to know whom to address.",
        none, true, run_agents},
   };

@@ -1,4 +1,4 @@
-// DispatchPolicy: crew membership, typing, and the role rule.
+// DispatchPolicy: crew membership, typing, the role rule and pipeline steps.
 #include "crew/dispatch_policy.h"
 
 namespace bosun {
@@ -13,6 +13,12 @@ bool may_type_into(const AgentView& agent) {
 
 bool may_take(const AgentView& agent, const Task& task) {
   if (!is_crew_member(agent)) return false;
+  // A pipeline step is worked in the run's project, on a branch its run merges: only an agent
+  // of the step's role in that project.
+  if (task.is_step()) {
+    return agent.role() == task.role && agent.record.project_id &&
+           agent.record.project_id == task.project_id;
+  }
   return task.role.empty() || agent.role().empty() || agent.role() == task.role;
 }
 

@@ -18,7 +18,8 @@ bool is_crew_member(const AgentView& agent);
 bool may_type_into(const AgentView& agent);
 
 // Whether `agent` may be handed `task`: a crew member, and a task without a role goes to
-// anyone, an agent without a role takes any task, otherwise the roles must match.
+// anyone, an agent without a role takes any task, otherwise the roles must match. A pipeline
+// step's task goes only to an agent of its role in its project.
 bool may_take(const AgentView& agent, const Task& task);
 
 }  // namespace bosun

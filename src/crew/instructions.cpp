@@ -53,7 +53,8 @@ std::string agent_instructions(const InstructionsInput& in) {
       "- `[RESET] …`: your context was reset; read these instructions again and carry on with "
       "your task (the `handoff` tool or `bosun task show` has where it stands).\n"
       "- When your tool list has bosun's MCP tools (server `bosun`: show, claim, update, "
-      "comment, report, inbox, read, send, done, status, blocked, decisions, handoff, agents, "
+      "comment, report, inbox, read, send, done, status, blocked, decisions, handoff, step, "
+      "agents, "
       "…), use them instead of these commands: they do the same, as you.\n";
   if (!in.decisions.empty()) {
     out += "\n## Decisions recorded for this project\n\n" + decisions_text(in.decisions);

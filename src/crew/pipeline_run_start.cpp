@@ -32,23 +32,13 @@ Result<std::string> source_text(const Pipeline& p) {
   return text.str();
 }
 
-// The pipeline against the project: every role it names has a role file, and no step is an
-// agent step (runs work every step headless).
+// The pipeline against the project: every role it names has a role file.
 Status runnable_in(const Pipeline& pipeline, const Project& project) {
   std::vector<std::string> roles;
   for (const auto& e : list_roles(project.path)) {
     if (e.role) roles.push_back(e.name);
   }
-  TRY_OK(check_roles(pipeline, roles));
-  for (const auto& s : pipeline.steps) {
-    if (s.mode == StepMode::kAgent) {
-      return unprocessable(
-          "agent_steps_not_run",
-          fmt::format("{}: step {} has mode agent; runs work every step headless (mode: headless)",
-                      s.where, s.id));
-    }
-  }
-  return {};
+  return check_roles(pipeline, roles);
 }
 
 }  // namespace
@@ -57,6 +47,10 @@ Status PipelineRuns::may_take(const Task& task) {
   if (task.status == TaskStatus::kDone || task.status == TaskStatus::kCancelled) {
     return conflict("invalid_transition", fmt::format("{} is {}: a pipeline runs on open tasks",
                                                       task.id, to_string(task.status)));
+  }
+  if (task.is_step()) {
+    return conflict("task_in_run", fmt::format("{} is step {} of pipeline run {}", task.id,
+                                               *task.step, *task.pipeline_run_id));
   }
   if (task.pipeline_run_id) {
     auto other = store_.pipeline_runs().find(*task.pipeline_run_id);
@@ -137,6 +131,8 @@ asio::awaitable<Outcome<Json>> PipelineRuns::start(RunRequest req) {
     n.title = shorten(title, kMaxTaskTitle);
     n.description = *req.brief;
     n.project_id = project.id;
+    // In the backlog until the run holds it: never ready, so never handed to an agent first.
+    n.status = TaskStatus::kBacklog;
     auto created = board.create(n, req.by);
     if (!created) co_return refused(created.error());
     task = *created;
@@ -158,6 +154,16 @@ asio::awaitable<Outcome<Json>> PipelineRuns::start(RunRequest req) {
   auto made = co_await git_.call<Result<std::string>>(std::move(job));
   if (!made) co_return refused(made.error());
   run.base_commit = *made;
+  // The task may have been taken while git ran: then the run is not made, and its worktree goes.
+  auto now = store_.tasks().find(task->id);
+  Status free = now ? may_take(*now) : Status(tl::unexpected(now.error()));
+  if (!free) {
+    std::function<Status(int)> undo = [repo, path](int) {
+      return git::remove_worktree(repo, path, true);
+    };
+    (void)co_await git_.call<Status>(std::move(undo));
+    co_return refused(free.error());
+  }
 
   {
     EventBus::Transaction tx(bus_, store_);

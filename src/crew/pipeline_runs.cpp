@@ -76,7 +76,9 @@ PipelineRuns::PipelineRuns(asio::io_context& io, Store& store, EventBus& bus, co
       branches_(branches),
       headless_(headless),
       state_(std::move(state)),
-      bosun_exe_(std::move(bosun_exe)) {}
+      bosun_exe_(std::move(bosun_exe)) {
+  bus_.subscribe(this);  // agent steps move with their tasks
+}
 
 // ---- start ---------------------------------------------------------------------------------
 
@@ -196,6 +198,11 @@ std::map<std::string, std::string> PipelineRuns::prompt_values(const PipelineRun
 asio::awaitable<void> PipelineRuns::start_attempt(PipelineRun& run, const Step& step) {
   StepRun& st = *run.step(step.id);
   bool resumed = st.resumed;
+  // An agent's step survives a restart: its task is still the agent's, or has moved on.
+  if (resumed && step.mode == StepMode::kAgent) {
+    reattach(run, step);
+    co_return;
+  }
   auto project = store_.projects().find(run.project_id);
   if (!project) {
     end(run, "failed", "the run's project is gone: " + project.error().message);
@@ -207,16 +214,10 @@ asio::awaitable<void> PipelineRuns::start_attempt(PipelineRun& run, const Step& 
                                      step.id, step.role));
     co_return;
   }
-  std::string profile_name = role->profile.value_or("claude");
-  auto profile = load_profile(profile_name, project->path);
-  std::optional<StreamFormat> format;
-  if (profile) format = parse_stream_format(profile->stream);
-  if (!profile || profile->headless.empty() || !format) {
-    wait_for_person(
-        run, fmt::format(
-                 "step {}: role {} uses profile {}, which {}", step.id, step.role, profile_name,
-                 profile ? "has no headless command with a JSON stream" : profile.error().message));
-    co_return;
+  std::optional<HeadlessCli> cli;
+  if (step.mode == StepMode::kHeadless) {
+    cli = headless_cli(run, step, *role, project->path);
+    if (!cli) co_return;
   }
   // A refused attempt leaves nothing on the branch for the next one: it starts where the
   // refused one did, which is kept at a ref of its own.
@@ -250,20 +251,46 @@ asio::awaitable<void> PipelineRuns::start_attempt(PipelineRun& run, const Step& 
   s.gates.clear();
   s.started_at_ms = to_unix_ms(clock_.now());
   s.ended_at_ms.reset();
-
   std::string prompt = render_prompt(step.prompt, prompt_values(run, step));
-  std::string full = role->body.empty() ? std::string() : role->body + "\n\n---\n\n";
+  if (step.mode == StepMode::kAgent) {
+    hand_to_agent(run, step, prompt);
+  } else {
+    launch_headless(run, step, *cli, role->body, prompt, resumed);
+  }
+}
+
+std::optional<PipelineRuns::HeadlessCli> PipelineRuns::headless_cli(
+    PipelineRun& run, const Step& step, const Role& role, const std::string& project_path) {
+  std::string name = role.profile.value_or("claude");
+  auto profile = load_profile(name, project_path);
+  std::optional<StreamFormat> format;
+  if (profile) format = parse_stream_format(profile->stream);
+  if (!profile || profile->headless.empty() || !format) {
+    wait_for_person(
+        run, fmt::format(
+                 "step {}: role {} uses profile {}, which {}", step.id, step.role, name,
+                 profile ? "has no headless command with a JSON stream" : profile.error().message));
+    return std::nullopt;
+  }
+  return HeadlessCli{name, std::move(profile->headless), *format};
+}
+
+void PipelineRuns::launch_headless(PipelineRun& run, const Step& step, const HeadlessCli& cli,
+                                   const std::string& role_body, const std::string& prompt,
+                                   bool resumed) {
+  StepRun& s = *run.step(step.id);
+  std::string full = role_body.empty() ? std::string() : role_body + "\n\n---\n\n";
   full += prompt + "\n\n" + report_instructions(step);
-  auto argv = expand_argv(profile->headless,
-                          {{"prompt", full}, {"shell", default_shell()}, {"bosun", bosun_exe_}});
+  auto argv =
+      expand_argv(cli.argv, {{"prompt", full}, {"shell", default_shell()}, {"bosun", bosun_exe_}});
   if (!argv) {
     wait_for_person(run, fmt::format("step {}: {}", step.id, argv.error().message));
-    co_return;
+    return;
   }
   HeadlessLaunch launch;
-  launch.profile = profile_name;
+  launch.profile = cli.profile;
   launch.argv = std::move(*argv);
-  launch.format = *format;
+  launch.format = cli.format;
   launch.cwd = run.worktree;
   launch.task_id = run.task_id;
   launch.timeout = step.timeout.value_or(kStepTimeout);
@@ -281,7 +308,7 @@ asio::awaitable<void> PipelineRuns::start_attempt(PipelineRun& run, const Step& 
   if (!record) {
     wait_for_person(
         run, fmt::format("step {}: the CLI could not start: {}", step.id, record.error().message));
-    co_return;
+    return;
   }
   s.headless_runs.push_back(record->id);
   (void)save(run, "pipeline.step.started",
@@ -314,13 +341,8 @@ void PipelineRuns::attempt_ended(const std::string& run_id, const std::string& s
 
 // ---- gates ---------------------------------------------------------------------------------
 
-asio::awaitable<void> PipelineRuns::check_step(PipelineRun& run, const Pipeline& pipeline,
-                                               const Step& step) {
-  auto project = store_.projects().find(run.project_id);
-  if (!project) {
-    end(run, "failed", "the run's project is gone: " + project.error().message);
-    co_return;
-  }
+asio::awaitable<bool> PipelineRuns::read_attempt(PipelineRun& run, const Pipeline& pipeline,
+                                                 const Step& step) {
   StepRun& st = *run.step(step.id);
   std::string worktree = run.worktree;
   std::string from = st.start_commit;
@@ -340,7 +362,7 @@ asio::awaitable<void> PipelineRuns::check_step(PipelineRun& run, const Pipeline&
   if (!changed) {
     wait_for_person(
         run, fmt::format("step {}: reading what it changed: {}", step.id, changed.error().message));
-    co_return;
+    co_return false;
   }
   st.end_commit = changed->head;
   st.changed = changed->files;
@@ -349,33 +371,36 @@ asio::awaitable<void> PipelineRuns::check_step(PipelineRun& run, const Pipeline&
   for (const auto& f : st.changed) {
     if (is_test_file(f, pipeline)) st.test_files.push_back(f);
   }
-  std::optional<HeadlessRunRecord> record;
-  if (!st.headless_runs.empty()) {
-    if (auto r = store_.headless_runs().find(st.headless_runs.back()); r && *r) record = **r;
+  if (step.mode == StepMode::kAgent) {
+    // The agent's report on the step's task, as it submitted it.
+    st.report = step_task_report(st);
+    st.output = st.report.is_object() ? report_output(st.report) : std::string();
+  } else {
+    std::string text;
+    if (auto record = last_headless_run(st)) text = record->result_text;
+    auto report = extract_report(text);
+    st.report = report ? *report : Json();
+    st.output = report ? report_output(*report) : shorten(text, kMaxOutput);
   }
-  std::string text = record ? record->result_text : std::string();
-  auto report = extract_report(text);
-  st.report = report ? *report : Json();
-  st.output = report ? report_output(*report) : shorten(text, kMaxOutput);
   st.gates.clear();
+  co_return true;
+}
 
-  // The CLI itself failed (crashed, timed out, refused): the attempt failed, whatever it said.
-  if (record && record->success != true) {
-    GateResult failed{"run", "failed",
-                      fmt::format("the CLI run {} did not succeed ({}): {}", record->id,
-                                  record->reason, shorten(record->result_text, 2000)),
-                      to_unix_ms(clock_.now())};
-    st.gates.push_back(failed);
-    on_gate_failed(run, pipeline, step, Gate{}, failed);
-    co_return;
-  }
+std::optional<HeadlessRunRecord> PipelineRuns::last_headless_run(const StepRun& st) {
+  if (st.headless_runs.empty()) return std::nullopt;
+  auto r = store_.headless_runs().find(st.headless_runs.back());
+  if (!r || !*r) return std::nullopt;
+  return **r;
+}
 
+GateContext PipelineRuns::gate_context(PipelineRun& run, const Pipeline& pipeline, const Step& step,
+                                       const Project& project) {
   GateContext ctx;
   ctx.run = &run;
   ctx.pipeline = &pipeline;
-  ctx.step = &st;
-  ctx.project = &*project;
-  if (auto role = projects_.role_of(project->path, step.role)) ctx.domains = role->domains;
+  ctx.step = run.step(step.id);
+  ctx.project = &project;
+  if (auto role = projects_.role_of(project.path, step.role)) ctx.domains = role->domains;
   for (const auto& other : run.steps) {
     if (other.id == step.id || other.state != "passed") continue;
     if (!other.test_files.empty() && !other.end_commit.empty()) {
@@ -388,6 +413,32 @@ asio::awaitable<void> PipelineRuns::check_step(PipelineRun& run, const Pipeline&
       }
     }
   }
+  return ctx;
+}
+
+asio::awaitable<void> PipelineRuns::check_step(PipelineRun& run, const Pipeline& pipeline,
+                                               const Step& step) {
+  auto project = store_.projects().find(run.project_id);
+  if (!project) {
+    end(run, "failed", "the run's project is gone: " + project.error().message);
+    co_return;
+  }
+  if (!co_await read_attempt(run, pipeline, step)) co_return;
+  StepRun& st = *run.step(step.id);
+  // The CLI itself failed (crashed, timed out, refused): the attempt failed, whatever it said.
+  if (step.mode == StepMode::kHeadless) {
+    auto record = last_headless_run(st);
+    if (record && record->success != true) {
+      GateResult failed{"run", "failed",
+                        fmt::format("the CLI run {} did not succeed ({}): {}", record->id,
+                                    record->reason, shorten(record->result_text, 2000)),
+                        to_unix_ms(clock_.now())};
+      st.gates.push_back(failed);
+      on_gate_failed(run, pipeline, step, Gate{}, failed);
+      co_return;
+    }
+  }
+  GateContext ctx = gate_context(run, pipeline, step, *project);
   PipelineGates gates(git_, tests_, clock_, kTestTimeout);
   bool waiting = false;
   for (const auto& gate : step.gates) {
@@ -532,6 +583,7 @@ void PipelineRuns::end(PipelineRun& run, const std::string& state, const std::st
     return;
   }
   log_.info("pipeline.run.finished", {{"run", run.id}, {"state", state}, {"reason", reason}});
+  close_step_tasks(run, fmt::format("pipeline run {} {}", run.id, state));
   if (state == "merged") return;
   // The task goes back to the board; the run's branch keeps its work.
   TaskBoard board(store_, bus_, clock_);

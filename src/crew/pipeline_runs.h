@@ -1,10 +1,12 @@
 // PipelineRuns: runs of a pipeline on a task. A run has its own branch and worktree, which
-// every step works in; each step is a headless run of its role's CLI (the step's prompt in, a
-// report out); after each step bosun checks the step's gates itself (crew/pipeline_gates.h)
-// and moves on, goes back, retries, or asks a person. The run's state is in the store after
-// every move, so a daemon killed mid-step continues the run when it starts again. At the end
-// the run's branch is merged into the base with the safe merge (auto mode), or waits for a
-// person's approval (review mode). Events: pipeline.run.*, pipeline.step.*, pipeline.gate.*.
+// every step works in; a step is a headless run of its role's CLI (the step's prompt in, a
+// report out) or a task for a permanent agent of its role, worked on a branch from the run's
+// and merged into it (crew/pipeline_agent_steps.cpp). After each step bosun checks the step's
+// gates itself (crew/pipeline_gates.h) and moves on, goes back, retries, or asks a person. The
+// run's state is in the store after every move, so a daemon killed mid-step continues the run when
+// it starts again. At the end the run's branch is merged into the base with the safe merge (auto
+// mode), or waits for a person's approval (review mode). Events: pipeline.run.*, pipeline.step.*,
+// pipeline.gate.*.
 #pragma once
 
 #include <map>
@@ -16,6 +18,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "crew/headless.h"
+#include "crew/pipeline_gates.h"
 #include "crew/projects.h"
 #include "crew/refusal.h"
 #include "crew/task_branches.h"
@@ -41,7 +44,7 @@ struct RunRequest {
   std::string by;
 };
 
-class PipelineRuns {
+class PipelineRuns : public EventSubscriber {
  public:
   // `git`: the git worker; `tests`: where test commands run; `bosun_exe` fills `{bosun}` in a
   // profile's headless command.
@@ -49,8 +52,12 @@ class PipelineRuns {
                Log& log, ProcessRunner& git, ProcessRunner& tests, Projects& projects,
                TaskBranches& branches, HeadlessRunner& headless, StateDir state,
                std::string bosun_exe);
+  ~PipelineRuns() override;
   PipelineRuns(const PipelineRuns&) = delete;
   PipelineRuns& operator=(const PipelineRuns&) = delete;
+
+  // An agent step's task that ended (done, blocked, cancelled) moves its step.
+  void on_event(const Event& event) override;
 
   // Reads and checks the pipeline against the project's roles, makes the run's branch and
   // worktree and starts the first steps. 404 unknown pipeline, task or project; 400/422 a bad
@@ -86,10 +93,39 @@ class PipelineRuns {
   // happen until something outside (a CLI, a person) moves it.
   boost::asio::awaitable<bool> step_once(std::string run_id);
   boost::asio::awaitable<void> start_attempt(PipelineRun& run, const Step& step);
+  // Headless steps: the role's CLI, then one run of it on the step's prompt.
+  struct HeadlessCli {
+    std::string profile;
+    std::vector<std::string> argv;  // the profile's headless template
+    StreamFormat format;
+  };
+  std::optional<HeadlessCli> headless_cli(PipelineRun& run, const Step& step, const Role& role,
+                                          const std::string& project_path);
+  void launch_headless(PipelineRun& run, const Step& step, const HeadlessCli& cli,
+                       const std::string& role_body, const std::string& prompt, bool resumed);
+  // Agent steps (crew/pipeline_agent_steps.cpp): the step's task on the board for its role,
+  // made with the run's record of it in one transaction.
+  void hand_to_agent(PipelineRun& run, const Step& step, const std::string& prompt);
+  Result<Task> create_step_task(PipelineRun& run, const Step& step, const std::string& prompt);
+  // After a restart: the step waits on its task again, or moves if the task ended meanwhile.
+  void reattach(PipelineRun& run, const Step& step);
+  void step_task_moved(const std::string& task_id);
+  // The report the agent submitted on the step's latest task, or null.
+  Json step_task_report(const StepRun& step);
+  // Cancels the run's step tasks that are still open.
+  void close_step_tasks(const PipelineRun& run, const std::string& reason);
   void attempt_ended(const std::string& run_id, const std::string& step_id,
                      const HeadlessRunRecord& record);
   boost::asio::awaitable<void> check_step(PipelineRun& run, const Pipeline& pipeline,
                                           const Step& step);
+  // What the attempt did: its commits and files (read with git, its leftovers committed), its
+  // report and output. False when it could not be read (the run then waits for a person).
+  boost::asio::awaitable<bool> read_attempt(PipelineRun& run, const Pipeline& pipeline,
+                                            const Step& step);
+  std::optional<HeadlessRunRecord> last_headless_run(const StepRun& step);
+  // What the step's gates are checked against: the run, its domains, earlier steps' tests.
+  GateContext gate_context(PipelineRun& run, const Pipeline& pipeline, const Step& step,
+                           const Project& project);
   boost::asio::awaitable<void> finish(PipelineRun& run);
   // What a failed gate does: retry, back to a step, ask; and the limits.
   void on_gate_failed(PipelineRun& run, const Pipeline& pipeline, const Step& step,

@@ -280,9 +280,23 @@ asio::awaitable<Outcome<Json>> TaskBranches::rebase(std::string task_id) {
 asio::awaitable<Verifier::Landing> TaskBranches::land(Task task, std::string agent_id) {
   Verifier::Landing landing;
   auto place = place_of(task.id);
-  if (!place) co_return landing;
+  if (!place) {
+    if (task.is_step()) {
+      // Its run goes on from its branch: work that is on none never reaches the run.
+      landing.applies = true;
+      landing.passed = false;
+      landing.problem = "no branch";
+      landing.log = fmt::format(
+          "merge: FAILED, step {} of run {} was worked outside a worktree of its project, so "
+          "its work cannot reach the run's branch",
+          *task.step, *task.pipeline_run_id);
+    }
+    co_return landing;
+  }
   landing.applies = true;
-  if (place->project.execution_mode != "auto") {
+  // A pipeline step's branch goes into its run's branch whatever the project's mode: a person
+  // approves the run's merge, at its end.
+  if (place->project.execution_mode != "auto" && !task.is_step()) {
     landing.awaiting_person = true;
     landing.log = fmt::format(
         "merge: waiting for a person (project {} is in review mode): bosun task approve {} "

@@ -288,7 +288,12 @@ asio::awaitable<Status> Verifier::run_check(int64_t report_id) {
     if (auto agent = store_.agents().find(*agent_id)) cwd = agent->cwd;
   }
   std::error_code ec;
-  if (cwd.empty() || !std::filesystem::is_directory(cwd, ec)) {
+  if (task->is_step()) {
+    // A pipeline step: the run checks the work with the step's gates once it is on the run's
+    // branch (crew/pipeline_gates.h) — a test step's tests are meant to fail.
+    outcome.log.push_back(fmt::format("git, tests: checked by pipeline run {}'s gates for step {}",
+                                      *task->pipeline_run_id, *task->step));
+  } else if (cwd.empty() || !std::filesystem::is_directory(cwd, ec)) {
     outcome.log.push_back(cwd.empty() ? "git: skipped, no reporting agent with a working directory"
                                       : fmt::format("git: skipped, {} is not a directory", cwd));
     cwd.clear();
@@ -301,7 +306,7 @@ asio::awaitable<Status> Verifier::run_check(int64_t report_id) {
     }
   }
   // (c) the test command, when there is one.
-  co_await check_tests(*task, cwd, outcome);
+  if (!task->is_step()) co_await check_tests(*task, cwd, outcome);
   // (d) the work comes in: merged (auto mode) or left for a person (review mode).
   if (outcome.passed && land_ && agent_id) {
     Landing landing = co_await land_(*task, *agent_id);

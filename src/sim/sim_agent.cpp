@@ -21,6 +21,7 @@
 #include <fmt/format.h>
 
 #include "cli/client.h"
+#include "sim/sim_step.h"
 
 namespace bosun::sim {
 
@@ -355,6 +356,7 @@ class Agent {
     }
     say("status", "[STATUS] Starting task " + id, id);
     work("reading the code", opt_.work_ms);
+    if (!task->value("step", Json()).is_null()) return play_step_task(*c, id, *task);
 
     if (how == Misbehaviour::kHang) {
       out("Working (0s • esc to interrupt) — thinking\r\n");
@@ -411,6 +413,46 @@ class Agent {
     }
     say("done", fmt::format("Finished {}: {}", id, title), id);
     out(fmt::format("\x1b[32m✓\x1b[0m done {}\r\n", id));
+    return std::nullopt;
+  }
+
+  // A pipeline step's task: the role played as a headless step plays it (sim/sim_step.h), on
+  // the task's description and this agent's instructions, then its report submitted.
+  std::optional<int> play_step_task(cli::Client& c, const std::string& id, const Json& task) {
+    std::string prompt = task.value("description", "");
+    if (const char* file = std::getenv("BOSUN_INSTRUCTIONS")) {
+      std::ifstream in(file);
+      std::stringstream text;
+      text << in.rdbuf();
+      prompt += "\n" + text.str();
+    }
+    int attempt = 1;
+    std::string run = task.value("pipeline_run", "");
+    if (auto r = c.get("/api/v1/pipeline-runs/" + run)) {
+      for (const auto& s : r->value("steps", Json::array())) {
+        if (s.value("id", "") == task.value("step", "")) attempt = s.value("attempts", 1);
+      }
+    }
+    // Its commits carry its name, as commit() gives them.
+    ::setenv("GIT_AUTHOR_NAME", opt_.name.c_str(), 1);
+    ::setenv("GIT_COMMITTER_NAME", opt_.name.c_str(), 1);
+    std::string mail = opt_.name + "@bosun.invalid";
+    ::setenv("GIT_AUTHOR_EMAIL", mail.c_str(), 1);
+    ::setenv("GIT_COMMITTER_EMAIL", mail.c_str(), 1);
+    work("playing step " + task.value("step", ""), opt_.work_ms);
+    sim::StepPlay played = sim::play_step(task.value("role", ""), prompt, attempt);
+    if (played.crashed) {
+      out("panic: the scripted agent crashed on purpose\r\n");
+      return 1;
+    }
+    out(played.said + "\r\n");
+    if (played.report) {
+      out("$ bosun report submit (step " + task.value("step", "") + ")\r\n");
+      if (auto r = c.post("/api/v1/tasks/" + id + "/reports", *played.report); !r) {
+        out(fmt::format("\x1b[31mreport refused:\x1b[0m {}\r\n", r.error().message));
+      }
+    }
+    say("done", fmt::format("Finished {}: {}", id, task.value("title", "")), id);
     return std::nullopt;
   }
 

@@ -178,7 +178,33 @@ void emit(const Json& j) {
   (void)std::fflush(stdout);
 }
 
+Played play(const std::string& role, const Acts& acts, const std::string& prompt) {
+  if (acts.has("blocked")) {
+    return {"Blocked.", Json{{"status", "blocked"},
+                             {"summary", "cannot go on"},
+                             {"blocked_reason", "the design contradicts itself"}}};
+  }
+  if (role == "architect") return architect(acts);
+  if (role == "qa" || role == "debugger") return tester(acts);
+  if (role == "reviewer") return reviewer(acts);
+  return backend(acts, prompt);
+}
+
 }  // namespace
+
+StepPlay play_step(const std::string& role, const std::string& prompt, int attempt) {
+  Acts acts = acts_of(prompt, attempt);
+  if (acts.slow_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(acts.slow_ms));
+  StepPlay result;
+  if (acts.has("crash")) {
+    result.crashed = true;
+    return result;
+  }
+  Played played = play(role, acts, prompt);
+  result.said = played.said;
+  if (!acts.has("no-report")) result.report = played.report;
+  return result;
+}
 
 int run_sim_step(const std::string& prompt) {
   std::string role = env("BOSUN_ROLE", "backend");
@@ -196,21 +222,7 @@ int run_sim_step(const std::string& prompt) {
     std::fputs("sim-agent: crashed on purpose\n", stderr);
     return 1;
   }
-  Played played;
-  if (acts.has("blocked")) {
-    played.said = "Blocked.";
-    played.report = Json{{"status", "blocked"},
-                         {"summary", "cannot go on"},
-                         {"blocked_reason", "the design contradicts itself"}};
-  } else if (role == "architect") {
-    played = architect(acts);
-  } else if (role == "qa" || role == "debugger") {
-    played = tester(acts);
-  } else if (role == "reviewer") {
-    played = reviewer(acts);
-  } else {
-    played = backend(acts, prompt);
-  }
+  Played played = play(role, acts, prompt);
   emit(Json{
       {"type", "assistant"},
       {"session_id", session},

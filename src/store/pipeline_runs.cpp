@@ -50,6 +50,7 @@ Json stored(const StepRun& s) {
               {"commits", s.commits},
               {"handoffs", s.handoffs},
               {"headless_runs", s.headless_runs},
+              {"tasks", s.tasks},
               {"changed", s.changed},
               {"test_files", s.test_files},
               {"output", s.output},
@@ -77,6 +78,7 @@ StepRun step_from(const Json& j) {
     }
   }
   s.headless_runs = strings(j.value("headless_runs", Json()));
+  s.tasks = strings(j.value("tasks", Json()));
   s.changed = strings(j.value("changed", Json()));
   s.test_files = strings(j.value("test_files", Json()));
   s.output = text(j, "output");
@@ -171,6 +173,7 @@ Json to_json(const StepRun& s) {
               {"commits", s.commits},
               {"handoffs", s.handoffs},
               {"headless_runs", s.headless_runs},
+              {"tasks", s.tasks},
               {"changed", s.changed},
               {"test_files", s.test_files},
               {"output", s.output},

@@ -36,6 +36,7 @@ struct StepRun {
   std::vector<Json> handoffs;  // what each attempt handed on (crew/pipeline_handoff.h), oldest
                                // first, the last 10
   std::vector<std::string> headless_runs;  // the headless runs of every attempt ("hr_…")
+  std::vector<std::string> tasks;          // an agent step's task of every attempt ("t_…")
   std::vector<std::string> changed;        // files the last attempt changed
   std::vector<std::string> test_files;     // test files it changed
   std::string output;                      // the report's summary and notes, for later steps

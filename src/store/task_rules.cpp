@@ -209,7 +209,7 @@ Status move_status(const std::string& id, const Task& cur, const TaskChange& cha
                                 id, to_string(next.status), to_string(next.status)));
   }
   if (status_needs_assignee(next.status) && !next.assignee && !change.by_run &&
-      !next.pipeline_run_id) {
+      !next.held_by_run()) {
     return conflict("no_assignee",
                     fmt::format("{} cannot be {} without an assignee", id, to_string(next.status)));
   }

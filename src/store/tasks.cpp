@@ -27,7 +27,7 @@ constexpr const char* kTaskSelect =
     " (t.status = 'pending' AND t.assignee IS NULL AND NOT EXISTS ("
     "   SELECT 1 FROM task_deps d JOIN tasks p ON p.id = d.depends_on"
     "   WHERE d.task_id = t.id AND p.status <> 'done')),"
-    " t.branch, t.base_branch, t.merged_commit, t.pipeline_run_id"
+    " t.branch, t.base_branch, t.merged_commit, t.pipeline_run_id, t.step"
     " FROM tasks t LEFT JOIN agents a ON a.id = t.assignee";
 
 std::vector<std::string> split_words(const std::string& text) {
@@ -66,6 +66,7 @@ Task task_from_row(const Statement& s) {
   t.base_branch = s.get_optional_text(17);
   t.merged_commit = s.get_optional_text(18);
   t.pipeline_run_id = s.get_optional_text(19);
+  t.step = s.get_optional_text(20);
   return t;
 }
 
@@ -101,7 +102,8 @@ Json to_json(const Task& t) {
               {"branch", optional_text(t.branch)},
               {"base_branch", optional_text(t.base_branch)},
               {"merged_commit", optional_text(t.merged_commit)},
-              {"pipeline_run", optional_text(t.pipeline_run_id)}};
+              {"pipeline_run", optional_text(t.pipeline_run_id)},
+              {"step", optional_text(t.step)}};
 }
 
 Json to_json(const TaskComment& c) {
@@ -261,6 +263,15 @@ Status TaskStore::set_pipeline_run(const std::string& id, const std::optional<st
   auto stmt = db_.prepare("UPDATE tasks SET pipeline_run_id = ?2 WHERE id = ?1");
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, id).bind(2, run);
+  return stmt->run();
+}
+
+Status TaskStore::set_step(const std::string& id, const std::string& run, const std::string& step,
+                           const std::string& base) {
+  auto stmt = db_.prepare(
+      "UPDATE tasks SET pipeline_run_id = ?2, step = ?3, base_branch = ?4 WHERE id = ?1");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, id).bind(2, run).bind(3, step).bind(4, base);
   return stmt->run();
 }
 

@@ -63,10 +63,16 @@ struct Task {
   std::optional<int64_t> done_at_ms;
   std::vector<std::string> depends_on;  // sorted
   bool ready = false;  // pending, unassigned, and every dependency done (computed in SQL)
-  std::optional<std::string> branch;           // its own branch, once an agent started it
-  std::optional<std::string> base_branch;      // the branch it left and merges into
-  std::optional<std::string> merged_commit;    // the base's commit once its merge landed
-  std::optional<std::string> pipeline_run_id;  // the run working on it, which holds it
+  std::optional<std::string> branch;         // its own branch, once an agent started it
+  std::optional<std::string> base_branch;    // the branch it left and merges into
+  std::optional<std::string> merged_commit;  // the base's commit once its merge landed
+  // The pipeline run working on it, which holds it — or, with `step`, the run whose step it
+  // is: a task a permanent agent of the step's role works, on a branch from the run's.
+  std::optional<std::string> pipeline_run_id;
+  std::optional<std::string> step;
+
+  bool is_step() const { return pipeline_run_id && step; }
+  bool held_by_run() const { return pipeline_run_id && !step; }
 };
 
 Json to_json(const Task& task);
@@ -193,6 +199,9 @@ class TaskStore {
   Status set_merged_commit(const std::string& id, const std::string& commit);
   // The pipeline run that works on the task, or none once it let go (no history row).
   Status set_pipeline_run(const std::string& id, const std::optional<std::string>& run);
+  // Makes the task step `step` of run `run`: its branch will start from `base` (the run's).
+  Status set_step(const std::string& id, const std::string& run, const std::string& step,
+                  const std::string& base);
   Result<std::vector<std::string>> children(const std::string& id);
   Result<int64_t> count();
 

@@ -43,9 +43,14 @@ Status check_object(const Json& schema, const Json& value, const std::string& pa
     std::string at = path;
     if (!at.empty()) at += ".";
     at += key;
+    const Json* extra =
+        schema.contains("additionalProperties") ? &schema["additionalProperties"] : nullptr;
     if (props.contains(key)) {
       if (auto st = check_at(props[key], item, at); !st) return st;
-    } else if (schema.value("additionalProperties", true) == false) {
+    } else if (extra && extra->is_object()) {
+      // Every other field fits this schema.
+      if (auto st = check_at(*extra, item, at); !st) return st;
+    } else if (extra && *extra == false) {
       std::string known;
       for (const auto& [name, _] : props.items())
         known += (known.empty() ? "" : ", ") + name;

@@ -1,5 +1,5 @@
 // JsonSchema: checks a value against the part of JSON Schema that bosun's own schemas use
-// (type, properties, required, additionalProperties: false, enum, min/maxLength,
+// (type, properties, required, additionalProperties: false or a schema, enum, min/maxLength,
 // minimum/maximum, items), so a tool's arguments are refused with a message a model can act on.
 #pragma once
 

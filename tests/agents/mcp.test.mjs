@@ -4,6 +4,9 @@
 // (no role, so the supervisor hands them nothing); their tokens are read off their screens.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { Daemon, mcpSdk, until } from './support.mjs';
 
 const { Client } = await mcpSdk('client/index.js');
@@ -22,18 +25,22 @@ async function connect(token) {
   return client;
 }
 
+const git = (cwd, ...args) =>
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@bosun.invalid', ...args], { cwd, encoding: 'utf8' });
+
 // A shell agent that prints its own token; returns it once it is on the screen.
-async function spawnAgent(name) {
+async function spawnAgent(name, extra = {}) {
   const agent = await d.api('POST', '/api/v1/agents', {
     name,
     argv: ['bash', '--norc', '--noprofile', '-c', 'echo "TOKEN=$BOSUN_TOKEN=END"; exec sleep 1000'],
+    ...extra,
   });
   let token;
   await until(`${name}'s token on its screen`, async () => {
     token = (await d.screen(agent.id)).match(/TOKEN=(\S+)=END/)?.[1];
     return token;
   });
-  return { id: agent.id, token, client: await connect(token) };
+  return { id: agent.id, token, agent, client: await connect(token) };
 }
 
 // A tool call's JSON (the structured content), failing the test on a tool error.
@@ -79,7 +86,7 @@ test('initialize names bosun and the revision; every tool is listed with a schem
   const { tools } = await client.listTools();
   const names = tools.map((t) => t.name).sort();
   assert.deepEqual(names, ['agents', 'blocked', 'claim', 'comment', 'decision_add', 'decisions', 'done', 'handoff',
-    'inbox', 'instructions', 'journal_add', 'read', 'ready', 'report', 'send', 'show', 'status', 'update'].sort());
+    'inbox', 'instructions', 'journal_add', 'read', 'ready', 'report', 'send', 'show', 'status', 'step', 'update'].sort());
   for (const t of tools) {
     assert.equal(t.inputSchema.type, 'object', t.name);
     assert.ok(t.description.length > 20, t.name);
@@ -242,6 +249,61 @@ test('bad input is a clear tool error and changes nothing', async () => {
   assert.equal(await r.text(), '');
   r = await post({ jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'show', arguments: 'not an object' } });
   assert.equal((await r.json()).result.isError, true);
+});
+
+test('a pipeline step handed to an agent: step shows its run, report hands in its output', async () => {
+  const repo = path.join(d.root, 'notes');
+  fs.mkdirSync(path.join(repo, '.bosun', 'roles'), { recursive: true });
+  fs.mkdirSync(path.join(repo, '.bosun', 'pipelines'), { recursive: true });
+  fs.writeFileSync(path.join(repo, '.bosun', 'roles', 'writer.md'), '---\nname: writer\n---\nYou write notes.\n');
+  fs.writeFileSync(path.join(repo, '.bosun', 'pipelines', 'note.yaml'),
+    'name: note\nsteps:\n  - id: write\n    role: writer\n    mode: agent\n' +
+    '    prompt: Write a note about {{task.title}}.\n    gates: [report]\n');
+  git(repo, 'init', '-q', '-b', 'main');
+  git(repo, 'add', '.');
+  git(repo, 'commit', '-q', '-m', 'init');
+  const project = await d.api('POST', '/api/v1/projects', { path: repo, execution_mode: 'auto' });
+  const wren = await spawnAgent('wren', { role: 'writer', project: project.id, worktree: true });
+  const run = await d.api('POST', '/api/v1/pipelines/note/runs', { brief: 'Hello', project: project.id });
+  let stepTask;
+  await until('the step task on the board', async () => {
+    const { tasks } = await d.api('GET', `/api/v1/tasks?parent=${run.task_id}`);
+    stepTask = tasks.find((t) => t.step === 'write');
+    return stepTask;
+  });
+  // Another agent (no role, no project) may not take it; the writer may.
+  await refused(agents.kai.client, 'claim', { task: stepTask.id }, /step_elsewhere/);
+  if (stepTask.assignee !== wren.id) await call(wren.client, 'claim', { task: stepTask.id });
+  const shown = await call(wren.client, 'step');
+  assert.equal(shown.task, stepTask.id);
+  assert.equal(shown.step, 'write');
+  assert.equal(shown.run.id, run.id);
+  assert.equal(shown.run.steps[0].state, 'running');
+  assert.match(stepTask.description, /Write a note about Hello/);
+  await refused(agents.kai.client, 'step', { task: run.task_id }, /not_a_step/);
+
+  // The work, committed on the agent's branch, then the report: it lands on the run's branch,
+  // the report gate passes, and the run merges into main.
+  const worktree = wren.agent.worktree.path;
+  fs.writeFileSync(path.join(worktree, 'note.md'), 'Hello\n');
+  git(worktree, 'add', 'note.md');
+  git(worktree, 'commit', '-q', '-m', 'a note');
+  const reported = await call(wren.client, 'report', {
+    status: 'done',
+    summary: 'wrote note.md',
+    proof: { what_was_done: 'wrote note.md', how_verified: 'read it back', verification_result: 'it says Hello' },
+    handoff: { next: 'nothing' },
+  });
+  assert.equal(reported.report.verified, 'passed', JSON.stringify(reported));
+  assert.match(reported.report.check_log, /merge: fast_forward bosun-task\/wren\/\S+ into bosun-run\//);
+  let final;
+  await until(`run ${run.id} to merge`, async () => {
+    final = await d.api('GET', `/api/v1/pipeline-runs/${run.id}`);
+    return ['merged', 'waiting', 'failed', 'cancelled'].includes(final.state);
+  });
+  assert.equal(final.state, 'merged', JSON.stringify(final, null, 2));
+  assert.equal(final.steps[0].report.handoff.next, 'nothing');
+  assert.equal(git(repo, 'show', 'main:note.md'), 'Hello\n');
 });
 
 test('no token, a wrong token or a foreign Origin is refused before any tool runs', async () => {

@@ -400,6 +400,216 @@ TEST(PipelineRuns, AKilledDaemonContinuesTheRunAndNoFinishedStepRunsAgain) {
             "design: REQ-1, REQ-2\n");
 }
 
+// Design, tests and review worked by the crew's permanent agents, the implementation headless.
+constexpr const char* kCrewPipeline = R"(name: crew
+description: the crew designs, tests and reviews; the implementation runs headless
+steps:
+  - id: design
+    role: architect
+    mode: agent
+    prompt: |
+      Design {{task.title}}.
+      {{task.description}}
+    gates: [report]
+  - id: tests
+    role: qa
+    mode: agent
+    needs: [design]
+    prompt: |
+      Write tests for {{task.title}} that fail until it is built.
+      The design: {{steps.design.output}}
+    gates: [report, tests_red]
+  - id: implement
+    role: backend
+    mode: headless
+    needs: [tests]
+    prompt: |
+      Make the tests pass without changing them.
+      {{review.comments}}
+      {{gate.evidence}}
+    gates: [report, tests_green, tests_untouched]
+  - id: review
+    role: reviewer
+    mode: agent
+    needs: [implement]
+    prompt: |
+      Review {{task.title}}.
+      {{handoff}}
+    gates:
+      - review: {on_fail: {back_to: implement}}
+)";
+
+// A permanent scripted agent of `role` in the crew's project, in a worktree of its own.
+Json crew_agent(Crew& c, EventWaiter& events, const std::string& name, const std::string& role) {
+  return spawn_idle(c.d, events,
+                    Json{{"name", name},
+                         {"role", role},
+                         {"profile", "sim"},
+                         {"argv", sim_argv()},
+                         {"project", c.project_id},
+                         {"worktree", true}});
+}
+
+void add_crew_pipeline(Crew& c) {
+  write(c.repo / ".bosun" / "pipelines" / "crew.yaml", kCrewPipeline);
+  git_in(c.repo, {"add", ".bosun"});
+  git_in(c.repo, {"commit", "-q", "-m", "crew pipeline"});
+}
+
+TEST(PipelineRuns, AgentStepsAreTasksThatTheCrewsAgentsWorkOnBranchesFromTheRuns) {
+  Crew c(Acts{{"reviewer", "sim: request-changes"}});
+  add_crew_pipeline(c);
+  EventWaiter events(c.d);
+  ASSERT_TRUE(events.ok());
+  std::map<std::string, std::string> agent_of = {
+      {"design", "ada"}, {"tests", "quinn"}, {"review", "rhea"}};
+  crew_agent(c, events, "ada", "architect");
+  crew_agent(c, events, "quinn", "qa");
+  crew_agent(c, events, "rhea", "reviewer");
+  // An architect outside the project never gets the design.
+  spawn_sim(c.d, events, "outsider", "architect");
+
+  Json run = c.start("crew", "Print ok\nThe tool prints ok.");
+  std::string id = run["id"];
+  Json done = settle(c, events, id, 120s);
+  ASSERT_EQ(done["state"], "merged") << done.dump(2);
+  for (const char* s : {"design", "tests", "implement", "review"}) {
+    EXPECT_EQ(Crew::step(done, s)["state"], "passed") << s;
+  }
+  // Each agent step was a task on the board, worked by the project's agent of its role on a
+  // branch of its own from the run's, and merged into the run's branch; the review sent the
+  // implementation back once, so it had two tasks.
+  EXPECT_EQ(Crew::step(done, "review")["tasks"].size(), 2u) << done.dump(2);
+  EXPECT_EQ(Crew::step(done, "implement")["headless_runs"].size(), 2u);
+  EXPECT_EQ(done["loops"], 1);
+  for (const auto& [step, agent] : agent_of) {
+    const Json& tasks = Crew::step(done, step)["tasks"];
+    ASSERT_FALSE(tasks.empty()) << step;
+    for (const auto& tid : tasks) {
+      Json t = c.d.get("/api/v1/tasks/" + tid.get<std::string>()).json();
+      EXPECT_EQ(t["status"], "done") << t.dump(2);
+      EXPECT_EQ(t["step"], step);
+      EXPECT_EQ(t["pipeline_run"], id);
+      EXPECT_EQ(t["parent_id"], run["task_id"]);
+      EXPECT_EQ(t["assignee_name"], agent) << t.dump(2);
+      EXPECT_EQ(t["base_branch"], run["branch"]);
+      EXPECT_TRUE(contains(t["branch"].get<std::string>(), agent)) << t.dump(2);
+      EXPECT_TRUE(contains(t["description"], "step " + step + " of pipeline run " + id));
+    }
+  }
+  // The gates ran on the agents' work: QA's test failed before the implementation.
+  const Json& red = Crew::step(done, "tests")["gates"];
+  ASSERT_EQ(red.size(), 2u) << red.dump(2);
+  EXPECT_EQ(red[1]["result"], "passed");
+  EXPECT_TRUE(contains(red[1]["evidence"], "tests/feature_test.sh")) << red.dump(2);
+  EXPECT_EQ(Crew::step(done, "review")["report"]["review"]["verdict"], "approve");
+  // The headless implementation was given QA's handoff, which an agent handed in with its
+  // report.
+  EXPECT_EQ(Crew::step(done, "tests")["handoffs"][0]["next"],
+            "make src/feature.sh print ok; leave the test alone");
+  // On the base: the design (by ada), the test (by quinn), the reviewed feature.
+  EXPECT_TRUE(contains(read(c.repo / "docs" / "design.md"), "REQ-1"));
+  EXPECT_TRUE(contains(read(c.repo / "tests" / "feature_test.sh"), "REQ-1"));
+  EXPECT_TRUE(contains(read(c.repo / "src" / "feature.sh"), "# reviewed"));
+  // ada's and quinn's commits, made on their own branches, are the ones on the base.
+  auto tip_of_step = [&](const std::string& step) {
+    std::string tid = Crew::step(done, step)["tasks"][0];
+    std::string branch = c.d.get("/api/v1/tasks/" + tid).json()["branch"];
+    return git_out(c.repo, {"log", "-1", "--format=%H %s", branch});
+  };
+  std::string design_tip = tip_of_step("design");
+  EXPECT_TRUE(contains(design_tip, "design: REQ-1, REQ-2")) << design_tip;
+  EXPECT_EQ(git_out(c.repo, {"merge-base", "--is-ancestor", design_tip.substr(0, 40), "HEAD"}),
+            "");
+  std::string tests_tip = tip_of_step("tests");
+  EXPECT_TRUE(contains(tests_tip, "tests for REQ-1")) << tests_tip;
+  EXPECT_TRUE(contains(git_out(c.repo, {"log", "--format=%H"}), tests_tip.substr(0, 40)));
+  // The outsider took nothing.
+  auto theirs = c.d.get("/api/v1/tasks?assignee=outsider").json();
+  EXPECT_TRUE(theirs["tasks"].empty()) << theirs.dump(2);
+}
+
+TEST(PipelineRuns, AStepTaskIsTakenOnlyByAnAgentOfItsRoleInItsProject) {
+  Crew c;
+  add_crew_pipeline(c);
+  EventWaiter events(c.d);
+  ASSERT_TRUE(events.ok());
+  Json run = c.start("crew", "Print ok");
+  std::string id = run["id"];
+  // No architect yet: the design waits on the board as a task for one.
+  auto created = events.wait_for("task.created", "",
+                                 [](const Json& data) { return data["task"]["step"] == "design"; });
+  ASSERT_TRUE(created.has_value());
+  std::string step_task = (*created)["data"]["task"]["id"];
+  Json t = c.d.get("/api/v1/tasks/" + step_task).json();
+  EXPECT_EQ(t["status"], "pending");
+  EXPECT_EQ(t["role"], "architect");
+  EXPECT_TRUE(t["ready"].get<bool>());
+  // A backend agent in the project, and an architect outside it, may not claim it.
+  crew_agent(c, events, "bo", "backend");
+  auto claim = c.d.post("/api/v1/tasks/" + step_task + "/claim", Json{{"agent", "bo"}});
+  EXPECT_EQ(claim.status, 409) << claim.body;
+  EXPECT_TRUE(contains(claim.body, "step_elsewhere")) << claim.body;
+  spawn_sim(c.d, events, "outsider", "architect");
+  claim = c.d.post("/api/v1/tasks/" + step_task + "/claim", Json{{"agent", "outsider"}});
+  EXPECT_EQ(claim.status, 409) << claim.body;
+  EXPECT_EQ(c.d.get("/api/v1/tasks/" + step_task).json()["status"], "pending");
+  // A run can't take a step's task as its own.
+  auto other = c.d.post("/api/v1/pipelines/crew/runs", Json{{"task", step_task}});
+  EXPECT_EQ(other.status, 409) << other.body;
+  // An architect of the project arrives and takes it; the run goes on.
+  crew_agent(c, events, "ada", "architect");
+  ASSERT_TRUE(task_reaches(events, step_task, "done", 60s));
+  // Cancelling the run closes the step task it has open.
+  ASSERT_TRUE(events.wait_for("pipeline.step.started", id,
+                              [](const Json& data) { return data["step"] == "tests"; }));
+  Json shown = c.show(id);
+  std::string qa_task = Crew::step(shown, "tests")["tasks"][0];
+  auto cancelled = c.d.post("/api/v1/pipeline-runs/" + id + "/cancel", Json{{"reason", "enough"}});
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_EQ(c.d.get("/api/v1/tasks/" + qa_task).json()["status"], "cancelled");
+}
+
+TEST(PipelineRuns, AnAgentStepGoesOnWithItsAgentAfterTheDaemonIsKilled) {
+  // The architect takes 5 s over the design; the daemon is killed meanwhile and starts again
+  // where the agent, which outlived it, can still reach it.
+  Crew c(Acts{{"architect", "sim: slow 5000"}});
+  add_crew_pipeline(c);
+  EventWaiter events(c.d);
+  ASSERT_TRUE(events.ok());
+  crew_agent(c, events, "ada", "architect");
+  crew_agent(c, events, "quinn", "qa");
+  crew_agent(c, events, "rhea", "reviewer");
+  Json run = c.start("crew", "Print ok");
+  std::string id = run["id"];
+  ASSERT_TRUE(events.wait_for("task.updated", "", [](const Json& data) {
+    return data["task"]["step"] == "design" && data["to"] == "in_progress";
+  }));
+  c.d.keep_address();
+  c.d.kill9();
+  c.d.start();
+  EventWaiter after(c.d, 0);
+  ASSERT_TRUE(after.wait_for("pipeline.step.reattached", id,
+                             [](const Json& data) { return data["step"] == "design"; }));
+  Json done;
+  for (;;) {  // the log is replayed from the start: wait for the settle that leaves "running"
+    auto ev = after.wait_any({"pipeline.run.finished", "pipeline.run.waiting"}, id, 120s);
+    ASSERT_TRUE(ev.has_value()) << c.show(id).dump(2);
+    done = c.show(id);
+    if (done["state"] != "running") break;
+  }
+  ASSERT_EQ(done["state"], "merged") << done.dump(2);
+  // The design was one task, worked once, by the agent that had it before the kill.
+  const Json& design = Crew::step(done, "design");
+  ASSERT_EQ(design["tasks"].size(), 1u) << done.dump(2);
+  EXPECT_EQ(design["attempts"], 1);
+  Json t = c.d.get("/api/v1/tasks/" + design["tasks"][0].get<std::string>()).json();
+  EXPECT_EQ(t["assignee_name"], "ada");
+  EXPECT_EQ(t["status"], "done");
+  EXPECT_EQ(git_out(c.repo, {"log", "--format=%s", "--", "docs/design.md"}),
+            "design: REQ-1, REQ-2\n");
+}
+
 TEST(PipelineRuns, CancellingARunStopsTheCliOfItsRunningStep) {
   // The design would work for a minute; the cancel ends its CLI at once.
   Crew c(Acts{{"architect", "sim: slow 60000"}});

@@ -1,6 +1,7 @@
 // Pipeline runs: start one (POST /api/v1/pipelines/{name}/runs), list and show them, and a
-// person's word on one — approve, reject, retry, cancel. A person's routes only: an agent acts
-// in a run through its step, never on the run.
+// person's word on one — approve, reject, retry, cancel. A person's routes, but for reading one
+// run: an agent working a step reads its run (what came before, the gates), and acts in it only
+// through its step's task, never on the run.
 #include <fmt/format.h>
 
 #include "api/routes/refusal.h"
@@ -134,8 +135,8 @@ std::vector<Route> pipeline_run_routes() {
   return {
       {"POST", "/api/v1/pipelines/{name}/runs", Access::kUser, nullptr, post_run},
       {"GET", "/api/v1/pipeline-runs", Access::kUser, get_runs},
-      {"GET", "/api/v1/pipeline-runs/{id}", Access::kUser, get_run},
-      {"GET", "/api/v1/pipeline-runs/{id}/trace", Access::kUser, nullptr, get_trace},
+      {"GET", "/api/v1/pipeline-runs/{id}", Access::kAny, get_run},
+      {"GET", "/api/v1/pipeline-runs/{id}/trace", Access::kAny, nullptr, get_trace},
       {"POST", "/api/v1/pipeline-runs/{id}/approve", Access::kUser, nullptr, post_approve},
       {"POST", "/api/v1/pipeline-runs/{id}/reject", Access::kUser, post_reject},
       {"POST", "/api/v1/pipeline-runs/{id}/retry", Access::kUser, post_retry},

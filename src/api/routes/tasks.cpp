@@ -7,6 +7,7 @@
 #include "api/routes/refusal.h"
 #include "api/routes/routes.h"
 #include "api/services.h"
+#include "crew/dispatch_policy.h"
 #include "crew/pipeline_runs.h"
 #include "crew/report.h"
 #include "crew/task_board.h"
@@ -321,6 +322,17 @@ Awaitable<Result<Response>> post_claim(Services& s, Request& request) {
   }
   const std::string id = request.params["id"];
   const std::string by = request.principal.name();
+  // A pipeline step's task is worked in its run's project by an agent of its role.
+  if (auto current = s.store.tasks().find(id); current && current->is_step()) {
+    auto view = s.agents.view(agent_id);
+    if (!view) co_return tl::unexpected(view.error());
+    if (!may_take(*view, *current)) {
+      co_return fail(ErrorKind::kConflict, "step_elsewhere",
+                     fmt::format("{} is step {} of pipeline run {}: only an agent of role {} in "
+                                 "its project takes it",
+                                 id, *current->step, *current->pipeline_run_id, current->role));
+    }
+  }
   auto task = TaskBoard(s.store, s.bus, s.clock).claim(id, agent_id, by, "claimed");
   if (!task) co_return tl::unexpected(task.error());
   auto started = co_await s.task_branches.begin(id, agent_id);
@@ -413,7 +425,7 @@ Awaitable<Result<Response>> post_approve(Services& s, Request& request) {
   const std::string id = request.params["id"];
   auto current = s.store.tasks().find(id);
   if (!current) co_return tl::unexpected(current.error());
-  if (current->pipeline_run_id && current->status == TaskStatus::kReview) {
+  if (current->held_by_run() && current->status == TaskStatus::kReview) {
     // A pipeline's task lands through its run, which ends with it.
     std::string run = *current->pipeline_run_id;
     std::string by = request.principal.name();

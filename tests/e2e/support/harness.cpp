@@ -432,8 +432,8 @@ TestDaemon::~TestDaemon() {
 void TestDaemon::start(const std::vector<std::string>& extra_args) {
   std::filesystem::create_directories(state_.parent_path());
   std::filesystem::remove(state_ / "run" / "address");
-  std::vector<std::string> args = {BOSUN_BINARY,  "serve",   "--listen",
-                                   "127.0.0.1:0", "--state", state_.string()};
+  std::vector<std::string> args = {BOSUN_BINARY, "serve",   "--listen",
+                                   listen_,      "--state", state_.string()};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (auto& a : args)

@@ -123,6 +123,9 @@ class TestDaemon {
   void start(const std::vector<std::string>& extra_args = {});
   // The descriptor limit (soft and hard) the next start gives the daemon; 0 leaves it.
   void set_descriptor_limit(int limit) { fd_limit_ = limit; }
+  // The next start listens at this one's address, so agents that outlived the daemon reach
+  // the new one at the BOSUN_URL they were given.
+  void keep_address() { listen_ = address_; }
   // The largest file (RLIMIT_FSIZE) the next start lets the daemon write, as a full disk
   // would; 0 leaves it.
   void set_file_size_limit(int64_t bytes) { fsize_limit_ = bytes; }
@@ -158,6 +161,7 @@ class TestDaemon {
   pid_t pid_ = -1;
   int starts_ = 0;
   int fd_limit_ = 0;
+  std::string listen_ = "127.0.0.1:0";
   int64_t fsize_limit_ = 0;
 };
 

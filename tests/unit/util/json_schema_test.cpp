@@ -57,5 +57,16 @@ TEST(JsonSchema, RefusesEachKeywordNamingTheField) {
             "'changes[0]' lacks the required field 'file'");
 }
 
+TEST(JsonSchema, AdditionalPropertiesGivenAsASchemaCheckEveryOtherField) {
+  const Json schema{
+      {"type", "object"},
+      {"properties",
+       {{"handoff", {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}}}}}};
+  EXPECT_TRUE(check_schema(schema, {{"handoff", {{"next", "tests"}, {"state", "green"}}}}));
+  auto bad = check_schema(schema, {{"handoff", {{"next", 3}}}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "'handoff.next' must be a string");
+}
+
 }  // namespace
 }  // namespace bosun

@@ -1,0 +1,210 @@
+// PipelineRuns, agent steps: a step whose mode is `agent` is a task on the board for the
+// step's role in the run's project — the step's prompt its description, the run's branch its
+// base — which the supervisor hands to a permanent agent of that role like any other task. The
+// agent works it on a branch of its own from the run's, commits and reports; the verifier
+// merges that branch into the run's branch and the task is done, and the run checks the step's
+// gates on it as it does for a headless step. A restart finds the step where its task is.
+#include <fmt/format.h>
+#include <boost/asio/post.hpp>
+
+#include "crew/pipeline_runs.h"
+#include "crew/task_board.h"
+#include "util/ids.h"
+#include "util/text.h"
+
+namespace bosun {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr size_t kMaxStepTitle = 200;
+
+// What an agent working a step is told about the branch, the report and the gates.
+std::string agent_report_instructions(const PipelineRun& run, const Step& step,
+                                      const std::string& task_id) {
+  std::vector<std::string> gates;
+  for (const auto& g : step.gates)
+    gates.emplace_back(to_string(g.kind));
+  bool review = step.gate(GateKind::kReview) != nullptr;
+  std::string out = fmt::format(
+      "This task is step {} of pipeline run {}. Your worktree is on a branch of its own from the "
+      "run's branch, which holds what the steps before you did. Commit your work there, then "
+      "submit your report on {} (the `report` tool of bosun's MCP server, or `bosun report "
+      "submit FILE`): status done | partial | blocked, summary, proof {{what_was_done, "
+      "how_verified, verification_result}}, blocked_reason when blocked, and handoff {{done, "
+      "state, next, questions}} for the steps after you",
+      step.id, run.id, task_id);
+  if (review) {
+    out += ", and review {verdict: approve | request_changes, comments} — your verdict";
+  }
+  out += ". bosun merges your branch into the run's and checks the step itself";
+  if (!gates.empty()) out += " (" + join(gates, ", ") + ")";
+  return out + " before the next step starts.";
+}
+
+// The agent stopped working it: the step moves on.
+bool task_ended(TaskStatus status) {
+  return status == TaskStatus::kDone || status == TaskStatus::kBlocked ||
+         status == TaskStatus::kCancelled || status == TaskStatus::kFailed;
+}
+
+bool task_closed(TaskStatus status) {
+  return status == TaskStatus::kDone || status == TaskStatus::kCancelled ||
+         status == TaskStatus::kFailed;
+}
+
+}  // namespace
+
+PipelineRuns::~PipelineRuns() {
+  bus_.unsubscribe(this);
+}
+
+Result<Task> PipelineRuns::create_step_task(PipelineRun& run, const Step& step,
+                                            const std::string& prompt) {
+  StepRun& s = *run.step(step.id);
+  TRY(main, store_.tasks().find(run.task_id));
+  NewTask t;
+  t.title = first_line(
+      fmt::format("{} — step {} of {} (attempt {})", main->title, step.id, run.id, s.attempts),
+      kMaxStepTitle);
+  t.role = step.role;
+  t.priority = main->priority;
+  t.parent_id = run.task_id;
+  t.project_id = run.project_id;
+  t.id = new_id("t_");
+  t.description = prompt + "\n\n" + agent_report_instructions(run, step, t.id);
+  const int64_t now = to_unix_ms(clock_.now());
+  run.updated_at_ms = now;
+  // The task, its place in the run and the run's record of it land together: a daemon stopped
+  // in between leaves neither a step without its task nor a task no run knows.
+  EventBus::Transaction tx(bus_, store_);
+  TRY_OK(tx.begin());
+  TRY(created, store_.tasks().create(t, kPipelineActor, now));
+  TRY_OK(store_.tasks().set_step(created->id, run.id, step.id, run.branch));
+  TRY(task, store_.tasks().find(created->id));
+  s.tasks.push_back(task->id);
+  TRY_OK(store_.pipeline_runs().update(run));
+  TRY_OK(tx.publish("task.created", task->id,
+                    Json{{"id", task->id}, {"task", to_json(*task)}, {"by", kPipelineActor}}));
+  TRY_OK(tx.publish("pipeline.step.started", run.id,
+                    Json{{"run", run.id},
+                         {"step", step.id},
+                         {"role", step.role},
+                         {"attempt", s.attempts},
+                         {"resumed", false},
+                         {"task", task->id}}));
+  TRY_OK(tx.commit());
+  return *task;
+}
+
+void PipelineRuns::hand_to_agent(PipelineRun& run, const Step& step, const std::string& prompt) {
+  auto task = create_step_task(run, step, prompt);
+  if (!task) {
+    wait_for_person(
+        run, fmt::format("step {}: its task could not be made: {}", step.id, task.error().message));
+    return;
+  }
+  log_.info("pipeline.step.started", {{"run", run.id},
+                                      {"step", step.id},
+                                      {"attempt", run.step(step.id)->attempts},
+                                      {"task", task->id}});
+}
+
+void PipelineRuns::reattach(PipelineRun& run, const Step& step) {
+  StepRun& s = *run.step(step.id);
+  s.resumed = false;
+  std::optional<Task> task;
+  if (!s.tasks.empty()) {
+    if (auto t = store_.tasks().find(s.tasks.back())) task = std::move(*t);
+  }
+  if (!task) {
+    // Stopped before its task was made: the attempt starts over.
+    s.state = "pending";
+    if (s.attempts > 0) --s.attempts;
+    (void)save(run);
+    advance(run.id);
+    return;
+  }
+  (void)save(run, "pipeline.step.reattached",
+             Json{{"run", run.id},
+                  {"step", step.id},
+                  {"task", task->id},
+                  {"status", to_string(task->status)},
+                  {"agent", task->assignee_name ? Json(*task->assignee_name) : Json()}});
+  // It ended while the daemon was down (or as it stopped): take it from there.
+  if (task_ended(task->status)) step_task_moved(task->id);
+}
+
+void PipelineRuns::on_event(const Event& event) {
+  if (event.type != "task.updated") return;
+  Json data = event_data(event);
+  auto to = data.find("to");
+  if (to == data.end() || !to->is_string() || data["task"].value("step", Json()).is_null()) {
+    return;
+  }
+  auto status = parse_task_status(to->get<std::string>());
+  if (!status || !task_ended(*status)) return;
+  asio::post(io_, [this, life = lifetime_.guard(), id = event.subject] {
+    if (life.alive()) step_task_moved(id);
+  });
+}
+
+void PipelineRuns::step_task_moved(const std::string& task_id) {
+  auto task = store_.tasks().find(task_id);
+  if (!task || !task->is_step()) return;
+  auto found = store_.pipeline_runs().find(*task->pipeline_run_id);
+  if (!found || !*found) return;
+  PipelineRun run = std::move(**found);
+  StepRun* st = run.step(*task->step);
+  // A run that ended or waits, or an attempt that another replaced, is past it.
+  if (run.state != "running" || !st || st->state != "running" || st->tasks.empty() ||
+      st->tasks.back() != task->id) {
+    return;
+  }
+  st->resumed = false;
+  if (task->status == TaskStatus::kDone || task->status == TaskStatus::kBlocked) {
+    st->state = "checking";
+    st->ended_at_ms = to_unix_ms(clock_.now());
+    (void)save(run);
+    if (task->status == TaskStatus::kBlocked) {
+      // The run has its report and decides (its gates, then a retry or a person); the agent is
+      // free of it.
+      close_step_tasks(run, fmt::format("step {} of pipeline run {} ended blocked; the run "
+                                        "decides what comes next",
+                                        st->id, run.id));
+    }
+    advance(run.id);
+    return;
+  }
+  if (!task_ended(task->status)) return;
+  st->state = "failed";
+  st->ended_at_ms = to_unix_ms(clock_.now());
+  wait_for_person(run, fmt::format("step {}: its task {} was {}; retry the step or cancel the run",
+                                   st->id, task->id, to_string(task->status)));
+}
+
+Json PipelineRuns::step_task_report(const StepRun& st) {
+  if (st.tasks.empty()) return Json();
+  auto reports = store_.tasks().reports(st.tasks.back());
+  if (!reports || reports->empty()) return Json();
+  return reports->back().body;
+}
+
+void PipelineRuns::close_step_tasks(const PipelineRun& run, const std::string& reason) {
+  TaskBoard board(store_, bus_, clock_);
+  for (const auto& s : run.steps) {
+    for (const auto& id : s.tasks) {
+      auto task = store_.tasks().find(id);
+      if (!task || task_closed(task->status)) continue;
+      TaskChange change;
+      change.status = TaskStatus::kCancelled;
+      change.reason = reason;
+      if (auto moved = board.update(id, change, kPipelineActor); !moved) {
+        log_.warn("pipeline.step_task_not_closed",
+                  {{"task", id}, {"error", moved.error().message}});
+      }
+    }
+  }
+}
+
+}  // namespace bosun
