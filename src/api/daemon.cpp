@@ -233,6 +233,7 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   headless.close_abandoned();
   PipelineRuns pipelines(io, *store, bus, clock, log, git, processes, projects, branches, headless,
                          state, self_executable());
+  pipelines.set_agents(&agents);
   Services services{*store,       bus,    clock,     log,      auth,       info,
                     event_stream, agents, terminals, verifier, supervisor, projects,
                     worktrees,    merges, headless,  branches, pipelines};

@@ -104,6 +104,7 @@ void PipelineRuns::hand_to_agent(PipelineRun& run, const Step& step, const std::
         run, fmt::format("step {}: its task could not be made: {}", step.id, task.error().message));
     return;
   }
+  watch(task->id, run, step);
   log_.info("pipeline.step.started", {{"run", run.id},
                                       {"step", step.id},
                                       {"attempt", run.step(step.id)->attempts},
@@ -136,6 +137,10 @@ void PipelineRuns::reattach(PipelineRun& run, const Step& step) {
 }
 
 void PipelineRuns::on_event(const Event& event) {
+  if (event.type == "headless.event") {
+    on_tool_event(event);
+    return;
+  }
   if (event.type != "task.updated") return;
   Json data = event_data(event);
   auto to = data.find("to");
@@ -162,6 +167,7 @@ void PipelineRuns::step_task_moved(const std::string& task_id) {
     return;
   }
   st->resumed = false;
+  watches_.erase(task->id);
   if (task->status == TaskStatus::kDone || task->status == TaskStatus::kBlocked) {
     st->state = "checking";
     st->ended_at_ms = to_unix_ms(clock_.now());
@@ -194,6 +200,7 @@ void PipelineRuns::close_step_tasks(const PipelineRun& run, const std::string& r
   TaskBoard board(store_, bus_, clock_);
   for (const auto& s : run.steps) {
     for (const auto& id : s.tasks) {
+      watches_.erase(id);
       auto task = store_.tasks().find(id);
       if (!task || task_closed(task->status)) continue;
       TaskChange change;

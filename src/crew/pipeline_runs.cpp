@@ -311,6 +311,7 @@ void PipelineRuns::launch_headless(PipelineRun& run, const Step& step, const Hea
     return;
   }
   s.headless_runs.push_back(record->id);
+  watch(record->id, run, step);
   (void)save(run, "pipeline.step.started",
              Json{{"run", run.id},
                   {"step", step.id},
@@ -324,6 +325,7 @@ void PipelineRuns::launch_headless(PipelineRun& run, const Step& step, const Hea
 
 void PipelineRuns::attempt_ended(const std::string& run_id, const std::string& step_id,
                                  const HeadlessRunRecord& record) {
+  watches_.erase(record.id);
   auto found = store_.pipeline_runs().find(run_id);
   if (!found || !*found) return;
   PipelineRun run = std::move(**found);

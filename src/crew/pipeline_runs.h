@@ -21,6 +21,7 @@
 #include "crew/pipeline_gates.h"
 #include "crew/projects.h"
 #include "crew/refusal.h"
+#include "crew/step_loops.h"
 #include "crew/task_branches.h"
 #include "pipeline/pipeline.h"
 #include "store/event_bus.h"
@@ -32,6 +33,8 @@
 #include "util/state_dir.h"
 
 namespace bosun {
+
+class AgentRegistry;
 
 // The name a run's own moves are written under in task history and events.
 inline constexpr const char* kPipelineActor = "pipeline";
@@ -56,8 +59,14 @@ class PipelineRuns : public EventSubscriber {
   PipelineRuns(const PipelineRuns&) = delete;
   PipelineRuns& operator=(const PipelineRuns&) = delete;
 
-  // An agent step's task that ended (done, blocked, cancelled) moves its step.
+  // An agent step's task that ended (done, blocked, cancelled) moves its step; a headless
+  // step's tool calls are counted for loop prevention.
   void on_event(const Event& event) override;
+  // A Claude Code hook of an agent (PostToolUse, PostToolUseFailure): a finished tool call,
+  // counted against the step the agent works on, if any.
+  void agent_tool_finished(const std::string& agent_id, const Json& hook);
+  // Where loop prevention interrupts an agent whose step went round in circles.
+  void set_agents(AgentRegistry* agents) { agents_ = agents; }
 
   // Reads and checks the pipeline against the project's roles, makes the run's branch and
   // worktree and starts the first steps. 404 unknown pipeline, task or project; 400/422 a bad
@@ -114,6 +123,16 @@ class PipelineRuns : public EventSubscriber {
   Json step_task_report(const StepRun& step);
   // Cancels the run's step tasks that are still open.
   void close_step_tasks(const PipelineRun& run, const std::string& reason);
+  // Loop prevention (crew/pipeline_loops.cpp): the running attempts' tool calls, by headless
+  // run id or step task id; a loop stops the attempt and the run waits for a person.
+  struct Watch {
+    std::string run;
+    std::string step;
+    StepLoops loops;
+  };
+  void watch(const std::string& key, const PipelineRun& run, const Step& step);
+  void on_tool_event(const Event& event);
+  void looped(const std::string& key, const std::string& evidence);
   void attempt_ended(const std::string& run_id, const std::string& step_id,
                      const HeadlessRunRecord& record);
   boost::asio::awaitable<void> check_step(PipelineRun& run, const Pipeline& pipeline,
@@ -164,6 +183,8 @@ class PipelineRuns : public EventSubscriber {
   std::string bosun_exe_;
   std::set<std::string> driving_;  // runs a driver is on
   std::set<std::string> again_;    // runs moved while driven: look once more
+  std::map<std::string, Watch> watches_;
+  AgentRegistry* agents_ = nullptr;
   Lifetime lifetime_;
 };
 

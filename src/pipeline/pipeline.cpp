@@ -171,11 +171,21 @@ Result<Step> parse_step(const Reader& r, const YAML::Node& node) {
 }
 
 Result<PipelineLimits> parse_limits(const Reader& r, const YAML::Node& node) {
-  TRY_OK(r.keys(node, "limits", {"max_loops", "timeout", "budget_tokens", "budget_usd"}));
+  TRY_OK(r.keys(
+      node, "limits",
+      {"max_loops", "timeout", "budget_tokens", "budget_usd", "max_rewrites", "max_failures"}));
   PipelineLimits limits;
   if (node["max_loops"]) {
     TRY(n, r.integer(node["max_loops"], "max_loops", 0, 100));
     limits.max_loops = *n;
+  }
+  if (node["max_rewrites"]) {
+    TRY(n, r.integer(node["max_rewrites"], "max_rewrites", 1, 1000));
+    limits.max_rewrites = *n;
+  }
+  if (node["max_failures"]) {
+    TRY(n, r.integer(node["max_failures"], "max_failures", 1, 100));
+    limits.max_failures = *n;
   }
   if (node["timeout"]) {
     TRY(d, r.duration(node["timeout"], "timeout"));
@@ -499,6 +509,8 @@ Json to_json(const Pipeline& p) {
               {"file", p.file},
               {"limits",
                {{"max_loops", l.max_loops},
+                {"max_rewrites", l.max_rewrites},
+                {"max_failures", l.max_failures},
                 {"timeout", l.timeout ? Json(format_duration(*l.timeout)) : Json()},
                 {"budget_tokens", l.budget_tokens ? Json(*l.budget_tokens) : Json()},
                 {"budget_usd", l.budget_usd ? Json(*l.budget_usd) : Json()}}},

@@ -64,6 +64,10 @@ struct Step {
 
 struct PipelineLimits {
   int max_loops = 3;  // times a review may send the work back before a person decides
+  // Loop prevention within an attempt (crew/step_loops.h): writes of one file, and failures
+  // in a row of one command, before bosun stops the step and asks a person.
+  int max_rewrites = 12;
+  int max_failures = 3;
   std::optional<Millis> timeout;
   std::optional<int64_t> budget_tokens;
   std::optional<double> budget_usd;

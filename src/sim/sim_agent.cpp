@@ -440,6 +440,7 @@ class Agent {
     ::setenv("GIT_AUTHOR_EMAIL", mail.c_str(), 1);
     ::setenv("GIT_COMMITTER_EMAIL", mail.c_str(), 1);
     work("playing step " + task.value("step", ""), opt_.work_ms);
+    if (sim::has_act(prompt, "fail-loop", attempt)) return fail_in_a_loop(c, id);
     sim::StepPlay played = sim::play_step(task.value("role", ""), prompt, attempt);
     if (played.crashed) {
       out("panic: the scripted agent crashed on purpose\r\n");
@@ -453,6 +454,26 @@ class Agent {
       }
     }
     say("done", fmt::format("Finished {}: {}", id, task.value("title", "")), id);
+    return std::nullopt;
+  }
+
+  // The same failing test run again and again, told to bosun as Claude Code's hooks tell it,
+  // until its task is taken from it (bosun stops a step that goes round in circles).
+  std::optional<int> fail_in_a_loop(cli::Client& c, const std::string& id) {
+    Json hook{{"hook_event_name", "PostToolUseFailure"},
+              {"tool_name", "Bash"},
+              {"tool_input", {{"command", "sh tests/feature_test.sh"}}},
+              {"error", "exit status 1"}};
+    for (int i = 0; i < 30; ++i) {
+      out("$ sh tests/feature_test.sh\r\nexit status 1 — trying the same again\r\n");
+      (void)c.post("/api/v1/hooks/claude", hook);
+      auto task = c.get("/api/v1/tasks/" + id);
+      if (task && task->value("status", "") == "cancelled") {
+        out("my task was taken from me — stopping\r\n");
+        return std::nullopt;
+      }
+      sleep_ms(50);
+    }
     return std::nullopt;
   }
 

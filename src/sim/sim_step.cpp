@@ -178,6 +178,34 @@ void emit(const Json& j) {
   (void)std::fflush(stdout);
 }
 
+// The same edit, or the same failing test run, again and again, as Claude Code streams tool
+// calls; then nothing more for a minute (bosun stops it long before).
+int go_round_in_circles(const Acts& acts, const std::string& session) {
+  bool edit = acts.has("loop-edit");
+  for (int i = 0; i < 30; ++i) {
+    std::string id = fmt::format("toolu_sim_{}", i);
+    Json input = edit ? Json{{"file_path", kFeature}, {"old_string", "ok"}, {"new_string", "ok"}}
+                      : Json{{"command", "sh tests/feature_test.sh"}};
+    Json use{{"type", "tool_use"}, {"id", id}, {"name", edit ? "Edit" : "Bash"}, {"input", input}};
+    emit(Json{{"type", "assistant"},
+              {"session_id", session},
+              {"message", {{"content", Json::array({use})}}}});
+    Json result{{"type", "tool_result"},
+                {"tool_use_id", id},
+                {"is_error", !edit},
+                {"content", edit ? "edited" : "exit status 1"}};
+    emit(Json{{"type", "user"},
+              {"session_id", session},
+              {"message", {{"content", Json::array({result})}}}});
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (int waited = 0; waited < 60'000; waited += 200) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    emit(Json{{"type", "system"}, {"subtype", "status"}, {"session_id", session}});
+  }
+  return 1;
+}
+
 Played play(const std::string& role, const Acts& acts, const std::string& prompt) {
   if (acts.has("blocked")) {
     return {"Blocked.", Json{{"status", "blocked"},
@@ -191,6 +219,10 @@ Played play(const std::string& role, const Acts& acts, const std::string& prompt
 }
 
 }  // namespace
+
+bool has_act(const std::string& prompt, const std::string& act, int attempt) {
+  return acts_of(prompt, attempt).names.contains(act);
+}
 
 StepPlay play_step(const std::string& role, const std::string& prompt, int attempt) {
   Acts acts = acts_of(prompt, attempt);
@@ -222,6 +254,7 @@ int run_sim_step(const std::string& prompt) {
     std::fputs("sim-agent: crashed on purpose\n", stderr);
     return 1;
   }
+  if (acts.has("loop-edit") || acts.has("fail-loop")) return go_round_in_circles(acts, session);
   Played played = play(role, acts, prompt);
   emit(Json{
       {"type", "assistant"},

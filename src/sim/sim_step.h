@@ -9,7 +9,9 @@
 // tests-pass (QA writes a test that passes already), no-tests (QA writes no test), wrong (the
 // feature is wrong), edit-tests (the backend also edits the tests), request-changes (a reviewer
 // asks for changes until the work carries its comment), request-changes-always, blocked, crash,
-// no-report; `sim: slow MS` waits MS milliseconds before it starts; `sim: ACT on attempt N`
+// no-report, loop-edit and fail-loop (the same edit, or the same failing test run, again and
+// again: headless as stream tool calls, as an agent as Claude Code hooks); `sim: slow MS` waits
+// MS milliseconds before it starts; `sim: ACT on attempt N`
 // only on attempt N (BOSUN_ATTEMPT).
 #pragma once
 
@@ -29,6 +31,8 @@ struct StepPlay {
   bool crashed = false;
 };
 StepPlay play_step(const std::string& role, const std::string& prompt, int attempt);
+// Whether `prompt` asks for act `act` (a `sim: ACT` line) on attempt `attempt`.
+bool has_act(const std::string& prompt, const std::string& act, int attempt);
 
 // Runs one step in the current directory; returns the exit code.
 int run_sim_step(const std::string& prompt);

@@ -519,8 +519,7 @@ TEST(PipelineRuns, AgentStepsAreTasksThatTheCrewsAgentsWorkOnBranchesFromTheRuns
   };
   std::string design_tip = tip_of_step("design");
   EXPECT_TRUE(contains(design_tip, "design: REQ-1, REQ-2")) << design_tip;
-  EXPECT_EQ(git_out(c.repo, {"merge-base", "--is-ancestor", design_tip.substr(0, 40), "HEAD"}),
-            "");
+  EXPECT_EQ(git_out(c.repo, {"merge-base", "--is-ancestor", design_tip.substr(0, 40), "HEAD"}), "");
   std::string tests_tip = tip_of_step("tests");
   EXPECT_TRUE(contains(tests_tip, "tests for REQ-1")) << tests_tip;
   EXPECT_TRUE(contains(git_out(c.repo, {"log", "--format=%H"}), tests_tip.substr(0, 40)));
@@ -608,6 +607,63 @@ TEST(PipelineRuns, AnAgentStepGoesOnWithItsAgentAfterTheDaemonIsKilled) {
   EXPECT_EQ(t["status"], "done");
   EXPECT_EQ(git_out(c.repo, {"log", "--format=%s", "--", "docs/design.md"}),
             "design: REQ-1, REQ-2\n");
+}
+
+TEST(PipelineRuns, AHeadlessStepThatRewritesOneFileAgainAndAgainIsStoppedForAPerson) {
+  Crew c(Acts{{"backend", "sim: loop-edit"}});
+  EventWaiter events(c.d);
+  ASSERT_TRUE(events.ok());
+  Json run = c.start("feature", "Print ok");
+  std::string id = run["id"];
+  Json waiting = settle(c, events, id, 60s);
+  ASSERT_EQ(waiting["state"], "waiting") << waiting.dump(2);
+  std::string reason = waiting["reason"];
+  EXPECT_TRUE(contains(reason, "step implement went round in circles (attempt 1)")) << reason;
+  EXPECT_TRUE(contains(reason, "it wrote src/feature.sh 13 times in this attempt (more than 12)"))
+      << reason;
+  const Json& step = Crew::step(waiting, "implement");
+  EXPECT_EQ(step["state"], "failed");
+  ASSERT_EQ(step["gates"].size(), 1u);
+  EXPECT_EQ(step["gates"][0]["gate"], "loop");
+  // Its CLI was stopped, not left to spin.
+  std::string cli = step["headless_runs"][0];
+  Json record;
+  for (int i = 0; i < 100; ++i) {
+    record = c.d.get("/api/v1/runs/" + cli).json();
+    if (record["state"] != "running") break;
+    ASSERT_TRUE(events.wait_any({"headless.finished"}, cli, 10s).has_value()) << record.dump(2);
+  }
+  EXPECT_NE(record["state"], "running") << record.dump(2);
+  // A person changes the role's instructions and retries the step: the next attempt does the
+  // work and the run merges.
+  write(c.repo / ".bosun" / "roles" / "backend.md",
+        "---\nname: backend\nprofile: sim\n---\nYou are the backend.\n");
+  auto retried = c.d.post("/api/v1/pipeline-runs/" + id + "/retry", Json{{"step", "implement"}});
+  ASSERT_EQ(retried.status, 200) << retried.body;
+  Json done = settle(c, events, id, 90s);
+  EXPECT_EQ(done["state"], "merged") << done.dump(2);
+  EXPECT_TRUE(contains(read(c.repo / "src" / "feature.sh"), "echo ok"));
+}
+
+TEST(PipelineRuns, AnAgentWhoseTestRunFailsAgainAndAgainIsStoppedForAPerson) {
+  Crew c(Acts{{"architect", "sim: fail-loop"}});
+  add_crew_pipeline(c);
+  auto limits = c.d.get("/api/v1/pipelines/crew").json()["limits"];
+  EXPECT_EQ(limits["max_failures"], 3) << limits.dump(2);
+  EventWaiter events(c.d);
+  ASSERT_TRUE(events.ok());
+  crew_agent(c, events, "ada", "architect");
+  Json run = c.start("crew", "Print ok");
+  std::string id = run["id"];
+  Json waiting = settle(c, events, id, 60s);
+  ASSERT_EQ(waiting["state"], "waiting") << waiting.dump(2);
+  std::string reason = waiting["reason"];
+  EXPECT_TRUE(contains(reason, "step design went round in circles")) << reason;
+  EXPECT_TRUE(contains(reason, "it ran `sh tests/feature_test.sh` 3 times in a row")) << reason;
+  // The agent's step task was taken from it.
+  std::string task = Crew::step(waiting, "design")["tasks"][0];
+  Json t = c.d.get("/api/v1/tasks/" + task).json();
+  EXPECT_EQ(t["status"], "cancelled") << t.dump(2);
 }
 
 TEST(PipelineRuns, CancellingARunStopsTheCliOfItsRunningStep) {

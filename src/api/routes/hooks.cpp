@@ -4,6 +4,7 @@
 #include "agent/registry.h"
 #include "api/routes/routes.h"
 #include "api/services.h"
+#include "crew/pipeline_runs.h"
 
 namespace bosun {
 namespace {
@@ -41,6 +42,8 @@ Result<Response> post_claude_hook(Services& s, Request& request) {
       return tl::unexpected(st.error());
     }
   }
+  // A finished tool call counts toward loop prevention when the agent works a pipeline step.
+  s.pipelines.agent_tool_finished(shown->id(), *hook);
   if (auto signal = claude_hook_signal(*hook)) {
     auto changed = s.agents.offer_signal(agent, *signal);
     if (!changed) return tl::unexpected(changed.error());

@@ -1,0 +1,114 @@
+// PipelineRuns, loop prevention: the tool calls of each running attempt — a headless step's
+// stream (headless.event), an agent's Claude Code hooks — are counted (crew/step_loops.h).
+// An attempt that writes one file too often or runs a failing command again and again is
+// stopped (its CLI cancelled, or its task cancelled and its agent interrupted) and the run
+// waits for a person with the evidence: it never loops on.
+#include <fmt/format.h>
+
+#include "agent/registry.h"
+#include "crew/pipeline_handoff.h"
+#include "crew/pipeline_runs.h"
+#include "crew/task_board.h"
+
+namespace bosun {
+
+void PipelineRuns::watch(const std::string& key, const PipelineRun& run, const Step& step) {
+  LoopLimits limits;
+  if (auto p = pipeline_of(run)) {
+    limits.max_rewrites = p->limits.max_rewrites;
+    limits.max_failures = p->limits.max_failures;
+  }
+  watches_.insert_or_assign(key, Watch{run.id, step.id, StepLoops(limits)});
+}
+
+void PipelineRuns::on_tool_event(const Event& event) {
+  auto it = watches_.find(event.subject);
+  if (it == watches_.end()) return;
+  Json data = event_data(event);
+  std::string type = data.value("type", "");
+  const Json& ev = data.contains("data") ? data["data"] : Json();
+  if (!ev.is_object()) return;
+  std::string id = ev.value("id", Json()).is_string() ? ev["id"].get<std::string>() : "";
+  std::optional<std::string> loop;
+  if (type == "tool.call") {
+    std::string tool = ev.value("tool", Json()).is_string() ? ev["tool"].get<std::string>() : "";
+    loop = it->second.loops.call(id, tool, ev.value("input", Json()));
+  } else if (type == "tool.result") {
+    loop = it->second.loops.result(id, ev.value("is_error", Json()) == true);
+  }
+  if (loop) looped(event.subject, *loop);
+}
+
+void PipelineRuns::agent_tool_finished(const std::string& agent_id, const Json& hook) {
+  std::string event = hook.value("hook_event_name", Json()).is_string()
+                          ? hook["hook_event_name"].get<std::string>()
+                          : "";
+  if (event != "PostToolUse" && event != "PostToolUseFailure") return;
+  // The step task the agent works on, if it works on one.
+  TaskQuery q;
+  q.assignee = agent_id;
+  q.statuses = {TaskStatus::kAssigned, TaskStatus::kInProgress};
+  auto held = store_.tasks().list(q);
+  if (!held) return;
+  for (const auto& task : *held) {
+    if (!task.is_step()) continue;
+    if (!watches_.contains(task.id)) {
+      auto run = store_.pipeline_runs().find(*task.pipeline_run_id);
+      if (!run || !*run || (*run)->state != "running") continue;
+      auto pipeline = pipeline_of(**run);
+      const Step* step = pipeline ? pipeline->step(*task.step) : nullptr;
+      if (!step) continue;
+      watch(task.id, **run, *step);  // after a restart: counting starts again
+    }
+    std::string tool =
+        hook.value("tool_name", Json()).is_string() ? hook["tool_name"].get<std::string>() : "";
+    if (auto loop = watches_.at(task.id).loops.finished(tool, hook.value("tool_input", Json()),
+                                                        event == "PostToolUseFailure")) {
+      looped(task.id, *loop);
+    }
+    return;
+  }
+}
+
+void PipelineRuns::looped(const std::string& key, const std::string& evidence) {
+  auto node = watches_.extract(key);
+  if (node.empty()) return;
+  const Watch& w = node.mapped();
+  auto found = store_.pipeline_runs().find(w.run);
+  if (!found || !*found) return;
+  PipelineRun run = std::move(**found);
+  StepRun* st = run.step(w.step);
+  if (run.state != "running" || !st || st->state != "running") return;
+  const int64_t now = to_unix_ms(clock_.now());
+  GateResult loop{"loop", "failed", evidence, now};
+  st->gates = {loop};
+  st->state = "failed";
+  st->ended_at_ms = now;
+  st->evidence = "bosun stopped the last attempt: " + evidence;
+  keep_handoff(*st, make_handoff(*st, now));
+  (void)bus_.publish("pipeline.gate.failed", run.id,
+                     Json{{"run", run.id}, {"step", st->id}, {"gate", to_json(loop)}});
+  (void)bus_.publish(
+      "pipeline.step.finished", run.id,
+      Json{{"run", run.id}, {"step", st->id}, {"result", "failed"}, {"gate", to_json(loop)}});
+  log_.warn("pipeline.step.looping", {{"run", run.id}, {"step", st->id}, {"evidence", evidence}});
+  wait_for_person(run, fmt::format("step {} went round in circles (attempt {}): {}; bosun "
+                                   "stopped it — retry the step or cancel the run",
+                                   st->id, st->attempts, evidence));
+  // Then the worker stops: the step is no longer running, so its end changes nothing.
+  if (key.rfind("t_", 0) != 0) {
+    (void)headless_.cancel(key);
+    return;
+  }
+  auto task = store_.tasks().find(key);
+  if (task && task->assignee && agents_) (void)agents_->interrupt(*task->assignee);
+  TaskChange change;
+  change.status = TaskStatus::kCancelled;
+  change.reason =
+      fmt::format("step {} of pipeline run {} went round in circles: {}", st->id, run.id, evidence);
+  if (auto moved = TaskBoard(store_, bus_, clock_).update(key, change, kPipelineActor); !moved) {
+    log_.warn("pipeline.step_task_not_closed", {{"task", key}, {"error", moved.error().message}});
+  }
+}
+
+}  // namespace bosun
