@@ -221,6 +221,9 @@ commands:
   compact: /compact
   reset: /new
   exit: /quit
+mcp:                     # bosun's endpoint as a streamable HTTP server; the token from BOSUN_TOKEN
+  config: none
+  args: [-c, 'mcp_servers.bosun.url="{mcp_url}"', -c, 'mcp_servers.bosun.bearer_token_env_var="BOSUN_TOKEN"']
 session:
   resume: [resume, "{session_id}"]
   capture:
@@ -329,6 +332,9 @@ commands:
   compact: /compress
   reset: /clear
   exit: /quit
+mcp:                     # bosun's endpoint, in a system-defaults settings file (the user's own win)
+  config: gemini
+  file_env: GEMINI_CLI_SYSTEM_DEFAULTS_PATH
 session:
   resume: [--resume, "{session_id}"]
   capture:

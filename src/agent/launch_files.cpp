@@ -26,6 +26,7 @@ namespace {
 std::string mcp_config_text(const Profile& profile, const std::string& url) {
   if (profile.mcp.config == "claude") return dump_json(claude_mcp_config(url));
   if (profile.mcp.config == "opencode") return dump_json(opencode_mcp_config(url));
+  if (profile.mcp.config == "gemini") return dump_json(gemini_mcp_config(url));
   return {};
 }
 
@@ -47,7 +48,10 @@ std::map<std::string, std::string> LaunchFiles::own_env(const AgentRecord& agent
   // Not the state directory: it holds the person's token (a restarted daemon listens on
   // its last port again, so BOSUN_URL stays right).
   if (agent.project_id) env["BOSUN_PROJECT"] = *agent.project_id;
-  if (profile) env.merge(mcp_env(*profile));
+  if (profile) {
+    // Without its file the CLI starts without bosun's tools; the agent still works by CLI.
+    if (auto mcp = mcp_env(agent.name, *profile)) env.merge(*mcp);
+  }
   std::error_code ec;
   if (auto file = instructions_file(agent.name); std::filesystem::exists(file, ec)) {
     env["BOSUN_INSTRUCTIONS"] = file.string();
@@ -55,9 +59,27 @@ std::map<std::string, std::string> LaunchFiles::own_env(const AgentRecord& agent
   return env;
 }
 
-std::map<std::string, std::string> LaunchFiles::mcp_env(const Profile& profile) const {
-  if (profile.mcp.env.empty() || daemon_url_.empty()) return {};
-  return {{profile.mcp.env, mcp_config_text(profile, daemon_url_ + "/mcp")}};
+Result<std::map<std::string, std::string>> LaunchFiles::mcp_env(const std::string& name,
+                                                                const Profile& profile) const {
+  using Env = std::map<std::string, std::string>;
+  if (daemon_url_.empty()) return Env{};
+  if (!profile.mcp.env.empty()) {
+    return Env{{profile.mcp.env, mcp_config_text(profile, daemon_url_ + "/mcp")}};
+  }
+  if (profile.mcp.file_env.empty()) return Env{};
+  TRY(file, mcp_file(name, profile));
+  if (file->empty()) return Env{};
+  return Env{{profile.mcp.file_env, *file}};
+}
+
+Result<std::string> LaunchFiles::mcp_file(const std::string& name, const Profile& profile) const {
+  std::string text = mcp_config_text(profile, daemon_url_ + "/mcp");
+  if (!profile.mcp.env.empty() || text.empty()) return std::string();
+  auto path = state_.root / "agents" / name / "mcp.json";
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  TRY_OK(write_file_atomic(path, text, 0600));
+  return path.string();
 }
 
 LaunchInputs LaunchFiles::inputs(const std::string& name, const Json& launch, bool resume) const {
@@ -81,17 +103,8 @@ LaunchInputs LaunchFiles::inputs(const std::string& name, const Json& launch, bo
 Result<std::vector<std::string>> LaunchFiles::mcp_args(const std::string& name,
                                                        const Profile& profile) const {
   if (profile.mcp.args.empty() || daemon_url_.empty()) return std::vector<std::string>{};
-  std::string url = daemon_url_ + "/mcp";
-  std::string file;
-  std::string text = mcp_config_text(profile, url);
-  if (profile.mcp.env.empty() && !text.empty()) {
-    auto path = state_.root / "agents" / name / "mcp.json";
-    std::error_code ec;
-    std::filesystem::create_directories(path.parent_path(), ec);
-    TRY_OK(write_file_atomic(path, text, 0600));
-    file = path.string();
-  }
-  return expand_argv(profile.mcp.args, {{"mcp_url", url}, {"mcp_file", file}});
+  TRY(file, mcp_file(name, profile));
+  return expand_argv(profile.mcp.args, {{"mcp_url", daemon_url_ + "/mcp"}, {"mcp_file", *file}});
 }
 
 Status LaunchFiles::prepare_command(AgentRecord& a, const Result<Profile>& profile) const {

@@ -31,11 +31,17 @@ class LaunchFiles {
 
   // The agent's own variables and bosun's (BOSUN_URL, BOSUN_TOKEN, BOSUN_AGENT, …): what its
   // programs get on top of the host's environment.
-  // With its profile, also the variable its mcp: section hands the endpoint's config in.
+  // With its profile, also the variable its mcp: section hands the endpoint's config (or its
+  // file) in.
   std::map<std::string, std::string> own_env(const AgentRecord& agent,
                                              const Profile* profile = nullptr) const;
-  // That variable alone (empty when the profile hands its config otherwise or not at all).
-  std::map<std::string, std::string> mcp_env(const Profile& profile) const;
+  // That variable alone for agent `name` (empty when the profile hands its config otherwise or
+  // not at all); a file_env's file is written first.
+  Result<std::map<std::string, std::string>> mcp_env(const std::string& name,
+                                                     const Profile& profile) const;
+  // The agent's config file for bosun's endpoint (<state>/agents/NAME/mcp.json, 0600), written
+  // now; "" when the profile's config goes in a variable or there is none.
+  Result<std::string> mcp_file(const std::string& name, const Profile& profile) const;
 
   // The values a profile's templates are filled with for agent `name` and its launch plan.
   LaunchInputs inputs(const std::string& name, const Json& launch, bool resume) const;

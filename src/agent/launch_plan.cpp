@@ -85,6 +85,15 @@ Json opencode_mcp_config(const std::string& url) {
   return mcp_server("mcp", "remote", url, "{env:BOSUN_TOKEN}");
 }
 
+Json gemini_mcp_config(const std::string& url) {
+  return Json{{"mcpServers",
+               {{"bosun",
+                 {{"httpUrl", url},
+                  {"headers", {{"Authorization", "Bearer ${BOSUN_TOKEN}"}}},
+                  {"trust", true},
+                  {"description", "bosun: the crew's task board, mailbox and context"}}}}}};
+}
+
 Json claude_hook_settings(const std::string& bosun_exe) {
   Json handler{
       {"type", "command"}, {"command", shell_quote(bosun_exe) + " hook claude"}, {"timeout", 10}};

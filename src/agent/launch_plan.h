@@ -39,6 +39,12 @@ Json claude_mcp_config(const std::string& url);
 // server whose Authorization is `Bearer {env:BOSUN_TOKEN}`, which opencode fills in.
 Json opencode_mcp_config(const std::string& url);
 
+// Gemini CLI settings (a system-defaults file: the user's own settings win, and their
+// mcpServers are merged with it) for bosun's endpoint at `url`: a streamable HTTP server whose
+// Authorization is `Bearer ${BOSUN_TOKEN}`, which Gemini CLI fills in, trusted (its tools run
+// without a confirmation).
+Json gemini_mcp_config(const std::string& url);
+
 // $SHELL, or /bin/bash.
 std::string default_shell();
 

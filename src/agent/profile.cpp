@@ -449,15 +449,23 @@ Status parse_hooks(const Reader& r, const YAML::Node& hooks, Profile& p) {
   return {};
 }
 
-// mcp: {config: claude|opencode|none, args?, env?} — how the CLI is handed bosun's MCP endpoint.
+// A variable name: [A-Za-z_][A-Za-z0-9_]*.
+bool env_name(const std::string& s) {
+  return !s.empty() && std::isdigit(static_cast<unsigned char>(s[0])) == 0 &&
+         std::all_of(s.begin(), s.end(),
+                     [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; });
+}
+
+// mcp: {config: claude|opencode|gemini|none, args?, env?, file_env?} — how the CLI is handed
+// bosun's MCP endpoint.
 Status parse_mcp(const Reader& r, const YAML::Node& mcp, Profile& p) {
-  if (auto st = r.keys(mcp, "mcp", {"config", "args", "env"}); !st) {
+  if (auto st = r.keys(mcp, "mcp", {"config", "args", "env", "file_env"}); !st) {
     return tl::unexpected(st.error());
   }
   if (!mcp["config"]) return r.bad(mcp, "mcp needs config:");
   TRY(config, r.str(mcp["config"], "mcp.config"));
-  if (*config != "claude" && *config != "opencode" && *config != "none") {
-    return r.bad(mcp["config"], "mcp.config must be claude, opencode or none");
+  if (*config != "claude" && *config != "opencode" && *config != "gemini" && *config != "none") {
+    return r.bad(mcp["config"], "mcp.config must be claude, opencode, gemini or none");
   }
   p.mcp.config = *config;
   if (mcp["args"]) {
@@ -466,11 +474,21 @@ Status parse_mcp(const Reader& r, const YAML::Node& mcp, Profile& p) {
   }
   if (mcp["env"]) {
     TRY(env, r.str(mcp["env"], "mcp.env"));
-    bool name = !env->empty() && std::isdigit(static_cast<unsigned char>((*env)[0])) == 0 &&
-                std::all_of(env->begin(), env->end(),
-                            [](unsigned char c) { return std::isalnum(c) != 0 || c == '_'; });
-    if (!name) return r.bad(mcp["env"], "mcp.env must be a variable name ([A-Za-z_][A-Za-z0-9_]*)");
+    if (!env_name(*env)) {
+      return r.bad(mcp["env"], "mcp.env must be a variable name ([A-Za-z_][A-Za-z0-9_]*)");
+    }
     p.mcp.env = *env;
+  }
+  if (mcp["file_env"]) {
+    TRY(env, r.str(mcp["file_env"], "mcp.file_env"));
+    if (!env_name(*env)) {
+      return r.bad(mcp["file_env"],
+                   "mcp.file_env must be a variable name ([A-Za-z_][A-Za-z0-9_]*)");
+    }
+    if (!p.mcp.env.empty()) {
+      return r.bad(mcp["file_env"], "mcp takes env (the config) or file_env (its file), not both");
+    }
+    p.mcp.file_env = *env;
   }
   return {};
 }

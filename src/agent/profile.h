@@ -129,13 +129,15 @@ struct Profile {
   } hooks;
   // MCP: how the CLI is handed bosun's endpoint (docs/mcp.md). `config` is the shape of the
   // server entry bosun writes — "claude" (an --mcp-config file), "opencode" (a config to merge),
-  // "none" — naming {mcp_url} with the agent's own token taken from its BOSUN_TOKEN (never
-  // written down). `env` names the variable the config goes in; without one it is written to
-  // {mcp_file}. `args` go on the interactive and the headless command.
+  // "gemini" (settings with mcpServers), "none" — naming {mcp_url} with the agent's own token
+  // taken from its BOSUN_TOKEN (never written down). `env` names the variable the config goes
+  // in; without one it is written to {mcp_file}, whose path `file_env` names a variable for.
+  // `args` go on the interactive and the headless command.
   struct Mcp {
     std::string config;
     std::vector<std::string> args;
     std::string env;
+    std::string file_env;
   } mcp;
   std::vector<Dialog> dialogs;
   ScreenSpec screen;

@@ -141,8 +141,9 @@ class AgentRegistry {
     return files_.mcp_args(agent_name, profile);
   }
   // The variable the profile hands its MCP config in (LaunchFiles::mcp_env).
-  std::map<std::string, std::string> mcp_env(const Profile& profile) const {
-    return files_.mcp_env(profile);
+  Result<std::map<std::string, std::string>> mcp_env(const std::string& agent_name,
+                                                     const Profile& profile) const {
+    return files_.mcp_env(agent_name, profile);
   }
 
   // Drops every holder connection; the agents keep running (daemon shutdown).

@@ -100,7 +100,9 @@ Result<Json> HeadlessRunner::start(const HeadlessRequest& req) {
   launch.format = *format;
   launch.cwd = agent->cwd;
   launch.env = agent->env;
-  launch.env.merge(agents_.mcp_env(*profile));
+  auto mcp_env = agents_.mcp_env(agent->name, *profile);
+  if (!mcp_env) return tl::unexpected(mcp_env.error());
+  launch.env.merge(*mcp_env);
   launch.task_id = req.task_id;
   launch.agent = agent->name;
   launch.timeout = req.timeout;

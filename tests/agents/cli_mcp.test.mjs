@@ -1,7 +1,9 @@
 // Real CLIs with bosun's MCP endpoint wired in by their profiles: a permanent Claude Code agent
 // given a [TASK] by the supervisor, and headless runs of Claude Code and opencode for a task,
 // each finish it through bosun's `claim`, `report` and `done` tools over MCP — no shell
-// command — and the task moves on bosun's check.
+// command — and the task moves on bosun's check. A headless Codex run reads its instructions
+// from bosun's server as the agent (Codex hides MCP tools behind its tool_search, which the
+// fake model does not speak; its resource tool is always offered).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -21,6 +23,10 @@ const call = (cli, tool, input) => ({ tool: { name: names[cli](tool), input } })
 const reportCall = (cli, id) =>
   call(cli, 'report', { task: id, status: 'done', summary: `${id}: done over MCP`, changes: [], proof });
 const script = (prompt) => {
+  // Codex offers MCP tools through its tool_search; its own resource tool reads bosun's.
+  if (prompt.includes('instructions for codex')) {
+    return { tool: { name: 'read_mcp_resource', input: { server: 'bosun', uri: 'bosun://instructions' } } };
+  }
   const typed = prompt.match(/\[TASK\]\s+(t_[A-Za-z0-9]+)\s.*— run: bosun task show/);
   if (typed) return reportCall('claude', typed[1]);
   const run = prompt.match(/\[TASK\]\s+(t_[A-Za-z0-9]+)/);
@@ -28,6 +34,7 @@ const script = (prompt) => {
   return { text: 'Nothing to do.' };
 };
 const afterTool = (result) => {
+  if (result.includes('bosun://instructions')) return { text: 'Read my instructions over MCP.' };
   const cli = cliOf(result);
   const reported = result.match(/"task_id":\s*"(t_[A-Za-z0-9]+)"/);
   if (result.includes('check_log') && reported) {
@@ -93,3 +100,24 @@ for (const cli of ['claude', 'opencode']) {
     assert.equal((await c.daemon.api('GET', `/api/v1/tasks/${task.id}`)).assignee, agent.id);
   });
 }
+
+test(`codex ${versions.codex}: a headless run reaches bosun's MCP server as its agent`, async () => {
+  const { work, env } = prepareCli('codex', c.model.url, `${c.daemon.root}/codex-runner`);
+  const agent = await c.daemon.api('POST', '/api/v1/agents', {
+    name: 'codex-runner', profile: 'codex', argv: ['bash', '--norc', '--noprofile'], cwd: work,
+    env: { ...env, PATH: `${path.dirname(bin('codex'))}:${process.env.PATH}` },
+  });
+  const before = c.model.requests.length;
+  const r = await c.daemon.cli(['run', agent.name, 'Read your instructions for codex', '--json']);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const run = JSON.parse(r.stdout);
+  assert.ok(run.argv.includes(`mcp_servers.bosun.url="${c.daemon.url}/mcp"`), run.argv.join(' '));
+  assert.ok(!run.argv.join(' ').includes(c.daemon.token));
+  await until('the run finished', async () =>
+    (await c.daemon.api('GET', `/api/v1/runs/${run.id}`)).state !== 'running', 90000);
+  // The resource came back from bosun: this agent's own instructions.
+  const results = c.model.requests.slice(before).filter((q) => q.afterTool).map((q) => q.prompt);
+  assert.ok(results.some((p) => p.includes('bosun://instructions') && p.includes('codex-runner')),
+    JSON.stringify(results).slice(0, 2000));
+  assert.equal((await c.daemon.api('GET', `/api/v1/runs/${run.id}`)).success, true);
+});

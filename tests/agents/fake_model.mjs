@@ -5,7 +5,7 @@
 import http from 'node:http';
 
 // An answer: {text}, {tool: {command}} (a shell tool call), {tool: {name, input}} (a call of
-// another tool by its name, e.g. an MCP server's; Anthropic and Chat Completions), {error: {status, message}}, with
+// another tool by its name, e.g. an MCP server's; Anthropic, Responses and Chat Completions), {error: {status, message}}, with
 // an optional delay_ms before it starts. After a tool result comes back the fake answers
 // {text: afterTool} unless the script says otherwise; an `afterTool` function is given the tool's
 // result and returns the answer (another tool call, say).
@@ -152,9 +152,10 @@ const responses = {
     send('response.in_progress', { type: 'response.in_progress', response: { id, status: 'in_progress', output: [] } });
     let item;
     if (answer.tool) {
-      const args = JSON.stringify({ cmd: answer.tool.command, ...(answer.tool.escalate
+      const named = answer.tool.name !== undefined;
+      const args = named ? JSON.stringify(answer.tool.input) : JSON.stringify({ cmd: answer.tool.command, ...(answer.tool.escalate
         ? { sandbox_permissions: 'require_escalated', justification: answer.tool.description ?? 'The test asks for it' } : {}) });
-      item = { type: 'function_call', id: `fc_${id}`, call_id: `call_${id}`, name: 'exec_command', arguments: args, status: 'completed' };
+      item = { type: 'function_call', id: `fc_${id}`, call_id: `call_${id}`, name: named ? answer.tool.name : 'exec_command', arguments: args, status: 'completed' };
       send('response.output_item.added', { type: 'response.output_item.added', output_index: 0, item: { ...item, arguments: '', status: 'in_progress' } });
       send('response.function_call_arguments.delta', { type: 'response.function_call_arguments.delta', item_id: item.id, output_index: 0, delta: args });
       send('response.function_call_arguments.done', { type: 'response.function_call_arguments.done', item_id: item.id, output_index: 0, arguments: args });

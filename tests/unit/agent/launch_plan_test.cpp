@@ -61,12 +61,33 @@ TEST(LaunchPlan, OpencodeGetsItsMcpConfigInAVariableItMergesWithTheUsersOwn) {
   EXPECT_EQ(server["headers"]["Authorization"], "Bearer {env:BOSUN_TOKEN}");
   auto bad = parse_profile("name: x\ninteractive: [x]\nmcp: {config: vscode}\n", "x.yaml");
   ASSERT_FALSE(bad);
-  EXPECT_NE(bad.error().message.find("mcp.config must be claude, opencode or none"),
+  EXPECT_NE(bad.error().message.find("mcp.config must be claude, opencode, gemini or none"),
             std::string::npos)
       << bad.error().message;
   bad = parse_profile("name: x\ninteractive: [x]\nmcp: {config: none, env: 'A B'}\n", "x.yaml");
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("mcp.env must be a variable name"), std::string::npos);
+  bad = parse_profile("name: x\ninteractive: [x]\nmcp: {config: gemini, env: A, file_env: B}\n",
+                      "x.yaml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("not both"), std::string::npos) << bad.error().message;
+}
+
+TEST(LaunchPlan, GeminiGetsASettingsFileByNameAndCodexTwoConfigOverrides) {
+  Profile gemini = profile_of("gemini");
+  EXPECT_EQ(gemini.mcp.config, "gemini");
+  EXPECT_EQ(gemini.mcp.file_env, "GEMINI_CLI_SYSTEM_DEFAULTS_PATH");
+  EXPECT_TRUE(gemini.mcp.env.empty());
+  const Json server = gemini_mcp_config("http://127.0.0.1:7777/mcp")["mcpServers"]["bosun"];
+  EXPECT_EQ(server["httpUrl"], "http://127.0.0.1:7777/mcp");
+  EXPECT_EQ(server["headers"]["Authorization"], "Bearer ${BOSUN_TOKEN}");
+  EXPECT_EQ(server["trust"], true);
+  Profile codex = profile_of("codex");
+  EXPECT_EQ(codex.mcp.config, "none");
+  auto args = expand_argv(codex.mcp.args, {{"mcp_url", "http://127.0.0.1:7777/mcp"}});
+  ASSERT_TRUE(args);
+  EXPECT_EQ(*args, (Argv{"-c", "mcp_servers.bosun.url=\"http://127.0.0.1:7777/mcp\"", "-c",
+                         "mcp_servers.bosun.bearer_token_env_var=\"BOSUN_TOKEN\""}));
 }
 
 TEST(LaunchPlan, WhatIsNotThereIsLeftOut) {
