@@ -7,8 +7,11 @@
 #include <fmt/format.h>
 #include <boost/asio/post.hpp>
 
+#include "crew/pipeline_handoff.h"
 #include "crew/pipeline_runs.h"
 #include "crew/task_board.h"
+#include "git/merge.h"
+#include "git/run_branch.h"
 #include "util/ids.h"
 #include "util/text.h"
 
@@ -18,6 +21,7 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr size_t kMaxStepTitle = 200;
+constexpr size_t kMaxResetHandoff = size_t{16} * 1024;  // of the ledger in a reset's comment
 
 // What an agent working a step is told about the branch, the report and the gates.
 std::string agent_report_instructions(const PipelineRun& run, const Step& step,
@@ -141,6 +145,20 @@ void PipelineRuns::on_event(const Event& event) {
     on_tool_event(event);
     return;
   }
+  // An agent working a step restarted with a fresh context (the recovery ladder), or reset.
+  if (event.type == "task.recovery" || event.type == "agent.reset") {
+    Json data = event_data(event);
+    if (event.type == "task.recovery" && data.value("step", Json()) != "restarted fresh") return;
+    std::string reason = data.value("reason", Json()).is_string()
+                             ? data["reason"].get<std::string>()
+                             : std::string();
+    std::string task = event.type == "task.recovery" ? event.subject : std::string();
+    std::string agent = event.type == "agent.reset" ? event.subject : std::string();
+    asio::post(io_, [this, life = lifetime_.guard(), task, agent, reason] {
+      if (life.alive()) context_reset(task, agent, reason);
+    });
+    return;
+  }
   if (event.type != "task.updated") return;
   Json data = event_data(event);
   auto to = data.find("to");
@@ -154,18 +172,38 @@ void PipelineRuns::on_event(const Event& event) {
   });
 }
 
-void PipelineRuns::step_task_moved(const std::string& task_id) {
+std::optional<PipelineRuns::StepTask> PipelineRuns::step_at_work(const std::string& task_id) {
   auto task = store_.tasks().find(task_id);
-  if (!task || !task->is_step()) return;
+  if (!task || !task->is_step()) return std::nullopt;
   auto found = store_.pipeline_runs().find(*task->pipeline_run_id);
-  if (!found || !*found) return;
-  PipelineRun run = std::move(**found);
-  StepRun* st = run.step(*task->step);
+  if (!found || !*found) return std::nullopt;
+  const StepRun* st = (*found)->step(*task->step);
   // A run that ended or waits, or an attempt that another replaced, is past it.
-  if (run.state != "running" || !st || st->state != "running" || st->tasks.empty() ||
+  if ((*found)->state != "running" || !st || st->state != "running" || st->tasks.empty() ||
       st->tasks.back() != task->id) {
-    return;
+    return std::nullopt;
   }
+  return StepTask{std::move(*task), std::move(**found)};
+}
+
+std::optional<std::string> PipelineRuns::held_step_task(const std::string& agent_id) {
+  TaskQuery q;
+  q.assignee = agent_id;
+  q.statuses = {TaskStatus::kAssigned, TaskStatus::kInProgress};
+  auto held = store_.tasks().list(q);
+  if (!held) return std::nullopt;
+  for (const auto& t : *held) {
+    if (t.is_step()) return t.id;
+  }
+  return std::nullopt;
+}
+
+void PipelineRuns::step_task_moved(const std::string& task_id) {
+  auto at = step_at_work(task_id);
+  if (!at) return;
+  const Task* task = &at->task;
+  PipelineRun& run = at->run;
+  StepRun* st = run.step(*task->step);
   st->resumed = false;
   watches_.erase(task->id);
   if (task->status == TaskStatus::kDone || task->status == TaskStatus::kBlocked) {
@@ -197,20 +235,100 @@ Json PipelineRuns::step_task_report(const StepRun& st) {
 }
 
 void PipelineRuns::close_step_tasks(const PipelineRun& run, const std::string& reason) {
-  TaskBoard board(store_, bus_, clock_);
   for (const auto& s : run.steps) {
-    for (const auto& id : s.tasks) {
-      watches_.erase(id);
-      auto task = store_.tasks().find(id);
-      if (!task || task_closed(task->status)) continue;
-      TaskChange change;
-      change.status = TaskStatus::kCancelled;
-      change.reason = reason;
-      if (auto moved = board.update(id, change, kPipelineActor); !moved) {
-        log_.warn("pipeline.step_task_not_closed",
-                  {{"task", id}, {"error", moved.error().message}});
-      }
-    }
+    for (const auto& id : s.tasks)
+      close_step_task(id, reason);
+  }
+}
+
+void PipelineRuns::close_step_task(const std::string& id, const std::string& reason) {
+  watches_.erase(id);
+  auto task = store_.tasks().find(id);
+  if (!task || task_closed(task->status)) return;
+  TaskChange change;
+  change.status = TaskStatus::kCancelled;
+  change.reason = reason;
+  if (auto moved = TaskBoard(store_, bus_, clock_).update(id, change, kPipelineActor); !moved) {
+    log_.warn("pipeline.step_task_not_closed", {{"task", id}, {"error", moved.error().message}});
+  }
+}
+
+asio::awaitable<std::optional<GateResult>> PipelineRuns::land_step_branch(PipelineRun& run,
+                                                                          const Step& step) {
+  StepRun& st = *run.step(step.id);
+  auto refused = [&](std::string why) {
+    return GateResult{"merge", "failed", std::move(why), to_unix_ms(clock_.now())};
+  };
+  std::optional<Task> task;
+  if (!st.tasks.empty()) {
+    if (auto t = store_.tasks().find(st.tasks.back())) task = std::move(*t);
+  }
+  if (!task || !task->branch) {
+    co_return refused(
+        "the step's task has no branch: its agent worked outside a worktree of "
+        "the project, so its work cannot reach the run's branch");
+  }
+  auto project = store_.projects().find(run.project_id);
+  if (!project) co_return refused("the run's project is gone: " + project.error().message);
+  git::MergeRequest req;
+  req.repo = project->path;
+  req.branch = *task->branch;
+  req.base = run.branch;
+  req.message = fmt::format("Merge step {} (attempt {}) of {}: {}", step.id, st.attempts, run.id,
+                            task->title);
+  struct Landed {
+    std::string before;
+    git::MergeOutcome merge;
+  };
+  std::string worktree = run.worktree;
+  std::function<Result<Landed>(int)> job = [req, worktree](int) -> Result<Landed> {
+    TRY(before, git::head(worktree));
+    TRY(merged, git::merge(req));
+    return Landed{*before, *merged};
+  };
+  auto landed = co_await git_.call<Result<Landed>>(std::move(job));
+  if (!landed) co_return refused("merging " + req.branch + ": " + landed.error().message);
+  if (!landed->merge.ok()) {
+    co_return refused(fmt::format("{} cannot come into {}: {} ({})", req.branch, req.base,
+                                  landed->merge.result, join(landed->merge.files, ", ")));
+  }
+  // What it changed is measured from the run's commit just before it came in, so the work of
+  // a step beside it that landed first is not counted as its own.
+  st.start_commit = landed->before;
+  log_.info("pipeline.step.landed", {{"run", run.id},
+                                     {"step", step.id},
+                                     {"branch", req.branch},
+                                     {"result", landed->merge.result}});
+  co_return std::nullopt;
+}
+
+void PipelineRuns::context_reset(std::string task_id, const std::string& agent_id,
+                                 const std::string& why) {
+  if (task_id.empty()) task_id = held_step_task(agent_id).value_or("");
+  auto at = step_at_work(task_id);
+  if (!at) return;
+  const Task* task = &at->task;
+  PipelineRun& run = at->run;
+  StepRun* st = run.step(*task->step);
+  // The ledger records where the step stood; the fresh context finds it on its task.
+  const int64_t now = to_unix_ms(clock_.now());
+  Json handoff = make_handoff(*st, now);
+  handoff["result"] = "context reset";
+  handoff["state"] = why;
+  if (handoff.value("done", "").empty()) {
+    handoff["done"] =
+        fmt::format("{} had its context reset mid-step; its commits so far are on {}",
+                    task->assignee_name.value_or("its agent"), task->branch.value_or("its branch"));
+  }
+  keep_handoff(*st, handoff);
+  (void)save(run, "pipeline.step.handoff",
+             Json{{"run", run.id}, {"step", st->id}, {"task", task->id}, {"handoff", handoff}});
+  std::string text = fmt::format(
+      "Your context was reset ({}). Step {} of pipeline run {} goes on from here; what the run "
+      "has handed on so far:\n\n{}",
+      why, st->id, run.id, handoff_text(run, kMaxResetHandoff));
+  if (auto c = TaskBoard(store_, bus_, clock_).comment(task->id, kPipelineActor, text); !c) {
+    log_.warn("pipeline.handoff_not_written", {{"task", task->id}, {"error", c.error().message}});
   }
 }
 

@@ -8,7 +8,6 @@
 #include "agent/registry.h"
 #include "crew/pipeline_handoff.h"
 #include "crew/pipeline_runs.h"
-#include "crew/task_board.h"
 
 namespace bosun {
 
@@ -45,28 +44,21 @@ void PipelineRuns::agent_tool_finished(const std::string& agent_id, const Json& 
                           : "";
   if (event != "PostToolUse" && event != "PostToolUseFailure") return;
   // The step task the agent works on, if it works on one.
-  TaskQuery q;
-  q.assignee = agent_id;
-  q.statuses = {TaskStatus::kAssigned, TaskStatus::kInProgress};
-  auto held = store_.tasks().list(q);
+  auto held = held_step_task(agent_id);
   if (!held) return;
-  for (const auto& task : *held) {
-    if (!task.is_step()) continue;
-    if (!watches_.contains(task.id)) {
-      auto run = store_.pipeline_runs().find(*task.pipeline_run_id);
-      if (!run || !*run || (*run)->state != "running") continue;
-      auto pipeline = pipeline_of(**run);
-      const Step* step = pipeline ? pipeline->step(*task.step) : nullptr;
-      if (!step) continue;
-      watch(task.id, **run, *step);  // after a restart: counting starts again
-    }
-    std::string tool =
-        hook.value("tool_name", Json()).is_string() ? hook["tool_name"].get<std::string>() : "";
-    if (auto loop = watches_.at(task.id).loops.finished(tool, hook.value("tool_input", Json()),
-                                                        event == "PostToolUseFailure")) {
-      looped(task.id, *loop);
-    }
-    return;
+  auto at = step_at_work(*held);
+  if (!at) return;
+  if (!watches_.contains(*held)) {
+    auto pipeline = pipeline_of(at->run);
+    const Step* step = pipeline ? pipeline->step(*at->task.step) : nullptr;
+    if (!step) return;
+    watch(*held, at->run, *step);  // after a restart: counting starts again
+  }
+  std::string tool =
+      hook.value("tool_name", Json()).is_string() ? hook["tool_name"].get<std::string>() : "";
+  if (auto loop = watches_.at(*held).loops.finished(tool, hook.value("tool_input", Json()),
+                                                    event == "PostToolUseFailure")) {
+    looped(*held, *loop);
   }
 }
 
@@ -102,13 +94,8 @@ void PipelineRuns::looped(const std::string& key, const std::string& evidence) {
   }
   auto task = store_.tasks().find(key);
   if (task && task->assignee && agents_) (void)agents_->interrupt(*task->assignee);
-  TaskChange change;
-  change.status = TaskStatus::kCancelled;
-  change.reason =
-      fmt::format("step {} of pipeline run {} went round in circles: {}", st->id, run.id, evidence);
-  if (auto moved = TaskBoard(store_, bus_, clock_).update(key, change, kPipelineActor); !moved) {
-    log_.warn("pipeline.step_task_not_closed", {{"task", key}, {"error", moved.error().message}});
-  }
+  close_step_task(key, fmt::format("step {} of pipeline run {} went round in circles: {}", st->id,
+                                   run.id, evidence));
 }
 
 }  // namespace bosun

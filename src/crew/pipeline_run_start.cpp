@@ -70,6 +70,18 @@ Status PipelineRuns::may_take(const Task& task) {
   return {};
 }
 
+asio::awaitable<Status> PipelineRuns::still_free(std::string task_id, std::string repo,
+                                                 std::string worktree) {
+  auto now = store_.tasks().find(task_id);
+  Status free = now ? may_take(*now) : Status(tl::unexpected(now.error()));
+  if (free) co_return free;
+  std::function<Status(int)> undo = [repo, worktree](int) {
+    return git::remove_worktree(repo, worktree, true);
+  };
+  (void)co_await git_.call<Status>(std::move(undo));
+  co_return free;
+}
+
 Result<Project> PipelineRuns::project_for(const RunRequest& req, const std::optional<Task>& task) {
   std::optional<std::string> ref = req.project;
   if (!ref && task && task->project_id) ref = task->project_id;
@@ -154,14 +166,7 @@ asio::awaitable<Outcome<Json>> PipelineRuns::start(RunRequest req) {
   auto made = co_await git_.call<Result<std::string>>(std::move(job));
   if (!made) co_return refused(made.error());
   run.base_commit = *made;
-  // The task may have been taken while git ran: then the run is not made, and its worktree goes.
-  auto now = store_.tasks().find(task->id);
-  Status free = now ? may_take(*now) : Status(tl::unexpected(now.error()));
-  if (!free) {
-    std::function<Status(int)> undo = [repo, path](int) {
-      return git::remove_worktree(repo, path, true);
-    };
-    (void)co_await git_.call<Status>(std::move(undo));
+  if (auto free = co_await still_free(task->id, repo, path); !free) {
     co_return refused(free.error());
   }
 

@@ -119,32 +119,33 @@ asio::awaitable<bool> PipelineRuns::step_once(std::string run_id) {
     end(run, "failed", "the run's pipeline no longer reads: " + pipeline.error().message);
     co_return false;
   }
-  // A step under way: wait for it, or start it again when a stopped daemon interrupted it;
-  // a step that ended is checked.
+  // Steps under way: one a stopped daemon interrupted starts again (or finds its task), one
+  // that ended is checked — one at a time, so no two land on the run's branch at once.
+  bool running = false;    // a step is at work
+  bool exclusive = false;  // a headless one, in the run's own worktree
   for (const auto& step : pipeline->steps) {
     StepRun* st = run.step(step.id);
     if (!st) continue;
     if (st->state == "running") {
-      if (!st->resumed) co_return false;
-      co_await start_attempt(run, step);
-      co_return false;
-    }
-    if (st->state == "checking") {
+      if (st->resumed) {
+        co_await start_attempt(run, step);
+        co_return true;
+      }
+      running = true;
+      exclusive = exclusive || step.mode == StepMode::kHeadless;
+    } else if (st->state == "checking") {
       co_await check_step(run, *pipeline, step);
       co_return true;
     }
   }
-  if (auto over = over_budget(run, *pipeline)) {
-    wait_for_person(run, *over);
-    co_return false;
+  if (!running) {
+    if (auto over = over_budget(run, *pipeline)) {
+      wait_for_person(run, *over);
+      co_return false;
+    }
   }
-  const auto& limits = pipeline->limits;
-  if (limits.timeout && to_unix_ms(clock_.now()) - run.created_at_ms > limits.timeout->count()) {
-    wait_for_person(run, fmt::format("the run passed its time limit ({}); retry a step to go on, "
-                                     "or cancel it",
-                                     format_duration(*limits.timeout)));
-    co_return false;
-  }
+  // Every step whose needs have passed starts: agent steps side by side (each agent on a
+  // branch of its own), a headless step alone.
   bool all_passed = true;
   for (const auto& step : pipeline->steps) {
     StepRun* st = run.step(step.id);
@@ -155,11 +156,13 @@ asio::awaitable<bool> PipelineRuns::step_once(std::string run_id) {
       const StepRun* need = run.step(n);
       return need && need->state == "passed";
     });
-    if (ready) {
+    bool alone = step.mode == StepMode::kHeadless;
+    if (ready && !exclusive && !(alone && running)) {
       co_await start_attempt(run, step);
-      co_return false;
+      co_return true;
     }
   }
+  if (running) co_return false;  // the steps at work move it on
   if (all_passed) {
     co_await finish(run);
     co_return false;
@@ -425,8 +428,15 @@ asio::awaitable<void> PipelineRuns::check_step(PipelineRun& run, const Pipeline&
     end(run, "failed", "the run's project is gone: " + project.error().message);
     co_return;
   }
-  if (!co_await read_attempt(run, pipeline, step)) co_return;
   StepRun& st = *run.step(step.id);
+  if (step.mode == StepMode::kAgent) {
+    if (auto refused = co_await land_step_branch(run, step)) {
+      st.gates = {*refused};
+      on_gate_failed(run, pipeline, step, Gate{}, *refused);
+      co_return;  // nothing came in: nothing to set aside
+    }
+  }
+  if (!co_await read_attempt(run, pipeline, step)) co_return;
   // The CLI itself failed (crashed, timed out, refused): the attempt failed, whatever it said.
   if (step.mode == StepMode::kHeadless) {
     auto record = last_headless_run(st);
@@ -437,6 +447,7 @@ asio::awaitable<void> PipelineRuns::check_step(PipelineRun& run, const Pipeline&
                         to_unix_ms(clock_.now())};
       st.gates.push_back(failed);
       on_gate_failed(run, pipeline, step, Gate{}, failed);
+      co_await set_aside(run, step);
       co_return;
     }
   }
@@ -451,6 +462,7 @@ asio::awaitable<void> PipelineRuns::check_step(PipelineRun& run, const Pipeline&
                        Json{{"run", run.id}, {"step", step.id}, {"gate", to_json(r)}});
     if (r.result == "failed") {
       on_gate_failed(run, pipeline, step, gate, r);
+      co_await set_aside(run, step);
       co_return;
     }
     if (r.result == "waiting") waiting = true;
@@ -469,6 +481,28 @@ asio::awaitable<void> PipelineRuns::check_step(PipelineRun& run, const Pipeline&
       run, "pipeline.step.finished",
       Json{{"run", run.id}, {"step", step.id}, {"result", "passed"}, {"step_run", to_json(st)}});
   log_.info("pipeline.step.passed", {{"run", run.id}, {"step", step.id}});
+}
+
+// A refused attempt's commits leave the run's branch now (kept at a ref of their own), before
+// a step beside it lands on top of them.
+asio::awaitable<void> PipelineRuns::set_aside(PipelineRun& run, const Step& step) {
+  StepRun& st = *run.step(step.id);
+  if (!st.discard) co_return;
+  std::string worktree = run.worktree;
+  std::string back_to = st.start_commit;
+  std::string keep_at = fmt::format("refs/bosun/attempts/{}/{}/{}", run.id, step.id, st.attempts);
+  std::function<Status(int)> job = [worktree, back_to, keep_at](int) -> Status {
+    TRY_OK(git::set_back(worktree, back_to, keep_at));
+    return {};
+  };
+  auto done = co_await git_.call<Status>(std::move(job));
+  if (!done) {
+    wait_for_person(run, fmt::format("step {}: setting its refused attempt aside: {}", step.id,
+                                     done.error().message));
+    co_return;
+  }
+  st.discard = false;
+  (void)save(run);
 }
 
 void PipelineRuns::on_gate_failed(PipelineRun& run, const Pipeline& pipeline, const Step& step,
@@ -520,6 +554,12 @@ void PipelineRuns::on_gate_failed(PipelineRun& run, const Pipeline& pipeline, co
   }
   for (auto& s : run.steps) {
     if (!again.contains(s.id)) continue;
+    // A step beside this one that is at work and comes after the target stops: it runs again.
+    if (s.state == "running" && !s.tasks.empty()) {
+      close_step_task(s.tasks.back(), fmt::format("step {} sent the work back to {}; step {} runs "
+                                                  "again after it",
+                                                  step.id, target, s.id));
+    }
     s.state = "pending";
     if (s.id == target) {
       s.attempts = 0;
@@ -680,6 +720,10 @@ UsageTotals PipelineRuns::usage(const PipelineRun& run) {
 std::optional<std::string> PipelineRuns::over_budget(const PipelineRun& run,
                                                      const Pipeline& pipeline) {
   const auto& l = pipeline.limits;
+  if (l.timeout && to_unix_ms(clock_.now()) - run.created_at_ms > l.timeout->count()) {
+    return fmt::format("the run passed its time limit ({}); retry a step to go on, or cancel it",
+                       format_duration(*l.timeout));
+  }
   if (!l.budget_tokens && !l.budget_usd) return std::nullopt;
   UsageTotals t = usage(run);
   int64_t tokens = t.input_tokens + t.output_tokens;

@@ -119,10 +119,22 @@ class PipelineRuns : public EventSubscriber {
   // After a restart: the step waits on its task again, or moves if the task ended meanwhile.
   void reattach(PipelineRun& run, const Step& step);
   void step_task_moved(const std::string& task_id);
+  // A step task with its run, when the run is going and the task is its step's current one.
+  struct StepTask {
+    Task task;
+    PipelineRun run;
+  };
+  std::optional<StepTask> step_at_work(const std::string& task_id);
+  // The step task agent `agent_id` holds (assigned or in progress), if any.
+  std::optional<std::string> held_step_task(const std::string& agent_id);
+  // An agent working a step got a fresh context (its task, or the step task agent `agent_id`
+  // holds): a "context reset" handoff in the step's ledger, and the ledger on its task.
+  void context_reset(std::string task_id, const std::string& agent_id, const std::string& why);
   // The report the agent submitted on the step's latest task, or null.
   Json step_task_report(const StepRun& step);
-  // Cancels the run's step tasks that are still open.
+  // Cancels the run's step tasks that are still open; one of them.
   void close_step_tasks(const PipelineRun& run, const std::string& reason);
+  void close_step_task(const std::string& task_id, const std::string& reason);
   // Loop prevention (crew/pipeline_loops.cpp): the running attempts' tool calls, by headless
   // run id or step task id; a loop stops the attempt and the run waits for a person.
   struct Watch {
@@ -137,6 +149,14 @@ class PipelineRuns : public EventSubscriber {
                      const HeadlessRunRecord& record);
   boost::asio::awaitable<void> check_step(PipelineRun& run, const Pipeline& pipeline,
                                           const Step& step);
+  // An agent step's branch into the run's branch (crew/pipeline_agent_steps.cpp): its start
+  // becomes the run's commit before it, so what it changed is its own; a failed `merge` gate
+  // when it cannot land (a conflict with a step beside it, no branch).
+  boost::asio::awaitable<std::optional<GateResult>> land_step_branch(PipelineRun& run,
+                                                                     const Step& step);
+  // Moves the run's branch back to where a refused attempt started (st.discard), its commits
+  // kept at refs/bosun/attempts/RUN/STEP/N.
+  boost::asio::awaitable<void> set_aside(PipelineRun& run, const Step& step);
   // What the attempt did: its commits and files (read with git, its leftovers committed), its
   // report and output. False when it could not be read (the run then waits for a person).
   boost::asio::awaitable<bool> read_attempt(PipelineRun& run, const Pipeline& pipeline,
@@ -158,6 +178,10 @@ class PipelineRuns : public EventSubscriber {
   Result<Pipeline> pipeline_of(const PipelineRun& run);
   // Whether a run may take `task`: open, in no other run, held by no agent (409 otherwise).
   Status may_take(const Task& task);
+  // Whether the task is still free once git made the run's worktree (an agent may have taken
+  // it meanwhile); if not, the worktree goes again.
+  boost::asio::awaitable<Status> still_free(std::string task_id, std::string repo,
+                                            std::string worktree);
   // The project a run works in: the one named, the task's, or the only one (422 otherwise).
   Result<Project> project_for(const RunRequest& req, const std::optional<Task>& task);
   // A new run of `pipeline` (its file's `text`) on `task`: ids, branch and worktree names, every
@@ -167,6 +191,7 @@ class PipelineRuns : public EventSubscriber {
   std::map<std::string, std::string> prompt_values(const PipelineRun& run, const Step& step);
   // Token and cost totals of the run's headless runs so far.
   UsageTotals usage(const PipelineRun& run);
+  // Why the run may not start another step: past its time limit or its budget.
   std::optional<std::string> over_budget(const PipelineRun& run, const Pipeline& pipeline);
 
   boost::asio::io_context& io_;

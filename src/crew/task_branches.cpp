@@ -294,9 +294,15 @@ asio::awaitable<Verifier::Landing> TaskBranches::land(Task task, std::string age
     co_return landing;
   }
   landing.applies = true;
-  // A pipeline step's branch goes into its run's branch whatever the project's mode: a person
-  // approves the run's merge, at its end.
-  if (place->project.execution_mode != "auto" && !task.is_step()) {
+  // A pipeline step's branch goes into its run's branch whatever the project's mode, by the
+  // run as it checks the step (one step at a time); a person approves the run's merge.
+  if (task.is_step()) {
+    landing.log = fmt::format("merge: pipeline run {} merges {} into {} as it checks step {}",
+                              *task.pipeline_run_id, *place->task.branch,
+                              place->task.base_branch.value_or("its branch"), *task.step);
+    co_return landing;
+  }
+  if (place->project.execution_mode != "auto") {
     landing.awaiting_person = true;
     landing.log = fmt::format(
         "merge: waiting for a person (project {} is in review mode): bosun task approve {} "

@@ -356,7 +356,6 @@ class Agent {
     }
     say("status", "[STATUS] Starting task " + id, id);
     work("reading the code", opt_.work_ms);
-    if (!task->value("step", Json()).is_null()) return play_step_task(*c, id, *task);
 
     if (how == Misbehaviour::kHang) {
       out("Working (0s • esc to interrupt) — thinking\r\n");
@@ -377,6 +376,7 @@ class Agent {
       out("^C interrupted\r\n");
       return std::nullopt;  // back at its prompt, the task still its own
     }
+    if (!task->value("step", Json()).is_null()) return play_step_task(*c, id, *task);
     auto edits = planned_edits(*task);
     if (how == Misbehaviour::kAsk) {
       std::string answer = ask(fmt::format("Allow edits to {}? (y/n) ", edits.front().first));

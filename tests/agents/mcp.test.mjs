@@ -295,7 +295,7 @@ test('a pipeline step handed to an agent: step shows its run, report hands in it
     handoff: { next: 'nothing' },
   });
   assert.equal(reported.report.verified, 'passed', JSON.stringify(reported));
-  assert.match(reported.report.check_log, /merge: fast_forward bosun-task\/wren\/\S+ into bosun-run\//);
+  assert.match(reported.report.check_log, /merge: pipeline run run_\S+ merges bosun-task\/wren\/\S+ into bosun-run\/\S+ as it checks step write/);
   let final;
   await until(`run ${run.id} to merge`, async () => {
     final = await d.api('GET', `/api/v1/pipeline-runs/${run.id}`);

@@ -104,6 +104,20 @@ Json settle(Crew& c, EventWaiter& events, const std::string& run,
   return c.show(run);
 }
 
+// The same for a waiter that replays the log from its start (after a restart): the settle
+// that leaves the run not running.
+Json settle_replayed(Crew& c, EventWaiter& events, const std::string& run) {
+  for (;;) {
+    auto ev = events.wait_any({"pipeline.run.finished", "pipeline.run.waiting"}, run, 120s);
+    Json now = c.show(run);
+    if (!ev) {
+      ADD_FAILURE() << "run " << run << " did not settle: " << now.dump(2);
+      return now;
+    }
+    if (now["state"] != "running") return now;
+  }
+}
+
 TEST(PipelineRuns, FeatureRunsToAMergeAndAReviewSendsTheWorkBackWithItsComments) {
   Crew c(Acts{{"reviewer", "sim: request-changes"}});
   EventWaiter events(c.d);
@@ -380,13 +394,7 @@ TEST(PipelineRuns, AKilledDaemonContinuesTheRunAndNoFinishedStepRunsAgain) {
   c.d.kill9();
   c.d.start();
   EventWaiter last(c.d, 0);
-  Json done;
-  for (;;) {  // the log is replayed from the start: wait for the settle that leaves "running"
-    auto ev = last.wait_any({"pipeline.run.finished", "pipeline.run.waiting"}, id, 120s);
-    ASSERT_TRUE(ev.has_value()) << c.show(id).dump(2);
-    done = c.show(id);
-    if (done["state"] != "running") break;
-  }
+  Json done = settle_replayed(c, last, id);
   ASSERT_EQ(done["state"], "merged") << done.dump(2);
   // The design ran twice (interrupted, then again from its start); every other step once.
   EXPECT_EQ(Crew::step(done, "design")["headless_runs"].size(), 2u);
@@ -590,13 +598,7 @@ TEST(PipelineRuns, AnAgentStepGoesOnWithItsAgentAfterTheDaemonIsKilled) {
   EventWaiter after(c.d, 0);
   ASSERT_TRUE(after.wait_for("pipeline.step.reattached", id,
                              [](const Json& data) { return data["step"] == "design"; }));
-  Json done;
-  for (;;) {  // the log is replayed from the start: wait for the settle that leaves "running"
-    auto ev = after.wait_any({"pipeline.run.finished", "pipeline.run.waiting"}, id, 120s);
-    ASSERT_TRUE(ev.has_value()) << c.show(id).dump(2);
-    done = c.show(id);
-    if (done["state"] != "running") break;
-  }
+  Json done = settle_replayed(c, after, id);
   ASSERT_EQ(done["state"], "merged") << done.dump(2);
   // The design was one task, worked once, by the agent that had it before the kill.
   const Json& design = Crew::step(done, "design");
@@ -607,6 +609,112 @@ TEST(PipelineRuns, AnAgentStepGoesOnWithItsAgentAfterTheDaemonIsKilled) {
   EXPECT_EQ(t["status"], "done");
   EXPECT_EQ(git_out(c.repo, {"log", "--format=%s", "--", "docs/design.md"}),
             "design: REQ-1, REQ-2\n");
+}
+
+// Design and tests side by side, each by its agent; the implementation joins them.
+constexpr const char* kFanOutPipeline = R"(name: fanout
+steps:
+  - id: design
+    role: architect
+    mode: agent
+    prompt: Design {{task.title}}.
+    gates: [report]
+  - id: tests
+    role: qa
+    mode: agent
+    prompt: Write tests for {{task.title}} that fail until it is built.
+    gates: [report, tests_red]
+  - id: implement
+    role: backend
+    mode: headless
+    needs: [design, tests]
+    prompt: |
+      Make the tests pass without changing them.
+      The design: {{steps.design.output}}
+      The tests: {{steps.tests.output}}
+    gates: [report, tests_green, tests_untouched]
+)";
+
+TEST(PipelineRuns, StepsThatNeedNothingOfEachOtherRunSideBySideAndAJoinWaitsForBoth) {
+  Crew c(Acts{{"architect", "sim: slow 3000"}});
+  write(c.repo / ".bosun" / "pipelines" / "fanout.yaml", kFanOutPipeline);
+  git_in(c.repo, {"add", ".bosun"});
+  git_in(c.repo, {"commit", "-q", "-m", "fanout pipeline"});
+  EventWaiter events(c.d);
+  ASSERT_TRUE(events.ok());
+  crew_agent(c, events, "ada", "architect");
+  crew_agent(c, events, "quinn", "qa");
+  Json run = c.start("fanout", "Print ok");
+  std::string id = run["id"];
+  // The tests step starts while the design is still at work.
+  ASSERT_TRUE(events.wait_for("pipeline.step.started", id,
+                              [](const Json& data) { return data["step"] == "tests"; }));
+  Json both = c.show(id);
+  EXPECT_EQ(Crew::step(both, "design")["state"], "running") << both.dump(2);
+  EXPECT_EQ(Crew::step(both, "tests")["state"], "running");
+  EXPECT_EQ(Crew::step(both, "implement")["state"], "pending");
+  Json done = settle(c, events, id, 120s);
+  ASSERT_EQ(done["state"], "merged") << done.dump(2);
+  // Each step's files are its own, though the two landed on the run's branch one after the
+  // other (the tests' branch started before the design landed: a real merge).
+  EXPECT_EQ(Crew::step(done, "design")["changed"], Json::array({"docs/design.md"}));
+  EXPECT_EQ(Crew::step(done, "tests")["changed"], Json::array({"tests/feature_test.sh"}));
+  EXPECT_EQ(Crew::step(done, "tests")["gates"][1]["result"], "passed");
+  // The join saw both outputs.
+  std::string join = Crew::step(done, "implement")["headless_runs"][0];
+  std::string prompt = c.d.get("/api/v1/runs/" + join).json()["argv"].back();
+  EXPECT_TRUE(contains(prompt, "design with REQ-1 and REQ-2")) << prompt;
+  EXPECT_TRUE(contains(prompt, "a failing test for REQ-1")) << prompt;
+  EXPECT_TRUE(contains(read(c.repo / "docs" / "design.md"), "REQ-1"));
+  EXPECT_TRUE(contains(read(c.repo / "tests" / "feature_test.sh"), "REQ-1"));
+  EXPECT_TRUE(contains(read(c.repo / "src" / "feature.sh"), "echo ok"));
+}
+
+TEST(PipelineRuns, AnAgentRestartedFreshMidStepFindsTheRunsHandoffOnItsTask) {
+  // The architect prints the same error line again and again: the supervisor's ladder nudges,
+  // interrupts, then restarts it with a fresh context.
+  Crew c;
+  add_crew_pipeline(c);
+  EventWaiter events(c.d);
+  ASSERT_TRUE(events.ok());
+  configure(c.d, Json{{"stuck_after", "400ms"}, {"recover_step", "500ms"}});
+  Json ada = spawn_idle(c.d, events,
+                        Json{{"name", "ada"},
+                             {"role", "architect"},
+                             {"profile", "sim"},
+                             {"argv", sim_argv({"--misbehave", "loop"})},
+                             {"project", c.project_id},
+                             {"worktree", true}});
+  Json run = c.start("crew", "Print ok");
+  std::string id = run["id"];
+  auto noted = events.wait_for(
+      "pipeline.step.handoff", id, [](const Json& data) { return data["step"] == "design"; }, 60s);
+  ASSERT_TRUE(noted.has_value()) << c.show(id).dump(2);
+  const Json& handoff = (*noted)["data"]["handoff"];
+  EXPECT_EQ(handoff["result"], "context reset");
+  EXPECT_TRUE(contains(handoff["state"], "keeps printing the same line")) << handoff.dump(2);
+  Json shown = c.show(id);
+  const Json& ledger = Crew::step(shown, "design")["handoffs"];
+  ASSERT_FALSE(ledger.empty());
+  EXPECT_EQ(ledger.back()["result"], "context reset");
+  // The fresh context finds the run's ledger on its task.
+  std::string task = (*noted)["data"]["task"];
+  Json comments = c.d.get("/api/v1/tasks/" + task + "/comments").json()["comments"];
+  bool told = false;
+  for (const auto& cm : comments) {
+    std::string body = cm["body"];
+    told = told || (contains(body, "Your context was reset") &&
+                    contains(body, "Step design of pipeline run " + id) &&
+                    contains(body, "### design (attempt 1): context reset"));
+  }
+  EXPECT_TRUE(told) << comments.dump(2);
+  // The ladder would go on restarting ada: the run ends (its step task with it) and ada stops.
+  configure(c.d, Json{{"stuck_after", "1h"}, {"recover_step", "1h"}});
+  ASSERT_EQ(c.d.post("/api/v1/pipeline-runs/" + id + "/cancel", Json::object()).status, 200);
+  ASSERT_EQ(
+      c.d.post("/api/v1/agents/" + ada["id"].get<std::string>() + "/stop", Json::object()).status,
+      202);
+  EXPECT_TRUE(events.wait("agent.exited", ada["id"], 20s).has_value());
 }
 
 TEST(PipelineRuns, AHeadlessStepThatRewritesOneFileAgainAndAgainIsStoppedForAPerson) {
