@@ -1,4 +1,9 @@
 // The command table and the entry point that parses argv and runs one command.
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/agent_commands.h"
@@ -15,6 +20,7 @@
 #include "cli/sim_commands.h"
 #include "cli/task_commands.h"
 #include "cli/up_commands.h"
+#include "util/text.h"
 
 namespace bosun::cli {
 namespace {
@@ -27,6 +33,52 @@ const Command kCommands[] = {
     kPipelineCommand,
 };
 
+// The subcommand names of `app`.
+std::vector<std::string> subcommand_names(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    names.push_back(sub->get_name());
+  }
+  return names;
+}
+
+// After a parse error: the first word that names no command where one is required (`bosun
+// agnet list`, `bosun agent lst`), said with the nearest commands, or a command that needs one
+// and got none (`bosun`, `bosun agent`). False when the error was about something else.
+bool unknown_command(CLI::App& app, const std::vector<std::string>& args) {
+  CLI::App* at = &app;
+  std::string path = "bosun";
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& word = args[i];
+    if (word == "--") return false;
+    if (!word.empty() && word[0] == '-') {
+      if (at == &app && word == "--state") ++i;  // its value
+      continue;
+    }
+    std::vector<std::string> names = subcommand_names(*at);
+    if (names.empty() || at->get_require_subcommand_min() == 0) return false;
+    if (std::find(names.begin(), names.end(), word) != names.end()) {
+      at = at->get_subcommand(word);
+      path += " " + word;
+      continue;
+    }
+    auto near = nearest_words(word, names);
+    std::string hint;
+    if (!near.empty()) {
+      near.resize(std::min<size_t>(near.size(), 3));
+      hint = "; did you mean " + join(near, ", ") + "?";
+    }
+    std::fprintf(stderr, "%s: '%s' is not a %s command%s\nRun '%s --help' for the commands.\n",
+                 "bosun", word.c_str(), path.c_str(), hint.c_str(), path.c_str());
+    return true;
+  }
+  // The words ran out where a command is required (`bosun agent`).
+  if (at->get_require_subcommand_min() == 0) return false;
+  std::fprintf(stderr, "%s needs a command: %s\nRun '%s --help' for what each does.\n",
+               path.c_str(), join(subcommand_names(*at), ", ").c_str(), path.c_str());
+  return true;
+}
+
 }  // namespace
 
 std::span<const Command> command_table() {
@@ -37,6 +89,7 @@ int run(int argc, char** argv) {
   CLI::App app{"bosun — an orchestrator for crews of AI coding agents"};
   app.name("bosun");
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("bosun ") + BOSUN_VERSION);
   app.fallthrough();
   CommandContext ctx;
   app.add_option_function<std::string>(
@@ -47,14 +100,23 @@ int run(int argc, char** argv) {
     CLI::App* sub = app.add_subcommand(command.name, command.summary);
     command.setup(*sub, ctx);
   }
+  std::vector<std::string> args(argv + 1, argv + argc);
+  // `bosun help [COMMAND…]` is `bosun [COMMAND…] --help`.
+  if (!args.empty() && args[0] == "help") {
+    args.erase(args.begin());
+    args.emplace_back("--help");
+  }
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them backwards
   try {
-    app.parse(argc, argv);
+    app.parse(reversed);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
+    if (!unknown_command(app, args)) app.exit(e);
     return 2;
   }
   return ctx.exit_code;

@@ -1,6 +1,9 @@
 // Text: cuts on a UTF-8 boundary, joins and lists.
 #include "util/text.h"
 
+#include <algorithm>
+#include <vector>
+
 #include <fmt/format.h>
 
 namespace bosun {
@@ -72,6 +75,44 @@ std::string percent_encode(std::string_view text) {
       out += fmt::format("%{:02X}", c);
     }
   }
+  return out;
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  // Optimal string alignment: three rows of the table are enough.
+  std::vector<size_t> before(b.size() + 1), last(b.size() + 1), row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j)
+    last[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      row[j] = std::min({last[j] + 1, row[j - 1] + 1, last[j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        row[j] = std::min(row[j], before[j - 2] + 1);
+      }
+    }
+    before.swap(last);
+    last.swap(row);
+  }
+  return last[b.size()];
+}
+
+std::vector<std::string> nearest_words(std::string_view word,
+                                       const std::vector<std::string>& candidates) {
+  std::vector<std::pair<size_t, std::string>> near;
+  for (const auto& c : candidates) {
+    size_t d = edit_distance(word, c);
+    bool prefix = !word.empty() && c.size() > word.size() && c.compare(0, word.size(), word) == 0;
+    size_t most = word.size() <= 4 ? 1 : 2;  // two changes to a short word make another word
+    if (d <= most || prefix) near.emplace_back(prefix ? 1 : d, c);
+  }
+  std::stable_sort(near.begin(), near.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  std::vector<std::string> out;
+  out.reserve(near.size());
+  for (auto& [d, c] : near)
+    out.push_back(std::move(c));
   return out;
 }
 

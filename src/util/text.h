@@ -32,4 +32,13 @@ std::string plural(size_t n, std::string_view one, std::string_view many);
 // One URL path segment or query value: every byte but [A-Za-z0-9-_.~] as %XX.
 std::string percent_encode(std::string_view text);
 
+// The edit distance between two words (insertions, deletions, substitutions and swaps of two
+// neighbouring letters each count one).
+size_t edit_distance(std::string_view a, std::string_view b);
+
+// The candidates nearest to `word` (edit distance at most 2 — 1 for a word of up to 4
+// letters — or `word` a prefix of them), the nearest first; empty when none is near.
+std::vector<std::string> nearest_words(std::string_view word,
+                                       const std::vector<std::string>& candidates);
+
 }  // namespace bosun

@@ -32,5 +32,17 @@ TEST(Text, PercentEncodeLeavesOnlyUnreservedBytesPlain) {
   EXPECT_EQ(percent_encode("é"), "%C3%A9");
 }
 
+TEST(Text, NearestWordsAreTheCommandsATypoMeant) {
+  EXPECT_EQ(edit_distance("agnet", "agent"), 1u);  // a swap of two neighbours is one change
+  EXPECT_EQ(edit_distance("", "abc"), 3u);
+  EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+  const std::vector<std::string> commands{"add", "list", "rm", "show", "agent", "approve"};
+  EXPECT_EQ(nearest_words("lst", commands), (std::vector<std::string>{"list"}));
+  EXPECT_EQ(nearest_words("ad", commands), (std::vector<std::string>{"add"}));  // not rm
+  EXPECT_EQ(nearest_words("ap", commands), (std::vector<std::string>{"approve"}));
+  EXPECT_EQ(nearest_words("agnet", commands), (std::vector<std::string>{"agent"}));
+  EXPECT_TRUE(nearest_words("xyzzy", commands).empty());
+}
+
 }  // namespace
 }  // namespace bosun
