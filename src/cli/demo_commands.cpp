@@ -413,15 +413,19 @@ int run_demo(const DemoFlags& flags) {
     std::printf("stopped the crew and the daemon; the repository stays in %s\n", repo->c_str());
     return watched->all_done ? 0 : 1;
   }
+  // Commands that paste as they are: this binary's own path, one command a line.
+  std::string bosun = bosun_executable() + " --state " + state.root.string();
   std::printf(
       "\nThe daemon and the crew keep running:\n"
       "  browser:  http://%s:%s/#token=%s   (the dashboard)\n"
       "  API:      http://%s:%s/   (token in %s)\n"
-      "  try:      bosun --state %s agent list | task list | worktree list | agent attach ben\n"
-      "  stop all: bosun --state %s down\n",
+      "  try:      %s agent list\n"
+      "            %s task list\n"
+      "            %s agent attach ben\n"
+      "  stop all: %s down\n",
       endpoint->host.c_str(), endpoint->port.c_str(), endpoint->token.c_str(),
-      endpoint->host.c_str(), endpoint->port.c_str(), state.token().c_str(), state.root.c_str(),
-      state.root.c_str());
+      endpoint->host.c_str(), endpoint->port.c_str(), state.token().c_str(), bosun.c_str(),
+      bosun.c_str(), bosun.c_str(), bosun.c_str());
   return watched->all_done ? 0 : 1;
 }
 
