@@ -5,7 +5,11 @@
 #include "agent/profile.h"
 
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -149,6 +153,26 @@ int up(CommandContext& ctx, const UpFlags& flags) {
   return 0;
 }
 
+// Agents whose holder still answers on its socket in the state directory's run/ (they outlive
+// a daemon by design).
+int live_holders(const StateDir& state) {
+  int live = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(state.run(), ec)) {
+    if (entry.path().extension() != ".sock") continue;
+    std::string path = entry.path().string();
+    sockaddr_un addr{};
+    if (path.size() >= sizeof(addr.sun_path)) continue;
+    addr.sun_family = AF_UNIX;
+    std::copy(path.begin(), path.end(), addr.sun_path);
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) continue;
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0) ++live;
+    ::close(fd);
+  }
+  return live;
+}
+
 int down(CommandContext& ctx, const UpFlags& flags) {
   StateDir state = resolve_state_dir(ctx.state);
   if (!ctx.state && !std::getenv("BOSUN_STATE")) {
@@ -156,9 +180,24 @@ int down(CommandContext& ctx, const UpFlags& flags) {
   }
   CommandContext located;
   located.state = state.root.string();
+  // Down already: saying so is success. Agents left under their holders need the daemon.
+  auto no_daemon = [&state] {
+    if (int live = live_holders(state); live > 0) {
+      return report_error(
+          Error{ErrorKind::kUnavailable, "no_daemon",
+                fmt::format("no bosun daemon runs for {}, but {} agent(s) still run under their "
+                            "holders; start it ('bosun serve --state {}') and run down again",
+                            state.root.string(), live, state.root.string())});
+    }
+    std::printf("nothing to stop: no bosun daemon or agent runs for %s\n",
+                state.root.string().c_str());
+    return 0;
+  };
   auto client = Client::connect(located);
+  if (!client && client.error().code == "no_daemon") return no_daemon();
   if (!client) return report_error(client.error());
   auto list = client->get("/api/v1/agents");
+  if (!list && list.error().code == "no_daemon") return no_daemon();
   if (!list) return report_error(list.error());
   int stopping = 0;
   for (const auto& a : (*list)["agents"]) {

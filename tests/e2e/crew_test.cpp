@@ -345,6 +345,11 @@ TEST(Crew, UpIsIdempotentAndDownStopsEverything) {
   EXPECT_NE(down.out.find("stopped 2 agent(s)"), std::string::npos) << down.out;
   auto left = live_processes_mentioning(project.string());
   EXPECT_TRUE(left.empty()) << left.size() << " process(es) left";
+  // Down again: nothing runs, which is what was asked.
+  auto twice = run_bosun({"down", file});
+  EXPECT_EQ(twice.exit_code, 0) << twice.out << twice.err;
+  EXPECT_NE(twice.out.find("nothing to stop: no bosun daemon or agent runs for"), std::string::npos)
+      << twice.out;
 }
 
 // Inside an agent, the CLI needs no flags: its token says who it is, and the one task it holds
