@@ -103,28 +103,24 @@ Awaitable<Result<Json>> run_report(ToolCall& call) {
   int64_t report_id = report.value("id", int64_t{0});
   // A check with nothing to wait for may have ended already. Nothing suspends between this
   // look and the wait's subscription, so its event cannot slip between them.
-  if (auto now = call.services.store.tasks().find_report(report_id);
-      now && now->verified != "pending") {
-    report["verified"] = now->verified;
-    report["check_log"] = now->check_log;
-    auto task = co_await route(call, "GET", task_path(*id));
-    if (task) (*done)["task"] = std::move(*task);
-    co_return done;
+  auto now = call.services.store.tasks().find_report(report_id);
+  if (now && now->verified == "pending") {
+    auto checked = co_await wait_event(
+        call.services.bus,
+        [report_id](const Event& e) {
+          return e.type == "report.checked" &&
+                 event_data(e).value("report_id", int64_t{0}) == report_id;
+        },
+        kReportCheckWait);
+    if (!checked) {
+      (*done)["check"] = "still running: the task's status (show) says how it ended";
+      co_return done;
+    }
+    now = call.services.store.tasks().find_report(report_id);
   }
-  auto checked = co_await wait_event(
-      call.services.bus,
-      [report_id](const Event& e) {
-        return e.type == "report.checked" &&
-               event_data(e).value("report_id", int64_t{0}) == report_id;
-      },
-      kReportCheckWait);
-  if (!checked) {
-    (*done)["check"] = "still running: the task's status (show) says how it ended";
-    co_return done;
-  }
-  Json data = event_data(*checked);
-  report["verified"] = data.value("verified", "");
-  report["check_log"] = data.value("check_log", "");
+  if (!now) co_return done;
+  report["verified"] = now->verified;
+  report["check_log"] = now->check_log;
   auto task = co_await route(call, "GET", task_path(*id));
   if (task) (*done)["task"] = std::move(*task);
   co_return done;

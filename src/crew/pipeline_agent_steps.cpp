@@ -1,9 +1,10 @@
 // PipelineRuns, agent steps: a step whose mode is `agent` is a task on the board for the
 // step's role in the run's project — the step's prompt its description, the run's branch its
 // base — which the supervisor hands to a permanent agent of that role like any other task. The
-// agent works it on a branch of its own from the run's, commits and reports; the verifier
-// merges that branch into the run's branch and the task is done, and the run checks the step's
-// gates on it as it does for a headless step. A restart finds the step where its task is.
+// agent works it on a branch of its own from the run's, commits and reports; the verifier checks
+// the proof and the task is done; the run merges that branch into its own as it checks the
+// step (one step at a time) and checks the step's gates as for a headless step. A restart
+// finds the step where its task is.
 #include <fmt/format.h>
 #include <boost/asio/post.hpp>
 
@@ -148,10 +149,8 @@ void PipelineRuns::on_event(const Event& event) {
   // An agent working a step restarted with a fresh context (the recovery ladder), or reset.
   if (event.type == "task.recovery" || event.type == "agent.reset") {
     Json data = event_data(event);
-    if (event.type == "task.recovery" && data.value("step", Json()) != "restarted fresh") return;
-    std::string reason = data.value("reason", Json()).is_string()
-                             ? data["reason"].get<std::string>()
-                             : std::string();
+    if (event.type == "task.recovery" && string_field(data, "step") != "restarted fresh") return;
+    std::string reason = string_field(data, "reason");
     std::string task = event.type == "task.recovery" ? event.subject : std::string();
     std::string agent = event.type == "agent.reset" ? event.subject : std::string();
     asio::post(io_, [this, life = lifetime_.guard(), task, agent, reason] {

@@ -33,11 +33,6 @@ std::string tail(const std::string& text, size_t n = kTailBytes) {
   return "…" + text.substr(from == std::string::npos ? text.size() - n : from);
 }
 
-std::string string_field(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 }  // namespace
 
 GateResult PipelineGates::result(GateKind kind, bool passed, std::string evidence) const {

@@ -17,21 +17,21 @@ void PipelineRuns::watch(const std::string& key, const PipelineRun& run, const S
     limits.max_rewrites = p->limits.max_rewrites;
     limits.max_failures = p->limits.max_failures;
   }
-  watches_.insert_or_assign(key, Watch{run.id, step.id, StepLoops(limits)});
+  watches_.insert_or_assign(
+      key, Watch{run.id, step.id, step.mode == StepMode::kAgent, StepLoops(limits)});
 }
 
 void PipelineRuns::on_tool_event(const Event& event) {
   auto it = watches_.find(event.subject);
   if (it == watches_.end()) return;
   Json data = event_data(event);
-  std::string type = data.value("type", "");
+  std::string type = string_field(data, "type");
   const Json& ev = data.contains("data") ? data["data"] : Json();
   if (!ev.is_object()) return;
-  std::string id = ev.value("id", Json()).is_string() ? ev["id"].get<std::string>() : "";
+  std::string id = string_field(ev, "id");
   std::optional<std::string> loop;
   if (type == "tool.call") {
-    std::string tool = ev.value("tool", Json()).is_string() ? ev["tool"].get<std::string>() : "";
-    loop = it->second.loops.call(id, tool, ev.value("input", Json()));
+    loop = it->second.loops.call(id, string_field(ev, "tool"), ev.value("input", Json()));
   } else if (type == "tool.result") {
     loop = it->second.loops.result(id, ev.value("is_error", Json()) == true);
   }
@@ -39,9 +39,7 @@ void PipelineRuns::on_tool_event(const Event& event) {
 }
 
 void PipelineRuns::agent_tool_finished(const std::string& agent_id, const Json& hook) {
-  std::string event = hook.value("hook_event_name", Json()).is_string()
-                          ? hook["hook_event_name"].get<std::string>()
-                          : "";
+  std::string event = string_field(hook, "hook_event_name");
   if (event != "PostToolUse" && event != "PostToolUseFailure") return;
   // The step task the agent works on, if it works on one.
   auto held = held_step_task(agent_id);
@@ -54,9 +52,8 @@ void PipelineRuns::agent_tool_finished(const std::string& agent_id, const Json& 
     if (!step) return;
     watch(*held, at->run, *step);  // after a restart: counting starts again
   }
-  std::string tool =
-      hook.value("tool_name", Json()).is_string() ? hook["tool_name"].get<std::string>() : "";
-  if (auto loop = watches_.at(*held).loops.finished(tool, hook.value("tool_input", Json()),
+  if (auto loop = watches_.at(*held).loops.finished(string_field(hook, "tool_name"),
+                                                    hook.value("tool_input", Json()),
                                                     event == "PostToolUseFailure")) {
     looped(*held, *loop);
   }
@@ -88,7 +85,7 @@ void PipelineRuns::looped(const std::string& key, const std::string& evidence) {
                                    "stopped it — retry the step or cancel the run",
                                    st->id, st->attempts, evidence));
   // Then the worker stops: the step is no longer running, so its end changes nothing.
-  if (key.rfind("t_", 0) != 0) {
+  if (!w.agent) {
     (void)headless_.cancel(key);
     return;
   }

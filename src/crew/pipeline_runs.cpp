@@ -433,7 +433,13 @@ asio::awaitable<void> PipelineRuns::check_step(PipelineRun& run, const Pipeline&
     if (auto refused = co_await land_step_branch(run, step)) {
       st.gates = {*refused};
       on_gate_failed(run, pipeline, step, Gate{}, *refused);
-      co_return;  // nothing came in: nothing to set aside
+      // Nothing came in, so nothing is set aside: the run's branch may hold a sibling's work
+      // since this attempt began.
+      if (run.step(step.id)->discard) {
+        run.step(step.id)->discard = false;
+        (void)save(run);
+      }
+      co_return;
     }
   }
   if (!co_await read_attempt(run, pipeline, step)) co_return;

@@ -140,6 +140,7 @@ class PipelineRuns : public EventSubscriber {
   struct Watch {
     std::string run;
     std::string step;
+    bool agent = false;  // an agent step's task (else a headless run)
     StepLoops loops;
   };
   void watch(const std::string& key, const PipelineRun& run, const Step& step);

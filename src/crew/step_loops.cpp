@@ -23,7 +23,8 @@ bool writes_files(const std::string& tool) {
          t == "apply_patch" || t == "replace";
 }
 
-std::string string_at(const Json& input, std::initializer_list<const char*> keys) {
+// The first of `keys` that holds a non-empty string.
+std::string first_string(const Json& input, std::initializer_list<const char*> keys) {
   if (!input.is_object()) return {};
   for (const char* k : keys) {
     auto it = input.find(k);
@@ -60,7 +61,7 @@ std::optional<std::string> StepLoops::call(const std::string& id, const std::str
     return std::nullopt;
   }
   if (!writes_files(tool)) return std::nullopt;
-  std::string file = string_at(input, {"file_path", "filePath", "path", "notebook_path"});
+  std::string file = first_string(input, {"file_path", "filePath", "path", "notebook_path"});
   if (file.empty()) return std::nullopt;
   int n = ++writes_[file];
   if (n <= limits_.max_rewrites) return std::nullopt;

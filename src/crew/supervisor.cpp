@@ -30,15 +30,11 @@ constexpr std::chrono::seconds kUncleanRetry{60};
 
 constexpr const char* kConfigKey = "supervisor";
 
-std::string text(const Json& j, const char* key) {
-  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
-}
-
 // How an agent's run ended, for a task's history: "exited (code 3)", "was stopped",
 // "was lost: …".
 std::string ended_how(const std::string& type, const Json& data) {
-  if (type == "agent.lost") return "was lost: " + text(data, "reason");
-  std::string then = text(data, "then");
+  if (type == "agent.lost") return "was lost: " + string_field(data, "reason");
+  std::string then = string_field(data, "then");
   if (then == "stop") return "was stopped";
   if (then == "remove") return "was removed";
   if (data.contains("exit_code") && data["exit_code"].is_number_integer()) {
@@ -295,7 +291,7 @@ void Supervisor::on_event(const Event& event) {
     if (state == AgentState::kRunning) w.stopping = false;
     if (state == AgentState::kRateLimited || state == AgentState::kErrored) {
       auto agent = agents_.view(event.subject);
-      std::string name = agent ? agent->name() : text(data, "name");
+      std::string name = agent ? agent->name() : string_field(data, "name");
       if (state == AgentState::kRateLimited && agent) {
         std::optional<int64_t> reset;
         if (data.contains("reset_at_ms") && data["reset_at_ms"].is_number_integer()) {
@@ -303,9 +299,9 @@ void Supervisor::on_event(const Event& event) {
         }
         // The agent's own word (its screen or its hooks) holds it alone until another agent
         // of the provider says the same.
-        limit_provider(agent->profile(), reset, name, text(data, "detail"), true);
+        limit_provider(agent->profile(), reset, name, string_field(data, "detail"), true);
       } else if (state == AgentState::kErrored) {
-        count_error(event.subject, name, text(data, "detail"));
+        count_error(event.subject, name, string_field(data, "detail"));
       }
     }
     if (state == AgentState::kWorking) w.failing_reported = false;  // it got going again
@@ -323,26 +319,26 @@ void Supervisor::on_event(const Event& event) {
     Json data = event_data(event);
     const Json& run = data.contains("run") ? data["run"] : Json::object();
     const Json& outcome = data.contains("outcome") ? data["outcome"] : Json::object();
-    std::string reason = text(run, "reason");
-    std::string agent = text(run, "agent");
+    std::string reason = string_field(run, "reason");
+    std::string agent = string_field(run, "agent");
     if (reason == "rate_limited") {
       std::optional<int64_t> reset;
       if (outcome.contains("reset_at_ms") && outcome["reset_at_ms"].is_number_integer()) {
         reset = outcome["reset_at_ms"].get<int64_t>();
       }
-      limit_provider(text(run, "profile"), reset, agent, text(run, "text"), false);
+      limit_provider(string_field(run, "profile"), reset, agent, string_field(run, "text"), false);
     } else if (reason == "is_error" || reason == "turn.failed" || reason == "api_error") {
-      if (auto a = agents_.view(agent)) count_error(a->id(), agent, text(run, "text"));
+      if (auto a = agents_.view(agent)) count_error(a->id(), agent, string_field(run, "text"));
     }
   } else if (type == "agent.exited" || type == "agent.lost") {
     Json data = event_data(event);
-    std::string name = text(data, "name");
-    std::string then = text(data, "then");
+    std::string name = string_field(data, "name");
+    std::string then = string_field(data, "then");
     std::string how = ended_how(type, data);
-    bool back =
-        then == "restart" ||
-        on_agent_exit(event.subject, name,
-                      type == "agent.lost" ? "was lost: " + text(data, "reason") : "exited");
+    bool back = then == "restart" ||
+                on_agent_exit(
+                    event.subject, name,
+                    type == "agent.lost" ? "was lost: " + string_field(data, "reason") : "exited");
     if (back) {
       // Its task waits for the new run, which gets it again with a handoff.
       keep_for_restart(event.subject, name, how);
@@ -354,7 +350,7 @@ void Supervisor::on_event(const Event& event) {
       }
     }
   } else if (type == "agent.removed") {
-    std::string name = text(event_data(event), "name");
+    std::string name = string_field(event_data(event), "name");
     release_tasks(event.subject, name, "was removed");
     bounce_queued(name, fmt::format("agent {} was removed", name));
     watches_.erase(event.subject);
@@ -362,14 +358,14 @@ void Supervisor::on_event(const Event& event) {
     // A [TASK] that could not be typed into its agent is a reminder spent: the idle-holding
     // watch acts now instead of after recover_step.
     Json data = event_data(event);
-    if (text(data, "type") != "task" || text(data, "task_id").empty()) return;
-    auto agent = agents_.view(text(data, "to"));
+    if (string_field(data, "type") != "task" || string_field(data, "task_id").empty()) return;
+    auto agent = agents_.view(string_field(data, "to"));
     if (!agent) return;
     Watch& w = watches_[agent->id()];
     Millis step = config_for(agent->name()).recover_step;
     auto at = clock_.steady_now() - step;
-    if (!w.idle_holding || w.idle_holding->task != text(data, "task_id")) {
-      w.idle_holding = Watch::IdleHolding{text(data, "task_id"), at, 0};
+    if (!w.idle_holding || w.idle_holding->task != string_field(data, "task_id")) {
+      w.idle_holding = Watch::IdleHolding{string_field(data, "task_id"), at, 0};
     } else {
       w.idle_holding->since = at;
     }
@@ -377,17 +373,18 @@ void Supervisor::on_event(const Event& event) {
   } else if (type == "message.delivered") {
     // A task the agent took up before its [TASK] was marked delivered is acknowledged too.
     Json data = event_data(event);
-    if (text(data, "type") != "task" || text(data, "task_id").empty()) return;
-    auto task = store_.tasks().find(text(data, "task_id"));
+    if (string_field(data, "type") != "task" || string_field(data, "task_id").empty()) return;
+    auto task = store_.tasks().find(string_field(data, "task_id"));
     if (task && task->status != TaskStatus::kPending && task->status != TaskStatus::kAssigned) {
       Mailbox mailbox(store_, bus_, clock_, directory_);
       (void)mailbox.mark_acked(event.subject);
     }
   } else if (type == "message.created") {
     Json data = event_data(event);
-    if (text(data, "to") != kSupervisorMailbox || text(data, "type") != "status") return;
-    if (text(data, "subject").rfind("[SYS] Idle", 0) != 0) return;
-    auto agent = agents_.view(text(data, "from"));
+    if (string_field(data, "to") != kSupervisorMailbox || string_field(data, "type") != "status")
+      return;
+    if (string_field(data, "subject").rfind("[SYS] Idle", 0) != 0) return;
+    auto agent = agents_.view(string_field(data, "from"));
     if (!agent) return;
     Watch& w = watches_[agent->id()];
     w.heartbeat_pending = false;
@@ -549,15 +546,15 @@ void Supervisor::send(const std::string& to, const std::string& type, const std:
 
 void Supervisor::on_task_updated(const Json& data) {
   const Json& task = data.contains("task") ? data["task"] : Json();
-  std::string assignee = text(task, "assignee");
+  std::string assignee = string_field(task, "assignee");
   if (assignee.empty() || !data.contains("changes")) return;
   for (const auto& change : data["changes"]) {
-    if (text(change, "field") != "status") continue;
-    std::string to = text(change, "to");
+    if (string_field(change, "field") != "status") continue;
+    std::string to = string_field(change, "to");
     if (to == "in_progress") {
       // The agent acknowledged: its [TASK] message is acked.
       MessageQuery q;
-      q.task_id = text(task, "id");
+      q.task_id = string_field(task, "id");
       q.type = "task";
       q.state = "delivered";
       Mailbox mailbox(store_, bus_, clock_, directory_);

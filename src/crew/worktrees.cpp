@@ -23,10 +23,6 @@ namespace {
 
 constexpr size_t kSetupTail = 4096;
 
-std::string text(const Json& j, const char* key) {
-  return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : "";
-}
-
 // What the worker made: the worktree's base commit and what the copy list did.
 struct Made {
   std::string base_commit;
@@ -294,9 +290,9 @@ asio::awaitable<Result<Json>> Worktrees::list(std::optional<std::string> project
   auto measured = co_await git_.call<Json>(std::move(job));
   for (auto& j : measured) {
     std::string state;
-    bool live =
-        agent_live(j["agent_id"].is_string() ? std::optional(text(j, "agent_id")) : std::nullopt,
-                   text(j, "agent"), &state);
+    bool live = agent_live(
+        j["agent_id"].is_string() ? std::optional(string_field(j, "agent_id")) : std::nullopt,
+        string_field(j, "agent"), &state);
     j["agent_state"] = state.empty() ? Json() : Json(state);
     j["agent_running"] = live;
   }
@@ -372,31 +368,31 @@ asio::awaitable<Result<Json>> Worktrees::prune(std::string actor) {
   Json removed = Json::array(), kept = Json::array();
   std::set<std::string> known;
   for (const auto& j : (*listed)["worktrees"]) {
-    known.insert(text(j, "path"));
+    known.insert(string_field(j, "path"));
     std::string why;
     const Json& st = j.contains("status") ? j["status"] : Json();
     if (j.value("agent_running", false)) {
-      why = fmt::format("agent {} is {}", text(j, "agent"), text(j, "agent_state"));
+      why = fmt::format("agent {} is {}", string_field(j, "agent"), string_field(j, "agent_state"));
     } else if (!st.is_object() || st.contains("error")) {
       why = "its state could not be read" +
-            (st.is_object() ? ": " + text(st, "error") : std::string());
+            (st.is_object() ? ": " + string_field(st, "error") : std::string());
     } else if (st.value("dirty", false)) {
       why = plural(st["dirty_files"].size(), "uncommitted change", "uncommitted changes");
     } else if (!st["unmerged_commits"].empty()) {
       why = fmt::format("{} not merged into {}",
                         plural(static_cast<size_t>(st.value("ahead", 0)), "commit", "commits"),
-                        text(j, "base_branch"));
+                        string_field(j, "base_branch"));
     }
-    Json entry{{"id", text(j, "id")},
-               {"agent", text(j, "agent")},
-               {"path", text(j, "path")},
+    Json entry{{"id", string_field(j, "id")},
+               {"agent", string_field(j, "agent")},
+               {"path", string_field(j, "path")},
                {"size_bytes", j.value("size_bytes", 0)}};
     if (!why.empty()) {
       entry["why"] = why;
       kept.push_back(entry);
       continue;
     }
-    auto gone = co_await remove(text(j, "id"), false, actor);
+    auto gone = co_await remove(string_field(j, "id"), false, actor);
     if (!gone) {
       entry["why"] = gone.error().error.message;
       kept.push_back(entry);

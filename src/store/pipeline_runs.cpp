@@ -23,11 +23,6 @@ std::vector<std::string> strings(const Json& j) {
   return out;
 }
 
-std::string text(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::optional<int64_t> number(const Json& j, const char* key) {
   auto it = j.find(key);
   if (it == j.end() || !it->is_number_integer()) return std::nullopt;
@@ -64,13 +59,13 @@ Json stored(const StepRun& s) {
 
 StepRun step_from(const Json& j) {
   StepRun s;
-  s.id = text(j, "id");
-  s.state = text(j, "state");
+  s.id = string_field(j, "id");
+  s.state = string_field(j, "state");
   s.attempts = static_cast<int>(number(j, "attempts").value_or(0));
   s.resumed = j.value("resumed", false);
   s.discard = j.value("discard", false);
-  s.start_commit = text(j, "start_commit");
-  s.end_commit = text(j, "end_commit");
+  s.start_commit = string_field(j, "start_commit");
+  s.end_commit = string_field(j, "end_commit");
   s.commits = strings(j.value("commits", Json()));
   if (auto it = j.find("handoffs"); it != j.end() && it->is_array()) {
     for (const auto& h : *it) {
@@ -81,16 +76,16 @@ StepRun step_from(const Json& j) {
   s.tasks = strings(j.value("tasks", Json()));
   s.changed = strings(j.value("changed", Json()));
   s.test_files = strings(j.value("test_files", Json()));
-  s.output = text(j, "output");
+  s.output = string_field(j, "output");
   s.report = j.value("report", Json());
   if (auto it = j.find("gates"); it != j.end() && it->is_array()) {
     for (const auto& g : *it) {
-      s.gates.push_back(GateResult{text(g, "gate"), text(g, "result"), text(g, "evidence"),
-                                   number(g, "at").value_or(0)});
+      s.gates.push_back(GateResult{string_field(g, "gate"), string_field(g, "result"),
+                                   string_field(g, "evidence"), number(g, "at").value_or(0)});
     }
   }
-  s.evidence = text(j, "evidence");
-  s.comments = text(j, "comments");
+  s.evidence = string_field(j, "evidence");
+  s.comments = string_field(j, "comments");
   s.started_at_ms = number(j, "started_at");
   s.ended_at_ms = number(j, "ended_at");
   return s;

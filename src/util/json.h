@@ -30,6 +30,10 @@ Result<std::optional<bool>> optional_bool(const Json& obj, const char* key);
 // 400 `unknown_field` naming the first field of `body` not in `allowed`, and the allowed ones.
 Status only_fields(const Json& body, std::initializer_list<const char*> allowed);
 
+// The string at `key` of `j`, or "" when `j` has none there (missing, another type, or `j` not
+// an object): for reading what bosun itself stored or published.
+std::string string_field(const Json& j, const char* key);
+
 // Serializes for the wire: invalid UTF-8 in strings is replaced, never thrown.
 std::string dump_json(const Json& value);
 

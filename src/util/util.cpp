@@ -122,6 +122,12 @@ Result<std::string> require_string(const Json& obj, const char* key) {
   return it->get<std::string>();
 }
 
+std::string string_field(const Json& j, const char* key) {
+  if (!j.is_object()) return {};
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 Result<std::optional<std::string>> optional_string(const Json& obj, const char* key) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return std::optional<std::string>{};
