@@ -1,6 +1,6 @@
 // A confirmation dialog for destructive actions: askConfirm() opens it and resolves with the
 // person's answer; <ConfirmHost/> (once, in the shell) draws it. Enter confirms, Escape cancels.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useState } from 'preact/hooks';
 
 interface Ask {
   title: string;
@@ -20,7 +20,9 @@ export function ConfirmHost() {
   useEffect(() => {
     show = setAsk;
   }, []);
-  useEffect(() => {
+  // In the same task as the render that shows the dialog: a key pressed as soon as it is on
+  // screen is already heard (useEffect would attach only after the next frame).
+  useLayoutEffect(() => {
     if (!ask) return;
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape' || e.key === 'Enter') {
