@@ -31,6 +31,7 @@
 #include "crew/task_branches.h"
 #include "crew/verifier.h"
 #include "crew/worktrees.h"
+#include "notify/notifier.h"
 #include "util/files.h"
 
 namespace bosun {
@@ -234,9 +235,13 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   PipelineRuns pipelines(io, *store, bus, clock, log, git, processes, projects, branches, headless,
                          state, self_executable());
   pipelines.set_agents(&agents);
+  // Before the agents re-attach: it takes what happened while no daemon ran, then follows.
+  Notifier notifier(io, *store, bus, clock, log, agents);
+  if (auto st = notifier.start(); !st)
+    log.error("notify.start_failed", {{"error", st.error().message}});
   Services services{*store,       bus,    clock,     log,      auth,       info,
                     event_stream, agents, terminals, verifier, supervisor, projects,
-                    worktrees,    merges, headless,  branches, pipelines};
+                    worktrees,    merges, headless,  branches, pipelines,  notifier};
   Dispatcher dispatcher(services, Router(route_table()));
 
   HttpServer server(io, dispatcher, log,
@@ -250,6 +255,7 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   }
   info.address = *address;
   agents.set_daemon_url("http://" + *address);
+  notifier.set_dashboard("http://" + *address + "/");
   auth.set_allowed_hosts(options.allowed_hosts);
   if (auto hp = split_host_port(*address)) auth.set_listen_address(hp->first, hp->second);
 

@@ -22,6 +22,7 @@ class Projects;
 class Worktrees;
 class TaskBranches;
 class PipelineRuns;
+class Notifier;
 
 struct DaemonInfo {
   std::string version;
@@ -49,6 +50,7 @@ struct Services {
   HeadlessRunner& headless;     // headless task steps and their usage (crew/headless.h)
   TaskBranches& task_branches;  // each task's own branch: diff, approve-and-merge, rebase
   PipelineRuns& pipelines;  // pipeline runs: steps, gates, a person's word (crew/pipeline_runs.h)
+  Notifier& notifier;       // edges, channels, deliveries (notify/notifier.h)
 };
 
 }  // namespace bosun

@@ -195,6 +195,9 @@ Result<Json> Client::post(const std::string& target, const Json& body) {
 Result<Json> Client::patch(const std::string& target, const Json& body) {
   return json_call("PATCH", target, dump_json(body));
 }
+Result<Json> Client::put(const std::string& target, const Json& body) {
+  return json_call("PUT", target, dump_json(body));
+}
 Result<Json> Client::del(const std::string& target) {
   return json_call("DELETE", target, {});
 }

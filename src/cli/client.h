@@ -53,6 +53,7 @@ class Client {
   Result<Json> get(const std::string& target);
   Result<Json> post(const std::string& target, const Json& body);
   Result<Json> patch(const std::string& target, const Json& body);
+  Result<Json> put(const std::string& target, const Json& body);
   Result<Json> del(const std::string& target);
 
   const Endpoint& endpoint() const { return endpoint_; }

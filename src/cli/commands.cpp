@@ -17,6 +17,7 @@
 #include "cli/mail_commands.h"
 #include "cli/pipeline_commands.h"
 #include "cli/project_commands.h"
+#include "cli/notify_commands.h"
 #include "cli/sim_commands.h"
 #include "cli/task_commands.h"
 #include "cli/up_commands.h"
@@ -30,7 +31,7 @@ const Command kCommands[] = {
     kUpCommand,       kDownCommand,     kDemoCommand,   kSimAgentCommand, kTaskCommand,
     kReportCommand,   kHoldCommand,     kDetectCommand, kProjectCommand,  kWorktreeCommand,
     kRoleCommand,     kDecisionCommand, kHookCommand,   kRunCommand,      kUsageCommand,
-    kPipelineCommand,
+    kPipelineCommand, kNotifyCommand,
 };
 
 // The subcommand names of `app`.

@@ -106,6 +106,13 @@ int up(CommandContext& ctx, const UpFlags& flags) {
     e.message = flags.file + ": supervisor: " + e.message;
     return report_error(e);
   }
+  if (!place->team.notify.is_null()) {
+    if (auto n = client.put("/api/v1/notify", place->team.notify); !n) {
+      Error e = n.error();
+      e.message = flags.file + ": notify: " + e.message;
+      return report_error(e);
+    }
+  }
   // The repository is a project (adding it again is harmless), so agents can have worktrees.
   auto project = client.post("/api/v1/projects", Json{{"path", place->project.string()}});
   if (!project) {

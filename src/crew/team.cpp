@@ -6,6 +6,9 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "crew/supervisor_config.h"
+#include "notify/notify_config.h"
+
 namespace bosun {
 
 namespace {
@@ -45,6 +48,24 @@ Json scalar_json(const YAML::Node& node) {
   return Json(text);
 }
 
+// A whole node as JSON: maps, lists, and scalars as scalar_json reads them.
+Json node_json(const YAML::Node& node) {
+  if (node.IsMap()) {
+    Json j = Json::object();
+    for (const auto& kv : node)
+      j[kv.first.Scalar()] = node_json(kv.second);
+    return j;
+  }
+  if (node.IsSequence()) {
+    Json j = Json::array();
+    for (const auto& item : node)
+      j.push_back(node_json(item));
+    return j;
+  }
+  if (node.IsNull()) return Json();
+  return scalar_json(node);
+}
+
 Result<bool> as_bool(const Where& w, const YAML::Node& node, const std::string& key) {
   if (!node.IsScalar() || (node.Scalar() != "true" && node.Scalar() != "false")) {
     return tl::unexpected(bad(w.at(node), key + " must be true or false"));
@@ -65,7 +86,7 @@ Result<TeamAgent> parse_agent(const Where& w, const YAML::Node& node, size_t ind
   for (const auto& kv : node) {
     std::string key = kv.first.Scalar();
     const YAML::Node& v = kv.second;
-    std::string what = label + "." + key;
+    std::string what = fmt::format("{}.{}", label, key);
     if (key == "name" || key == "role" || key == "profile") {
       auto s = as_string(w, v, what);
       if (!s) return tl::unexpected(s.error());
@@ -152,13 +173,41 @@ Result<Team> parse_team(const std::string& text, const std::string& file_name) {
         }
         team.supervisor[s.first.Scalar()] = scalar_json(s.second);
       }
+      // Checked here, before anything starts, as the daemon will check it.
+      if (auto c = supervisor_config_from_json(team.supervisor); !c) {
+        return tl::unexpected(bad(w.at(v), c.error().message));
+      }
+    } else if (key == "notify") {
+      if (!v.IsMap()) return tl::unexpected(bad(w.at(v), "notify must be a mapping"));
+      team.notify = node_json(v);
+      if (auto c = notify_config_from_json(team.notify); !c) {
+        return tl::unexpected(bad(w.at(v), c.error().message));
+      }
     } else {
       return tl::unexpected(bad(w.at(kv.first), fmt::format("unknown key '{}' (project, agents, "
-                                                            "supervisor)",
+                                                            "supervisor, notify)",
                                                             key)));
     }
   }
   return team;
+}
+
+Result<Json> parse_notify_file(const std::string& text, const std::string& file_name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    return tl::unexpected(
+        bad(fmt::format("{}:{}:{}", file_name, e.mark.line + 1, e.mark.column + 1), e.msg));
+  }
+  if (!root.IsMap()) return tl::unexpected(bad(file_name, "notify settings must be a mapping"));
+  const YAML::Node& top = root;  // a const lookup adds no key
+  const YAML::Node section = top["notify"];
+  Json notify = node_json(section ? section : top);
+  if (auto c = notify_config_from_json(notify); !c) {
+    return tl::unexpected(bad(file_name, c.error().message));
+  }
+  return notify;
 }
 
 }  // namespace bosun

@@ -1,4 +1,5 @@
-// Team: the team file (`bosun.yaml`) — the project, the crew and the supervisor's settings.
+// Team: the team file (`bosun.yaml`) — the project, the crew, the supervisor's settings and
+// where notifications go.
 #pragma once
 
 #include <map>
@@ -27,10 +28,15 @@ struct Team {
   std::string project = ".";
   std::vector<TeamAgent> agents;
   Json supervisor = Json::object();  // as the supervisor's PUT takes it
+  Json notify;                       // as PUT /api/v1/notify takes it; null: not in the file
 };
 
 // Parses a team file. Errors name the file, line and column: "bosun.yaml:4:5: agents[1]: name
 // is required".
 Result<Team> parse_team(const std::string& text, const std::string& file_name);
+
+// A file of `notify:` settings (YAML or JSON): its top level, or a team file's `notify:`
+// section; checked as the daemon checks it.
+Result<Json> parse_notify_file(const std::string& text, const std::string& file_name);
 
 }  // namespace bosun

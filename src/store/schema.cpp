@@ -284,6 +284,37 @@ constexpr Migration kMigrations[] = {
       CREATE INDEX pipeline_runs_state ON pipeline_runs(state, created_at);
       CREATE INDEX pipeline_runs_task ON pipeline_runs(task_id, created_at);
     )sql"},
+    // Notifications: the conditions a person is told about, open while they hold, and each
+    // channel's message about them (one per channel, edge and event: a replay adds none).
+    {11, R"sql(
+      CREATE TABLE notify_edges (
+        key        TEXT PRIMARY KEY,
+        kind       TEXT NOT NULL,
+        open       INTEGER NOT NULL,
+        opened_at  INTEGER NOT NULL,
+        closed_at  INTEGER,
+        notified   INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE notifications (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        edge       TEXT NOT NULL,
+        kind       TEXT NOT NULL,
+        channel    TEXT NOT NULL,
+        event_seq  INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        title      TEXT NOT NULL,
+        body       TEXT NOT NULL DEFAULT '',
+        link       TEXT NOT NULL DEFAULT '',
+        status     TEXT NOT NULL,
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        next_at    INTEGER NOT NULL,
+        last_error TEXT,
+        sent_at    INTEGER,
+        digest     INTEGER,
+        UNIQUE (channel, edge, event_seq)
+      );
+      CREATE INDEX notifications_pending ON notifications(status, next_at);
+    )sql"},
 };
 
 }  // namespace

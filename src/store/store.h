@@ -10,6 +10,7 @@
 #include "store/headless_runs.h"
 #include "store/journal.h"
 #include "store/messages.h"
+#include "store/notifications.h"
 #include "store/pipeline_runs.h"
 #include "store/projects.h"
 #include "store/settings.h"
@@ -31,6 +32,7 @@ class Store {
   ProjectStore& projects() { return projects_; }
   HeadlessRunStore& headless_runs() { return headless_runs_; }
   PipelineRunStore& pipeline_runs() { return pipeline_runs_; }
+  NotificationStore& notifications() { return notifications_; }
 
  private:
   // The connection is the store's own: SQL stays in store/. A write transaction with its
@@ -49,6 +51,7 @@ class Store {
   ProjectStore projects_{*db_};
   HeadlessRunStore headless_runs_{*db_};
   PipelineRunStore pipeline_runs_{*db_};
+  NotificationStore notifications_{*db_};
 };
 
 }  // namespace bosun

@@ -290,6 +290,20 @@ Result<int64_t> TaskStore::count() {
   return stmt->get_int(0);
 }
 
+Result<int64_t> TaskStore::count_in(const std::vector<TaskStatus>& statuses) {
+  std::string sql = "SELECT COUNT(*) FROM tasks WHERE status IN (";
+  for (size_t i = 0; i < statuses.size(); ++i)
+    sql += i ? ", ?" : "?";
+  auto stmt = db_.prepare(sql + ")");
+  if (!stmt) return tl::unexpected(stmt.error());
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    stmt->bind(static_cast<int>(i + 1), to_string(statuses[i]));
+  }
+  auto row = stmt->step();
+  if (!row) return tl::unexpected(row.error());
+  return stmt->get_int(0);
+}
+
 Result<std::vector<std::string>> TaskStore::dependencies_of(const std::string& id) {
   auto stmt = db_.prepare("SELECT depends_on FROM task_deps WHERE task_id = ?");
   if (!stmt) return tl::unexpected(stmt.error());

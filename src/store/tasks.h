@@ -204,6 +204,8 @@ class TaskStore {
                   const std::string& base);
   Result<std::vector<std::string>> children(const std::string& id);
   Result<int64_t> count();
+  // How many tasks have one of `statuses` (an index range each).
+  Result<int64_t> count_in(const std::vector<TaskStatus>& statuses);
 
   // Applies a change: checks the transition (409 naming both states), the assignee rule
   // (assigned/in_progress/review need one; pending/backlog have none), new dependencies

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <tl/expected.hpp>
 
 namespace bosun {
 
@@ -130,8 +132,25 @@ void reap(pid_t pid, ProcessResult& result) {
   if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
 }
 
+// `text` in an anonymous in-memory file, read from its start: the child's stdin.
+tl::expected<UniqueFd, std::string> input_file(const std::string& text) {
+  UniqueFd fd(::memfd_create("bosun-stdin", MFD_CLOEXEC));
+  if (!fd) return tl::unexpected(fmt::format("memfd_create: {}", std::strerror(errno)));
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return tl::unexpected(fmt::format("write stdin: {}", std::strerror(errno)));
+    done += static_cast<size_t>(n);
+  }
+  if (::lseek(fd.get(), 0, SEEK_SET) != 0) {
+    return tl::unexpected(fmt::format("lseek stdin: {}", std::strerror(errno)));
+  }
+  return fd;
+}
+
 // Spawns the child; returns its pid or fills `result.error`.
-pid_t spawn(const ProcessSpec& spec, int out_w, int err_w, ProcessResult& result) {
+pid_t spawn(const ProcessSpec& spec, int in_r, int out_w, int err_w, ProcessResult& result) {
   std::vector<std::string> args = spec.argv;
   // posix_spawnp searches our PATH; a PATH given for the child is the one to search.
   if (auto path = spec.env.find("PATH");
@@ -156,7 +175,11 @@ pid_t spawn(const ProcessSpec& spec, int out_w, int err_w, ProcessResult& result
   posix_spawnattr_t attr;
   ::posix_spawn_file_actions_init(&actions);
   ::posix_spawnattr_init(&attr);
-  ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (in_r >= 0) {
+    ::posix_spawn_file_actions_adddup2(&actions, in_r, 0);
+  } else {
+    ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  }
   ::posix_spawn_file_actions_adddup2(&actions, out_w, 1);
   ::posix_spawn_file_actions_adddup2(&actions, err_w, 2);
   if (!spec.cwd.empty()) ::posix_spawn_file_actions_addchdir_np(&actions, spec.cwd.c_str());
@@ -276,7 +299,16 @@ ProcessResult run_process_blocking(const ProcessSpec& spec, int cancel_fd) {
     return result;
   }
   UniqueFd err_r(err_fds[0]), err_w(err_fds[1]);
-  pid_t pid = spawn(spec, out_w.get(), err_w.get(), result);
+  UniqueFd in_r;
+  if (spec.input) {
+    auto in = input_file(*spec.input);
+    if (!in) {
+      result.error = in.error();
+      return result;
+    }
+    in_r = std::move(*in);
+  }
+  pid_t pid = spawn(spec, in_r.get(), out_w.get(), err_w.get(), result);
   out_w.reset();
   err_w.reset();
   if (pid < 0) return result;

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,9 @@ struct ProcessSpec {
   std::map<std::string, std::string> env;  // set on top of the inherited environment
   std::vector<std::string> unset_env;      // removed from the inherited environment
   std::chrono::milliseconds timeout{60'000};
+  // What the program reads on stdin (held in memory, so a program that never reads it cannot
+  // stall the caller); unset: /dev/null.
+  std::optional<std::string> input;
   size_t max_output =
       1 << 20;  // bytes kept of stdout and of stderr each; the rest is read and dropped
   // When set, stdout is handed over a line at a time (without its "\n"), as it comes, on the

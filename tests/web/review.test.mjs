@@ -1,8 +1,8 @@
 // Reviewing agent work in the browser, against a real daemon, a real git repository and a sim
 // agent in its own worktree: the needs-you count, a task's diff (files, highlighting, side by
 // side, whitespace), approving with the keyboard (the file lands on main), rejecting with a
-// reason (back to the agent on its branch), browser notifications, spawning and stopping an
-// agent from the crew view, and the phone layout.
+// reason (back to the agent on its branch), browser notifications (what needs you, and the
+// daemon's other edges), spawning and stopping an agent from the crew view, and the phone layout.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -198,6 +198,18 @@ test('an agent is spawned and stopped from the crew view, with a confirmation', 
   await card.waitFor({ state: 'detached' });
   const { agents } = await daemon.api('GET', '/api/v1/agents');
   assert.ok(!agents.some((a) => a.name === 'zed'));
+});
+
+test("an agent's unexpected exit notifies the browser once, and the event feed says so", async () => {
+  const quiet = await daemon.api('POST', '/api/v1/agents', { name: 'quiet', argv: ['sleep', '1000'] });
+  const before = (await page.evaluate(() => window.__notes)).length;
+  process.kill(quiet.pid, 'SIGKILL');
+  await page.waitForFunction((n) => window.__notes.length > n, before, { timeout: 15000 });
+  const notes = (await page.evaluate(() => window.__notes)).slice(before);
+  assert.deepEqual(notes.map((n) => n.title), ['bosun: quiet exited (killed by signal 9)']);
+  await page.locator('nav a[data-view=events]').click();
+  await page.locator('.view.events', { hasText: 'needs you: quiet exited (killed by signal 9)' }).waitFor();
+  await daemon.api('DELETE', `/api/v1/agents/${quiet.id}`);
 });
 
 test('the projects view lists the worktrees and the usage', async () => {

@@ -103,6 +103,13 @@ function App() {
   useEffect(() => {
     if (s.link === 'live') announcer.current.update(waiting);
   }, [waitingKeys, s.link]);
+  useEffect(
+    () =>
+      store.onEvent((e) => {
+        if (e.type === 'notify.edge') announcer.current.edge(e);
+      }),
+    [],
+  );
 
   if (auth === 'out') return <Login onDone={() => setAuth('checking')} />;
   if (auth !== 'in') {

@@ -1,5 +1,6 @@
 // Browser notifications when something starts needing a person. Permission is asked once, from
 // a click (browsers ignore a request no gesture made); the answer is the browser's to keep.
+import type { BosunEvent } from './api';
 import type { NeedsYou } from './store';
 
 const kAsked = 'bosun.notifications.asked';
@@ -43,5 +44,21 @@ export class Announcer {
         n.close();
       };
     }
+  }
+
+  // The daemon's other edges (notify.edge events): an agent stuck or exited, a usage limit
+  // and its end, a run or the board finished. Reviews and questions come from the list above.
+  edge(e: BosunEvent) {
+    const kind = String(e.data.kind ?? '');
+    if (notifyState() !== 'granted' || kind === 'review' || kind === 'waiting_input') return;
+    const n = new Notification(`bosun: ${String(e.data.title ?? kind)}`, {
+      body: String(e.data.body ?? ''),
+      tag: e.subject,
+    });
+    n.onclick = () => {
+      window.focus();
+      location.hash = String(e.data.link || '#/events');
+      n.close();
+    };
   }
 }

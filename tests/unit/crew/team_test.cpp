@@ -68,3 +68,51 @@ TEST(Team, MistakesNameTheirPlace) {
 
 }  // namespace
 }  // namespace bosun
+
+namespace bosun {
+namespace {
+
+TEST(Team, NotifySettingsAreReadWholeAndCheckedBeforeAnythingStarts) {
+  auto team = parse_team(R"(agents: []
+notify:
+  channels:
+    - {name: phone, type: ntfy, url: "https://ntfy.sh/crew", on: [waiting_input, stuck]}
+    - name: page
+      type: command
+      run: [page-me, --level, 2]
+  quiet_hours: "22:00-07:00"
+  digest_after: 3
+)",
+                         "bosun.yaml");
+  ASSERT_TRUE(team) << team.error().message;
+  EXPECT_EQ(team->notify["channels"][0]["on"], Json::array({"waiting_input", "stuck"}));
+  EXPECT_EQ(team->notify["channels"][1]["run"], Json::array({"page-me", "--level", 2}));
+  EXPECT_EQ(team->notify["digest_after"], 3);
+  EXPECT_TRUE(parse_team("agents: []\n", "bosun.yaml")->notify.is_null());
+
+  auto bad = parse_team("notify:\n  channels:\n    - {name: x, type: pager}\n", "bosun.yaml");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("bosun.yaml:2:3: notify: channel x: unknown type 'pager'"),
+            std::string::npos)
+      << bad.error().message;
+  auto late = parse_team("supervisor: {stuck_after: soon}\n", "bosun.yaml");
+  ASSERT_FALSE(late);
+  EXPECT_NE(late.error().message.find("bosun.yaml:1:13: supervisor.stuck_after"), std::string::npos)
+      << late.error().message;
+}
+
+TEST(Team, ANotifyFileIsItsTopLevelOrATeamFilesSection) {
+  auto top = parse_notify_file("channels: [{name: d, type: desktop}]\n", "n.yaml");
+  ASSERT_TRUE(top) << top.error().message;
+  EXPECT_EQ((*top)["channels"][0]["name"], "d");
+  auto section = parse_notify_file("agents: []\nnotify: {debounce: 1m}\n", "bosun.yaml");
+  ASSERT_TRUE(section) << section.error().message;
+  EXPECT_EQ(*section, Json({{"debounce", "1m"}}));
+  auto json = parse_notify_file(R"({"batch": "2s"})", "n.json");
+  ASSERT_TRUE(json);
+  EXPECT_FALSE(parse_notify_file("- a\n", "n.yaml"));
+  EXPECT_FALSE(parse_notify_file("{debounce: never}", "n.yaml"));
+}
+
+}  // namespace
+}  // namespace bosun

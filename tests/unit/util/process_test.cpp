@@ -47,6 +47,22 @@ TEST(Process, ArgumentsAreNeverInterpretedByAShell) {
   EXPECT_EQ(r.out, "$HOME; rm -rf /nothing a b\n");
 }
 
+TEST(Process, ReadsItsInputOnStdinAndNothingWithoutOne) {
+  std::string big(256 * 1024, 'x');  // more than a pipe holds: the caller never waits on it
+  auto spec = spec_of({"wc", "-c"});
+  spec.input = big;
+  auto r = run_process_blocking(spec);
+  ASSERT_TRUE(r.ok()) << r.summary() << r.err;
+  EXPECT_EQ(r.out, "262144\n");
+  // A program that never reads its input still ends.
+  auto ignored = spec_of({"true"});
+  ignored.input = big;
+  EXPECT_TRUE(run_process_blocking(ignored).ok());
+  auto none = run_process_blocking(spec_of({"wc", "-c"}));
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none.out, "0\n");
+}
+
 TEST(Process, RunsInCwdWithExtraAndRemovedEnvironment) {
   auto dir = std::filesystem::temp_directory_path() / new_id("bosun-proc-");
   std::filesystem::create_directories(dir);

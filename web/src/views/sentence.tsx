@@ -178,6 +178,24 @@ export function sentence(e: BosunEvent): ComponentChildren {
           <code>{str(d.branch)}</code> merged into <code>{str(d.base ?? d.into)}</code>
         </>
       );
+    case 'notify.edge':
+      return (
+        <>
+          needs you: <a href={str(d.link) || '#/events'}>{str(d.title)}</a>
+        </>
+      );
+    case 'notify.sent':
+      return (
+        <>
+          told <span class="who">{str(d.channel)}</span>: {str(d.title)}
+        </>
+      );
+    case 'notify.failed':
+      return (
+        <>
+          could not tell <span class="who">{str(d.channel)}</span> “{str(d.title)}”: {str(d.error)}
+        </>
+      );
     case 'daemon.started':
       return <>the daemon started</>;
     case 'daemon.stopped':
