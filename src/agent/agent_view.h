@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/agent_state.h"
+#include "agent/context_gauge.h"
 #include "agent/status.h"
 #include "store/agents.h"
 
@@ -20,6 +21,8 @@ struct AgentView {
   std::optional<RunRecord> run;
   // Its run's profile declares an agent CLI (Profile::takes_tasks): bosun may type into it.
   bool takes_tasks = false;
+  // How full its context window is, from the latest reading of this run (none yet: unknown).
+  std::optional<ContextGauge> context;
 
   const std::string& id() const { return record.id; }
   const std::string& name() const { return record.name; }

@@ -102,6 +102,8 @@ hooks:                   # a --settings overlay whose hooks run `bosun hook clau
 mcp:                     # bosun's endpoint: the server file, and its tools allowed without asking
   config: claude
   args: [--mcp-config, "{mcp_file}", --allowedTools, "mcp__bosun"]
+context:                 # the transcript's usage comes with each hook (bosun hook claude)
+  window: 200000
 dialogs:
   - name: trust
     keys: ["1", "\r"]
@@ -221,6 +223,9 @@ commands:
   compact: /compact
   reset: /new
   exit: /quit
+context:                 # its footer: "gpt-5.1-codex-max default · 100% left"
+  window: 272000
+  left: "% left"
 mcp:                     # bosun's endpoint as a streamable HTTP server; the token from BOSUN_TOKEN
   config: none
   args: [-c, 'mcp_servers.bosun.url="{mcp_url}"', -c, 'mcp_servers.bosun.bearer_token_env_var="BOSUN_TOKEN"']
@@ -332,6 +337,9 @@ commands:
   compact: /compress
   reset: /clear
   exit: /quit
+context:                 # its footer: "gemini-2.5-pro (100% context left)"
+  window: 1048576
+  left: "% context left"
 mcp:                     # bosun's endpoint, in a system-defaults settings file (the user's own win)
   config: gemini
   file_env: GEMINI_CLI_SYSTEM_DEFAULTS_PATH
@@ -489,6 +497,9 @@ input:
   submit: "\r"
 commands:
   reset: '[RESET]'
+context:                 # --context-step prints "(N% context left)" after each task
+  window: 200000
+  left: "% context left"
 dialogs:
   - name: allow-edits
     keys: ["y", "\r"]

@@ -101,7 +101,12 @@ Json claude_hook_settings(const std::string& bosun_exe) {
   for (const char* event : kClaudeHookEvents) {
     hooks[event] = Json::array({Json{{"hooks", Json::array({handler})}}});
   }
-  return Json{{"hooks", hooks}};
+  // The status line's JSON carries the context window (size, tokens, percent used): the
+  // gauge's strongest signal. What the command prints is the line Claude Code shows.
+  Json status_line{{"type", "command"},
+                   {"command", shell_quote(bosun_exe) + " hook claude-status"},
+                   {"padding", 0}};
+  return Json{{"hooks", hooks}, {"statusLine", status_line}};
 }
 
 std::string default_shell() {

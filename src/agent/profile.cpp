@@ -493,6 +493,24 @@ Status parse_mcp(const Reader& r, const YAML::Node& mcp, Profile& p) {
   return {};
 }
 
+// context: {window?, left?} — the context window's size in tokens, and the screen's marker.
+Status parse_context(const Reader& r, const YAML::Node& node, Profile& p) {
+  if (auto st = r.keys(node, "context", {"window", "left"}); !st) return tl::unexpected(st.error());
+  if (node["window"]) {
+    TRY(k, r.integer(node["window"], "context.window", 1000, 100'000'000));
+    p.context.window = *k;
+  }
+  if (node["left"]) {
+    TRY(left, r.str(node["left"], "context.left"));
+    if (!left->starts_with("%") || left->size() > 40) {
+      return r.bad(node["left"],
+                   "context.left must be the words after the percent, like \"% context left\"");
+    }
+    p.context.left = *left;
+  }
+  return {};
+}
+
 Result<Profile> parse_profile(std::string_view text, const std::string& file) {
   Reader r(file);
   YAML::Node root;
@@ -507,10 +525,10 @@ Result<Profile> parse_profile(std::string_view text, const std::string& file) {
     return tl::unexpected(
         Error{ErrorKind::kInvalid, "invalid_profile", file + ": a profile must be a mapping"});
   }
-  if (auto st = r.keys(
-          root, "the profile",
-          {"name", "description", "version", "takes_tasks", "interactive", "headless", "stream",
-           "instructions", "input", "commands", "session", "hooks", "mcp", "dialogs", "screen"});
+  if (auto st = r.keys(root, "the profile",
+                       {"name", "description", "version", "takes_tasks", "interactive", "headless",
+                        "stream", "instructions", "input", "commands", "session", "hooks", "mcp",
+                        "context", "dialogs", "screen"});
       !st) {
     return tl::unexpected(st.error());
   }
@@ -536,6 +554,9 @@ Result<Profile> parse_profile(std::string_view text, const std::string& file) {
   }
   if (const auto& mcp = root["mcp"]) {
     TRY_OK(parse_mcp(r, mcp, p));
+  }
+  if (const auto& context = root["context"]) {
+    TRY_OK(parse_context(r, context, p));
   }
   if (root["dialogs"]) {
     if (auto st = parse_dialogs(r, root["dialogs"], p.dialogs); !st) {

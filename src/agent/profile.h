@@ -139,6 +139,12 @@ struct Profile {
     std::string env;
     std::string file_env;
   } mcp;
+  // The context window: its size in tokens (for a token count from hooks or a stream), and
+  // the words after the percent the CLI shows as left ("% context left"), read off its screen.
+  struct Context {
+    int64_t window = 0;
+    std::string left;
+  } context;
   std::vector<Dialog> dialogs;
   ScreenSpec screen;
 

@@ -140,6 +140,32 @@ Status AgentRegistry::note_session(const std::string& id_or_name, const std::str
   return store_.agents().update(a);
 }
 
+Result<std::optional<ContextGauge>> AgentRegistry::note_context_tokens(
+    const std::string& id_or_name, int64_t tokens, const std::string& source) {
+  TRY(found, find_session(id_or_name));
+  Session& s = **found;
+  // The window the CLI itself said (its status line knows the model's), else the profile's.
+  int64_t window = s.status ? s.status->profile().context.window : 0;
+  const bool said = s.said_window().has_value();
+  if (said) window = *s.said_window();
+  if (window <= 0) {
+    return fail(ErrorKind::kInvalid, "no_context_window",
+                "agent " + s.record().name + "'s profile names no context window");
+  }
+  // More tokens than the profile's window means the model's window is larger (a 1M-token
+  // model): a percent of the wrong window would be a false "full", so wait for the CLI's own.
+  if (!said && tokens > window) return std::optional<ContextGauge>();
+  ContextGauge g = gauge_of_tokens(tokens, window, source, to_unix_ms(clock_.now()));
+  s.note_context(g);
+  return std::optional<ContextGauge>(g);
+}
+
+Status AgentRegistry::note_context(const std::string& id_or_name, const ContextGauge& gauge) {
+  TRY(found, find_session(id_or_name));
+  (*found)->note_context(gauge);
+  return {};
+}
+
 Result<AgentContext> AgentRegistry::context(const std::string& id_or_name) {
   auto found = find_session(id_or_name);
   if (!found) return tl::unexpected(found.error());

@@ -111,6 +111,15 @@ class AgentRegistry {
   // The CLI reported its native session (a hook's session_id); `started`: it has taken a
   // prompt, so there is a conversation to resume.
   Status note_session(const std::string& id_or_name, const std::string& session_id, bool started);
+  // The agent's current run holds `tokens` in its context window (from a hook's transcript
+  // usage or a headless stream); the gauge counts them against the window the CLI said, else
+  // the profile's. Nullopt (nothing noted) when they overflow the profile's window: the model's
+  // is larger, and only the CLI knows it. 400 `no_context_window` for a profile without one.
+  Result<std::optional<ContextGauge>> note_context_tokens(const std::string& id_or_name,
+                                                          int64_t tokens,
+                                                          const std::string& source);
+  // A reading the CLI made itself (its status line's percent).
+  Status note_context(const std::string& id_or_name, const ContextGauge& gauge);
   // Stops (if running) and forgets the agent; its logs stay on disk.
   Status remove(const std::string& id_or_name);
 

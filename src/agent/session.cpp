@@ -41,6 +41,7 @@ AgentView Session::view() const {
   v.reading = machine_.reading();
   v.run = run;
   v.takes_tasks = status && status->profile().takes_tasks;
+  v.context = context_;
   return v;
 }
 
@@ -52,6 +53,31 @@ void Session::begin_run(Result<Profile> profile) {
     profile = load_profile("shell", {});
   }
   status = std::make_unique<LiveStatus>(profile ? std::move(*profile) : Profile{});
+  context_.reset();  // a new run is a new conversation
+  said_window_.reset();
+}
+
+bool Session::note_context(ContextGauge gauge) {
+  bool news = !context_ || context_->percent != gauge.percent;
+  if (gauge.source == "statusline" && gauge.window) said_window_ = gauge.window;
+  context_ = std::move(gauge);
+  if (!news) return false;
+  Json data = to_json(*context_);
+  data["name"] = record_.name;
+  (void)ctx_.sinks.bus.publish("agent.context", record_.id, data);
+  return true;
+}
+
+void Session::read_context(const ScreenView& view) {
+  if (!status || status->profile().context.left.empty()) return;
+  auto used = screen_context_used(view.lines, status->profile().context.left);
+  if (!used) return;
+  ContextGauge g;
+  g.percent = *used;
+  if (status->profile().context.window > 0) g.window = status->profile().context.window;
+  g.source = "screen";
+  g.at_ms = to_unix_ms(ctx_.clock.now());
+  note_context(std::move(g));
 }
 
 void Session::start_watching() {
@@ -117,7 +143,9 @@ void Session::arm_check() {
     if (ec || !life.alive()) return;  // the session may be gone: touch nothing
     check_armed_ = false;
     if (!running() || !screen || !status) return;
-    offer(status->check(view_of(*screen), to_unix_ms(ctx_.clock.now())));
+    ScreenView view = view_of(*screen);
+    offer(status->check(view, to_unix_ms(ctx_.clock.now())));
+    read_context(view);
   });
 }
 

@@ -14,6 +14,7 @@
 
 #include "agent/agent_state.h"
 #include "agent/agent_view.h"
+#include "agent/context_gauge.h"
 #include "agent/live_status.h"
 #include "agent/run_log.h"
 #include "term/holder_client.h"
@@ -78,6 +79,14 @@ class Session {
   // (live) and the reading is a detected state. True when the state changed.
   bool offer(const std::optional<Signal>& signal);
 
+  // How full the run's context window is, from the latest reading (none until one came).
+  const std::optional<ContextGauge>& context() const { return context_; }
+  // Records a reading; `agent.context` is published when the whole percent changed (the
+  // screen redraws the same footer again and again; two sources agree). True then.
+  bool note_context(ContextGauge gauge);
+  // The window the CLI itself said this run (Claude Code's status line knows the model's).
+  std::optional<int64_t> said_window() const { return said_window_; }
+
   // Asks for what follows the launch under way or the run (see AfterRun).
   void ask(AfterRun after) { after_ = std::max(after_, after); }
   AfterRun take_after() { return std::exchange(after_, AfterRun::kNone); }
@@ -93,6 +102,8 @@ class Session {
 
  private:
   void watch_quiet();
+  // The CLI's own "N% context left" on its screen, when its profile says where to read it.
+  void read_context(const ScreenView& view);
   void arm_quiet(std::chrono::steady_clock::duration due);
   // Quiet for the profile's interval: the screen (or, for rule-less profiles, the quiet
   // itself) may now say idle.
@@ -111,6 +122,8 @@ class Session {
   bool check_armed_ = false;
   bool writing_failed_ = false;  // the last log write failed: the open gap grows
   bool gaps_changed_ = false;
+  std::optional<ContextGauge> context_;
+  std::optional<int64_t> said_window_;
   Lifetime lifetime_;  // the timers' handlers check it before they touch the session
 };
 

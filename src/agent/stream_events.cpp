@@ -319,6 +319,13 @@ void StreamParser::claude(const Json& j, std::vector<StreamEvent>& out, int64_t 
                                          {"input", field(block, "input")}}});
       }
     }
+    // What the next request carries: this message's input, cache read and cache creation.
+    const Json& usage = field(field(j, "message"), "usage");
+    if (usage.is_object()) {
+      int64_t tokens = num(usage, "input_tokens") + num(usage, "cache_read_input_tokens") +
+                       num(usage, "cache_creation_input_tokens");
+      if (tokens > 0) out.push_back({"context", Json{{"tokens", tokens}}});
+    }
     std::string error = str(j, "error");
     if (!error.empty()) {
       out.push_back({"error", Json{{"message", error}}});

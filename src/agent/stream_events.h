@@ -31,6 +31,7 @@ std::string_view to_string(StreamFormat format);
 //   rate_limit         {status, blocking, reset_at_ms?, kind?, utilization?}
 //   retry              {attempt?, max?, error}
 //   compaction         {phase: started|done, trigger?, pre_tokens?, post_tokens?}
+//   context            {tokens}                     what the context window holds now
 //   error              {message}
 //   result             {success, reason?, text, turns, cost_usd?, usage, session_id}
 struct StreamEvent {

@@ -28,6 +28,7 @@ Json agent_json(const AgentView& view, Store& store) {
   j["args"] = a.launch.value("args", Json::array());
   j["session_id"] = a.launch.contains("session_id") ? a.launch["session_id"] : Json();
   j["project_id"] = a.project_id ? Json(*a.project_id) : Json();
+  j["context"] = view.context ? to_json(*view.context) : Json();
   j["worktree"] = Json();
   if (auto wt = store.projects().active_worktree(a.name); wt && *wt) {
     j["worktree"] = Json{{"id", (*wt)->id},

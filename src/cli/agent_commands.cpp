@@ -152,13 +152,14 @@ void setup_list(CLI::App& app, CommandContext& ctx) {
         std::printf("no agents (start one with 'bosun agent spawn NAME -- PROGRAM…')\n");
         return {};
       }
-      std::printf("%-16s %-12s %-14s %-8s %-10s %s\n", "NAME", "ID", "STATE", "PID", "ROLE",
-                  "COMMAND");
+      std::printf("%-16s %-12s %-14s %-8s %-10s %-5s %s\n", "NAME", "ID", "STATE", "PID", "ROLE",
+                  "CTX", "COMMAND");
       for (const auto& a : agents) {
         std::string role = text(a, "role", "");
-        std::printf("%-16s %-12s %-14s %-8s %-10s %s\n", text(a, "name").c_str(),
+        std::string ctx = a["context"].is_object() ? text(a["context"], "percent") + "%" : "-";
+        std::printf("%-16s %-12s %-14s %-8s %-10s %-5s %s\n", text(a, "name").c_str(),
                     text(a, "id").c_str(), run_summary(a).c_str(), text(a, "pid").c_str(),
-                    role.empty() ? "-" : role.c_str(), join_argv(a["argv"]).c_str());
+                    role.empty() ? "-" : role.c_str(), ctx.c_str(), join_argv(a["argv"]).c_str());
       }
       return {};
     });
@@ -177,6 +178,14 @@ void print_agent(const Json& a) {
   if (!text(a, "role", "").empty()) std::printf("role:      %s\n", text(a, "role").c_str());
   if (!text(a, "profile", "").empty()) std::printf("profile:   %s\n", text(a, "profile").c_str());
   if (a.value("permanent", false)) std::printf("permanent: yes\n");
+  if (const Json& c = a["context"]; c.is_object()) {
+    std::string tokens =
+        c["tokens"].is_number_integer()
+            ? fmt::format(", {} of {} tokens", c["tokens"].get<int64_t>(), text(c, "window"))
+            : "";
+    std::printf("context:   %s%% full (from %s%s)\n", text(c, "percent").c_str(),
+                text(c, "source").c_str(), tokens.c_str());
+  }
   if (a["worktree"].is_object()) {
     std::printf("worktree:  %s (branch %s, base %s)\n", text(a["worktree"], "path").c_str(),
                 text(a["worktree"], "branch").c_str(), text(a["worktree"], "base_branch").c_str());

@@ -23,6 +23,9 @@ void setup_sim_agent(CLI::App& app, CommandContext& ctx) {
                  "none|ask|hang|loop|crash|no-proof|ignore|slow-paste, for every task")
       ->capture_default_str();
   app.add_option("--script", *script, "file of '<task number> <misbehaviour>' lines");
+  app.add_option("--context-step", opt->context_step,
+                 "percent of its context each finished task fills, shown as \"(N% context left)\"")
+      ->check(CLI::Range(0, 100));
   auto headless = std::make_shared<bool>(false);
   auto prompt = std::make_shared<std::string>();
   app.add_flag(

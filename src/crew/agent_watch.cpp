@@ -55,7 +55,7 @@ void stuck(const AgentView& agent, Watch& w, const SupervisorConfig& cfg, const 
 
 void reset(const AgentView& agent, const Watch& w, const SupervisorConfig& cfg,
            const WatchInput& in, WatchDue& due, const std::function<void(SteadyTime)>& at) {
-  // After N finished tasks or H hours, when idle.
+  // After N finished tasks, H hours or a context this full, when idle.
   // A reset is a fresh run briefed by a typed [RESET]: only for an agent CLI.
   if (agent.state != AgentState::kIdle || w.resetting || !agent.takes_tasks) return;
   const AgentCounters& c = in.counters;
@@ -63,10 +63,15 @@ void reset(const AgentView& agent, const Watch& w, const SupervisorConfig& cfg,
   int64_t since = c.last_reset_ms.value_or(0);
   if (since == 0) since = agent.record.created_at_ms;
   bool by_age = cfg.reset_after.count() > 0 && in.now_ms - since >= cfg.reset_after.count();
+  bool by_context =
+      cfg.reset_at_context > 0 && agent.context && agent.context->percent >= cfg.reset_at_context;
   if (by_count) {
     due.reset = fmt::format("{} tasks finished since the last reset", c.tasks_since_reset);
   } else if (by_age) {
     due.reset = fmt::format("{} since the last reset", format_duration(cfg.reset_after));
+  } else if (by_context) {
+    due.reset = fmt::format("its context is {}% full (reset_at_context {}%)",
+                            agent.context->percent, cfg.reset_at_context);
   } else if (cfg.reset_after.count() > 0) {
     at(in.now + Millis(since + cfg.reset_after.count() - in.now_ms));
   }

@@ -168,29 +168,39 @@ Status HeadlessRunner::cancel(const std::string& id) {
 asio::awaitable<void> HeadlessRunner::run(HeadlessRunRecord record, ProcessSpec spec,
                                           StreamFormat format, Finished finished) {
   auto parser = std::make_shared<StreamParser>(format);
+  int64_t window = 0;  // the profile's context window, for the stream's context readings
+  if (auto profile = agents_.profile(record.profile)) window = profile->context.window;
   auto events = std::make_shared<UniqueFd>(
       ::open(record.events_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   // Lines come on the runner's thread, which also keeps them in the events file; each is
   // parsed and published on the loop, in order, before the result (posted after the last).
-  spec.on_stdout_line = [this, parser, events, id = record.id, agent = record.agent,
+  spec.on_stdout_line = [this, parser, events, window, id = record.id, agent = record.agent,
                          task = record.task_id](std::string_view line) {
     if (*events) {
       std::string with_nl = std::string(line) + "\n";
       ssize_t n = ::write(events->get(), with_nl.data(), with_nl.size());
       (void)n;
     }
-    asio::post(io_,
-               [this, life = lifetime_.guard(), parser, id, agent, task, line = std::string(line)] {
-                 if (!life.alive()) return;
-                 for (auto& ev : parser->feed_line(line, to_unix_ms(clock_.now()))) {
-                   (void)bus_.publish("headless.event", id,
-                                      Json{{"run_id", id},
-                                           {"agent", agent},
-                                           {"task_id", task ? Json(*task) : Json()},
-                                           {"type", ev.type},
-                                           {"data", trimmed(ev.data)}});
-                 }
-               });
+    asio::post(io_, [this, life = lifetime_.guard(), parser, window, id, agent, task,
+                     line = std::string(line)] {
+      if (!life.alive()) return;
+      for (auto& ev : parser->feed_line(line, to_unix_ms(clock_.now()))) {
+        if (ev.type == "context" && window > 0) {
+          int64_t tokens = ev.data.value("tokens", int64_t{0});
+          ContextGauge g = gauge_of_tokens(tokens, window, "stream", to_unix_ms(clock_.now()));
+          ev.data["window"] = window;
+          ev.data["percent"] = g.percent;
+          // The agent whose run it is: its gauge, when it is one of the crew.
+          if (!agent.empty()) (void)agents_.note_context_tokens(agent, tokens, "stream");
+        }
+        (void)bus_.publish("headless.event", id,
+                           Json{{"run_id", id},
+                                {"agent", agent},
+                                {"task_id", task ? Json(*task) : Json()},
+                                {"type", ev.type},
+                                {"data", trimmed(ev.data)}});
+      }
+    });
   };
   auto life = lifetime_.guard();
   ProcessResult result = co_await runner_.run(std::move(spec));

@@ -278,6 +278,8 @@ void Supervisor::on_event(const Event& event) {
   if (type == "task.created" || type == "report.checked" || type == "agent.created") {
     schedule_dispatch();
     if (type == "agent.created") request_tick();
+  } else if (type == "agent.context") {
+    request_tick();  // a fuller context may make a reset due
   } else if (type == "task.updated") {
     on_task_updated(event_data(event));
     schedule_dispatch();

@@ -30,6 +30,9 @@ struct SupervisorConfig {
   // the last; 0: report only. A task taken back recover_reassigns times is blocked instead.
   Millis recover_step{2 * 60'000};
   int64_t recover_reassigns = 2;
+  // An idle agent whose context window is this full (percent) is reset — cleared and handed
+  // off — before the CLI compacts it on its own; 0: never by context.
+  int64_t reset_at_context = 0;
 };
 
 // Where a provider's usage limit is kept (survives a daemon restart): this prefix plus the

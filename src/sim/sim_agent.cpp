@@ -291,6 +291,7 @@ class Agent {
     }
     if (line.rfind("[RESET]", 0) == 0) {
       out("context reset: starting fresh\r\n");
+      context_used_ = 0;
       read_role();
       return std::nullopt;
     }
@@ -413,6 +414,10 @@ class Agent {
     }
     say("done", fmt::format("Finished {}: {}", id, title), id);
     out(fmt::format("\x1b[32m✓\x1b[0m done {}\r\n", id));
+    if (opt_.context_step > 0) {
+      context_used_ = std::min(100, context_used_ + opt_.context_step);
+      out(fmt::format("({}% context left)\r\n", 100 - context_used_));
+    }
     return std::nullopt;
   }
 
@@ -510,6 +515,7 @@ class Agent {
 
   SimOptions opt_;
   int tasks_ = 0;
+  int context_used_ = 0;  // percent, with --context-step
 };
 
 }  // namespace

@@ -29,6 +29,9 @@ struct SimOptions {
   int work_ms = 400;                             // how long "thinking" takes per step
   Misbehaviour misbehave = Misbehaviour::kNone;  // for every task…
   std::map<int, Misbehaviour> per_task;          // …or only the Nth task (1-based), from --script
+  // Each finished task fills this many percent of its context, shown as "(N% context left)"
+  // as Gemini CLI shows it; [RESET] and a new run start empty. 0: nothing shown.
+  int context_step = 0;
 };
 
 // Reads a script: one "<task number> <misbehaviour>" per line, '#' comments.

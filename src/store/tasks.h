@@ -184,7 +184,8 @@ class TaskStore {
   Result<std::vector<Task>> list(const TaskQuery& query);
   // Ready tasks (of `role`, or without a role, when given), by priority then age.
   Result<std::vector<Task>> ready(const std::optional<std::string>& role, int64_t limit);
-  // Whether the agent holds a task (assigned or in progress); one indexed lookup.
+  // Whether the agent holds a task: assigned or in progress, or on its own branch in review
+  // with its check still to run (the check reads the agent's worktree); one indexed lookup.
   Result<bool> holds_task(const std::string& agent_id);
   // A task a person sent back to the agent (review → assigned) whose [TASK] has not been sent
   // again since: the supervisor hands it back once the agent is free.

@@ -16,6 +16,7 @@ const script = (prompt) => {
   if (prompt.includes('PLEASE TOUCH')) return { tool: { command: 'touch made-by-hook-run.txt', description: 'Create a file' } };
   if (prompt.includes('PLEASE WAIT')) return { text: 'Too late.', delay_ms: 20000 };
   if (prompt.includes('PLEASE LIMIT')) return { error: { status: 429, message: 'Rate limit reached (fake limit)' } };
+  if (prompt.includes('PLEASE FILL')) return { text: 'A long conversation.', usage: { input_tokens: 20, cache_read_input_tokens: 850000 } };
   if (prompt.includes('PLEASE FAIL')) return { error: { status: 400, message: 'Invalid request (fake failure)' } };
   return { text: 'Plain answer.' };
 };
@@ -95,4 +96,18 @@ test(`claude ${versions.claude} with hooks: a usage limit is rate_limited from t
   const sup = await c.daemon.api('GET', '/api/v1/supervisor');
   assert.ok(sup.provider_limits.some((l) => l.provider === 'claude'), JSON.stringify(sup.provider_limits));
   await assertPassedOver(c, { id, name: 'limited' });
+});
+
+test(`claude ${versions.claude} with its status line: the context window fills the gauge, and reset_at_context resets it`, async () => {
+  const { id } = await startClaude('filled');
+  await c.daemon.api('PUT', '/api/v1/supervisor', { reset_at_context: '80%' });
+  await submit(c.daemon, id, 'PLEASE FILL the context', kPauseMs);
+  const gauge = await c.events.wait('the gauge from claude', 'agent.context', id, (d) => d.percent >= 80, 60000);
+  assert.equal(gauge.data.source, 'statusline');
+  assert.equal(gauge.data.tokens, 850020);
+  assert.equal(gauge.data.window, 1000000); // the model's window, as Claude Code says it
+  assert.equal(gauge.data.percent, 85);
+  const reset = await c.events.wait('a reset by context', 'agent.reset', id, () => true, 60000);
+  assert.equal(reset.data.reason, 'its context is 85% full (reset_at_context 80%)');
+  await c.daemon.api('PUT', '/api/v1/supervisor', {});
 });

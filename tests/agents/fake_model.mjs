@@ -6,8 +6,9 @@ import http from 'node:http';
 
 // An answer: {text}, {tool: {command}} (a shell tool call), {tool: {name, input}} (a call of
 // another tool by its name, e.g. an MCP server's; Anthropic, Responses and Chat Completions), {error: {status, message}}, with
-// an optional delay_ms before it starts. After a tool result comes back the fake answers
-// {text: afterTool} unless the script says otherwise; an `afterTool` function is given the tool's
+// an optional delay_ms before it starts, and (Anthropic) an optional usage the message reports
+// ({input_tokens, cache_read_input_tokens, …}: a context as full as a test needs). After a tool
+// result comes back the fake answers {text: afterTool} unless the script says otherwise; an `afterTool` function is given the tool's
 // result and returns the answer (another tool call, say).
 //
 // script(prompt) → answer for a prompt; prompts it does not know get {text: 'ok'}.
@@ -112,7 +113,7 @@ const anthropic = {
     send('message_start', {
       type: 'message_start',
       message: { id, type: 'message', role: 'assistant', model: 'claude-fake', content: [], stop_reason: null, stop_sequence: null,
-        usage: { input_tokens: 10, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 } },
+        usage: { input_tokens: 10, output_tokens: 1, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, ...answer.usage } },
     });
     send('ping', { type: 'ping' });
     if (answer.tool) {

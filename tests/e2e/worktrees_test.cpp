@@ -757,6 +757,49 @@ TEST(TaskReview, EachTaskHasItsOwnBranchDiffAndMerge) {
             "bosun-task/kai/" + second);
 }
 
+// The check of a task in review reads its branch in the agent's worktree: the agent takes its
+// next task only once that check has run, so the check never sees the next task's branch.
+TEST(TaskReview, TheNextTaskWaitsForTheCheckOfTheOneInReview) {
+  TempDir dir;
+  fs::path repo = make_repo(dir.path());
+  fs::path release = dir.path() / "release";
+  TestDaemon d;
+  d.start();
+  // The check's tests wait for the test to let them go, then need the worktree on the task's
+  // own branch.
+  std::string tests = "while [ ! -e '" + release.string() +
+                      "' ]; do sleep 0.02; done; "
+                      "test \"$(git symbolic-ref --short HEAD)\" = \"bosun-task/kai/$BOSUN_TASK\"";
+  Json project = add_project(d, repo, Json{{"execution_mode", "review"}, {"test_command", tests}});
+  EventWaiter events(d);
+  spawn_sim_in_worktree(d, "kai", project);
+  auto add = [&](const std::string& title, const std::string& desc) {
+    auto t =
+        d.post("/api/v1/tasks", Json{{"title", title}, {"role", "backend"}, {"description", desc}});
+    EXPECT_EQ(t.status, 201) << t.body;
+    return t.json()["id"].get<std::string>();
+  };
+  std::string first = add("Say hello", "write src/hello.txt: hello");
+  ASSERT_TRUE(events.wait("report.submitted", first, 30s).has_value());
+  std::string kai = d.get("/api/v1/agents/kai").json()["id"];
+  ASSERT_TRUE(events.wait_for(
+      "agent.state", kai, [](const Json& e) { return e["state"] == "idle"; }, 30s));
+  std::string second = add("Say bye", "write src/bye.txt: bye");
+  // The dispatch the new task asked for has run by the time the loop answers this.
+  Json waiting = d.get("/api/v1/tasks/" + second).json();
+  EXPECT_EQ(waiting["status"], "pending") << waiting;
+  EXPECT_TRUE(waiting["assignee"].is_null()) << waiting;
+
+  std::ofstream(release.string()) << "go\n";
+  ASSERT_TRUE(reaches_review(events, first));
+  ASSERT_TRUE(reaches_review(events, second));
+  Json reports = d.get("/api/v1/tasks/" + first + "/reports").json()["reports"];
+  ASSERT_EQ(reports.size(), 1u);
+  EXPECT_EQ(reports[0]["verified"], "passed") << reports[0]["check_log"];
+  EXPECT_EQ(d.get("/api/v1/tasks/" + first).json()["status"], "review");
+  EXPECT_EQ(d.get("/api/v1/tasks/" + second).json()["branch"], "bosun-task/kai/" + second);
+}
+
 // A task an agent claims itself starts on its own branch too; from a worktree with uncommitted
 // changes the claim is refused with the files named and the task goes back to the board.
 TEST(TaskReview, ASelfClaimedTaskStartsOnItsOwnBranch) {

@@ -35,9 +35,19 @@ export interface Agent {
   end_offset?: number;
   last_output_at?: string | null;
   run?: Run | null;
+  // How full its context window is (none until a hook, a stream or its screen said).
+  context?: ContextGauge | null;
   // Worktree fields, present once agents have worktrees.
   branch?: string | null;
   worktree?: string | { branch?: string; path?: string } | null;
+}
+
+export interface ContextGauge {
+  percent: number;
+  tokens: number | null;
+  window: number | null;
+  source: string;
+  at: string;
 }
 
 export interface Task {

@@ -1,7 +1,7 @@
 // The dashboard's state: agents, tasks and recent events, loaded over REST and kept current by
 // one events WebSocket that resumes from the last sequence number it saw.
 import { useEffect, useState } from 'preact/hooks';
-import { type Agent, type BosunEvent, type Task, get, listTasks, wsUrl } from './api';
+import { type Agent, type BosunEvent, type ContextGauge, type Task, get, listTasks, wsUrl } from './api';
 
 const kMaxEvents = 2000;
 
@@ -136,6 +136,9 @@ class Store {
           state_source: String(data.source ?? ''),
           state_since: e.at,
         });
+      }
+      if (e.type === 'agent.context' && a) {
+        this.agents.set(a.id, { ...a, context: data as unknown as ContextGauge });
       }
       if (e.type === 'agent.removed') this.agents.delete(e.subject);
       this.reloadAgentsSoon();

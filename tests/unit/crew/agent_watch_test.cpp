@@ -199,6 +199,22 @@ TEST_F(AgentWatchTest, AResetIsDueByAgeFromCreationOrTheLastReset) {
   EXPECT_EQ(*due.next, clock_.steady_now() + 2h);
 }
 
+TEST_F(AgentWatchTest, AResetIsDueOnceTheContextIsAsFullAsTheSettingWhenIdle) {
+  config_.reset_at_context = 80;
+  EXPECT_FALSE(look().reset);  // no reading yet: unknown is not full
+  agent_.context = ContextGauge{79, 158'000, 200'000, "hook", 0};
+  EXPECT_FALSE(look().reset);
+  agent_.context->percent = 80;
+  agent_.state = AgentState::kWorking;  // not in the middle of a turn
+  EXPECT_FALSE(look().reset);
+  agent_.state = AgentState::kIdle;
+  auto due = look();
+  ASSERT_TRUE(due.reset);
+  EXPECT_EQ(*due.reset, "its context is 80% full (reset_at_context 80%)");
+  config_.reset_at_context = 0;  // off
+  EXPECT_FALSE(look().reset);
+}
+
 TEST_F(AgentWatchTest, AnAgentWhoseProgramDoesNotRunHasNothingDue) {
   config_.heartbeat = 1min;
   config_.stuck_after = 1min;

@@ -158,6 +158,16 @@ TEST_F(SupervisorOnTheClock, SavedSettingsHoldAcrossARestart) {
 }
 
 // Input a PUT /supervisor (or a team file) may not carry is refused with the key named.
+TEST(SupervisorConfigInput, AContextPercentIsWrittenWithOrWithoutItsSign) {
+  for (const Json& v : {Json("80%"), Json("80"), Json(80)}) {
+    auto c = supervisor_config_from_json(Json{{"reset_at_context", v}});
+    ASSERT_TRUE(c) << v;
+    EXPECT_EQ(c->reset_at_context, 80);
+    EXPECT_EQ(to_json(*c)["reset_at_context"], 80);
+  }
+  EXPECT_EQ(supervisor_config_from_json(Json::object())->reset_at_context, 0);  // off
+}
+
 TEST(SupervisorConfigInput, IsRefusedNamingTheKey) {
   struct Case {
     Json input;
@@ -174,6 +184,9 @@ TEST(SupervisorConfigInput, IsRefusedNamingTheKey) {
       {Json{{"delivery_attempts", 2'000'000}}, "supervisor.delivery_attempts"},
       {Json{{"recover_reassigns", nullptr}}, "supervisor.recover_reassigns"},
       {Json{{"heartbeats", "5m"}}, "unknown supervisor key 'heartbeats'"},
+      {Json{{"reset_at_context", "80 percent"}}, "supervisor.reset_at_context must be a percent"},
+      {Json{{"reset_at_context", 101}}, "supervisor.reset_at_context"},
+      {Json{{"reset_at_context", "-5%"}}, "supervisor.reset_at_context"},
   };
   for (const auto& c : cases) {
     auto config = supervisor_config_from_json(c.input);

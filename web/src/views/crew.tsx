@@ -110,6 +110,15 @@ function AgentCard({ agent, task }: { agent: Agent; task?: Task }) {
             '—'
           )}
         </dd>
+        {agent.context && (
+          <>
+            <dt>context</dt>
+            <dd data-testid="context" title={`from ${agent.context.source}`}>
+              <meter min={0} max={100} low={60} high={80} optimum={0} value={agent.context.percent} />{' '}
+              {agent.context.percent}%
+            </dd>
+          </>
+        )}
         {branch && (
           <>
             <dt>branch</dt>
