@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -46,7 +47,12 @@ std::string run_summary(const Json& agent) {
   const Json& run = agent["run"];
   if (state == "exited" && run.is_object()) {
     if (run["exit_code"].is_number()) return fmt::format("exited {}", run["exit_code"].get<int>());
-    if (!run["signal"].is_null()) return "killed by " + text(run, "signal");
+    if (run["signal"].is_number_integer()) {
+      const int sig = run["signal"].get<int>();
+      const char* abbrev = sigabbrev_np(sig);
+      return abbrev != nullptr ? fmt::format("killed by SIG{} (signal {})", abbrev, sig)
+                               : fmt::format("killed by signal {}", sig);
+    }
   }
   return state;
 }
@@ -391,7 +397,7 @@ void setup_restart(CLI::App& app, CommandContext& ctx) {
 void setup_kill(CLI::App& app, CommandContext& ctx) {
   auto grace = std::make_shared<int>(3000);
   simple_post(app, ctx, "stop", [grace] { return Json{{"grace_ms", *grace}}; });
-  app.add_option("--grace", *grace, "milliseconds between SIGTERM and SIGKILL")
+  app.add_option("--grace", *grace, "milliseconds between SIGHUP+SIGTERM and SIGKILL")
       ->capture_default_str();
 }
 
@@ -436,7 +442,8 @@ const Verb kVerbs[] = {
     {"interrupt", "send Ctrl-C (SIGINT) to the agent's foreground program", setup_interrupt},
     {"resize", "set the agent's terminal size", setup_resize},
     {"restart", "stop the agent if running and start it again", setup_restart},
-    {"kill", "stop the agent's whole process tree (SIGTERM, then SIGKILL)", setup_kill},
+    {"kill", "stop the agent's whole process tree (SIGHUP and SIGTERM, then SIGKILL after --grace)",
+     setup_kill},
     {"rm", "stop the agent if running and forget it (its logs stay)", setup_rm},
     {"attach", "the agent's terminal in yours; detach with Ctrl-]", setup_attach},
     {"explain", "the agent's state, its source and evidence, and what its screen shows now",

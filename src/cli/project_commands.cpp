@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/family.h"
+#include "util/text.h"
 
 namespace bosun::cli {
 
@@ -553,7 +554,10 @@ void setup_agent_merge(CLI::App& app, CommandContext& ctx) {
                   text(*r, "branch").c_str(), text(*r, "base").c_str(),
                   text(*r, "commit").substr(0, 12).c_str(), files, files == 1 ? "" : "s");
       if (r->contains("tasks_done") && !(*r)["tasks_done"].empty()) {
-        std::printf("done: %s\n", (*r)["tasks_done"].dump().c_str());
+        std::vector<std::string> done;
+        for (const auto& t : (*r)["tasks_done"])
+          done.push_back(t.is_string() ? t.get<std::string>() : t.dump());
+        std::printf("done now that it is merged: %s\n", join(done, ", ").c_str());
       }
       if (r->contains("updated_checkout")) {
         std::printf("updated the checkout at %s\n", text(*r, "updated_checkout").c_str());

@@ -113,8 +113,9 @@ std::optional<Refusal> unsaved_work(const Worktree& w, const git::TreeStatus& st
   }
   return refuse(Error{ErrorKind::kConflict, "unsaved_work",
                       fmt::format("worktree {} of {} at {} holds {}. Merge or commit it first; "
-                                  "force=true removes it anyway and keeps a backup ref",
-                                  w.id, w.agent_name, w.path,
+                                  "`bosun worktree rm {} --force` (API: ?force=true) removes "
+                                  "it anyway and keeps a backup ref",
+                                  w.id, w.agent_name, w.path, w.id,
                                   why.size() == 2 ? why[0] + " and " + why[1] : why[0])},
                 Json{{"worktree", to_json(w)}, {"status", st.to_json()}});
 }

@@ -104,6 +104,17 @@ TEST(AgentCli, LogsFromOffsetAndFollowUntilExit) {
   auto show = d.cli({"agent", "show", "ticker"});
   EXPECT_TRUE(contains(show.out, "exit code: 4")) << show.out;
   EXPECT_TRUE(contains(d.cli({"agent", "list"}).out, "exited 4"));
+
+  // A run ended by a signal names it, not just its number.
+  ASSERT_EQ(d.cli({"agent", "spawn", "sleeper", "--", "sleep", "600"}).exit_code, 0);
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  std::string id = d.get("/api/v1/agents/sleeper").json()["id"];
+  ASSERT_EQ(d.cli({"agent", "kill", "sleeper"}).exit_code, 0);
+  ASSERT_TRUE(events.wait("agent.exited", id).has_value());
+  auto shown = d.cli({"agent", "show", "sleeper"});
+  EXPECT_TRUE(std::regex_search(shown.out, std::regex("killed by SIG[A-Z]+ \\(signal [0-9]+\\)")))
+      << shown.out;
 }
 
 TEST(AgentCli, ErrorsAreClearAndExitNonZero) {

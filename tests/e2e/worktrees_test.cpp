@@ -248,6 +248,7 @@ TEST(Worktrees, CleanupRefusesUnsavedWorkAndForceKeepsABackup) {
   EXPECT_EQ(cli.exit_code, 1);
   EXPECT_NE(cli.err.find("1 uncommitted change: draft.txt (untracked)"), std::string::npos)
       << cli.err;
+  EXPECT_NE(cli.err.find("--force"), std::string::npos) << cli.err;  // the CLI's own flag
   EXPECT_TRUE(fs::exists(wk / "draft.txt"));
   auto listed = d.get("/api/v1/worktrees");
   ASSERT_EQ(listed.json()["worktrees"].size(), 1u);
@@ -596,9 +597,9 @@ TEST(Worktrees, ReviewModeWaitsForAPersonsMerge) {
   EXPECT_NE(log.find("merge: waiting for a person"), std::string::npos) << log;
   EXPECT_FALSE(fs::exists(repo / "src" / "hello.txt"));  // not merged yet
 
-  auto merged = d.post("/api/v1/agents/kai/merge", Json::object());
-  ASSERT_EQ(merged.status, 200) << merged.body;
-  EXPECT_EQ(merged.json()["tasks_done"], Json::array({id}));
+  auto merged = d.cli({"agent", "merge", "kai"});
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+  EXPECT_TRUE(contains(merged.out, "done now that it is merged: " + id + "\n")) << merged.out;
   EXPECT_EQ(d.get("/api/v1/tasks/" + id).json()["status"], "done");
   EXPECT_TRUE(fs::exists(repo / "src" / "hello.txt"));
 }
