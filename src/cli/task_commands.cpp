@@ -133,6 +133,7 @@ struct AddFlags {
   std::vector<std::string> depends_on;
   std::string parent;
   std::string assign;
+  std::string project;
   bool json = false;
 };
 
@@ -146,6 +147,7 @@ void setup_add(CLI::App& app, CommandContext& ctx) {
                  "tasks that must be done first (repeatable, or a,b)");
   app.add_option("--parent", f->parent, "the parent task");
   app.add_option("--assign", f->assign, "an agent to assign it to");
+  app.add_option("--project", f->project, "the project it belongs to (name or id)");
   app.add_flag("--json", f->json, "print the task as JSON");
   app.callback([&ctx, f] {
     with_client(ctx, [&](Client& client) -> Status {
@@ -157,6 +159,7 @@ void setup_add(CLI::App& app, CommandContext& ctx) {
       if (!deps.empty()) body["depends_on"] = deps;
       if (!f->parent.empty()) body["parent_id"] = f->parent;
       if (!f->assign.empty()) body["assignee"] = f->assign;
+      if (!f->project.empty()) body["project"] = f->project;
       auto task = client.post("/api/v1/tasks", body);
       if (!task) return tl::unexpected(task.error());
       if (f->json) {
@@ -175,6 +178,7 @@ struct ListFlags {
   std::string role;
   std::string assignee;
   std::string parent;
+  std::string project;
   bool tree = false;
   bool json = false;
 };
@@ -185,6 +189,7 @@ void setup_list(CLI::App& app, CommandContext& ctx) {
   app.add_option("--role", f->role, "only this role");
   app.add_option("--assignee", f->assignee, "only tasks of this agent");
   app.add_option("--parent", f->parent, "only the subtasks of this task");
+  app.add_option("--project", f->project, "only the tasks of this project (name or id)");
   app.add_flag("--tree", f->tree, "show subtasks under their parents");
   app.add_flag("--json", f->json, "print the tasks as JSON");
   app.callback([&ctx, f] {
@@ -192,7 +197,8 @@ void setup_list(CLI::App& app, CommandContext& ctx) {
       std::string query;
       for (auto [key, value] :
            {std::pair{"status", &f->status}, std::pair{"role", &f->role},
-            std::pair{"assignee", &f->assignee}, std::pair{"parent", &f->parent}}) {
+            std::pair{"assignee", &f->assignee}, std::pair{"parent", &f->parent},
+            std::pair{"project", &f->project}}) {
         if (!value->empty()) query += fmt::format("&{}={}", key, path_segment(*value));
       }
       auto tasks = fetch_all(client, query);

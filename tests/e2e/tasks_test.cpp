@@ -55,9 +55,19 @@ TEST(Tasks, CreateListFilterShow) {
   EXPECT_EQ(b["ready"], false);
   EXPECT_EQ(b["depends_on"], Json::array({ida}));
   EXPECT_EQ(b["priority"], 2);
+  TempDir repo;
+  const std::string at = repo.path().string();
+  ASSERT_EQ(run_program({"git", "init", "-q", at}).exit_code, 0);
+  ASSERT_EQ(run_program({"git", "-C", at, "-c", "user.name=t", "-c", "user.email=t@bosun.invalid",
+                         "commit", "-q", "--allow-empty", "-m", "init"})
+                .exit_code,
+            0);
+  auto project = d.post("/api/v1/projects", Json{{"path", repo.path().string()}, {"name", "demo"}});
+  ASSERT_EQ(project.status, 201) << project.body;
+  const std::string pr_demo = project.json()["id"];
   auto c = create_task(
-      d,
-      Json{{"title", "Test the parser"}, {"role", "qa"}, {"priority", 3}, {"project", "pr_demo"}});
+      d, Json{{"title", "Test the parser"}, {"role", "qa"}, {"priority", 3}, {"project", "demo"}});
+  EXPECT_EQ(c["project_id"], pr_demo);  // the name stands for the id
   std::string idc = c["id"];
 
   auto all = d.get("/api/v1/tasks").json()["tasks"];
@@ -68,7 +78,12 @@ TEST(Tasks, CreateListFilterShow) {
   auto qa = d.get("/api/v1/tasks?role=qa").json()["tasks"];
   ASSERT_EQ(qa.size(), 1u);
   EXPECT_EQ(qa[0]["id"], idc);
-  EXPECT_EQ(d.get("/api/v1/tasks?project=pr_demo").json()["tasks"].size(), 1u);
+  EXPECT_EQ(d.get("/api/v1/tasks?project=" + pr_demo).json()["tasks"].size(), 1u);
+  EXPECT_EQ(d.get("/api/v1/tasks?project=demo").json()["tasks"].size(), 1u);
+  // An unknown project is refused, not kept as a dangling id.
+  auto unknown = d.post("/api/v1/tasks", Json{{"title", "Nowhere"}, {"project", "pr_nope"}});
+  EXPECT_EQ(unknown.status, 404) << unknown.body;
+
   auto kids = d.get("/api/v1/tasks?parent=" + ida).json()["tasks"];
   ASSERT_EQ(kids.size(), 1u);
   EXPECT_EQ(kids[0]["id"], idb);
@@ -95,6 +110,14 @@ TEST(Tasks, CreateListFilterShow) {
   ASSERT_EQ(h.size(), 1u);
   EXPECT_EQ(h[0]["to"], "pending");
   EXPECT_EQ(h[0]["actor"], "user");
+
+  // The CLI names the project too.
+  auto cli = d.cli({"task", "add", "From the CLI", "--project", "demo", "--json"});
+  ASSERT_EQ(cli.exit_code, 0) << cli.err;
+  EXPECT_EQ(Json::parse(cli.out)["project_id"], pr_demo);
+  auto listed = d.cli({"task", "list", "--project", "demo"});
+  EXPECT_TRUE(contains(listed.out, "From the CLI")) << listed.out;
+  EXPECT_FALSE(contains(listed.out, "Design the parser")) << listed.out;
 }
 
 TEST(Tasks, UpdatesRecordHistoryAndPublishFromTo) {

@@ -92,8 +92,10 @@ Result<Response> post_task(Services& s, Request& request) {
     *target = *v;
   }
   if (task.project_id) {
-    // A project's name stands for its id.
-    if (auto p = s.store.projects().find(*task.project_id)) task.project_id = p->id;
+    // A project's name stands for its id; an unknown one is refused, not kept as a dangling id.
+    auto p = s.store.projects().find(*task.project_id);
+    if (!p) return tl::unexpected(p.error());
+    task.project_id = p->id;
   }
   auto priority = optional_priority(*body);
   if (!priority) return tl::unexpected(priority.error());
@@ -145,6 +147,10 @@ Result<Response> get_tasks(Services& s, Request& request) {
        {std::pair{"role", &query.role}, std::pair{"project", &query.project_id},
         std::pair{"parent", &query.parent_id}, std::pair{"after", &query.after}}) {
     if (const auto* v = request.query_param(key); v && !v->empty()) *target = *v;
+  }
+  if (query.project_id) {
+    // A project's name stands for its id (an id of a removed project still finds its tasks).
+    if (auto p = s.store.projects().find(*query.project_id)) query.project_id = p->id;
   }
   auto tasks = s.store.tasks().list(query);
   if (!tasks) return tl::unexpected(tasks.error());
