@@ -29,11 +29,28 @@ StateDir resolve_state_dir(const std::optional<std::string>& flag) {
   return StateDir{ec ? p : abs.lexically_normal()};
 }
 
+// The state directory usually sits in the project's repository (`.bosun/`): git must never
+// stage its database, token, logs or worktrees, while the files a person writes beside them
+// (roles, pipelines, profiles) stay theirs to commit.
+constexpr std::string_view kStateGitignore =
+    "# bosun's state (database, token, logs, worktrees) stays out of git;\n"
+    "# the roles, pipelines and profiles you write here are yours to commit.\n"
+    "/*\n"
+    "!/.gitignore\n"
+    "!/roles/\n"
+    "!/pipelines/\n"
+    "!/profiles/\n";
+
 Status create_state_dirs(const StateDir& dir) {
   for (const auto& p : {dir.root, dir.run(), dir.logs(), dir.worktrees(), dir.journal()}) {
     if (auto s = make_dirs(p, 0700); !s) return s;
   }
   ::chmod(dir.run().c_str(), 0700);
+  // Written once: a person's own edits to it are kept.
+  std::error_code ec;
+  if (!std::filesystem::exists(dir.root / ".gitignore", ec)) {
+    TRY_OK(write_file_atomic(dir.root / ".gitignore", kStateGitignore, 0644));
+  }
   return {};
 }
 

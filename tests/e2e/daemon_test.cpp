@@ -36,6 +36,38 @@ TEST(Daemon, WritesRunFilesAndTokenWithMode600) {
   EXPECT_TRUE(std::filesystem::exists(d.state_dir() / "logs" / "bosun.log"));
 }
 
+// A state directory inside the project's repository (`.bosun/`, the default) keeps itself out of
+// git: `git add -A` stages none of the database, token, logs or worktrees, only the roles a
+// person wrote there (and the ignore file); an edited ignore file is left as the person made it.
+TEST(Daemon, AStateDirectoryInARepositoryIsNeverStaged) {
+  TempDir dir;
+  const std::filesystem::path repo = dir.path() / "app";
+  std::filesystem::create_directories(repo / ".bosun" / "roles");
+  std::ofstream(repo / ".bosun" / "roles" / "backend.md") << "You write the server.\n";
+  std::ofstream(repo / "README.md") << "app\n";
+  auto git = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"git", "-C", repo.string()});
+    return run_program(args);
+  };
+  ASSERT_EQ(git({"init", "-q"}).exit_code, 0);
+  // The harness keeps the daemon's stderr beside the state directory: not bosun's to ignore.
+  std::ofstream(repo / ".git" / "info" / "exclude", std::ios::app) << "/daemon-stderr-*\n";
+  TestDaemon d(repo / ".bosun");
+  d.start();
+  ASSERT_EQ(d.post("/api/v1/journal", Json{{"text", "a note"}}).status, 201);
+  ASSERT_EQ(git({"add", "-A"}).exit_code, 0);
+  auto staged = git({"diff", "--cached", "--name-only"});
+  EXPECT_EQ(staged.out, ".bosun/.gitignore\n.bosun/roles/backend.md\nREADME.md\n");
+  EXPECT_TRUE(std::filesystem::exists(repo / ".bosun" / "bosun.db"));
+
+  std::ofstream(repo / ".bosun" / ".gitignore", std::ios::app) << "!/notes.txt\n";
+  EXPECT_EQ(d.stop(), 0);
+  d.start();
+  std::ifstream in(repo / ".bosun" / ".gitignore");
+  std::string kept((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(kept.find("!/notes.txt"), std::string::npos) << kept;
+}
+
 TEST(Daemon, TokenSurvivesRestart) {
   TestDaemon d;
   d.start();
