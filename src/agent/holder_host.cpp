@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -27,6 +28,40 @@ Status LocalHolderHost::check_cwd(const std::string& cwd) const {
     return bad_request("invalid_cwd", "cwd must be an existing absolute directory: " + cwd);
   }
   return {};
+}
+
+namespace {
+
+bool runnable(const std::filesystem::path& file) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(file, ec) && ::access(file.c_str(), X_OK) == 0;
+}
+
+}  // namespace
+
+Status LocalHolderHost::check_program(const std::string& program, const std::string& cwd,
+                                      const std::map<std::string, std::string>& env) const {
+  if (program.empty()) return bad_request("invalid_argv", "the program (argv[0]) is empty");
+  if (program.find('/') != std::string::npos) {
+    std::filesystem::path file = std::filesystem::path(cwd) / program;  // absolute stays so
+    if (runnable(file)) return {};
+    return not_found("program_not_found",
+                     fmt::format("cannot run '{}': no executable file there", program));
+  }
+  auto given = env.find("PATH");
+  const char* inherited = std::getenv("PATH");
+  std::string path = given != env.end() ? given->second : (inherited ? inherited : "");
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find(':', start);
+    if (end == std::string::npos) end = path.size();
+    std::string dir = path.substr(start, end - start);
+    // An empty entry is the current directory: the agent's.
+    if (runnable(std::filesystem::path(dir.empty() ? cwd : dir) / program)) return {};
+    start = end + 1;
+  }
+  return not_found("program_not_found",
+                   fmt::format("cannot run '{}': not found on PATH ({})", program, path));
 }
 
 std::string LocalHolderHost::socket_path(const std::string& agent_id, int64_t generation) const {

@@ -43,6 +43,11 @@ class HolderHost {
 
   // Whether `cwd` can be an agent's folder here: 400 `invalid_cwd` otherwise.
   virtual Status check_cwd(const std::string& cwd) const = 0;
+  // Whether `program` (argv[0]) can be run here from `cwd` with the agent's own `env` on top of
+  // the host's: 404 `program_not_found` saying where it was looked for otherwise, so a spawn
+  // fails with the reason instead of starting a run that exits 127.
+  virtual Status check_program(const std::string& program, const std::string& cwd,
+                               const std::map<std::string, std::string>& env) const = 0;
   // Where a run's holder socket and its output log live.
   virtual std::string socket_path(const std::string& agent_id, int64_t generation) const = 0;
   virtual std::string log_path(const std::string& agent_name, int64_t generation) const = 0;
@@ -72,6 +77,8 @@ class LocalHolderHost final : public HolderHost {
       : io_(io), log_(log), state_(std::move(state)), bosun_exe_(std::move(bosun_exe)) {}
 
   Status check_cwd(const std::string& cwd) const override;
+  Status check_program(const std::string& program, const std::string& cwd,
+                       const std::map<std::string, std::string>& env) const override;
   std::string socket_path(const std::string& agent_id, int64_t generation) const override;
   std::string log_path(const std::string& agent_name, int64_t generation) const override;
   boost::asio::awaitable<Result<HolderStarted>> launch(const HolderSpec& spec,

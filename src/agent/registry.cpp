@@ -213,6 +213,10 @@ asio::awaitable<Result<AgentView>> AgentRegistry::spawn(SpawnRequest req) {
       co_return bad_request("invalid_env", "bad or reserved environment variable name: " + k);
     }
   }
+  if (auto st = host_->check_program(req.argv.empty() ? "" : req.argv.front(), req.cwd, req.env);
+      !st) {
+    co_return tl::unexpected(st.error());
+  }
   AgentRecord a;
   a.id = new_id("ag_");
   a.name = req.name;

@@ -352,15 +352,18 @@ void setup_logs(CLI::App& app, CommandContext& ctx) {
   });
 }
 
-// A command of the form `agent VERB A` that posts `body` and prints `done`.
+// A command of the form `agent VERB A` that posts `body`; --json prints the daemon's reply.
 template <typename Build>
 void simple_post(CLI::App& app, CommandContext& ctx, const char* verb, Build build) {
   auto agent = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
   app.add_option("agent", *agent, "name or id")->required();
-  app.callback([&ctx, agent, verb, build] {
+  app.add_flag("--json", *json, "print the daemon's reply as JSON");
+  app.callback([&ctx, agent, json, verb, build] {
     with_client(ctx, [&](Client& client) -> Status {
       auto reply = client.post(agent_path(*agent, std::string("/") + verb), build());
       if (!reply) return tl::unexpected(reply.error());
+      if (*json) print_json(*reply);
       return {};
     });
   });
@@ -403,11 +406,14 @@ void setup_kill(CLI::App& app, CommandContext& ctx) {
 
 void setup_rm(CLI::App& app, CommandContext& ctx) {
   auto agent = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
   app.add_option("agent", *agent, "name or id")->required();
-  app.callback([&ctx, agent] {
+  app.add_flag("--json", *json, "print the daemon's reply as JSON");
+  app.callback([&ctx, agent, json] {
     with_client(ctx, [&](Client& client) -> Status {
       auto reply = client.del(agent_path(*agent));
       if (!reply) return tl::unexpected(reply.error());
+      if (*json) print_json(*reply);
       return {};
     });
   });

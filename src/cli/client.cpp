@@ -212,9 +212,4 @@ std::string current_task(Client& client, const std::string& given, bool finished
   return choose_current_task((*tasks)["tasks"], finished_too);
 }
 
-int report_error(const Error& error) {
-  std::fprintf(stderr, "bosun: %s\n", error.message.c_str());
-  return 1;
-}
-
 }  // namespace bosun::cli

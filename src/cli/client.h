@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/report.h"
 #include "util/json.h"
 #include "util/result.h"
 
@@ -74,8 +75,5 @@ std::string current_task(Client& client, const std::string& given, bool finished
 
 // The daemon's {"error":{code,message}} of a 4xx/5xx reply as an Error.
 Error reply_error(const HttpReply& reply);
-
-// Prints "bosun: <message>" to stderr and returns the exit code for the error (1).
-int report_error(const Error& error);
 
 }  // namespace bosun::cli

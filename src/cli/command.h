@@ -14,7 +14,7 @@ namespace bosun::cli {
 // What every command can read: the global options, and where it leaves its exit code.
 struct CommandContext {
   std::optional<std::string> state;  // --state DIR
-  int exit_code = 0;                 // 0 ok, 1 refused, 2 usage
+  int exit_code = 0;                 // an ExitCode (cli/report.h)
 };
 
 struct Command {

@@ -1,9 +1,11 @@
 // The command table and the entry point that parses argv and runs one command.
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "cli/agent_commands.h"
@@ -14,10 +16,13 @@
 #include "cli/headless_commands.h"
 #include "cli/hold.h"
 #include "cli/hook_commands.h"
+#include "cli/init_commands.h"
 #include "cli/mail_commands.h"
+#include "cli/notify_commands.h"
+#include "cli/observe_commands.h"
 #include "cli/pipeline_commands.h"
 #include "cli/project_commands.h"
-#include "cli/notify_commands.h"
+#include "cli/report.h"
 #include "cli/sim_commands.h"
 #include "cli/task_commands.h"
 #include "cli/up_commands.h"
@@ -28,10 +33,10 @@ namespace {
 
 const Command kCommands[] = {
     kVersionCommand,  kServeCommand,    kStatusCommand, kAgentCommand,    kMailCommand,
-    kUpCommand,       kDownCommand,     kDemoCommand,   kSimAgentCommand, kTaskCommand,
+    kInitCommand, kUpCommand,       kDownCommand,     kDemoCommand,   kSimAgentCommand, kTaskCommand,
     kReportCommand,   kHoldCommand,     kDetectCommand, kProjectCommand,  kWorktreeCommand,
     kRoleCommand,     kDecisionCommand, kHookCommand,   kRunCommand,      kUsageCommand,
-    kPipelineCommand, kNotifyCommand,
+    kPipelineCommand, kNotifyCommand,   kEventsCommand, kJournalCommand,  kSupervisorCommand,
 };
 
 // The subcommand names of `app`.
@@ -45,19 +50,19 @@ std::vector<std::string> subcommand_names(const CLI::App& app) {
 
 // After a parse error: the first word that names no command where one is required (`bosun
 // agnet list`, `bosun agent lst`), said with the nearest commands, or a command that needs one
-// and got none (`bosun`, `bosun agent`). False when the error was about something else.
-bool unknown_command(CLI::App& app, const std::vector<std::string>& args) {
+// and got none (`bosun`, `bosun agent`). Nothing when the error was about something else.
+std::optional<Error> unknown_command(CLI::App& app, const std::vector<std::string>& args) {
   CLI::App* at = &app;
   std::string path = "bosun";
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& word = args[i];
-    if (word == "--") return false;
+    if (word == "--") return std::nullopt;
     if (!word.empty() && word[0] == '-') {
       if (at == &app && word == "--state") ++i;  // its value
       continue;
     }
     std::vector<std::string> names = subcommand_names(*at);
-    if (names.empty() || at->get_require_subcommand_min() == 0) return false;
+    if (names.empty() || at->get_require_subcommand_min() == 0) return std::nullopt;
     if (std::find(names.begin(), names.end(), word) != names.end()) {
       at = at->get_subcommand(word);
       path += " " + word;
@@ -69,15 +74,24 @@ bool unknown_command(CLI::App& app, const std::vector<std::string>& args) {
       near.resize(std::min<size_t>(near.size(), 3));
       hint = "; did you mean " + join(near, ", ") + "?";
     }
-    std::fprintf(stderr, "%s: '%s' is not a %s command%s\nRun '%s --help' for the commands.\n",
-                 "bosun", word.c_str(), path.c_str(), hint.c_str(), path.c_str());
-    return true;
+    return Error{ErrorKind::kInvalid, "unknown_command",
+                 fmt::format("'{}' is not a {} command{}\nRun '{} --help' for the commands.", word,
+                             path, hint, path)};
   }
   // The words ran out where a command is required (`bosun agent`).
-  if (at->get_require_subcommand_min() == 0) return false;
-  std::fprintf(stderr, "%s needs a command: %s\nRun '%s --help' for what each does.\n",
-               path.c_str(), join(subcommand_names(*at), ", ").c_str(), path.c_str());
-  return true;
+  if (at->get_require_subcommand_min() == 0) return std::nullopt;
+  return Error{ErrorKind::kInvalid, "command_required",
+               fmt::format("{} needs a command: {}\nRun '{} --help' for what each does.", path,
+                           join(subcommand_names(*at), ", "), path)};
+}
+
+// Whether the command line asks for JSON (before any `--`, after which words are a program's).
+bool wants_json(const std::vector<std::string>& args) {
+  for (const auto& word : args) {
+    if (word == "--") return false;
+    if (word == "--json") return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -107,6 +121,7 @@ int run(int argc, char** argv) {
     args.erase(args.begin());
     args.emplace_back("--help");
   }
+  set_json_errors(wants_json(args));
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 takes them backwards
   try {
     app.parse(reversed);
@@ -117,8 +132,10 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    if (!unknown_command(app, args)) app.exit(e);
-    return 2;
+    if (auto unknown = unknown_command(app, args)) return report_error(*unknown);
+    if (json_errors()) return report_error(Error{ErrorKind::kInvalid, "usage", e.what()});
+    app.exit(e);
+    return kExitUsage;
   }
   return ctx.exit_code;
 }

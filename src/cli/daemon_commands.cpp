@@ -8,13 +8,20 @@
 #include "api/daemon.h"
 #include "cli/client.h"
 #include "cli/daemon_commands.h"
+#include "cli/family.h"
 
 namespace bosun::cli {
 namespace {
 
 void setup_version(CLI::App& app, CommandContext& ctx) {
-  app.callback([&ctx] {
-    std::printf("bosun %s\n", BOSUN_VERSION);
+  auto json = std::make_shared<bool>(false);
+  app.add_flag("--json", *json, "print it as JSON");
+  app.callback([&ctx, json] {
+    if (*json) {
+      print_json(Json{{"version", BOSUN_VERSION}});
+    } else {
+      std::printf("bosun %s\n", BOSUN_VERSION);
+    }
     ctx.exit_code = 0;
   });
 }

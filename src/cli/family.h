@@ -2,6 +2,7 @@
 // body with a connected client, and reading a JSON field for display.
 #pragma once
 
+#include <cstdio>
 #include <span>
 #include <string>
 #include <string_view>
@@ -38,6 +39,11 @@ void with_client(CommandContext& ctx, Body body) {
   }
   Status st = body(*client);
   if (!st) ctx.exit_code = report_error(st.error());
+}
+
+// Prints a reply as the daemon gave it, indented (what --json prints).
+inline void print_json(const Json& value) {
+  std::printf("%s\n", value.dump(2, ' ', false, Json::error_handler_t::replace).c_str());
 }
 
 // A field for display: strings as they are, other values as JSON, `fallback` when absent.

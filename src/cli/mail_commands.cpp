@@ -21,7 +21,7 @@ namespace {
 
 constexpr size_t kSubjectBytes = 200;  // the daemon's limit on a subject
 
-// Posts a message; prints "sent m_… to TO (state)" or the JSON. A bounce is a refusal (exit 1).
+// Posts a message; prints "sent m_… to TO (state)" or the JSON. A bounce is a conflict (exit 4).
 Status send_message(Client& client, const Json& body, bool json) {
   auto message = client.post("/api/v1/messages", body);
   if (!message) return tl::unexpected(message.error());

@@ -135,10 +135,12 @@ fs::path project_of(const fs::path& file) {
 void setup_check(CLI::App& app, CommandContext& ctx) {
   auto file = std::make_shared<std::string>();
   auto project = std::make_shared<std::string>();
+  auto json = std::make_shared<bool>(false);
   app.add_option("file", *file, "a pipeline file (.yaml)")->required();
   app.add_option("--project", *project,
                  "the project whose roles its steps must have (default: the one it is in)");
-  app.callback([&ctx, file, project] {
+  app.add_flag("--json", *json, "print the checked pipeline as JSON");
+  app.callback([&ctx, file, project, json] {
     std::ifstream in(*file, std::ios::binary);
     if (!in) {
       ctx.exit_code =
@@ -159,6 +161,10 @@ void setup_check(CLI::App& app, CommandContext& ctx) {
     }
     if (auto st = check_roles(*p, roles); !st) {
       ctx.exit_code = report_error(st.error());
+      return;
+    }
+    if (*json) {
+      print_json(to_json(*p));
       return;
     }
     std::string order;

@@ -238,15 +238,21 @@ void setup_worktree_list(CLI::App& app, CommandContext& ctx) {
 }
 
 void setup_worktree_rm(CLI::App& app, CommandContext& ctx) {
+  auto json = std::make_shared<bool>(false);
+  app.add_flag("--json", *json, "print the daemon's reply as JSON");
   auto id = std::make_shared<std::string>();
   auto force = std::make_shared<bool>(false);
   app.add_option("worktree", *id, "worktree id, or the agent's name")->required();
   app.add_flag("--force", *force,
                "remove it despite uncommitted or unmerged work (a backup ref keeps it all)");
-  app.callback([&ctx, id, force] {
+  app.callback([&ctx, json, id, force] {
     with_client(ctx, [&](Client& client) -> Status {
       auto r = client.del("/api/v1/worktrees/" + path_segment(*id) + (*force ? "?force=true" : ""));
       if (!r) return tl::unexpected(r.error());
+      if (*json) {
+        print_json(*r);
+        return {};
+      }
       const Json& w = (*r)["worktree"];
       std::printf("removed %s (%s, %s)\n", text(w, "id").c_str(), text(w, "agent").c_str(),
                   text(w, "path").c_str());
@@ -391,6 +397,8 @@ Result<std::string> decision_project(Client& client, const std::string& given) {
 }
 
 void setup_decision_add(CLI::App& app, CommandContext& ctx) {
+  auto json = std::make_shared<bool>(false);
+  app.add_flag("--json", *json, "print the daemon's reply as JSON");
   struct Flags {
     std::string kind, text, project;
     std::vector<std::string> roles;
@@ -402,7 +410,7 @@ void setup_decision_add(CLI::App& app, CommandContext& ctx) {
   app.add_option("text", f->text, "what agents should know")->required();
   app.add_option("--role", f->roles, "only for agents of this role (repeatable)");
   app.add_option("--project", f->project, "project name or id");
-  app.callback([&ctx, f] {
+  app.callback([&ctx, json, f] {
     with_client(ctx, [&](Client& client) -> Status {
       auto project = decision_project(client, f->project);
       if (!project) return tl::unexpected(project.error());
@@ -410,6 +418,10 @@ void setup_decision_add(CLI::App& app, CommandContext& ctx) {
       if (!f->roles.empty()) body["roles"] = f->roles;
       auto d = client.post("/api/v1/projects/" + path_segment(*project) + "/decisions", body);
       if (!d) return tl::unexpected(d.error());
+      if (*json) {
+        print_json(*d);
+        return {};
+      }
       std::printf("recorded %s #%s%s\n", text(*d, "kind").c_str(), text(*d, "id").c_str(),
                   d->value("proposed", false) ? " as a proposal (a person accepts it)" : "");
       return {};
@@ -452,13 +464,15 @@ void setup_decision_list(CLI::App& app, CommandContext& ctx) {
 }
 
 void setup_decision_accept(CLI::App& app, CommandContext& ctx) {
+  auto json = std::make_shared<bool>(false);
+  app.add_flag("--json", *json, "print the daemon's reply as JSON");
   struct Flags {
     std::string id, project;
   };
   auto f = std::make_shared<Flags>();
   app.add_option("id", f->id, "the proposal's number (#N in decision list)")->required();
   app.add_option("--project", f->project, "project name or id");
-  app.callback([&ctx, f] {
+  app.callback([&ctx, json, f] {
     with_client(ctx, [&](Client& client) -> Status {
       auto project = decision_project(client, f->project);
       if (!project) return tl::unexpected(project.error());
@@ -467,6 +481,10 @@ void setup_decision_accept(CLI::App& app, CommandContext& ctx) {
                                path_segment(id) + "/accept",
                            Json::object());
       if (!d) return tl::unexpected(d.error());
+      if (*json) {
+        print_json(*d);
+        return {};
+      }
       std::printf("accepted %s #%s: agents of its roles are told from now on\n",
                   text(*d, "kind").c_str(), text(*d, "id").c_str());
       return {};
@@ -568,12 +586,18 @@ void setup_agent_merge(CLI::App& app, CommandContext& ctx) {
 }
 
 void setup_agent_rebase(CLI::App& app, CommandContext& ctx) {
+  auto json = std::make_shared<bool>(false);
+  app.add_flag("--json", *json, "print the daemon's reply as JSON");
   auto agent = std::make_shared<std::string>();
   app.add_option("agent", *agent, "name or id")->required();
-  app.callback([&ctx, agent] {
+  app.callback([&ctx, json, agent] {
     with_client(ctx, [&](Client& client) -> Status {
       auto r = client.post(agent_path(*agent, "/rebase"), Json::object());
       if (!r) return tl::unexpected(r.error());
+      if (*json) {
+        print_json(*r);
+        return {};
+      }
       std::printf(
           "%s %s onto %s%s\n", text(*r, "branch").c_str(),
           text(*r, "result") == "up_to_date" ? "is already" : "rebased", text(*r, "base").c_str(),

@@ -465,14 +465,20 @@ void setup_update(CLI::App& app, CommandContext& ctx) {
 }
 
 void setup_comment(CLI::App& app, CommandContext& ctx) {
+  auto json = std::make_shared<bool>(false);
+  app.add_flag("--json", *json, "print the daemon's reply as JSON");
   auto id = std::make_shared<std::string>();
   auto body = std::make_shared<std::string>();
   app.add_option("task", *id, "task id")->required();
   app.add_option("text", *body, "the comment")->required();
-  app.callback([&ctx, id, body] {
+  app.callback([&ctx, json, id, body] {
     with_client(ctx, [&](Client& client) -> Status {
       auto comment = client.post(task_path(*id, "/comments"), Json{{"body", *body}});
       if (!comment) return tl::unexpected(comment.error());
+      if (*json) {
+        print_json(*comment);
+        return {};
+      }
       std::printf("commented on %s\n", id->c_str());
       return {};
     });
@@ -480,16 +486,22 @@ void setup_comment(CLI::App& app, CommandContext& ctx) {
 }
 
 void setup_approve(CLI::App& app, CommandContext& ctx) {
+  auto json = std::make_shared<bool>(false);
+  app.add_flag("--json", *json, "print the daemon's reply as JSON");
   auto id = std::make_shared<std::string>();
   auto note = std::make_shared<std::string>();
   app.add_option("task", *id, "task id (in review)")->required();
   app.add_option("--note", *note, "a note for the history");
-  app.callback([&ctx, id, note] {
+  app.callback([&ctx, json, id, note] {
     with_client(ctx, [&](Client& client) -> Status {
       Json body = Json::object();
       if (!note->empty()) body["note"] = *note;
       auto task = client.post(task_path(*id, "/approve"), body);
       if (!task) return tl::unexpected(task.error());
+      if (*json) {
+        print_json(*task);
+        return {};
+      }
       print_state("approved", *task);
       if (task->contains("merge")) {
         const Json& m = (*task)["merge"];
@@ -503,14 +515,20 @@ void setup_approve(CLI::App& app, CommandContext& ctx) {
 }
 
 void setup_reject(CLI::App& app, CommandContext& ctx) {
+  auto json = std::make_shared<bool>(false);
+  app.add_flag("--json", *json, "print the daemon's reply as JSON");
   auto id = std::make_shared<std::string>();
   auto reason = std::make_shared<std::string>();
   app.add_option("task", *id, "task id (in review)")->required();
   app.add_option("reason", *reason, "what is wrong (the agent sees it as a comment)")->required();
-  app.callback([&ctx, id, reason] {
+  app.callback([&ctx, json, id, reason] {
     with_client(ctx, [&](Client& client) -> Status {
       auto task = client.post(task_path(*id, "/reject"), Json{{"reason", *reason}});
       if (!task) return tl::unexpected(task.error());
+      if (*json) {
+        print_json(*task);
+        return {};
+      }
       print_state("rejected", *task);
       return {};
     });
@@ -592,12 +610,18 @@ void setup_diff(CLI::App& app, CommandContext& ctx) {
 }
 
 void setup_rebase(CLI::App& app, CommandContext& ctx) {
+  auto json = std::make_shared<bool>(false);
+  app.add_flag("--json", *json, "print the daemon's reply as JSON");
   auto id = std::make_shared<std::string>();
   app.add_option("task", *id, "task id")->required();
-  app.callback([&ctx, id] {
+  app.callback([&ctx, json, id] {
     with_client(ctx, [&](Client& client) -> Status {
       auto r = client.post(task_path(*id, "/rebase"), Json::object());
       if (!r) return tl::unexpected(r.error());
+      if (*json) {
+        print_json(*r);
+        return {};
+      }
       std::printf("%s: %s onto %s (%s)\n", id->c_str(), r->value("branch", "").c_str(),
                   r->value("base", "").c_str(), r->value("result", "").c_str());
       return {};
@@ -606,12 +630,18 @@ void setup_rebase(CLI::App& app, CommandContext& ctx) {
 }
 
 void setup_rm(CLI::App& app, CommandContext& ctx) {
+  auto json = std::make_shared<bool>(false);
+  app.add_flag("--json", *json, "print the daemon's reply as JSON");
   auto id = std::make_shared<std::string>();
   app.add_option("task", *id, "task id (never started)")->required();
-  app.callback([&ctx, id] {
+  app.callback([&ctx, json, id] {
     with_client(ctx, [&](Client& client) -> Status {
       auto reply = client.del(task_path(*id));
       if (!reply) return tl::unexpected(reply.error());
+      if (*json) {
+        print_json(*reply);
+        return {};
+      }
       std::printf("deleted %s\n", id->c_str());
       return {};
     });

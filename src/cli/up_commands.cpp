@@ -2,8 +2,8 @@
 // down: every agent stopped, then the daemon.
 #include "cli/up_commands.h"
 
-#include "agent/profile.h"
-
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -22,6 +23,8 @@
 #include "agent/agent_state.h"
 #include "agent/profile.h"
 #include "cli/client.h"
+#include "cli/crew_plan.h"
+#include "cli/family.h"
 #include "cli/launch.h"
 #include "crew/team.h"
 #include "util/files.h"
@@ -35,7 +38,10 @@ namespace fs = std::filesystem;
 
 struct UpFlags {
   std::string file = "bosun.yaml";
-  std::string listen = "127.0.0.1:0";
+  std::string listen;  // empty: the team file's listen:, else the last port, else a free one
+  bool prune = false;
+  bool dry_run = false;
+  bool json = false;
 };
 
 bool is_live(const std::string& state) {
@@ -83,80 +89,290 @@ Result<std::vector<std::string>> program_of(const TeamAgent& a, const std::strin
   return std::vector<std::string>{};
 }
 
+// The supervisor's settings and the notification channels, as the file gives them.
+Status configure(Client& client, const Place& place, const std::string& file) {
+  auto configured = client.request("PUT", "/api/v1/supervisor", dump_json(place.team.supervisor));
+  if (!configured) return tl::unexpected(configured.error());
+  if (configured->status != 200) {
+    Error e = reply_error(*configured);
+    e.message = file + ": supervisor: " + e.message;
+    return tl::unexpected(e);
+  }
+  if (!place.team.notify.is_null()) {
+    if (auto n = client.put("/api/v1/notify", place.team.notify); !n) {
+      Error e = n.error();
+      e.message = file + ": notify: " + e.message;
+      return tl::unexpected(e);
+    }
+  }
+  return {};
+}
+
+// The crew as the last `up` gave it: agent name → the spec it was created with.
+fs::path crew_file(const StateDir& state) {
+  return state.root / "crew.json";
+}
+
+Json applied_crew(const StateDir& state) {
+  auto text = read_file(crew_file(state));
+  if (!text) return Json::object();
+  Json j = Json::parse(*text, nullptr, false);
+  return j.is_object() ? j : Json::object();
+}
+
+// Where the daemon the last `up` started listened.
+fs::path listen_file(const StateDir& state) {
+  return state.root / "listen";
+}
+
+// Whether HOST:PORT can be bound now (IPv4 addresses; others are tried as they are).
+bool address_free(const std::string& address) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(std::atoi(address.c_str() + colon + 1)));
+  if (::inet_pton(AF_INET, address.substr(0, colon).c_str(), &addr.sin_addr) != 1) return true;
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  bool free = ::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return free;
+}
+
+// Where a daemon `up` starts listens: --listen, the team file's listen:, else where the one it
+// started last listened (a bookmarked dashboard keeps working) while that is free, else any port.
+std::string choose_listen(const UpFlags& flags, const Place& place) {
+  if (!flags.listen.empty()) return flags.listen;
+  if (!place.team.listen.empty()) return place.team.listen;
+  if (auto last = read_file(listen_file(place.state))) {
+    std::string address = *last;
+    while (!address.empty() && (address.back() == '\n' || address.back() == ' ')) {
+      address.pop_back();
+    }
+    if (!address.empty() && address_free(address)) return address;
+  }
+  return "127.0.0.1:0";
+}
+
+// Each agent of the file as POST /api/v1/agents takes it (without its project).
+std::vector<Json> wanted_specs(const Place& place,
+                               const std::vector<std::vector<std::string>>& programs) {
+  std::vector<Json> specs;
+  for (size_t i = 0; i < place.team.agents.size(); ++i) {
+    const TeamAgent& a = place.team.agents[i];
+    Json spec{
+        {"name", a.name}, {"role", a.role}, {"profile", a.profile}, {"permanent", a.permanent}};
+    if (!programs[i].empty()) spec["argv"] = programs[i];
+    if (!a.args.empty()) spec["args"] = a.args;
+    if (a.worktree) spec["worktree"] = true;
+    if (!a.env.empty()) spec["env"] = a.env;
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+const TeamAgent* team_agent(const Team& team, const std::string& name) {
+  for (const auto& a : team.agents) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
+// Waits (at most 15 s) until the daemon has forgotten a removed agent.
+Status wait_removed(Client& client, const std::string& name) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto a = client.get("/api/v1/agents/" + name);
+    if (!a && a.error().kind == ErrorKind::kNotFound) return {};
+    if (!a) return tl::unexpected(a.error());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // bounded by the deadline
+  }
+  return fail(
+      ErrorKind::kConflict, "agent_not_removed",
+      fmt::format("agent {} was not removed within 15 s; see bosun agent show {}", name, name));
+}
+
+// One step of the plan, carried out; `shown` gets what the person reads about it.
+Status apply_step(Client& client, const Place& place, const std::string& file,
+                  const std::string& project_id, CrewStep& step, Json& shown) {
+  auto create = [&]() -> Status {
+    Json body = step.spec;
+    body["project"] = project_id;
+    auto created = client.post("/api/v1/agents", body);
+    if (!created) {
+      Error e = created.error();
+      const TeamAgent* a = team_agent(place.team, step.name);
+      e.message = fmt::format("{}:{}: agent {}: {}", file, a ? a->line : 0, step.name, e.message);
+      return tl::unexpected(e);
+    }
+    shown["pid"] = created->value("pid", Json());
+    shown["cwd"] = created->value("cwd", "");
+    shown["state"] = created->value("state", "");
+    return {};
+  };
+  switch (step.action) {
+    case CrewAction::kStart:
+      return create();
+    case CrewAction::kReplace: {
+      auto removed = client.del("/api/v1/agents/" + step.name);
+      if (!removed) return tl::unexpected(removed.error());
+      TRY_OK(wait_removed(client, step.name));
+      return create();
+    }
+    case CrewAction::kRestart: {
+      auto restarted = client.post("/api/v1/agents/" + step.name + "/restart", Json::object());
+      if (!restarted) return tl::unexpected(restarted.error());
+      return {};
+    }
+    case CrewAction::kStop: {
+      if (!is_live(step.state)) return {};
+      auto stopped = client.post("/api/v1/agents/" + step.name + "/stop", Json{{"grace_ms", 3000}});
+      if (!stopped) return tl::unexpected(stopped.error());
+      return {};
+    }
+    case CrewAction::kKeep:
+    case CrewAction::kLeave:
+      return {};
+  }
+  return {};
+}
+
+// A step in words: "started (backend, pid 41) in /repo", "would restart (was exited)".
+std::string step_words(const CrewStep& step, const Json& shown, bool dry_run,
+                       const std::string& file) {
+  std::string role = step.spec.is_object() ? step.spec.value("role", "") : "";
+  std::string changes;
+  for (const auto& c : step.changes)
+    changes += (changes.empty() ? "" : "; ") + c;
+  switch (step.action) {
+    case CrewAction::kStart:
+      if (dry_run) return fmt::format("would start ({})", role.empty() ? "no role" : role);
+      return fmt::format("started ({}, pid {}) in {}", role.empty() ? "no role" : role,
+                         shown["pid"].is_number() ? shown["pid"].dump() : "-",
+                         shown.value("cwd", ""));
+    case CrewAction::kKeep:
+      return step.state;
+    case CrewAction::kRestart:
+      return fmt::format("{} (was {})", dry_run ? "would restart" : "restarted", step.state);
+    case CrewAction::kReplace:
+      return fmt::format("{} with new settings ({})", dry_run ? "would restart" : "restarted",
+                         changes);
+    case CrewAction::kLeave:
+      return fmt::format("not in {}; left {} ('bosun up --prune' stops it)", file, step.state);
+    case CrewAction::kStop:
+      if (!is_live(step.state)) return fmt::format("not in {}; already {}", file, step.state);
+      return fmt::format("not in {}; {}", file, dry_run ? "would stop" : "stopped");
+  }
+  return "";
+}
+
 int up(CommandContext& ctx, const UpFlags& flags) {
+  // The whole file is checked before anything starts: no half-started crew.
   auto place = locate(ctx, flags.file);
   if (!place) return report_error(place.error());
-  // Every agent's program is settled before anything starts: no half-started crew.
   std::vector<std::vector<std::string>> programs;
   for (const auto& a : place->team.agents) {
     auto argv = program_of(a, flags.file, place->project);
     if (!argv) return report_error(argv.error());
     programs.push_back(*argv);
   }
+  std::vector<Json> wanted = wanted_specs(*place, programs);
+  Json applied = applied_crew(place->state);
+  Json out{{"state", place->state.root.string()}, {"dry_run", flags.dry_run}};
+
+  std::optional<Client> client;
   bool started = false;
-  auto endpoint = ensure_daemon(place->state, flags.listen, &started);
-  if (!endpoint) return report_error(endpoint.error());
-  Client client(*endpoint);
-  std::printf("daemon %s at http://%s:%s (state %s)\n", started ? "started" : "running",
-              endpoint->host.c_str(), endpoint->port.c_str(), place->state.root.c_str());
-  auto configured = client.request("PUT", "/api/v1/supervisor", dump_json(place->team.supervisor));
-  if (!configured) return report_error(configured.error());
-  if (configured->status != 200) {
-    Error e = reply_error(*configured);
-    e.message = flags.file + ": supervisor: " + e.message;
-    return report_error(e);
-  }
-  if (!place->team.notify.is_null()) {
-    if (auto n = client.put("/api/v1/notify", place->team.notify); !n) {
-      Error e = n.error();
-      e.message = flags.file + ": notify: " + e.message;
-      return report_error(e);
+  if (flags.dry_run) {
+    CommandContext located;
+    located.state = place->state.root.string();
+    if (auto c = Client::connect(located); c && c->request("GET", "/healthz")) {
+      client.emplace(std::move(*c));
+    }
+  } else {
+    auto endpoint = ensure_daemon(place->state, choose_listen(flags, *place), &started);
+    if (!endpoint) return report_error(endpoint.error());
+    client.emplace(*endpoint);
+    if (started) {
+      (void)write_file_atomic(listen_file(place->state),
+                              endpoint->host + ":" + endpoint->port + "\n", 0600);
     }
   }
-  // The repository is a project (adding it again is harmless), so agents can have worktrees.
-  auto project = client.post("/api/v1/projects", Json{{"path", place->project.string()}});
-  if (!project) {
-    Error e = project.error();
-    e.message = flags.file + ": project: " + e.message;
-    return report_error(e);
+  Json agents = Json::array();
+  if (client) {
+    const Endpoint& e = client->endpoint();
+    out["daemon"] =
+        Json{{"started", started}, {"url", fmt::format("http://{}:{}", e.host, e.port)}};
+    out["dashboard"] = fmt::format("http://{}:{}/#token={}", e.host, e.port, e.token);
+    auto list = client->get("/api/v1/agents");
+    if (!list) return report_error(list.error());
+    agents = (*list)["agents"];
+  } else {
+    out["daemon"] = nullptr;
   }
-  for (size_t i = 0; i < place->team.agents.size(); ++i) {
-    const TeamAgent& a = place->team.agents[i];
-    auto existing = client.get("/api/v1/agents/" + a.name);
-    if (existing) {
-      std::string state = existing->value("state", "");
-      if (is_live(state) || state == "stopping") {
-        std::printf("  %-12s %s\n", a.name.c_str(), state.c_str());
-        continue;
+  std::vector<CrewStep> plan = plan_crew(wanted, agents, applied, flags.prune);
+  if (!flags.json) {
+    if (!client) {
+      std::printf("no daemon runs for %s: 'bosun up' would start one\n", place->state.root.c_str());
+    } else {
+      std::printf("daemon %s at %s (state %s)\n", started ? "started" : "running",
+                  out["daemon"]["url"].get<std::string>().c_str(), place->state.root.c_str());
+    }
+  }
+  std::string project_id;
+  if (!flags.dry_run) {
+    if (auto st = configure(*client, *place, flags.file); !st) return report_error(st.error());
+    // The repository is a project (adding it again is harmless), so agents can have worktrees.
+    auto project = client->post("/api/v1/projects", Json{{"path", place->project.string()}});
+    if (!project) {
+      Error e = project.error();
+      e.message = flags.file + ": project: " + e.message;
+      return report_error(e);
+    }
+    project_id = (*project)["id"].get<std::string>();
+  }
+  out["agents"] = Json::array();
+  int failed = 0;
+  for (auto& step : plan) {
+    Json shown{{"name", step.name},
+               {"action", crew_action_name(step.action)},
+               {"state", step.state},
+               {"changes", step.changes}};
+    if (!flags.dry_run) {
+      if (auto st = apply_step(*client, *place, flags.file, project_id, step, shown); !st) {
+        failed = report_error(st.error());
+        break;
       }
-      auto restarted = client.post("/api/v1/agents/" + a.name + "/restart", Json::object());
-      if (!restarted) return report_error(restarted.error());
-      std::printf("  %-12s restarted (was %s)\n", a.name.c_str(), state.c_str());
-      continue;
+      if (step.action == CrewAction::kStart || step.action == CrewAction::kReplace ||
+          step.action == CrewAction::kKeep || step.action == CrewAction::kRestart) {
+        applied[step.name] = step.spec;
+      } else if (step.action == CrewAction::kStop) {
+        applied.erase(step.name);
+      }
     }
-    if (existing.error().kind != ErrorKind::kNotFound) return report_error(existing.error());
-    Json body{{"name", a.name},
-              {"role", a.role},
-              {"profile", a.profile},
-              {"project", (*project)["id"]},
-              {"permanent", a.permanent}};
-    if (!programs[i].empty()) body["argv"] = programs[i];
-    if (!a.args.empty()) body["args"] = a.args;
-    if (a.worktree) body["worktree"] = true;
-    if (!a.env.empty()) body["env"] = a.env;
-    auto created = client.post("/api/v1/agents", body);
-    if (!created) {
-      Error e = created.error();
-      e.message = fmt::format("{}:{}: agent {}: {}", flags.file, a.line, a.name, e.message);
-      return report_error(e);
+    if (!flags.json) {
+      std::printf("  %-12s %s\n", step.name.c_str(),
+                  step_words(step, shown, flags.dry_run, flags.file).c_str());
     }
-    std::printf("  %-12s started (%s, pid %s) in %s\n", a.name.c_str(),
-                a.role.empty() ? "no role" : a.role.c_str(),
-                created->contains("pid") ? (*created)["pid"].dump().c_str() : "-",
-                (*created)["cwd"].get<std::string>().c_str());
+    out["agents"].push_back(std::move(shown));
+  }
+  if (!flags.dry_run) {
+    (void)write_file_atomic(crew_file(place->state), dump_json(applied) + "\n", 0600);
+  }
+  if (failed != 0) return failed;
+  if (flags.json) {
+    print_json(out);
+    return 0;
+  }
+  if (flags.dry_run) {
+    std::printf("nothing was changed (--dry-run)\n");
+    return 0;
   }
   std::printf("crew of %zu up; watch it with: bosun --state %s agent list\n",
               place->team.agents.size(), place->state.root.c_str());
+  std::printf("dashboard: %s\n", out["dashboard"].get<std::string>().c_str());
   return 0;
 }
 
@@ -182,13 +398,14 @@ int live_holders(const StateDir& state) {
 
 int down(CommandContext& ctx, const UpFlags& flags) {
   StateDir state = resolve_state_dir(ctx.state);
-  if (!ctx.state && !std::getenv("BOSUN_STATE")) {
+  const char* env = std::getenv("BOSUN_STATE");
+  if (!ctx.state && !(env && *env)) {
     if (auto place = locate(ctx, flags.file)) state = place->state;
   }
   CommandContext located;
   located.state = state.root.string();
   // Down already: saying so is success. Agents left under their holders need the daemon.
-  auto no_daemon = [&state] {
+  auto no_daemon = [&state, &flags] {
     if (int live = live_holders(state); live > 0) {
       return report_error(
           Error{ErrorKind::kUnavailable, "no_daemon",
@@ -196,8 +413,12 @@ int down(CommandContext& ctx, const UpFlags& flags) {
                             "holders; start it ('bosun serve --state {}') and run down again",
                             state.root.string(), live, state.root.string())});
     }
-    std::printf("nothing to stop: no bosun daemon or agent runs for %s\n",
-                state.root.string().c_str());
+    if (flags.json) {
+      print_json(Json{{"state", state.root.string()}, {"stopped", 0}, {"daemon", "not running"}});
+    } else {
+      std::printf("nothing to stop: no bosun daemon or agent runs for %s\n",
+                  state.root.string().c_str());
+    }
     return 0;
   };
   auto client = Client::connect(located);
@@ -233,15 +454,25 @@ int down(CommandContext& ctx, const UpFlags& flags) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
-  std::printf("stopped %d agent(s) and the daemon (state %s)\n", stopping, state.root.c_str());
+  if (flags.json) {
+    print_json(Json{{"state", state.root.string()}, {"stopped", stopping}, {"daemon", "stopped"}});
+  } else {
+    std::printf("stopped %d agent(s) and the daemon (state %s)\n", stopping, state.root.c_str());
+  }
   return 0;
 }
 
 void setup_up(CLI::App& app, CommandContext& ctx) {
   auto flags = std::make_shared<UpFlags>();
   app.add_option("file", flags->file, "team file")->capture_default_str();
-  app.add_option("--listen", flags->listen, "address for a daemon this starts")
-      ->capture_default_str();
+  app.add_option("--listen", flags->listen,
+                 "address for a daemon this starts (default: the team file's listen:, else the "
+                 "port the last one had)");
+  app.add_flag("--prune", flags->prune,
+               "stop agents an earlier up started that the team file no longer lists");
+  app.add_flag("--dry-run", flags->dry_run, "print what up would do and change nothing");
+  app.add_flag("--json", flags->json,
+               "print the daemon, dashboard link and each agent's step as JSON");
   app.callback([&ctx, flags] { ctx.exit_code = up(ctx, *flags); });
 }
 
@@ -249,6 +480,7 @@ void setup_down(CLI::App& app, CommandContext& ctx) {
   auto flags = std::make_shared<UpFlags>();
   app.add_option("file", flags->file, "team file (finds the state directory)")
       ->capture_default_str();
+  app.add_flag("--json", flags->json, "print what was stopped as JSON");
   app.callback([&ctx, flags] { ctx.exit_code = down(ctx, *flags); });
 }
 

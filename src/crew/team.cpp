@@ -153,6 +153,15 @@ Result<Team> parse_team(const std::string& text, const std::string& file_name) {
       auto s = as_string(w, v, "project");
       if (!s) return tl::unexpected(s.error());
       team.project = *s;
+    } else if (key == "listen") {
+      auto s = as_string(w, v, "listen");
+      if (!s) return tl::unexpected(s.error());
+      auto colon = s->rfind(':');
+      if (colon == std::string::npos || colon == 0 || colon + 1 == s->size() ||
+          s->find_first_not_of("0123456789", colon + 1) != std::string::npos) {
+        return tl::unexpected(bad(w.at(v), "listen must be HOST:PORT, e.g. 127.0.0.1:7777"));
+      }
+      team.listen = *s;
     } else if (key == "agents") {
       if (!v.IsSequence()) return tl::unexpected(bad(w.at(v), "agents must be a list"));
       for (size_t i = 0; i < v.size(); ++i) {
@@ -184,8 +193,8 @@ Result<Team> parse_team(const std::string& text, const std::string& file_name) {
         return tl::unexpected(bad(w.at(v), c.error().message));
       }
     } else {
-      return tl::unexpected(bad(w.at(kv.first), fmt::format("unknown key '{}' (project, agents, "
-                                                            "supervisor, notify)",
+      return tl::unexpected(bad(w.at(kv.first), fmt::format("unknown key '{}' (project, listen, "
+                                                            "agents, supervisor, notify)",
                                                             key)));
     }
   }

@@ -26,6 +26,7 @@ struct TeamAgent {
 
 struct Team {
   std::string project = ".";
+  std::string listen;  // the daemon's address when `bosun up` starts one; empty: its choice
   std::vector<TeamAgent> agents;
   Json supervisor = Json::object();  // as the supervisor's PUT takes it
   Json notify;                       // as PUT /api/v1/notify takes it; null: not in the file

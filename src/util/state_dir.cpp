@@ -30,13 +30,12 @@ StateDir resolve_state_dir(const std::optional<std::string>& flag) {
 }
 
 // The state directory usually sits in the project's repository (`.bosun/`): git must never
-// stage its database, token, logs or worktrees, while the files a person writes beside them
-// (roles, pipelines, profiles) stay theirs to commit.
+// stage its database, token, logs or worktrees (nor list them: this file ignores itself too),
+// while the files a person writes beside them (roles, pipelines, profiles) stay theirs to commit.
 constexpr std::string_view kStateGitignore =
     "# bosun's state (database, token, logs, worktrees) stays out of git;\n"
     "# the roles, pipelines and profiles you write here are yours to commit.\n"
     "/*\n"
-    "!/.gitignore\n"
     "!/roles/\n"
     "!/pipelines/\n"
     "!/profiles/\n";

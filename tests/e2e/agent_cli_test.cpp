@@ -1,6 +1,7 @@
 // `bosun agent …` end to end: the CLI against a real daemon, and `attach` in a real tmux pane.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <regex>
 
 #include "support/agents.h"
@@ -77,7 +78,7 @@ TEST(AgentCli, ResizeInterruptKillRestartRemove) {
   ASSERT_TRUE(events.wait("agent.exited", ""));
   EXPECT_TRUE(contains(d.cli({"agent", "list"}).out, "kai"));
   auto refused = d.cli({"agent", "send", "kai", "echo too late"});
-  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.exit_code, 4);
   EXPECT_TRUE(contains(refused.err, "bosun: ")) << refused.err;
 
   ASSERT_EQ(d.cli({"agent", "restart", "kai"}).exit_code, 0);
@@ -117,29 +118,56 @@ TEST(AgentCli, LogsFromOffsetAndFollowUntilExit) {
       << shown.out;
 }
 
+// A program that cannot be run is refused at spawn with the reason (it used to be "spawned",
+// exit 0, and a run that exited 127), and nothing is created.
+TEST(AgentCli, ASpawnWhoseProgramCannotBeRunFailsWithTheReason) {
+  TestDaemon d;
+  d.start();
+  auto missing = d.cli({"agent", "spawn", "ghost", "--", "nosuchprogram", "--flag"});
+  EXPECT_EQ(missing.exit_code, 3);
+  EXPECT_TRUE(contains(missing.err, "bosun: cannot run 'nosuchprogram': not found on PATH ("))
+      << missing.err;
+  auto json = d.cli({"agent", "spawn", "ghost", "--json", "--", "./nothere.sh"});
+  EXPECT_EQ(json.exit_code, 3);
+  EXPECT_EQ(Json::parse(json.out)["error"]["code"], "program_not_found") << json.out;
+  // A file that is there but not executable; a PATH of the agent's own that lacks the program.
+  TempDir dir;
+  std::ofstream(dir.path() / "notes.txt") << "echo hi\n";  // created 0644
+  auto plain = d.cli({"agent", "spawn", "ghost", "--", (dir.path() / "notes.txt").string()});
+  EXPECT_EQ(plain.exit_code, 3);
+  EXPECT_TRUE(contains(plain.err, "no executable file there")) << plain.err;
+  auto path = d.cli({"agent", "spawn", "ghost", "--env", "PATH=/nowhere", "--", "bash"});
+  EXPECT_EQ(path.exit_code, 3);
+  EXPECT_TRUE(contains(path.err, "not found on PATH (/nowhere)")) << path.err;
+  EXPECT_EQ(d.get("/api/v1/agents").json()["agents"].size(), 0u);
+  // The same program by its full path, or found on the PATH, runs.
+  EXPECT_EQ(d.cli({"agent", "spawn", "one", "--", "/bin/true"}).exit_code, 0);
+  EXPECT_EQ(d.cli({"agent", "spawn", "two", "--", "true"}).exit_code, 0);
+}
+
 TEST(AgentCli, ErrorsAreClearAndExitNonZero) {
   TestDaemon d;
   d.start();
   auto unknown = d.cli({"agent", "show", "nobody"});
-  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_EQ(unknown.exit_code, 3);
   EXPECT_TRUE(contains(unknown.err, "nobody")) << unknown.err;
   auto weird = d.cli({"agent", "show", "../../healthz?x=1"});
-  EXPECT_EQ(weird.exit_code, 1);
+  EXPECT_EQ(weird.exit_code, 3);
   spawn(d, "kai", kBash);
   auto size = d.cli({"agent", "resize", "kai", "0", "0"});
-  EXPECT_EQ(size.exit_code, 1);
+  EXPECT_EQ(size.exit_code, 2);
   EXPECT_TRUE(contains(size.err, "cols")) << size.err;
   auto usage = d.cli({"agent", "resize", "kai"});
   EXPECT_EQ(usage.exit_code, 2);
   auto dup = d.cli({"agent", "spawn", "kai", "--", "true"});
-  EXPECT_EQ(dup.exit_code, 1);
+  EXPECT_EQ(dup.exit_code, 4);
   EXPECT_TRUE(contains(dup.err, "kai")) << dup.err;
   auto key = d.cli({"agent", "attach", "kai", "--detach-key", "ctrl-long"});
-  EXPECT_EQ(key.exit_code, 1);
+  EXPECT_EQ(key.exit_code, 2);
   EXPECT_TRUE(contains(key.err, "--detach-key")) << key.err;
   TempDir empty;
   auto none = run_bosun({"--state", (empty.path() / "s").string(), "agent", "list"});
-  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_EQ(none.exit_code, 6);
   EXPECT_TRUE(contains(none.err, "no bosun daemon")) << none.err;
 }
 

@@ -68,7 +68,7 @@ TEST(AgentStatus, ScreenRulesDriveTheLiveStateAndExplainSaysWhy) {
   EXPECT_EQ((*idle)["data"]["evidence"], "claude.composer");
   EXPECT_EQ(d.get("/api/v1/agents/fake").json()["state"], "idle");
 
-  EXPECT_EQ(d.cli({"agent", "explain", "nobody"}).exit_code, 1);
+  EXPECT_EQ(d.cli({"agent", "explain", "nobody"}).exit_code, 3);
   ASSERT_EQ(d.del("/api/v1/agents/fake").status / 100, 2);
 }
 

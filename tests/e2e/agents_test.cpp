@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <fstream>
 #include <thread>
 
 #include "support/agents.h"
@@ -90,15 +91,30 @@ TEST(Agents, ExitCodeThreeIsReported) {
   EXPECT_NE(log.body.find("bye"), std::string::npos);
 }
 
-TEST(Agents, MissingProgramExitsWith127AndAnError) {
+// A program that is not there is refused at spawn (404 program_not_found, nothing created); one
+// that is gone by a later run makes that run exit 127 with the holder's error, never hang.
+TEST(Agents, MissingProgramIsRefusedAndOneGoneLaterExitsWith127) {
   TestDaemon d;
   d.start();
+  auto refused = d.post("/api/v1/agents",
+                        Json{{"name", "ghost"}, {"argv", Json::array({"no-such-program-bosun"})}});
+  EXPECT_EQ(refused.status, 404) << refused.body;
+  EXPECT_EQ(refused.json()["error"]["code"], "program_not_found");
+  EXPECT_EQ(d.get("/api/v1/agents/ghost").status, 404);
+
+  TempDir dir;
+  const auto program = dir.path() / "vanishing-program-bosun";
+  std::ofstream(program) << "#!/bin/sh\nexit 0\n";
+  std::filesystem::permissions(program, std::filesystem::perms::owner_all);
   EventWaiter events(d);
-  auto agent = spawn(d, "ghost", Json::array({"no-such-program-bosun"}));
+  auto agent = spawn(d, "ghost", Json::array({program.string()}));
+  ASSERT_TRUE(events.wait("agent.exited", agent["id"], 10s));
+  std::filesystem::remove(program);
+  ASSERT_EQ(d.post("/api/v1/agents/ghost/restart", Json::object()).status, 202);
   auto exited = events.wait("agent.exited", agent["id"], 10s);
   ASSERT_TRUE(exited) << "a missing program must not hang";
   EXPECT_EQ((*exited)["data"]["exit_code"], 127);
-  EXPECT_NE((*exited)["data"]["error"].get<std::string>().find("no-such-program-bosun"),
+  EXPECT_NE((*exited)["data"]["error"].get<std::string>().find("vanishing-program-bosun"),
             std::string::npos);
 }
 

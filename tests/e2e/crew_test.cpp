@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
+#include <regex>
 #include <thread>
 
 #include "support/agents.h"
@@ -336,7 +338,7 @@ TEST(Crew, UpIsIdempotentAndDownStopsEverything) {
 
   std::ofstream(project / "bad.yaml") << "agents:\n  - {name: zed, profile: nosuch}\n";
   auto bad = run_bosun({"up", (project / "bad.yaml").string()});
-  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("bad.yaml:2: agent zed: no profile 'nosuch'"), std::string::npos)
       << bad.err;
 
@@ -350,6 +352,100 @@ TEST(Crew, UpIsIdempotentAndDownStopsEverything) {
   EXPECT_EQ(twice.exit_code, 0) << twice.out << twice.err;
   EXPECT_NE(twice.out.find("nothing to stop: no bosun daemon or agent runs for"), std::string::npos)
       << twice.out;
+}
+
+// `bosun up` after the team file changed: --dry-run prints the plan and changes nothing; up
+// restarts the agent whose settings changed (naming an env key, never its value), starts the new
+// one, leaves the dropped one saying --prune stops it, and --prune does; an agent spawned by hand
+// is never the file's; the daemon keeps its port across down and up; the last line is the link.
+TEST(Crew, UpReconcilesTheCrewWithAnEditedTeamFile) {
+  TempDir dir;
+  auto project = dir.path() / "proj";
+  make_repo(project);
+  const std::string sh = "command: [bash, --norc, --noprofile, -i]";
+  std::string file = (project / "bosun.yaml").string();
+  auto write_team = [&](const std::string& agents) {
+    std::ofstream(file, std::ios::trunc) << "project: .\nagents:\n" << agents;
+  };
+  std::string state = (project / ".bosun").string();
+  auto in_state = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"--state", state});
+    return run_bosun(args);
+  };
+  auto agent = [&](const std::string& name) {
+    auto r = in_state({"agent", "show", name, "--json"});
+    return r.exit_code == 0 ? Json::parse(r.out) : Json();
+  };
+  auto has = [](const std::string& out, const std::string& what) {
+    return out.find(what) != std::string::npos;
+  };
+  write_team("  - {name: ana, role: backend, " + sh + "}\n  - {name: bob, " + sh + "}\n");
+  auto first = run_bosun({"up", file});
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  const std::regex link(R"(dashboard: http://127\.0\.0\.1:(\d+)/#token=[0-9a-f]+\n$)");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(first.out, m, link)) << first.out;
+  const std::string port = m[1];
+  ASSERT_EQ(
+      in_state({"agent", "spawn", "mine", "--", "bash", "--norc", "--noprofile", "-i"}).exit_code,
+      0);
+  const Json ana_id = agent("ana")["id"];
+
+  write_team("  - {name: ana, role: frontend, " + sh + ", env: {SECRET: s3cret}}\n" +
+             "  - {name: cat, " + sh + "}\n");
+  auto plan = run_bosun({"up", file, "--dry-run"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.out << plan.err;
+  EXPECT_TRUE(has(plan.out,
+                  "ana          would restart with new settings (role: backend → "
+                  "frontend; env: SECRET)"))
+      << plan.out;
+  EXPECT_TRUE(has(plan.out, "cat          would start (no role)")) << plan.out;
+  EXPECT_TRUE(has(plan.out, "bob          not in " + file + "; left")) << plan.out;
+  EXPECT_FALSE(has(plan.out, "mine")) << plan.out;
+  EXPECT_FALSE(has(plan.out, "s3cret")) << plan.out;
+  EXPECT_TRUE(has(plan.out, "nothing was changed (--dry-run)")) << plan.out;
+  EXPECT_EQ(agent("ana")["id"], ana_id);
+  EXPECT_EQ(in_state({"agent", "show", "cat"}).exit_code, 3);
+
+  auto second = run_bosun({"up", file, "--json"});
+  ASSERT_EQ(second.exit_code, 0) << second.out << second.err;
+  Json out = Json::parse(second.out);
+  EXPECT_EQ(out["daemon"]["started"], false);
+  EXPECT_EQ(out["dashboard"].get<std::string>().find("http://127.0.0.1:" + port + "/#token="), 0u);
+  std::map<std::string, std::string> actions;
+  for (const auto& a : out["agents"])
+    actions[a["name"]] = a["action"];
+  EXPECT_EQ(actions, (std::map<std::string, std::string>{
+                         {"ana", "replace"}, {"bob", "leave"}, {"cat", "start"}}))
+      << second.out;
+  EXPECT_FALSE(has(second.out, "s3cret"));
+  Json ana = agent("ana");
+  EXPECT_EQ(ana["role"], "frontend");
+  EXPECT_NE(ana["id"], ana_id);
+  EXPECT_NE(agent("bob")["state"], "exited");
+  EXPECT_NE(agent("mine")["state"], "exited");
+  // Applied: the next up has nothing to change.
+  auto third = run_bosun({"up", file, "--dry-run", "--json"});
+  for (const auto& a : Json::parse(third.out)["agents"]) {
+    EXPECT_TRUE(a["action"] == "keep" || a["action"] == "leave") << third.out;
+  }
+
+  auto pruned = run_bosun({"up", file, "--prune"});
+  ASSERT_EQ(pruned.exit_code, 0) << pruned.out << pruned.err;
+  EXPECT_TRUE(has(pruned.out, "bob          not in " + file + "; stopped")) << pruned.out;
+  EXPECT_NE(agent("mine")["state"], "exited");
+
+  ASSERT_EQ(run_bosun({"down", file}).exit_code, 0);
+  auto again = run_bosun({"up", file});
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_TRUE(has(again.out, "daemon started at http://127.0.0.1:" + port)) << again.out;
+  ASSERT_TRUE(std::regex_search(again.out, m, link)) << again.out;
+  EXPECT_EQ(m[1], port);
+  auto down = run_bosun({"down", file, "--json"});
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+  EXPECT_EQ(Json::parse(down.out)["daemon"], "stopped") << down.out;
+  auto left = live_processes_mentioning(project.string());
+  EXPECT_TRUE(left.empty()) << left.size() << " process(es) left";
 }
 
 // Inside an agent, the CLI needs no flags: its token says who it is, and the one task it holds

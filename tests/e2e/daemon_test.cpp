@@ -37,8 +37,8 @@ TEST(Daemon, WritesRunFilesAndTokenWithMode600) {
 }
 
 // A state directory inside the project's repository (`.bosun/`, the default) keeps itself out of
-// git: `git add -A` stages none of the database, token, logs or worktrees, only the roles a
-// person wrote there (and the ignore file); an edited ignore file is left as the person made it.
+// git: `git add -A` stages none of the database, token, logs or worktrees (nor the ignore file),
+// only the roles a person wrote there; an edited ignore file is left as the person made it.
 TEST(Daemon, AStateDirectoryInARepositoryIsNeverStaged) {
   TempDir dir;
   const std::filesystem::path repo = dir.path() / "app";
@@ -57,7 +57,7 @@ TEST(Daemon, AStateDirectoryInARepositoryIsNeverStaged) {
   ASSERT_EQ(d.post("/api/v1/journal", Json{{"text", "a note"}}).status, 201);
   ASSERT_EQ(git({"add", "-A"}).exit_code, 0);
   auto staged = git({"diff", "--cached", "--name-only"});
-  EXPECT_EQ(staged.out, ".bosun/.gitignore\n.bosun/roles/backend.md\nREADME.md\n");
+  EXPECT_EQ(staged.out, ".bosun/roles/backend.md\nREADME.md\n");
   EXPECT_TRUE(std::filesystem::exists(repo / ".bosun" / "bosun.db"));
 
   std::ofstream(repo / ".bosun" / ".gitignore", std::ios::app) << "!/notes.txt\n";
@@ -147,10 +147,10 @@ TEST(Daemon, StatusCommandPrintsUptimeVersionAndCounts) {
   EXPECT_GE(parsed["counts"]["events"].get<int>(), 1);
 }
 
-TEST(Daemon, StatusWithoutDaemonExitsOneWithClearMessage) {
+TEST(Daemon, StatusWithoutDaemonExitsUnreachableWithClearMessage) {
   TempDir dir;
   auto r = run_bosun({"--state", (dir.path() / "none").string(), "status"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 6);
   EXPECT_NE(r.err.find("no bosun daemon is running"), std::string::npos) << r.err;
 }
 
@@ -159,7 +159,7 @@ TEST(Daemon, StatusAfterCrashSaysNoDaemon) {
   d.start();
   d.kill9();
   auto r = d.cli({"status"});
-  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.exit_code, 6);
   EXPECT_NE(r.err.find("no bosun daemon is running"), std::string::npos) << r.err;
   // And a new daemon can take the state directory over after the crash.
   d.start();
@@ -173,7 +173,7 @@ TEST(Daemon, StatusReachesDaemonThroughUrlAndTokenEnvironment) {
       run_bosun({"status"}, {{"BOSUN_URL", "http://" + d.address()}, {"BOSUN_TOKEN", d.token()}});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto bad = run_bosun({"status"}, {{"BOSUN_URL", "http://" + d.address()}, {"BOSUN_TOKEN", "x"}});
-  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.exit_code, 5);
   EXPECT_NE(bad.err.find("token"), std::string::npos) << bad.err;
 }
 

@@ -119,17 +119,17 @@ TEST(Detect, ReadsARawTerminalStreamFromStdin) {
   EXPECT_EQ(j["row"], 2);
 }
 
-TEST(Detect, ExitsOneWhenNothingMatchesOrTheProfileOrFileIsMissing) {
+TEST(Detect, ExitsNonZeroWhenNothingMatchesOrTheProfileOrFileIsMissing) {
   std::string idle = fixture("codex-idle-composer.screen.txt").string();
   // Nothing of the profile matches: refused.
   auto none = run_bosun({"detect", "--profile", "claude", idle});
   EXPECT_EQ(none.exit_code, 1);
   EXPECT_TRUE(contains(none.out, "state       unknown")) << none.out;
   auto unknown = run_bosun({"detect", "--profile", "nosuch", idle});
-  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_EQ(unknown.exit_code, 3);
   EXPECT_TRUE(contains(unknown.err, "bosun: no profile 'nosuch'")) << unknown.err;
   auto missing = run_bosun({"detect", "--profile", "codex", "/nonexistent/screen.txt"});
-  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.exit_code, 3);
   EXPECT_TRUE(contains(missing.err, "cannot read /nonexistent/screen.txt")) << missing.err;
   EXPECT_EQ(run_bosun({"detect", idle}).exit_code, 2);
   EXPECT_EQ(run_bosun({"detect", "--profile", "codex"}).exit_code, 2);
@@ -160,7 +160,7 @@ TEST(Detect, ProjectOverrideIsUsedAndItsErrorsNameFileAndLine) {
   }
   auto bad = run_bosun({"detect", "--profile", "codex", "--project", project.path().string(),
                         fixture("codex-idle-composer.screen.txt").string()});
-  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_EQ(bad.exit_code, 2);
   EXPECT_TRUE(contains(bad.err, (project.path() / ".bosun/profiles/codex.yaml").string() +
                                     ":5:50: match: not a valid regular expression"))
       << bad.err;
@@ -168,7 +168,7 @@ TEST(Detect, ProjectOverrideIsUsedAndItsErrorsNameFileAndLine) {
   auto file = run_bosun({"detect", "--profile-file",
                          (project.path() / ".bosun/profiles/codex.yaml").string(),
                          fixture("codex-idle-composer.screen.txt").string()});
-  EXPECT_EQ(file.exit_code, 1);
+  EXPECT_EQ(file.exit_code, 2);
 }
 
 }  // namespace

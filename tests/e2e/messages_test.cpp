@@ -326,10 +326,10 @@ TEST(Messages, MailCommandsWorkInsideAgentsWithNoFlags) {
   EXPECT_EQ(messages(d, "?to=supervisor").size(), 3u);
   EXPECT_EQ(messages(d, "?from=ana").size(), 3u);
 
-  // A refusal inside an agent: exit 1 and "bosun: …".
+  // A refusal inside an agent: exit 3 (no such recipient) and "bosun: …".
   kai.forget();
   ASSERT_TRUE(kai.type(kBosun + " mail send nobody hi; echo \"rc=$?\""));
-  ASSERT_TRUE(kai.until("rc=1")) << kai.seen();
+  ASSERT_TRUE(kai.until("rc=3")) << kai.seen();
   EXPECT_TRUE(contains(kai.seen(), "bosun: no recipient 'nobody'")) << kai.seen();
 }
 
@@ -484,16 +484,16 @@ TEST(Messages, MailCommandsWorkForThePerson) {
   EXPECT_EQ(Json::parse(read_mine.out)["read"], true);
   EXPECT_TRUE(contains(d.cli({"mail", "inbox", "--unread"}).out, "0 unread"));
 
-  // Bounces and refusals exit 1; usage errors exit 2.
+  // A bounce exits 4 (conflict), an unknown message 3 (not found); usage errors exit 2.
   EventWaiter events(d);
   ASSERT_TRUE(events.ok());
   ASSERT_EQ(d.post("/api/v1/agents/kai/stop", Json{{"grace_ms", 500}}).status, 202);
   ASSERT_TRUE(events.wait("agent.exited", ""));
   auto bounced = d.cli({"mail", "send", "kai", "too late"});
-  EXPECT_EQ(bounced.exit_code, 1);
+  EXPECT_EQ(bounced.exit_code, 4);
   EXPECT_TRUE(contains(bounced.err, "bounced")) << bounced.err;
   auto unknown = d.cli({"mail", "read", "m_nothere1"});
-  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_EQ(unknown.exit_code, 3);
   EXPECT_TRUE(contains(unknown.err, "bosun: no message m_nothere1")) << unknown.err;
   EXPECT_EQ(d.cli({"mail", "send", "kai"}).exit_code, 2);
   EXPECT_EQ(d.cli({"mail"}).exit_code, 2);

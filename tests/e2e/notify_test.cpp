@@ -304,7 +304,7 @@ TEST(Notify, ACommandGetsTheNotificationOnStdinAndTestSaysHowItWent) {
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(refused.out.find("failed"), std::string::npos) << refused.out;
   auto unknown = d.cli({"notify", "test", "nope"});
-  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_EQ(unknown.exit_code, 3);
   EXPECT_NE(unknown.err.find("no notification channel nope"), std::string::npos) << unknown.err;
 }
 

@@ -87,21 +87,21 @@ TEST(Pipelines, CheckRefusesABadFileBeforeAnythingRuns) {
   fs::path typo = project / ".bosun" / "pipelines" / "typo.yaml";
   write(typo, "name: typo\nsteps:\n  - id: build\n    role: backend\n    gate: [report]\n");
   auto unknown_key = run_bosun({"pipeline", "check", typo.string()});
-  EXPECT_EQ(unknown_key.exit_code, 1);
+  EXPECT_EQ(unknown_key.exit_code, 2);
   EXPECT_TRUE(contains(unknown_key.err, typo.string() + ":5:5: unknown key 'gate' in a step"))
       << unknown_key.err;
 
   fs::path role = project / ".bosun" / "pipelines" / "role.yaml";
   write(role, "name: role\nsteps:\n  - id: review\n    role: reviewer\n");
   auto unknown_role = run_bosun({"pipeline", "check", role.string()});
-  EXPECT_EQ(unknown_role.exit_code, 1);
+  EXPECT_EQ(unknown_role.exit_code, 4);
   EXPECT_TRUE(contains(unknown_role.err,
                        role.string() + ":4:11: step review has role 'reviewer', "
                                        "which the project has no role file for (roles: backend)"))
       << unknown_role.err;
 
   auto missing = run_bosun({"pipeline", "check", (project / "nope.yaml").string()});
-  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.exit_code, 3);
   EXPECT_TRUE(contains(missing.err, "cannot read")) << missing.err;
 }
 

@@ -66,13 +66,13 @@ TEST(TasksCli, AddListTreeShowUpdateCommentRemove) {
   ASSERT_EQ(update.exit_code, 0) << update.err;
   EXPECT_TRUE(contains(update.out, "updated " + c + ": backlog")) << update.out;
   auto refused = d.cli({"task", "update", c, "--status", "done"});
-  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.exit_code, 4);
   EXPECT_TRUE(contains(refused.err, "bosun: cannot move " + c + " from backlog to done"))
       << refused.err;
   auto bad_status = d.cli({"task", "update", c, "--status", "finished"});
-  EXPECT_EQ(bad_status.exit_code, 1);
+  EXPECT_EQ(bad_status.exit_code, 2);
   EXPECT_TRUE(contains(bad_status.err, "unknown status 'finished'")) << bad_status.err;
-  EXPECT_EQ(d.cli({"task", "update", c}).exit_code, 1);  // nothing to update
+  EXPECT_EQ(d.cli({"task", "update", c}).exit_code, 2);  // nothing to update
   auto listed = d.cli({"task", "list", "--status", "backlog"});
   EXPECT_TRUE(contains(listed.out, "Write the grammar")) << listed.out;
   EXPECT_FALSE(contains(listed.out, "Ship the parser")) << listed.out;
@@ -102,16 +102,16 @@ TEST(TasksCli, AddListTreeShowUpdateCommentRemove) {
 
   EXPECT_EQ(d.cli({"task", "rm", g}).exit_code, 0);
   auto gone = d.cli({"task", "show", g});
-  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_EQ(gone.exit_code, 3);
   EXPECT_TRUE(contains(gone.err, "bosun: no task " + g)) << gone.err;
   auto has_kids = d.cli({"task", "rm", p});
-  EXPECT_EQ(has_kids.exit_code, 1);
+  EXPECT_EQ(has_kids.exit_code, 4);
   EXPECT_TRUE(contains(has_kids.err, "subtasks")) << has_kids.err;
 
   EXPECT_EQ(d.cli({"task", "add"}).exit_code, 2);
   EXPECT_EQ(d.cli({"task", "frobnicate"}).exit_code, 2);
   auto long_title = d.cli({"task", "add", std::string(201, 'x')});
-  EXPECT_EQ(long_title.exit_code, 1);
+  EXPECT_EQ(long_title.exit_code, 2);
   EXPECT_TRUE(contains(long_title.err, "title")) << long_title.err;
 }
 
@@ -130,27 +130,27 @@ TEST(TasksCli, AnAgentClaimsReportsAndAPersonDecides) {
   EXPECT_TRUE(contains(claim.out, "claimed " + id + ": assigned")) << claim.out;
   EXPECT_TRUE(contains(claim.out, "assignee kai")) << claim.out;
   auto again = run_bosun({"task", "claim", id}, agent_env);
-  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_EQ(again.exit_code, 4);
   EXPECT_TRUE(contains(again.err, "already claimed by kai")) << again.err;
   ASSERT_EQ(run_bosun({"task", "update", id, "--status", "in_progress"}, agent_env).exit_code, 0);
   ASSERT_EQ(run_bosun({"task", "comment", id, "halfway there"}, agent_env).exit_code, 0);
   auto approve = run_bosun({"task", "approve", id}, agent_env);
-  EXPECT_EQ(approve.exit_code, 1);
+  EXPECT_EQ(approve.exit_code, 5);
   EXPECT_TRUE(contains(approve.err, "bosun: agents may not call")) << approve.err;
 
   // A blocked report without a reason is refused, from stdin.
   auto refused = run_bosun({"report", "submit", "-"}, agent_env, R"({"status": "blocked"})");
-  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.exit_code, 4);
   EXPECT_TRUE(contains(refused.err, "bosun: a blocked report needs a blocked_reason"))
       << refused.err;
   auto not_json = run_bosun({"report", "submit", "-"}, agent_env, "{status: done");
-  EXPECT_EQ(not_json.exit_code, 1);
+  EXPECT_EQ(not_json.exit_code, 2);
   EXPECT_TRUE(contains(not_json.err, "malformed JSON")) << not_json.err;
   // (No input: the CLI stops before reading it, and a write to its closed stdin would
   // raise SIGPIPE in this test.)
   auto no_task = run_bosun({"report", "submit", "-"},
                            {{"BOSUN_URL", "http://" + d.address()}, {"BOSUN_TOKEN", kai.token}});
-  EXPECT_EQ(no_task.exit_code, 1);  // refused: this agent holds no task the CLI could take
+  EXPECT_EQ(no_task.exit_code, 2);  // usage: this agent holds no task the CLI could take
   EXPECT_TRUE(contains(no_task.err, "which task?")) << no_task.err;
 
   // A done report from a file: the task goes to review, the check (no git here) passes.
@@ -183,7 +183,7 @@ TEST(TasksCli, AnAgentClaimsReportsAndAPersonDecides) {
   ASSERT_EQ(reject.exit_code, 0) << reject.err;
   EXPECT_TRUE(contains(reject.out, "rejected " + second + ": assigned")) << reject.out;
   auto early = d.cli({"task", "approve", second});
-  EXPECT_EQ(early.exit_code, 1);
+  EXPECT_EQ(early.exit_code, 4);
   EXPECT_TRUE(contains(early.err, "from assigned to done")) << early.err;
   ASSERT_EQ(d.cli({"task", "update", second, "--status", "review"}).exit_code, 0);
   auto ok = d.cli({"task", "approve", second, "--note", "fine"});

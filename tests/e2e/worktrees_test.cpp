@@ -143,7 +143,7 @@ TEST(Worktrees, TwoAgentsMergeCleanlyThenAConflictChangesNothing) {
 
   // The CLI says the same to a person.
   auto cli = d.cli({"agent", "merge", "ana"});
-  EXPECT_EQ(cli.exit_code, 1);
+  EXPECT_EQ(cli.exit_code, 4);
   EXPECT_NE(cli.err.find("conflicts in 1 file: a.txt"), std::string::npos) << cli.err;
 }
 
@@ -245,7 +245,7 @@ TEST(Worktrees, CleanupRefusesUnsavedWorkAndForceKeepsABackup) {
 
   write(wk / "draft.txt", "not committed\n");
   auto cli = d.cli({"worktree", "rm", "kai"});
-  EXPECT_EQ(cli.exit_code, 1);
+  EXPECT_EQ(cli.exit_code, 4);
   EXPECT_NE(cli.err.find("1 uncommitted change: draft.txt (untracked)"), std::string::npos)
       << cli.err;
   EXPECT_NE(cli.err.find("--force"), std::string::npos) << cli.err;  // the CLI's own flag
@@ -482,7 +482,7 @@ TEST(Worktrees, RolesAndDecisionsReachTheAgent) {
             std::string::npos)
       << role_show.out;
   EXPECT_NE(role_show.out.find("You are a backend specialist."), std::string::npos);
-  EXPECT_EQ(d.cli({"role", "show", "broken"}).exit_code, 1);
+  EXPECT_EQ(d.cli({"role", "show", "broken"}).exit_code, 4);
   auto added =
       d.cli({"decision", "add", "workaround", "pin the parser to 2.1", "--role", "backend"});
   EXPECT_EQ(added.exit_code, 0) << added.err;

@@ -33,6 +33,10 @@ class NoMachine final : public HolderHost {
     if (cwd != dir_.string()) return bad_request("invalid_cwd", "unknown here: " + cwd);
     return {};
   }
+  Status check_program(const std::string&, const std::string&,
+                       const std::map<std::string, std::string>&) const override {
+    return {};
+  }
   std::string socket_path(const std::string& agent_id, int64_t generation) const override {
     return (dir_ / (agent_id + "-" + std::to_string(generation) + ".sock")).string();
   }
