@@ -45,8 +45,9 @@ const AgentCli kAgentClis[] = {
 
 struct Found {
   const AgentCli* cli;
-  std::string path;    // where the program is; empty: not installed
-  std::string login;   // what says it can log in ("ANTHROPIC_API_KEY", "~/.codex/auth.json"); empty: none
+  std::string path;  // where the program is; empty: not installed
+  std::string
+      login;  // what says it can log in ("ANTHROPIC_API_KEY", "~/.codex/auth.json"); empty: none
 };
 
 std::string on_path(const std::string& program) {
@@ -130,9 +131,9 @@ std::string team_text(const std::vector<Planned>& agents, const std::vector<Foun
       "# the agents of their role. Run `bosun up --dry-run` to see what up would do.\n"
       "# Agent CLIs found on this machine:";
   for (const auto& f : clis) {
-    out += fmt::format(
-        " {} ({})", f.cli->profile,
-        f.path.empty() ? "not installed" : (f.login.empty() ? "installed, no login found" : "ready"));
+    out += fmt::format(" {} ({})", f.cli->profile,
+                       f.path.empty() ? "not installed"
+                                      : (f.login.empty() ? "installed, no login found" : "ready"));
   }
   out += "\nproject: .\nagents:\n";
   for (const auto& a : agents) {
@@ -192,7 +193,9 @@ int init(const InitFlags& flags) {
   if (auto st = create_state_dirs(StateDir{root / ".bosun"}); !st) return report_error(st.error());
 
   if (flags.json) {
-    Json j{{"file", file.string()}, {"agents", Json::array()}, {"clis", Json::array()},
+    Json j{{"file", file.string()},
+           {"agents", Json::array()},
+           {"clis", Json::array()},
            {"broken_roles", broken}};
     for (const auto& a : agents) {
       j["agents"].push_back(Json{{"name", a.name}, {"role", a.role}, {"profile", a.profile}});
@@ -217,12 +220,14 @@ int init(const InitFlags& flags) {
                 : f.login.empty() ? fmt::format("{} (no login found: it will ask)", f.path).c_str()
                                   : fmt::format("{} (login: {})", f.path, f.login).c_str());
   }
-  for (const auto& b : broken) std::printf("role file not used: %s\n", b.c_str());
+  for (const auto& b : broken)
+    std::printf("role file not used: %s\n", b.c_str());
   if (agents.size() == 1 && agents[0].role.empty()) {
     std::printf("no roles found: write some in .bosun/roles/ or .claude/agents/ (NAME.md)\n");
   }
-  std::printf("next: bosun up          # starts the daemon and this crew\n"
-              "      bosun task add \"…\" --role ROLE   # work for them\n");
+  std::printf(
+      "next: bosun up          # starts the daemon and this crew\n"
+      "      bosun task add \"…\" --role ROLE   # work for them\n");
   return 0;
 }
 

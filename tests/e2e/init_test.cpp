@@ -30,12 +30,12 @@ struct Repo {
         << "---\nname: backend\ndescription: the server\n---\nYou write the server.\n";
     std::ofstream(path / ".claude" / "agents" / "Code Reviewer.md") << "Review the diffs.\n";
     std::ofstream(path / "README.md") << "app\n";
-    for (auto args : std::vector<std::vector<std::string>>{
-             {"init", "-q", "-b", "main"},
-             {"config", "user.name", "test"},
-             {"config", "user.email", "test@bosun.invalid"},
-             {"add", "-A"},
-             {"commit", "-q", "-m", "init"}}) {
+    for (auto args :
+         std::vector<std::vector<std::string>>{{"init", "-q", "-b", "main"},
+                                               {"config", "user.name", "test"},
+                                               {"config", "user.email", "test@bosun.invalid"},
+                                               {"add", "-A"},
+                                               {"commit", "-q", "-m", "init"}}) {
       EXPECT_EQ(git(args).exit_code, 0);
     }
   }
@@ -106,7 +106,8 @@ TEST(Init, PicksTheAgentCliThatIsInstalledAndLoggedIn) {
   ASSERT_EQ(init.exit_code, 0) << init.out << init.err;
   Json j = Json::parse(init.out);
   // claude is installed but not logged in; codex is both: codex it is.
-  for (const auto& a : j["agents"]) EXPECT_EQ(a["profile"], "codex") << init.out;
+  for (const auto& a : j["agents"])
+    EXPECT_EQ(a["profile"], "codex") << init.out;
   EXPECT_EQ(j["clis"][0]["profile"], "claude");
   EXPECT_EQ(j["clis"][0]["login"], nullptr);
   EXPECT_EQ(j["clis"][1]["login"], "~/.codex/auth.json");
