@@ -6,7 +6,7 @@ CTEST_ARGS ?= --output-on-failure --timeout 600 -j$(JOBS)
 
 FUZZ_SECONDS ?= 600
 
-.PHONY: all deps configure build test unit e2e asan bench fuzz demo format tidy clean
+.PHONY: all deps configure build install test unit e2e asan bench fuzz demo format tidy clean
 
 all: build
 
@@ -18,6 +18,11 @@ configure: deps
 
 build: configure
 	@cmake --build $(BUILD) -j$(JOBS)
+
+# The binary (dashboard inside), shell completions and the man page under PREFIX; DESTDIR stages.
+PREFIX ?= /usr/local
+install: build
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
 
 # Every test: unit, end-to-end (real daemon, PTYs, git, SQLite).
 test: build

@@ -10,6 +10,7 @@
 
 #include "cli/agent_commands.h"
 #include "cli/command.h"
+#include "cli/completion_commands.h"
 #include "cli/daemon_commands.h"
 #include "cli/demo_commands.h"
 #include "cli/detect_commands.h"
@@ -32,11 +33,12 @@ namespace bosun::cli {
 namespace {
 
 const Command kCommands[] = {
-    kVersionCommand,  kServeCommand,    kStatusCommand, kAgentCommand,    kMailCommand,
-    kInitCommand, kUpCommand,       kDownCommand,     kDemoCommand,   kSimAgentCommand, kTaskCommand,
-    kReportCommand,   kHoldCommand,     kDetectCommand, kProjectCommand,  kWorktreeCommand,
-    kRoleCommand,     kDecisionCommand, kHookCommand,   kRunCommand,      kUsageCommand,
-    kPipelineCommand, kNotifyCommand,   kEventsCommand, kJournalCommand,  kSupervisorCommand,
+    kVersionCommand,    kServeCommand,      kStatusCommand,   kAgentCommand,  kMailCommand,
+    kInitCommand,       kUpCommand,         kDownCommand,     kDemoCommand,   kSimAgentCommand,
+    kTaskCommand,       kReportCommand,     kHoldCommand,     kDetectCommand, kProjectCommand,
+    kWorktreeCommand,   kRoleCommand,       kDecisionCommand, kHookCommand,   kRunCommand,
+    kUsageCommand,      kPipelineCommand,   kNotifyCommand,   kEventsCommand, kJournalCommand,
+    kSupervisorCommand, kCompletionCommand, kManCommand,
 };
 
 // The subcommand names of `app`.

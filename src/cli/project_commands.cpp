@@ -93,13 +93,27 @@ void setup_project_add(CLI::App& app, CommandContext& ctx) {
   app.callback([&ctx, f] {
     with_client(ctx, [&](Client& client) -> Status {
       Json body = project_body(*f);
+      const bool settings = !body.empty();
       body["path"] = absolute(f->path);
-      auto p = client.post("/api/v1/projects", body);
-      if (!p) return tl::unexpected(p.error());
+      auto reply = client.request("POST", "/api/v1/projects", dump_json(body));
+      if (!reply) return tl::unexpected(reply.error());
+      if (reply->status >= 400) return tl::unexpected(reply_error(*reply));
+      Json parsed = Json::parse(reply->body, nullptr, false);
+      if (parsed.is_discarded()) return internal("bad_reply", "the daemon's reply is not JSON");
+      auto p = std::optional<Json>(std::move(parsed));
+      // 200: the project was there already, and adding it again changed nothing — its settings
+      // included, which `project set` changes.
+      if (reply->status == 200 && settings) {
+        return fail(ErrorKind::kConflict, "project_exists",
+                    fmt::format("project {} exists; its settings were not changed: use 'bosun "
+                                "project set {} …' with the same flags",
+                                text(*p, "name"), text(*p, "name")));
+      }
       if (f->json) {
         std::printf("%s\n", p->dump(2).c_str());
       } else {
-        std::printf("project %s (%s): %s, base %s, mode %s\n", text(*p, "name").c_str(),
+        std::printf("%sproject %s (%s): %s, base %s, mode %s\n",
+                    reply->status == 200 ? "already a " : "", text(*p, "name").c_str(),
                     text(*p, "id").c_str(), text(*p, "path").c_str(),
                     text(*p, "base_branch").c_str(), text(*p, "execution_mode").c_str());
       }

@@ -86,6 +86,38 @@ TEST(CliErrors, EachFailureExitsWithItsClassAndJsonSaysItAsTheDaemonDoes) {
   EXPECT_TRUE(Json::parse(version.out)["version"].is_string()) << version.out;
 }
 
+// Flags that would be dropped are not: adding a project that exists with settings is refused
+// (naming `project set`), and changes nothing; adding it again bare is harmless.
+TEST(CliErrors, ProjectAddOnAnExistingProjectSaysUseProjectSet) {
+  TestDaemon d;
+  d.start();
+  TempDir dir;
+  const std::string repo = (dir.path() / "app").string();
+  for (auto args : std::vector<std::vector<std::string>>{
+           {"git", "init", "-q", "-b", "main", repo},
+           {"git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@bosun.invalid", "commit",
+            "-q", "--allow-empty", "-m", "init"}}) {
+    ASSERT_EQ(run_program(args).exit_code, 0);
+  }
+  auto first = d.cli({"project", "add", repo});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_TRUE(contains(first.out, "project app (")) << first.out;
+  auto bare = d.cli({"project", "add", repo});
+  EXPECT_EQ(bare.exit_code, 0) << bare.err;
+  EXPECT_TRUE(contains(bare.out, "already a project app (")) << bare.out;
+  const Json before = d.get("/api/v1/projects").json()["projects"][0];
+  const std::string other = before["execution_mode"] == "auto" ? "review" : "auto";
+  auto flags = d.cli({"project", "add", repo, "--mode", other, "--setup", "npm ci"});
+  EXPECT_EQ(flags.exit_code, 4);
+  EXPECT_TRUE(contains(flags.err,
+                       "project app exists; its settings were not changed: use "
+                       "'bosun project set app"))
+      << flags.err;
+  EXPECT_EQ(d.get("/api/v1/projects").json()["projects"][0], before);
+  ASSERT_EQ(d.cli({"project", "set", "app", "--mode", other}).exit_code, 0);
+  EXPECT_EQ(d.get("/api/v1/projects").json()["projects"][0]["execution_mode"], other);
+}
+
 // The subcommands `bosun PATH… --help` lists.
 std::vector<std::string> subcommands(const std::vector<std::string>& path) {
   std::vector<std::string> args = path;
@@ -106,8 +138,9 @@ std::vector<std::string> subcommands(const std::vector<std::string>& path) {
 
 // Every command takes --json, but those that stream or speak another program's protocol.
 TEST(CliErrors, EveryCommandTakesJsonButTheStreamingOnes) {
-  const std::set<std::string> exempt = {"serve",     "agent logs",  "agent attach",      "demo",
-                                        "sim-agent", "hook claude", "hook claude-status"};
+  const std::set<std::string> exempt = {
+      "serve",       "agent logs",         "agent attach", "demo", "sim-agent",
+      "hook claude", "hook claude-status", "completion",   "man"};
   std::vector<std::string> without;
   int leaves = 0;
   std::function<void(std::vector<std::string>)> walk = [&](std::vector<std::string> path) {
