@@ -6,6 +6,9 @@ CTEST_ARGS ?= --output-on-failure --timeout 600 -j$(JOBS)
 
 FUZZ_SECONDS ?= 600
 
+# The build's own makes keep quiet about the directories they enter (`make demo` starts clean).
+MAKEFLAGS += --no-print-directory
+
 .PHONY: all deps configure build install test unit e2e asan bench fuzz demo format tidy clean
 
 all: build
