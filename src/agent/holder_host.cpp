@@ -17,6 +17,7 @@
 #include "term/holder_launch.h"
 #include "term/process_tree.h"
 #include "util/files.h"
+#include "util/process.h"
 
 namespace bosun {
 
@@ -30,35 +31,16 @@ Status LocalHolderHost::check_cwd(const std::string& cwd) const {
   return {};
 }
 
-namespace {
-
-bool runnable(const std::filesystem::path& file) {
-  std::error_code ec;
-  return std::filesystem::is_regular_file(file, ec) && ::access(file.c_str(), X_OK) == 0;
-}
-
-}  // namespace
-
 Status LocalHolderHost::check_program(const std::string& program, const std::string& cwd,
                                       const std::map<std::string, std::string>& env) const {
   if (program.empty()) return bad_request("invalid_argv", "the program (argv[0]) is empty");
-  if (program.find('/') != std::string::npos) {
-    std::filesystem::path file = std::filesystem::path(cwd) / program;  // absolute stays so
-    if (runnable(file)) return {};
-    return not_found("program_not_found",
-                     fmt::format("cannot run '{}': no executable file there", program));
-  }
   auto given = env.find("PATH");
   const char* inherited = std::getenv("PATH");
   std::string path = given != env.end() ? given->second : (inherited ? inherited : "");
-  size_t start = 0;
-  while (start <= path.size()) {
-    size_t end = path.find(':', start);
-    if (end == std::string::npos) end = path.size();
-    std::string dir = path.substr(start, end - start);
-    // An empty entry is the current directory: the agent's.
-    if (runnable(std::filesystem::path(dir.empty() ? cwd : dir) / program)) return {};
-    start = end + 1;
+  if (find_program(program, path, cwd)) return {};
+  if (program.find('/') != std::string::npos) {
+    return not_found("program_not_found",
+                     fmt::format("cannot run '{}': no executable file there", program));
   }
   return not_found("program_not_found",
                    fmt::format("cannot run '{}': not found on PATH ({})", program, path));

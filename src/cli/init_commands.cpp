@@ -1,8 +1,6 @@
 // init: the repository's top, its roles, the agent CLIs here; bosun.yaml and an ignored .bosun/.
 #include "cli/init_commands.h"
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -52,19 +50,7 @@ struct Found {
 
 std::string on_path(const std::string& program) {
   const char* path = std::getenv("PATH");
-  std::string dirs = path ? path : "";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t end = dirs.find(':', start);
-    if (end == std::string::npos) end = dirs.size();
-    fs::path file = fs::path(dirs.substr(start, end - start)) / program;
-    std::error_code ec;
-    if (end > start && fs::is_regular_file(file, ec) && ::access(file.c_str(), X_OK) == 0) {
-      return file.string();
-    }
-    start = end + 1;
-  }
-  return "";
+  return find_program(program, path ? path : "", ".").value_or("");
 }
 
 std::vector<Found> find_agent_clis() {

@@ -7,6 +7,7 @@
 #include <spawn.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -149,23 +150,40 @@ tl::expected<UniqueFd, std::string> input_file(const std::string& text) {
   return fd;
 }
 
+}  // namespace
+
+std::optional<std::string> find_program(const std::string& program, std::string_view path,
+                                        const std::string& cwd) {
+  auto runnable = [](const std::string& file) {
+    struct stat st {};
+    return ::stat(file.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(file.c_str(), X_OK) == 0;
+  };
+  if (program.empty()) return std::nullopt;
+  if (program.find('/') != std::string::npos) {
+    std::string file = program[0] == '/' ? program : cwd + "/" + program;
+    if (runnable(file)) return file;
+    return std::nullopt;
+  }
+  for (;;) {
+    size_t colon = path.find(':');
+    std::string dir(path.substr(0, colon));
+    std::string candidate = (dir.empty() ? cwd : dir) + "/" + program;
+    if (runnable(candidate)) return candidate;
+    if (colon == std::string_view::npos) return std::nullopt;
+    path.remove_prefix(colon + 1);
+  }
+}
+
+namespace {
+
 // Spawns the child; returns its pid or fills `result.error`.
 pid_t spawn(const ProcessSpec& spec, int in_r, int out_w, int err_w, ProcessResult& result) {
   std::vector<std::string> args = spec.argv;
   // posix_spawnp searches our PATH; a PATH given for the child is the one to search.
   if (auto path = spec.env.find("PATH");
       path != spec.env.end() && args[0].find('/') == std::string::npos) {
-    std::string_view dirs = path->second;
-    while (!dirs.empty()) {
-      size_t colon = dirs.find(':');
-      std::string dir(dirs.substr(0, colon));
-      dirs.remove_prefix(colon == std::string_view::npos ? dirs.size() : colon + 1);
-      std::string candidate = (dir.empty() ? "." : dir) + "/" + args[0];
-      if (::access(candidate.c_str(), X_OK) == 0) {
-        args[0] = candidate;
-        break;
-      }
-    }
+    if (auto found = find_program(args[0], path->second, ".")) args[0] = *found;
   }
   std::vector<std::string> env = child_environment(spec);
   auto cargs = c_strings(args);

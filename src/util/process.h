@@ -68,6 +68,12 @@ struct ProcessResult {
 // is killed too, so nothing outlives the call.
 ProcessResult run_process_blocking(const ProcessSpec& spec, int cancel_fd = -1);
 
+// Where `program` (an argv[0]) runs from: itself when it has a '/' (relative to `cwd`), else the
+// first directory of `path` (colon-separated; an empty entry is `cwd`) holding an executable
+// regular file of that name. Nothing when there is none.
+std::optional<std::string> find_program(const std::string& program, std::string_view path,
+                                        const std::string& cwd);
+
 // Runs processes on a small pool of worker threads and hands each result back to the loop.
 // Why threads: waiting for a child (git, a test command) may take seconds, and the loop must
 // never block (STYLE.md 9, 11). Each job owns its child; results are posted to the awaiting
