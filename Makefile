@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 600
 # The build's own makes keep quiet about the directories they enter (`make demo` starts clean).
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all deps configure build install test unit e2e asan bench fuzz demo format tidy clean
+.PHONY: all deps configure build install deb test unit e2e asan bench fuzz demo format tidy clean
 
 all: build
 
@@ -22,10 +22,15 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j$(JOBS)
 
-# The binary (dashboard inside), shell completions and the man page under PREFIX; DESTDIR stages.
+# The binary (dashboard inside), shell completions, the man page and the systemd user unit under
+# PREFIX; DESTDIR stages.
 PREFIX ?= /usr/local
 install: build
 	@DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
+
+# A Debian package of the same install (prefix /usr): build/bosun_<version>_<arch>.deb.
+deb: build
+	@cd $(BUILD) && cpack -G DEB
 
 # Every test: unit, end-to-end (real daemon, PTYs, git, SQLite).
 test: build

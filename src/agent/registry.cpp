@@ -310,7 +310,7 @@ asio::awaitable<Status> AgentRegistry::launch_run(Session& s) {
   if (!run_id) co_return tl::unexpected(run_id.error());
   run.id = *run_id;
   s.run = run;
-  if (auto st = s.log.create(run.log_path); !st) {
+  if (auto st = s.log.create(run.log_path, a.cols, a.rows, run.started_at_ms); !st) {
     mark_lost(s, st.error().message);
     co_return internal("log_failed", st.error().message);
   }
@@ -567,6 +567,10 @@ Status AgentRegistry::resize(const std::string& id_or_name, int cols, int rows) 
   if (!s.running() || !s.client) return tl::unexpected(not_running(s));
   s.client->resize(cols, rows);
   if (s.screen) s.screen->resize(cols, rows);
+  if (s.run) {
+    s.log.note_resize(static_cast<uint64_t>(s.run->end_offset), cols, rows,
+                      to_unix_ms(clock_.now()));
+  }
   s.record().cols = cols;
   s.record().rows = rows;
   return store_.agents().update(s.record());

@@ -8,22 +8,53 @@
 #include <cerrno>
 #include <cstring>
 
+#include <fmt/format.h>
+
 namespace bosun {
 
-Status RunLog::create(const std::string& path) {
+std::string RunLog::timing_path(const std::string& log_path) {
+  std::string_view base = log_path;
+  if (base.size() > 4 && base.substr(base.size() - 4) == ".log") base.remove_suffix(4);
+  return std::string(base) + ".timing";
+}
+
+Status RunLog::create(const std::string& path, int cols, int rows, int64_t now_ms) {
   fd_.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (!fd_) return internal("log_failed", errno_message("cannot create log " + path, errno));
+  timing_fd_.reset(
+      ::open(timing_path(path).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600));
+  last_ms_ = -1;
+  note_resize(0, cols, rows, now_ms);
   return {};
 }
 
+void RunLog::write_timing(const std::string& line) {
+  if (!timing_fd_) return;
+  ssize_t n;
+  do {
+    n = ::write(timing_fd_.get(), line.data(), line.size());
+  } while (n < 0 && errno == EINTR);
+}
+
+void RunLog::note_resize(uint64_t offset, int cols, int rows, int64_t now_ms) {
+  write_timing(fmt::format("{} {} r {}x{}\n", offset, now_ms, cols, rows));
+}
+
 std::optional<uint64_t> RunLog::reopen(const std::string& path) {
+  timing_fd_.reset(
+      ::open(timing_path(path).c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
+  last_ms_ = -1;
   fd_.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
   struct stat st {};
   if (!fd_ || ::fstat(fd_.get(), &st) != 0) return std::nullopt;
   return static_cast<uint64_t>(st.st_size);
 }
 
-Status RunLog::write_at(uint64_t offset, std::string_view bytes, size_t* written) {
+Status RunLog::write_at(uint64_t offset, std::string_view bytes, int64_t now_ms, size_t* written) {
+  if (now_ms != last_ms_) {
+    last_ms_ = now_ms;
+    write_timing(fmt::format("{} {}\n", offset, now_ms));
+  }
   size_t done = 0;
   Status result;
   while (done < bytes.size()) {

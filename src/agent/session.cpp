@@ -100,7 +100,7 @@ void Session::on_output(uint64_t offset, std::string_view bytes) {
     offset = end;
   }
   size_t written = 0;
-  if (auto st = log.write_at(offset, bytes, &written); !st) {
+  if (auto st = log.write_at(offset, bytes, to_unix_ms(ctx_.clock.now()), &written); !st) {
     lost_output(offset + written, offset + bytes.size(), st.error().message);
   } else if (writing_failed_) {
     writing_failed_ = false;

@@ -123,7 +123,7 @@ struct HttpServer::Impl {
       : io(io_in),
         handler(handler_in),
         log(log_in),
-        options(options_in),
+        options(std::move(options_in)),
         stop_timer(io_in),
         backoff_timer(io_in) {
     if (options.max_connections == 0) options.max_connections = default_max_connections();
@@ -141,6 +141,13 @@ struct HttpServer::Impl {
     bool busy = false;  // between reading a request and writing its response
     std::weak_ptr<WebSocketChannel> ws;
   };
+
+  // Whether the request's path is one that may send a whole file (options.file_body_paths).
+  bool takes_file(std::string_view target) const {
+    std::string_view path = target.substr(0, target.find('?'));
+    return std::find(options.file_body_paths.begin(), options.file_body_paths.end(), path) !=
+           options.file_body_paths.end();
+  }
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> serve(tcp::socket socket, uint64_t id);
@@ -247,16 +254,29 @@ asio::awaitable<void> HttpServer::Impl::serve(tcp::socket socket, uint64_t id) {
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<uint32_t>(options.max_header));
-    parser.body_limit(options.max_body);
+    // The header says which limit applies: Beast checks a Content-Length against the limit
+    // while it reads the header, so the larger one is set first and the path's own after.
+    parser.body_limit(std::max(options.max_body, options.max_file_body));
     stream.expires_after(options.idle_timeout);
     sessions[id].busy = false;
-    auto [rec, n] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+    auto [rec, n] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
     sessions[id].busy = true;
+    size_t body_limit = options.max_body;
+    if (!rec) {
+      if (takes_file(parser.get().target())) body_limit = options.max_file_body;
+      parser.body_limit(body_limit);
+      auto length = parser.content_length();
+      if (length && *length > body_limit) {
+        rec = http::error::body_limit;
+      } else {
+        std::tie(rec, n) = co_await http::async_read(stream, buffer, parser, kNoThrow);
+      }
+    }
     if (rec) {
       std::optional<Error> reply;
       if (rec == http::error::body_limit) {
         reply = Error{ErrorKind::kTooLarge, "body_too_large",
-                      fmt::format("request body is larger than {} bytes", options.max_body)};
+                      fmt::format("request body is larger than {} bytes", body_limit)};
       } else if (rec == http::error::header_limit) {
         reply = Error{
             ErrorKind::kTooLarge, "header_too_large",
@@ -340,7 +360,7 @@ void HttpServer::Impl::finish_stop() {
 }
 
 HttpServer::HttpServer(asio::io_context& io, HttpHandler& handler, Log& log, Options options)
-    : impl_(std::make_unique<Impl>(io, handler, log, options)) {}
+    : impl_(std::make_unique<Impl>(io, handler, log, std::move(options))) {}
 
 HttpServer::~HttpServer() = default;
 

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/http.h"
 #include "util/log.h"
@@ -19,7 +20,10 @@ namespace bosun {
 class HttpServer {
  public:
   struct Options {
-    size_t max_body = 1 << 20;              // larger bodies get 413
+    size_t max_body = 1 << 20;  // larger bodies get 413
+    // Paths that take a whole file (a board to import) may send up to max_file_body.
+    std::vector<std::string> file_body_paths = {"/api/v1/tasks/import"};
+    size_t max_file_body = size_t{64} << 20;
     size_t max_header = size_t{16} * 1024;  // request line + headers; larger get 413
     size_t ws_queue_limit = 8 << 20;        // bytes queued per WebSocket before it is dropped
     size_t ws_max_message = 1 << 20;        // largest WebSocket message a client may send

@@ -17,6 +17,7 @@
 #include "cli/attach.h"
 #include "cli/client.h"
 #include "cli/detect_commands.h"
+#include "cli/export_commands.h"
 #include "cli/family.h"
 #include "cli/project_commands.h"
 #include "cli/terminal_socket.h"
@@ -451,6 +452,8 @@ const Verb kVerbs[] = {
     {"kill", "stop the agent's whole process tree (SIGHUP and SIGTERM, then SIGKILL after --grace)",
      setup_kill},
     {"rm", "stop the agent if running and forget it (its logs stay)", setup_rm},
+    {"export", "a run as text, an asciicast recording (-o run.cast) or a headless run's JSON lines",
+     setup_agent_export},
     {"attach", "the agent's terminal in yours; detach with Ctrl-]", setup_attach},
     {"explain", "the agent's state, its source and evidence, and what its screen shows now",
      setup_agent_explain},

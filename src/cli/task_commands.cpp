@@ -19,6 +19,7 @@
 
 #include "cli/client.h"
 #include "cli/family.h"
+#include "cli/export_commands.h"
 
 namespace bosun::cli {
 
@@ -661,6 +662,8 @@ const Verb kTaskVerbs[] = {
     {"rebase", "rebase a task's branch onto its base (aborted on conflict)", setup_rebase},
     {"reject", "send a task in review back to in_progress with a reason", setup_reject},
     {"rm", "delete a task that was never started", setup_rm},
+    {"export", "the board as beads JSONL issues (-o FILE, else stdout)", setup_task_export},
+    {"import", "tasks from a beads issues.jsonl or a bosun export (--dry-run)", setup_task_import},
 };
 
 void setup_task(CLI::App& app, CommandContext& ctx) {

@@ -27,6 +27,7 @@
 #include "cli/family.h"
 #include "cli/launch.h"
 #include "crew/team.h"
+#include "git/repo.h"
 #include "util/files.h"
 #include "util/state_dir.h"
 
@@ -273,6 +274,12 @@ int up(CommandContext& ctx, const UpFlags& flags) {
   // The whole file is checked before anything starts: no half-started crew.
   auto place = locate(ctx, flags.file);
   if (!place) return report_error(place.error());
+  // The project must be a repository with a commit (worktrees start from one).
+  if (auto repo = git::inspect(place->project.string()); !repo) {
+    Error e = repo.error();
+    e.message = flags.file + ": project: " + e.message;
+    return report_error(e);
+  }
   std::vector<std::vector<std::string>> programs;
   for (const auto& a : place->team.agents) {
     auto argv = program_of(a, flags.file, place->project);

@@ -32,6 +32,15 @@ struct CheckResult {
   std::string comment;                // a comment on the task, when not empty
 };
 
+// What an import did (or, dry, would do).
+struct ImportSummary {
+  std::vector<std::string> created;                          // task ids, in file order
+  std::vector<std::pair<std::string, std::string>> skipped;  // id, why
+  std::vector<std::string> notes;                            // what was changed to fit this board
+};
+
+Json to_json(const ImportSummary& summary);
+
 // Stateless: construct one where it is needed over the shared store, bus and clock.
 // Errors: 404 unknown task, 409 a move the state machine refuses (naming both states),
 // 400/422 bad fields (TaskStore's contracts).
@@ -100,6 +109,15 @@ class TaskBoard {
   // that says so ("t_1 was taken from kai (…): reassigned to ben …"); nullopt when the task
   // was never taken from that agent.
   std::optional<Error> fenced(const Task& task, const std::string& agent_id);
+
+  // Restores tasks as they were (crew/beads_transfer parses them), all in one transaction:
+  // ids already on the board are skipped; a parent, dependency, project or agent that is
+  // neither in the import nor here is dropped with a note, and a task in flight whose agent is
+  // not here goes back to pending; a dependency cycle refuses the whole import (422). Each
+  // task gets a history row "imported" and event task.created {id, task, by, imported}. A dry
+  // import checks and reports the same, then writes nothing.
+  Result<ImportSummary> import(std::vector<TaskSnapshot> tasks, std::vector<std::string> notes,
+                               const std::string& by, bool dry_run);
 
   // A comment on task `id`; event task.comment.
   Result<TaskComment> comment(const std::string& id, const std::string& author,

@@ -217,6 +217,20 @@ Result<RunRecord> AgentStore::latest_run(const std::string& agent_id) {
   return run_from_row(*stmt);
 }
 
+Result<RunRecord> AgentStore::find_run(const std::string& agent_id, int64_t generation) {
+  auto stmt = db_.prepare(fmt::format(
+      "SELECT {} FROM runs WHERE agent_id = ? AND generation = ? ORDER BY id DESC LIMIT 1",
+      kRunColumns));
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, agent_id).bind(2, generation);
+  auto row = stmt->step();
+  if (!row) return tl::unexpected(row.error());
+  if (!*row) {
+    return not_found("run_not_found", fmt::format("agent {} has no run {}", agent_id, generation));
+  }
+  return run_from_row(*stmt);
+}
+
 Result<std::vector<RunRecord>> AgentStore::open_runs() {
   auto stmt = db_.prepare(fmt::format(
       "SELECT {} FROM runs WHERE state IN ('starting', 'running') ORDER BY id", kRunColumns));

@@ -83,6 +83,8 @@ class AgentStore {
   Result<int64_t> insert_run(const RunRecord& run);
   Status update_run(const RunRecord& run);
   Result<RunRecord> latest_run(const std::string& agent_id);
+  // Run `generation` of the agent; 404 `run_not_found`.
+  Result<RunRecord> find_run(const std::string& agent_id, int64_t generation);
   // Runs a daemon must reconnect to or reconcile: starting or running.
   Result<std::vector<RunRecord>> open_runs();
 

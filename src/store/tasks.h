@@ -116,6 +116,14 @@ struct TaskReport {
 
 Json to_json(const TaskReport& report);
 
+// A task with everything it carries: what an export writes and an import restores.
+struct TaskSnapshot {
+  Task task;
+  std::vector<TaskComment> comments;
+  std::vector<TaskHistoryEntry> history;
+  std::vector<TaskReport> reports;
+};
+
 struct NewTask {
   std::string id;  // empty: a new "t_" id
   std::string title;
@@ -236,6 +244,15 @@ class TaskStore {
   Result<std::vector<TaskComment>> comments(const std::string& task_id);
   Result<std::vector<TaskHistoryEntry>> history(const std::string& task_id);
   Status add_history(const TaskHistoryEntry& entry);
+
+  // Writes a task as it was (an import): the row with its status, assignee, times and
+  // branches, its comments, history and reports, as given; not its dependencies
+  // (restore_dependencies, once every task of the import is in) nor its pipeline run. The
+  // caller validates (crew/task_board import); 409 `task_exists` for an id already here.
+  Status restore(const TaskSnapshot& snapshot);
+  Status restore_dependencies(const std::string& id, const std::vector<std::string>& deps);
+  // Whether a task with this id exists (one indexed lookup).
+  Result<bool> exists(const std::string& id);
 
   Result<TaskReport> add_report(const TaskReport& report);
   Result<TaskReport> find_report(int64_t id);

@@ -33,6 +33,18 @@ void append_utf8(std::string& out, uint32_t cp) {
   }
 }
 
+// Appends one cell to a row's text; `trimmed` follows the end of its last non-blank cell.
+void append_cell(std::string& line, size_t& trimmed, const VTermScreenCell& cell) {
+  if (cell.chars[0] == 0) {
+    line += ' ';                                            // an empty cell
+  } else if (cell.chars[0] != static_cast<uint32_t>(-1)) {  // -1: the right half of a wide char
+    for (int i = 0; i < VTERM_MAX_CHARS_PER_CELL && cell.chars[i] != 0; ++i) {
+      append_utf8(line, cell.chars[i]);
+    }
+    if (cell.chars[0] != ' ') trimmed = line.size();
+  }
+}
+
 }  // namespace
 
 struct Screen::Impl {
@@ -41,6 +53,7 @@ struct Screen::Impl {
   VTermScreenCallbacks callbacks{};
   bool alt_screen = false;
   std::function<void(std::string_view)> reply;
+  std::function<void(std::string)> scrollback;
   std::string held;  // the start of a setting request split between feeds
 
   Impl(int cols, int rows) {
@@ -49,6 +62,7 @@ struct Screen::Impl {
     vterm_output_set_callback(vt, &Impl::on_output, this);
     screen = vterm_obtain_screen(vt);
     callbacks.settermprop = &Impl::on_settermprop;
+    callbacks.sb_pushline = &Impl::on_pushline;
     vterm_screen_set_callbacks(screen, &callbacks, this);
     vterm_screen_enable_altscreen(screen, 1);
     vterm_screen_reset(screen, 1);
@@ -60,6 +74,18 @@ struct Screen::Impl {
   static void on_output(const char* s, size_t len, void* user) {
     auto* self = static_cast<Impl*>(user);
     if (self->reply) self->reply(std::string_view(s, len));
+  }
+
+  static int on_pushline(int cols, const VTermScreenCell* cells, void* user) {
+    auto* self = static_cast<Impl*>(user);
+    if (!self->scrollback) return 0;
+    std::string line;
+    size_t trimmed = 0;
+    for (int c = 0; c<cols; c += cells[c].width> 0 ? cells[c].width : 1)
+      append_cell(line, trimmed, cells[c]);
+    line.resize(trimmed);
+    self->scrollback(std::move(line));
+    return 1;
   }
 
   static int on_settermprop(VTermProp prop, VTermValue* val, void* user) {
@@ -82,8 +108,8 @@ Screen& Screen::operator=(Screen&&) noexcept = default;
 // — no escape, no control but CR, LF, TAB, BS, BEL, no C1 — can be skipped unseen. Not on the
 // alternate screen, where programs use scroll regions.
 size_t Screen::skippable_prefix(std::string_view bytes) const {
-  constexpr size_t kWorthIt = 16 * 1024;
-  if (bytes.size() < kWorthIt || impl_->alt_screen) return 0;
+  constexpr size_t kWorthIt = size_t{16} * 1024;
+  if (bytes.size() < kWorthIt || impl_->alt_screen || impl_->scrollback) return 0;
   const size_t need = 2 * static_cast<size_t>(rows()) + 1;
   size_t line_ends = 0;
   size_t cut = 0;
@@ -213,16 +239,8 @@ std::vector<std::string> Screen::lines() const {
     for (int c = 0; c < cols;) {
       VTermPos pos{r, c};
       if (vterm_screen_get_cell(impl_->screen, pos, &cell) == 0) break;
-      int width = cell.width > 0 ? cell.width : 1;
-      if (cell.chars[0] == 0) {
-        line += ' ';                                            // an empty cell
-      } else if (cell.chars[0] != static_cast<uint32_t>(-1)) {  // -1: the right half of a wide char
-        for (int i = 0; i < VTERM_MAX_CHARS_PER_CELL && cell.chars[i] != 0; ++i) {
-          append_utf8(line, cell.chars[i]);
-        }
-        if (cell.chars[0] != ' ') trimmed = line.size();
-      }
-      c += width;
+      append_cell(line, trimmed, cell);
+      c += cell.width > 0 ? cell.width : 1;
     }
     line.resize(trimmed);
     out.push_back(std::move(line));
@@ -238,6 +256,10 @@ CursorPos Screen::cursor() const {
 
 bool Screen::alt_screen() const {
   return impl_->alt_screen;
+}
+
+void Screen::set_scrollback_callback(std::function<void(std::string)> callback) {
+  impl_->scrollback = std::move(callback);
 }
 
 void Screen::set_reply_callback(std::function<void(std::string_view)> callback) {

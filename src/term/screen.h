@@ -42,6 +42,11 @@ class Screen {
   // ESC[6n (cursor position) and ESC[c (device attributes). Called from inside feed().
   void set_reply_callback(std::function<void(std::string_view)> callback);
 
+  // Receives each row that scrolls off the top of the main screen, as UTF-8 with trailing
+  // blanks trimmed (what a terminal's scrollback keeps). While one is set, feed() skips
+  // nothing (skippable_prefix is 0): every row is seen.
+  void set_scrollback_callback(std::function<void(std::string)> callback);
+
   // How much of `bytes` cannot change what the screen shows: feed() skips it (see screen.cpp).
   size_t skippable_prefix(std::string_view bytes) const;
 

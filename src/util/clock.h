@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/awaitable.hpp>
@@ -108,6 +109,9 @@ class ManualClock final : public Clock {
 
 // "2026-11-21T10:54:03.123Z" (UTC, millisecond precision).
 std::string format_time(TimePoint t);
+// Milliseconds since the Unix epoch of an RFC 3339 time ("2026-11-21T10:54:03Z", with any
+// fraction of a second and a "Z" or ±HH:MM offset); nullopt when it is not one.
+std::optional<int64_t> parse_time_ms(std::string_view text);
 // Milliseconds since the Unix epoch.
 int64_t to_unix_ms(TimePoint t);
 TimePoint from_unix_ms(int64_t ms);

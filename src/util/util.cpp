@@ -71,6 +71,74 @@ std::string format_time(TimePoint t) {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
 }
 
+std::optional<int64_t> parse_time_ms(std::string_view text) {
+  size_t i = 0;
+  auto digits = [&](size_t n) -> std::optional<int> {
+    if (i + n > text.size()) return std::nullopt;
+    int v = 0;
+    for (size_t k = 0; k < n; ++k) {
+      char c = text[i + k];
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + (c - '0');
+    }
+    i += n;
+    return v;
+  };
+  auto sep = [&](char c) {
+    if (i < text.size() && text[i] == c) return ++i, true;
+    return false;
+  };
+  std::tm tm{};
+  auto year = digits(4);
+  if (!year || !sep('-')) return std::nullopt;
+  auto month = digits(2);
+  if (!month || !sep('-')) return std::nullopt;
+  auto day = digits(2);
+  if (!day || !(sep('T') || sep('t') || sep(' '))) return std::nullopt;
+  auto hour = digits(2);
+  if (!hour || !sep(':')) return std::nullopt;
+  auto minute = digits(2);
+  if (!minute || !sep(':')) return std::nullopt;
+  auto second = digits(2);
+  if (!second) return std::nullopt;
+  if (*month < 1 || *month > 12 || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 ||
+      *second > 60) {
+    return std::nullopt;
+  }
+  int64_t ms = 0;
+  if (sep('.')) {
+    size_t start = i;
+    int64_t scale = 100;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      ms += (text[i] - '0') * scale;
+      scale /= 10;
+      ++i;
+    }
+    if (i == start) return std::nullopt;
+  }
+  int64_t offset_min = 0;
+  if (sep('Z') || sep('z')) {
+  } else if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
+    int sign = text[i++] == '-' ? -1 : 1;
+    auto oh = digits(2);
+    if (!oh || !sep(':')) return std::nullopt;
+    auto om = digits(2);
+    if (!om || *oh > 23 || *om > 59) return std::nullopt;
+    offset_min = int64_t{sign} * (int64_t{*oh} * 60 + *om);
+  } else {
+    return std::nullopt;
+  }
+  if (i != text.size()) return std::nullopt;
+  tm.tm_year = *year - 1900;
+  tm.tm_mon = *month - 1;
+  tm.tm_mday = *day;
+  tm.tm_hour = *hour;
+  tm.tm_min = *minute;
+  tm.tm_sec = *second;
+  std::time_t secs = ::timegm(&tm);
+  return (static_cast<int64_t>(secs) - offset_min * 60) * 1000 + ms;
+}
+
 int64_t to_unix_ms(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }

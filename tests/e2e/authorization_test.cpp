@@ -36,6 +36,7 @@ const std::map<std::string, Row> kMatrix = {
     {"POST /api/v1/agents/{id}/restart", {'U', 'A', 'F', 'F'}},
     {"GET /api/v1/agents/{id}/screen", {'U', 'A', 'A', 'F'}},
     {"GET /api/v1/agents/{id}/log", {'U', 'A', 'A', 'F'}},
+    {"GET /api/v1/agents/{id}/export", {'U', 'A', 'F', 'F'}},
     {"WS /api/v1/agents/{id}/terminal", {'U', 'A', 'F', 'F'}},
     {"POST /api/v1/messages", {'U', 'A', 'A', 'A'}},
     {"GET /api/v1/messages", {'U', 'A', 'A', 'A'}},
@@ -49,6 +50,8 @@ const std::map<std::string, Row> kMatrix = {
     {"GET /api/v1/tasks/{id}", {'U', 'A', 'A', 'A'}},
     {"PATCH /api/v1/tasks/{id}", {'U', 'A', 'A', 'F'}},
     {"DELETE /api/v1/tasks/{id}", {'U', 'A', 'F', 'F'}},
+    {"GET /api/v1/tasks/export", {'U', 'A', 'F', 'F'}},
+    {"POST /api/v1/tasks/import", {'U', 'A', 'F', 'F'}},
     {"POST /api/v1/tasks/{id}/claim", {'U', 'A', 'A', 'A'}},  // exactly once: 409 when held
     {"GET /api/v1/tasks/{id}/comments", {'U', 'A', 'A', 'A'}},
     {"POST /api/v1/tasks/{id}/comments", {'U', 'A', 'A', 'A'}},

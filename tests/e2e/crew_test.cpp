@@ -448,6 +448,28 @@ TEST(Crew, UpReconcilesTheCrewWithAnEditedTeamFile) {
   EXPECT_TRUE(left.empty()) << left.size() << " process(es) left";
 }
 
+// A team file whose project is no repository (or one without a commit) is refused before
+// anything starts: no daemon is left behind.
+TEST(Crew, UpRefusesAProjectThatIsNoRepositoryBeforeStartingAnything) {
+  TempDir dir;
+  auto project = dir.path() / "plain";
+  std::filesystem::create_directories(project);
+  std::string file = (project / "bosun.yaml").string();
+  std::ofstream(file) << "agents: []\n";
+  auto r = run_bosun({"up", file});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("project: " + project.string() + " is not inside a git repository"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(std::filesystem::exists(project / ".bosun" / "run" / "address"));
+  ASSERT_EQ(run_program({"git", "init", "-q", project.string()}).exit_code, 0);
+  auto empty = run_bosun({"up", file, "--json"});
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_EQ(Json::parse(empty.out)["error"]["code"], "no_commits") << empty.out;
+  EXPECT_FALSE(std::filesystem::exists(project / ".bosun" / "run" / "address"));
+  EXPECT_TRUE(live_processes_mentioning(project.string()).empty());
+}
+
 // Inside an agent, the CLI needs no flags: its token says who it is, and the one task it holds
 // is the task it reports on.
 TEST(Crew, AnAgentReportsOnItsTaskWithNoFlags) {

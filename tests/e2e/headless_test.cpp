@@ -106,6 +106,14 @@ TEST(Headless, AStreamBecomesEventsAnOutcomeAndUsageForTheAgentAndTask) {
             std::string::npos);
   EXPECT_EQ(read(r["events_path"].get<std::string>()),
             read(fixture("claude-2.1.285-stream-json-autocompact.jsonl")));
+  // A person takes the stream away: the latest headless run, or this one by id.
+  auto exported = s.d.cli({"agent", "export", "hd", "--format", "jsonl"});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_EQ(exported.out, read(fixture("claude-2.1.285-stream-json-autocompact.jsonl")));
+  EXPECT_EQ(s.d.cli({"agent", "export", "hd", "--run", run, "--format", "jsonl"}).out,
+            exported.out);
+  auto other = s.d.cli({"agent", "export", "hd", "--run", "hr_nosuchrun", "--format", "jsonl"});
+  EXPECT_EQ(other.exit_code, 3) << other.err;
 
   // Usage adds up per agent and per task; the task's comments say how the run went.
   Json by_task = s.d.get("/api/v1/usage?by=task").json();

@@ -10,6 +10,7 @@
 
 #include "agent/registry.h"
 #include "agent/role.h"
+#include "agent/run_export.h"
 #include "api/agent_json.h"
 #include "api/routes/refusal.h"
 #include "api/routes/routes.h"
@@ -21,6 +22,7 @@
 #include "crew/supervisor.h"
 #include "crew/worktrees.h"
 #include "util/files.h"
+#include "util/text.h"
 #include "util/unique_fd.h"
 
 namespace bosun {
@@ -358,6 +360,81 @@ Result<Response> get_log(Services& s, Request& request) {
   return r;
 }
 
+// A terminal run as text or asciicast (?run=GENERATION, else the latest), or a headless run's
+// stream as JSON lines (?run=hr_…, else the agent's latest headless run).
+Result<Response> get_export(Services& s, Request& request) {
+  TRY(agent, s.store.agents().find(request.params["id"]));
+  const std::string* format = request.query_param("format");
+  std::string fmt_name = format ? *format : "text";
+  const std::string* run_param = request.query_param("run");
+  Response r;
+  if (fmt_name == "jsonl") {
+    std::optional<HeadlessRunRecord> run;
+    if (run_param) {
+      TRY(found, s.store.headless_runs().find(*run_param));
+      if (!*found || (*found)->agent != agent->name) {
+        return not_found("run_not_found",
+                         fmt::format("{} has no headless run {}", agent->name, *run_param));
+      }
+      run = **found;
+    } else {
+      TRY(runs, s.store.headless_runs().list(agent->name, std::nullopt, 1));
+      if (runs->empty()) {
+        return not_found("run_not_found",
+                         fmt::format("{} has no headless run: jsonl is the stream of one; its "
+                                     "terminal exports as text or asciicast",
+                                     agent->name));
+      }
+      run = runs->front();
+    }
+    auto text = read_file(run->events_path);
+    if (!text) return internal("log_read_failed", text.error().message);
+    r.content_type = "application/x-ndjson";
+    r.body = std::move(*text);
+    return r;
+  }
+  if (fmt_name != "text" && fmt_name != "asciicast") {
+    return bad_request("invalid_query", "format must be text, asciicast or jsonl");
+  }
+  Result<RunRecord> run = not_found("run_not_found", "");
+  if (run_param) {
+    auto generation = query_int(request, "run", 0, 1, std::numeric_limits<int64_t>::max());
+    if (!generation) {
+      return bad_request("invalid_query",
+                         "run must be a run number (agent show lists them) or, with "
+                         "format=jsonl, a headless run id");
+    }
+    run = s.store.agents().find_run(agent->id, *generation);
+  } else {
+    run = s.store.agents().latest_run(agent->id);
+  }
+  if (!run) return tl::unexpected(run.error());
+  RunRecording rec;
+  rec.log_path = run->log_path;
+  rec.end_offset = static_cast<uint64_t>(run->end_offset);
+  rec.gaps = run->gaps;
+  // The run going on now: what the daemon has recorded this very moment.
+  if (auto live = s.agents.terminal(agent->id); live && live->log_path == run->log_path) {
+    rec.end_offset = live->end_offset;
+    rec.gaps = live->gaps;
+  }
+  rec.cols = agent->cols;
+  rec.rows = agent->rows;
+  rec.started_at_ms = run->started_at_ms;
+  rec.title = fmt::format("bosun agent {}, run {}", agent->name, run->generation);
+  rec.command = join(run->argv, " ");
+  if (fmt_name == "text") {
+    TRY(text, run_text(rec));
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = std::move(*text);
+  } else {
+    TRY(cast, run_asciicast(rec));
+    r.content_type = "application/x-asciicast";
+    r.body = std::move(*cast);
+  }
+  return r;
+}
+
 Result<WsOpen> ws_terminal(Services& s, Request& request) {
   auto info = s.agents.terminal(request.params["id"]);
   if (!info) return tl::unexpected(info.error());
@@ -374,8 +451,8 @@ Result<WsOpen> ws_terminal(Services& s, Request& request) {
   bool binary = mode && *mode == "binary";
   TerminalStream* terminals = &s.terminals;
   std::string agent_id = info->agent_id;
-  return WsOpen([terminals, agent_id, from, binary](std::shared_ptr<WsChannel> channel) {
-    terminals->open(agent_id, std::move(channel), from, binary);
+  return WsOpen([terminals, agent_id, from, binary](const std::shared_ptr<WsChannel>& channel) {
+    terminals->open(agent_id, channel, from, binary);
   });
 }
 
@@ -394,6 +471,7 @@ std::vector<Route> agent_routes() {
       {"POST", "/api/v1/agents/{id}/restart", Access::kUser, post_restart},
       {"GET", "/api/v1/agents/{id}/screen", Access::kSelf, get_screen},
       {"GET", "/api/v1/agents/{id}/log", Access::kSelf, get_log},
+      {"GET", "/api/v1/agents/{id}/export", Access::kUser, get_export},
       {"GET", "/api/v1/agents/{id}/terminal", Access::kUser, nullptr, nullptr, ws_terminal},
   };
 }

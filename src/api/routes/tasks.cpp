@@ -7,6 +7,7 @@
 #include "api/routes/refusal.h"
 #include "api/routes/routes.h"
 #include "api/services.h"
+#include "crew/beads_transfer.h"
 #include "crew/dispatch_policy.h"
 #include "crew/pipeline_runs.h"
 #include "crew/report.h"
@@ -301,6 +302,33 @@ Result<Response> delete_task(Services& s, Request& request) {
   return Response::json(Json{{"ok", true}, {"id", id}});
 }
 
+// The whole board as beads' JSONL issues (crew/beads_transfer.h).
+Result<Response> get_export(Services& s, Request& /*request*/) {
+  TRY(lines, export_beads(s.store));
+  Response r;
+  r.content_type = "application/x-ndjson";
+  r.body = std::move(*lines);
+  return r;
+}
+
+// A beads JSONL file (or a bosun export) as the body; ?dry_run=true reports what it would do.
+Result<Response> post_import(Services& s, Request& request) {
+  bool dry_run = false;
+  if (const std::string* dry = request.query_param("dry_run")) {
+    if (*dry != "true" && *dry != "false" && *dry != "1" && *dry != "0") {
+      return bad_request("invalid_query", "dry_run must be true or false");
+    }
+    dry_run = *dry == "true" || *dry == "1";
+  }
+  TRY(file, parse_beads(request.body));
+  TRY(summary, TaskBoard(s.store, s.bus, s.clock)
+                   .import(std::move(file->tasks), std::move(file->notes), request.principal.name(),
+                           dry_run));
+  Json out = to_json(*summary);
+  out["dry_run"] = dry_run;
+  return Response::json(out);
+}
+
 // A claim by an agent in a worktree starts the task's branch there, as the supervisor's
 // dispatch does; a worktree that cannot switch (uncommitted changes, the branch checked out
 // elsewhere) puts the task back on the board and the refusal names the files.
@@ -507,6 +535,8 @@ std::vector<Route> task_routes() {
       {"POST", "/api/v1/tasks", Access::kAny, post_task},
       {"GET", "/api/v1/tasks", Access::kAny, get_tasks},
       {"GET", "/api/v1/tasks/ready", Access::kAny, get_ready},
+      {"GET", "/api/v1/tasks/export", Access::kUser, get_export},
+      {"POST", "/api/v1/tasks/import", Access::kUser, post_import},
       {"GET", "/api/v1/tasks/{id}", Access::kAny, get_task},
       {"PATCH", "/api/v1/tasks/{id}", Access::kAny, patch_task},
       {"DELETE", "/api/v1/tasks/{id}", Access::kUser, delete_task},

@@ -214,5 +214,19 @@ TEST(Screen, AFloodShowsTheSameScreenHoweverItIsFed) {
   EXPECT_EQ(s.skippable_prefix(flood), 0u);  // an escape up front: nothing may be skipped
 }
 
+TEST(Screen, RowsThatScrollOffReachTheScrollbackInOrder) {
+  Screen s(20, 3);
+  std::vector<std::string> gone;
+  s.set_scrollback_callback([&](std::string line) { gone.push_back(std::move(line)); });
+  std::string text;
+  for (int i = 1; i <= 200; ++i)
+    text += "row " + std::to_string(i) + "   \r\n";
+  s.feed(text);  // a flood: with a scrollback nothing may be skipped
+  ASSERT_EQ(gone.size(), 198u);
+  EXPECT_EQ(gone.front(), "row 1");  // trailing blanks trimmed
+  EXPECT_EQ(gone.back(), "row 198");
+  EXPECT_EQ(s.lines(), (std::vector<std::string>{"row 199", "row 200", ""}));
+}
+
 }  // namespace
 }  // namespace bosun::term

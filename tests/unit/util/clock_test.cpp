@@ -100,5 +100,23 @@ TEST(SystemClockTimers, FireAfterRealTime) {
   EXPECT_GE(clock.steady_now() - start, milliseconds(20));
 }
 
+TEST(Times, Rfc3339TimesParseToUnixMilliseconds) {
+  EXPECT_EQ(parse_time_ms("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(parse_time_ms("2026-11-21T10:54:03.123Z"), 1795258443123);
+  EXPECT_EQ(format_time(from_unix_ms(*parse_time_ms("2026-11-21T10:54:03.123Z"))),
+            "2026-11-21T10:54:03.123Z");
+  // Any fraction (Go writes nanoseconds), offsets both ways, a space for the T.
+  EXPECT_EQ(parse_time_ms("2025-01-10T08:30:00.123456789+02:00"),
+            parse_time_ms("2025-01-10T06:30:00.123Z"));
+  EXPECT_EQ(parse_time_ms("2025-01-09T20:00:00-05:30"), parse_time_ms("2025-01-10T01:30:00Z"));
+  EXPECT_EQ(parse_time_ms("2025-01-10 06:30:00Z"), parse_time_ms("2025-01-10T06:30:00Z"));
+  for (const char* bad :
+       {"", "yesterday", "2025-01-10", "2025-01-10T06:30:00", "2025-13-01T00:00:00Z",
+        "2025-01-10T06:30:00.Z", "2025-01-10T06:30:00Zjunk", "2025-01-10T06:30:00+0200",
+        "2025-01-10T25:00:00Z"}) {
+    EXPECT_EQ(parse_time_ms(bad), std::nullopt) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace bosun
