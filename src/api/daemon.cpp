@@ -193,6 +193,69 @@ struct GracefulStop {
   }
 };
 
+// The daemon's parts over one loop, built in the order they depend on each other and wired:
+// the agents and their terminals, then the crew's engines that act on them.
+struct DaemonParts {
+  DaemonParts(asio::io_context& io, Store& store, Log& log, const StateDir& state,
+              const std::string& token)
+      : bus(store.events(), clock, log),
+        event_stream(bus, log),
+        auth(token),
+        info{BOSUN_VERSION, clock.now(), static_cast<int>(::getpid()), state.root.string(), ""},
+        agents(io, store, bus, clock, log, auth, state, self_executable()),
+        terminals(io, agents, log),
+        processes(io),
+        verifier(io, store, bus, clock, log, processes),
+        delivery(io, store, bus, clock, log, agents),
+        dialogs(io, bus, clock, log, agents),
+        supervisor(io, store, bus, clock, log, agents, &delivery),
+        git(io, 1),
+        projects(store, bus, clock, log, git, state),
+        worktrees(store, bus, clock, log, processes, git, state),
+        merges(store, bus, clock, log, git, worktrees, projects),
+        branches(store, bus, clock, log, git, projects),
+        headless(io, store, bus, clock, log, agents, state),
+        pipelines(io, store, bus, clock, log, git, processes, projects, branches, headless, state,
+                  self_executable()),
+        notifier(io, store, bus, clock, log, agents),
+        services{store,        bus,    clock,     log,      auth,       info,
+                 event_stream, agents, terminals, verifier, supervisor, projects,
+                 worktrees,    merges, headless,  branches, pipelines,  notifier} {
+    worktrees.set_agents(&agents);
+    merges.set_agents(&agents);
+    branches.set_agents(&agents);
+    wire_crew(store, verifier, supervisor, merges, branches);
+    pipelines.set_agents(&agents);
+    headless.close_abandoned();
+    // Before the agents re-attach: it takes what happened while no daemon ran, then follows.
+    if (auto st = notifier.start(); !st) {
+      log.error("notify.start_failed", {{"error", st.error().message}});
+    }
+  }
+
+  SystemClock clock;
+  EventBus bus;
+  EventStream event_stream;
+  Auth auth;
+  DaemonInfo info;
+  AgentRegistry agents;
+  TerminalStream terminals;
+  ProcessRunner processes;  // git and test commands run off the loop (the verifier)
+  Verifier verifier;
+  DeliveryEngine delivery;
+  DialogAnswers dialogs;  // the profiles' auto_answer dialogs
+  Supervisor supervisor;
+  ProcessRunner git;  // one thread for git on the repositories: their operations never overlap
+  Projects projects;
+  Worktrees worktrees;
+  Merges merges;
+  TaskBranches branches;
+  HeadlessRunner headless;
+  PipelineRuns pipelines;
+  Notifier notifier;
+  Services services;
+};
+
 }  // namespace
 
 int run_daemon(const DaemonOptions& options, Log& log) {
@@ -207,42 +270,8 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   // Handlers first: a SIGTERM that arrives once the address file exists must stop the daemon
   // cleanly, not kill it (asio keeps a signal that comes before the wait starts).
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  SystemClock clock;
-  EventBus bus(store->events(), clock, log);
-  EventStream event_stream(bus, log);
-  Auth auth(opened->token);
-  DaemonInfo info{BOSUN_VERSION, clock.now(), static_cast<int>(::getpid()), state.root.string(),
-                  ""};
-  AgentRegistry agents(io, *store, bus, clock, log, auth, state, self_executable());
-  TerminalStream terminals(io, agents, log);
-  ProcessRunner processes(io);  // git and test commands run off the loop (the verifier)
-  Verifier verifier(io, *store, bus, clock, log, processes);
-  DeliveryEngine delivery(io, *store, bus, clock, log, agents);
-  DialogAnswers dialogs(io, bus, clock, log, agents);  // the profiles' auto_answer dialogs
-  Supervisor supervisor(io, *store, bus, clock, log, agents, &delivery);
-  // One thread for git on the repositories: their operations never overlap.
-  ProcessRunner git(io, 1);
-  Projects projects(*store, bus, clock, log, git, state);
-  Worktrees worktrees(*store, bus, clock, log, processes, git, state);
-  worktrees.set_agents(&agents);
-  Merges merges(*store, bus, clock, log, git, worktrees, projects);
-  merges.set_agents(&agents);
-  TaskBranches branches(*store, bus, clock, log, git, projects);
-  branches.set_agents(&agents);
-  wire_crew(*store, verifier, supervisor, merges, branches);
-  HeadlessRunner headless(io, *store, bus, clock, log, agents, state);
-  headless.close_abandoned();
-  PipelineRuns pipelines(io, *store, bus, clock, log, git, processes, projects, branches, headless,
-                         state, self_executable());
-  pipelines.set_agents(&agents);
-  // Before the agents re-attach: it takes what happened while no daemon ran, then follows.
-  Notifier notifier(io, *store, bus, clock, log, agents);
-  if (auto st = notifier.start(); !st)
-    log.error("notify.start_failed", {{"error", st.error().message}});
-  Services services{*store,       bus,    clock,     log,      auth,       info,
-                    event_stream, agents, terminals, verifier, supervisor, projects,
-                    worktrees,    merges, headless,  branches, pipelines,  notifier};
-  Dispatcher dispatcher(services, Router(route_table()));
+  DaemonParts d(io, *store, log, state, opened->token);
+  Dispatcher dispatcher(d.services, Router(route_table()));
 
   HttpServer server(io, dispatcher, log,
                     HttpServer::Options{.max_body = options.max_body,
@@ -253,42 +282,43 @@ int run_daemon(const DaemonOptions& options, Log& log) {
     log.error("serve.listen_failed", {{"error", address.error().message}});
     return 1;
   }
-  info.address = *address;
-  agents.set_daemon_url("http://" + *address);
-  notifier.set_dashboard("http://" + *address + "/");
-  auth.set_allowed_hosts(options.allowed_hosts);
-  if (auto hp = split_host_port(*address)) auth.set_listen_address(hp->first, hp->second);
+  d.info.address = *address;
+  d.agents.set_daemon_url("http://" + *address);
+  d.notifier.set_dashboard("http://" + *address + "/");
+  d.auth.set_allowed_hosts(options.allowed_hosts);
+  if (auto hp = split_host_port(*address)) d.auth.set_listen_address(hp->first, hp->second);
 
   if (!write_run_files(state, *address, log)) return 1;
   // Agents started by an earlier daemon are still running: reconnect before serving.
-  // Then the crew's engines, which act on agents.
+  // Then the crew's engines, which act on the agents.
   asio::co_spawn(
       io,
       [&]() -> asio::awaitable<void> {
-        co_await agents.reattach_all();
-        delivery.start();
-        supervisor.start();
-        dialogs.start();
+        co_await d.agents.reattach_all();
+        d.delivery.start();
+        d.supervisor.start();
+        d.dialogs.start();
       },
       asio::detached);
-  verifier.resume_unchecked();  // checks a stopped daemon left unfinished
-  pipelines.resume();           // runs a stopped daemon left under way
-  (void)bus.publish("daemon.started", "",
-                    Json{{"pid", info.pid}, {"address", *address}, {"version", info.version}});
+  d.verifier.resume_unchecked();  // checks a stopped daemon left unfinished
+  d.pipelines.resume();           // runs a stopped daemon left under way
+  (void)d.bus.publish(
+      "daemon.started", "",
+      Json{{"pid", d.info.pid}, {"address", *address}, {"version", d.info.version}});
   log.info("serve.listening",
-           {{"address", *address}, {"state", state.root.string()}, {"pid", info.pid}});
+           {{"address", *address}, {"state", state.root.string()}, {"pid", d.info.pid}});
 
   // SIGINT/SIGTERM: stop accepting, close the hubs, let the agents be, then stop the loop; a
   // second signal stops it at once.
-  GracefulStop stop{io, signals, log, state, event_stream, terminals, agents, server};
+  GracefulStop stop{io, signals, log, state, d.event_stream, d.terminals, d.agents, server};
   stop.arm();
 
   io.run();
 
-  (void)bus.publish("daemon.stopped", "", Json{{"pid", info.pid}});
+  (void)d.bus.publish("daemon.stopped", "", Json{{"pid", d.info.pid}});
   ::unlink(state.address_file().c_str());
   ::unlink(state.pid_file().c_str());
-  log.info("serve.stopped", {{"pid", info.pid}});
+  log.info("serve.stopped", {{"pid", d.info.pid}});
   return 0;
 }
 

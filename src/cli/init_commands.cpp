@@ -134,6 +134,70 @@ std::string team_text(const std::vector<Planned>& agents, const std::vector<Foun
   return out;
 }
 
+// One agent per role file found (.bosun/roles/, .claude/agents/), named after its role, with
+// the role's own CLI or `profile`; "dev" with no role when there is none. Role files that do
+// not read go to `broken`.
+std::vector<Planned> plan_agents(const fs::path& root, const std::string& profile,
+                                 std::vector<std::string>& broken) {
+  std::vector<Planned> agents;
+  std::set<std::string> names;
+  for (const auto& entry : list_roles(root)) {
+    if (entry.shadowed) continue;
+    if (!entry.role) {
+      broken.push_back(fmt::format("{}: {}", entry.file, entry.error ? entry.error->message : "?"));
+      continue;
+    }
+    std::string name = agent_name(entry.role->name);
+    if (!names.insert(name).second) continue;
+    std::string file_shown = fs::path(entry.file).lexically_relative(root).string();
+    agents.push_back(Planned{name, entry.role->name, entry.role->profile.value_or(profile),
+                             file_shown.empty() ? entry.file : file_shown});
+  }
+  if (agents.empty()) agents.push_back(Planned{"dev", "", profile, ""});
+  return agents;
+}
+
+// What init wrote and found, and the next two commands (or all of it as JSON).
+void print_init(const fs::path& file, const std::vector<Planned>& agents,
+                const std::vector<Found>& clis, const std::vector<std::string>& broken, bool json) {
+  if (json) {
+    Json j{{"file", file.string()},
+           {"agents", Json::array()},
+           {"clis", Json::array()},
+           {"broken_roles", broken}};
+    for (const auto& a : agents) {
+      j["agents"].push_back(Json{{"name", a.name}, {"role", a.role}, {"profile", a.profile}});
+    }
+    for (const auto& f : clis) {
+      j["clis"].push_back(Json{{"profile", f.cli->profile},
+                               {"path", f.path.empty() ? Json() : Json(f.path)},
+                               {"login", f.login.empty() ? Json() : Json(f.login)}});
+    }
+    print_json(j);
+    return;
+  }
+  std::printf("wrote %s: %zu agent%s\n", file.c_str(), agents.size(),
+              agents.size() == 1 ? "" : "s");
+  for (const auto& a : agents) {
+    std::printf("  %-12s %-12s %s\n", a.name.c_str(), a.role.empty() ? "(no role)" : a.role.c_str(),
+                a.profile.c_str());
+  }
+  for (const auto& f : clis) {
+    std::printf("%-9s %s\n", f.cli->profile,
+                f.path.empty()    ? "not installed"
+                : f.login.empty() ? fmt::format("{} (no login found: it will ask)", f.path).c_str()
+                                  : fmt::format("{} (login: {})", f.path, f.login).c_str());
+  }
+  for (const auto& b : broken)
+    std::printf("role file not used: %s\n", b.c_str());
+  if (agents.size() == 1 && agents[0].role.empty()) {
+    std::printf("no roles found: write some in .bosun/roles/ or .claude/agents/ (NAME.md)\n");
+  }
+  std::printf(
+      "next: bosun up          # starts the daemon and this crew\n"
+      "      bosun task add \"…\" --role ROLE   # work for them\n");
+}
+
 int init(const InitFlags& flags) {
   ProcessSpec spec;
   spec.argv = {"git", "rev-parse", "--show-toplevel"};
@@ -156,64 +220,15 @@ int init(const InitFlags& flags) {
   std::vector<Found> clis = find_agent_clis();
   std::string profile = flags.profile.empty() ? default_profile(clis) : flags.profile;
   if (auto known = load_profile(profile, root); !known) return report_error(known.error());
-  std::vector<Planned> agents;
-  std::set<std::string> names;
   std::vector<std::string> broken;
-  for (const auto& entry : list_roles(root)) {
-    if (entry.shadowed) continue;
-    if (!entry.role) {
-      broken.push_back(fmt::format("{}: {}", entry.file, entry.error ? entry.error->message : "?"));
-      continue;
-    }
-    std::string name = agent_name(entry.role->name);
-    if (!names.insert(name).second) continue;
-    std::string file_shown = fs::path(entry.file).lexically_relative(root).string();
-    agents.push_back(Planned{name, entry.role->name, entry.role->profile.value_or(profile),
-                             file_shown.empty() ? entry.file : file_shown});
-  }
-  if (agents.empty()) agents.push_back(Planned{"dev", "", profile, ""});
+  std::vector<Planned> agents = plan_agents(root, profile, broken);
   if (auto st = write_file_atomic(file, team_text(agents, clis), 0644); !st) {
     return report_error(st.error());
   }
   // The state directory, ignored by git from the start.
   if (auto st = create_state_dirs(StateDir{root / ".bosun"}); !st) return report_error(st.error());
 
-  if (flags.json) {
-    Json j{{"file", file.string()},
-           {"agents", Json::array()},
-           {"clis", Json::array()},
-           {"broken_roles", broken}};
-    for (const auto& a : agents) {
-      j["agents"].push_back(Json{{"name", a.name}, {"role", a.role}, {"profile", a.profile}});
-    }
-    for (const auto& f : clis) {
-      j["clis"].push_back(Json{{"profile", f.cli->profile},
-                               {"path", f.path.empty() ? Json() : Json(f.path)},
-                               {"login", f.login.empty() ? Json() : Json(f.login)}});
-    }
-    print_json(j);
-    return 0;
-  }
-  std::printf("wrote %s: %zu agent%s\n", file.c_str(), agents.size(),
-              agents.size() == 1 ? "" : "s");
-  for (const auto& a : agents) {
-    std::printf("  %-12s %-12s %s\n", a.name.c_str(), a.role.empty() ? "(no role)" : a.role.c_str(),
-                a.profile.c_str());
-  }
-  for (const auto& f : clis) {
-    std::printf("%-9s %s\n", f.cli->profile,
-                f.path.empty()    ? "not installed"
-                : f.login.empty() ? fmt::format("{} (no login found: it will ask)", f.path).c_str()
-                                  : fmt::format("{} (login: {})", f.path, f.login).c_str());
-  }
-  for (const auto& b : broken)
-    std::printf("role file not used: %s\n", b.c_str());
-  if (agents.size() == 1 && agents[0].role.empty()) {
-    std::printf("no roles found: write some in .bosun/roles/ or .claude/agents/ (NAME.md)\n");
-  }
-  std::printf(
-      "next: bosun up          # starts the daemon and this crew\n"
-      "      bosun task add \"…\" --role ROLE   # work for them\n");
+  print_init(file, agents, clis, broken, flags.json);
   return 0;
 }
 

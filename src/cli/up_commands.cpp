@@ -270,87 +270,75 @@ std::string step_words(const CrewStep& step, const Json& shown, bool dry_run,
   return "";
 }
 
-int up(CommandContext& ctx, const UpFlags& flags) {
-  // The whole file is checked before anything starts: no half-started crew.
-  auto place = locate(ctx, flags.file);
-  if (!place) return report_error(place.error());
+// The team file checked whole before anything starts (no half-started crew): its place, a
+// project that is a repository with a commit, and each agent's program.
+Result<std::pair<Place, std::vector<Json>>> check_team(CommandContext& ctx, const UpFlags& flags) {
+  TRY(place, locate(ctx, flags.file));
   // The project must be a repository with a commit (worktrees start from one).
   if (auto repo = git::inspect(place->project.string()); !repo) {
     Error e = repo.error();
     e.message = flags.file + ": project: " + e.message;
-    return report_error(e);
+    return tl::unexpected(e);
   }
   std::vector<std::vector<std::string>> programs;
   for (const auto& a : place->team.agents) {
-    auto argv = program_of(a, flags.file, place->project);
-    if (!argv) return report_error(argv.error());
+    TRY(argv, program_of(a, flags.file, place->project));
     programs.push_back(*argv);
   }
   std::vector<Json> wanted = wanted_specs(*place, programs);
-  Json applied = applied_crew(place->state);
-  Json out{{"state", place->state.root.string()}, {"dry_run", flags.dry_run}};
+  return std::pair{std::move(*place), std::move(wanted)};
+}
 
+// The daemon of the state directory: started when needed (not for a dry run, which only looks
+// for one running). `out` gets {daemon, dashboard}; nullopt for a dry run with none running.
+Result<std::optional<Client>> daemon_for(const UpFlags& flags, const Place& place, Json& out) {
   std::optional<Client> client;
   bool started = false;
   if (flags.dry_run) {
     CommandContext located;
-    located.state = place->state.root.string();
+    located.state = place.state.root.string();
     if (auto c = Client::connect(located); c && c->request("GET", "/healthz")) {
       client.emplace(std::move(*c));
     }
   } else {
-    auto endpoint = ensure_daemon(place->state, choose_listen(flags, *place), &started);
-    if (!endpoint) return report_error(endpoint.error());
+    TRY(endpoint, ensure_daemon(place.state, choose_listen(flags, place), &started));
     client.emplace(*endpoint);
     if (started) {
-      (void)write_file_atomic(listen_file(place->state),
+      (void)write_file_atomic(listen_file(place.state),
                               endpoint->host + ":" + endpoint->port + "\n", 0600);
     }
   }
-  Json agents = Json::array();
-  if (client) {
-    const Endpoint& e = client->endpoint();
-    out["daemon"] =
-        Json{{"started", started}, {"url", fmt::format("http://{}:{}", e.host, e.port)}};
-    out["dashboard"] = fmt::format("http://{}:{}/#token={}", e.host, e.port, e.token);
-    auto list = client->get("/api/v1/agents");
-    if (!list) return report_error(list.error());
-    agents = (*list)["agents"];
-  } else {
+  if (!client) {
     out["daemon"] = nullptr;
+    if (!flags.json) {
+      std::printf("no daemon runs for %s: 'bosun up' would start one\n", place.state.root.c_str());
+    }
+    return client;
   }
-  std::vector<CrewStep> plan = plan_crew(wanted, agents, applied, flags.prune);
+  const Endpoint& e = client->endpoint();
+  out["daemon"] = Json{{"started", started}, {"url", fmt::format("http://{}:{}", e.host, e.port)}};
+  out["dashboard"] = fmt::format("http://{}:{}/#token={}", e.host, e.port, e.token);
   if (!flags.json) {
-    if (!client) {
-      std::printf("no daemon runs for %s: 'bosun up' would start one\n", place->state.root.c_str());
-    } else {
-      std::printf("daemon %s at %s (state %s)\n", started ? "started" : "running",
-                  out["daemon"]["url"].get<std::string>().c_str(), place->state.root.c_str());
-    }
+    std::printf("daemon %s at %s (state %s)\n", started ? "started" : "running",
+                out["daemon"]["url"].get<std::string>().c_str(), place.state.root.c_str());
   }
-  std::string project_id;
-  if (!flags.dry_run) {
-    if (auto st = configure(*client, *place, flags.file); !st) return report_error(st.error());
-    // The repository is a project (adding it again is harmless), so agents can have worktrees.
-    auto project = client->post("/api/v1/projects", Json{{"path", place->project.string()}});
-    if (!project) {
-      Error e = project.error();
-      e.message = flags.file + ": project: " + e.message;
-      return report_error(e);
-    }
-    project_id = (*project)["id"].get<std::string>();
-  }
+  return client;
+}
+
+// Carries out the plan step by step (or, dry, only says it), keeping `applied` — what each
+// agent was started with — in step; 0, or the exit code of the step that failed.
+int apply_plan(Client* client, const UpFlags& flags, const Place& place,
+               const std::string& project_id, std::vector<CrewStep>& plan, Json& applied,
+               Json& out) {
   out["agents"] = Json::array();
-  int failed = 0;
   for (auto& step : plan) {
     Json shown{{"name", step.name},
                {"action", crew_action_name(step.action)},
                {"state", step.state},
                {"changes", step.changes}};
     if (!flags.dry_run) {
-      if (auto st = apply_step(*client, *place, flags.file, project_id, step, shown); !st) {
-        failed = report_error(st.error());
-        break;
+      if (auto st = apply_step(*client, place, flags.file, project_id, step, shown); !st) {
+        return report_error(st.error());
       }
       if (step.action == CrewAction::kStart || step.action == CrewAction::kReplace ||
           step.action == CrewAction::kKeep || step.action == CrewAction::kRestart) {
@@ -365,21 +353,51 @@ int up(CommandContext& ctx, const UpFlags& flags) {
     }
     out["agents"].push_back(std::move(shown));
   }
+  return 0;
+}
+
+int up(CommandContext& ctx, const UpFlags& flags) {
+  auto checked = check_team(ctx, flags);
+  if (!checked) return report_error(checked.error());
+  const auto& [place, wanted] = *checked;
+  Json applied = applied_crew(place.state);
+  Json out{{"state", place.state.root.string()}, {"dry_run", flags.dry_run}};
+  auto client = daemon_for(flags, place, out);
+  if (!client) return report_error(client.error());
+  Json agents = Json::array();
+  if (*client) {
+    auto list = (*client)->get("/api/v1/agents");
+    if (!list) return report_error(list.error());
+    agents = (*list)["agents"];
+  }
+  std::vector<CrewStep> plan = plan_crew(wanted, agents, applied, flags.prune);
+  std::string project_id;
   if (!flags.dry_run) {
-    (void)write_file_atomic(crew_file(place->state), dump_json(applied) + "\n", 0600);
+    if (auto st = configure(**client, place, flags.file); !st) return report_error(st.error());
+    // The repository is a project (adding it again is harmless), so agents can have worktrees.
+    auto project = (*client)->post("/api/v1/projects", Json{{"path", place.project.string()}});
+    if (!project) {
+      Error e = project.error();
+      e.message = flags.file + ": project: " + e.message;
+      return report_error(e);
+    }
+    project_id = (*project)["id"].get<std::string>();
+  }
+  Client* c = *client ? &**client : nullptr;
+  int failed = apply_plan(c, flags, place, project_id, plan, applied, out);
+  if (!flags.dry_run) {
+    (void)write_file_atomic(crew_file(place.state), dump_json(applied) + "\n", 0600);
   }
   if (failed != 0) return failed;
   if (flags.json) {
     print_json(out);
-    return 0;
-  }
-  if (flags.dry_run) {
+  } else if (flags.dry_run) {
     std::printf("nothing was changed (--dry-run)\n");
-    return 0;
+  } else {
+    std::printf("crew of %zu up; watch it with: bosun --state %s agent list\n",
+                place.team.agents.size(), place.state.root.c_str());
+    std::printf("dashboard: %s\n", out["dashboard"].get<std::string>().c_str());
   }
-  std::printf("crew of %zu up; watch it with: bosun --state %s agent list\n",
-              place->team.agents.size(), place->state.root.c_str());
-  std::printf("dashboard: %s\n", out["dashboard"].get<std::string>().c_str());
   return 0;
 }
 

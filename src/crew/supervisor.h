@@ -77,6 +77,11 @@ class Supervisor final : public EventSubscriber {
   void send(const std::string& to, const std::string& type, const std::string& subject,
             const std::optional<std::string>& task = std::nullopt, const std::string& body = "");
   void on_task_updated(const Json& data);
+  // The reactions to one kind of event each (supervisor_events.cpp).
+  void on_agent_state(const Event& event);
+  void on_headless_finished(const Json& data);
+  void on_run_ended(const Event& event);  // agent.exited, agent.lost
+  void on_message(const Event& event);    // message.failed, .delivered, .created
   // A provider hit a usage limit: no dispatch to its agents until `reset_at_ms` (or
   // rate_limit_wait from now). Said by one agent (`agent_only`: its own screen or hooks,
   // which it could forge), it holds that agent alone until a second agent of the provider

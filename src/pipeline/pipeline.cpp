@@ -278,6 +278,73 @@ const Step* Pipeline::step(std::string_view id) const {
   return nullptr;
 }
 
+// Checks each step's needs and puts the steps in p.steps in the order they need each other
+// (file order among equals); a step left over is on a cycle.
+Status order_steps(Reader& r, const std::vector<Step>& read, const std::vector<YAML::Node>& nodes,
+                   std::map<std::string, size_t>& index, Pipeline& p) {
+  for (size_t i = 0; i < read.size(); ++i) {
+    for (const auto& need : read[i].needs) {
+      YAML::Node at = nodes[i]["needs"];
+      if (need == read[i].id) return r.bad(at, "step " + need + " needs itself");
+      if (!index.contains(need)) {
+        return r.bad(at, fmt::format("step {} needs '{}', which is not a step of this pipeline",
+                                     read[i].id, need));
+      }
+    }
+  }
+  std::vector<int> state(read.size(), 0);  // 0 new, 1 on the path, 2 done
+  std::vector<size_t> path;
+  std::function<Status(size_t)> visit = [&](size_t i) -> Status {
+    if (state[i] == 2) return {};
+    if (state[i] == 1) {
+      std::string cycle;
+      auto from = std::find(path.begin(), path.end(), i);
+      for (auto it = from; it != path.end(); ++it)
+        cycle += read[*it].id + " → ";
+      return r.bad(nodes[i]["needs"], "needs make a cycle: " + cycle + read[i].id);
+    }
+    state[i] = 1;
+    path.push_back(i);
+    for (const auto& need : read[i].needs)
+      TRY_OK(visit(index[need]));
+    path.pop_back();
+    state[i] = 2;
+    p.steps.push_back(read[i]);
+    return {};
+  };
+  for (size_t i = 0; i < read.size(); ++i)
+    TRY_OK(visit(i));
+  return {};
+}
+
+// A step goes back only to a step it needs (directly or not), and its prompt names only what
+// those steps give.
+Status check_references(Reader& r, const Pipeline& p, const std::vector<YAML::Node>& nodes,
+                        std::map<std::string, size_t>& index) {
+  // What each step needs, directly or not: the steps whose output it may use or go back to.
+  std::map<std::string, std::set<std::string>> before;
+  for (const auto& s : p.steps) {
+    auto& mine = before[s.id];
+    for (const auto& need : s.needs) {
+      mine.insert(need);
+      mine.insert(before[need].begin(), before[need].end());
+    }
+  }
+  for (const auto& s : p.steps) {
+    const YAML::Node& node = nodes[index[s.id]];
+    for (size_t g = 0; g < s.gates.size(); ++g) {
+      const Gate& gate = s.gates[g];
+      if (gate.on_fail.action == OnFail::Action::kBackTo &&
+          !before[s.id].contains(gate.on_fail.step)) {
+        return r.bad(node["gates"][g], fmt::format("step {}: back_to '{}' is not a step it needs",
+                                                   s.id, gate.on_fail.step));
+      }
+    }
+    if (node["prompt"]) TRY_OK(check_prompt(r, node["prompt"], s, before[s.id]));
+  }
+  return {};
+}
+
 Result<Pipeline> parse_pipeline(std::string_view text, const std::string& file) {
   YAML::Node root;
   try {
@@ -328,60 +395,8 @@ Result<Pipeline> parse_pipeline(std::string_view text, const std::string& file) 
     read.push_back(std::move(*step));
     nodes.push_back(node);
   }
-  for (size_t i = 0; i < read.size(); ++i) {
-    for (const auto& need : read[i].needs) {
-      YAML::Node at = nodes[i]["needs"];
-      if (need == read[i].id) return r.bad(at, "step " + need + " needs itself");
-      if (!index.contains(need)) {
-        return r.bad(at, fmt::format("step {} needs '{}', which is not a step of this pipeline",
-                                     read[i].id, need));
-      }
-    }
-  }
-  // Order by needs (file order among equals); a step left over is on a cycle.
-  std::vector<int> state(read.size(), 0);  // 0 new, 1 on the path, 2 done
-  std::vector<size_t> path;
-  std::function<Status(size_t)> visit = [&](size_t i) -> Status {
-    if (state[i] == 2) return {};
-    if (state[i] == 1) {
-      std::string cycle;
-      auto from = std::find(path.begin(), path.end(), i);
-      for (auto it = from; it != path.end(); ++it)
-        cycle += read[*it].id + " → ";
-      return r.bad(nodes[i]["needs"], "needs make a cycle: " + cycle + read[i].id);
-    }
-    state[i] = 1;
-    path.push_back(i);
-    for (const auto& need : read[i].needs)
-      TRY_OK(visit(index[need]));
-    path.pop_back();
-    state[i] = 2;
-    p.steps.push_back(read[i]);
-    return {};
-  };
-  for (size_t i = 0; i < read.size(); ++i)
-    TRY_OK(visit(i));
-  // What each step needs, directly or not: the steps whose output it may use or go back to.
-  std::map<std::string, std::set<std::string>> before;
-  for (const auto& s : p.steps) {
-    auto& mine = before[s.id];
-    for (const auto& need : s.needs) {
-      mine.insert(need);
-      mine.insert(before[need].begin(), before[need].end());
-    }
-  }
-  for (const auto& s : p.steps) {
-    const YAML::Node& node = nodes[index[s.id]];
-    for (size_t g = 0; g < s.gates.size(); ++g) {
-      const Gate& gate = s.gates[g];
-      if (gate.on_fail.action == OnFail::Action::kBackTo &&
-          !before[s.id].contains(gate.on_fail.step)) {
-        return r.bad(node["gates"][g], fmt::format("step {}: back_to '{}' is not a step it needs",
-                                                   s.id, gate.on_fail.step));
-      }
-    }
-    if (node["prompt"]) TRY_OK(check_prompt(r, node["prompt"], s, before[s.id]));
-  }
+  TRY_OK(order_steps(r, read, nodes, index, p));
+  TRY_OK(check_references(r, p, nodes, index));
   return p;
 }
 
