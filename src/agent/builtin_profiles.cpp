@@ -362,6 +362,12 @@ screen:
     within_bottom: 4
   above:
     rows: 10
+    # Between its "Thinking... (esc to cancel, Ns)" row and the composer 0.61.0 draws a rule,
+    # this hint and a blank row (captured: tests/fixtures/captured/gemini-0.61.0-*).
+    chrome: ['^\s*Shift\+Tab to accept edits']
+    # The latest turn starts at the person's prompt (" > …"): an error of an earlier turn is
+    # history, not the state.
+    stop_at: '^\s*> \S'
   tail_rows: 16
   rules:
     - name: gemini.trust
@@ -391,15 +397,17 @@ screen:
       match: ['Quota exceeded', 'RESOURCE_EXHAUSTED', '"code":\s*429']
       reset: '[Pp]lease retry in ([0-9.]+s)'
       versions: catalogued
-    - name: gemini.api-error
-      state: errored
-      where: above
-      match: '^\s*(✕ )?\[API Error'
-      versions: 0.61.0 (seen, not captured)
+    # A live indicator wins over an error printed earlier: the CLI retries (a 503 for tens of
+    # seconds) or has moved on to the next turn with the error still on screen.
     - name: gemini.working
       state: working
       where: just_above
       match: '\(esc to cancel'
+      versions: 0.61.0
+    - name: gemini.api-error
+      state: errored
+      where: above
+      match: '^\s*(✕ )?\[API Error'
       versions: 0.61.0 (seen, not captured)
     - name: gemini.composer
       state: idle

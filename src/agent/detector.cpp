@@ -167,7 +167,7 @@ LiveRegion find_live_region(const ScreenSpec& spec, const ScreenView& view) {
   }
   for (int i = live.composer - 1; i >= live.above_from; --i) {
     std::string_view row = lines[static_cast<size_t>(i)];
-    if (!blank(row) && !border(row)) {
+    if (!blank(row) && !border(row) && !matches_any(spec.above_chrome, row)) {
       live.just_above = i;
       break;
     }

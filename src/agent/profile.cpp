@@ -207,7 +207,7 @@ Status parse_screen(const Reader& r, const YAML::Node& node, ScreenSpec& out) {
     out.composer = std::move(spec);
   }
   if (const auto& a = node["above"]) {
-    if (auto st = r.keys(a, "above", {"rows", "stop_at"}); !st) return st;
+    if (auto st = r.keys(a, "above", {"rows", "stop_at", "chrome"}); !st) return st;
     if (a["rows"]) {
       TRY(n, r.integer(a["rows"], "above.rows", 0, 100));
       out.above_rows = *n;
@@ -215,6 +215,10 @@ Status parse_screen(const Reader& r, const YAML::Node& node, ScreenSpec& out) {
     if (a["stop_at"]) {
       TRY(p, r.pattern(a["stop_at"], "above.stop_at"));
       out.above_stop = std::move(*p);
+    }
+    if (a["chrome"]) {
+      TRY(p, r.patterns(a["chrome"], "above.chrome"));
+      out.above_chrome = std::move(*p);
     }
   }
   if (node["tail_rows"]) {

@@ -32,7 +32,7 @@ struct Pattern {
 enum class Region {
   kComposer,   // the composer row
   kAbove,      // up to `above.rows` rows above the composer, stopping at `above.stop_at`
-  kJustAbove,  // the nearest row above the composer that is neither blank nor a border
+  kJustAbove,  // the nearest row above the composer that is not blank, a border or chrome
   kBelow,      // the rows below the composer
   kLive,       // above + composer + below
   kTail,       // the last `tail_rows` non-blank rows of the screen
@@ -68,6 +68,10 @@ struct ScreenSpec {
   std::optional<ComposerSpec> composer;
   int above_rows = 8;
   std::optional<Pattern> above_stop;  // the row that starts the latest turn (excluded)
+  // Rows the CLI draws between its live indicator and its composer — hints ("Shift+Tab to
+  // accept edits"), tips, a tool's progress — which are never the indicator: just_above passes
+  // over them, as it does over blank rows and borders.
+  std::vector<Pattern> above_chrome;
   int tail_rows = 12;
   // When no rule matches: idle once quiet with the composer on screen (source screen), or
   // with `quiet_idle` on quiet alone (source quiescence, for programs without a composer).

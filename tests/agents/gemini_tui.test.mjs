@@ -1,5 +1,55 @@
-// Gemini CLI's real TUI as a bosun agent against the fake model (tui.mjs says what is checked).
+// Gemini CLI's real TUI as a bosun agent against the fake model (tui.mjs says what is checked),
+// and the moments its screen reader once misread: a long turn, whose "Thinking…" row sits above
+// a rule and a hint row, not next to the composer; a silent retry of a 503; and an API error of
+// an earlier turn still on the screen once the next turn is answered.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
 import { bin } from './support.mjs';
-import { tuiTests } from './tui.mjs';
+import { crew, spawnCli, submit, tuiTests } from './tui.mjs';
 
 tuiTests('gemini', { argv: () => [bin('gemini')], pauseMs: 300, approveKeys: '\r' });
+
+let failures = 0;
+const slow = crew((prompt) => {
+  // The CLI sends the whole conversation: the later prompt's words are looked for first.
+  if (prompt.includes('AFTER ERROR')) return { text: 'Fine now.' };
+  if (prompt.includes('PLEASE FAIL')) return { error: { status: 400, message: 'Invalid request (fake failure)' } };
+  if (prompt.includes('PLEASE RETRY')) {
+    failures += 1;
+    if (failures === 1) return { error: { status: 503, message: 'The model is overloaded (fake)' } };
+    return { text: 'Answered after the retry.' };
+  }
+  if (prompt.includes('PLEASE THINK')) return { text: 'Thought about it.', delay_ms: 6000 };
+  return { text: 'Plain answer.' };
+});
+
+test('gemini: a long turn and a silent retry are working until the answer; an earlier error is history', async () => {
+  const { id } = await spawnCli(slow.daemon, slow.model, 'gemini', 'slow', [bin('gemini')]);
+  await slow.events.wait('idle at its composer', 'agent.state', id, (d) => d.state === 'idle', 60000);
+  for (const [prompt, answer] of [
+    ['PLEASE THINK about it', 'Thought about it.'],
+    ['PLEASE RETRY this', 'Answered after the retry.'],
+  ]) {
+    const from = slow.events.seen.length;
+    await submit(slow.daemon, id, prompt, 300);
+    await slow.events.wait(`working on "${prompt}"`, 'agent.state', id, (d) => d.state === 'working');
+    await slow.events.wait(`idle after "${prompt}"`, 'agent.state', id, (d) => d.state === 'idle', 90000);
+    assert.ok((await slow.daemon.screen(id)).includes(answer), `idle before "${answer}" was drawn`);
+    const states = slow.events.seen
+      .slice(from)
+      .filter((e) => e.type === 'agent.state' && e.subject === id)
+      .map((e) => `${e.data.state}/${e.data.source}`);
+    assert.equal(states.filter((s) => !s.startsWith('working')).length, 1, states.join(' → '));
+  }
+  assert.equal(failures, 2, 'the 503 was retried');
+
+  // An API error is errored; the next turn, with that error still on the screen above it, is
+  // working and then idle: the error belongs to an earlier turn.
+  await submit(slow.daemon, id, 'PLEASE FAIL this turn', 300);
+  await slow.events.wait('errored', 'agent.state', id, (d) => d.state === 'errored', 90000);
+  await submit(slow.daemon, id, 'AFTER ERROR go on', 300);
+  await slow.events.wait('working after the error', 'agent.state', id, (d) => d.state === 'working');
+  const after = await slow.events.wait('the next state', 'agent.state', id, (d) => d.state !== 'working', 90000);
+  assert.equal(after.data.state, 'idle', `${after.data.state} by ${after.data.evidence}`);
+  assert.ok((await slow.daemon.screen(id)).includes('API Error'), 'the error is still on the screen');
+});
