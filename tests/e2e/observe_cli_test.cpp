@@ -96,7 +96,14 @@ TEST(ObserveCli, EventsListsFiltersAndFollowsUntilTheDaemonStops) {
                   "journal.created", "--json"});
   });
   ASSERT_EQ(d.post("/api/v1/journal", Json{{"text", "live one"}}).status, 201);
-  ASSERT_EQ(follow.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  // The follower is on the stream before the daemon stops (a slow start, under a sanitizer,
+  // would otherwise find no daemon at all).
+  auto subscribed = [&] {
+    return d.get("/api/v1/status").json()["counts"].value("event_subscribers", 0) >= 1;
+  };
+  for (int i = 0; i < 200 && !subscribed(); ++i)
+    ASSERT_EQ(follow.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
+  ASSERT_TRUE(subscribed());
   EXPECT_EQ(d.stop(), 0);
   ASSERT_EQ(follow.wait_for(std::chrono::seconds(20)), std::future_status::ready);
   auto followed = follow.get();
