@@ -66,6 +66,23 @@ void print_summary(const Json& r) {
     std::printf("  note: %s\n", n.get<std::string>().c_str());
 }
 
+// The body of a GET the daemon answered; its error otherwise.
+Result<std::string> fetch(Client& client, const std::string& target) {
+  TRY(reply, client.request("GET", target));
+  if (reply->status >= 400) return tl::unexpected(reply_error(*reply));
+  return std::move(reply->body);
+}
+
+// `body` on stdout when `out` is empty, else into the file `out`; true when it went to a file.
+Result<bool> put_out(const std::string& body, const std::string& out, mode_t mode) {
+  if (out.empty()) {
+    std::fwrite(body.data(), 1, body.size(), stdout);
+    return false;
+  }
+  TRY_OK(write_file_atomic(out, body, mode));
+  return true;
+}
+
 }  // namespace
 
 void setup_task_export(CLI::App& app, CommandContext& ctx) {
@@ -73,16 +90,12 @@ void setup_task_export(CLI::App& app, CommandContext& ctx) {
   app.add_option("-o,--output", f->out, "write to this file instead of stdout");
   app.callback([&ctx, f] {
     with_client(ctx, [&](Client& client) -> Status {
-      auto reply = client.request("GET", "/api/v1/tasks/export");
-      if (!reply) return tl::unexpected(reply.error());
-      if (reply->status >= 400) return tl::unexpected(reply_error(*reply));
-      if (f->out.empty()) {
-        std::fwrite(reply->body.data(), 1, reply->body.size(), stdout);
-        return {};
+      TRY(board, fetch(client, "/api/v1/tasks/export"));
+      TRY(to_file, put_out(*board, f->out, 0644));
+      if (*to_file) {
+        std::fprintf(stderr, "exported %s to %s\n",
+                     plural(count_lines(*board), "task", "tasks").c_str(), f->out.c_str());
       }
-      TRY_OK(write_file_atomic(f->out, reply->body));
-      std::fprintf(stderr, "exported %s to %s\n",
-                   plural(count_lines(reply->body), "task", "tasks").c_str(), f->out.c_str());
       return {};
     });
   });
@@ -90,12 +103,8 @@ void setup_task_export(CLI::App& app, CommandContext& ctx) {
 
 // The format a file name asks for: .cast is asciicast, .jsonl JSON lines, else text.
 std::string format_for(const std::string& out) {
-  auto ends = [&](std::string_view suffix) {
-    return out.size() >= suffix.size() &&
-           out.compare(out.size() - suffix.size(), suffix.size(), suffix) == 0;
-  };
-  if (ends(".cast")) return "asciicast";
-  if (ends(".jsonl") || ends(".ndjson")) return "jsonl";
+  if (out.ends_with(".cast")) return "asciicast";
+  if (out.ends_with(".jsonl") || out.ends_with(".ndjson")) return "jsonl";
   return "text";
 }
 
@@ -116,16 +125,12 @@ void setup_agent_export(CLI::App& app, CommandContext& ctx) {
       std::string format = f->format.empty() ? format_for(f->out) : f->format;
       std::string target = agent_path(f->agent, "/export?format=" + format);
       if (!f->run.empty()) target += "&run=" + path_segment(f->run);
-      auto reply = client.request("GET", target);
-      if (!reply) return tl::unexpected(reply.error());
-      if (reply->status >= 400) return tl::unexpected(reply_error(*reply));
-      if (f->out.empty()) {
-        std::fwrite(reply->body.data(), 1, reply->body.size(), stdout);
-        return {};
+      TRY(run, fetch(client, target));
+      TRY(to_file, put_out(*run, f->out, 0600));
+      if (*to_file) {
+        std::fprintf(stderr, "wrote %s (%s, %zu bytes)\n", f->out.c_str(), format.c_str(),
+                     run->size());
       }
-      TRY_OK(write_file_atomic(f->out, reply->body, 0600));
-      std::fprintf(stderr, "wrote %s (%s, %zu bytes)\n", f->out.c_str(), format.c_str(),
-                   reply->body.size());
       return {};
     });
   });

@@ -20,7 +20,7 @@ import { spawnCli, submit } from './tui.mjs';
 
 const [cli, out] = process.argv.slice(2);
 if (!cli || !out) throw new Error('usage: capture_screens.mjs CLI OUT_DIR');
-const pauseMs = { claude: 300, codex: 300, gemini: 300, opencode: 300 }[cli];
+const pauseMs = 300; // every pinned CLI's profile input.pause_ms
 fs.mkdirSync(out, { recursive: true });
 
 let retries = 0;

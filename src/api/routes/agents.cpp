@@ -396,18 +396,16 @@ Result<Response> get_export(Services& s, Request& request) {
   if (fmt_name != "text" && fmt_name != "asciicast") {
     return bad_request("invalid_query", "format must be text, asciicast or jsonl");
   }
-  Result<RunRecord> run = not_found("run_not_found", "");
-  if (run_param) {
+  auto run = [&]() -> Result<RunRecord> {
+    if (!run_param) return s.store.agents().latest_run(agent->id);
     auto generation = query_int(request, "run", 0, 1, std::numeric_limits<int64_t>::max());
     if (!generation) {
       return bad_request("invalid_query",
                          "run must be a run number (agent show lists them) or, with "
                          "format=jsonl, a headless run id");
     }
-    run = s.store.agents().find_run(agent->id, *generation);
-  } else {
-    run = s.store.agents().latest_run(agent->id);
-  }
+    return s.store.agents().find_run(agent->id, *generation);
+  }();
   if (!run) return tl::unexpected(run.error());
   RunRecording rec;
   rec.log_path = run->log_path;
