@@ -125,6 +125,9 @@ screen:
   above:
     rows: 12
     stop_at: '^❯ '       # the echo of the prompt that started the latest turn
+    chrome:              # rows 2.1.330 draws between the spinner and the composer
+      - '^\s*⎿\s+Tip:'   # a tip
+      - '^\s*\S+ \w+ · /effort$'   # the effort level ("◐ medium · /effort"), right-aligned
   tail_rows: 16
   rules:
     - name: claude.trust
@@ -180,8 +183,8 @@ screen:
       state: working
       confidence: 0.8
       where: just_above
-      match: 'retrying in \d+s · attempt \d+/\d+'
-      versions: 2.1.330 (529)
+      match: 'retrying( in \d+s|…) · attempt \d+/\d+'
+      versions: 2.1.330 (529, 503; "retrying…" while the request is out)
     - name: claude.spinner
       state: working
       where: just_above

@@ -4,14 +4,15 @@
 //   BOSUN_BINARY=build/bosun BOSUN_AGENTS_DIR=build/agents \
 //     node --experimental-websocket tests/agents/capture_screens.mjs CLI OUT_DIR
 //
-// The fake model drives three moments: a long turn (the answer held back for 6 s: the CLI shows
-// its working indicator), a silent retry (the first requests answered 503, then the answer),
+// The fake model drives four moments: a long turn (the answer held back for 6 s: the CLI shows
+// its working indicator), the same with text a person typed into the composer while the CLI
+// works (left there after the turn, then rubbed out), a silent retry (the CLI's own retries) (the first requests answered 503, then the answer),
 // and an API error that stays on the screen while the next turn runs. The truth of each screen
 // comes from the model's side — from the prompt until the turn's answer is sent (retries and
 // their waits included) the CLI works, then it is idle — and screens taken within 700 ms of a
 // change are not labelled. Each distinct screen is
 // written as OUT_DIR/<cli>-<version>-<moment>-<n>.screen.txt, with index.json listing
-// {file, moment, truth, bosun: {state, evidence}}.
+// {file, moment, truth}.
 import fs from 'node:fs';
 import path from 'node:path';
 import { FakeModel } from './fake_model.mjs';
@@ -57,7 +58,7 @@ model.handle = (req, res) => {
 };
 const daemon = await new Daemon().start();
 const events = await Events.open(daemon);
-const { id } = await spawnCli(daemon, model, cli, 'cap', null, {});
+const { id } = await spawnCli(daemon, model, cli, 'cap', null, { retries: true });
 await events.wait('idle', 'agent.state', id, (d) => d.state === 'idle', 90000);
 
 const index = [];
@@ -67,7 +68,6 @@ async function sample(moment, ms, labelled = true) {
   let n = 0;
   while (Date.now() < until) {
     const screen = await daemon.api('GET', `/api/v1/agents/${id}/screen`);
-    const agent = await daemon.api('GET', `/api/v1/agents/${id}`);
     const text = screen.lines.join('\n') + '\n';
     const quiet = Date.now() - changedAt > 700;
     let truth = null;
@@ -79,7 +79,7 @@ async function sample(moment, ms, labelled = true) {
     } else {
       const file = `${cli}-${versions[cli]}-${moment}-${String(n++).padStart(2, '0')}.screen.txt`;
       fs.writeFileSync(path.join(out, file), text);
-      const entry = { file, moment, truth, bosun: { state: agent.state, evidence: agent.state_evidence ?? agent.evidence ?? null } };
+      const entry = { file, moment, truth };
       seen.set(text, entry);
       index.push(entry);
     }
@@ -94,6 +94,21 @@ const turn = async (prompt, moment, ms, labelled = true) => {
   await sample(moment, ms, labelled);
 };
 await turn('PLEASE THINK about it', 'long-turn', 9000);
+// A draft typed while the CLI works: the turn goes on, and after it the draft waits in the
+// composer of an idle CLI.
+const draft = 'a draft typed meanwhile';
+turnOpen = true;
+changedAt = Date.now();
+await submit(daemon, id, 'PLEASE THINK again', pauseMs);
+await pause(1500);
+await daemon.api('POST', `/api/v1/agents/${id}/input`, { data: draft });
+await sample('typed', 9000);
+await daemon.api('POST', `/api/v1/agents/${id}/input`, { data: '\x7f'.repeat(draft.length) });
+const rubbedOut = Date.now() + 10000;
+while ((await daemon.screen(id)).includes(draft)) {
+  if (Date.now() > rubbedOut) throw new Error('the draft stayed in the composer');
+  await pause(100);
+}
 await turn('PLEASE RETRY this', 'retry', 25000);
 // The failing turn ends with the CLI's own error (its retries first): not labelled here.
 await turn('PLEASE FAIL this turn', 'error', 15000, false);

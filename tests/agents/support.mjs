@@ -130,7 +130,9 @@ export function run(argv, { cwd, env, ms = 60000 } = {}) {
 
 // A fresh HOME and work folder for one CLI, configured to use the fake model at `url` and to
 // skip every first-run screen; → {home, work, env} (env: what the CLI needs on top of baseEnv).
-export function prepareCli(cli, url, root) {
+// The CLIs' own retries of a failed request are off (a test sees the error at once) unless
+// `retries` is true.
+export function prepareCli(cli, url, root, { retries = false } = {}) {
   const home = path.join(root, `${cli}-home`);
   const work = path.join(root, `${cli}-work`);
   fs.mkdirSync(home, { recursive: true });
@@ -155,7 +157,7 @@ export function prepareCli(cli, url, root) {
         DISABLE_ERROR_REPORTING: '1',
         DISABLE_AUTOUPDATER: '1',
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-        CLAUDE_CODE_MAX_RETRIES: '0',
+        ...(retries ? {} : { CLAUDE_CODE_MAX_RETRIES: '0' }),
       };
       break;
     case 'codex':
@@ -168,8 +170,7 @@ export function prepareCli(cli, url, root) {
         `base_url = "${url}/v1"`,
         'wire_api = "responses"',
         'env_key = "FAKE_OPENAI_KEY"',
-        'request_max_retries = 0',
-        'stream_max_retries = 0',
+        ...(retries ? [] : ['request_max_retries = 0', 'stream_max_retries = 0']),
         '[notice.model_migrations]',
         '"gpt-5.5" = "gpt-6-sol"',
         `[projects."${work}"]`,
