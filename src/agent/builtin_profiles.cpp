@@ -27,6 +27,7 @@ commands:
   clear: /clear
   reset: /reset
   exit: /exit
+home: [.aider/, .aider.conf.yml]   # its settings, sessions and login: read-write in its sandbox
 dialogs:
   - name: open-docs
     keys: ["d", "\r"]
@@ -74,7 +75,13 @@ name: claude
 description: Claude Code — TUI in a terminal, or headless -p --output-format stream-json
 takes_tasks: true
 version: 2.1.330
-interactive: [claude, --permission-mode, default]
+interactive: [claude]
+permission:              # bosun's permission policies as Claude Code's modes
+  ask: {args: [--permission-mode, default]}        # a fresh profile would start in auto mode
+  edits: {args: [--permission-mode, acceptEdits]}
+  unattended:                                      # its one-time warning is the policy's choice
+    args: [--dangerously-skip-permissions]
+    settings: {skipDangerousModePermissionPrompt: true}
 headless: [claude, -p, --output-format, stream-json, --verbose, --permission-mode, default, "{prompt}"]
 stream: claude-stream-json
 instructions:
@@ -104,11 +111,19 @@ mcp:                     # bosun's endpoint: the server file, and its tools allo
   args: [--mcp-config, "{mcp_file}", --allowedTools, "mcp__bosun"]
 context:                 # the transcript's usage comes with each hook (bosun hook claude)
   window: 200000
+role_args:               # a role's model: and tools: (the built-in tools it may use)
+  model: [--model, "{model}"]
+  tools: [--tools, "{tools}"]
+home: [.claude/, .claude.json]   # its settings, sessions and login: read-write in its sandbox
 dialogs:
   - name: trust
     keys: ["1", "\r"]
     avoid: 'set projects["<dir>"].hasTrustDialogAccepted = true in ~/.claude.json'
+    trusted_when: {file: .claude.json, pointer: '/projects/{project}/hasTrustDialogAccepted', equals: true}
     note: the default selection is "No, exit" (2.1.330); Enter alone quits
+  - name: bypass
+    avoid: 'permission: unattended, whose settings say skipDangerousModePermissionPrompt'
+    note: the default selection is "No, exit" (2.1.330)
   - name: api-key
     keys: ["\x1b[A", "\r"]
     avoid: 'list the last 20 characters of the key in customApiKeyResponses.approved in ~/.claude.json'
@@ -137,6 +152,13 @@ screen:
       match: ['Do you trust the files in this folder\?', 'Yes, I trust this folder', 'Quick safety check']
       dialog: trust
       versions: 2.1.12 (wording up to 2.1.17x); "Yes, I trust this folder" from 2.1.18x
+    - name: claude.bypass
+      state: waiting_input
+      when: no_composer
+      where: tail
+      match: 'Claude Code running in Bypass Permissions mode'
+      dialog: bypass
+      versions: 2.1.330
     - name: claude.api-key
       state: waiting_input
       when: no_composer
@@ -211,6 +233,10 @@ description: Codex CLI — TUI (with --no-daemon), or headless exec --json
 takes_tasks: true
 version: 0.169.0
 interactive: [codex, --no-daemon, "{prompt}"]
+permission:              # approvals, and Codex's own sandbox off where bosun's is the sandbox
+  ask: {args: [--ask-for-approval, on-request]}
+  edits: {args: [--ask-for-approval, untrusted, --sandbox, workspace-write]}
+  unattended: {args: [--dangerously-bypass-approvals-and-sandbox]}
 headless: [codex, exec, --json, --skip-git-repo-check, "{prompt}"]
 stream: codex-exec-json
 instructions:
@@ -237,6 +263,8 @@ session:
   capture:
     - {from: stream, field: thread_id}
     - {from: screen, regex: 'codex resume ([0-9a-f]{8}-[0-9a-f-]{27})'}
+role_args: {model: [--model, "{model}"]}   # a role's model:
+home: [.codex/]   # its settings, sessions and login: read-write in its sandbox
 dialogs:
   - name: trust
     keys: ["1", "\r"]
@@ -326,6 +354,10 @@ description: Gemini CLI — TUI, or headless -p --output-format stream-json
 takes_tasks: true
 version: 0.61.0
 interactive: [gemini]
+permission:              # Gemini CLI's approval modes
+  ask: {args: [--approval-mode, default]}
+  edits: {args: [--approval-mode, auto_edit]}
+  unattended: {args: [--approval-mode, yolo]}
 headless: [gemini, -p, "{prompt}", --output-format, stream-json]
 stream: gemini-stream-json
 instructions:
@@ -350,10 +382,13 @@ session:
   resume: [--resume, "{session_id}"]
   capture:
     - {from: stream, field: session_id}
+role_args: {model: [--model, "{model}"]}   # a role's model:
+home: [.gemini/]   # its settings, sessions and login: read-write in its sandbox
 dialogs:
   - name: trust
     keys: ["1", "\r"]
     avoid: 'write {"<dir>": "TRUST_FOLDER"} to ~/.gemini/trustedFolders.json'
+    trusted_when: {file: .gemini/trustedFolders.json, pointer: '/{project}', equals: TRUST_FOLDER}
     note: accepting restarts the CLI process
   - name: auth
     avoid: 'set GEMINI_API_KEY and security.auth.selectedType in ~/.gemini/settings.json'
@@ -427,6 +462,10 @@ description: opencode — TUI, or headless run --format json
 takes_tasks: true
 version: 1.18.33
 interactive: [opencode]
+permission:              # opencode's permissions, merged over its config (its own default allows all)
+  ask: {env: {OPENCODE_PERMISSION: '{"edit":"ask","bash":"ask","webfetch":"ask"}'}}
+  edits: {env: {OPENCODE_PERMISSION: '{"edit":"allow","bash":"ask","webfetch":"ask"}'}}
+  unattended: {env: {OPENCODE_PERMISSION: '{"edit":"allow","bash":"allow","webfetch":"allow","external_directory":"allow"}'}}
 headless: [opencode, run, --format, json, "{prompt}"]
 stream: opencode-run-json
 instructions:
@@ -449,6 +488,8 @@ session:
 mcp:                     # bosun's endpoint, in a config opencode merges with the user's own
   config: opencode
   env: OPENCODE_CONFIG_CONTENT
+role_args: {model: [--model, "{model}"]}   # a role's model: (provider/model)
+home: [.config/opencode/, .local/share/opencode/, .local/state/opencode/]   # its settings, sessions and login: read-write in its sandbox
 screen:
   verified: []
   quiet_ms: 1000

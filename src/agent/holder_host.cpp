@@ -46,6 +46,17 @@ Status LocalHolderHost::check_program(const std::string& program, const std::str
                    fmt::format("cannot run '{}': not found on PATH ({})", program, path));
 }
 
+Status LocalHolderHost::check_sandbox(const SandboxPolicy& policy) const {
+  if (!policy.enabled()) return {};
+  const char* path = std::getenv("PATH");
+  if (!find_program("bwrap", path ? path : "", "/")) {
+    return bad_request("sandbox_unavailable",
+                       "sandbox bwrap needs bubblewrap, and bwrap is not on PATH (Debian: "
+                       "apt-get install bubblewrap)");
+  }
+  return {};
+}
+
 std::string LocalHolderHost::socket_path(const std::string& agent_id, int64_t generation) const {
   return (state_.run() / fmt::format("{}-{}.sock", agent_id, generation)).string();
 }
@@ -82,7 +93,8 @@ asio::awaitable<Result<HolderStarted>> LocalHolderHost::launch(const HolderSpec&
                                                                const std::string& socket) {
   term::HolderOptions options;
   options.socket_path = socket;
-  options.argv = spec.argv;
+  options.argv =
+      spec.sandbox.enabled() ? bwrap_argv(spec.sandbox, spec.layout, spec.argv) : spec.argv;
   options.cwd = spec.cwd;
   options.cols = spec.cols;
   options.rows = spec.rows;

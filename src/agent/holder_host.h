@@ -12,6 +12,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "agent/sandbox.h"
 #include "term/holder_client.h"
 #include "util/log.h"
 #include "util/result.h"
@@ -29,6 +30,8 @@ struct HolderSpec {
   int cols = 120;
   int rows = 40;
   std::map<std::string, std::string> env;  // the agent's own; the host adds its base environment
+  SandboxPolicy sandbox;                   // none: the program runs as it is
+  SandboxLayout layout;                    // what the sandbox shows it
 };
 
 // A holder that answered "ready".
@@ -48,6 +51,9 @@ class HolderHost {
   // fails with the reason instead of starting a run that exits 127.
   virtual Status check_program(const std::string& program, const std::string& cwd,
                                const std::map<std::string, std::string>& env) const = 0;
+  // Whether runs can be sandboxed this way here: 400 `sandbox_unavailable` saying what is
+  // missing otherwise.
+  virtual Status check_sandbox(const SandboxPolicy& policy) const = 0;
   // Where a run's holder socket and its output log live.
   virtual std::string socket_path(const std::string& agent_id, int64_t generation) const = 0;
   virtual std::string log_path(const std::string& agent_name, int64_t generation) const = 0;
@@ -70,7 +76,8 @@ class HolderHost {
 
 // This machine: `bosun hold` double-forked from the daemon's own binary, its environment the
 // daemon's (less BOSUN_*) with TERM=xterm-256color and the agent's own on top, its socket in
-// `<state>/run/`, its logs in `<state>/logs/`.
+// `<state>/run/`, its logs in `<state>/logs/`. A sandboxed run's program is started by the
+// holder through bubblewrap (`bwrap` on PATH): the holder and the PTY stay outside.
 class LocalHolderHost final : public HolderHost {
  public:
   LocalHolderHost(boost::asio::io_context& io, Log& log, StateDir state, std::string bosun_exe)
@@ -79,6 +86,7 @@ class LocalHolderHost final : public HolderHost {
   Status check_cwd(const std::string& cwd) const override;
   Status check_program(const std::string& program, const std::string& cwd,
                        const std::map<std::string, std::string>& env) const override;
+  Status check_sandbox(const SandboxPolicy& policy) const override;
   std::string socket_path(const std::string& agent_id, int64_t generation) const override;
   std::string log_path(const std::string& agent_name, int64_t generation) const override;
   boost::asio::awaitable<Result<HolderStarted>> launch(const HolderSpec& spec,

@@ -1,6 +1,10 @@
 // LaunchFiles: the agent's environment, instructions file and profile-built command.
 #include "agent/launch_files.h"
 
+#include <cstdlib>
+#include <set>
+
+#include "agent/permission.h"
 #include "util/files.h"
 
 namespace bosun {
@@ -30,7 +34,57 @@ std::string mcp_config_text(const Profile& profile, const std::string& url) {
   return {};
 }
 
+// Every built-in CLI's files under HOME, read once.
+const std::set<std::string>& every_cli_home_path() {
+  static const std::set<std::string> paths = [] {
+    std::set<std::string> out;
+    for (const auto& file : builtin_profile_files()) {
+      if (auto p = parse_profile(file.text, std::string(file.path)))
+        out.insert(p->home.begin(), p->home.end());
+    }
+    return out;
+  }();
+  return paths;
+}
+
 }  // namespace
+
+SandboxLayout LaunchFiles::sandbox_layout(const AgentRecord& agent, const Profile* profile,
+                                          const std::map<std::string, std::string>& env) const {
+  namespace fs = std::filesystem;
+  SandboxLayout out;
+  auto home = env.find("HOME");
+  const char* inherited = std::getenv("HOME");
+  out.home = home != env.end() ? home->second : (inherited ? inherited : "");
+  out.state_root = state_.root.string();
+  out.cwd = agent.cwd;
+  if (auto common = linked_git_common_dir(agent.cwd)) out.git_dir = *common;
+  std::set<std::string> own;
+  if (profile) own.insert(profile->home.begin(), profile->home.end());
+  if (!out.home.empty()) {
+    for (const auto& rel : every_cli_home_path()) {
+      bool folder = rel.ends_with('/');
+      fs::path path = fs::path(out.home) / (folder ? rel.substr(0, rel.size() - 1) : rel);
+      std::error_code made;
+      if (own.count(rel) && folder && fs::create_directories(path, made)) {
+        fs::permissions(path, fs::perms::owner_all, made);
+      }
+      (own.count(rel) ? out.writable : out.hidden).push_back(path.string());
+    }
+  }
+  fs::path files = state_.root / "agents" / agent.name;
+  out.readable.push_back(files.string());
+  out.cache = (files / "cache").string();
+  std::error_code ec;
+  fs::create_directories(out.cache, ec);
+  fs::permissions(out.cache, fs::perms::owner_all, ec);
+  out.bosun_exe = bosun_exe_;
+  out.relay_dir = (state_.run() / "relay").string();
+  if (auto colon = daemon_url_.rfind(':'); colon != std::string::npos) {
+    out.relay_port = std::atoi(daemon_url_.c_str() + colon + 1);
+  }
+  return out;
+}
 
 std::map<std::string, std::string> LaunchFiles::own_env(const AgentRecord& agent,
                                                         const Profile* profile) const {
@@ -92,6 +146,9 @@ LaunchInputs LaunchFiles::inputs(const std::string& name, const Json& launch, bo
   }
   in.session_id = launch.value("session_id", "");
   in.resume = resume && !in.session_id.empty();
+  in.permission = launch.value("permission", "");
+  in.model = launch.value("model", "");
+  in.tools = launch.value("tools", "");
   if (launch.contains("args") && launch["args"].is_array()) {
     for (const auto& arg : launch["args"]) {
       if (arg.is_string()) in.args.push_back(arg.get<std::string>());
@@ -118,7 +175,10 @@ Status LaunchFiles::prepare_command(AgentRecord& a, const Result<Profile>& profi
     auto file = state_.root / "agents" / a.name / "claude-settings.json";
     std::error_code ec;
     std::filesystem::create_directories(file.parent_path(), ec);
-    if (auto st = write_file_atomic(file, dump_json(claude_hook_settings(bosun_exe_)), 0600); !st) {
+    Json settings = claude_hook_settings(bosun_exe_);
+    if (const auto* mode = permission_mode(*profile, in.permission))
+      settings.update(mode->settings);
+    if (auto st = write_file_atomic(file, dump_json(settings), 0600); !st) {
       return st;
     }
     in.hooks_file = file.string();

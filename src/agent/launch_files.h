@@ -9,6 +9,7 @@
 
 #include "agent/launch_plan.h"
 #include "agent/profile.h"
+#include "agent/sandbox.h"
 #include "store/agents.h"
 #include "util/state_dir.h"
 
@@ -49,6 +50,14 @@ class LaunchFiles {
   // The profile's mcp args for agent `name`, with bosun's endpoint ({mcp_url}) and the config
   // file they name ({mcp_file}, written here, mode 0600); none when the profile has no mcp:.
   Result<std::vector<std::string>> mcp_args(const std::string& name, const Profile& profile) const;
+
+  // What a sandboxed run of `agent` sees (agent/sandbox.h), `env` being its own variables:
+  // its folder and that checkout's git data read-write; its CLI's files under HOME (the
+  // profile's `home`) read-write and every other built-in CLI's hidden; its own files here
+  // (<state>/agents/NAME: instructions, hooks, MCP config) read-only, with its own cache
+  // (<state>/agents/NAME/cache, made now) read-write; the daemon through the relay when offline.
+  SandboxLayout sandbox_layout(const AgentRecord& agent, const Profile* profile,
+                               const std::map<std::string, std::string>& env) const;
 
   // When the agent's command comes from its profile, builds this run's argv into the record:
   // the hooks settings written (mode 0600), its session started or resumed. Otherwise nothing.

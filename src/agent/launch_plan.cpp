@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "agent/permission.h"
 #include "util/ids.h"
 
 namespace bosun {
@@ -39,9 +40,18 @@ Result<std::vector<std::string>> interactive_argv(const Profile& p, const Launch
                                           {"shell", in.shell},
                                           {"role_file", in.role_file},
                                           {"hooks_file", in.hooks_file},
-                                          {"session_id", in.session_id}};
+                                          {"session_id", in.session_id},
+                                          {"model", in.model},
+                                          {"tools", in.tools}};
   // template + hooks, then the mcp args (already expanded), then session and instructions.
   std::vector<std::string> head = p.interactive;
+  if (const auto* mode = permission_mode(p, in.permission)) {
+    head.insert(head.end(), mode->args.begin(), mode->args.end());
+  }
+  if (!in.model.empty())
+    head.insert(head.end(), p.role_args.model.begin(), p.role_args.model.end());
+  if (!in.tools.empty())
+    head.insert(head.end(), p.role_args.tools.begin(), p.role_args.tools.end());
   if (!in.hooks_file.empty()) head.insert(head.end(), p.hooks.args.begin(), p.hooks.args.end());
   std::vector<std::string> tail;
   auto add = [&tail](const std::vector<std::string>& more) {

@@ -19,12 +19,15 @@ struct LaunchInputs {
   std::string hooks_file;         // {hooks_file}; "" leaves the hooks flag out
   std::string session_id;         // {session_id}; "" when the profile cannot choose one
   bool resume = false;            // resume `session_id` instead of starting it
+  std::string permission;         // the permission policy ("" is ask): its args follow the template
+  std::string model;              // {model}: the role's model; "" leaves role_args.model out
+  std::string tools;              // {tools}: the role's tools, comma-separated; "" leaves them out
   std::vector<std::string> mcp;   // the profile's mcp args, expanded (LaunchFiles::mcp_args)
   std::vector<std::string> args;  // appended as they are
 };
 
-// template + hooks args + mcp args + session (assign or resume) + instructions flag + args. 400
-// `missing_value` when a template needs a value that is not there.
+// template + the permission policy's args + the role's model and tools + hooks args + mcp args + session (assign or resume) +
+// instructions flag + args. 400 `missing_value` when a template needs a value that is not there.
 Result<std::vector<std::string>> interactive_argv(const Profile& profile, const LaunchInputs& in);
 
 // The Claude Code settings overlay (--settings) whose hooks forward every event that says

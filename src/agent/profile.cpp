@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "util/yaml_json.h"
 #include "util/yaml_reader.h"
 
 namespace bosun {
@@ -251,7 +252,9 @@ Status parse_screen(const Reader& r, const YAML::Node& node, ScreenSpec& out) {
 Status parse_dialogs(const Reader& r, const YAML::Node& node, std::vector<Dialog>& out) {
   if (!node.IsSequence()) return r.bad(node, "dialogs must be a list");
   for (const auto& item : node) {
-    if (auto st = r.keys(item, "a dialog", {"name", "keys", "avoid", "note", "auto_answer"}); !st) {
+    if (auto st = r.keys(item, "a dialog",
+                         {"name", "keys", "avoid", "note", "auto_answer", "trusted_when"});
+        !st) {
       return st;
     }
     Dialog d;
@@ -273,6 +276,21 @@ Status parse_dialogs(const Reader& r, const YAML::Node& node, std::vector<Dialog
     if (item["auto_answer"]) {
       TRY(b, r.boolean(item["auto_answer"], "auto_answer"));
       d.auto_answer = *b;
+    }
+    if (const auto& when = item["trusted_when"]) {
+      if (auto st = r.keys(when, "trusted_when", {"file", "pointer", "equals"}); !st) return st;
+      if (!when["file"] || !when["pointer"] || !when["equals"]) {
+        return r.bad(when, "trusted_when needs file:, pointer: and equals:");
+      }
+      TRY(file, r.str(when["file"], "trusted_when.file"));
+      TRY(pointer, r.str(when["pointer"], "trusted_when.pointer"));
+      if (pointer->empty() || pointer->front() != '/' ||
+          pointer->find("{project}") == std::string::npos) {
+        return r.bad(when["pointer"],
+                     "trusted_when.pointer must be a JSON pointer naming {project}");
+      }
+      d.trusted_when = Dialog::TrustedWhen{*file, *pointer, node_json(when["equals"])};
+      if (d.keys.empty()) return r.bad(item, "dialog " + d.name + " has trusted_when but no keys:");
     }
     if (d.auto_answer && d.keys.empty()) {
       return r.bad(item, "dialog " + d.name + " answers itself (auto_answer) but has no keys:");
@@ -453,6 +471,49 @@ Status parse_hooks(const Reader& r, const YAML::Node& hooks, Profile& p) {
   return {};
 }
 
+// home: [".claude", ".claude.json"] — paths relative to HOME, inside it.
+Status parse_home(const Reader& r, const YAML::Node& node, Profile& p) {
+  TRY(paths, r.strings(node, "home"));
+  for (const auto& path : *paths) {
+    std::filesystem::path rel(path);
+    bool inside =
+        !path.empty() && rel.is_relative() &&
+        std::none_of(rel.begin(), rel.end(), [](const auto& part) { return part == ".."; });
+    if (!inside) return r.bad(node, "home: '" + path + "' is not a path inside HOME");
+  }
+  p.home = std::move(*paths);
+  return {};
+}
+
+// permission: {ask|edits|unattended: {args?, env?}}.
+Status parse_permission(const Reader& r, const YAML::Node& node, Profile& p) {
+  if (auto st = r.keys(node, "permission", {"ask", "edits", "unattended"}); !st) return st;
+  for (const auto& kv : node) {
+    const std::string policy = kv.first.Scalar();
+    const YAML::Node& mode = kv.second;
+    if (auto st = r.keys(mode, "permission." + policy, {"args", "env", "settings"}); !st) return st;
+    Profile::PermissionMode out;
+    if (mode["args"]) {
+      TRY(args, r.strings(mode["args"], "permission." + policy + ".args"));
+      out.args = std::move(*args);
+    }
+    if (const auto& env = mode["env"]) {
+      if (!env.IsMap()) return r.bad(env, "permission." + policy + ".env must be a mapping");
+      for (const auto& e : env) {
+        TRY(value, r.str(e.second, "permission." + policy + ".env"));
+        out.env[e.first.Scalar()] = *value;
+      }
+    }
+    if (const auto& settings = mode["settings"]) {
+      if (!settings.IsMap())
+        return r.bad(settings, "permission." + policy + ".settings must be a mapping");
+      out.settings = node_json(settings);
+    }
+    p.permission[policy] = std::move(out);
+  }
+  return {};
+}
+
 // A variable name: [A-Za-z_][A-Za-z0-9_]*.
 bool env_name(const std::string& s) {
   return !s.empty() && std::isdigit(static_cast<unsigned char>(s[0])) == 0 &&
@@ -532,7 +593,7 @@ Result<Profile> parse_profile(std::string_view text, const std::string& file) {
   if (auto st = r.keys(root, "the profile",
                        {"name", "description", "version", "takes_tasks", "interactive", "headless",
                         "stream", "instructions", "input", "commands", "session", "hooks", "mcp",
-                        "context", "dialogs", "screen"});
+                        "context", "home", "permission", "role_args", "dialogs", "screen"});
       !st) {
     return tl::unexpected(st.error());
   }
@@ -561,6 +622,24 @@ Result<Profile> parse_profile(std::string_view text, const std::string& file) {
   }
   if (const auto& context = root["context"]) {
     TRY_OK(parse_context(r, context, p));
+  }
+  if (const auto& home = root["home"]) {
+    TRY_OK(parse_home(r, home, p));
+  }
+  if (const auto& permission = root["permission"]) {
+    TRY_OK(parse_permission(r, permission, p));
+  }
+  if (const auto& role_args = root["role_args"]) {
+    if (auto st = r.keys(role_args, "role_args", {"model", "tools"}); !st)
+      return tl::unexpected(st.error());
+    if (role_args["model"]) {
+      TRY(model, r.strings(role_args["model"], "role_args.model"));
+      p.role_args.model = std::move(*model);
+    }
+    if (role_args["tools"]) {
+      TRY(tools, r.strings(role_args["tools"], "role_args.tools"));
+      p.role_args.tools = std::move(*tools);
+    }
   }
   if (root["dialogs"]) {
     if (auto st = parse_dialogs(r, root["dialogs"], p.dialogs); !st) {

@@ -12,6 +12,7 @@
 
 #include "agent/status.h"
 #include "util/clock.h"
+#include "util/json.h"
 #include "util/result.h"
 
 namespace bosun {
@@ -86,6 +87,15 @@ struct Dialog {
   std::string avoid;              // how to keep it from appearing (a config file, a flag)
   std::string note;               // what a person should know (e.g. the default is "No, exit")
   bool auto_answer = false;       // bosun may type `keys` itself
+  // A trust dialog for a worktree bosun made: answered with `keys` when the person trusted
+  // the worktree's project in the CLI's own config — the JSON file `file` under HOME holds
+  // `equals` at `pointer`, where {project} is the project's path (escaped for the pointer).
+  struct TrustedWhen {
+    std::string file;
+    std::string pointer;
+    Json equals;
+  };
+  std::optional<TrustedWhen> trusted_when;
 };
 
 struct SessionCapture {
@@ -149,6 +159,27 @@ struct Profile {
     int64_t window = 0;
     std::string left;
   } context;
+  // Each permission policy (ask, edits, unattended) as the CLI takes it: arguments added to
+  // its interactive command, variables added to its environment, and keys merged into the
+  // settings overlay bosun hands it (hooks kind claude). A policy not listed is refused for the
+  // profile, except `ask`, which is then the CLI as it starts.
+  struct PermissionMode {
+    std::vector<std::string> args;
+    std::map<std::string, std::string> env;
+    Json settings = Json::object();
+  };
+  std::map<std::string, PermissionMode> permission;
+  // How a role's `model:` and `tools:` reach the CLI: argv templates with {model} and {tools}
+  // (the tools comma-separated); empty: the CLI has no such flag and the role's value is not
+  // passed on.
+  struct RoleArgs {
+    std::vector<std::string> model;
+    std::vector<std::string> tools;
+  } role_args;
+  // Where under HOME the CLI keeps its settings, sessions and login: read-write for its own
+  // agents in a sandbox, hidden from every other CLI's. A folder ends in "/" and is made
+  // (0700) when missing, since the CLI cannot make it in a read-only HOME.
+  std::vector<std::string> home;
   std::vector<Dialog> dialogs;
   ScreenSpec screen;
 

@@ -9,7 +9,9 @@
 #include <boost/asio/post.hpp>
 
 #include "agent/launch_plan.h"
+#include "agent/permission.h"
 #include "util/ids.h"
+#include "util/text.h"
 
 namespace bosun {
 
@@ -195,6 +197,12 @@ asio::awaitable<Result<AgentView>> AgentRegistry::spawn(SpawnRequest req) {
     plan = Json{{"profile_argv", true}, {"args", req.args}};
     auto profile = this->profile(req.profile);
     if (!profile) co_return tl::unexpected(profile.error());
+    if (auto st = check_permission(req.permission, req.sandbox, &*profile); !st) {
+      co_return tl::unexpected(st.error());
+    }
+    if (!req.permission.empty()) plan["permission"] = req.permission;
+    if (!req.model.empty()) plan["model"] = req.model;
+    if (!req.tools.empty()) plan["tools"] = join(req.tools, ",");
     if (!profile->session.assign.empty()) plan["session_id"] = new_uuid();
     auto argv = interactive_argv(*profile, files_.inputs(req.name, plan, false));
     if (!argv) co_return tl::unexpected(argv.error());
@@ -202,6 +210,8 @@ asio::awaitable<Result<AgentView>> AgentRegistry::spawn(SpawnRequest req) {
   } else if (!req.args.empty()) {
     co_return bad_request("invalid_field",
                           "args add to the profile's command; with argv, put them in argv");
+  } else if (auto st = check_permission(req.permission, req.sandbox, nullptr); !st) {
+    co_return tl::unexpected(st.error());
   }
   for (const auto& a : req.argv) {
     if (a.find('\0') != std::string::npos) co_return bad_request("invalid_argv", "argv has a NUL");
@@ -217,6 +227,8 @@ asio::awaitable<Result<AgentView>> AgentRegistry::spawn(SpawnRequest req) {
       !st) {
     co_return tl::unexpected(st.error());
   }
+  if (auto st = host_->check_sandbox(req.sandbox); !st) co_return tl::unexpected(st.error());
+  if (req.sandbox.enabled()) plan["sandbox"] = req.sandbox.to_json();
   AgentRecord a;
   a.id = new_id("ag_");
   a.name = req.name;
@@ -295,6 +307,17 @@ asio::awaitable<Status> AgentRegistry::launch_run(Session& s) {
     co_return st;
   }
   auto env = files_.own_env(a, profile ? &*profile : nullptr);
+  // A policy stored by spawn; a record that has none (or one this build can't read) runs as it is.
+  SandboxPolicy sandbox =
+      parse_sandbox(a.launch.value("sandbox", Json())).value_or(SandboxPolicy{});
+  SandboxLayout layout;
+  if (sandbox.enabled()) layout = files_.sandbox_layout(a, profile ? &*profile : nullptr, env);
+  if (profile) {
+    if (const auto* mode = permission_mode(*profile, a.launch.value("permission", ""))) {
+      for (const auto& [k, v] : mode->env)
+        env[k] = v;
+    }
+  }
   RunRecord run;
   run.agent_id = a.id;
   run.generation = a.generation;
@@ -318,6 +341,8 @@ asio::awaitable<Status> AgentRegistry::launch_run(Session& s) {
   s.machine().enter(AgentState::kStarting);
 
   HolderSpec spec{a.id, a.name, a.generation, a.argv, a.cwd, a.cols, a.rows, std::move(env)};
+  spec.sandbox = sandbox;
+  spec.layout = std::move(layout);
   auto started = co_await host_->launch(spec, run.socket);
   if (!started && started.error().code == "holder_failed") {
     auth_.remove_agent_token(a.token);

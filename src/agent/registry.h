@@ -48,6 +48,10 @@ struct SpawnRequest {
   int rows = 40;
   bool permanent = false;
   std::optional<std::string> project_id;
+  SandboxPolicy sandbox;  // what the agent's program may see and reach (agent/sandbox.h)
+  std::string permission;  // ask (also ""), edits or unattended (agent/permission.h)
+  std::string model;       // the role's model, for a profile whose CLI takes one
+  std::vector<std::string> tools;  // the role's tools, likewise
 };
 
 // What the terminal hub needs to replay a run's output.

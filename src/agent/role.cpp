@@ -10,6 +10,7 @@
 
 #include "util/duration.h"
 #include "util/files.h"
+#include "util/yaml_json.h"
 
 namespace bosun {
 
@@ -89,6 +90,16 @@ Status read_front_matter(const Where& w, const YAML::Node& root, Role& role) {
       auto list = string_list(w, v, key);
       if (!list) return tl::unexpected(list.error());
       (key == "tools" ? role.tools : role.domains) = *list;
+    } else if (key == "sandbox") {
+      auto policy = parse_sandbox(node_json(v));
+      if (!policy) return tl::unexpected(bad(w.at(v), policy.error().message));
+      role.sandbox = *policy;
+    } else if (key == "permission") {
+      if (!v.IsScalar() ||
+          (v.Scalar() != "ask" && v.Scalar() != "edits" && v.Scalar() != "unattended")) {
+        return tl::unexpected(bad(w.at(v), "permission must be ask, edits or unattended"));
+      }
+      role.permission = v.Scalar();
     } else if (key == "permanent") {
       if (!v.IsScalar() || (v.Scalar() != "true" && v.Scalar() != "false")) {
         return tl::unexpected(bad(w.at(v), "permanent must be true or false"));
@@ -130,6 +141,8 @@ Json Role::to_json(bool with_body) const {
          {"domains", domains},
          {"permanent", permanent ? Json(*permanent) : Json()},
          {"profile", profile ? Json(*profile) : Json()},
+         {"sandbox", sandbox ? sandbox->to_json() : Json()},
+         {"permission", permission ? Json(*permission) : Json()},
          {"supervisor", supervisor},
          {"file", file}};
   if (with_body) j["body"] = body;

@@ -1,7 +1,8 @@
 // Role: a Markdown file whose body is an agent's instructions, with optional YAML front matter
 // (Claude Code's subagent keys `name`, `description`, `tools`, `model`, plus bosun's
-// `domains`, `permanent`, `profile`, `reset_after_tasks`, `reset_after`, `heartbeat`,
-// `stuck_after`). Looked up in `<project>/.bosun/roles/` then `<project>/.claude/agents/`.
+// `domains`, `permanent`, `profile`, `sandbox`, `permission`, `reset_after_tasks`,
+// `reset_after`, `heartbeat`, `stuck_after`). Looked up in `<project>/.bosun/roles/` then
+// `<project>/.claude/agents/`.
 #pragma once
 
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/sandbox.h"
 #include "util/json.h"
 #include "util/result.h"
 
@@ -22,6 +24,8 @@ struct Role {
   std::vector<std::string> domains;  // paths the role may change; empty: anywhere
   std::optional<bool> permanent;
   std::optional<std::string> profile;
+  std::optional<SandboxPolicy> sandbox;   // `sandbox: bwrap` or {kind, network}
+  std::optional<std::string> permission;  // ask | edits | unattended
   // Supervisor overrides, as the supervisor's configuration spells them ("10m", 5).
   Json supervisor = Json::object();
   std::string body;   // the instructions

@@ -1,6 +1,8 @@
 // AgentJson: AgentView → the API's JSON.
 #include "api/agent_json.h"
 
+#include "agent/sandbox.h"
+
 namespace bosun {
 
 Json agent_json(const AgentView& view, Store& store) {
@@ -27,6 +29,7 @@ Json agent_json(const AgentView& view, Store& store) {
   j["command_from_profile"] = a.launch.value("profile_argv", false);
   j["args"] = a.launch.value("args", Json::array());
   j["session_id"] = a.launch.contains("session_id") ? a.launch["session_id"] : Json();
+  j["sandbox"] = a.launch.contains("sandbox") ? a.launch["sandbox"] : SandboxPolicy{}.to_json();
   j["project_id"] = a.project_id ? Json(*a.project_id) : Json();
   j["context"] = view.context ? to_json(*view.context) : Json();
   j["worktree"] = Json();

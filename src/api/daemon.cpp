@@ -32,6 +32,7 @@
 #include "crew/verifier.h"
 #include "crew/worktrees.h"
 #include "notify/notifier.h"
+#include "term/relay.h"
 #include "util/files.h"
 
 namespace bosun {
@@ -207,7 +208,7 @@ struct DaemonParts {
         processes(io),
         verifier(io, store, bus, clock, log, processes),
         delivery(io, store, bus, clock, log, agents),
-        dialogs(io, bus, clock, log, agents),
+        dialogs(io, store, bus, clock, log, agents),
         supervisor(io, store, bus, clock, log, agents, &delivery),
         git(io, 1),
         projects(store, bus, clock, log, git, state),
@@ -288,6 +289,22 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   d.auth.set_allowed_hosts(options.allowed_hosts);
   if (auto hp = split_host_port(*address)) d.auth.set_listen_address(hp->first, hp->second);
 
+  // Sandboxes without a network reach the API through this socket (agent/sandbox.h).
+  boost::system::error_code bad_address;
+  auto hp = split_host_port(*address);
+  auto ip = hp ? asio::ip::make_address(hp->first, bad_address) : asio::ip::address();
+  if (hp && !bad_address) {
+    auto relay = state.run() / "relay";
+    std::error_code ec;
+    std::filesystem::create_directories(relay, ec);
+    std::filesystem::permissions(relay, std::filesystem::perms::owner_all, ec);
+    if (auto st = term::start_unix_to_tcp_relay(
+            io, (relay / "api.sock").string(),
+            asio::ip::tcp::endpoint(ip, static_cast<uint16_t>(hp->second)));
+        !st) {
+      log.warn("serve.relay_failed", {{"error", st.error().message}});
+    }
+  }
   if (!write_run_files(state, *address, log)) return 1;
   // Agents started by an earlier daemon are still running: reconnect before serving.
   // Then the crew's engines, which act on the agents.

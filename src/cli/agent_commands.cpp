@@ -72,6 +72,9 @@ struct SpawnFlags {
   int rows = 0;
   bool permanent = false;
   bool json = false;
+  std::string sandbox;
+  std::string network;
+  std::string permission;
 };
 
 void setup_spawn(CLI::App& app, CommandContext& ctx) {
@@ -93,6 +96,13 @@ void setup_spawn(CLI::App& app, CommandContext& ctx) {
   app.add_option("--cols", f->cols, "terminal columns (default: this terminal's, else 120)");
   app.add_option("--rows", f->rows, "terminal rows (default: this terminal's, else 40)");
   app.add_flag("--permanent", f->permanent, "restart it when it exits unexpectedly");
+  app.add_option("--sandbox", f->sandbox, "none or bwrap: what its program may see and touch")
+      ->check(CLI::IsMember({"none", "bwrap"}));
+  app.add_option("--network", f->network, "on or off, in its sandbox (default: on)")
+      ->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--permission", f->permission,
+                 "ask, edits or unattended (unattended only in a sandbox)")
+      ->check(CLI::IsMember({"ask", "edits", "unattended"}));
   app.add_flag("--json", f->json, "print the agent record as JSON");
   app.callback([&ctx, f] {
     with_client(ctx, [&](Client& client) -> Status {
@@ -129,6 +139,11 @@ void setup_spawn(CLI::App& app, CommandContext& ctx) {
       if (f->cols > 0 || tty) body["cols"] = f->cols > 0 ? f->cols : ws.ws_col;
       if (f->rows > 0 || tty) body["rows"] = f->rows > 0 ? f->rows : ws.ws_row;
       if (f->permanent) body["permanent"] = true;
+      if (!f->sandbox.empty() || !f->network.empty()) {
+        body["sandbox"] = Json{{"kind", f->sandbox.empty() ? "bwrap" : f->sandbox}};
+        if (!f->network.empty()) body["sandbox"]["network"] = f->network;
+      }
+      if (!f->permission.empty()) body["permission"] = f->permission;
       auto agent = client.post("/api/v1/agents", body);
       if (!agent) return tl::unexpected(agent.error());
       if (f->json) {
@@ -185,6 +200,10 @@ void print_agent(const Json& a) {
   if (!text(a, "role", "").empty()) std::printf("role:      %s\n", text(a, "role").c_str());
   if (!text(a, "profile", "").empty()) std::printf("profile:   %s\n", text(a, "profile").c_str());
   if (a.value("permanent", false)) std::printf("permanent: yes\n");
+  if (const Json& box = a["sandbox"]; box.is_object() && box.value("kind", "none") != "none") {
+    std::printf("sandbox:   %s, network %s\n", text(box, "kind").c_str(),
+                text(box, "network").c_str());
+  }
   if (const Json& c = a["context"]; c.is_object()) {
     std::string tokens =
         c["tokens"].is_number_integer()

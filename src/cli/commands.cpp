@@ -24,6 +24,7 @@
 #include "cli/pipeline_commands.h"
 #include "cli/project_commands.h"
 #include "cli/report.h"
+#include "cli/sandboxed.h"
 #include "cli/sim_commands.h"
 #include "cli/task_commands.h"
 #include "cli/up_commands.h"
@@ -38,7 +39,7 @@ const Command kCommands[] = {
     kTaskCommand,       kReportCommand,     kHoldCommand,     kDetectCommand, kProjectCommand,
     kWorktreeCommand,   kRoleCommand,       kDecisionCommand, kHookCommand,   kRunCommand,
     kUsageCommand,      kPipelineCommand,   kNotifyCommand,   kEventsCommand, kJournalCommand,
-    kSupervisorCommand, kCompletionCommand, kManCommand,
+    kSupervisorCommand, kCompletionCommand, kManCommand,     kSandboxedCommand,
 };
 
 // The subcommand names of `app`.

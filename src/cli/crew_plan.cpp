@@ -23,6 +23,7 @@ Json setting(const Json& spec, const std::string& key) {
   if (key == "profile") return "shell";
   if (key == "permanent" || key == "worktree") return false;
   if (key == "env") return Json::object();
+  if (key == "sandbox" || key == "permission") return Json();
   return Json::array();  // argv, args
 }
 
@@ -63,7 +64,8 @@ const char* crew_action_name(CrewAction action) {
 
 std::vector<std::string> spec_changes(const Json& before, const Json& after) {
   std::vector<std::string> out;
-  for (const char* key : {"role", "profile", "permanent", "worktree", "argv", "args"}) {
+  for (const char* key :
+       {"role", "profile", "permanent", "worktree", "argv", "args", "sandbox", "permission"}) {
     Json a = setting(before, key);
     Json b = setting(after, key);
     if (a != b) out.push_back(fmt::format("{}: {} → {}", key, shown(a), shown(b)));

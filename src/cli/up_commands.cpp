@@ -170,6 +170,11 @@ std::vector<Json> wanted_specs(const Place& place,
     if (!a.args.empty()) spec["args"] = a.args;
     if (a.worktree) spec["worktree"] = true;
     if (!a.env.empty()) spec["env"] = a.env;
+    // The agent's own setting, else the team's; neither: the role's (the daemon applies it).
+    const Json& sandbox = a.sandbox.is_null() ? place.team.sandbox : a.sandbox;
+    if (!sandbox.is_null()) spec["sandbox"] = sandbox;
+    const std::string& permission = a.permission.empty() ? place.team.permission : a.permission;
+    if (!permission.empty()) spec["permission"] = permission;
     specs.push_back(std::move(spec));
   }
   return specs;

@@ -6,8 +6,10 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "agent/sandbox.h"
 #include "crew/supervisor_config.h"
 #include "notify/notify_config.h"
+#include "util/yaml_json.h"
 
 namespace bosun {
 
@@ -34,38 +36,6 @@ bool valid_name(const std::string& name) {
   return true;
 }
 
-// A scalar as JSON: integer, boolean or string.
-Json scalar_json(const YAML::Node& node) {
-  const std::string& text = node.Scalar();
-  try {
-    size_t used = 0;
-    long long n = std::stoll(text, &used);
-    if (used == text.size()) return Json(n);
-  } catch (const std::exception&) {
-  }
-  if (text == "true") return Json(true);
-  if (text == "false") return Json(false);
-  return Json(text);
-}
-
-// A whole node as JSON: maps, lists, and scalars as scalar_json reads them.
-Json node_json(const YAML::Node& node) {
-  if (node.IsMap()) {
-    Json j = Json::object();
-    for (const auto& kv : node)
-      j[kv.first.Scalar()] = node_json(kv.second);
-    return j;
-  }
-  if (node.IsSequence()) {
-    Json j = Json::array();
-    for (const auto& item : node)
-      j.push_back(node_json(item));
-    return j;
-  }
-  if (node.IsNull()) return Json();
-  return scalar_json(node);
-}
-
 Result<bool> as_bool(const Where& w, const YAML::Node& node, const std::string& key) {
   if (!node.IsScalar() || (node.Scalar() != "true" && node.Scalar() != "false")) {
     return tl::unexpected(bad(w.at(node), key + " must be true or false"));
@@ -75,6 +45,24 @@ Result<bool> as_bool(const Where& w, const YAML::Node& node, const std::string& 
 
 Result<std::string> as_string(const Where& w, const YAML::Node& node, const std::string& key) {
   if (!node.IsScalar()) return tl::unexpected(bad(w.at(node), key + " must be a string"));
+  return node.Scalar();
+}
+
+// `sandbox:` as the API takes it, checked now.
+Result<Json> sandbox_setting(const Where& w, const YAML::Node& node, const std::string& key) {
+  Json value = node_json(node);
+  if (auto policy = parse_sandbox(value); !policy) {
+    return tl::unexpected(bad(w.at(node), key + ": " + policy.error().message));
+  }
+  return value;
+}
+
+Result<std::string> permission_setting(const Where& w, const YAML::Node& node,
+                                       const std::string& key) {
+  if (!node.IsScalar() ||
+      (node.Scalar() != "ask" && node.Scalar() != "edits" && node.Scalar() != "unattended")) {
+    return tl::unexpected(bad(w.at(node), key + " must be ask, edits or unattended"));
+  }
   return node.Scalar();
 }
 
@@ -112,10 +100,19 @@ Result<TeamAgent> parse_agent(const Where& w, const YAML::Node& node, size_t ind
         if (!s) return tl::unexpected(s.error());
         agent.env[e.first.Scalar()] = *s;
       }
+    } else if (key == "sandbox") {
+      auto value = sandbox_setting(w, v, what);
+      if (!value) return tl::unexpected(value.error());
+      agent.sandbox = std::move(*value);
+    } else if (key == "permission") {
+      auto value = permission_setting(w, v, what);
+      if (!value) return tl::unexpected(value.error());
+      agent.permission = std::move(*value);
     } else {
       return tl::unexpected(
           bad(w.at(kv.first), fmt::format("unknown key '{}' in {} (name, role, profile, "
-                                          "permanent, worktree, command, args, env)",
+                                          "permanent, worktree, command, args, env, sandbox, "
+                                          "permission)",
                                           key, label)));
     }
   }
@@ -192,9 +189,18 @@ Result<Team> parse_team(const std::string& text, const std::string& file_name) {
       if (auto c = notify_config_from_json(team.notify); !c) {
         return tl::unexpected(bad(w.at(v), c.error().message));
       }
+    } else if (key == "sandbox") {
+      auto value = sandbox_setting(w, v, key);
+      if (!value) return tl::unexpected(value.error());
+      team.sandbox = std::move(*value);
+    } else if (key == "permission") {
+      auto value = permission_setting(w, v, key);
+      if (!value) return tl::unexpected(value.error());
+      team.permission = std::move(*value);
     } else {
       return tl::unexpected(bad(w.at(kv.first), fmt::format("unknown key '{}' (project, listen, "
-                                                            "agents, supervisor, notify)",
+                                                            "agents, supervisor, notify, "
+                                                            "sandbox, permission)",
                                                             key)));
     }
   }

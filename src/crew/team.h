@@ -21,7 +21,9 @@ struct TeamAgent {
   std::vector<std::string> command;  // overrides the profile's program
   std::vector<std::string> args;     // added to the profile's command
   std::map<std::string, std::string> env;
-  int line = 0;  // where it is defined, for messages
+  Json sandbox;            // as POST /api/v1/agents takes it; null: the team's, else the role's
+  std::string permission;  // ask | edits | unattended; "": the team's, else the role's
+  int line = 0;            // where it is defined, for messages
 };
 
 struct Team {
@@ -30,6 +32,8 @@ struct Team {
   std::vector<TeamAgent> agents;
   Json supervisor = Json::object();  // as the supervisor's PUT takes it
   Json notify;                       // as PUT /api/v1/notify takes it; null: not in the file
+  Json sandbox;            // every agent's unless its own says otherwise; null: none given
+  std::string permission;  // likewise
 };
 
 // Parses a team file. Errors name the file, line and column: "bosun.yaml:4:5: agents[1]: name

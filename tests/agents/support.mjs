@@ -131,8 +131,9 @@ export function run(argv, { cwd, env, ms = 60000 } = {}) {
 // A fresh HOME and work folder for one CLI, configured to use the fake model at `url` and to
 // skip every first-run screen; → {home, work, env} (env: what the CLI needs on top of baseEnv).
 // The CLIs' own retries of a failed request are off (a test sees the error at once) unless
-// `retries` is true.
-export function prepareCli(cli, url, root, { retries = false } = {}) {
+// `retries` is true. `trust` adds folders with the person's answer to the CLI's trust dialog
+// ({path: true|false}; Claude Code and Gemini CLI).
+export function prepareCli(cli, url, root, { retries = false, trust = {} } = {}) {
   const home = path.join(root, `${cli}-home`);
   const work = path.join(root, `${cli}-work`);
   fs.mkdirSync(home, { recursive: true });
@@ -148,7 +149,10 @@ export function prepareCli(cli, url, root, { retries = false } = {}) {
         hasCompletedOnboarding: true,
         theme: 'dark',
         customApiKeyResponses: { approved: ['dummy'], rejected: [] },
-        projects: { [work]: { hasTrustDialogAccepted: true } },
+        projects: {
+          [work]: { hasTrustDialogAccepted: true },
+          ...Object.fromEntries(Object.entries(trust).map(([dir, yes]) => [dir, { hasTrustDialogAccepted: yes }])),
+        },
       }));
       env = {
         ANTHROPIC_BASE_URL: url,
@@ -185,7 +189,10 @@ export function prepareCli(cli, url, root, { retries = false } = {}) {
         privacy: { usageStatisticsEnabled: false },
         general: { disableAutoUpdate: true, disableUpdateNag: true },
       }));
-      write('.gemini/trustedFolders.json', JSON.stringify({ [work]: 'TRUST_FOLDER' }));
+      write('.gemini/trustedFolders.json', JSON.stringify({
+        [work]: 'TRUST_FOLDER',
+        ...Object.fromEntries(Object.entries(trust).map(([dir, yes]) => [dir, yes ? 'TRUST_FOLDER' : 'DO_NOT_TRUST'])),
+      }));
       env = { GEMINI_API_KEY: 'dummy', GOOGLE_GEMINI_BASE_URL: url };
       break;
     case 'opencode':

@@ -10,9 +10,9 @@ import { Daemon, Events, bin, pause, prepareCli, until, versions } from './suppo
 // Spawns `cli` as an agent named `name` with `argv` in a fresh HOME pointed at the fake model;
 // `argv` null: the command bosun builds from the profile, with the installed CLIs on PATH.
 // `extra`: more fields of the spawn request (a role, say); `retries`: the CLI keeps its own
-// retries of a failed request.
-export async function spawnCli(daemon, model, cli, name, argv, { retries = false, ...extra } = {}) {
-  const { home, work, env } = prepareCli(cli, model.url, `${daemon.root}/${name}`, { retries });
+// retries of a failed request; `trust`: folders trusted (or not) in its config (prepareCli).
+export async function spawnCli(daemon, model, cli, name, argv, { retries = false, trust = {}, ...extra } = {}) {
+  const { home, work, env } = prepareCli(cli, model.url, `${daemon.root}/${name}`, { retries, trust });
   const agent = await daemon.api('POST', '/api/v1/agents', {
     name,
     profile: cli,

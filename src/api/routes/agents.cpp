@@ -94,10 +94,17 @@ Result<std::optional<std::string>> write_instructions(Services& s, const SpawnRe
   return std::optional<std::string>(text);
 }
 
+// Which of the role's defaults the request set itself.
+struct Given {
+  bool profile = false;
+  bool permanent = false;
+  bool sandbox = false;
+  bool permission = false;
+};
+
 Awaitable<tl::expected<Placement, Response>> place_agent(Services& s, SpawnRequest& req,
                                                          const std::optional<std::string>& ref,
-                                                         bool worktree, bool profile_given,
-                                                         bool permanent_given) {
+                                                         bool worktree, Given given) {
   using Out = tl::expected<Placement, Response>;
   auto fail_with = [](const Error& e) { return Out(tl::unexpected(Response::error(e))); };
   if (!valid_agent_name(req.name)) {
@@ -130,8 +137,12 @@ Awaitable<tl::expected<Placement, Response>> place_agent(Services& s, SpawnReque
     auto found = find_role(s.projects.role_root(req.project_id), req.role);
     if (found) {
       role = std::move(*found);
-      if (!profile_given && role->profile) req.profile = *role->profile;
-      if (!permanent_given && role->permanent) req.permanent = *role->permanent;
+      if (!given.profile && role->profile) req.profile = *role->profile;
+      if (!given.permanent && role->permanent) req.permanent = *role->permanent;
+      if (!given.sandbox && role->sandbox) req.sandbox = *role->sandbox;
+      if (!given.permission && role->permission) req.permission = *role->permission;
+      req.model = role->model;
+      req.tools = role->tools;
     } else if (found.error().code != "role_not_found") {
       co_return fail_with(found.error());  // a broken role file: say where
     }
@@ -212,14 +223,24 @@ Awaitable<Result<Response>> post_agent(Services& s, Request& request) {
       req.env[k] = v.get<std::string>();
     }
   }
+  bool sandbox_given = false;
+  if (auto sandbox = body->find("sandbox"); sandbox != body->end() && !sandbox->is_null()) {
+    auto policy = parse_sandbox(*sandbox);
+    if (!policy) co_return tl::unexpected(policy.error());
+    req.sandbox = *policy;
+    sandbox_given = true;
+  }
+  auto permission = optional_string(*body, "permission");
+  if (!permission) co_return tl::unexpected(permission.error());
+  if (*permission) req.permission = **permission;
   auto project_ref = optional_string(*body, "project");
   if (!project_ref) co_return tl::unexpected(project_ref.error());
   auto worktree = optional_bool(*body, "worktree");
   if (!worktree) co_return tl::unexpected(worktree.error());
   bool profile_given = body->contains("profile") && !(*body)["profile"].is_null();
   bool permanent_given = body->contains("permanent") && !(*body)["permanent"].is_null();
-  auto placed = co_await place_agent(s, req, *project_ref, worktree->value_or(false), profile_given,
-                                     permanent_given);
+  Given given{profile_given, permanent_given, sandbox_given, permission->has_value()};
+  auto placed = co_await place_agent(s, req, *project_ref, worktree->value_or(false), given);
   if (!placed) co_return std::move(placed.error());
   auto agent = co_await s.agents.spawn(std::move(req));
   if (!agent) co_return tl::unexpected(agent.error());

@@ -1,6 +1,7 @@
 // LaunchPlan: a profile's command with hooks, a session started or resumed, the instructions
 // flag and extra arguments; Claude Code's hooks overlay.
 #include "agent/launch_plan.h"
+#include "agent/permission.h"
 
 #include <regex>
 
@@ -99,7 +100,60 @@ TEST(LaunchPlan, WhatIsNotThereIsLeftOut) {
   in.role_file = "/r.md";
   argv = interactive_argv(profile_of("codex"), in);
   ASSERT_TRUE(argv);
-  EXPECT_EQ(*argv, (Argv{"codex", "--no-daemon"}));
+  // No policy is `ask`: Codex asks on request.
+  EXPECT_EQ(*argv, (Argv{"codex", "--no-daemon", "--ask-for-approval", "on-request"}));
+}
+
+TEST(LaunchPlan, EachPermissionPolicyIsTheCliOwnSetting) {
+  LaunchInputs in;
+  in.permission = "edits";
+  EXPECT_EQ(*interactive_argv(profile_of("claude"), in),
+            (Argv{"claude", "--permission-mode", "acceptEdits"}));
+  EXPECT_EQ(*interactive_argv(profile_of("gemini"), in),
+            (Argv{"gemini", "--approval-mode", "auto_edit"}));
+  in.permission = "unattended";
+  EXPECT_EQ(*interactive_argv(profile_of("claude"), in),
+            (Argv{"claude", "--dangerously-skip-permissions"}));
+  EXPECT_EQ(*interactive_argv(profile_of("codex"), in),
+            (Argv{"codex", "--no-daemon", "--dangerously-bypass-approvals-and-sandbox"}));
+  // opencode takes its permissions from the environment, not the command line.
+  EXPECT_EQ(*interactive_argv(profile_of("opencode"), in), (Argv{"opencode"}));
+  Profile opencode = profile_of("opencode");
+  const auto* mode = permission_mode(opencode, "unattended");
+  ASSERT_NE(mode, nullptr);
+  EXPECT_NE(mode->env.at("OPENCODE_PERMISSION").find("\"bash\":\"allow\""), std::string::npos);
+}
+
+TEST(LaunchPlan, ARolesModelAndToolsReachTheCliThatTakesThem) {
+  LaunchInputs in;
+  in.model = "sonnet";
+  in.tools = "Read,Grep,Bash";
+  EXPECT_EQ(*interactive_argv(profile_of("claude"), in),
+            (Argv{"claude", "--permission-mode", "default", "--model", "sonnet", "--tools",
+                  "Read,Grep,Bash"}));
+  // Codex takes a model, not a list of tools.
+  EXPECT_EQ(
+      *interactive_argv(profile_of("codex"), in),
+      (Argv{"codex", "--no-daemon", "--ask-for-approval", "on-request", "--model", "sonnet"}));
+  // A shell takes neither.
+  in.bosun_exe = "/b";
+  in.shell = "/bin/sh";
+  EXPECT_EQ(*interactive_argv(profile_of("shell"), in), (Argv{"/bin/sh"}));
+}
+
+TEST(LaunchPlan, UnattendedNeedsASandboxAndAProfileThatCanSayIt) {
+  SandboxPolicy none;
+  SandboxPolicy bwrap{SandboxKind::kBwrap, SandboxNetwork::kOn};
+  Profile claude = profile_of("claude");
+  Profile shell = profile_of("shell");
+  EXPECT_TRUE(check_permission("", none, &claude));
+  EXPECT_TRUE(check_permission("ask", none, &shell));
+  EXPECT_TRUE(check_permission("edits", none, &claude));
+  EXPECT_EQ(check_permission("unattended", none, &claude).error().code, "unattended_needs_sandbox");
+  EXPECT_TRUE(check_permission("unattended", bwrap, &claude));
+  EXPECT_EQ(check_permission("yolo", bwrap, &claude).error().code, "invalid_permission");
+  EXPECT_EQ(check_permission("edits", none, &shell).error().code, "permission_unsupported");
+  EXPECT_EQ(check_permission("unattended", bwrap, nullptr).error().code, "permission_unsupported");
 }
 
 TEST(LaunchPlan, ShellAndSimUseTheirPlaceholders) {

@@ -37,6 +37,10 @@ class NoMachine final : public HolderHost {
                        const std::map<std::string, std::string>&) const override {
     return {};
   }
+  Status check_sandbox(const SandboxPolicy& policy) const override {
+    if (policy.enabled()) return bad_request("sandbox_unavailable", "no sandbox on no machine");
+    return {};
+  }
   std::string socket_path(const std::string& agent_id, int64_t generation) const override {
     return (dir_ / (agent_id + "-" + std::to_string(generation) + ".sock")).string();
   }

@@ -67,7 +67,7 @@ class CrewOnThisMachine : public StoreFixture {
         std::make_unique<DeliveryEngine>(io_, *store_, *bus_, clock_, log_, *registry_, options);
     supervisor_ = std::make_unique<Supervisor>(io_, *store_, *bus_, clock_, log_, *registry_,
                                                delivery_.get());
-    dialogs_ = std::make_unique<DialogAnswers>(io_, *bus_, clock_, log_, *registry_);
+    dialogs_ = std::make_unique<DialogAnswers>(io_, *store_, *bus_, clock_, log_, *registry_);
     delivery_->start();
     supervisor_->start();
     dialogs_->start();
