@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { bin, until, versions } from './support.mjs';
-import { answerDialog, crew, spawnCli, submit } from './tui.mjs';
+import { answerDialog, crew, spawnCli, submit, turnTests } from './tui.mjs';
 
 const kPauseMs = 300; // the claude profile's input.pause_ms
 
@@ -75,3 +75,5 @@ test(`claude ${versions.claude}: an API error is errored, from the screen`, asyn
   assert.equal(errored.data.evidence, 'claude.api-error');
   assert.match(errored.data.detail, /API Error: 400/);
 });
+
+turnTests('claude', { argv, pauseMs: 300 });

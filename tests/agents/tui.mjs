@@ -94,6 +94,68 @@ export function tuiTests(cli, { argv, pauseMs, approveKeys, escalate = false, er
   });
 }
 
+// The moments a screen reader once misread, as node:test tests for one CLI's TUI (its own
+// retries on): a long turn (the answer held back 6 s) with a draft typed into the composer
+// meanwhile, and a silent retry (the first request answered 503) are working until the answer,
+// with no other state between; an API error is errored, and the next turn, with that error
+// still on the screen, is working and then idle (unless `errorOnScreen` is false: the CLI shows
+// no error a screen can tell).
+export function turnTests(cli, { argv, pauseMs, errorOnScreen = true }) {
+  let failures = 0;
+  const slow = crew((prompt) => {
+    // The CLI sends the whole conversation: the later prompt's words are looked for first.
+    if (prompt.includes('AFTER ERROR')) return { text: 'Fine now.' };
+    if (prompt.includes('PLEASE FAIL')) return { error: { status: 400, message: 'Invalid request (fake failure)' } };
+    if (prompt.includes('PLEASE RETRY')) {
+      failures += 1;
+      if (failures === 1) return { error: { status: 503, message: 'The model is overloaded (fake)' } };
+      return { text: 'Answered after the retry.' };
+    }
+    if (prompt.includes('PLEASE THINK')) return { text: 'Thought about it.', delay_ms: 6000 };
+    return { text: 'Plain answer.' };
+  });
+  const input = (daemon, id, data) => daemon.api('POST', `/api/v1/agents/${id}/input`, { data });
+
+  test(`${cli} ${versions[cli]}: a long turn with a draft typed meanwhile and a silent retry are working until the answer; an earlier error is history`, async () => {
+    const { id } = await spawnCli(slow.daemon, slow.model, cli, 'slow', argv(), { retries: true });
+    await slow.events.wait('idle at its composer', 'agent.state', id, (d) => d.state === 'idle', 60000);
+    const draft = 'a draft typed meanwhile';
+    for (const [prompt, answer] of [
+      ['PLEASE THINK about it', 'Thought about it.'],
+      ['PLEASE RETRY this', 'Answered after the retry.'],
+    ]) {
+      const from = slow.events.seen.length;
+      await submit(slow.daemon, id, prompt, pauseMs);
+      await slow.events.wait(`working on "${prompt}"`, 'agent.state', id, (d) => d.state === 'working');
+      if (prompt.includes('THINK')) {
+        // Once the prompt has reached the model (opencode takes keys into its box until then).
+        await until('the prompt at the model', () => slow.model.requests.some((r) => !r.side && r.prompt?.includes('PLEASE THINK')), 30000);
+        await input(slow.daemon, id, draft);
+      }
+      await slow.events.wait(`idle after "${prompt}"`, 'agent.state', id, (d) => d.state === 'idle', 90000);
+      assert.ok((await slow.daemon.screen(id)).includes(answer), `idle before "${answer}" was drawn`);
+      const states = slow.events.seen
+        .slice(from)
+        .filter((e) => e.type === 'agent.state' && e.subject === id)
+        .map((e) => `${e.data.state}/${e.data.source}`);
+      assert.equal(states.filter((s) => !s.startsWith('working')).length, 1, states.join(' → '));
+      if (prompt.includes('THINK')) {
+        await input(slow.daemon, id, '\x7f'.repeat(draft.length));
+        await until('the draft rubbed out', async () => !(await slow.daemon.screen(id)).includes(draft), 10000);
+      }
+    }
+    assert.equal(failures, 2, 'the 503 was retried');
+    if (!errorOnScreen) return;
+
+    await submit(slow.daemon, id, 'PLEASE FAIL this turn', pauseMs);
+    await slow.events.wait('errored', 'agent.state', id, (d) => d.state === 'errored', 90000);
+    await submit(slow.daemon, id, 'AFTER ERROR go on', pauseMs);
+    await slow.events.wait('working after the error', 'agent.state', id, (d) => d.state === 'working');
+    const after = await slow.events.wait('the next state', 'agent.state', id, (d) => d.state !== 'working', 90000);
+    assert.equal(after.data.state, 'idle', `${after.data.state} by ${after.data.evidence}`);
+  });
+}
+
 // The fake model (answering from `script`), a daemon and its events socket, started before the
 // file's tests and stopped after them; the returned object's fields are set once they run.
 export function crew(script, options = {}) {
