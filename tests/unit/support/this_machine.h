@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <csignal>
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,6 +24,8 @@
 #include "crew/supervisor.h"
 #include "support/no_machine.h"
 #include "support/store_fixture.h"
+#include "term/process_tree.h"
+#include "util/files.h"
 #include "util/state_dir.h"
 
 #ifndef BOSUN_BINARY
@@ -58,7 +61,24 @@ class CrewOnThisMachine : public StoreFixture {
     io_.restart();
     io_.poll();
     lock_.reset();
+    reap_holders();
     StoreFixture::TearDown();
+  }
+  // What a test left behind — a holder lingering for a daemon to collect its agent's exit, an
+  // agent whose stop waited on the manual clock — is killed: the holders named by this test's
+  // own folder and everything in their agents' sessions.
+  void reap_holders() {
+    const std::string marker = (dir_ / ".bosun" / "run").string();
+    auto procs = term::scan_processes();
+    std::vector<pid_t> ours;
+    for (const auto& p : procs) {
+      auto cmdline = read_file("/proc/" + std::to_string(p.pid) + "/cmdline");
+      if (!cmdline || cmdline->find(marker) == std::string::npos) continue;
+      ours.push_back(p.pid);
+      for (pid_t member : term::tree_members(procs, -1, p.pid))
+        ours.push_back(member);
+    }
+    term::signal_all(ours, SIGKILL);
   }
 
   // The supervisor and the delivery engine, as the daemon wires them.
