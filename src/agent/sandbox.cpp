@@ -141,7 +141,7 @@ void hide(std::vector<std::string>& out, std::vector<std::string>& read_only,
 // it — but the secrets, which are not there at all (deeper ones: an empty folder).
 void home_entries(std::vector<std::string>& out, std::vector<std::string>& read_only,
                   const std::string& home) {
-  if (home.empty() || !is_dir(home)) return;
+  if (home.empty() || home == "/" || !is_dir(home)) return;  // HOME=/ keeps the read-only root
   add(out, {"--tmpfs", home});
   std::set<std::string> secret_tops;
   std::vector<std::string> nested;
