@@ -35,6 +35,10 @@ class Sandbox : public ::testing::Test {
   void SetUp() override {
     if (run_program({"bwrap", "--version"}).exit_code != 0)
       GTEST_SKIP() << "bwrap is not installed";
+    if (run_program({"bwrap", "--ro-bind", "/", "/", "--unshare-pid", "--unshare-net", "true"})
+            .exit_code != 0) {
+      GTEST_SKIP() << "bwrap cannot make namespaces on this machine (user namespaces off?)";
+    }
     repo_ = dir_.path() / "app";
     fs::create_directories(repo_);
     git(repo_, {"init", "-q", "-b", "main"});
