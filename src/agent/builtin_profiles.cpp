@@ -396,13 +396,15 @@ screen:
   verified: [gemini-2.5-pro era]
   quiet_ms: 1000
   composer:
-    match: '^\s*((│|┃)\s)?>\s+(?!\d+\.\s)'   # 0.61.0 indents it by one space
+    # 0.61.0 indents it by one space, and in YOLO mode (--approval-mode yolo) draws `*`, not `>`
+    match: '^\s*((│|┃)\s)?(>|\*)\s+(?!\d+\.\s)'
     within_bottom: 4
   above:
     rows: 10
     # Between its "Thinking... (esc to cancel, Ns)" row and the composer 0.61.0 draws a rule,
     # this hint and a blank row (captured: tests/fixtures/captured/gemini-0.61.0-*).
-    chrome: ['^\s*Shift\+Tab to accept edits']
+    # In YOLO mode the hint's row says so instead ("YOLO Ctrl+Y … 1 MCP server").
+    chrome: ['^\s*Shift\+Tab to accept edits', '^\s*YOLO Ctrl\+Y', '^\s*\? for shortcuts$']
     # The latest turn starts at the person's prompt (" > …"): an error of an earlier turn is
     # history, not the state.
     stop_at: '^\s*> \S'
@@ -451,8 +453,8 @@ screen:
       state: idle
       confidence: 0.85
       where: composer
-      match: '>'
-      versions: gemini-2.5-pro era, 0.61.0
+      match: '>|\*'
+      versions: gemini-2.5-pro era, 0.61.0 (`*` in YOLO mode)
 )bosun_profile"},
     {"opencode", "src/agent/profiles/opencode.yaml", R"bosun_profile(# opencode, npm opencode-ai. A full-screen TUI: the input box `┃ …` (closed by `╹▀▀▀`) with a
 # footer below; "esc interrupt" in the footer while busy; "△ Permission required" for

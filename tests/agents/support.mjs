@@ -132,7 +132,7 @@ export function run(argv, { cwd, env, ms = 60000 } = {}) {
 // skip every first-run screen; → {home, work, env} (env: what the CLI needs on top of baseEnv).
 // The CLIs' own retries of a failed request are off (a test sees the error at once) unless
 // `retries` is true. `trust` adds folders with the person's answer to the CLI's trust dialog
-// ({path: true|false}; Claude Code and Gemini CLI).
+// ({path: true|false}; Claude Code, Codex and Gemini CLI).
 export function prepareCli(cli, url, root, { retries = false, trust = {} } = {}) {
   const home = path.join(root, `${cli}-home`);
   const work = path.join(root, `${cli}-work`);
@@ -179,6 +179,7 @@ export function prepareCli(cli, url, root, { retries = false, trust = {} } = {})
         '"gpt-5.5" = "gpt-6-sol"',
         `[projects."${work}"]`,
         'trust_level = "trusted"',
+        ...Object.entries(trust).flatMap(([dir, yes]) => [`[projects."${dir}"]`, `trust_level = "${yes ? 'trusted' : 'untrusted'}"`]),
         '',
       ].join('\n'));
       env = { FAKE_OPENAI_KEY: 'dummy' };

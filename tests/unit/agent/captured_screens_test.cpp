@@ -147,6 +147,38 @@ const Misread kClaude[] = {
     {"claude-2.1.330-retry-03.screen.txt", "working", "claude.retrying"},
 };
 
+// Gemini CLI 0.61.0 in YOLO mode (`--approval-mode yolo`, bosun's `unattended`) draws its
+// composer with `*`, not `>` (captured under bosun by quickstart_clis.test.mjs): idle, not an
+// agent left working forever.
+TEST(CapturedScreens, GeminiYoloComposerIsIdle) {
+  const std::string yolo =
+      " ▝▜▄     Gemini CLI v0.61.0\n"
+      "   ▝▜▄\n"
+      "  ▗▟▀    Authenticated with gemini-api-key /auth\n"
+      " ▝▀\n"
+      "\n"
+      "Tips for getting started:\n"
+      "1. Create GEMINI.md files to customize your interactions\n"
+      "\n"
+      "                                                                   ? for shortcuts\n"
+      "──────────────────────────────────────────────────────────────────────────────────\n"
+      " YOLO Ctrl+Y                                                          1 MCP server\n"
+      "\n"
+      " *   Type your message or @path/to/file\n"
+      "\n"
+      " workspace (/directory)                                 branch      sandbox   /model\n";
+  ScreenReading r = read_screen(builtin("gemini"), view_of_text(yolo), kNow);
+  EXPECT_EQ(state_of(r), "idle");
+  EXPECT_EQ(r.signal ? r.signal->evidence : "", "gemini.composer");
+  // Its twin: a turn under way, its indicator where the captured default-mode screens have it
+  // (above the rule, with the mode's row between it and the composer): working.
+  std::string busy = yolo;
+  busy.insert(busy.find("                                                                   ? for"),
+              " ⠼ Thinking... (esc to cancel, 2s)\n");
+  r = read_screen(builtin("gemini"), view_of_text(busy), kNow);
+  EXPECT_EQ(state_of(r), "working");
+}
+
 TEST(CapturedScreens, ClaudeMisreadsAndTheirTwins) {
   for (const auto& m : kClaude)
     expect_reads("claude", "claude-2.1.330", m);

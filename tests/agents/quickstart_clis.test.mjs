@@ -1,0 +1,87 @@
+// docs/quickstart-other-clis.md: the quickstart's commands with Codex, Gemini CLI and opencode —
+// a role, a team file with the CLI's profile (sandboxed, unattended), `bosun up`, a task, the
+// review list, `bosun task approve` (merged into main) and `bosun down`. Only the model is
+// fake; the environment that points each CLI at it is the one thing added to the team file.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { FakeModel } from './fake_model.mjs';
+import { bin, bosun, prepareCli, run, until, versions } from './support.mjs';
+
+const usable = (await run(['bwrap', '--ro-bind', '/', '/', '--unshare-pid', 'true'])).code === 0;
+const skip = usable ? false : 'bwrap cannot make namespaces on this machine';
+
+// A coder's whole turn: a file, a commit on its branch, the report, the mail.
+function finishTask(id) {
+  const report = JSON.stringify({
+    status: 'done',
+    summary: `${id}: wrote ${id}.txt`,
+    changes: [{ file: `${id}.txt`, description: 'created' }],
+    proof: { what_was_done: `created ${id}.txt`, how_verified: `cat ${id}.txt`, verification_result: 'it holds the task id' },
+  });
+  return `echo ${id} > ${id}.txt && git add ${id}.txt && git commit -q -m "${id}" && echo '${report}' | ${bosun} report submit - && ${bosun} mail done "Finished ${id}"`;
+}
+
+for (const cli of ['codex', 'gemini', 'opencode']) {
+  test(`docs/quickstart-other-clis.md with ${cli} ${versions[cli]}: sandboxed, unattended, reviewed and merged`, { skip, timeout: 200000 }, async () => {
+    const model = await new FakeModel((prompt) => {
+      // The CLI sends the whole conversation: the latest [TASK] is the one to do.
+      const tasks = [...prompt.matchAll(/\[TASK\]\s+(t_[A-Za-z0-9]+)/g)];
+      if (tasks.length) return { tool: { command: finishTask(tasks.at(-1)[1]), description: 'Finish the task' } };
+      return { text: 'Ready.' };
+    }, { afterTool: 'Done: committed, reported and mailed.' }).start();
+    const root = fs.realpathSync(fs.mkdtempSync(`/tmp/bosun-quickstart-${cli}-`));
+    const repo = path.join(root, 'app');
+    const { env: cliEnv } = prepareCli(cli, model.url, root, { trust: { [repo]: true } });
+    const env = { ...process.env, ...cliEnv, PATH: `${path.dirname(bin(cli))}:${process.env.PATH}` };
+    for (const key of Object.keys(env)) if (key.startsWith('BOSUN_') && key !== 'BOSUN_BINARY') delete env[key];
+    const sh = (args, ms = 60000) => run([bosun, ...args], { cwd: repo, env, ms });
+    const git = (...args) => run(['git', '-C', repo, ...args]);
+    try {
+      fs.mkdirSync(path.join(repo, '.bosun', 'roles'), { recursive: true });
+      fs.writeFileSync(path.join(repo, '.bosun', 'roles', 'coder.md'),
+        '---\nname: coder\ndescription: writes the code for a task\n---\nYou write code. Commit it, then report it.\n');
+      for (const args of [['init', '-q', '-b', 'main'], ['config', 'user.name', 'Quick Start'],
+        ['config', 'user.email', 'quick@bosun.invalid'], ['add', '-A'], ['commit', '-q', '-m', 'roles']]) {
+        const r = await git(...args);
+        assert.equal(r.code, 0, r.stderr);
+      }
+      fs.writeFileSync(path.join(repo, 'bosun.yaml'), [
+        'project: .',
+        'sandbox: bwrap',
+        'permission: unattended',
+        'agents:',
+        `  - {name: coder, role: coder, profile: ${cli}, worktree: true, env: ${JSON.stringify({ ...cliEnv, PATH: env.PATH })}}`,
+        '',
+      ].join('\n'));
+      const up = await sh(['up'], 120000);
+      assert.equal(up.code, 0, up.stdout + up.stderr);
+      const add = await sh(['task', 'add', 'Write the parser', '--role', 'coder', '--json']);
+      assert.equal(add.code, 0, add.stderr);
+      const id = JSON.parse(add.stdout).id;
+      await until('the task in review', async () => {
+        const list = JSON.parse((await sh(['task', 'list', '--status', 'review', '--json'])).stdout);
+        return (Array.isArray(list) ? list : list.tasks ?? []).some((t) => t.id === id);
+      }, 120000, 500).catch(async (e) => {
+        const screen = (await sh(['agent', 'screen', 'coder'])).stdout;
+        const show = (await sh(['agent', 'show', 'coder'])).stdout;
+        assert.fail(`${e.message}\n${(await sh(['task', 'list'])).stdout}\n${show}\n${screen}`);
+      });
+      const journal = await sh(['events', '--json', '--kind', 'agent.state', '--since', '0', '--limit', '1000']);
+      assert.match(journal.stdout, /"state":"working"/);
+      // Nobody was asked to approve a tool call (a trust dialog bosun answered may show).
+      const asked = journal.stdout.split('\n').filter((l) => l.includes('"waiting_input"') && !l.includes('"dialog":"trust"'));
+      assert.deepEqual(asked, []);
+      const approve = await sh(['task', 'approve', id]);
+      assert.equal(approve.code, 0, approve.stdout + approve.stderr);
+      assert.equal((await git('show', `main:${id}.txt`)).stdout.trim(), id);
+      const down = await sh(['down']);
+      assert.equal(down.code, 0, down.stderr);
+    } finally {
+      await sh(['down']);
+      await model.stop();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+}
