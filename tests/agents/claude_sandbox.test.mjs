@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { crew, spawnCli, submit } from './tui.mjs';
-import { run, until, versions } from './support.mjs';
+import { bwrapUnusable, until, versions } from './support.mjs';
 
 let outside = '';
 const script = (prompt) => {
@@ -24,8 +24,7 @@ const c = crew(script, {
 });
 
 // bubblewrap must be able to make its namespaces here (scripts/deps installs it).
-const usable = (await run(['bwrap', '--ro-bind', '/', '/', '--unshare-pid', 'true'])).code === 0;
-const skip = usable ? false : 'bwrap cannot make namespaces on this machine';
+const skip = await bwrapUnusable();
 
 test(`claude ${versions.claude}: unattended in a sandbox runs tools without a person, and only inside`, { skip }, async () => {
   // A file of the person's in HOME, outside the agent's folder (prepareCli's HOME for 'boxed').

@@ -5,23 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bin } from './support.mjs';
-import { crew, spawnCli, submit, tuiTests } from './tui.mjs';
+import { crew, misreadMoments, spawnCli, submit, tuiTests } from './tui.mjs';
 
 tuiTests('gemini', { argv: () => [bin('gemini')], pauseMs: 300, approveKeys: '\r' });
 
-let failures = 0;
-const slow = crew((prompt) => {
-  // The CLI sends the whole conversation: the later prompt's words are looked for first.
-  if (prompt.includes('AFTER ERROR')) return { text: 'Fine now.' };
-  if (prompt.includes('PLEASE FAIL')) return { error: { status: 400, message: 'Invalid request (fake failure)' } };
-  if (prompt.includes('PLEASE RETRY')) {
-    failures += 1;
-    if (failures === 1) return { error: { status: 503, message: 'The model is overloaded (fake)' } };
-    return { text: 'Answered after the retry.' };
-  }
-  if (prompt.includes('PLEASE THINK')) return { text: 'Thought about it.', delay_ms: 6000 };
-  return { text: 'Plain answer.' };
-});
+const moments = misreadMoments();
+const slow = crew(moments.script);
 
 test('gemini: a long turn and a silent retry are working until the answer; an earlier error is history', async () => {
   const { id } = await spawnCli(slow.daemon, slow.model, 'gemini', 'slow', [bin('gemini')]);
@@ -41,7 +30,7 @@ test('gemini: a long turn and a silent retry are working until the answer; an ea
       .map((e) => `${e.data.state}/${e.data.source}`);
     assert.equal(states.filter((s) => !s.startsWith('working')).length, 1, states.join(' → '));
   }
-  assert.equal(failures, 2, 'the 503 was retried');
+  assert.equal(moments.failures, 2, 'the 503 was retried');
 
   // An API error is errored; the next turn, with that error still on the screen above it, is
   // working and then idle: the error belongs to an earlier turn.

@@ -8,27 +8,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FakeModel } from './fake_model.mjs';
-import { bin, bosun, prepareCli, run, until } from './support.mjs';
+import { bin, bosun, bwrapUnusable, crewScript, prepareCli, run, until } from './support.mjs';
 
-const usable = (await run(['bwrap', '--ro-bind', '/', '/', '--unshare-pid', 'true'])).code === 0;
-const skip = usable ? false : 'bwrap cannot make namespaces on this machine';
+const skip = await bwrapUnusable();
 
-// A coder's whole turn: a file, a commit on its branch, the report, the mail.
-function finishTask(id) {
-  const report = JSON.stringify({
-    status: 'done',
-    summary: `${id}: wrote ${id}.txt`,
-    changes: [{ file: `${id}.txt`, description: 'created' }],
-    proof: { what_was_done: `created ${id}.txt`, how_verified: `cat ${id}.txt`, verification_result: 'it holds the task id' },
-  });
-  return `echo ${id} > ${id}.txt && git add ${id}.txt && git commit -q -m "${id}" && echo '${report}' | ${bosun} report submit - && ${bosun} mail done "Finished ${id}"`;
-}
-const model = await new FakeModel((prompt) => {
-  // The CLI sends the whole conversation: the latest [TASK] is the one to do.
-  const tasks = [...prompt.matchAll(/\[TASK\]\s+(t_[A-Za-z0-9]+)/g)];
-  if (tasks.length) return { tool: { command: finishTask(tasks.at(-1)[1]), description: 'Finish the task' } };
-  return { text: 'Ready.' };
-}, { afterTool: 'Done: committed, reported and mailed.' }).start();
+const model = await new FakeModel(crewScript, { afterTool: 'Done: committed, reported and mailed.' }).start();
 
 const root = fs.realpathSync(fs.mkdtempSync('/tmp/bosun-quickstart-'));
 const repo = path.join(root, 'app');

@@ -228,3 +228,29 @@ export async function detectStream(daemon, profile, stream) {
   if (!r.stdout.trim().startsWith('{')) throw new Error(`bosun detect: ${r.code} ${r.stderr}`);
   return { code: r.code, reading: JSON.parse(r.stdout) };
 }
+
+// Why bubblewrap cannot sandbox here (it cannot make its namespaces), or false when it can.
+export async function bwrapUnusable() {
+  const r = await run(['bwrap', '--ro-bind', '/', '/', '--unshare-pid', 'true']);
+  return r.code === 0 ? false : 'bwrap cannot make namespaces on this machine';
+}
+
+// The shell command of a coder's whole turn on task `id`: a file, a commit on its branch, the
+// report and the mail, as bosun asks an agent to finish.
+export function commitAndReport(id) {
+  const report = JSON.stringify({
+    status: 'done',
+    summary: `${id}: wrote ${id}.txt`,
+    changes: [{ file: `${id}.txt`, description: 'created' }],
+    proof: { what_was_done: `created ${id}.txt`, how_verified: `cat ${id}.txt`, verification_result: 'it holds the task id' },
+  });
+  return `echo ${id} > ${id}.txt && git add ${id}.txt && git commit -q -m "${id}" && echo '${report}' | ${bosun} report submit - && ${bosun} mail done "Finished ${id}"`;
+}
+
+// A fake model's script for a crew: the latest [TASK] in the conversation (the CLIs send it
+// all) is answered with commitAndReport, anything else with a plain answer.
+export function crewScript(prompt) {
+  const tasks = [...prompt.matchAll(/\[TASK\]\s+(t_[A-Za-z0-9]+)/g)];
+  if (tasks.length) return { tool: { command: commitAndReport(tasks.at(-1)[1]), description: 'Finish the task' } };
+  return { text: 'Ready.' };
+}

@@ -94,6 +94,26 @@ export function tuiTests(cli, { argv, pauseMs, approveKeys, escalate = false, er
   });
 }
 
+// The fake model's answers for the moments a screen reader once misread: a 6 s answer to
+// PLEASE THINK, a 503 before the answer to PLEASE RETRY (`failures` counts its requests), a 400
+// for PLEASE FAIL and an answer to AFTER ERROR.
+export function misreadMoments() {
+  const moments = { failures: 0 };
+  moments.script = (prompt) => {
+    // The CLI sends the whole conversation: the later prompt's words are looked for first.
+    if (prompt.includes('AFTER ERROR')) return { text: 'Fine now.' };
+    if (prompt.includes('PLEASE FAIL')) return { error: { status: 400, message: 'Invalid request (fake failure)' } };
+    if (prompt.includes('PLEASE RETRY')) {
+      moments.failures += 1;
+      if (moments.failures === 1) return { error: { status: 503, message: 'The model is overloaded (fake)' } };
+      return { text: 'Answered after the retry.' };
+    }
+    if (prompt.includes('PLEASE THINK')) return { text: 'Thought about it.', delay_ms: 6000 };
+    return { text: 'Plain answer.' };
+  };
+  return moments;
+}
+
 // The moments a screen reader once misread, as node:test tests for one CLI's TUI (its own
 // retries on): a long turn (the answer held back 6 s) with a draft typed into the composer
 // meanwhile, and a silent retry (the first request answered 503) are working until the answer,
@@ -101,19 +121,8 @@ export function tuiTests(cli, { argv, pauseMs, approveKeys, escalate = false, er
 // still on the screen, is working and then idle (unless `errorOnScreen` is false: the CLI shows
 // no error a screen can tell).
 export function turnTests(cli, { argv, pauseMs, errorOnScreen = true }) {
-  let failures = 0;
-  const slow = crew((prompt) => {
-    // The CLI sends the whole conversation: the later prompt's words are looked for first.
-    if (prompt.includes('AFTER ERROR')) return { text: 'Fine now.' };
-    if (prompt.includes('PLEASE FAIL')) return { error: { status: 400, message: 'Invalid request (fake failure)' } };
-    if (prompt.includes('PLEASE RETRY')) {
-      failures += 1;
-      if (failures === 1) return { error: { status: 503, message: 'The model is overloaded (fake)' } };
-      return { text: 'Answered after the retry.' };
-    }
-    if (prompt.includes('PLEASE THINK')) return { text: 'Thought about it.', delay_ms: 6000 };
-    return { text: 'Plain answer.' };
-  });
+  const moments = misreadMoments();
+  const slow = crew(moments.script);
   const input = (daemon, id, data) => daemon.api('POST', `/api/v1/agents/${id}/input`, { data });
 
   test(`${cli} ${versions[cli]}: a long turn with a draft typed meanwhile and a silent retry are working until the answer; an earlier error is history`, async () => {
@@ -144,7 +153,7 @@ export function turnTests(cli, { argv, pauseMs, errorOnScreen = true }) {
         await until('the draft rubbed out', async () => !(await slow.daemon.screen(id)).includes(draft), 10000);
       }
     }
-    assert.equal(failures, 2, 'the 503 was retried');
+    assert.equal(moments.failures, 2, 'the 503 was retried');
     if (!errorOnScreen) return;
 
     await submit(slow.daemon, id, 'PLEASE FAIL this turn', pauseMs);
