@@ -142,7 +142,8 @@ export function turnTests(cli, { argv, pauseMs, errorOnScreen = true }) {
         await input(slow.daemon, id, draft);
       }
       await slow.events.wait(`idle after "${prompt}"`, 'agent.state', id, (d) => d.state === 'idle', 90000);
-      assert.ok((await slow.daemon.screen(id)).includes(answer), `idle before "${answer}" was drawn`);
+      const drawn = await slow.daemon.screen(id);
+      assert.ok(drawn.includes(answer), `idle before "${answer}" was drawn:\n${drawn}\n${slow.events.states(id).join(" → ")}`);
       const states = slow.events.seen
         .slice(from)
         .filter((e) => e.type === 'agent.state' && e.subject === id)
