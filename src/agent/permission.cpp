@@ -6,7 +6,7 @@ namespace bosun {
 Status check_permission(const std::string& policy, const SandboxPolicy& sandbox,
                         const Profile* profile) {
   if (policy.empty()) return {};
-  if (policy != "ask" && policy != "edits" && policy != "unattended") {
+  if (!is_permission_policy(policy)) {
     return bad_request("invalid_permission",
                        "permission '" + policy + "' is not a policy (ask, edits or unattended)");
   }

@@ -5,12 +5,18 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "agent/profile.h"
 #include "agent/sandbox.h"
 #include "util/result.h"
 
 namespace bosun {
+
+// Whether `name` is one of the three policies (ask, edits, unattended).
+inline bool is_permission_policy(std::string_view name) {
+  return name == "ask" || name == "edits" || name == "unattended";
+}
 
 // Whether an agent may run with `policy` ("" is ask): 400 `invalid_permission` for a name
 // that is none of the three, `unattended_needs_sandbox` for unattended without a sandbox,

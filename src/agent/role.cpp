@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "agent/permission.h"
 #include "util/duration.h"
 #include "util/files.h"
 #include "util/yaml_json.h"
@@ -95,8 +96,7 @@ Status read_front_matter(const Where& w, const YAML::Node& root, Role& role) {
       if (!policy) return tl::unexpected(bad(w.at(v), policy.error().message));
       role.sandbox = *policy;
     } else if (key == "permission") {
-      if (!v.IsScalar() ||
-          (v.Scalar() != "ask" && v.Scalar() != "edits" && v.Scalar() != "unattended")) {
+      if (!v.IsScalar() || !is_permission_policy(v.Scalar())) {
         return tl::unexpected(bad(w.at(v), "permission must be ask, edits or unattended"));
       }
       role.permission = v.Scalar();

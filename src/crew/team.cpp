@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "agent/permission.h"
 #include "agent/sandbox.h"
 #include "crew/supervisor_config.h"
 #include "notify/notify_config.h"
@@ -59,8 +60,7 @@ Result<Json> sandbox_setting(const Where& w, const YAML::Node& node, const std::
 
 Result<std::string> permission_setting(const Where& w, const YAML::Node& node,
                                        const std::string& key) {
-  if (!node.IsScalar() ||
-      (node.Scalar() != "ask" && node.Scalar() != "edits" && node.Scalar() != "unattended")) {
+  if (!node.IsScalar() || !is_permission_policy(node.Scalar())) {
     return tl::unexpected(bad(w.at(node), key + " must be ask, edits or unattended"));
   }
   return node.Scalar();
