@@ -477,6 +477,9 @@ input:
   paste: bracketed
   pause_ms: 300
   submit: "\r"
+  # 1.18.33's first turn: the start page (prompt in its box, then the box emptied) and a blank
+  # screen come before the session and its progress bar, for a second or two under load.
+  submit_grace_ms: 3000
 commands:
   clear: /new
   compact: /compact
@@ -498,6 +501,8 @@ screen:
   composer:
     match: '^\s*┃'
     within_bottom: 6
+    # The box above its model row ("┃  Build · <model>") holds the draft: the composer too.
+    box: '^\s*┃'
   above:
     rows: 10
   tail_rows: 14
@@ -513,6 +518,16 @@ screen:
       where: below
       match: 'esc interrupt'
       versions: 1.18.33 (seen, not captured)
+    # The first second of a turn, before its progress bar: the person's message ("┃  …", a
+    # block like the composer's, a blank row above it) is the latest entry of the session, with
+    # no "▣  Build · <model>" row under it yet. A turn that ended, answered or failed, always
+    # has that row last (captured: tests/fixtures/captured/opencode-1.18.33-*).
+    - name: opencode.sent
+      state: working
+      confidence: 0.7
+      where: just_above
+      match: '^\s*┃\s+\S'
+      versions: 1.18.33
     - name: opencode.composer
       state: idle
       confidence: 0.75

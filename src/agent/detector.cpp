@@ -79,7 +79,7 @@ std::pair<int, int> rows_of(Region where, const LiveRegion& live) {
     case Region::kComposer:
       return live.composer < 0 ? kNone : std::pair{live.composer, live.composer};
     case Region::kAbove:
-      return live.composer < 0 ? kNone : std::pair{live.above_from, live.composer - 1};
+      return live.composer < 0 ? kNone : std::pair{live.above_from, live.box_top - 1};
     case Region::kJustAbove:
       return live.just_above < 0 ? kNone : std::pair{live.just_above, live.just_above};
     case Region::kBelow:
@@ -156,16 +156,24 @@ LiveRegion find_live_region(const ScreenSpec& spec, const ScreenView& view) {
     ++seen;
   }
   if (live.composer < 0) return live;
-  live.above_from = live.composer;
+  live.box_top = live.composer;
+  if (spec.composer->box) {
+    while (live.box_top > 0) {
+      std::string_view row = lines[static_cast<size_t>(live.box_top - 1)];
+      if (blank(row) || !spec.composer->box->search(cut(row))) break;
+      --live.box_top;
+    }
+  }
+  live.above_from = live.box_top;
   // Blank rows do not count: a short conversation leaves a gap between the transcript at the
   // top and the composer at the bottom (Claude Code 2.1.330).
-  for (int i = live.composer - 1, seen = 0; i >= 0 && seen < spec.above_rows; --i) {
+  for (int i = live.box_top - 1, seen = 0; i >= 0 && seen < spec.above_rows; --i) {
     std::string_view row = lines[static_cast<size_t>(i)];
     if (spec.above_stop && spec.above_stop->search(cut(row))) break;
     live.above_from = i;
     if (!blank(row)) ++seen;
   }
-  for (int i = live.composer - 1; i >= live.above_from; --i) {
+  for (int i = live.box_top - 1; i >= live.above_from; --i) {
     std::string_view row = lines[static_cast<size_t>(i)];
     if (!blank(row) && !border(row) && !matches_any(spec.above_chrome, row)) {
       live.just_above = i;

@@ -32,8 +32,9 @@ ScreenView view_of_stream(std::string_view bytes, int cols, int rows);
 // Where the live region of a screen is (row indexes; -1 when absent).
 struct LiveRegion {
   int composer = -1;    // the composer row
+  int box_top = -1;     // the top row of the composer's box (the composer row without a box)
   int last = -1;        // the last non-blank row
-  int above_from = -1;  // rows [above_from, composer) are the rows above the composer
+  int above_from = -1;  // rows [above_from, box_top) are the rows above the composer
   int just_above = -1;  // the nearest of those that is neither blank nor a border
   int tail_from = -1;   // rows [tail_from, last] are the tail
 };

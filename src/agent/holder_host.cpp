@@ -65,6 +65,18 @@ std::string LocalHolderHost::log_path(const std::string& agent_name, int64_t gen
   return (state_.logs() / fmt::format("{}-{}.log", agent_name, generation)).string();
 }
 
+namespace {
+
+// The variables by which CLIs decide they run in CI, not at a terminal: with `CI=true` inherited
+// from the daemon, Gemini CLI runs headless (and exits, having no prompt) and Ink-drawn TUIs draw
+// only their last frame. An agent in a holder is at a terminal; an agent's own env may set them.
+bool says_ci(std::string_view key) {
+  return key == "CI" || key == "CONTINUOUS_INTEGRATION" || key == "GITHUB_ACTIONS" ||
+         key.starts_with("CI_");
+}
+
+}  // namespace
+
 std::vector<std::string> LocalHolderHost::environment(const HolderSpec& spec) const {
   std::map<std::string, std::string> env;
   for (char** e = environ; e && *e; ++e) {
@@ -72,7 +84,7 @@ std::vector<std::string> LocalHolderHost::environment(const HolderSpec& spec) co
     auto eq = kv.find('=');
     if (eq == std::string::npos) continue;
     std::string key = kv.substr(0, eq);
-    if (key.rfind("BOSUN_", 0) == 0) continue;
+    if (key.rfind("BOSUN_", 0) == 0 || says_ci(key)) continue;
     env[key] = kv.substr(eq + 1);
   }
   env["TERM"] = "xterm-256color";

@@ -75,7 +75,8 @@ class HolderHost {
 };
 
 // This machine: `bosun hold` double-forked from the daemon's own binary, its environment the
-// daemon's (less BOSUN_*) with TERM=xterm-256color and the agent's own on top, its socket in
+// daemon's (less BOSUN_* and the CI markers CI, CI_*, CONTINUOUS_INTEGRATION and GITHUB_ACTIONS:
+// an agent is at a terminal) with TERM=xterm-256color and the agent's own on top, its socket in
 // `<state>/run/`, its logs in `<state>/logs/`. A sandboxed run's program is started by the
 // holder through bubblewrap (`bwrap` on PATH): the holder and the PTY stay outside.
 class LocalHolderHost final : public HolderHost {

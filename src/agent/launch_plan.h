@@ -26,8 +26,9 @@ struct LaunchInputs {
   std::vector<std::string> args;  // appended as they are
 };
 
-// template + the permission policy's args + the role's model and tools + hooks args + mcp args + session (assign or resume) +
-// instructions flag + args. 400 `missing_value` when a template needs a value that is not there.
+// template + the permission policy's args + the role's model and tools + hooks args + mcp args +
+// session (assign or resume) + instructions flag + args. 400 `missing_value` when a template needs
+// a value that is not there.
 Result<std::vector<std::string>> interactive_argv(const Profile& profile, const LaunchInputs& in);
 
 // The Claude Code settings overlay (--settings) whose hooks forward every event that says

@@ -55,8 +55,17 @@ std::optional<Signal> LiveStatus::check(const ScreenView& view, int64_t now_ms) 
   return std::nullopt;
 }
 
+std::optional<int64_t> LiveStatus::idle_held_until_ms(int64_t now_ms) const {
+  if (!submitted_ms_) return std::nullopt;
+  int64_t until = *submitted_ms_ + profile_.input.submit_grace_ms;
+  return until > now_ms ? std::optional(until) : std::nullopt;
+}
+
 std::optional<Signal> LiveStatus::settle(const ScreenView& view, int64_t now_ms) {
   ScreenReading reading = read_screen(profile_, view, now_ms);
+  if (reading.signal && reading.signal->state == AgentState::kIdle && idle_held_until_ms(now_ms)) {
+    return std::nullopt;
+  }
   if (reading.signal) return apply(*reading.signal, now_ms, true);
   if (profile_.screen.quiet_idle) {
     const auto& cur = arbiter_.current();

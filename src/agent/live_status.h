@@ -41,6 +41,11 @@ class LiveStatus {
   std::optional<Signal> exited(int64_t now_ms);
   // Any other signal (a hook, a protocol event, the agent's own report).
   std::optional<Signal> offer(const Signal& signal, int64_t now_ms);
+  // The profile's submit key reached the program: for its input.submit_grace_ms, settle()
+  // does not believe an idle screen (the CLI has not drawn the turn it started yet).
+  void submitted(int64_t now_ms) { submitted_ms_ = now_ms; }
+  // When settle() believes an idle screen again, while it does not.
+  std::optional<int64_t> idle_held_until_ms(int64_t now_ms) const;
 
   const StatusArbiter& arbiter() const { return arbiter_; }
 
@@ -49,6 +54,7 @@ class LiveStatus {
 
   Profile profile_;
   StatusArbiter arbiter_;
+  std::optional<int64_t> submitted_ms_;
 };
 
 }  // namespace bosun

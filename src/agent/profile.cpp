@@ -196,7 +196,7 @@ Status parse_screen(const Reader& r, const YAML::Node& node, ScreenSpec& out) {
     out.quiet = Millis(*q);
   }
   if (const auto& c = node["composer"]) {
-    if (auto st = r.keys(c, "composer", {"match", "within_bottom"}); !st) return st;
+    if (auto st = r.keys(c, "composer", {"match", "within_bottom", "box"}); !st) return st;
     if (!c["match"]) return r.bad(c, "composer needs match: (regexes for the composer row)");
     ComposerSpec spec;
     TRY(m, r.patterns(c["match"], "composer.match"));
@@ -204,6 +204,10 @@ Status parse_screen(const Reader& r, const YAML::Node& node, ScreenSpec& out) {
     if (c["within_bottom"]) {
       TRY(w, r.integer(c["within_bottom"], "composer.within_bottom", 0, 50));
       spec.within_bottom = *w;
+    }
+    if (c["box"]) {
+      TRY(b, r.pattern(c["box"], "composer.box"));
+      spec.box = std::move(*b);
     }
     out.composer = std::move(spec);
   }
@@ -420,9 +424,10 @@ Status parse_instructions(const Reader& r, const YAML::Node& ins, Profile& p) {
   return {};
 }
 
-// input: {paste: bracketed|plain, pause_ms, submit, clear}.
+// input: {paste: bracketed|plain, pause_ms, submit, clear, submit_grace_ms}.
 Status parse_input(const Reader& r, const YAML::Node& in, Profile& p) {
-  if (auto st = r.keys(in, "input", {"paste", "pause_ms", "submit", "clear"}); !st) {
+  if (auto st = r.keys(in, "input", {"paste", "pause_ms", "submit", "clear", "submit_grace_ms"});
+      !st) {
     return tl::unexpected(st.error());
   }
   if (in["paste"]) {
@@ -443,6 +448,10 @@ Status parse_input(const Reader& r, const YAML::Node& in, Profile& p) {
   if (in["clear"]) {
     TRY(c, r.str(in["clear"], "input.clear"));
     p.input.clear = *c;
+  }
+  if (in["submit_grace_ms"]) {
+    TRY(ms, r.integer(in["submit_grace_ms"], "input.submit_grace_ms", 0, 30'000));
+    p.input.submit_grace_ms = *ms;
   }
   return {};
 }

@@ -61,6 +61,10 @@ struct ScreenRule {
 struct ComposerSpec {
   std::vector<Pattern> match;  // the composer row; the lowest matching row wins
   int within_bottom = 4;       // at most this many rows above the last non-blank row
+  // The composer's box: the rows right above the composer row that match this, with no blank
+  // row between, are the composer too (opencode's box holds the draft above its model row), so
+  // `above` and `just_above` start above the box.
+  std::optional<Pattern> box;
 };
 
 struct ScreenSpec {
@@ -128,6 +132,9 @@ struct Profile {
     int pause_ms = 100;  // between the text and the submit key
     std::string submit = "\r";
     std::string clear;  // keys that empty the composer before typing
+    // How long after a submit key an idle screen is not believed: the CLI may take this long
+    // to draw the turn it started (opencode shows its start page, then a blank screen).
+    int submit_grace_ms = 0;
   } input;
   std::map<std::string, std::string> commands;  // clear, compact, reset, exit, …
   struct Session {

@@ -550,6 +550,7 @@ Status AgentRegistry::input(const std::string& id_or_name, std::string_view byte
   Session& s = **found;
   if (!s.running() || !s.client) return tl::unexpected(not_running(s));
   s.client->input(bytes);
+  note_submit(s, bytes);
   if (!submit) return {};
   // The profile's submit key, after its pause: some CLIs take text and Enter that arrive
   // together as a paste and do not submit it (Codex).
@@ -557,6 +558,7 @@ Status AgentRegistry::input(const std::string& id_or_name, std::string_view byte
   int pause = s.status ? s.status->profile().input.pause_ms : 0;
   if (pause <= 0 || bytes.empty()) {
     s.client->input(key);
+    note_submit(s, key);
     return {};
   }
   // The timer outlives this call: it finds the agent again by id (and run) when it fires.
@@ -568,8 +570,16 @@ Status AgentRegistry::input(const std::string& id_or_name, std::string_view byte
     if (!again || !(*again)->running() || !(*again)->client) return;
     if ((*again)->record().generation != generation) return;  // a new run: not its Enter
     (*again)->client->input(key);
+    note_submit(**again, key);
   });
   return {};
+}
+
+void AgentRegistry::note_submit(Session& s, std::string_view bytes) {
+  if (!s.status) return;
+  const std::string& key = s.status->profile().input.submit;
+  if (key.empty() || bytes.find(key) == std::string_view::npos) return;
+  s.status->submitted(to_unix_ms(clock_.now()));
 }
 
 Status AgentRegistry::interrupt(const std::string& id_or_name) {

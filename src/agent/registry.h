@@ -48,9 +48,9 @@ struct SpawnRequest {
   int rows = 40;
   bool permanent = false;
   std::optional<std::string> project_id;
-  SandboxPolicy sandbox;  // what the agent's program may see and reach (agent/sandbox.h)
-  std::string permission;  // ask (also ""), edits or unattended (agent/permission.h)
-  std::string model;       // the role's model, for a profile whose CLI takes one
+  SandboxPolicy sandbox;           // what the agent's program may see and reach (agent/sandbox.h)
+  std::string permission;          // ask (also ""), edits or unattended (agent/permission.h)
+  std::string model;               // the role's model, for a profile whose CLI takes one
   std::vector<std::string> tools;  // the role's tools, likewise
 };
 
@@ -166,6 +166,8 @@ class AgentRegistry {
   Result<Session*> find_session(const std::string& id_or_name) const;
   // Refused: the agent's program does not run (409 `agent_not_running` saying why).
   Error not_running(const Session& session) const;
+  // Input that holds the profile's submit key started a turn: the status knows (submit grace).
+  void note_submit(Session& session, std::string_view bytes);
   boost::asio::awaitable<Status> launch(Session& session);
   boost::asio::awaitable<Status> launch_run(Session& session);
   // What an ended launch or run leaves to do (AfterRun).

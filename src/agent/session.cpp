@@ -170,10 +170,12 @@ void Session::on_quiet() {
   if (ctx_.clock.steady_now() - last_output < status->quiet()) return watch_quiet();
   int64_t now = to_unix_ms(ctx_.clock.now());
   if (offer(status->settle(view_of(*screen), now))) return;
-  // A hook's state holds against the screen for a while; look again once it no longer does.
-  if (auto until = status->arbiter().held_until_ms(); until && *until > now) {
-    arm_quiet(Millis(*until - now + 1));
-  }
+  // A hook's state holds against the screen for a while, and an idle screen is not believed
+  // just after a submit; look again once neither is so.
+  int64_t until = 0;
+  if (auto held = status->arbiter().held_until_ms(); held && *held > now) until = *held;
+  if (auto held = status->idle_held_until_ms(now)) until = std::max(until, *held);
+  if (until > now) arm_quiet(Millis(until - now + 1));
 }
 
 }  // namespace bosun

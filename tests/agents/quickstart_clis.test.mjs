@@ -18,7 +18,9 @@ for (const cli of ['codex', 'gemini', 'opencode']) {
     const root = fs.realpathSync(fs.mkdtempSync(`/tmp/bosun-quickstart-${cli}-`));
     const repo = path.join(root, 'app');
     const { env: cliEnv } = prepareCli(cli, model.url, root, { trust: { [repo]: true } });
-    const env = { ...process.env, ...cliEnv, PATH: `${path.dirname(bin(cli))}:${process.env.PATH}` };
+    // CI=true as a CI job's shell has it: Gemini CLI would run headless and exit if its agent
+    // inherited it (bosun keeps CI markers from its agents, which are at a terminal).
+    const env = { ...process.env, CI: 'true', ...cliEnv, PATH: `${path.dirname(bin(cli))}:${process.env.PATH}` };
     for (const key of Object.keys(env)) if (key.startsWith('BOSUN_') && key !== 'BOSUN_BINARY') delete env[key];
     const sh = (args, ms = 60000) => run([bosun, ...args], { cwd: repo, env, ms });
     const git = (...args) => run(['git', '-C', repo, ...args]);

@@ -3,6 +3,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "support/agents.h"
@@ -316,6 +317,45 @@ TEST(Agents, BadSpawnRequestsAreRefusedAndAnExistingNameIs409) {
 
 // Stop and remove that arrive while a run is still starting take effect once it is up:
 // nothing is left running, and the daemon never touches a session it has forgotten.
+// A daemon started in CI (CI=true in its environment) must not tell its agents they are in CI:
+// Gemini CLI would run headless and exit, Ink TUIs would draw only their last frame. An agent's
+// own env still sets what it likes.
+TEST(Agents, CiMarkersOfTheDaemonsEnvironmentDoNotReachAnAgent) {
+  TempDir dir;
+  const auto out = dir.path() / "env";
+  const std::map<std::string, std::string> marks = {{"CI", "true"},
+                                                    {"CI_JOB_TOKEN", "secret"},
+                                                    {"CONTINUOUS_INTEGRATION", "1"},
+                                                    {"GITHUB_ACTIONS", "true"},
+                                                    {"KEEPS_THIS_TEST_VAR", "kept"}};
+  for (const auto& [k, v] : marks)
+    ::setenv(k.c_str(), v.c_str(), 1);
+  TestDaemon d;
+  d.start();
+  for (const auto& [k, v] : marks)
+    ::unsetenv(k.c_str());
+  EventWaiter events(d);
+  auto r = d.post("/api/v1/agents",
+                  Json{{"name", "kai"},
+                       {"argv", Json::array({"bash", "-c", "env > " + out.string()})},
+                       {"env", {{"GITHUB_ACTIONS", "mine"}, {"DISPLAY_NAME", "kai"}}}});
+  ASSERT_EQ(r.status, 201) << r.body;
+  ASSERT_TRUE(events.wait("agent.exited", r.json()["id"]));
+  std::ifstream in(out);
+  std::set<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    lines.insert(line);
+  EXPECT_TRUE(lines.contains("GITHUB_ACTIONS=mine"));
+  EXPECT_TRUE(lines.contains("DISPLAY_NAME=kai"));
+  EXPECT_TRUE(lines.contains("TERM=xterm-256color"));
+  EXPECT_TRUE(lines.contains("KEEPS_THIS_TEST_VAR=kept"));
+  for (const auto& line : lines) {
+    EXPECT_FALSE(line.starts_with("CI=") || line.starts_with("CI_") ||
+                 line.starts_with("CONTINUOUS_INTEGRATION="))
+        << line;
+  }
+}
+
 TEST(Agents, RemoveWhileStartingLeavesNothingBehind) {
   TestDaemon d;
   d.start();

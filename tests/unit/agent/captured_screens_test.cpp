@@ -16,20 +16,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::builtin;
+using testing::captured_dir;
+using testing::read_text;
 
 constexpr int64_t kNow = 1'800'000'000'000;
-
-fs::path captured_dir() {
-  return fs::path(__FILE__).parent_path().parent_path().parent_path() / "fixtures" / "captured";
-}
-
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  EXPECT_TRUE(in) << "missing " << file;
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 ScreenReading read_capture(const std::string& profile, const fs::path& file) {
   return read_screen(builtin(profile), view_of_text(read_text(file)), kNow);
@@ -57,8 +47,6 @@ const KnownMisread kKnownMisreads[] = {
      "fresh opencode"},
     {"opencode-1.18.33-long-turn-02.screen.txt", "none",
      "a blank screen between the start page and the session"},
-    {"opencode-1.18.33-long-turn-03.screen.txt", "idle",
-     "the session drawn with the prompt, before its progress bar and its esc hint"},
 };
 
 const KnownMisread* known_misread(const std::string& file) {
@@ -182,6 +170,23 @@ TEST(CapturedScreens, GeminiYoloComposerIsIdle) {
 TEST(CapturedScreens, ClaudeMisreadsAndTheirTwins) {
   for (const auto& m : kClaude)
     expect_reads("claude", "claude-2.1.330", m);
+}
+
+const Misread kOpencode[] = {
+    // The first second of a turn: the session drawn with the person's message as its latest
+    // entry, before the progress bar and its "esc interrupt" hint.
+    {"opencode-1.18.33-long-turn-03.screen.txt", "working", "opencode.sent"},
+    // Its twin: the turn answered ("▣  Build · Fake model · 7.4s" under the message): idle.
+    {"opencode-1.18.33-long-turn-15.screen.txt", "idle", "opencode.composer"},
+    // A draft in the composer's box is not a message sent: idle once the turn is answered.
+    {"opencode-1.18.33-typed-10.screen.txt", "idle", "opencode.composer"},
+    // A turn that failed ends with its "▣" row too: not working.
+    {"opencode-1.18.33-error-02.screen.txt", "idle", "opencode.composer"},
+};
+
+TEST(CapturedScreens, OpencodeMisreadsAndTheirTwins) {
+  for (const auto& m : kOpencode)
+    expect_reads("opencode", "opencode-1.18.33", m);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// Test helpers: the captured agent sessions in tests/fixtures/agent-sessions/, and profiles.
+// Test helpers: the captured agent sessions in tests/fixtures/agent-sessions/, the captured
+// screens in tests/fixtures/captured/, and profiles.
 #pragma once
 
 #include <filesystem>
@@ -20,6 +21,20 @@ inline std::filesystem::path fixture_dir() {
 inline std::string read_fixture(const std::string& name) {
   std::ifstream in(fixture_dir() / name, std::ios::binary);
   EXPECT_TRUE(in) << "missing fixture " << (fixture_dir() / name);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The screens captured from the pinned CLIs (tests/fixtures/captured/), one folder per set.
+inline std::filesystem::path captured_dir() {
+  return std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "fixtures" /
+         "captured";
+}
+
+inline std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  EXPECT_TRUE(in) << "missing " << file;
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();

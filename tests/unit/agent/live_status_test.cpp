@@ -9,6 +9,8 @@ namespace bosun {
 namespace {
 
 using testing::builtin;
+using testing::captured_dir;
+using testing::read_text;
 
 ScreenView screen(const std::string& text) {
   return view_of_text(text);
@@ -53,6 +55,39 @@ TEST(LiveStatus, AnswerWithNoRecognisableScreenFallsBackToWorking) {
   EXPECT_EQ(after->state, AgentState::kWorking);
   EXPECT_EQ(after->source, SignalSource::kOutput);
   EXPECT_EQ(after->detail, "after sim.ask left the screen");
+}
+
+// opencode 1.18.33's first turn: after Enter its start page (the box emptied) and a blank
+// screen come before the session; an idle screen within the submit grace is not believed.
+TEST(LiveStatus, AnIdleScreenJustAfterASubmitIsNotBelieved) {
+  const std::string start_page =
+      read_text(captured_dir() / "opencode-1.18.33" / "opencode-1.18.33-long-turn-01.screen.txt");
+  LiveStatus live(builtin("opencode"));
+  ASSERT_EQ(live.profile().input.submit_grace_ms, 3000);
+  live.started(0);
+  // Fresh: idle at its start page.
+  EXPECT_EQ(live.settle(view_of_text(start_page), 2000)->state, AgentState::kIdle);
+  EXPECT_FALSE(live.idle_held_until_ms(2000));
+  EXPECT_EQ(live.output(2100)->state, AgentState::kWorking);  // the prompt typed
+  live.submitted(2500);
+  EXPECT_EQ(live.idle_held_until_ms(3000), 5500);
+  EXPECT_FALSE(live.settle(view_of_text(start_page), 4000));
+  EXPECT_EQ(live.arbiter().current()->state, AgentState::kWorking);
+  // A working screen is believed at once, grace or not.
+  const std::string drawn =
+      read_text(captured_dir() / "opencode-1.18.33" / "opencode-1.18.33-long-turn-03.screen.txt");
+  auto sent = live.settle(view_of_text(drawn), 4100);
+  ASSERT_TRUE(sent);  // working still, now from the screen
+  EXPECT_EQ(sent->state, AgentState::kWorking);
+  EXPECT_EQ(sent->evidence, "opencode.sent");
+  // Once the grace is over, an idle screen is idle.
+  EXPECT_FALSE(live.idle_held_until_ms(5500));
+  EXPECT_EQ(live.settle(view_of_text(start_page), 5600)->state, AgentState::kIdle);
+  // A profile without a grace believes it at once.
+  LiveStatus claude(builtin("claude"));
+  claude.started(0);
+  claude.submitted(100);
+  EXPECT_FALSE(claude.idle_held_until_ms(101));
 }
 
 TEST(LiveStatus, ShellIsIdleFromQuiescence) {
