@@ -601,6 +601,7 @@ Status AgentRegistry::resize(const std::string& id_or_name, int cols, int rows) 
   Session& s = **found;
   if (!s.running() || !s.client) return tl::unexpected(not_running(s));
   s.client->resize(cols, rows);
+  s.flush_screen();  // output from before the resize, at the old size
   if (s.screen) s.screen->resize(cols, rows);
   if (s.run) {
     s.log.note_resize(static_cast<uint64_t>(s.run->end_offset), cols, rows,
@@ -684,7 +685,8 @@ Status AgentRegistry::remove(const std::string& id_or_name) {
 Result<Json> AgentRegistry::screen(const std::string& id_or_name) {
   auto found = find_session(id_or_name);
   if (!found) return tl::unexpected(found.error());
-  const Session& s = **found;
+  Session& s = **found;
+  s.flush_screen();
   if (!s.screen) {
     return Json{{"cols", s.record().cols}, {"rows", s.record().rows},
                 {"lines", Json::array()},  {"cursor", {{"row", 0}, {"col", 0}}},

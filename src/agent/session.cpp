@@ -11,6 +11,13 @@ namespace {
 // output comes in bursts, and one reading per burst is enough.
 constexpr Millis kScreenCheckDelay{50};
 
+// Output reaches the screen in batches, at most this long after it arrived or once this much
+// is waiting: a large batch lets the screen skip the lines that scroll out of sight
+// (term::Screen::skippable_prefix) instead of scrolling libvterm's cell buffer for each. The
+// log and the viewers get every byte at once.
+constexpr Millis kScreenFeedDelay{5};
+constexpr size_t kScreenFeedMax = size_t{1} << 20;
+
 }  // namespace
 
 Session::Session(SessionContext& context, AgentRecord record)
@@ -18,7 +25,8 @@ Session::Session(SessionContext& context, AgentRecord record)
       record_(std::move(record)),
       machine_(record_, context.sinks),
       quiet_(context.io),
-      check_(context.io) {}
+      check_(context.io),
+      feed_(context.io) {}
 
 const char* to_string(AfterRun after) {
   switch (after) {
@@ -47,6 +55,7 @@ AgentView Session::view() const {
 
 void Session::begin_run(Result<Profile> profile) {
   screen = std::make_unique<term::Screen>(record_.cols, record_.rows);
+  std::string().swap(pending_screen_);  // the last run's output is not this screen's
   if (!profile) {
     ctx_.log.warn("agent.profile_failed",
                   {{"agent", record_.id}, {"error", profile.error().message}});
@@ -109,7 +118,20 @@ void Session::on_output(uint64_t offset, std::string_view bytes) {
   }
   run->end_offset = static_cast<int64_t>(offset + bytes.size());
   record_.last_output_ms = to_unix_ms(ctx_.clock.now());
-  if (screen) screen->feed(bytes);
+  if (screen) {
+    pending_screen_.append(bytes);
+    if (pending_screen_.size() >= kScreenFeedMax) {
+      flush_screen();
+    } else if (!feed_armed_) {
+      feed_armed_ = true;
+      feed_.expires_after(kScreenFeedDelay);
+      feed_.async_wait([this, life = lifetime_.guard()](const boost::system::error_code& ec) {
+        if (ec || !life.alive()) return;  // the session may be gone: touch nothing
+        feed_armed_ = false;
+        flush_screen();
+      });
+    }
+  }
   if (ctx_.observer) ctx_.observer->on_output(record_.id, offset, bytes);
   if (!running()) return;
   last_output = ctx_.clock.steady_now();
@@ -134,6 +156,13 @@ void Session::lost_output(uint64_t from, uint64_t to, const std::string& why) {
   ctx_.log.error("agent.log_write_failed", {{"agent", record_.id}, {"from", from}, {"error", why}});
 }
 
+void Session::flush_screen() {
+  if (pending_screen_.empty() || !screen) return;
+  screen->feed(pending_screen_);
+  pending_screen_.clear();
+  if (pending_screen_.capacity() > size_t{64} * 1024) std::string().swap(pending_screen_);
+}
+
 void Session::arm_check() {
   // A dialog, a limit, an error or a busy marker shows soon after output: one look per burst.
   if (check_armed_) return;
@@ -143,6 +172,7 @@ void Session::arm_check() {
     if (ec || !life.alive()) return;  // the session may be gone: touch nothing
     check_armed_ = false;
     if (!running() || !screen || !status) return;
+    flush_screen();
     ScreenView view = view_of(*screen);
     offer(status->check(view, to_unix_ms(ctx_.clock.now())));
     read_context(view);
@@ -169,6 +199,7 @@ void Session::on_quiet() {
   if (!running() || !screen || !status) return;
   if (ctx_.clock.steady_now() - last_output < status->quiet()) return watch_quiet();
   int64_t now = to_unix_ms(ctx_.clock.now());
+  flush_screen();
   if (offer(status->settle(view_of(*screen), now))) return;
   // A hook's state holds against the screen for a while, and an idle screen is not believed
   // just after a submit; look again once neither is so.

@@ -87,6 +87,9 @@ class Session {
   // The window the CLI itself said this run (Claude Code's status line knows the model's).
   std::optional<int64_t> said_window() const { return said_window_; }
 
+  // Feeds the screen the output waiting for it, so that it shows everything received.
+  void flush_screen();
+
   // Asks for what follows the launch under way or the run (see AfterRun).
   void ask(AfterRun after) { after_ = std::max(after_, after); }
   AfterRun take_after() { return std::exchange(after_, AfterRun::kNone); }
@@ -94,6 +97,7 @@ class Session {
 
   std::optional<RunRecord> run;
   std::shared_ptr<term::HolderClient> client;
+  // Output reaches it in batches (a few ms late): flush_screen() before reading it.
   std::unique_ptr<term::Screen> screen;
   RunLog log;
   std::unique_ptr<LiveStatus> status;  // the profile's rules and the signal arbiter
@@ -120,6 +124,9 @@ class Session {
   bool quiet_armed_ = false;
   boost::asio::steady_timer check_;  // a look at the screen soon after output
   bool check_armed_ = false;
+  boost::asio::steady_timer feed_;  // feeds the screen what output is waiting for it
+  bool feed_armed_ = false;
+  std::string pending_screen_;   // output not yet fed to the screen
   bool writing_failed_ = false;  // the last log write failed: the open gap grows
   bool gaps_changed_ = false;
   std::optional<ContextGauge> context_;

@@ -1,6 +1,8 @@
 // HolderClient: frames out through one writer coroutine, frames in through one reader.
 #include "term/holder_client.h"
 
+#include <vector>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -83,7 +85,11 @@ asio::awaitable<void> HolderClient::write_loop() {
 
 asio::awaitable<void> HolderClient::read_loop() {
   auto self = shared_from_this();
-  std::string buf(size_t{64} * 1024, '\0');
+  // The read buffer follows the traffic: 64 KiB while reads fill it, 4 KiB once they do not,
+  // so an idle agent (most of a crew, most of the time) holds 4 KiB here, not 64.
+  constexpr size_t kSmall = size_t{4} * 1024;
+  constexpr size_t kLarge = size_t{64} * 1024;
+  std::vector<char> buf(kSmall);
   while (!closed_) {
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf), kNoThrow);
     if (ec) {
@@ -92,13 +98,42 @@ asio::awaitable<void> HolderClient::read_loop() {
       break;
     }
     decoder_.feed(std::string_view(buf.data(), n));
+    // The output frames of one read reach on_output as one chunk while they are contiguous:
+    // a screen fed a large chunk skips what scrolls out of sight (term::Screen), one fed the
+    // holder's 4 KiB reads one by one scrolls libvterm's whole buffer for every line.
+    std::string merged;
+    uint64_t merged_at = 0;
+    auto flush = [&] {
+      if (merged.empty()) return;
+      if (handlers_.on_output) handlers_.on_output(merged_at, merged);
+      merged.clear();
+    };
     while (auto frame = decoder_.next()) {
+      if (frame->type == FrameType::kOutput) {
+        auto chunk = parse_output(frame->payload);
+        if (!chunk) continue;
+        if (!merged.empty() && merged_at + merged.size() != chunk->offset) flush();
+        if (closed_) co_return;
+        if (merged.empty()) merged_at = chunk->offset;
+        merged.append(chunk->bytes);
+        continue;
+      }
+      flush();
+      if (closed_) co_return;
       dispatch(*frame);
       if (closed_) co_return;
     }
+    flush();
+    if (closed_) co_return;
     if (decoder_.failed()) {
       disconnect("holder protocol error: " + decoder_.error());
       break;
+    }
+    if (n == buf.size() && buf.size() < kLarge) {
+      buf.resize(kLarge);
+    } else if (n < kSmall) {
+      if (buf.size() > kSmall) std::vector<char>(kSmall).swap(buf);
+      decoder_.release();
     }
   }
 }

@@ -271,6 +271,13 @@ void FrameDecoder::feed(std::string_view bytes) {
   buf_.append(bytes);
 }
 
+void FrameDecoder::release() {
+  if (buffered() == 0 && buf_.capacity() > 4096) {
+    std::string().swap(buf_);
+    pos_ = 0;
+  }
+}
+
 std::optional<Frame> FrameDecoder::next() {
   if (failed() || buffered() < kFrameHeaderBytes) return std::nullopt;
   uint64_t n = get_be(buf_, pos_, kFrameHeaderBytes);

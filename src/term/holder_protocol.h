@@ -139,6 +139,8 @@ class FrameDecoder {
   const std::string& error() const { return error_; }
   // Bytes received but not yet returned as frames.
   size_t buffered() const { return buf_.size() - pos_; }
+  // With nothing buffered, gives back the memory a large frame left behind.
+  void release();
 
  private:
   size_t max_;

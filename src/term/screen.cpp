@@ -45,6 +45,38 @@ void append_cell(std::string& line, size_t& trimmed, const VTermScreenCell& cell
   }
 }
 
+// The longest switch to the alternate screen: "\x1b[?1049h".
+constexpr size_t kAltSwitchMax = 8;
+
+// Whether `bytes` switch to the alternate screen: DECSET 1049, 1047 or 47 (also in a list of
+// modes, "\x1b[?1;1049h").
+bool asks_alt_screen(std::string_view bytes) {
+  for (size_t at = bytes.find("\x1b[?"); at != std::string_view::npos;
+       at = bytes.find("\x1b[?", at + 1)) {
+    size_t i = at + 3;
+    while (i < bytes.size()) {
+      size_t start = i;
+      while (i < bytes.size() && bytes[i] >= '0' && bytes[i] <= '9')
+        ++i;
+      std::string_view mode = bytes.substr(start, i - start);
+      bool alt = mode == "1049" || mode == "1047" || mode == "47";
+      if (i >= bytes.size()) return alt;  // cut off: allocating early is harmless
+      if (bytes[i] == ';') {
+        if (alt) {
+          // a list: the final byte decides, look for it
+          size_t end = bytes.find_first_not_of("0123456789;", i);
+          return end == std::string_view::npos || bytes[end] == 'h';
+        }
+        ++i;
+        continue;
+      }
+      if (alt && bytes[i] == 'h') return true;
+      break;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 struct Screen::Impl {
@@ -52,6 +84,8 @@ struct Screen::Impl {
   VTermScreen* screen = nullptr;
   VTermScreenCallbacks callbacks{};
   bool alt_screen = false;
+  bool alt_allowed = false;  // the alternate screen's buffer exists
+  std::string alt_tail;      // the end of the last feed, for a switch split between two
   std::function<void(std::string_view)> reply;
   std::function<void(std::string)> scrollback;
   std::string held;  // the start of a setting request split between feeds
@@ -64,8 +98,31 @@ struct Screen::Impl {
     callbacks.settermprop = &Impl::on_settermprop;
     callbacks.sb_pushline = &Impl::on_pushline;
     vterm_screen_set_callbacks(screen, &callbacks, this);
-    vterm_screen_enable_altscreen(screen, 1);
     vterm_screen_reset(screen, 1);
+  }
+
+  // The alternate screen's cells (as many as the main screen's) are made the first time the
+  // program asks for it: most agent CLIs never do, and each buffer is ≈36 bytes a cell.
+  // libvterm ignores the switch when the buffer is missing, so feed() calls this before the
+  // bytes that hold it reach libvterm.
+  void want_alt_screen(std::string_view bytes) {
+    if (alt_allowed) return;
+    std::string_view tail = alt_tail;
+    std::string joined;
+    if (!tail.empty()) {
+      joined.assign(tail);
+      joined.append(bytes.substr(0, kAltSwitchMax));
+    }
+    std::string_view head = joined.empty() ? std::string_view() : std::string_view(joined);
+    if (asks_alt_screen(head) || asks_alt_screen(bytes)) {
+      vterm_screen_enable_altscreen(screen, 1);
+      alt_allowed = true;
+      alt_tail.clear();
+      return;
+    }
+    // A request split between feeds: keep the end of this one.
+    size_t keep = std::min(bytes.size(), kAltSwitchMax - 1);
+    alt_tail.assign(bytes.substr(bytes.size() - keep));
   }
   ~Impl() { vterm_free(vt); }
   Impl(const Impl&) = delete;
@@ -149,6 +206,7 @@ void Screen::feed(std::string_view bytes) {
   } else {
     bytes.remove_prefix(skippable_prefix(bytes));
   }
+  impl_->want_alt_screen(bytes);
   auto write = [this](std::string_view part) {
     if (!part.empty()) vterm_input_write(impl_->vt, part.data(), part.size());
   };

@@ -197,6 +197,31 @@ TEST(HolderProtocol, LargestFrameIsAccepted) {
   EXPECT_EQ(parse_output(chunk.payload)->bytes.size(), kMaxOutputBytes);
 }
 
+// An idle connection keeps no large buffer: release() gives it back once every frame is out,
+// and never drops a partial frame.
+TEST(HolderProtocol, ReleaseKeepsAPartialFrameAndDropsAnEmptyBuffer) {
+  FrameDecoder d;
+  std::string big = encode_frame(FrameType::kOutput, std::string(100'000, 'x'));
+  d.feed(std::string_view(big).substr(0, 50'000));
+  d.release();
+  EXPECT_EQ(d.buffered(), 50'000U);
+  d.feed(std::string_view(big).substr(50'000));
+  d.feed(encode_frame(FrameType::kOutput, "tail"));
+  auto first = d.next();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->payload, std::string(100'000, 'x'));
+  d.release();  // "tail" is still buffered
+  auto second = d.next();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->payload, "tail");
+  EXPECT_EQ(d.buffered(), 0U);
+  d.release();
+  d.feed(encode_frame(FrameType::kOutput, "again"));
+  auto third = d.next();
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->payload, "again");
+}
+
 TEST(HolderProtocol, OversizeFrameIsAProtocolError) {
   FrameDecoder d;
   std::string header("\x00\x10\x00\x01\x02", 5);  // N = 1 MiB + 1

@@ -150,6 +150,35 @@ TEST(Screen, AlternateScreenIsTracked) {
   EXPECT_EQ(s.lines()[0], "main");
 }
 
+// The alternate screen's buffer is made when first asked for (most CLIs never do), including
+// a switch split between two feeds, one that starts a list of modes, and the older 1047.
+// (libvterm 0.1.4 takes only a list's first mode, and not mode 47.)
+TEST(Screen, TheAlternateScreenWorksHoweverTheSwitchArrives) {
+  const std::vector<std::vector<std::string>> switches = {
+      {"\x1b[?1049h"},   {"\x1b[?10", "49h"}, {"\x1b", "[?1049h"},        {"\x1b[?1049", "h"},
+      {"\x1b[?1049;1h"}, {"\x1b[?1047h"},     {"abc\x1b[?25l\x1b[?1049h"}};
+  for (const auto& parts : switches) {
+    Screen s(20, 3);
+    s.feed("main");
+    for (const auto& part : parts)
+      s.feed(part);
+    std::string shown;
+    for (const auto& part : parts)
+      shown += part;
+    EXPECT_TRUE(s.alt_screen()) << shown.substr(1);
+    s.feed("\x1b[Halt");
+    EXPECT_EQ(s.lines()[0], "alt") << shown.substr(1);
+    s.feed(shown.find("1047") != std::string::npos ? "\x1b[?1047l" : "\x1b[?1049l");
+    EXPECT_FALSE(s.alt_screen()) << shown.substr(1);
+    EXPECT_EQ(s.lines()[0].substr(0, 4), "main") << shown.substr(1);
+  }
+  // Other private modes do not switch.
+  Screen s(20, 3);
+  s.feed("main\x1b[?25l\x1b[?1004h\x1b[?2004h");
+  EXPECT_FALSE(s.alt_screen());
+  EXPECT_EQ(s.lines()[0], "main");
+}
+
 TEST(Screen, AMovedScreenKeepsItsLinesAndAnswersQueries) {
   Screen a(20, 3);
   std::string reply;
