@@ -1,6 +1,9 @@
 // Terminal throughput: a producer writes N bytes into its PTY. Baseline: the producer under
 // forkpty() here, its master drained by a read() loop. Measured: the same producer as an agent,
 // received by one WebSocket viewer (mode=binary, from=0). Bytes/s from spawn to the last byte.
+// Then the shape other tools were measured in: `cat` of a file typed into an interactive bash
+// agent, its viewer attached from the start, 20 idle agents beside it, in binary and JSON
+// mode, against `cat` of the same file under forkpty().
 #include <poll.h>
 #include <pty.h>
 #include <sys/resource.h>
@@ -48,9 +51,8 @@ struct Result {
   double rate() const { return seconds > 0 ? static_cast<double>(bytes) / seconds : 0; }
 };
 
-// The producer under forkpty(), its master read until EIO (every slave closed) or EOF.
-Result run_baseline(int64_t bytes) {
-  auto argv_strings = producer_argv(bytes);
+// `argv_strings` under forkpty(), its master read until EIO (every slave closed) or EOF.
+Result run_baseline(std::vector<std::string> argv_strings) {
   std::vector<char*> argv;
   for (auto& a : argv_strings)
     argv.push_back(a.data());
@@ -142,6 +144,64 @@ Result run_agent(bench::BenchDaemon& daemon, bench::AgentFleet& fleet, int64_t b
   return r;
 }
 
+// A file of `bytes` bytes of 37-byte lines.
+std::string make_file(const std::string& dir, int64_t bytes) {
+  std::string path = dir + "/cat-me.txt";
+  std::ofstream out(path, std::ios::binary);
+  const std::string line = "0123456789abcdefghijklmnopqrstuvwxyz\n";
+  for (int64_t n = 0; n < bytes; n += static_cast<int64_t>(line.size()))
+    out << line;
+  return path;
+}
+
+// `cat FILE` typed into an interactive bash agent whose viewer has watched since it started;
+// timed from the keystrokes to the marker printed after the file. Bytes are the output between.
+Result cat_typed(bench::BenchDaemon& daemon, bench::AgentFleet& fleet, const std::string& file,
+                 bool binary, int round) {
+  auto agent = fleet.spawn((binary ? "cat-bin-" : "cat-json-") + std::to_string(round),
+                           {"bash", "--norc", "--noprofile", "-i"}, kCols, kRows,
+                           bench::Json{{"env", {{"PS1", "ready$ "}}}});
+  bench::TerminalViewer viewer(daemon, agent.id, 0, binary);
+  // Output of one frame: binary frames carry it raw, JSON frames in "data".
+  auto output_of = [&](const bench::TerminalViewer::Frame& f, std::string& scratch) {
+    if (f.binary) return std::string_view(f.data);
+    auto msg = bench::Json::parse(f.data, nullptr, false);
+    if (!msg.is_object() || msg.value("type", "") != "output") return std::string_view();
+    scratch = msg.value("data", "");
+    return std::string_view(scratch);
+  };
+  std::string seen;
+  std::string scratch;
+  while (seen.find("ready$ ") == std::string::npos) {
+    auto text = output_of(viewer.read(std::chrono::seconds(30)), scratch);
+    seen.append(text);
+  }
+  double daemon_cpu0 = bench::cpu_seconds(daemon.pid());
+  double client_cpu0 = process_cpu_seconds();
+  double holder_cpu0 = bench::cpu_seconds(agent.holder_pid);
+  int64_t t0 = now_ns();
+  // The echo of the command line shows `__DO""NE__`; only the output of echo is `__DONE__`.
+  viewer.send_text(
+      bench::Json{{"type", "input"}, {"data", "cat " + file + "; echo __DO\"\"NE__\r"}}.dump());
+  Result r;
+  std::string tail;
+  for (;;) {
+    if (now_ns() - t0 > std::chrono::nanoseconds(kRunTimeout).count()) {
+      throw BenchError("the typed cat did not finish in time");
+    }
+    auto text = output_of(viewer.read(std::chrono::seconds(30)), scratch);
+    r.bytes += static_cast<int64_t>(text.size());
+    tail.append(text);
+    if (tail.find("__DONE__") != std::string::npos) break;
+    if (tail.size() > 64) tail.erase(0, tail.size() - 64);
+  }
+  r.seconds = static_cast<double>(now_ns() - t0) / 1e9;
+  r.daemon_cpu = bench::cpu_seconds(daemon.pid()) - daemon_cpu0;
+  r.client_cpu = process_cpu_seconds() - client_cpu0;
+  r.holder_cpu = bench::cpu_seconds(agent.holder_pid) - holder_cpu0;
+  return r;
+}
+
 // The daemon logs each hole as an agent.output_gap warning: count them.
 void report_gap_warnings(const std::string& path) {
   std::ifstream in(path);
@@ -160,6 +220,8 @@ void report_gap_warnings(const std::string& path) {
 int main(int argc, char** argv) {
   int64_t bytes = argc > 1 ? std::atoll(argv[1]) : int64_t{200} << 20;
   int rounds = argc > 2 ? std::atoi(argv[2]) : 3;
+  int64_t cat_bytes = argc > 3 ? std::atoll(argv[3]) : int64_t{50} << 20;
+  int idle_agents = argc > 4 ? std::atoi(argv[4]) : 20;
   std::printf(
       "terminal throughput: `yes | head -c %lld` into a %dx%d PTY (ONLCR makes it more on "
       "the master side), %d rounds\n",
@@ -175,7 +237,7 @@ int main(int argc, char** argv) {
                   "bytes read", "bytes lost", "seconds", "rate MiB/s", "ratio", "holes", "cpu dmn",
                   "cpu hld", "cpu cli");
       for (int round = 1; round <= rounds; ++round) {
-        Result base = run_baseline(bytes);
+        Result base = run_baseline(producer_argv(bytes));
         Result agent = run_agent(daemon, fleet, bytes, round);
         double ratio = agent.rate() / base.rate();
         ratios.push_back(ratio);
@@ -195,6 +257,38 @@ int main(int argc, char** argv) {
                   ratios[ratios.size() / 2],
                   failures == 0 ? "every byte arrived, in order, without holes"
                                 : "OUTPUT WAS LOST (bytes lost / holes above)");
+
+      std::string file = make_file(daemon.dir(), cat_bytes);
+      for (int i = 0; i < idle_agents; ++i)
+        fleet.spawn("idle-" + std::to_string(i), {"sleep", "100000"});
+      std::printf(
+          "\n`cat` of a %lld-byte file typed into an interactive bash agent (viewer attached from "
+          "the start, %d idle agents beside it) against `cat` under forkpty()\n",
+          static_cast<long long>(cat_bytes), idle_agents);
+      std::printf("%-5s %-8s %11s %7s %11s %6s %7s %7s %7s\n", "round", "path", "bytes", "seconds",
+                  "rate MiB/s", "ratio", "cpu dmn", "cpu hld", "cpu cli");
+      std::vector<double> bin_ratios;
+      std::vector<double> json_ratios;
+      for (int round = 1; round <= rounds; ++round) {
+        Result base = run_baseline({"cat", file});
+        std::printf("%-5d %-8s %11lld %7.2f %11.1f %6s %7s %7s %7.2f\n", round, "forkpty",
+                    static_cast<long long>(base.bytes), base.seconds, base.rate() / (1 << 20),
+                    "1.00", "-", "-", base.client_cpu);
+        for (bool binary : {true, false}) {
+          Result typed = cat_typed(daemon, fleet, file, binary, round);
+          double ratio = typed.rate() / base.rate();
+          (binary ? bin_ratios : json_ratios).push_back(ratio);
+          std::printf("%-5d %-8s %11lld %7.2f %11.1f %6.2f %7.2f %7.2f %7.2f\n", round,
+                      binary ? "binary" : "json", static_cast<long long>(typed.bytes),
+                      typed.seconds, typed.rate() / (1 << 20), ratio, typed.daemon_cpu,
+                      typed.holder_cpu, typed.client_cpu);
+          std::fflush(stdout);
+        }
+      }
+      std::sort(bin_ratios.begin(), bin_ratios.end());
+      std::sort(json_ratios.begin(), json_ratios.end());
+      std::printf("median ratio to forkpty: binary %.2f, json %.2f (goal >= 0.80)\n",
+                  bin_ratios[bin_ratios.size() / 2], json_ratios[json_ratios.size() / 2]);
     } catch (const BenchError& e) {
       std::fprintf(stderr, "terminal_throughput_bench: %s\n", e.what());
       ++failures;

@@ -118,7 +118,8 @@ class RestClient {
 };
 
 // A viewer on /api/v1/agents/{id}/terminal?mode=binary: binary frames are an 8-byte big-endian
-// offset and raw output bytes; text frames are JSON (status, gap, error).
+// offset and raw output bytes; text frames are JSON (status, gap, error). With `binary` false,
+// mode=json: output comes as JSON text frames too ({"type":"output","data":…,"offset":…}).
 class TerminalViewer {
  public:
   struct Frame {
@@ -127,7 +128,8 @@ class TerminalViewer {
     std::string_view data;  // valid until the next read()
   };
 
-  TerminalViewer(const BenchDaemon& daemon, const std::string& agent_id, uint64_t from) {
+  TerminalViewer(const BenchDaemon& daemon, const std::string& agent_id, uint64_t from,
+                 bool binary = true) {
     tcp::resolver resolver(io_);
     auto endpoints = resolver.resolve(daemon.host(), daemon.port());
     auto& stream = beast::get_lowest_layer(ws_);
@@ -137,8 +139,8 @@ class TerminalViewer {
     }
     stream.socket().set_option(tcp::no_delay(true));
     std::string target = "/api/v1/agents/" + agent_id +
-                         "/terminal?mode=binary&from=" + std::to_string(from) +
-                         "&token=" + daemon.token();
+                         "/terminal?mode=" + (binary ? "binary" : "json") +
+                         "&from=" + std::to_string(from) + "&token=" + daemon.token();
     stream.expires_after(kIoTimeout);
     if (auto ec = run_op(io_, [&](auto h) { ws_.async_handshake(daemon.address(), target, h); })) {
       throw BenchError("viewer handshake: " + ec.message());
