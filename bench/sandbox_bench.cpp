@@ -50,13 +50,6 @@ int64_t tree_pss_kib(pid_t root, const std::vector<bench::ProcessInfo>& all, int
   return sum;
 }
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  auto i = static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
-
 Spawned spawn_one(const bench::BenchDaemon& daemon, bench::AgentFleet& fleet,
                   const std::string& name, const Json& sandbox) {
   Spawned s;
@@ -94,7 +87,8 @@ int main(int argc, char** argv) {
   int failures = 0;
   try {
     git(repo, "init -q -b main");
-    git(repo, "-c user.name=bench -c user.email=bench@bosun.invalid commit -q --allow-empty -m init");
+    git(repo,
+        "-c user.name=bench -c user.email=bench@bosun.invalid commit -q --allow-empty -m init");
     auto [status, body] =
         rest.request(bench::http::verb::post, "/api/v1/projects", Json{{"path", repo}});
     if (status != 201) throw BenchError("add the project: HTTP " + std::to_string(status));
@@ -119,9 +113,8 @@ int main(int argc, char** argv) {
     try {
       std::vector<Spawned> spawned;
       for (int i = 0; i < per_config; ++i) {
-        spawned.push_back(
-            spawn_one(daemon, fleet, "a" + std::to_string(round) + "-" + std::to_string(i),
-                      config.sandbox));
+        spawned.push_back(spawn_one(
+            daemon, fleet, "a" + std::to_string(round) + "-" + std::to_string(i), config.sandbox));
       }
       std::this_thread::sleep_for(std::chrono::seconds(1));  // let start-up work settle
       auto all = bench::scan_processes();
@@ -139,16 +132,17 @@ int main(int argc, char** argv) {
         ready.push_back(s.ready_ms);
       }
       double pss_mib = static_cast<double>(pss) / 1024 / per_config;
-      double ready_p50 = percentile(ready, 0.5);
+      double ready_p50 = bench::percentile(ready, 0.5);
       if (round == 0) {
         base_ready = ready_p50;
         base_pss = pss_mib;
       }
       std::printf("%-20s %9.1f %9.1f %9.1f %9.1f %11.2f %11.1f %9.2f %9.2f\n", config.label,
-                  percentile(post, 0.5), ready_p50, percentile(ready, 0.99),
+                  bench::percentile(post, 0.5), ready_p50, bench::percentile(ready, 0.99),
                   *std::max_element(ready.begin(), ready.end()), pss_mib,
                   static_cast<double>(procs) / per_config,
-                  base_ready > 0 ? ready_p50 / base_ready : 0, base_pss > 0 ? pss_mib / base_pss : 0);
+                  base_ready > 0 ? ready_p50 / base_ready : 0,
+                  base_pss > 0 ? pss_mib / base_pss : 0);
       std::fflush(stdout);
     } catch (const BenchError& e) {
       std::fprintf(stderr, "sandbox_bench (%s): %s\n", config.label, e.what());
@@ -157,7 +151,8 @@ int main(int argc, char** argv) {
     failures += fleet.clean_up();
     ++round;
   }
-  std::printf("(times in ms from the POST; PSS in MiB of the agent's process tree; x: the ratio "
-              "to no sandbox in this run)\n");
+  std::printf(
+      "(times in ms from the POST; PSS in MiB of the agent's process tree; x: the ratio "
+      "to no sandbox in this run)\n");
   return failures == 0 ? 0 : 1;
 }

@@ -68,14 +68,21 @@ class RestClient {
   // The reply's status and JSON body (null if the body is empty or not JSON).
   std::pair<int, Json> request(http::verb verb, const std::string& target,
                                const Json& body = nullptr) {
+    return request_raw(verb, target, body.is_null() ? std::string() : body.dump(),
+                       "application/json");
+  }
+
+  // The same with a body as it is (none when empty), of `content_type`.
+  std::pair<int, Json> request_raw(http::verb verb, const std::string& target,
+                                   const std::string& body, const std::string& content_type) {
     for (int attempt = 0; attempt < 2; ++attempt) {
       if (!connected_) connect();
       http::request<http::string_body> req{verb, target, 11};
       req.set(http::field::host, daemon_.address());
       req.set(http::field::authorization, "Bearer " + daemon_.token());
-      if (!body.is_null()) {
-        req.set(http::field::content_type, "application/json");
-        req.body() = body.dump();
+      if (!body.empty()) {
+        req.set(http::field::content_type, content_type);
+        req.body() = body;
       }
       req.prepare_payload();
       stream_.expires_after(kIoTimeout);

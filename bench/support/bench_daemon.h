@@ -22,11 +22,12 @@ class BenchDaemon {
   explicit BenchDaemon(std::vector<std::string> extra = {}, bool stderr_to_file = false) {
     char tmpl[] = "/tmp/bosun-bench-XXXXXX";
     dir_ = ::mkdtemp(tmpl);
-    std::vector<std::string> args = {BOSUN_BINARY, "serve", "--listen", "127.0.0.1:0", "--quiet",
-                                     "--state", dir_ + "/state"};
+    std::vector<std::string> args = {BOSUN_BINARY, "serve",   "--listen",     "127.0.0.1:0",
+                                     "--quiet",    "--state", dir_ + "/state"};
     args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
+    for (auto& a : args)
+      argv.push_back(a.data());
     argv.push_back(nullptr);
     std::string err_path = stderr_path();
     pid_ = ::fork();

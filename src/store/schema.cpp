@@ -315,6 +315,12 @@ constexpr Migration kMigrations[] = {
       );
       CREATE INDEX notifications_pending ON notifications(status, next_at);
     )sql"},
+    // The ready list's order (status, then priority, then age) straight from an index: at
+    // 100,000 tasks it read and sorted every pending task (40,000 in the bench) for each look.
+    {12, R"sql(
+      DROP INDEX tasks_status;
+      CREATE INDEX tasks_queue ON tasks(status, priority, created_at);
+    )sql"},
 };
 
 }  // namespace

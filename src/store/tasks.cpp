@@ -160,9 +160,6 @@ Result<Task> TaskStore::find(const std::string& id) {
 }
 
 Result<std::vector<Task>> TaskStore::list(const TaskQuery& q) {
-  std::string statuses;
-  for (auto s : q.statuses)
-    statuses += fmt::format("{}{}", statuses.empty() ? "" : ",", to_string(s));
   std::optional<int64_t> after_rowid;
   if (q.after) {
     auto stmt = db_.prepare("SELECT rowid FROM tasks WHERE id = ?");
@@ -173,19 +170,26 @@ Result<std::vector<Task>> TaskStore::list(const TaskQuery& q) {
     if (!*row) return bad_request("invalid_query", "after: no task " + *q.after);
     after_rowid = stmt->get_int(0);
   }
-  auto stmt =
-      db_.prepare(std::string(kTaskSelect) +
-                  " WHERE (?1 IS NULL OR instr(',' || ?1 || ',', ',' || t.status || ',') > 0)"
-                  "   AND (?2 IS NULL OR t.assignee = ?2) AND (?3 IS NULL OR t.role = ?3)"
-                  "   AND (?4 IS NULL OR t.project_id = ?4)"
-                  "   AND (?5 IS NULL OR t.parent_id = ?5)"
-                  "   AND (?6 IS NULL OR t.rowid > ?6)"
-                  " ORDER BY t.rowid LIMIT ?7");
+  // Only the filters asked for are in the statement ("?2 IS NULL OR …" keeps SQLite from using
+  // an index: a 100,000-task board was read whole to find one agent's task); each shape is
+  // prepared once and cached. Status names come from the enum, never from input. ?6 and ?7
+  // are always there, so binding any number up to 7 is in range.
+  std::string sql = std::string(kTaskSelect) + " WHERE t.rowid > ?6";
+  if (!q.statuses.empty()) {
+    sql += " AND t.status IN (";
+    for (size_t i = 0; i < q.statuses.size(); ++i)
+      sql += fmt::format("{}'{}'", i > 0 ? ", " : "", to_string(q.statuses[i]));
+    sql += ")";
+  }
+  if (q.assignee) sql += " AND t.assignee = ?2";
+  if (q.role) sql += " AND t.role = ?3";
+  if (q.project_id) sql += " AND t.project_id = ?4";
+  if (q.parent_id) sql += " AND t.parent_id = ?5";
+  sql += " ORDER BY t.rowid LIMIT ?7";
+  auto stmt = db_.prepare(sql);
   if (!stmt) return tl::unexpected(stmt.error());
-  std::optional<std::string> status_filter;
-  if (!statuses.empty()) status_filter = statuses;
-  stmt->bind(1, status_filter).bind(2, q.assignee).bind(3, q.role).bind(4, q.project_id);
-  stmt->bind(5, q.parent_id).bind(6, after_rowid).bind(7, q.limit);
+  stmt->bind(2, q.assignee).bind(3, q.role).bind(4, q.project_id);
+  stmt->bind(5, q.parent_id).bind(6, after_rowid.value_or(0)).bind(7, q.limit);
   return collect<Task>(stmt, task_from_row);
 }
 
