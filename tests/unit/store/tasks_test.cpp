@@ -456,6 +456,25 @@ TEST_F(TaskStoreTest, ListFiltersAndPages) {
   EXPECT_EQ((*page)[0].id, c);
   q.after = "t_unknown0";
   EXPECT_EQ(tasks().list(q).error().kind, ErrorKind::kInvalid);
+  // Filters together, each statement shape built from the filters given: the supervisor's
+  // "this agent's task in hand" (statuses and assignee), and a page of one parent's children.
+  q = {};
+  q.statuses = {S::kAssigned, S::kInProgress};
+  q.assignee = "ag_kai00000";
+  ASSERT_EQ(tasks().list(q)->size(), 1u);
+  EXPECT_EQ(tasks().list(q)->front().id, c);
+  q.statuses = {S::kPending, S::kDone};
+  EXPECT_TRUE(tasks().list(q)->empty());
+  q = {};
+  q.parent_id = a;
+  q.after = b;
+  ASSERT_EQ(tasks().list(q)->size(), 1u);
+  EXPECT_EQ(tasks().list(q)->front().id, c);
+  q.statuses = {S::kPending};
+  EXPECT_TRUE(tasks().list(q)->empty());  // c is assigned
+  q = {};
+  q.role = "nobody";
+  EXPECT_TRUE(tasks().list(q)->empty());
 }
 
 TEST_F(TaskStoreTest, CommentsReportsAndChecksAreStoredAndValidated) {
