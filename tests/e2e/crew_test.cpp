@@ -426,7 +426,8 @@ TEST(Crew, UpReconcilesTheCrewWithAnEditedTeamFile) {
   EXPECT_NE(agent("mine")["state"], "exited");
   // Applied: the next up has nothing to change.
   auto third = run_bosun({"up", file, "--dry-run", "--json"});
-  for (const auto& a : Json::parse(third.out)["agents"]) {
+  const Json applied = Json::parse(third.out);  // kept: the loop reads into it
+  for (const auto& a : applied.value("agents", Json::array())) {
     EXPECT_TRUE(a["action"] == "keep" || a["action"] == "leave") << third.out;
   }
 

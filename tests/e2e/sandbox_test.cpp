@@ -232,8 +232,12 @@ TEST_F(Sandbox, AnAgentOutlivesAKilledDaemonAndStopLeavesNothingBehind) {
   ASSERT_EQ(d_.post("/api/v1/agents/kai/stop", Json::object()).status, 202);
   ASSERT_TRUE(after.wait_for(
       "agent.state", agent["id"], [](const Json& data) { return data["state"] == "exited"; }, 15s));
+  // The holder's SIGKILL reaches bubblewrap's processes (their argv names the worktree) a
+  // moment after the marker's: wait for both, bounded.
   deadline = std::chrono::steady_clock::now() + 10s;
-  while (!live_processes_mentioning(marker).empty() && std::chrono::steady_clock::now() < deadline)
+  while ((!live_processes_mentioning(marker).empty() ||
+          !live_processes_mentioning(wt.string()).empty()) &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(20ms);
   EXPECT_TRUE(live_processes_mentioning(marker).empty());
   EXPECT_TRUE(live_processes_mentioning(wt.string()).empty());
