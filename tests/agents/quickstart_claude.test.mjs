@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FakeModel } from './fake_model.mjs';
-import { bin, bosun, bwrapUnusable, crewScript, prepareCli, run, until } from './support.mjs';
+import { bin, bosun, bwrapUnusable, commitRepo, crewScript, prepareCli, run, until } from './support.mjs';
 
 const skip = await bwrapUnusable();
 
@@ -42,11 +42,7 @@ test('docs/quickstart-claude.md: a crew of three Claude Code agents, sandboxed a
     'You write code. Commit your work, then report it with `bosun report submit`.\n');
   fs.writeFileSync(path.join(repo, '.claude', 'agents', 'reviewer.md'),
     '---\nname: reviewer\ndescription: reviews the branches of tasks in review\n---\nYou review.\n');
-  for (const args of [['init', '-q', '-b', 'main'], ['config', 'user.name', 'Quick Start'],
-    ['config', 'user.email', 'quick@bosun.invalid'], ['add', '-A'], ['commit', '-q', '-m', 'roles']]) {
-    const r = await git(...args);
-    assert.equal(r.code, 0, r.stderr);
-  }
+  await commitRepo(repo, 'roles');
 
   // 2. The team file.
   const init = await sh(['init']);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FakeModel } from './fake_model.mjs';
-import { bin, bosun, bwrapUnusable, crewScript, prepareCli, run, until, versions } from './support.mjs';
+import { bin, bosun, bwrapUnusable, commitRepo, crewScript, prepareCli, run, until, versions } from './support.mjs';
 
 const skip = await bwrapUnusable();
 
@@ -28,11 +28,7 @@ for (const cli of ['codex', 'gemini', 'opencode']) {
       fs.mkdirSync(path.join(repo, '.bosun', 'roles'), { recursive: true });
       fs.writeFileSync(path.join(repo, '.bosun', 'roles', 'coder.md'),
         '---\nname: coder\ndescription: writes the code for a task\n---\nYou write code. Commit it, then report it.\n');
-      for (const args of [['init', '-q', '-b', 'main'], ['config', 'user.name', 'Quick Start'],
-        ['config', 'user.email', 'quick@bosun.invalid'], ['add', '-A'], ['commit', '-q', '-m', 'roles']]) {
-        const r = await git(...args);
-        assert.equal(r.code, 0, r.stderr);
-      }
+      await commitRepo(repo, 'roles');
       fs.writeFileSync(path.join(repo, 'bosun.yaml'), [
         'project: .',
         'sandbox: bwrap',

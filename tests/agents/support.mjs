@@ -230,6 +230,16 @@ export async function detectStream(daemon, profile, stream) {
 }
 
 // Why bubblewrap cannot sandbox here (it cannot make its namespaces), or false when it can.
+// Makes `repo` a git repository on `main` whose first commit holds what is in it, as a person
+// following a quickstart would; asserts each step.
+export async function commitRepo(repo, message) {
+  for (const args of [['init', '-q', '-b', 'main'], ['config', 'user.name', 'Quick Start'],
+    ['config', 'user.email', 'quick@bosun.invalid'], ['add', '-A'], ['commit', '-q', '-m', message]]) {
+    const r = await run(['git', '-C', repo, ...args]);
+    if (r.code !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
+  }
+}
+
 export async function bwrapUnusable() {
   const r = await run(['bwrap', '--ro-bind', '/', '/', '--unshare-pid', 'true']);
   return r.code === 0 ? false : 'bwrap cannot make namespaces on this machine';
