@@ -28,7 +28,7 @@ EventStream::~EventStream() {
   bus_.unsubscribe(this);
 }
 
-void EventStream::open(std::shared_ptr<WsChannel> channel, int64_t since) {
+void EventStream::open(const std::shared_ptr<WsChannel>& channel, int64_t since) {
   auto latest = bus_.store().latest_seq();
   if (!latest) {
     channel->close(1011, "cannot read the event log");
@@ -72,11 +72,12 @@ void EventStream::replay(Client& client) {
 }
 
 void EventStream::on_event(const Event& event) {
-  std::string frame;
+  // Serialized once, on the first client that wants it; every client's queue shares it.
+  WsPayload frame;
   for (auto& client : clients_) {
     if (!client->live || event.seq <= client->sent_seq) continue;
-    if (frame.empty()) frame = to_wire(event);
-    if (client->channel->send_text(frame)) client->sent_seq = event.seq;
+    if (!frame) frame = std::make_shared<const std::string>(to_wire(event));
+    if (client->channel->send(frame, false)) client->sent_seq = event.seq;
   }
 }
 

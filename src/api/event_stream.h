@@ -20,7 +20,7 @@ class EventStream final : public EventSubscriber {
 
   // Sends `hello {seq}`, then (when since ≥ 0) every event after `since` in pages
   // paced by the channel's queue, then live events.
-  void open(std::shared_ptr<WsChannel> channel, int64_t since);
+  void open(const std::shared_ptr<WsChannel>& channel, int64_t since);
 
   void on_event(const Event& event) override;
 

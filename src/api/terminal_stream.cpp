@@ -190,9 +190,9 @@ void TerminalStream::flush(const std::string& agent_id) {
 
 void TerminalStream::on_run_status(const std::string& agent_id, const Json& status) {
   flush(agent_id);
-  std::string frame = dump_json(status);
+  auto frame = std::make_shared<const std::string>(dump_json(status));
   for (const auto& v : viewers_) {
-    if (v->agent_id == agent_id) v->channel->send_text(frame);
+    if (v->agent_id == agent_id) v->channel->send(frame, false);
   }
 }
 

@@ -2,8 +2,6 @@
 #include "api/websocket.h"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -72,55 +70,62 @@ asio::awaitable<void> WebSocketChannel::run() {
   teardown();
 }
 
-bool WebSocketChannel::enqueue(bool binary, std::string data) {
+bool WebSocketChannel::send(WsPayload data, bool binary) {
   if (closing_ || closed_) return false;
-  if (queued_ + data.size() > limit_) {
+  if (queued_ + data->size() > limit_) {
     std::string reason = slow_reason_ ? slow_reason_() : "slow consumer";
     log_.warn("ws.slow_consumer", {{"ws", id_}, {"queued", queued_}, {"limit", limit_}});
     close(kWsCloseSlowConsumer, std::move(reason));
     return false;
   }
-  queued_ += data.size();
-  queue_.push_back(Frame{binary, std::move(data)});
-  if (!writing_) {
-    writing_ = true;
-    asio::co_spawn(ws_.get_executor(), write_loop(), asio::detached);
-  }
+  queued_ += data->size();
+  queue_.push_back(Frame{std::move(data), binary});
+  if (!writing_) pump();
   return true;
 }
 
-asio::awaitable<void> WebSocketChannel::write_loop() {
-  auto self = shared_from_this();
-  for (;;) {
-    while (!queue_.empty() && !closed_) {
-      Frame frame = std::move(queue_.front());
-      queue_.pop_front();
-      queued_ -= frame.data.size();
-      ws_.binary(frame.binary);
-      auto [ec, n] = co_await ws_.async_write(asio::buffer(frame.data), kNoThrow);
-      if (ec) {
-        log_.debug("ws.write_failed", {{"ws", id_}, {"error", ec.message()}});
-        teardown();
-        writing_ = false;
-        co_return;
-      }
-    }
-    if (closed_) break;
-    if (closing_) {
-      // Reasons are limited to 123 bytes by the protocol.
-      if (close_reason_.size() > 123) close_reason_.resize(123);
-      auto [ec] = co_await ws_.async_close(
-          websocket::close_reason(static_cast<websocket::close_code>(close_code_),
-                                  beast::string_view(close_reason_)),
-          kNoThrow);
-      (void)ec;
-      teardown();
-      break;
-    }
-    if (on_drain_) on_drain_();
-    if (queue_.empty()) break;  // a drain handler may have queued more
+void WebSocketChannel::pump() {
+  if (closed_) {
+    writing_ = false;
+    return;
+  }
+  if (!queue_.empty()) {
+    writing_ = true;
+    Frame frame = std::move(queue_.front());
+    queue_.pop_front();
+    queued_ -= frame.data->size();
+    in_flight_ = std::move(frame.data);
+    ws_.binary(frame.binary);
+    ws_.async_write(asio::buffer(*in_flight_),
+                    [self = shared_from_this()](beast::error_code ec, size_t) { self->wrote(ec); });
+    return;
+  }
+  if (closing_) {
+    writing_ = true;
+    // Reasons are limited to 123 bytes by the protocol.
+    if (close_reason_.size() > 123) close_reason_.resize(123);
+    ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(close_code_),
+                                            beast::string_view(close_reason_)),
+                    [self = shared_from_this()](beast::error_code) {
+                      self->teardown();
+                      self->writing_ = false;
+                    });
+    return;
   }
   writing_ = false;
+  // The drain handler may queue more, which starts the next write.
+  if (on_drain_) on_drain_();
+}
+
+void WebSocketChannel::wrote(beast::error_code ec) {
+  in_flight_.reset();
+  if (ec) {
+    log_.debug("ws.write_failed", {{"ws", id_}, {"error", ec.message()}});
+    teardown();
+    writing_ = false;
+    return;
+  }
+  pump();
 }
 
 void WebSocketChannel::close(uint16_t code, std::string reason) {
@@ -136,10 +141,7 @@ void WebSocketChannel::close(uint16_t code, std::string reason) {
   close_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
     if (!ec) self->teardown();
   });
-  if (!writing_) {
-    writing_ = true;
-    asio::co_spawn(ws_.get_executor(), write_loop(), asio::detached);
-  }
+  if (!writing_) pump();
 }
 
 void WebSocketChannel::teardown() {

@@ -31,8 +31,7 @@ class WebSocketChannel final : public WsChannel,
   // Reads messages until the connection ends, then runs the close handler.
   boost::asio::awaitable<void> run();
 
-  bool send_text(std::string data) override { return enqueue(false, std::move(data)); }
-  bool send_binary(std::string data) override { return enqueue(true, std::move(data)); }
+  bool send(WsPayload data, bool binary) override;
   void close(uint16_t code, std::string reason) override;
   bool is_open() const override { return !closing_ && !closed_; }
   size_t queued_bytes() const override { return queued_; }
@@ -49,11 +48,14 @@ class WebSocketChannel final : public WsChannel,
 
  private:
   struct Frame {
+    WsPayload data;
     bool binary;
-    std::string data;
   };
-  bool enqueue(bool binary, std::string data);
-  boost::asio::awaitable<void> write_loop();
+  // Starts the next write (a frame, or the close frame once closing) unless one is in
+  // flight; with nothing left to write, runs the drain handler. Completion handlers, not a
+  // coroutine: an idle channel holds nothing on the write side.
+  void pump();
+  void wrote(boost::beast::error_code ec);
   // Ends the TCP connection and runs the close handler once (posted, never inline).
   void teardown();
 
@@ -63,6 +65,7 @@ class WebSocketChannel final : public WsChannel,
   size_t limit_;
   Log& log_;
   std::deque<Frame> queue_;
+  WsPayload in_flight_;  // the frame being written, kept alive until its write completes
   size_t queued_ = 0;
   bool writing_ = false;
   bool closing_ = false;  // close requested: nothing more is queued

@@ -4,10 +4,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace bosun {
+
+// A frame's bytes, shared by every channel it is queued on: an event fanned out to a
+// thousand clients is serialized and held once.
+using WsPayload = std::shared_ptr<const std::string>;
 
 class WsChannel {
  public:
@@ -16,8 +21,13 @@ class WsChannel {
   // Queues a frame. Returns false if the channel is closing or closed, or if the
   // frame would push the queue past its limit — then the channel closes itself
   // with code 4008 and a reason, and the caller should forget it.
-  virtual bool send_text(std::string data) = 0;
-  virtual bool send_binary(std::string data) = 0;
+  virtual bool send(WsPayload data, bool binary) = 0;
+  bool send_text(std::string data) {
+    return send(std::make_shared<const std::string>(std::move(data)), false);
+  }
+  bool send_binary(std::string data) {
+    return send(std::make_shared<const std::string>(std::move(data)), true);
+  }
 
   // Drops what is queued, sends a close frame and ends the connection.
   virtual void close(uint16_t code, std::string reason) = 0;
