@@ -5,7 +5,20 @@
 
 #include <fmt/format.h>
 
+#include "store/checkpointer.h"
+
 namespace bosun {
+namespace {
+
+// SQLite's own default threshold for its automatic checkpoint (about 4 MiB of log).
+constexpr int kCheckpointPages = 1000;
+
+int note_commit(void* checkpointer, sqlite3* /*db*/, const char* /*name*/, int pages) {
+  static_cast<Checkpointer*>(checkpointer)->note_commit(pages);
+  return SQLITE_OK;
+}
+
+}  // namespace
 
 Statement::Statement(Statement&& other) noexcept
     : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
@@ -80,7 +93,11 @@ std::optional<int64_t> Statement::get_optional_int(int column) const {
   return get_int(column);
 }
 
+Database::Database(sqlite3* db) : db_(db) {}
+
 Database::~Database() {
+  // The checkpointer's connection closes first; the last close checkpoints what is left.
+  checkpointer_.reset();
   for (auto& [sql, stmt] : statements_)
     sqlite3_finalize(stmt);
   sqlite3_close_v2(db_);
@@ -122,6 +139,15 @@ Result<std::unique_ptr<Database>> Database::open(const std::string& path,
       "PRAGMA foreign_keys=ON;");
   if (!pragmas) return tl::unexpected(pragmas.error());
   if (auto m = db->migrate(migrations); !m) return tl::unexpected(m.error());
+  // A file in WAL mode (not ":memory:"): its checkpoints move off this thread. Replacing the
+  // WAL hook turns SQLite's automatic checkpoint off for this connection.
+  const char* file = sqlite3_db_filename(raw, "main");
+  if (file && *file) {
+    auto checkpointer = Checkpointer::start(file, kCheckpointPages);
+    if (!checkpointer) return tl::unexpected(checkpointer.error());
+    db->checkpointer_ = std::move(*checkpointer);
+    sqlite3_wal_hook(raw, note_commit, db->checkpointer_.get());
+  }
   return db;
 }
 

@@ -16,6 +16,8 @@ struct sqlite3_stmt;
 
 namespace bosun {
 
+class Checkpointer;
+
 // One schema step. `version` counts from 1; each step is additive (new tables,
 // new columns with DEFAULT values) so older rows stay valid.
 struct Migration {
@@ -75,7 +77,8 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   // Opens (creating) the file, sets WAL, busy_timeout and foreign keys, then
-  // applies every migration newer than the file's `PRAGMA user_version`.
+  // applies every migration newer than the file's `PRAGMA user_version`. A file's log is
+  // checkpointed by a Checkpointer thread, never inside a commit on the caller's thread.
   static Result<std::unique_ptr<Database>> open(const std::string& path,
                                                 std::span<const Migration> migrations);
 
@@ -85,6 +88,8 @@ class Database {
   Status exec(std::string_view sql);
 
   int64_t last_insert_rowid() const;
+  // The log's checkpointer; null for an in-memory database.
+  Checkpointer* checkpointer() const { return checkpointer_.get(); }
   int64_t changes() const;
   Result<int> user_version();
 
@@ -107,10 +112,11 @@ class Database {
   tl::unexpected<Error> last_error(std::string_view what) const;
 
  private:
-  explicit Database(sqlite3* db) : db_(db) {}
+  explicit Database(sqlite3* db);
   Status migrate(std::span<const Migration> migrations);
 
   sqlite3* db_;
+  std::unique_ptr<Checkpointer> checkpointer_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
 };
 

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "store/checkpointer.h"
 #include "store/schema.h"
 #include "util/ids.h"
 
@@ -129,6 +130,41 @@ TEST_F(TempDb, UsesWalAndForeignKeys) {
   auto fk = (*db)->prepare("PRAGMA foreign_keys");
   ASSERT_TRUE(*fk->step());
   EXPECT_EQ(fk->get_int(0), 1);
+}
+
+TEST_F(TempDb, TheLogIsCheckpointedByItsOwnThreadAndNothingIsLost) {
+  const Migration blobs[] = {{1, "CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB);"}};
+  constexpr int kRows = 3000;  // 4 KiB each: about three times the checkpoint threshold
+  {
+    auto db = Database::open(path_, blobs);
+    ASSERT_TRUE(db);
+    Checkpointer* checkpointer = (*db)->checkpointer();
+    ASSERT_NE(checkpointer, nullptr);
+    std::string data(4096, 'x');
+    for (int i = 0; i < kRows; ++i) {
+      Database::Transaction tx(**db);
+      ASSERT_TRUE(tx.begin());
+      auto insert = (*db)->prepare("INSERT INTO blobs (id, data) VALUES (?, ?)");
+      ASSERT_TRUE(insert);
+      ASSERT_TRUE(insert->bind(1, i).bind(2, data).run());
+      ASSERT_TRUE(tx.commit());
+    }
+    EXPECT_TRUE(checkpointer->wait_completed(1, std::chrono::seconds(20)));
+    EXPECT_EQ(checkpointer->failed(), 0);
+  }
+  // What was committed is all there, whether it was checkpointed by the thread or at close.
+  auto again = Database::open(path_, blobs);
+  ASSERT_TRUE(again);
+  auto count = (*again)->prepare("SELECT count(*), sum(length(data)) FROM blobs");
+  ASSERT_TRUE(*count->step());
+  EXPECT_EQ(count->get_int(0), kRows);
+  EXPECT_EQ(count->get_int(1), int64_t{kRows} * 4096);
+}
+
+TEST(Database, AnInMemoryDatabaseHasNoCheckpointer) {
+  auto db = Database::open(":memory:", kV1);
+  ASSERT_TRUE(db);
+  EXPECT_EQ((*db)->checkpointer(), nullptr);
 }
 
 }  // namespace
