@@ -2,11 +2,13 @@
 // imports a board in beads' format — 10 % ready, 60 % done, 30 % waiting on a ready task, each
 // with a comment, half with a role — then times, one request at a time on one keep-alive
 // connection: the ready list, a page of the task list, a page deep in it, show, create, and
-// claim. Baseline: GET /healthz on the same connection in the same run.
+// claim, and a task's dispatch by the supervisor to an idle agent of its role. Baseline:
+// GET /healthz on the same connection in the same run.
 #include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <sstream>
+#include <thread>
 
 #include "support/agent_api.h"
 
@@ -67,6 +69,17 @@ Timed time_requests(bench::RestClient& rest, int n, int want, Make make) {
 
 using Request = std::tuple<verb, std::string, Json>;
 
+// Waits (bounded) until the agent's state is idle.
+void wait_idle(bench::RestClient& rest, const std::string& id) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto [status, agent] = rest.request(verb::get, "/api/v1/agents/" + id, nullptr);
+    if (status == 200 && agent["state"] == "idle") return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  throw BenchError("agent " + id + " never became idle");
+}
+
 void measure(int size, int samples) {
   bench::BenchDaemon daemon;
   bench::RestClient rest(daemon);
@@ -85,10 +98,13 @@ void measure(int size, int samples) {
   }
   const Json& created = imported.second["created"];
   if (!created.is_array() || static_cast<int>(created.size()) != size) {
-    throw BenchError("import: " + std::to_string(created.size()) + " of " +
-                     std::to_string(size) + " tasks created");
+    throw BenchError("import: " + std::to_string(created.size()) + " of " + std::to_string(size) +
+                     " tasks created");
   }
   auto worker = fleet.spawn("worker", {"sleep", "100000"});
+  // A crew member the supervisor dispatches to: a shell of role "worker", never typed into.
+  auto shell = fleet.spawn("shell", {"bash", "--norc", "--noprofile", "-i"}, 120, 40,
+                           Json{{"role", "worker"}});
   std::mt19937 rng(42);
   auto any_task = [&] { return "b-" + std::to_string(rng() % static_cast<unsigned>(size)); };
   auto healthz = time_requests(rest, samples, 200, [](int) {
@@ -126,11 +142,35 @@ void measure(int size, int samples) {
       throw BenchError("report " + id + ": HTTP " + std::to_string(rs) + " " + rr.dump());
     }
   }
+  // The supervisor's dispatch: a task for the idle shell of role "worker" from its create to
+  // its assignment (dispatch runs on the create's event; the first read after the create's
+  // answer sees it), each handed back with a blocked report (not timed) to free the shell.
+  wait_idle(rest, shell.id);
+  Timed dispatch;
+  for (int i = 0; i < samples / 3; ++i) {
+    int64_t d0 = now_ns();
+    auto [status, reply] = rest.request(verb::post, "/api/v1/tasks",
+                                        Json{{"title", "for the worker"}, {"role", "worker"}});
+    if (status != 201) throw BenchError("create for the worker: HTTP " + std::to_string(status));
+    std::string id = reply["id"].get<std::string>();
+    for (int polls = 0;; ++polls) {
+      auto [ts, task] = rest.request(verb::get, "/api/v1/tasks/" + id, nullptr);
+      if (ts == 200 && task["status"] == "assigned") break;
+      if (polls == 10000) throw BenchError(id + " was never dispatched: " + task.dump());
+    }
+    dispatch.ms.push_back(static_cast<double>(now_ns() - d0) / 1e6);
+    auto [rs, rr] = rest.request(verb::post, "/api/v1/tasks/" + id + "/reports",
+                                 Json{{"status", "blocked"}, {"blocked_reason", "bench"}});
+    if (rs != 200 && rs != 201) {
+      throw BenchError("report " + id + ": HTTP " + std::to_string(rs) + " " + rr.dump());
+    }
+  }
   double base = bench::percentile(healthz.ms, 0.99);
-  std::printf("%8d %7.1f %14s %14s %14s %14s %14s %14s %14s %8.1f\n", size, import_s,
+  std::printf("%8d %7.1f %14s %14s %14s %14s %14s %14s %14s %14s %8.1f\n", size, import_s,
               healthz.p50_p99().c_str(), ready.p50_p99().c_str(), first_page.p50_p99().c_str(),
               deep_page.p50_p99().c_str(), show.p50_p99().c_str(), create.p50_p99().c_str(),
-              claim.p50_p99().c_str(), base > 0 ? bench::percentile(ready.ms, 0.99) / base : 0);
+              claim.p50_p99().c_str(), dispatch.p50_p99().c_str(),
+              base > 0 ? bench::percentile(ready.ms, 0.99) / base : 0);
   std::fflush(stdout);
   if (fleet.clean_up() != 0) throw BenchError("processes were left behind");
 }
@@ -150,8 +190,9 @@ int main(int argc, char** argv) {
   if (sizes.empty()) sizes = {1000, 10000, 100000};
   std::printf("the board at size: %d requests of each kind, one at a time (ms p50 / p99)\n",
               samples);
-  std::printf("%8s %7s %14s %14s %14s %14s %14s %14s %14s %8s\n", "tasks", "import", "/healthz",
-              "ready", "list page 1", "list deep", "show", "create", "claim", "ready x");
+  std::printf("%8s %7s %14s %14s %14s %14s %14s %14s %14s %14s %8s\n", "tasks", "import",
+              "/healthz", "ready", "list page 1", "list deep", "show", "create", "claim",
+              "dispatch", "ready x");
   try {
     for (int size : sizes)
       measure(size, samples);
@@ -159,6 +200,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "board_scale_bench: %s\n", e.what());
     return 1;
   }
-  std::printf("(import in s; ready x: the ready list's p99 over /healthz's p99 in the same run)\n");
+  std::printf(
+      "(import in s; dispatch: a task's create to its assignment by the supervisor; ready x: the "
+      "ready list's p99 over /healthz's p99 in the same run)\n");
   return 0;
 }

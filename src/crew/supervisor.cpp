@@ -27,6 +27,8 @@ namespace {
 
 // How long an agent whose worktree had uncommitted changes is passed by before trying again.
 constexpr std::chrono::seconds kUncleanRetry{60};
+// Ready tasks read per dispatch, of the roles the free agents have.
+constexpr int64_t kDispatchPage = 200;
 
 constexpr const char* kConfigKey = "supervisor";
 
@@ -300,10 +302,20 @@ void Supervisor::dispatch() {
     }
     auto held = store_.tasks().holds_task(a.id());
     if (!held || *held) continue;
-    free.push_back(std::move(a));
+    if (is_crew_member(a)) free.push_back(std::move(a));
   }
   if (free.empty()) return;
-  auto ready = store_.tasks().ready(std::nullopt, 200);
+  // Only tasks one of them may take are read: many ready tasks for a role no free agent has
+  // would otherwise fill the page ahead of a free agent's task.
+  std::vector<std::string> roles;
+  for (const auto& a : free) {
+    if (a.role().empty()) {  // takes any task
+      roles.clear();
+      break;
+    }
+    if (std::find(roles.begin(), roles.end(), a.role()) == roles.end()) roles.push_back(a.role());
+  }
+  auto ready = store_.tasks().ready(roles, kDispatchPage);
   if (!ready || ready->empty()) return;
   TaskBoard board(store_, bus_, clock_);
   for (const auto& task : *ready) {
@@ -500,7 +512,9 @@ void Supervisor::tick() {
 std::string Supervisor::waiting_summary(const AgentView& agent) {
   int64_t unread = store_.messages().count_unread(agent.name()).value_or(0);
   const std::string& role = agent.role();
-  auto ready = store_.tasks().ready(role.empty() ? std::nullopt : std::optional(role), 100);
+  std::vector<std::string> roles;
+  if (!role.empty()) roles.push_back(role);
+  auto ready = store_.tasks().ready(roles, 100);
   size_t tasks = ready ? ready->size() : 0;
   return fmt::format(
       "{} unread message(s), {} ready task(s){} — answer: bosun mail status "

@@ -321,6 +321,35 @@ constexpr Migration kMigrations[] = {
       DROP INDEX tasks_status;
       CREATE INDEX tasks_queue ON tasks(status, priority, created_at);
     )sql"},
+    // Whether a task waits is kept on its row (`waiting`: dependencies not done yet), recounted
+    // by triggers whenever a dependency is added or removed or changes to or from done, so the
+    // ready tasks are an index of their own: the dispatch's look for a role's next task no
+    // longer walks every task that waits (40,000 of 100,000 in the bench).
+    {13, R"sql(
+      ALTER TABLE tasks ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0;
+      UPDATE tasks SET waiting = (SELECT count(*) FROM task_deps d JOIN tasks p ON p.id = d.depends_on
+                                  WHERE d.task_id = tasks.id AND p.status <> 'done');
+      CREATE TRIGGER task_deps_added AFTER INSERT ON task_deps BEGIN
+        UPDATE tasks SET waiting = (SELECT count(*) FROM task_deps d JOIN tasks p ON p.id = d.depends_on
+                                    WHERE d.task_id = tasks.id AND p.status <> 'done')
+        WHERE id = NEW.task_id;
+      END;
+      CREATE TRIGGER task_deps_removed AFTER DELETE ON task_deps BEGIN
+        UPDATE tasks SET waiting = (SELECT count(*) FROM task_deps d JOIN tasks p ON p.id = d.depends_on
+                                    WHERE d.task_id = tasks.id AND p.status <> 'done')
+        WHERE id = OLD.task_id;
+      END;
+      CREATE TRIGGER task_done_changed AFTER UPDATE OF status ON tasks
+      WHEN (OLD.status = 'done') <> (NEW.status = 'done') BEGIN
+        UPDATE tasks SET waiting = (SELECT count(*) FROM task_deps d JOIN tasks p ON p.id = d.depends_on
+                                    WHERE d.task_id = tasks.id AND p.status <> 'done')
+        WHERE id IN (SELECT task_id FROM task_deps WHERE depends_on = NEW.id);
+      END;
+      CREATE INDEX tasks_ready ON tasks(priority, created_at)
+        WHERE status = 'pending' AND assignee IS NULL AND waiting = 0;
+      CREATE INDEX tasks_ready_role ON tasks(role, priority, created_at)
+        WHERE status = 'pending' AND assignee IS NULL AND waiting = 0;
+    )sql"},
 };
 
 }  // namespace

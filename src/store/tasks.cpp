@@ -24,9 +24,7 @@ constexpr const char* kTaskSelect =
     "SELECT t.id, t.title, t.description, t.role, t.assignee, a.name, t.status, t.priority,"
     " t.parent_id, t.project_id, t.created_at, t.updated_at, t.started_at, t.done_at,"
     " (SELECT group_concat(d.depends_on, ' ') FROM task_deps d WHERE d.task_id = t.id),"
-    " (t.status = 'pending' AND t.assignee IS NULL AND NOT EXISTS ("
-    "   SELECT 1 FROM task_deps d JOIN tasks p ON p.id = d.depends_on"
-    "   WHERE d.task_id = t.id AND p.status <> 'done')),"
+    " (t.status = 'pending' AND t.assignee IS NULL AND t.waiting = 0),"
     " t.branch, t.base_branch, t.merged_commit, t.pipeline_run_id, t.step"
     " FROM tasks t LEFT JOIN agents a ON a.id = t.assignee";
 
@@ -193,16 +191,29 @@ Result<std::vector<Task>> TaskStore::list(const TaskQuery& q) {
   return collect<Task>(stmt, task_from_row);
 }
 
-Result<std::vector<Task>> TaskStore::ready(const std::optional<std::string>& role, int64_t limit) {
-  auto ready_stmt =
-      db_.prepare(std::string(kTaskSelect) +
-                  " WHERE t.status = 'pending' AND t.assignee IS NULL"
-                  "   AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks p ON p.id = d.depends_on"
-                  "                   WHERE d.task_id = t.id AND p.status <> 'done')"
-                  "   AND (?1 IS NULL OR t.role = ?1 OR t.role = '')"
-                  " ORDER BY t.priority, t.created_at, t.rowid LIMIT ?2");
+Result<std::vector<Task>> TaskStore::ready(std::span<const std::string> roles, int64_t limit) {
+  // The ready tasks are indexes of their own (tasks_ready, and tasks_ready_role by role): the
+  // first `limit` of them, or of each role and of those without one, are a range of an index
+  // whatever the board's size. Named, since without statistics SQLite would pick tasks_queue
+  // and walk every pending task.
+  auto arm = [](const char* index, const std::string& role) {
+    return fmt::format(
+        "SELECT id FROM (SELECT id FROM tasks INDEXED BY {} WHERE status = 'pending'"
+        " AND assignee IS NULL AND waiting = 0{} ORDER BY priority, created_at, rowid LIMIT ?1)",
+        index, role);
+  };
+  std::string arms = arm("tasks_ready", "");
+  if (!roles.empty()) {
+    arms = arm("tasks_ready_role", " AND role = ''");
+    for (size_t i = 0; i < roles.size(); ++i)
+      arms += " UNION ALL " + arm("tasks_ready_role", fmt::format(" AND role = ?{}", i + 2));
+  }
+  auto ready_stmt = db_.prepare(std::string(kTaskSelect) + " WHERE t.id IN (" + arms +
+                                ") ORDER BY t.priority, t.created_at, t.rowid LIMIT ?1");
   if (!ready_stmt) return tl::unexpected(ready_stmt.error());
-  ready_stmt->bind(1, role).bind(2, limit);
+  ready_stmt->bind(1, limit);
+  for (size_t i = 0; i < roles.size(); ++i)
+    ready_stmt->bind(static_cast<int>(i) + 2, roles[i]);
   return collect<Task>(ready_stmt, task_from_row);
 }
 
@@ -519,9 +530,7 @@ Result<Task> TaskStore::claim(const std::string& id, const std::string& agent_id
   auto stmt = db_.prepare(
       "UPDATE tasks SET status = 'assigned', assignee = ?2, updated_at = ?3,"
       " started_at = COALESCE(started_at, ?3)"
-      " WHERE id = ?1 AND status = 'pending' AND assignee IS NULL"
-      "   AND NOT EXISTS (SELECT 1 FROM task_deps d JOIN tasks p ON p.id = d.depends_on"
-      "                   WHERE d.task_id = tasks.id AND p.status <> 'done')");
+      " WHERE id = ?1 AND status = 'pending' AND assignee IS NULL AND waiting = 0");
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, id).bind(2, agent_id).bind(3, now_ms);
   if (auto st = stmt->run(); !st) return tl::unexpected(st.error());

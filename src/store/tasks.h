@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -190,8 +191,9 @@ class TaskStore {
   // 404 `task_not_found`.
   Result<Task> find(const std::string& id);
   Result<std::vector<Task>> list(const TaskQuery& query);
-  // Ready tasks (of `role`, or without a role, when given), by priority then age.
-  Result<std::vector<Task>> ready(const std::optional<std::string>& role, int64_t limit);
+  // Ready tasks, by priority then age: of one of `roles` or without a role (every task when
+  // `roles` is empty).
+  Result<std::vector<Task>> ready(std::span<const std::string> roles, int64_t limit);
   // Whether the agent holds a task: assigned or in progress, or on its own branch in review
   // with its check still to run (the check reads the agent's worktree); one indexed lookup.
   Result<bool> holds_task(const std::string& agent_id);

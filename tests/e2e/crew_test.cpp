@@ -57,6 +57,24 @@ TEST(Crew, DispatchDeliversChecksAndFollowsDependencies) {
   EXPECT_NE(log.out.find("Test greet"), std::string::npos) << log.out;
 }
 
+// A free agent's task is found however many ready tasks for a role nobody free has come
+// before it: the dispatch reads only tasks a free agent may take.
+TEST(Crew, ATaskBehindManyForAnotherRoleStillReachesItsFreeAgent) {
+  TestDaemon d;
+  d.start();
+  TempDir dir;
+  make_repo(dir.path() / "repo");
+  EventWaiter events(d);
+  ASSERT_TRUE(events.ok());
+  spawn_sim(d, events, "ben", "backend", {}, (dir.path() / "repo").string());
+  for (int i = 0; i < 250; ++i)
+    add_task(d, "Review " + std::to_string(i), "reviewer");
+  auto mine = add_task(d, "Implement greet", "backend", "write src/greet.py: def greet(): pass");
+  ASSERT_TRUE(task_reaches(events, mine["id"], "assigned", 20s));
+  auto ready = d.get("/api/v1/tasks/ready?limit=1000").json();
+  EXPECT_EQ(ready["tasks"].size(), 250u);  // every review still waits for a reviewer
+}
+
 // An agent that never reacts to what is typed: every attempt is retried, then the message
 // fails and the sender is told.
 TEST(Crew, DeliveryRetriesThenFailsAndTellsTheSender) {

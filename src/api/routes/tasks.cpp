@@ -166,9 +166,9 @@ Result<Response> get_tasks(Services& s, Request& request) {
 Result<Response> get_ready(Services& s, Request& request) {
   auto limit = query_int(request, "limit", 100, 1, 1000);
   if (!limit) return tl::unexpected(limit.error());
-  std::optional<std::string> role;
-  if (const auto* r = request.query_param("role"); r && !r->empty()) role = *r;
-  auto tasks = s.store.tasks().ready(role, *limit);
+  std::vector<std::string> roles;
+  if (const auto* r = request.query_param("role"); r && !r->empty()) roles.push_back(*r);
+  auto tasks = s.store.tasks().ready(roles, *limit);
   if (!tasks) return tl::unexpected(tasks.error());
   Json list = Json::array();
   for (const auto& t : *tasks)

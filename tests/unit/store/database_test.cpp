@@ -56,6 +56,44 @@ TEST_F(TempDb, UpgradesOldSchemaKeepingRows) {
   EXPECT_EQ(stmt->get_text(1), "blue");
 }
 
+// Migration 13 counts, for the tasks already there, the dependencies not done; from then on the
+// triggers keep the count, a dependency's row deleted too.
+TEST_F(TempDb, WaitingIsCountedForOldTasksAndKeptByTheTriggers) {
+  auto all = schema_migrations();
+  ASSERT_GE(all.size(), 13u);
+  {
+    auto db = Database::open(path_, all.first(12));
+    ASSERT_TRUE(db) << db.error().message;
+    ASSERT_TRUE(
+        (*db)->exec("INSERT INTO tasks(id, title, status, created_at, updated_at) VALUES"
+                    " ('t_open', 'open', 'pending', 1, 1), ('t_done', 'done', 'done', 1, 1),"
+                    " ('t_both', 'both', 'pending', 1, 1), ('t_one', 'one', 'pending', 1, 1);"
+                    "INSERT INTO task_deps(task_id, depends_on) VALUES"
+                    " ('t_both', 't_open'), ('t_both', 't_done'), ('t_one', 't_done');"));
+  }
+  auto db = Database::open(path_, all);
+  ASSERT_TRUE(db) << db.error().message;
+  auto waiting = [&](const char* id) {
+    auto stmt = (*db)->prepare("SELECT waiting FROM tasks WHERE id = ?");
+    EXPECT_TRUE(stmt);
+    stmt->bind(1, id);
+    EXPECT_TRUE(*stmt->step()) << id;
+    return stmt->get_int(0);
+  };
+  EXPECT_EQ(waiting("t_both"), 1);
+  EXPECT_EQ(waiting("t_one"), 0);
+  EXPECT_EQ(waiting("t_open"), 0);
+  ASSERT_TRUE((*db)->exec("UPDATE tasks SET status = 'pending' WHERE id = 't_done'"));
+  EXPECT_EQ(waiting("t_both"), 2);
+  EXPECT_EQ(waiting("t_one"), 1);
+  // The cascade from a deleted dependency recounts as well.
+  ASSERT_TRUE((*db)->exec("DELETE FROM tasks WHERE id = 't_open'"));
+  EXPECT_EQ(waiting("t_both"), 1);
+  ASSERT_TRUE((*db)->exec("UPDATE tasks SET status = 'done' WHERE id = 't_done'"));
+  EXPECT_EQ(waiting("t_both"), 0);
+  EXPECT_EQ(waiting("t_one"), 0);
+}
+
 // Migration 7 drops columns nothing read; the rows stay, and the other columns with them.
 TEST_F(TempDb, DroppingUnusedColumnsKeepsAgentsAndTasks) {
   auto all = schema_migrations();

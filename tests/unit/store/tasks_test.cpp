@@ -273,21 +273,50 @@ TEST_F(TaskStoreTest, ReadyWhenPendingAndEveryDependencyDone) {
   auto b = add("b");
   auto c = add("c", {a, b});
   EXPECT_FALSE(tasks().find(c)->ready);
-  auto ready = tasks().ready(std::nullopt, 100);
+  auto ready = tasks().ready({}, 100);
   ASSERT_TRUE(ready);
   ASSERT_EQ(ready->size(), 2u);
   finish(a);
   EXPECT_FALSE(tasks().find(c)->ready);
   finish(b);
   EXPECT_TRUE(tasks().find(c)->ready);
-  ready = tasks().ready(std::nullopt, 100);
+  ready = tasks().ready({}, 100);
   ASSERT_EQ(ready->size(), 1u);
   EXPECT_EQ((*ready)[0].id, c);
   EXPECT_EQ((*ready)[0].depends_on, (std::vector<std::string>{std::min(a, b), std::max(a, b)}));
   // Backlog is not ready.
   ASSERT_TRUE(set_status(c, S::kBacklog));
   EXPECT_FALSE(tasks().find(c)->ready);
-  EXPECT_TRUE(tasks().ready(std::nullopt, 100)->empty());
+  EXPECT_TRUE(tasks().ready({}, 100)->empty());
+}
+
+// Readiness is kept on the row: it follows a dependency added, removed, or finished.
+TEST_F(TaskStoreTest, ReadinessFollowsEveryChangeOfTheDependencies) {
+  auto a = add("a");
+  auto b = add("b");
+  auto c = add("c", {a});
+  EXPECT_FALSE(tasks().find(c)->ready);
+  TaskChange deps;
+  deps.depends_on = std::vector<std::string>{};
+  ASSERT_TRUE(tasks().update(c, deps, "user", now_++));
+  EXPECT_TRUE(tasks().find(c)->ready);
+  deps.depends_on = std::vector<std::string>{a, b};
+  ASSERT_TRUE(tasks().update(c, deps, "user", now_++));
+  EXPECT_FALSE(tasks().find(c)->ready);
+  finish(b);
+  EXPECT_FALSE(tasks().find(c)->ready);
+  deps.depends_on = std::vector<std::string>{b};  // a removed: only the finished b is left
+  ASSERT_TRUE(tasks().update(c, deps, "user", now_++));
+  EXPECT_TRUE(tasks().find(c)->ready);
+  auto claimed = tasks().claim(c, "ag_kai00000", "user", now_++, "");
+  ASSERT_TRUE(claimed) << claimed.error().message;
+  // A task added on a finished task is ready; on a pending one it waits, and is not claimed.
+  auto d = add("d", {b});
+  EXPECT_TRUE(tasks().find(d)->ready);
+  auto e = add("e", {a});
+  auto refused = tasks().claim(e, "ag_kai00000", "user", now_++, "");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "task_not_ready");
 }
 
 TEST_F(TaskStoreTest, ReadyOrdersByPriorityAndFiltersByRole) {
@@ -304,15 +333,24 @@ TEST_F(TaskStoreTest, ReadyOrdersByPriorityAndFiltersByRole) {
   n.priority = 2;
   n.role = "";
   ASSERT_TRUE(tasks().create(n, "user", 3));
-  auto all = tasks().ready(std::nullopt, 100);
+  auto all = tasks().ready({}, 100);
   ASSERT_EQ(all->size(), 3u);
   EXPECT_EQ((*all)[0].title, "urgent");
   EXPECT_EQ((*all)[1].title, "anyone");
   EXPECT_EQ((*all)[2].title, "low");
-  auto qa = tasks().ready(std::string("qa"), 100);
+  std::vector<std::string> roles{"qa"};
+  auto qa = tasks().ready(roles, 100);
   ASSERT_EQ(qa->size(), 2u);
   EXPECT_EQ((*qa)[0].title, "anyone");
   EXPECT_EQ((*qa)[1].title, "low");
+  roles = {"qa", "backend"};
+  auto both = tasks().ready(roles, 100);
+  ASSERT_EQ(both->size(), 3u);
+  EXPECT_EQ((*both)[0].title, "urgent");
+  roles = {"docs"};
+  auto docs = tasks().ready(roles, 100);
+  ASSERT_EQ(docs->size(), 1u);
+  EXPECT_EQ((*docs)[0].title, "anyone");
 }
 
 TEST_F(TaskStoreTest, CyclesAreRefusedWithTheCycleInTheMessage) {
