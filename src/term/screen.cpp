@@ -290,17 +290,17 @@ std::vector<std::string> Screen::lines() const {
   vterm_get_size(impl_->vt, &rows, &cols);
   std::vector<std::string> out;
   out.reserve(static_cast<size_t>(rows));
-  VTermScreenCell cell{};
+  // libvterm's own text reader walks its cells in place: an empty cell before text is a space,
+  // the right half of a wide character nothing, trailing empty cells nothing. (A cell at a time
+  // through vterm_screen_get_cell copied each cell's pen and colours too: that was the most of
+  // a status check's cost.) Trailing spaces that were written are trimmed here.
+  std::string buf(static_cast<size_t>(cols) * 4 * VTERM_MAX_CHARS_PER_CELL, '\0');
   for (int r = 0; r < rows; ++r) {
-    std::string line;
-    size_t trimmed = 0;  // length of `line` up to its last non-blank cell
-    for (int c = 0; c < cols;) {
-      VTermPos pos{r, c};
-      if (vterm_screen_get_cell(impl_->screen, pos, &cell) == 0) break;
-      append_cell(line, trimmed, cell);
-      c += cell.width > 0 ? cell.width : 1;
-    }
-    line.resize(trimmed);
+    VTermRect rect{r, r + 1, 0, cols};
+    size_t n = vterm_screen_get_text(impl_->screen, buf.data(), buf.size(), rect);
+    std::string line(buf.data(), std::min(n, buf.size()));
+    while (!line.empty() && line.back() == ' ')
+      line.pop_back();
     out.push_back(std::move(line));
   }
   return out;

@@ -2,9 +2,91 @@
 #include "term/screen.h"
 
 #include <gtest/gtest.h>
+#include <vterm.h>
+
+#include <random>
 
 namespace bosun::term {
 namespace {
+
+// The rows read cell by cell, as libvterm's cell API gives them: the reference for lines().
+std::vector<std::string> rows_cell_by_cell(std::string_view bytes, int cols, int rows) {
+  VTerm* vt = vterm_new(rows, cols);
+  vterm_set_utf8(vt, 1);
+  VTermScreen* screen = vterm_obtain_screen(vt);
+  vterm_screen_reset(screen, 1);
+  vterm_input_write(vt, bytes.data(), bytes.size());
+  std::vector<std::string> out;
+  for (int r = 0; r < rows; ++r) {
+    std::u32string cells;
+    size_t kept = 0;  // up to the last cell that is neither empty nor a space
+    VTermScreenCell cell{};
+    for (int c = 0; c<cols; c += cell.width> 0 ? cell.width : 1) {
+      vterm_screen_get_cell(screen, VTermPos{r, c}, &cell);
+      if (cell.chars[0] == 0) {
+        cells += U' ';
+      } else if (cell.chars[0] != static_cast<uint32_t>(-1)) {
+        for (int i = 0; i < VTERM_MAX_CHARS_PER_CELL && cell.chars[i] != 0; ++i)
+          cells += static_cast<char32_t>(cell.chars[i]);
+        if (cell.chars[0] != ' ') kept = cells.size();
+      }
+    }
+    cells.resize(kept);
+    std::string line;
+    for (char32_t cp : cells) {
+      if (cp < 0x80) {
+        line += static_cast<char>(cp);
+      } else if (cp < 0x800) {
+        line += static_cast<char>(0xC0 | (cp >> 6));
+        line += static_cast<char>(0x80 | (cp & 0x3F));
+      } else if (cp < 0x10000) {
+        line += static_cast<char>(0xE0 | (cp >> 12));
+        line += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        line += static_cast<char>(0x80 | (cp & 0x3F));
+      } else {
+        line += static_cast<char>(0xF0 | (cp >> 18));
+        line += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        line += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        line += static_cast<char>(0x80 | (cp & 0x3F));
+      }
+    }
+    out.push_back(std::move(line));
+  }
+  vterm_free(vt);
+  return out;
+}
+
+// lines() reads each row whole; on screens drawn from text, wide and combining characters,
+// cursor moves, erases, colours and written spaces it reads what the cells hold.
+TEST(Screen, RowsReadWholeMatchTheCellsOneByOne) {
+  const std::vector<std::string> pieces = {"word",         " ",
+                                           "  ",           "\r\n",
+                                           "\x1b[2J",      "\x1b[H",
+                                           "\x1b[5;7H",    "\x1b[K",
+                                           "\x1b[1K",      "\x1b[31m",
+                                           "\x1b[0m",      "\x1b[1;44m",
+                                           "\xE4\xB8\xAD", "\xE6\x96\x87",
+                                           "e\xCC\x81",    "\xF0\x9F\x98\x80",
+                                           "\t",           "\b",
+                                           "\x1b[3C",      "\x1b[2D",
+                                           "\x1b[P",       "\x1b[2@",
+                                           "\x1b[L",       "\x1b[M",
+                                           "\x1b[S",       "\x1b[T",
+                                           "\xE2\x94\x82", "\xE2\x95\xAD\xE2\x94\x80",
+                                           "\x1b[7m"};
+  std::mt19937 rng(7);
+  for (int round = 0; round < 300; ++round) {
+    int cols = 5 + static_cast<int>(rng() % 40);
+    int rows = 2 + static_cast<int>(rng() % 10);
+    std::string bytes;
+    for (int i = 0, n = 1 + static_cast<int>(rng() % 120); i < n; ++i)
+      bytes += pieces[rng() % pieces.size()];
+    Screen screen(cols, rows);
+    screen.feed(bytes);
+    ASSERT_EQ(screen.lines(), rows_cell_by_cell(bytes, cols, rows))
+        << "round " << round << " (" << cols << "x" << rows << ")";
+  }
+}
 
 TEST(Screen, TextAndNewlinesLandOnRows) {
   Screen s(20, 5);
