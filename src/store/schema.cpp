@@ -350,6 +350,12 @@ constexpr Migration kMigrations[] = {
       CREATE INDEX tasks_ready_role ON tasks(role, priority, created_at)
         WHERE status = 'pending' AND assignee IS NULL AND waiting = 0;
     )sql"},
+    // An agent's tasks by status: whether it holds one (asked for every free agent on every
+    // task event) read every task it ever had, thousands of done or blocked ones in a long life.
+    {14, R"sql(
+      DROP INDEX tasks_assignee;
+      CREATE INDEX tasks_assignee ON tasks(assignee, status);
+    )sql"},
 };
 
 }  // namespace

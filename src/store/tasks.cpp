@@ -221,8 +221,9 @@ Result<bool> TaskStore::holds_task(const std::string& agent_id) {
   // A task of its own branch in review whose check has not run yet holds it too: the verifier
   // reads that branch in the agent's worktree, which a next task would switch away.
   auto stmt = db_.prepare(
-      "SELECT 1 FROM tasks t WHERE t.assignee = ?1 AND (t.status IN ('assigned', 'in_progress')"
-      "   OR (t.status = 'review' AND t.branch IS NOT NULL"
+      "SELECT 1 FROM tasks t WHERE t.assignee = ?1"
+      "   AND t.status IN ('assigned', 'in_progress', 'review')"
+      "   AND (t.status <> 'review' OR (t.branch IS NOT NULL"
       "       AND (SELECT r.verified = 'pending' AND r.status IN ('done', 'partial')"
       "            FROM reports r WHERE r.task_id = t.id ORDER BY r.id DESC LIMIT 1)))"
       " LIMIT 1");
