@@ -300,9 +300,10 @@ void Supervisor::dispatch() {
       if (busy && !*busy) hand_back(a, **back);
       continue;
     }
+    if (!is_crew_member(a)) continue;  // takes no task: not worth a look at the board
     auto held = store_.tasks().holds_task(a.id());
     if (!held || *held) continue;
-    if (is_crew_member(a)) free.push_back(std::move(a));
+    free.push_back(std::move(a));
   }
   if (free.empty()) return;
   // Only tasks one of them may take are read: many ready tasks for a role no free agent has

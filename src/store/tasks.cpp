@@ -28,6 +28,10 @@ constexpr const char* kTaskSelect =
     " t.branch, t.base_branch, t.merged_commit, t.pipeline_run_id, t.step"
     " FROM tasks t LEFT JOIN agents a ON a.id = t.assignee";
 
+// A ready task's row, as the partial indexes tasks_ready and tasks_ready_role are defined (a
+// query uses them only when its WHERE holds these same terms).
+constexpr const char* kReadyRow = "status = 'pending' AND assignee IS NULL AND waiting = 0";
+
 std::vector<std::string> split_words(const std::string& text) {
   std::vector<std::string> out;
   size_t i = 0;
@@ -198,9 +202,9 @@ Result<std::vector<Task>> TaskStore::ready(std::span<const std::string> roles, i
   // and walk every pending task.
   auto arm = [](const char* index, const std::string& role) {
     return fmt::format(
-        "SELECT id FROM (SELECT id FROM tasks INDEXED BY {} WHERE status = 'pending'"
-        " AND assignee IS NULL AND waiting = 0{} ORDER BY priority, created_at, rowid LIMIT ?1)",
-        index, role);
+        "SELECT id FROM (SELECT id FROM tasks INDEXED BY {} WHERE {}{}"
+        " ORDER BY priority, created_at, rowid LIMIT ?1)",
+        index, kReadyRow, role);
   };
   std::string arms = arm("tasks_ready", "");
   if (!roles.empty()) {
@@ -529,9 +533,9 @@ Result<Task> TaskStore::claim(const std::string& id, const std::string& agent_id
   // One conditional UPDATE decides the race: it changes the row only while the task is
   // still pending, unassigned and ready.
   auto stmt = db_.prepare(
-      "UPDATE tasks SET status = 'assigned', assignee = ?2, updated_at = ?3,"
-      " started_at = COALESCE(started_at, ?3)"
-      " WHERE id = ?1 AND status = 'pending' AND assignee IS NULL AND waiting = 0");
+      fmt::format("UPDATE tasks SET status = 'assigned', assignee = ?2, updated_at = ?3,"
+                  " started_at = COALESCE(started_at, ?3) WHERE id = ?1 AND {}",
+                  kReadyRow));
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, id).bind(2, agent_id).bind(3, now_ms);
   if (auto st = stmt->run(); !st) return tl::unexpected(st.error());
