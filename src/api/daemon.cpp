@@ -32,6 +32,7 @@
 #include "crew/verifier.h"
 #include "crew/worktrees.h"
 #include "notify/notifier.h"
+#include "store/store_runner.h"
 #include "term/relay.h"
 #include "util/files.h"
 
@@ -200,6 +201,7 @@ struct DaemonParts {
   DaemonParts(asio::io_context& io, Store& store, Log& log, const StateDir& state,
               const std::string& token)
       : bus(store.events(), clock, log),
+        runner(store, bus),
         event_stream(bus, log),
         auth(token),
         info{BOSUN_VERSION, clock.now(), static_cast<int>(::getpid()), state.root.string(), ""},
@@ -219,9 +221,9 @@ struct DaemonParts {
         pipelines(io, store, bus, clock, log, git, processes, projects, branches, headless, state,
                   self_executable()),
         notifier(io, store, bus, clock, log, agents),
-        services{store,        bus,    clock,     log,      auth,       info,
-                 event_stream, agents, terminals, verifier, supervisor, projects,
-                 worktrees,    merges, headless,  branches, pipelines,  notifier} {
+        services{store,        bus,      runner,    clock,     log,        auth,     info,
+                 event_stream, agents,   terminals, verifier,  supervisor, projects, worktrees,
+                 merges,       headless, branches,  pipelines, notifier} {
     worktrees.set_agents(&agents);
     merges.set_agents(&agents);
     branches.set_agents(&agents);
@@ -236,6 +238,7 @@ struct DaemonParts {
 
   SystemClock clock;
   EventBus bus;
+  StoreRunner runner;
   EventStream event_stream;
   Auth auth;
   DaemonInfo info;
@@ -272,6 +275,15 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   // cleanly, not kill it (asio keeps a signal that comes before the wait starts).
   asio::signal_set signals(io, SIGINT, SIGTERM);
   DaemonParts d(io, *store, log, state, opened->token);
+  if (options.store_worker) {
+    auto worker = StoreWorker::open(state.db().string(), d.clock, *options.store_worker);
+    auto used = worker ? d.runner.use(std::move(*worker)) : Status(tl::unexpected(worker.error()));
+    if (!used) {
+      log.error("serve.store_worker_failed", {{"error", used.error().message}});
+      return 1;
+    }
+    log.info("serve.store_worker", {{"round_trip_ms", options.store_worker->count()}});
+  }
   Dispatcher dispatcher(d.services, Router(route_table()));
 
   HttpServer server(io, dispatcher, log,

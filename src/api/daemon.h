@@ -1,7 +1,9 @@
 // Daemon: `bosun serve` — composes the store, the event bus, the API and the loop.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,7 +18,12 @@ struct DaemonOptions {
   size_t max_body = 1 << 20;
   size_t ws_queue_limit = 8 << 20;
   std::vector<std::string> allowed_hosts;
-  size_t max_connections = 0;  // 0: three quarters of the descriptor limit  // names besides addresses and localhost (Host check)
+  // Store work on a worker connection of its own, each round trip delayed this long: the
+  // stand-in for a networked store with which tests check that the loop never waits for one
+  // (BOSUN_STORE_WORKER=<ms>). None: inline on the loop's connection.
+  std::optional<std::chrono::milliseconds> store_worker;
+  size_t max_connections = 0;  // 0: three quarters of the descriptor limit  // names besides
+                               // addresses and localhost (Host check)
 };
 
 // Runs the daemon until SIGINT/SIGTERM. Returns the process exit code

@@ -23,6 +23,7 @@ class Worktrees;
 class TaskBranches;
 class PipelineRuns;
 class Notifier;
+class StoreRunner;
 
 struct DaemonInfo {
   std::string version;
@@ -35,6 +36,7 @@ struct DaemonInfo {
 struct Services {
   Store& store;
   EventBus& bus;
+  StoreRunner& runner;  // where store work that writes runs: inline, or on a worker (store/)
   const Clock& clock;
   Log& log;
   Auth& auth;

@@ -1,6 +1,9 @@
 // `bosun version`, `bosun serve`, `bosun status`.
+#include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -62,6 +65,17 @@ void setup_serve(CLI::App& app, CommandContext& ctx) {
     options.ws_queue_limit = flags->ws_queue_limit;
     options.allowed_hosts = flags->allow_hosts;
     options.max_connections = flags->max_connections;
+    if (const char* worker = std::getenv("BOSUN_STORE_WORKER")) {
+      const std::string_view text(worker);
+      int64_t ms = -1;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), ms);
+      if (ec != std::errc() || end != text.data() + text.size() || ms < 0 || ms > 60'000) {
+        std::fprintf(stderr, "bosun: BOSUN_STORE_WORKER must be 0 to 60000 (milliseconds)\n");
+        ctx.exit_code = 2;
+        return;
+      }
+      options.store_worker = std::chrono::milliseconds(ms);
+    }
     ctx.exit_code = run_daemon(options, log);
   });
 }

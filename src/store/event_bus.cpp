@@ -9,14 +9,54 @@ namespace bosun {
 
 Result<Event> EventBus::persist(std::string type, std::string subject, const Json& data) {
   auto event = events_.append(to_unix_ms(clock_.now()), std::move(type), std::move(subject), data);
-  if (!event) log_.error("event.persist_failed", {{"error", event.error().message}});
+  if (!event && log_) log_->error("event.persist_failed", {{"error", event.error().message}});
   return event;
 }
 
 Result<Event> EventBus::publish(std::string type, std::string subject, const Json& data) {
   auto event = persist(std::move(type), std::move(subject), data);
-  if (event) broadcast(*event);
+  if (event) hand_out(*event);
   return event;
+}
+
+Status EventBus::read_from_log() {
+  if (mode_ != Mode::kDirect) return {};
+  TRY(latest, events_.latest_seq());
+  last_handed_ = *latest;
+  mode_ = Mode::kFromLog;
+  return {};
+}
+
+void EventBus::hand_out(const Event& event) {
+  switch (mode_) {
+    case Mode::kDirect:
+      broadcast(event);
+      return;
+    case Mode::kFromLog:
+      catch_up();
+      return;
+    case Mode::kNone:
+      return;
+  }
+}
+
+void EventBus::catch_up() {
+  if (mode_ != Mode::kFromLog) return;
+  constexpr int64_t kPage = 500;
+  for (;;) {
+    auto events = events_.list_since(last_handed_, kPage);
+    if (!events) {
+      // The rows stay in the log; the next catch-up (the next event, or the next store work)
+      // hands them out.
+      if (log_) log_->error("event.read_failed", {{"error", events.error().message}});
+      return;
+    }
+    for (const auto& event : *events) {
+      last_handed_ = event.seq;
+      broadcast(event);
+    }
+    if (static_cast<int64_t>(events->size()) < kPage) return;
+  }
 }
 
 EventBus::Transaction::Transaction(EventBus& bus, Store& store) : bus_(bus), tx_(store.db()) {}
@@ -30,8 +70,12 @@ Result<Event> EventBus::Transaction::publish(std::string type, std::string subje
 
 Status EventBus::Transaction::commit() {
   if (auto s = tx_.commit(); !s) return s;
-  for (const auto& event : pending_)
-    bus_.broadcast(event);
+  if (bus_.mode_ == Mode::kFromLog) {
+    bus_.catch_up();  // one read for all of the transaction's events
+  } else {
+    for (const auto& event : pending_)
+      bus_.hand_out(event);
+  }
   pending_.clear();
   return {};
 }

@@ -23,8 +23,26 @@ class EventSubscriber {
 
 class EventBus {
  public:
+  // How persisted events reach the subscribers.
+  enum class Mode {
+    kDirect,   // each as it is persisted (or its transaction commits): one connection writes
+    kFromLog,  // read back from the log, everything after the last handed out, in order:
+               // other connections (a StoreWorker) write the log too
+    kNone,     // never: a worker's bus, whose events the loop's bus reads from the log
+  };
+
   EventBus(EventStore& events, const Clock& clock, Log& log)
-      : events_(events), clock_(clock), log_(log) {}
+      : events_(events), clock_(clock), log_(&log) {}
+  // A worker's bus (Mode::kNone): persists only; nothing is logged from the worker's thread.
+  EventBus(EventStore& events, const Clock& clock)
+      : events_(events), clock_(clock), mode_(Mode::kNone) {}
+
+  // Switches a kDirect bus to kFromLog: from now on the log is read from the last event it
+  // holds. Returns the error when the log can't be read (the mode stays).
+  Status read_from_log();
+  // kFromLog: hands out every event the log holds after the last one handed out, in sequence
+  // order (the events another connection committed). Nothing for the other modes.
+  void catch_up();
 
   // Persists the event, then hands it to every subscriber. A failed write is
   // returned and nothing is broadcast: no client sees an event the database lacks.
@@ -56,11 +74,15 @@ class EventBus {
 
  private:
   Result<Event> persist(std::string type, std::string subject, const Json& data);
+  // A persisted event, committed: to the subscribers as the mode says.
+  void hand_out(const Event& event);
   void broadcast(const Event& event);
 
   EventStore& events_;
   const Clock& clock_;
-  Log& log_;
+  Log* log_ = nullptr;  // null for a worker's bus
+  Mode mode_ = Mode::kDirect;
+  int64_t last_handed_ = 0;  // kFromLog: the highest sequence number handed out
   std::vector<EventSubscriber*> subscribers_;
   std::deque<Event> pending_;  // persisted, not yet handed to every subscriber
   bool broadcasting_ = false;

@@ -14,11 +14,23 @@
 #include "crew/task_board.h"
 #include "crew/task_branches.h"
 #include "crew/verifier.h"
+#include "store/store_runner.h"
 
 namespace bosun {
 namespace {
 
 constexpr size_t kMaxReason = size_t{64} * 1024;
+
+// `work(board)` on a TaskBoard over the store the runner gives: the loop's connection, or a
+// worker's while this request waits and the loop serves others. `work` uses only the board
+// and what the awaiting handler holds.
+template <typename F>
+auto on_board(Services& s, F work) {
+  return s.runner.run([&clock = s.clock, work = std::move(work)](Store& store, EventBus& bus) {
+    TaskBoard board(store, bus, clock);
+    return work(board);
+  });
+}
 
 // A priority given as 0-4 or as urgent|high|normal|low (or "0"-"4").
 Result<std::optional<int>> optional_priority(const Json& body) {
@@ -68,59 +80,60 @@ Result<std::string> agent_id_of(Services& s, const std::string& name_or_id) {
   return agent->id;
 }
 
-Result<Response> post_task(Services& s, Request& request) {
+Awaitable<Result<Response>> post_task(Services& s, Request& request) {
   auto body = parse_json_object(request.body);
-  if (!body) return tl::unexpected(body.error());
+  if (!body) co_return tl::unexpected(body.error());
   if (auto st = only_fields(*body, {"title", "description", "role", "priority", "depends_on",
                                     "parent_id", "project", "assignee", "status"});
       !st) {
-    return tl::unexpected(st.error());
+    co_return tl::unexpected(st.error());
   }
   NewTask task;
   auto title = require_string(*body, "title");
-  if (!title) return tl::unexpected(title.error());
+  if (!title) co_return tl::unexpected(title.error());
   task.title = *title;
   for (auto [key, target] :
        {std::pair{"description", &task.description}, std::pair{"role", &task.role}}) {
     auto v = optional_string(*body, key);
-    if (!v) return tl::unexpected(v.error());
+    if (!v) co_return tl::unexpected(v.error());
     if (*v) *target = **v;
   }
   for (auto [key, target] :
        {std::pair{"parent_id", &task.parent_id}, std::pair{"project", &task.project_id}}) {
     auto v = optional_string(*body, key);
-    if (!v) return tl::unexpected(v.error());
+    if (!v) co_return tl::unexpected(v.error());
     *target = *v;
   }
   if (task.project_id) {
     // A project's name stands for its id; an unknown one is refused, not kept as a dangling id.
     auto p = s.store.projects().find(*task.project_id);
-    if (!p) return tl::unexpected(p.error());
+    if (!p) co_return tl::unexpected(p.error());
     task.project_id = p->id;
   }
   auto priority = optional_priority(*body);
-  if (!priority) return tl::unexpected(priority.error());
+  if (!priority) co_return tl::unexpected(priority.error());
   task.priority = priority->value_or(kDefaultPriority);
   auto deps = optional_ids(*body, "depends_on");
-  if (!deps) return tl::unexpected(deps.error());
+  if (!deps) co_return tl::unexpected(deps.error());
   task.depends_on = deps->value_or(std::vector<std::string>{});
   auto status = optional_string(*body, "status");
-  if (!status) return tl::unexpected(status.error());
+  if (!status) co_return tl::unexpected(status.error());
   if (*status) {
     auto st = status_from(**status);
-    if (!st) return tl::unexpected(st.error());
+    if (!st) co_return tl::unexpected(st.error());
     task.status = *st;
   }
   auto assignee = optional_string(*body, "assignee");
-  if (!assignee) return tl::unexpected(assignee.error());
+  if (!assignee) co_return tl::unexpected(assignee.error());
   if (*assignee) {
     auto id = agent_id_of(s, **assignee);
-    if (!id) return tl::unexpected(id.error());
+    if (!id) co_return tl::unexpected(id.error());
     task.assignee = *id;
   }
-  auto created = TaskBoard(s.store, s.bus, s.clock).create(task, request.principal.name());
-  if (!created) return tl::unexpected(created.error());
-  return Response::json(to_json(*created), 201);
+  const std::string by = request.principal.name();
+  auto created = co_await on_board(s, [&](TaskBoard& board) { return board.create(task, by); });
+  if (!created) co_return tl::unexpected(created.error());
+  co_return Response::json(to_json(*created), 201);
 }
 
 Result<Response> get_tasks(Services& s, Request& request) {
@@ -212,11 +225,12 @@ Result<Response> get_task(Services& s, Request& request) {
 }
 
 // Runs `change` on task `id` through the board; returns the task.
-Result<Response> apply_change(Services& s, Request& request, const std::string& id,
-                              const TaskChange& change) {
-  auto task = TaskBoard(s.store, s.bus, s.clock).update(id, change, request.principal.name());
-  if (!task) return tl::unexpected(task.error());
-  return Response::json(to_json(*task));
+Awaitable<Result<Response>> apply_change(Services& s, Request& request, const std::string& id,
+                                         const TaskChange& change) {
+  const std::string by = request.principal.name();
+  auto task = co_await on_board(s, [&](TaskBoard& board) { return board.update(id, change, by); });
+  if (!task) co_return tl::unexpected(task.error());
+  co_return Response::json(to_json(*task));
 }
 
 // An agent changes only a task it holds, and only its status (with a reason) or, giving it
@@ -244,62 +258,65 @@ Status agent_may_change(Services& s, const Request& request, const Json& body) {
   return {};
 }
 
-Result<Response> patch_task(Services& s, Request& request) {
+Awaitable<Result<Response>> patch_task(Services& s, Request& request) {
   auto body = parse_json_object(request.body);
-  if (!body) return tl::unexpected(body.error());
+  if (!body) co_return tl::unexpected(body.error());
   if (auto st = only_fields(*body, {"status", "priority", "title", "description", "role",
                                     "assignee", "depends_on", "reason"});
       !st) {
-    return tl::unexpected(st.error());
+    co_return tl::unexpected(st.error());
   }
-  if (auto st = agent_may_change(s, request, *body); !st) return tl::unexpected(st.error());
+  if (auto st = agent_may_change(s, request, *body); !st) co_return tl::unexpected(st.error());
   TaskChange change;
   auto status = optional_string(*body, "status");
-  if (!status) return tl::unexpected(status.error());
+  if (!status) co_return tl::unexpected(status.error());
   if (*status) {
     auto st = status_from(**status);
-    if (!st) return tl::unexpected(st.error());
+    if (!st) co_return tl::unexpected(st.error());
     change.status = *st;
   }
   auto priority = optional_priority(*body);
-  if (!priority) return tl::unexpected(priority.error());
+  if (!priority) co_return tl::unexpected(priority.error());
   change.priority = *priority;
   for (auto [key, target] :
        {std::pair{"title", &change.title}, std::pair{"description", &change.description},
         std::pair{"role", &change.role}}) {
     auto v = optional_string(*body, key);
-    if (!v) return tl::unexpected(v.error());
+    if (!v) co_return tl::unexpected(v.error());
     *target = *v;
   }
   if (auto it = body->find("assignee"); it != body->end()) {
     if (it->is_null()) {
       change.assignee = std::optional<std::string>();
     } else if (!it->is_string()) {
-      return bad_request("invalid_field", "field 'assignee' must be an agent name or id, or null");
+      co_return bad_request("invalid_field",
+                            "field 'assignee' must be an agent name or id, or null");
     } else {
       auto id = agent_id_of(s, it->get<std::string>());
-      if (!id) return tl::unexpected(id.error());
+      if (!id) co_return tl::unexpected(id.error());
       change.assignee = std::optional<std::string>(*id);
     }
   }
   auto deps = optional_ids(*body, "depends_on");
-  if (!deps) return tl::unexpected(deps.error());
+  if (!deps) co_return tl::unexpected(deps.error());
   change.depends_on = *deps;
   auto reason = optional_string(*body, "reason");
-  if (!reason) return tl::unexpected(reason.error());
+  if (!reason) co_return tl::unexpected(reason.error());
   change.reason = reason->value_or("");
   if (change.reason.size() > kMaxReason) {
-    return bad_request("invalid_field", fmt::format("reason must be at most {} bytes", kMaxReason));
+    co_return bad_request("invalid_field",
+                          fmt::format("reason must be at most {} bytes", kMaxReason));
   }
-  return apply_change(s, request, request.params["id"], change);
+  co_return co_await apply_change(s, request, request.params["id"], change);
 }
 
-Result<Response> delete_task(Services& s, Request& request) {
-  const std::string& id = request.params["id"];
-  if (auto st = TaskBoard(s.store, s.bus, s.clock).remove(id, request.principal.name()); !st) {
-    return tl::unexpected(st.error());
+Awaitable<Result<Response>> delete_task(Services& s, Request& request) {
+  const std::string id = request.params["id"];
+  const std::string by = request.principal.name();
+  if (auto st = co_await on_board(s, [&](TaskBoard& board) { return board.remove(id, by); }); !st) {
+    co_return tl::unexpected(st.error());
   }
-  return Response::json(Json{{"ok", true}, {"id", id}});
+  co_return Response::json(Json{{"ok", true}, {"id", id}});
 }
 
 // The whole board as beads' JSONL issues (crew/beads_transfer.h).
@@ -312,21 +329,22 @@ Result<Response> get_export(Services& s, Request& /*request*/) {
 }
 
 // A beads JSONL file (or a bosun export) as the body; ?dry_run=true reports what it would do.
-Result<Response> post_import(Services& s, Request& request) {
+Awaitable<Result<Response>> post_import(Services& s, Request& request) {
   bool dry_run = false;
   if (const std::string* dry = request.query_param("dry_run")) {
     if (*dry != "true" && *dry != "false" && *dry != "1" && *dry != "0") {
-      return bad_request("invalid_query", "dry_run must be true or false");
+      co_return bad_request("invalid_query", "dry_run must be true or false");
     }
     dry_run = *dry == "true" || *dry == "1";
   }
-  TRY(file, parse_beads(request.body));
-  TRY(summary, TaskBoard(s.store, s.bus, s.clock)
-                   .import(std::move(file->tasks), std::move(file->notes), request.principal.name(),
-                           dry_run));
+  CO_TRY(file, parse_beads(request.body));
+  const std::string by = request.principal.name();
+  CO_TRY(summary, co_await on_board(s, [&](TaskBoard& board) {
+           return board.import(std::move(file->tasks), std::move(file->notes), by, dry_run);
+         }));
   Json out = to_json(*summary);
   out["dry_run"] = dry_run;
-  return Response::json(out);
+  co_return Response::json(out);
 }
 
 // A claim by an agent in a worktree starts the task's branch there, as the supervisor's
@@ -367,7 +385,8 @@ Awaitable<Result<Response>> post_claim(Services& s, Request& request) {
                                  id, *current->step, *current->pipeline_run_id, current->role));
     }
   }
-  auto task = TaskBoard(s.store, s.bus, s.clock).claim(id, agent_id, by, "claimed");
+  auto task = co_await on_board(
+      s, [&](TaskBoard& board) { return board.claim(id, agent_id, by, "claimed"); });
   if (!task) co_return tl::unexpected(task.error());
   auto started = co_await s.task_branches.begin(id, agent_id);
   if (!started) {
@@ -375,7 +394,9 @@ Awaitable<Result<Response>> post_claim(Services& s, Request& request) {
     back.status = TaskStatus::kPending;
     back.assignee = std::optional<std::string>();
     back.reason = fmt::format("not started: {}", started.error().error.message);
-    if (auto st = TaskBoard(s.store, s.bus, s.clock).update(id, back, by); !st) {
+    if (auto st =
+            co_await on_board(s, [&](TaskBoard& board) { return board.update(id, back, by); });
+        !st) {
       co_return tl::unexpected(st.error());
     }
     co_return refusal_response(started.error());
@@ -385,16 +406,18 @@ Awaitable<Result<Response>> post_claim(Services& s, Request& request) {
   co_return Response::json(to_json(*now));
 }
 
-Result<Response> post_comment(Services& s, Request& request) {
+Awaitable<Result<Response>> post_comment(Services& s, Request& request) {
   auto body = parse_json_object(request.body);
-  if (!body) return tl::unexpected(body.error());
-  if (auto st = only_fields(*body, {"body"}); !st) return tl::unexpected(st.error());
+  if (!body) co_return tl::unexpected(body.error());
+  if (auto st = only_fields(*body, {"body"}); !st) co_return tl::unexpected(st.error());
   auto text = require_string(*body, "body");
-  if (!text) return tl::unexpected(text.error());
-  auto comment = TaskBoard(s.store, s.bus, s.clock)
-                     .comment(request.params["id"], request.principal.name(), *text);
-  if (!comment) return tl::unexpected(comment.error());
-  return Response::json(to_json(*comment), 201);
+  if (!text) co_return tl::unexpected(text.error());
+  const std::string id = request.params["id"];
+  const std::string by = request.principal.name();
+  auto comment =
+      co_await on_board(s, [&](TaskBoard& board) { return board.comment(id, by, *text); });
+  if (!comment) co_return tl::unexpected(comment.error());
+  co_return Response::json(to_json(*comment), 201);
 }
 
 Result<Response> get_comments(Services& s, Request& request) {
@@ -419,18 +442,20 @@ Result<Response> get_history(Services& s, Request& request) {
   return Response::json(Json{{"history", std::move(list)}});
 }
 
-Result<Response> post_report(Services& s, Request& request) {
+Awaitable<Result<Response>> post_report(Services& s, Request& request) {
   auto body = parse_json_object(request.body);
-  if (!body) return tl::unexpected(body.error());
-  if (auto st = validate_report(*body); !st) return tl::unexpected(st.error());
+  if (!body) co_return tl::unexpected(body.error());
+  if (auto st = validate_report(*body); !st) co_return tl::unexpected(st.error());
   std::optional<std::string> agent_id;
   if (request.principal.kind == Principal::Kind::kAgent) agent_id = request.principal.agent_id;
-  auto done = TaskBoard(s.store, s.bus, s.clock)
-                  .report(request.params["id"], *body, request.principal.name(), agent_id);
-  if (!done) return tl::unexpected(done.error());
+  const std::string id = request.params["id"];
+  const std::string by = request.principal.name();
+  auto done =
+      co_await on_board(s, [&](TaskBoard& board) { return board.report(id, *body, by, agent_id); });
+  if (!done) co_return tl::unexpected(done.error());
   if (done->task.status == TaskStatus::kReview) s.verifier.check(done->report.id);
-  return Response::json(Json{{"report", to_json(done->report)}, {"task", to_json(done->task)}},
-                        201);
+  co_return Response::json(Json{{"report", to_json(done->report)}, {"task", to_json(done->task)}},
+                           201);
 }
 
 Result<Response> get_reports(Services& s, Request& request) {
@@ -479,7 +504,8 @@ Awaitable<Result<Response>> post_approve(Services& s, Request& request) {
     out["merge"] = (*r)["merge"];
     co_return Response::json(out);
   }
-  auto task = TaskBoard(s.store, s.bus, s.clock).approve(id, request.principal.name(), *note);
+  const std::string by = request.principal.name();
+  auto task = co_await on_board(s, [&](TaskBoard& board) { return board.approve(id, by, *note); });
   if (!task) co_return tl::unexpected(task.error());
   co_return Response::json(to_json(*task));
 }
@@ -513,43 +539,44 @@ Awaitable<Result<Response>> post_task_rebase(Services& s, Request& request) {
   co_return Response::json(*r);
 }
 
-Result<Response> post_reject(Services& s, Request& request) {
+Awaitable<Result<Response>> post_reject(Services& s, Request& request) {
   auto body = parse_json_object(request.body);
-  if (!body) return tl::unexpected(body.error());
-  if (auto st = only_fields(*body, {"reason"}); !st) return tl::unexpected(st.error());
+  if (!body) co_return tl::unexpected(body.error());
+  if (auto st = only_fields(*body, {"reason"}); !st) co_return tl::unexpected(st.error());
   auto reason = require_string(*body, "reason");
-  if (!reason) return tl::unexpected(reason.error());
+  if (!reason) co_return tl::unexpected(reason.error());
   if (reason->find_first_not_of(" \t\r\n") == std::string::npos || reason->size() > kMaxReason) {
-    return bad_request("invalid_field", fmt::format("reason must be 1 to {} bytes", kMaxReason));
+    co_return bad_request("invalid_field", fmt::format("reason must be 1 to {} bytes", kMaxReason));
   }
-  auto task = TaskBoard(s.store, s.bus, s.clock)
-                  .reject(request.params["id"], request.principal.name(), *reason);
-  if (!task) return tl::unexpected(task.error());
-  return Response::json(to_json(*task));
+  const std::string id = request.params["id"];
+  const std::string by = request.principal.name();
+  auto task = co_await on_board(s, [&](TaskBoard& board) { return board.reject(id, by, *reason); });
+  if (!task) co_return tl::unexpected(task.error());
+  co_return Response::json(to_json(*task));
 }
 
 }  // namespace
 
 std::vector<Route> task_routes() {
   return {
-      {"POST", "/api/v1/tasks", Access::kAny, post_task},
+      {"POST", "/api/v1/tasks", Access::kAny, nullptr, post_task},
       {"GET", "/api/v1/tasks", Access::kAny, get_tasks},
       {"GET", "/api/v1/tasks/ready", Access::kAny, get_ready},
       {"GET", "/api/v1/tasks/export", Access::kUser, get_export},
-      {"POST", "/api/v1/tasks/import", Access::kUser, post_import},
+      {"POST", "/api/v1/tasks/import", Access::kUser, nullptr, post_import},
       {"GET", "/api/v1/tasks/{id}", Access::kAny, get_task},
-      {"PATCH", "/api/v1/tasks/{id}", Access::kAny, patch_task},
-      {"DELETE", "/api/v1/tasks/{id}", Access::kUser, delete_task},
+      {"PATCH", "/api/v1/tasks/{id}", Access::kAny, nullptr, patch_task},
+      {"DELETE", "/api/v1/tasks/{id}", Access::kUser, nullptr, delete_task},
       {"POST", "/api/v1/tasks/{id}/claim", Access::kAny, nullptr, post_claim},
-      {"POST", "/api/v1/tasks/{id}/comments", Access::kAny, post_comment},
+      {"POST", "/api/v1/tasks/{id}/comments", Access::kAny, nullptr, post_comment},
       {"GET", "/api/v1/tasks/{id}/comments", Access::kAny, get_comments},
       {"GET", "/api/v1/tasks/{id}/history", Access::kAny, get_history},
-      {"POST", "/api/v1/tasks/{id}/reports", Access::kAny, post_report},
+      {"POST", "/api/v1/tasks/{id}/reports", Access::kAny, nullptr, post_report},
       {"GET", "/api/v1/tasks/{id}/reports", Access::kAny, get_reports},
       {"GET", "/api/v1/tasks/{id}/diff", Access::kAny, nullptr, get_task_diff},
       {"POST", "/api/v1/tasks/{id}/approve", Access::kUser, nullptr, post_approve},
       {"POST", "/api/v1/tasks/{id}/rebase", Access::kUser, nullptr, post_task_rebase},
-      {"POST", "/api/v1/tasks/{id}/reject", Access::kUser, post_reject},
+      {"POST", "/api/v1/tasks/{id}/reject", Access::kUser, nullptr, post_reject},
   };
 }
 

@@ -1,0 +1,35 @@
+// StoreRunner and StoreWorker: the worker's connection and thread.
+#include "store/store_runner.h"
+
+#include <thread>
+
+namespace bosun {
+
+Result<std::unique_ptr<StoreWorker>> StoreWorker::open(const std::string& path, const Clock& clock,
+                                                       std::chrono::milliseconds round_trip) {
+  TRY(store, Store::open(path));
+  return std::unique_ptr<StoreWorker>(new StoreWorker(std::move(*store), clock, round_trip));
+}
+
+StoreWorker::StoreWorker(std::unique_ptr<Store> store, const Clock& clock,
+                         std::chrono::milliseconds round_trip)
+    : store_(std::move(store)),
+      bus_(std::make_unique<EventBus>(store_->events(), clock)),
+      round_trip_(round_trip) {}
+
+StoreWorker::~StoreWorker() {
+  pool_.join();
+}
+
+void StoreWorker::wait_round_trip() const {
+  // The worker's own thread: the latency a networked store's round trip adds, nothing else waits.
+  if (round_trip_.count() > 0) std::this_thread::sleep_for(round_trip_);
+}
+
+Status StoreRunner::use(std::unique_ptr<StoreWorker> worker) {
+  TRY_OK(bus_.read_from_log());
+  worker_ = std::move(worker);
+  return {};
+}
+
+}  // namespace bosun

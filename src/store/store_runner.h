@@ -1,0 +1,104 @@
+// StoreRunner: where the loop's store work runs, so that a store whose round trips cross a
+// network never holds up the loop. Work is a function of a Store and the EventBus over it; the
+// embedded SQLite store runs it inline on the loop's connection (a local file answers in
+// microseconds), a StoreWorker on a connection and thread of its own while the coroutine that
+// asked waits, suspended, and the loop serves everything else. Either way the events the work
+// published reach the loop's subscribers, in sequence order, before that coroutine resumes.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "store/event_bus.h"
+#include "store/store.h"
+#include "util/clock.h"
+
+namespace bosun {
+
+// A second connection to the store's database with its own EventBus (Mode::kNone: the loop's
+// bus reads the events back from the log) and one thread that runs work on it, one piece at a
+// time, in the order it was handed in. `round_trip` is waited on that thread before each piece:
+// zero for SQLite; a stand-in for a network's latency in tests of the seam.
+class StoreWorker {
+ public:
+  static Result<std::unique_ptr<StoreWorker>> open(const std::string& path, const Clock& clock,
+                                                   std::chrono::milliseconds round_trip);
+  // Runs what was handed in, then joins the thread.
+  ~StoreWorker();
+  StoreWorker(const StoreWorker&) = delete;
+  StoreWorker& operator=(const StoreWorker&) = delete;
+
+  // Runs `work(store, bus)` on the worker's thread; the awaiting coroutine resumes on its own
+  // executor with what `work` returned. `work` must not touch what the loop owns.
+  template <typename F>
+  auto run(F work) -> boost::asio::awaitable<std::invoke_result_t<F&, Store&, EventBus&>> {
+    using R = std::invoke_result_t<F&, Store&, EventBus&>;
+    return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>, void(R)>(
+        [this](auto handler, F work) {
+          auto guard = boost::asio::make_work_guard(boost::asio::get_associated_executor(handler));
+          boost::asio::post(pool_, [this, work = std::move(work), handler = std::move(handler),
+                                    guard = std::move(guard)]() mutable {
+            wait_round_trip();
+            R result = work(*store_, *bus_);
+            boost::asio::post(guard.get_executor(),
+                              [handler = std::move(handler), result = std::move(result)]() mutable {
+                                std::move(handler)(std::move(result));
+                              });
+          });
+        },
+        boost::asio::use_awaitable, std::move(work));
+  }
+
+ private:
+  StoreWorker(std::unique_ptr<Store> store, const Clock& clock,
+              std::chrono::milliseconds round_trip);
+  void wait_round_trip() const;
+
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<EventBus> bus_;
+  std::chrono::milliseconds round_trip_;
+  boost::asio::thread_pool pool_{1};  // last: joined first, while the store is still open
+};
+
+class StoreRunner {
+ public:
+  // Runs work inline on `store` and `bus`, the loop's.
+  StoreRunner(Store& store, EventBus& bus) : store_(store), bus_(bus) {}
+  // From now on work runs on `worker`, and `bus` (the loop's) reads the events from the log.
+  // Before any work is under way.
+  Status use(std::unique_ptr<StoreWorker> worker);
+  StoreRunner(const StoreRunner&) = delete;
+  StoreRunner& operator=(const StoreRunner&) = delete;
+
+  // `work(store, bus)`, inline or on the worker; what it returns, once its events were handed
+  // out. On the worker `work` runs on another thread: it may use only its store, its bus and
+  // what it captured (the awaiting coroutine's locals stay put while it waits).
+  template <typename F>
+  auto run(F work) -> boost::asio::awaitable<std::invoke_result_t<F&, Store&, EventBus&>> {
+    if (!worker_) co_return work(store_, bus_);
+    auto result = co_await worker_->run(std::move(work));
+    bus_.catch_up();
+    co_return result;
+  }
+
+  // Whether work leaves the loop's thread.
+  bool off_loop() const { return worker_ != nullptr; }
+
+ private:
+  Store& store_;
+  EventBus& bus_;
+  std::unique_ptr<StoreWorker> worker_;
+};
+
+}  // namespace bosun

@@ -1,0 +1,185 @@
+// StoreRunner: inline work on the loop's store, work on a StoreWorker while the loop goes on,
+// and the events of both reaching the loop's subscribers in sequence order.
+#include "store/store_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "support/store_fixture.h"
+
+namespace bosun {
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+// Sequence numbers strictly increasing, each event once.
+void expect_in_order(const std::vector<Event>& seen) {
+  for (size_t i = 1; i < seen.size(); ++i)
+    EXPECT_GT(seen[i].seq, seen[i - 1].seq) << "event " << i << " (" << seen[i].type << ")";
+}
+
+class StoreRunnerTest : public testing::StoreFixture {
+ protected:
+  std::unique_ptr<StoreRunner> with_worker(std::chrono::milliseconds round_trip = 0ms) {
+    auto worker = StoreWorker::open((dir_ / "bosun.db").string(), worker_clock_, round_trip);
+    EXPECT_TRUE(worker) << worker.error().message;
+    auto runner = std::make_unique<StoreRunner>(*store_, *bus_);
+    auto used = runner->use(std::move(*worker));
+    EXPECT_TRUE(used) << used.error().message;
+    return runner;
+  }
+  // Runs `body` as a coroutine on `io_` until it and everything it started are done.
+  void run(std::function<asio::awaitable<void>()> body) {
+    asio::co_spawn(io_, std::move(body), asio::detached);
+    io_.run();
+    io_.restart();
+  }
+  SystemClock worker_clock_;  // the worker's events are stamped on its own thread
+  asio::io_context io_;
+};
+
+TEST_F(StoreRunnerTest, InlineWorkRunsOnTheLoopsStoreAndItsEventsAreOutBeforeItReturns) {
+  StoreRunner runner(*store_, *bus_);
+  EXPECT_FALSE(runner.off_loop());
+  const auto loop_thread = std::this_thread::get_id();
+  std::thread::id ran_on;
+  size_t seen_when_back = 0;
+  Result<int64_t> got = 0;
+  run([&]() -> asio::awaitable<void> {
+    got = co_await runner.run([&](Store& store, EventBus& bus) -> Result<int64_t> {
+      ran_on = std::this_thread::get_id();
+      EXPECT_EQ(&store, store_.get());
+      TRY(event, bus.publish("test.inline", "x", Json::object()));
+      return event->seq;
+    });
+    seen_when_back = events_.seen.size();
+  });
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(ran_on, loop_thread);
+  EXPECT_EQ(seen_when_back, 1u);
+  EXPECT_EQ(events_.seen.at(0).seq, *got);
+}
+
+TEST_F(StoreRunnerTest, TheLoopGoesOnWhileWorkWaitsOnTheWorker) {
+  auto runner = with_worker();
+  ASSERT_TRUE(runner);
+  EXPECT_TRUE(runner->off_loop());
+  const auto loop_thread = std::this_thread::get_id();
+  // The work waits until the loop has run a handler posted after the work was handed in: were
+  // the loop waiting for the work, neither could go on and the wait would time out.
+  std::promise<void> loop_went_on;
+  auto went_on = loop_went_on.get_future();
+  std::thread::id ran_on;
+  Result<std::string> got = std::string();
+  run([&]() -> asio::awaitable<void> {
+    asio::post(io_, [&] { loop_went_on.set_value(); });
+    got = co_await runner->run([&](Store& store, EventBus& bus) -> Result<std::string> {
+      ran_on = std::this_thread::get_id();
+      EXPECT_NE(&store, store_.get());
+      if (went_on.wait_for(10s) != std::future_status::ready) {
+        return internal("test", "the loop waited for the store");
+      }
+      TRY_OK(bus.publish("test.worker", "w", Json{{"n", 1}}));
+      return std::string("done");
+    });
+  });
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(*got, "done");
+  EXPECT_NE(ran_on, loop_thread);
+  ASSERT_EQ(events_.types(), std::vector<std::string>{"test.worker"});
+  EXPECT_EQ(event_data(events_.seen[0])["n"], 1);
+}
+
+TEST_F(StoreRunnerTest, EventsOfTheWorkerAndTheLoopReachSubscribersOnceInSequenceOrder) {
+  auto runner = with_worker();
+  ASSERT_TRUE(runner);
+  // The worker commits three events, then the loop publishes one before the worker's work has
+  // returned: the loop's event comes after the worker's three, and nothing is handed out twice.
+  std::promise<void> loop_published;
+  auto published = loop_published.get_future();
+  Status got;
+  run([&]() -> asio::awaitable<void> {
+    got = co_await runner->run([&](Store& store, EventBus& bus) -> Status {
+      EventBus::Transaction tx(bus, store);
+      TRY_OK(tx.begin());
+      for (int i = 0; i < 3; ++i)
+        TRY_OK(tx.publish("test.worker", "w", Json{{"i", i}}));
+      TRY_OK(tx.commit());
+      asio::post(io_, [&] {
+        EXPECT_TRUE(bus_->publish("test.loop", "l", Json::object()));
+        loop_published.set_value();
+      });
+      if (published.wait_for(10s) != std::future_status::ready) {
+        return internal("test", "the loop never published");
+      }
+      return {};
+    });
+    EXPECT_TRUE(bus_->publish("test.after", "", Json::object()));
+  });
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(events_.types(), (std::vector<std::string>{"test.worker", "test.worker", "test.worker",
+                                                       "test.loop", "test.after"}));
+  expect_in_order(events_.seen);
+}
+
+TEST_F(StoreRunnerTest, WorkThatFailsReturnsItsErrorAndItsRolledBackEventsAreNeverOut) {
+  auto runner = with_worker();
+  ASSERT_TRUE(runner);
+  Status got;
+  run([&]() -> asio::awaitable<void> {
+    got = co_await runner->run([](Store& store, EventBus& bus) -> Status {
+      EventBus::Transaction tx(bus, store);
+      TRY_OK(tx.begin());
+      TRY_OK(tx.publish("test.rolled_back", "", Json::object()));
+      return internal("test", "refused after writing");  // tx rolls back
+    });
+    EXPECT_TRUE(bus_->publish("test.kept", "", Json::object()));
+  });
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().message, "refused after writing");
+  EXPECT_EQ(events_.types(), std::vector<std::string>{"test.kept"});
+  auto count = store_->events().count();
+  ASSERT_TRUE(count);
+  EXPECT_EQ(*count, 1);
+}
+
+TEST_F(StoreRunnerTest, WritesFromTheWorkerAndTheLoopInterleavedAreAllKept) {
+  auto runner = with_worker();
+  ASSERT_TRUE(runner);
+  constexpr int kEach = 100;
+  int failed = 0;
+  int finished = 0;
+  // Many pieces of work in flight at once, each followed by a write on the loop.
+  for (int i = 0; i < kEach; ++i) {
+    asio::co_spawn(
+        io_,
+        [&, i]() -> asio::awaitable<void> {
+          auto r = co_await runner->run([i](Store&, EventBus& bus) {
+            return bus.publish("test.worker", "", Json{{"i", i}});
+          });
+          if (!r) ++failed;
+          if (!bus_->publish("test.loop", "", Json{{"i", i}})) ++failed;
+          ++finished;
+        },
+        asio::detached);
+  }
+  io_.run();
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(finished, kEach);
+  ASSERT_EQ(events_.seen.size(), 2u * kEach);
+  expect_in_order(events_.seen);
+  auto count = store_->events().count();
+  ASSERT_TRUE(count);
+  EXPECT_EQ(*count, 2 * kEach);
+}
+
+}  // namespace
+}  // namespace bosun
