@@ -106,6 +106,22 @@ Result<AgentPresence> RegistryDirectory::find(const std::string& id_or_name) {
   return p;
 }
 
+KnownAgents::KnownAgents(AgentDirectory& from, const std::vector<std::string>& ids_or_names) {
+  for (const auto& key : ids_or_names) {
+    if (!is_mailbox_only(key)) found_.emplace_back(key, from.find(key));
+  }
+}
+
+Result<AgentPresence> KnownAgents::find(const std::string& id_or_name) {
+  for (const auto& [key, presence] : found_) {
+    if (key == id_or_name ||
+        (presence && (presence->id == id_or_name || presence->name == id_or_name))) {
+      return presence;
+    }
+  }
+  return not_found("agent_not_found", "no agent '" + one_line(id_or_name, 64) + "'");
+}
+
 int64_t Mailbox::now_ms() const {
   return to_unix_ms(clock_.now());
 }

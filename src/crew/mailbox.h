@@ -51,6 +51,18 @@ class RegistryDirectory final : public AgentDirectory {
   AgentRegistry& agents_;
 };
 
+// The agents a mailbox change needs, looked up beforehand where the registry lives (the loop),
+// for a Mailbox whose work runs where the registry can't be reached (a StoreWorker's thread).
+// One not looked up is 404 `agent_not_found`, as an unknown agent is.
+class KnownAgents final : public AgentDirectory {
+ public:
+  KnownAgents(AgentDirectory& from, const std::vector<std::string>& ids_or_names);
+  Result<AgentPresence> find(const std::string& id_or_name) override;
+
+ private:
+  std::vector<std::pair<std::string, Result<AgentPresence>>> found_;
+};
+
 struct MessageDraft {
   std::string from;  // who is speaking, already established by the caller (never a request field)
   std::string to;    // "user", "supervisor", or an agent's name or id

@@ -15,6 +15,7 @@
 #include "crew/dispatch_policy.h"
 #include "crew/loop_detector.h"
 #include "crew/task_board.h"
+#include "store/store_runner.h"
 #include "util/duration.h"
 #include "util/ids.h"
 #include "util/text.h"
@@ -34,11 +35,13 @@ constexpr const char* kConfigKey = "supervisor";
 
 }  // namespace
 
-Supervisor::Supervisor(asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
-                       Log& log, AgentRegistry& agents, DeliveryEngine* delivery)
+Supervisor::Supervisor(asio::io_context& io, Store& store, EventBus& bus, StoreRunner& runner,
+                       const Clock& clock, Log& log, AgentRegistry& agents,
+                       DeliveryEngine* delivery)
     : io_(io),
       store_(store),
       bus_(bus),
+      runner_(runner),
       clock_(clock),
       log_(log),
       agents_(agents),
@@ -265,12 +268,32 @@ void Supervisor::schedule_dispatch() {
   asio::post(io_, [this, life = lifetime_.guard()] {
     if (!life.alive()) return;
     dispatch_posted_ = false;
-    dispatch();
+    start_dispatch();
   });
 }
 
+void Supervisor::start_dispatch() {
+  if (dispatching_) {
+    dispatch_again_ = true;
+    return;
+  }
+  dispatching_ = true;
+  // Inline store work never suspends: the whole dispatch runs here, as a plain call would.
+  asio::co_spawn(
+      io_,
+      [this, life = lifetime_.guard()]() -> asio::awaitable<void> {
+        do {
+          dispatch_again_ = false;
+          co_await dispatch(life);
+          if (!life.alive()) co_return;
+        } while (dispatch_again_);
+        dispatching_ = false;
+      },
+      asio::detached);
+}
+
 // Ready tasks, highest priority first, each to a free agent the dispatch policy lets take it.
-void Supervisor::dispatch() {
+asio::awaitable<void> Supervisor::dispatch(Lifetime::Guard life) {
   // Free agents first: with none, the board is not even read.
   std::vector<AgentView> free;
   for (auto& a : agents_.views()) {
@@ -305,7 +328,7 @@ void Supervisor::dispatch() {
     if (!held || *held) continue;
     free.push_back(std::move(a));
   }
-  if (free.empty()) return;
+  if (free.empty()) co_return;
   // Only tasks one of them may take are read: many ready tasks for a role no free agent has
   // would otherwise fill the page ahead of a free agent's task.
   std::vector<std::string> roles;
@@ -317,7 +340,7 @@ void Supervisor::dispatch() {
     if (std::find(roles.begin(), roles.end(), a.role()) == roles.end()) roles.push_back(a.role());
   }
   auto ready = store_.tasks().ready(roles, kDispatchPage);
-  if (!ready || ready->empty()) return;
+  if (!ready || ready->empty()) co_return;
   TaskBoard board(store_, bus_, clock_);
   for (const auto& task : *ready) {
     if (free.empty()) break;
@@ -328,7 +351,12 @@ void Supervisor::dispatch() {
     if (pick == free.end()) continue;
     AgentView agent = std::move(*pick);
     free.erase(pick);
-    auto claimed = board.claim(task.id, agent.id(), kSupervisorMailbox, "dispatched");
+    auto claim = [&clock = clock_, id = task.id, agent_id = agent.id()](Store& store,
+                                                                        EventBus& bus) {
+      return TaskBoard(store, bus, clock).claim(id, agent_id, kSupervisorMailbox, "dispatched");
+    };
+    auto claimed = co_await runner_.run(claim);
+    if (!life.alive()) co_return;
     if (!claimed) {
       log_.warn("supervisor.claim_failed", {{"task", task.id}, {"error", claimed.error().message}});
       continue;
@@ -349,7 +377,7 @@ void Supervisor::dispatch() {
           if (started) {
             send(name, "task", title, id);
           } else {
-            not_started(agent_id, name, id, started.error().error.message);
+            co_await not_started(life, agent_id, name, id, started.error().error.message);
           }
         },
         asio::detached);
@@ -392,15 +420,20 @@ void Supervisor::send_again(const AgentView& agent, const Task& task, const std:
       asio::detached);
 }
 
-void Supervisor::not_started(const std::string& agent_id, const std::string& name,
-                             const std::string& task_id, const std::string& why) {
+asio::awaitable<void> Supervisor::not_started(Lifetime::Guard life, std::string agent_id,
+                                              std::string name, std::string task_id,
+                                              std::string why) {
   unclean_[agent_id] = clock_.steady_now();
   arm_tick_at(clock_.steady_now() + kUncleanRetry);
   TaskChange change;
   change.status = TaskStatus::kPending;
   change.assignee = std::optional<std::string>();
   change.reason = fmt::format("not started: {}", why);
-  auto back = TaskBoard(store_, bus_, clock_).update(task_id, change, kSupervisorMailbox);
+  auto unassign = [&clock = clock_, &task_id, &change](Store& store, EventBus& bus) {
+    return TaskBoard(store, bus, clock).update(task_id, change, kSupervisorMailbox);
+  };
+  auto back = co_await runner_.run(unassign);
+  if (!life.alive()) co_return;
   if (!back) {
     log_.warn("supervisor.unassign_failed", {{"task", task_id}, {"error", back.error().message}});
   }

@@ -28,11 +28,13 @@ namespace bosun {
 
 class AgentRegistry;
 class DeliveryEngine;
+class StoreRunner;
 
 class Supervisor final : public EventSubscriber {
  public:
-  Supervisor(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock, Log& log,
-             AgentRegistry& agents, DeliveryEngine* delivery = nullptr);
+  Supervisor(boost::asio::io_context& io, Store& store, EventBus& bus, StoreRunner& runner,
+             const Clock& clock, Log& log, AgentRegistry& agents,
+             DeliveryEngine* delivery = nullptr);
   ~Supervisor() override;
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
@@ -65,7 +67,9 @@ class Supervisor final : public EventSubscriber {
 
   void apply_delivery();
   void schedule_dispatch();
-  void dispatch();
+  // One dispatch at a time: a dispatch asked for while one waits on the store runs after it.
+  void start_dispatch();
+  boost::asio::awaitable<void> dispatch(Lifetime::Guard life);
   void request_tick();
   void arm_tick_at(std::chrono::steady_clock::time_point when);
   void tick();
@@ -133,8 +137,8 @@ class Supervisor final : public EventSubscriber {
   void recover(const AgentView& agent, Watch& w, const SupervisorConfig& cfg,
                const std::string& why);
   // A dispatched task whose branch could not start goes back to the board (see BeforeTask).
-  void not_started(const std::string& agent_id, const std::string& name, const std::string& task_id,
-                   const std::string& why);
+  boost::asio::awaitable<void> not_started(Lifetime::Guard life, std::string agent_id,
+                                           std::string name, std::string task_id, std::string why);
   boost::asio::awaitable<void> restart_later(std::string id, Millis delay);
   void reset_agent(const AgentView& agent, Watch& w, const std::string& why);
   void deliver_reset(const AgentView& agent);
@@ -144,6 +148,7 @@ class Supervisor final : public EventSubscriber {
   boost::asio::io_context& io_;
   Store& store_;
   EventBus& bus_;
+  StoreRunner& runner_;  // where the dispatch's claims are written
   const Clock& clock_;
   Log& log_;
   AgentRegistry& agents_;
@@ -156,6 +161,8 @@ class Supervisor final : public EventSubscriber {
   // By provider ("claude": all its agents) or provider@agent ("claude@kai": that agent).
   std::map<std::string, ProviderLimit> limits_;
   bool dispatch_posted_ = false;
+  bool dispatching_ = false;     // a dispatch is under way (it may wait on the store)
+  bool dispatch_again_ = false;  // and another was asked for meanwhile
   BeforeTask before_task_;
   // Agents whose worktree could not start a task (uncommitted changes) and when: dispatch
   // passes them by for kUncleanRetry, then tries again.

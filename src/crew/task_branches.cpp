@@ -9,6 +9,7 @@
 #include "git/git.h"
 #include "git/merge.h"
 #include "git/repo.h"
+#include "store/store_runner.h"
 #include "util/text.h"
 
 namespace bosun {
@@ -57,9 +58,15 @@ Refusal merge_refusal(const git::MergeOutcome& outcome, const Task& task, const 
 
 }  // namespace
 
-TaskBranches::TaskBranches(Store& store, EventBus& bus, const Clock& clock, Log& log,
-                           ProcessRunner& git, Projects& projects)
-    : store_(store), bus_(bus), clock_(clock), log_(log), git_(git), projects_(projects) {}
+TaskBranches::TaskBranches(Store& store, EventBus& bus, StoreRunner& runner, const Clock& clock,
+                           Log& log, ProcessRunner& git, Projects& projects)
+    : store_(store),
+      bus_(bus),
+      runner_(runner),
+      clock_(clock),
+      log_(log),
+      git_(git),
+      projects_(projects) {}
 
 asio::awaitable<Outcome<std::optional<std::string>>> TaskBranches::begin(std::string task_id,
                                                                          std::string agent_id) {
@@ -226,7 +233,10 @@ asio::awaitable<Outcome<Json>> TaskBranches::approve(std::string task_id, std::s
                                 (*merged)["base"].get<std::string>(),
                                 merged->value("commit", std::string()).substr(0, 12));
   if (note && !note->empty()) why += "; " + *note;
-  auto done = TaskBoard(store_, bus_, clock_).approve(task_id, actor, why);
+  auto approve = [&clock = clock_, &task_id, &actor, &why](Store& store, EventBus& bus) {
+    return TaskBoard(store, bus, clock).approve(task_id, actor, why);
+  };
+  auto done = co_await runner_.run(approve);
   if (!done) co_return refused(done.error());
   co_return Json{{"task", to_json(*done)}, {"merge", *merged}};
 }

@@ -18,11 +18,12 @@
 namespace bosun {
 
 class AgentRegistry;
+class StoreRunner;
 
 class TaskBranches {
  public:
-  TaskBranches(Store& store, EventBus& bus, const Clock& clock, Log& log, ProcessRunner& git,
-               Projects& projects);
+  TaskBranches(Store& store, EventBus& bus, StoreRunner& runner, const Clock& clock, Log& log,
+               ProcessRunner& git, Projects& projects);
 
   void set_agents(AgentRegistry* agents) { agents_ = agents; }
 
@@ -58,6 +59,7 @@ class TaskBranches {
 
   Store& store_;
   EventBus& bus_;
+  StoreRunner& runner_;  // where an approval's move to done is written
   const Clock& clock_;
   Log& log_;
   ProcessRunner& git_;

@@ -9,6 +9,7 @@
 
 #include "crew/report.h"
 #include "crew/task_board.h"
+#include "store/store_runner.h"
 #include "util/text.h"
 
 namespace bosun {
@@ -51,7 +52,7 @@ ProcessSpec git_spec(const std::string& cwd, std::vector<std::string> args,
                     "GIT_COMMON_DIR",
                     "GIT_NAMESPACE"};
   spec.timeout = timeout;
-  spec.max_output = 64 * 1024;
+  spec.max_output = size_t{64} * 1024;
   return spec;
 }
 
@@ -129,11 +130,11 @@ std::vector<Commit> parse_commits(const std::string& out) {
 
 }  // namespace
 
-Verifier::Verifier(asio::io_context& io, Store& store, EventBus& bus, const Clock& clock, Log& log,
-                   ProcessRunner& processes, Options options)
+Verifier::Verifier(asio::io_context& io, Store& store, StoreRunner& runner, const Clock& clock,
+                   Log& log, ProcessRunner& processes, Options options)
     : io_(io),
       store_(store),
-      bus_(bus),
+      runner_(runner),
       clock_(clock),
       log_(log),
       processes_(processes),
@@ -142,7 +143,7 @@ Verifier::Verifier(asio::io_context& io, Store& store, EventBus& bus, const Cloc
 void Verifier::check(int64_t report_id) {
   asio::co_spawn(
       io_, run_check(report_id),
-      [this, life = lifetime_.guard(), report_id](std::exception_ptr e, Status st) {
+      [this, life = lifetime_.guard(), report_id](const std::exception_ptr& e, Status st) {
         if (!life.alive()) return;
         if (e) {
           log_.error("verifier.exception", {{"report", report_id}});
@@ -306,7 +307,9 @@ asio::awaitable<Status> Verifier::run_check(int64_t report_id) {
     }
   }
   // (c) the test command, when there is one.
-  if (!task->is_step()) co_await check_tests(*task, cwd, outcome);
+  if (!task->is_step()) {
+    co_await check_tests(*task, cwd, outcome);
+  }
   // (d) the work comes in: merged (auto mode) or left for a person (review mode).
   if (outcome.passed && land_ && agent_id) {
     Landing landing = co_await land_(*task, *agent_id);
@@ -321,10 +324,10 @@ asio::awaitable<Status> Verifier::run_check(int64_t report_id) {
   }
   outcome.log.push_back(outcome.passed ? "result: passed"
                                        : "result: FAILED (" + join(outcome.problems, "; ") + ")");
-  co_return apply(*report, outcome);
+  co_return co_await apply(*report, outcome);
 }
 
-Status Verifier::apply(const TaskReport& report, const Outcome& outcome) {
+asio::awaitable<Status> Verifier::apply(const TaskReport& report, const Outcome& outcome) {
   CheckResult result;
   result.report_id = report.id;
   result.task_id = report.task_id;
@@ -347,11 +350,14 @@ Status Verifier::apply(const TaskReport& report, const Outcome& outcome) {
     result.comment = fmt::format("The check of report {} failed; the task is back in progress.\n{}",
                                  report.id, result.log);
   }
-  TRY_OK(TaskBoard(store_, bus_, clock_).record_check(result, kVerifierActor));
+  auto record = [&clock = clock_, &result](Store& store, EventBus& bus) {
+    return TaskBoard(store, bus, clock).record_check(result, kVerifierActor);
+  };
+  CO_TRY_OK(co_await runner_.run(record));
   log_.info("verifier.checked", {{"report", report.id},
                                  {"task", report.task_id},
                                  {"verified", outcome.passed ? "passed" : "failed"}});
-  return {};
+  co_return Status{};
 }
 
 }  // namespace bosun

@@ -20,6 +20,8 @@
 
 namespace bosun {
 
+class StoreRunner;
+
 // The name the verifier writes in task history, comments and events.
 inline constexpr const char* kVerifierActor = "verifier";
 
@@ -34,11 +36,11 @@ class Verifier {
     std::chrono::milliseconds test_timeout{600'000};
   };
 
-  Verifier(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock, Log& log,
-           ProcessRunner& processes, Options options);
-  Verifier(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock, Log& log,
-           ProcessRunner& processes)
-      : Verifier(io, store, bus, clock, log, processes, Options{}) {}
+  Verifier(boost::asio::io_context& io, Store& store, StoreRunner& runner, const Clock& clock,
+           Log& log, ProcessRunner& processes, Options options);
+  Verifier(boost::asio::io_context& io, Store& store, StoreRunner& runner, const Clock& clock,
+           Log& log, ProcessRunner& processes)
+      : Verifier(io, store, runner, clock, log, processes, Options{}) {}
   Verifier(const Verifier&) = delete;
   Verifier& operator=(const Verifier&) = delete;
 
@@ -84,11 +86,12 @@ class Verifier {
                                          Outcome& outcome);
   boost::asio::awaitable<void> check_tests(const Task& task, const std::string& cwd,
                                            Outcome& outcome);
-  Status apply(const TaskReport& report, const Outcome& outcome);
+  // Writes the verdict through the store runner.
+  boost::asio::awaitable<Status> apply(const TaskReport& report, const Outcome& outcome);
 
   boost::asio::io_context& io_;
   Store& store_;
-  EventBus& bus_;
+  StoreRunner& runner_;  // where verdicts are written, with their events
   const Clock& clock_;
   Log& log_;
   ProcessRunner& processes_;

@@ -40,24 +40,25 @@ class StoreWorker {
   StoreWorker& operator=(const StoreWorker&) = delete;
 
   // Runs `work(store, bus)` on the worker's thread; the awaiting coroutine resumes on its own
-  // executor with what `work` returned. `work` must not touch what the loop owns.
+  // executor with what `work` returned. `work` stays the caller's (it lives in the awaiting
+  // frame) and must not touch what the loop owns.
   template <typename F>
-  auto run(F work) -> boost::asio::awaitable<std::invoke_result_t<F&, Store&, EventBus&>> {
+  auto run(F& work) -> boost::asio::awaitable<std::invoke_result_t<F&, Store&, EventBus&>> {
     using R = std::invoke_result_t<F&, Store&, EventBus&>;
     return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>, void(R)>(
-        [this](auto handler, F work) {
+        [this, work = &work](auto handler) {
           auto guard = boost::asio::make_work_guard(boost::asio::get_associated_executor(handler));
-          boost::asio::post(pool_, [this, work = std::move(work), handler = std::move(handler),
+          boost::asio::post(pool_, [this, work, handler = std::move(handler),
                                     guard = std::move(guard)]() mutable {
             wait_round_trip();
-            R result = work(*store_, *bus_);
+            R result = (*work)(*store_, *bus_);
             boost::asio::post(guard.get_executor(),
                               [handler = std::move(handler), result = std::move(result)]() mutable {
                                 std::move(handler)(std::move(result));
                               });
           });
         },
-        boost::asio::use_awaitable, std::move(work));
+        boost::asio::use_awaitable);
   }
 
  private:
@@ -84,10 +85,14 @@ class StoreRunner {
   // `work(store, bus)`, inline or on the worker; what it returns, once its events were handed
   // out. On the worker `work` runs on another thread: it may use only its store, its bus and
   // what it captured (the awaiting coroutine's locals stay put while it waits).
+  //
+  // `work` is a named object of the awaiting coroutine, never a temporary: g++ 12 destroys
+  // twice a closure temporary with a destructor (one that captured a string) inside a
+  // co_await, and an lvalue reference can't bind one, so that mistake doesn't compile.
   template <typename F>
-  auto run(F work) -> boost::asio::awaitable<std::invoke_result_t<F&, Store&, EventBus&>> {
+  auto run(F& work) -> boost::asio::awaitable<std::invoke_result_t<F&, Store&, EventBus&>> {
     if (!worker_) co_return work(store_, bus_);
-    auto result = co_await worker_->run(std::move(work));
+    auto result = co_await worker_->run(work);
     bus_.catch_up();
     co_return result;
   }

@@ -5,6 +5,7 @@
 #include "api/routes/routes.h"
 #include "api/services.h"
 #include "crew/mailbox.h"
+#include "store/store_runner.h"
 
 namespace bosun {
 namespace {
@@ -50,26 +51,28 @@ Json message_list(const std::vector<Message>& messages) {
   return list;
 }
 
-Result<Response> post_message(Services& s, Request& request) {
+// The mailbox's work runs through the store runner, with the sender and the recipient looked up
+// on the loop first (KnownAgents): the registry is the loop's.
+Awaitable<Result<Response>> post_message(Services& s, Request& request) {
   auto body = parse_json_object(request.body);
-  if (!body) return tl::unexpected(body.error());
+  if (!body) co_return tl::unexpected(body.error());
   if (body->contains("from")) {
-    return bad_request("invalid_field",
-                       "field 'from' is not accepted: the sender is whoever holds the token");
+    co_return bad_request("invalid_field",
+                          "field 'from' is not accepted: the sender is whoever holds the token");
   }
   MessageDraft draft;
   auto to = require_string(*body, "to");
-  if (!to) return tl::unexpected(to.error());
+  if (!to) co_return tl::unexpected(to.error());
   auto subject = require_string(*body, "subject");
-  if (!subject) return tl::unexpected(subject.error());
+  if (!subject) co_return tl::unexpected(subject.error());
   auto type = optional_string(*body, "type");
-  if (!type) return tl::unexpected(type.error());
+  if (!type) co_return tl::unexpected(type.error());
   auto text = optional_string(*body, "body");
-  if (!text) return tl::unexpected(text.error());
+  if (!text) co_return tl::unexpected(text.error());
   auto task = optional_string(*body, "task_id");
-  if (!task) return tl::unexpected(task.error());
+  if (!task) co_return tl::unexpected(task.error());
   auto urgent = optional_bool(*body, "urgent");
-  if (!urgent) return tl::unexpected(urgent.error());
+  if (!urgent) co_return tl::unexpected(urgent.error());
   draft.to = *to;
   draft.subject = *subject;
   draft.type = type->value_or("mail");
@@ -79,21 +82,25 @@ Result<Response> post_message(Services& s, Request& request) {
 
   RegistryDirectory agents(s.agents);
   auto from = caller_mailbox(agents, request);
-  if (!from) return tl::unexpected(from.error());
+  if (!from) co_return tl::unexpected(from.error());
   draft.from = *from;
   if (is_agent(request) && valid_message_type(draft.type) && !agent_may_send(draft.type)) {
-    return fail(ErrorKind::kForbidden, "type_not_allowed",
-                "agents may send mail, task, status, done and blocked messages, not " + draft.type);
+    co_return fail(
+        ErrorKind::kForbidden, "type_not_allowed",
+        "agents may send mail, task, status, done and blocked messages, not " + draft.type);
   }
-  Mailbox mailbox(s.store, s.bus, s.clock, agents);
-  auto message = mailbox.send(std::move(draft));
-  if (!message) return tl::unexpected(message.error());
+  KnownAgents known(agents, {draft.to, draft.from});
+  auto send = [&clock = s.clock, &known, &draft](Store& store, EventBus& bus) {
+    return Mailbox(store, bus, clock, known).send(std::move(draft));
+  };
+  auto message = co_await s.runner.run(send);
+  if (!message) co_return tl::unexpected(message.error());
   if (message->state == "bounced") {
     s.log.info("message.bounced", {{"message", message->id},
                                    {"to", message->recipient},
                                    {"why", message->error.value_or("")}});
   }
-  return Response::json(to_json(*message), 201);
+  co_return Response::json(to_json(*message), 201);
 }
 
 Result<Response> get_messages(Services& s, Request& request) {
@@ -214,7 +221,7 @@ Result<Response> post_read(Services& s, Request& request) {
 
 std::vector<Route> message_routes() {
   return {
-      {"POST", "/api/v1/messages", Access::kAny, post_message},
+      {"POST", "/api/v1/messages", Access::kAny, nullptr, post_message},
       {"GET", "/api/v1/messages", Access::kAny, get_messages},
       {"GET", "/api/v1/messages/{id}", Access::kAny, get_message},
       {"POST", "/api/v1/messages/{id}/read", Access::kAny, post_read},

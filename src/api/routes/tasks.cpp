@@ -1,6 +1,7 @@
 // Tasks: the board (create, list, ready, show, update, delete), claims, comments, history,
 // reports, and a person's approve/reject of a task in review.
 #include <set>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -23,13 +24,15 @@ constexpr size_t kMaxReason = size_t{64} * 1024;
 
 // `work(board)` on a TaskBoard over the store the runner gives: the loop's connection, or a
 // worker's while this request waits and the loop serves others. `work` uses only the board
-// and what the awaiting handler holds.
+// and what the awaiting handler holds, by reference (see StoreRunner::run on temporaries).
 template <typename F>
-auto on_board(Services& s, F work) {
-  return s.runner.run([&clock = s.clock, work = std::move(work)](Store& store, EventBus& bus) {
+auto on_board(Services& s, F work) -> Awaitable<std::invoke_result_t<F&, TaskBoard&>> {
+  static_assert(std::is_trivially_destructible_v<F>, "capture by reference");
+  auto on_store = [&clock = s.clock, &work](Store& store, EventBus& bus) {
     TaskBoard board(store, bus, clock);
     return work(board);
-  });
+  };
+  co_return co_await s.runner.run(on_store);
 }
 
 // A priority given as 0-4 or as urgent|high|normal|low (or "0"-"4").

@@ -103,6 +103,28 @@ TEST_F(MailboxTest, ToAStoppedAgentBouncesAndAnAgentSenderIsTold) {
   EXPECT_TRUE(store_->messages().inbox("old", false, 10)->empty());
 }
 
+TEST_F(MailboxTest, AgentsLookedUpBeforehandServeAsTheDirectoryAndNoOthers) {
+  // As the messages route does for a mailbox that runs on a store worker: sender and recipient
+  // looked up first; the bounce and the notice to the sender come out as with the registry.
+  KnownAgents known(agents_, {"kai", "ag_old00001"});
+  Mailbox mailbox(*store_, *bus_, clock_, known);
+  auto m = mailbox.send(draft("kai", "old", "please look"));
+  ASSERT_TRUE(m) << m.error().message;
+  EXPECT_EQ(m->recipient, "old");  // asked for by id, found by name too
+  EXPECT_EQ(m->state, "bounced");
+  EXPECT_EQ(m->error, "agent old has exited");
+  auto inbox = store_->messages().inbox("kai", false, 10);
+  ASSERT_TRUE(inbox);
+  ASSERT_EQ(inbox->size(), 1u);
+  EXPECT_EQ(inbox->front().state, "queued");  // kai is alive: the notice waits for delivery
+  // ana is an agent, but was not looked up: as unknown as an agent that does not exist.
+  auto to_ana = mailbox.send(draft("user", "ana"));
+  ASSERT_FALSE(to_ana);
+  EXPECT_EQ(to_ana.error().code, "recipient_not_found");
+  EXPECT_EQ(known.find("ag_kai00001")->name, "kai");
+  EXPECT_EQ(known.find("nobody").error().code, "agent_not_found");
+}
+
 TEST_F(MailboxTest, AUserSendersBounceIsOnlyStateAndEvent) {
   auto m = mailbox_->send(draft("user", "old"));
   ASSERT_TRUE(m);

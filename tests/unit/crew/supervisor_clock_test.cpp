@@ -22,7 +22,8 @@ class SupervisorOnTheClock : public testing::RegistryOnNoMachine {
  protected:
   void SetUp() override {
     RegistryOnNoMachine::SetUp();
-    supervisor_ = std::make_unique<Supervisor>(io_, *store_, *bus_, clock_, log_, *registry_);
+    supervisor_ =
+        std::make_unique<Supervisor>(io_, *store_, *bus_, *store_runner_, clock_, log_, *registry_);
     supervisor_->start();
   }
   void TearDown() override {
@@ -146,7 +147,8 @@ TEST_F(SupervisorOnTheClock, SavedSettingsHoldAcrossARestart) {
   ASSERT_TRUE(supervisor_->configure(*saved));
   supervisor_.reset();  // the daemon stops
 
-  supervisor_ = std::make_unique<Supervisor>(io_, *store_, *bus_, clock_, log_, *registry_);
+  supervisor_ =
+      std::make_unique<Supervisor>(io_, *store_, *bus_, *store_runner_, clock_, log_, *registry_);
   supervisor_->start();
   EXPECT_EQ(to_json(supervisor_->config()), to_json(*saved));
   spawn_permanent();

@@ -8,6 +8,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 
+#include "store/store_runner.h"
 #include "util/ids.h"
 
 namespace bosun {
@@ -47,7 +48,8 @@ class VerifierTest : public ::testing::Test {
     bus_ = std::make_unique<EventBus>(store_->events(), clock_, log_);
     bus_->subscribe(&events_);
     runner_ = std::make_unique<ProcessRunner>(io_, 1);
-    verifier_ = std::make_unique<Verifier>(io_, *store_, *bus_, clock_, log_, *runner_);
+    store_runner_ = std::make_unique<StoreRunner>(*store_, *bus_);
+    verifier_ = std::make_unique<Verifier>(io_, *store_, *store_runner_, clock_, log_, *runner_);
     git(repo_, {"init", "-q"});
     git(repo_, {"commit", "-q", "--allow-empty", "-m", "old work"}, "2020-01-01T00:00:00Z");
     set_agent_cwd(repo_);
@@ -55,6 +57,7 @@ class VerifierTest : public ::testing::Test {
   void TearDown() override {
     verifier_.reset();
     runner_.reset();
+    store_runner_.reset();
     bus_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
@@ -124,6 +127,7 @@ class VerifierTest : public ::testing::Test {
   SystemClock clock_;
   Log log_{"test"};
   std::unique_ptr<EventBus> bus_;
+  std::unique_ptr<StoreRunner> store_runner_;
   Recorder events_;
   boost::asio::io_context io_;
   std::unique_ptr<ProcessRunner> runner_;

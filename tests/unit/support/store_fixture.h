@@ -12,6 +12,7 @@
 
 #include "store/event_bus.h"
 #include "store/store.h"
+#include "store/store_runner.h"
 #include "util/clock.h"
 #include "util/ids.h"
 #include "util/log.h"
@@ -48,8 +49,10 @@ class StoreFixture : public ::testing::Test {
     log_.set_stderr_enabled(false);
     bus_ = std::make_unique<EventBus>(store_->events(), clock_, log_);
     bus_->subscribe(&events_);
+    store_runner_ = std::make_unique<StoreRunner>(*store_, *bus_);
   }
   void TearDown() override {
+    store_runner_.reset();
     bus_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
@@ -68,6 +71,7 @@ class StoreFixture : public ::testing::Test {
   ManualClock clock_;
   Log log_{"test"};
   std::unique_ptr<EventBus> bus_;
+  std::unique_ptr<StoreRunner> store_runner_;  // inline, on store_ and bus_
   EventRecorder events_;
 };
 
