@@ -52,6 +52,9 @@ void EventBus::catch_up() {
       return;
     }
     for (const auto& event : *events) {
+      // A subscriber that published while this page was handed out read the log again
+      // itself (a nested catch-up): what it handed out is not handed out twice.
+      if (event.seq <= last_handed_) continue;
       last_handed_ = event.seq;
       broadcast(event);
     }

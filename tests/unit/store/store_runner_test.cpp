@@ -155,6 +155,47 @@ TEST_F(StoreRunnerTest, EventsOfTheWorkerAndTheLoopReachSubscribersOnceInSequenc
   expect_in_order(events_.seen);
 }
 
+// A subscriber that publishes when it is handed an event, while the log is being read back.
+class Answerer : public EventSubscriber {
+ public:
+  explicit Answerer(EventBus& bus) : bus_(bus) {}
+  void on_event(const Event& event) override {
+    if (event.type == "test.question") {
+      EXPECT_TRUE(bus_.publish("test.answer", event.subject, Json::object()));
+    }
+  }
+
+ private:
+  EventBus& bus_;
+};
+
+TEST_F(StoreRunnerTest, ASubscriberThatPublishesWhileTheLogIsReadBackSeesEachEventOnce) {
+  auto runner = with_worker();
+  ASSERT_TRUE(runner);
+  Answerer answerer(*bus_);
+  bus_->subscribe(&answerer);
+  // The worker commits two questions and a remark; reading them back, the first question's
+  // answer is published (and read back) while the rest of the page waits its turn.
+  Status got;
+  run([&]() -> asio::awaitable<void> {
+    auto work = [](Store& store, EventBus& bus) -> Status {
+      EventBus::Transaction tx(bus, store);
+      TRY_OK(tx.begin());
+      TRY_OK(tx.publish("test.question", "q1", Json::object()));
+      TRY_OK(tx.publish("test.question", "q2", Json::object()));
+      TRY_OK(tx.publish("test.remark", "r", Json::object()));
+      return tx.commit();
+    };
+    got = co_await runner->run(work);
+  });
+  bus_->unsubscribe(&answerer);
+  ASSERT_TRUE(got) << got.error().message;
+  EXPECT_EQ(events_.types(),
+            (std::vector<std::string>{"test.question", "test.question", "test.remark",
+                                      "test.answer", "test.answer"}));
+  expect_in_order(events_.seen);
+}
+
 TEST_F(StoreRunnerTest, WorkThatFailsReturnsItsErrorAndItsRolledBackEventsAreNeverOut) {
   auto runner = with_worker();
   ASSERT_TRUE(runner);
