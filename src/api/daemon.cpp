@@ -277,7 +277,8 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   DaemonParts d(io, *store, log, state, opened->token);
   if (options.store_worker) {
     auto worker = StoreWorker::open(state.db().string(), d.clock, *options.store_worker);
-    auto used = worker ? d.runner.use(std::move(*worker)) : Status(tl::unexpected(worker.error()));
+    auto used =
+        worker ? d.runner.use(std::move(*worker), io) : Status(tl::unexpected(worker.error()));
     if (!used) {
       log.error("serve.store_worker_failed", {{"error", used.error().message}});
       return 1;

@@ -7,6 +7,7 @@
 #include "agent/registry.h"
 #include "crew/supervisor.h"
 #include "crew/task_board.h"
+#include "store/store_runner.h"
 #include "util/duration.h"
 #include "util/text.h"
 
@@ -30,11 +31,16 @@ std::optional<Task> Supervisor::held_task(const std::string& agent_id) {
 
 void Supervisor::note_recovery(const std::string& task_id, const std::string& agent_name,
                                const std::string& step, const std::string& why) {
-  if (auto st = TaskBoard(store_, bus_, clock_).note_recovery(task_id, agent_name, step, why);
-      !st) {
-    log_.warn("supervisor.recovery_note_failed",
-              {{"task", task_id}, {"error", st.error().message}});
-  }
+  runner_.submit(
+      [&clock = clock_, task_id, agent_name, step, why](Store& store, EventBus& bus) {
+        return TaskBoard(store, bus, clock).note_recovery(task_id, agent_name, step, why);
+      },
+      [this, life = lifetime_.guard(), task_id](const Status& st) {
+        if (!st && life.alive()) {
+          log_.warn("supervisor.recovery_note_failed",
+                    {{"task", task_id}, {"error", st.error().message}});
+        }
+      });
   log_.info("supervisor.recovery", {{"task", task_id}, {"agent", agent_name}, {"step", step}});
 }
 

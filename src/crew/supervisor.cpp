@@ -443,7 +443,6 @@ asio::awaitable<void> Supervisor::not_started(Lifetime::Guard life, std::string 
 
 void Supervisor::send(const std::string& to, const std::string& type, const std::string& subject,
                       const std::optional<std::string>& task, const std::string& body) {
-  Mailbox mailbox(store_, bus_, clock_, directory_);
   MessageDraft draft;
   draft.from = kSupervisorMailbox;
   draft.to = to;
@@ -451,9 +450,18 @@ void Supervisor::send(const std::string& to, const std::string& type, const std:
   draft.subject = one_line(subject);
   draft.body = body;
   draft.task_id = task;
-  if (auto sent = mailbox.send(std::move(draft)); !sent) {
-    log_.warn("supervisor.send_failed", {{"to", to}, {"error", sent.error().message}});
-  }
+  // The recipient looked up here, on the loop: the mailbox may run on the store's worker.
+  KnownAgents known(directory_, {to});
+  runner_.submit(
+      [&clock = clock_, known = std::move(known), draft = std::move(draft)](Store& store,
+                                                                            EventBus& bus) mutable {
+        return Mailbox(store, bus, clock, known).send(std::move(draft));
+      },
+      [this, life = lifetime_.guard(), to](const Result<Message>& sent) {
+        if (!sent && life.alive()) {
+          log_.warn("supervisor.send_failed", {{"to", to}, {"error", sent.error().message}});
+        }
+      });
 }
 
 void Supervisor::on_task_updated(const Json& data) {

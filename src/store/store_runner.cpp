@@ -26,9 +26,10 @@ void StoreWorker::wait_round_trip() const {
   if (round_trip_.count() > 0) std::this_thread::sleep_for(round_trip_);
 }
 
-Status StoreRunner::use(std::unique_ptr<StoreWorker> worker) {
+Status StoreRunner::use(std::unique_ptr<StoreWorker> worker, boost::asio::io_context& io) {
   TRY_OK(bus_.read_from_log());
   worker_ = std::move(worker);
+  io_ = &io;
   return {};
 }
 

@@ -15,7 +15,10 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -76,9 +79,9 @@ class StoreRunner {
  public:
   // Runs work inline on `store` and `bus`, the loop's.
   StoreRunner(Store& store, EventBus& bus) : store_(store), bus_(bus) {}
-  // From now on work runs on `worker`, and `bus` (the loop's) reads the events from the log.
-  // Before any work is under way.
-  Status use(std::unique_ptr<StoreWorker> worker);
+  // From now on work runs on `worker`, and `bus` (the loop's) reads the events from the log;
+  // submitted work resumes on `io`, the loop's. Before any work is under way.
+  Status use(std::unique_ptr<StoreWorker> worker, boost::asio::io_context& io);
   StoreRunner(const StoreRunner&) = delete;
   StoreRunner& operator=(const StoreRunner&) = delete;
 
@@ -97,6 +100,22 @@ class StoreRunner {
     co_return result;
   }
 
+  // For a caller that does not wait: runs `work(store, bus)`, then `then(result)` on the loop —
+  // inline, both before submit returns; on the worker, `then` once the work is back (submitted
+  // work runs in the order it was submitted). `then` checks that what it touches still lives.
+  template <typename F, typename Then>
+  void submit(F work, Then then) {
+    if (!worker_) {
+      then(work(store_, bus_));
+      return;
+    }
+    boost::asio::co_spawn(
+        *io_,
+        [this, work = std::move(work), then = std::move(then)]() mutable
+        -> boost::asio::awaitable<void> { then(co_await run(work)); },
+        boost::asio::detached);
+  }
+
   // Whether work leaves the loop's thread.
   bool off_loop() const { return worker_ != nullptr; }
 
@@ -104,6 +123,7 @@ class StoreRunner {
   Store& store_;
   EventBus& bus_;
   std::unique_ptr<StoreWorker> worker_;
+  boost::asio::io_context* io_ = nullptr;  // with a worker: where submitted work resumes
 };
 
 }  // namespace bosun

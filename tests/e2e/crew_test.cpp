@@ -503,7 +503,11 @@ TEST(Crew, AnAgentReportsOnItsTaskWithNoFlags) {
       events.wait_for("agent.state", id, [](const Json& e) { return e["state"] == "idle"; }));
   auto task = add_task(d, "Needs a person", "manual");
   ASSERT_TRUE(task_reaches(events, task["id"], "assigned"));
-  // A shell is never typed into: its [TASK] waits in its inbox, where it reads it.
+  // A shell is never typed into: its [TASK] waits in its inbox, where it reads it. (The
+  // supervisor writes it after the claim; on a store worker it lands a moment later.)
+  ASSERT_TRUE(events.wait_for("message.created", "", [](const Json& m) {
+    return m["to"] == "sam" && m["type"] == "task";
+  }));
   auto queued = d.get("/api/v1/messages?to=sam&type=task").json()["messages"];
   ASSERT_EQ(queued.size(), 1u) << queued;
   EXPECT_EQ(queued[0]["state"], "queued") << queued;

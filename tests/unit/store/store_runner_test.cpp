@@ -32,7 +32,7 @@ class StoreRunnerTest : public testing::StoreFixture {
     auto worker = StoreWorker::open((dir_ / "bosun.db").string(), worker_clock_, round_trip);
     EXPECT_TRUE(worker) << worker.error().message;
     auto runner = std::make_unique<StoreRunner>(*store_, *bus_);
-    auto used = runner->use(std::move(*worker));
+    auto used = runner->use(std::move(*worker), io_);
     EXPECT_TRUE(used) << used.error().message;
     return runner;
   }
@@ -89,6 +89,40 @@ TEST_F(StoreRunnerTest, WorkThatOwnsItsCapturesIsDestroyedOnce) {
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0], std::string(64, 'x'));
   EXPECT_EQ(got[1], std::string(64, 'x'));
+}
+
+TEST_F(StoreRunnerTest, SubmittedWorkRunsInOrderAndItsFollowUpRunsOnTheLoop) {
+  const auto loop_thread = std::this_thread::get_id();
+  // Inline: the work and what follows it are done before submit returns.
+  StoreRunner inline_runner(*store_, *bus_);
+  int followed = 0;
+  inline_runner.submit([](Store&, EventBus& bus) { return bus.publish("test.now", "", Json{}); },
+                       [&](const Result<Event>& e) { followed += e ? 1 : 0; });
+  EXPECT_EQ(followed, 1);
+  ASSERT_EQ(events_.types(), std::vector<std::string>{"test.now"});
+  // On the worker: submit returns at once; the works run in the order submitted and each
+  // follow-up runs on the loop once its work is back.
+  auto runner = with_worker();
+  ASSERT_TRUE(runner);
+  std::vector<int64_t> order;
+  bool all_on_loop = true;
+  for (int i = 0; i < 5; ++i) {
+    runner->submit(
+        [i](Store&, EventBus& bus) {
+          return bus.publish("test.later", "", Json{{"i", i}});
+        },
+        [&, i](const Result<Event>& e) {
+          all_on_loop = all_on_loop && std::this_thread::get_id() == loop_thread;
+          if (e) order.push_back(event_data(*e)["i"].get<int64_t>() * 10 + i);
+        });
+  }
+  EXPECT_TRUE(order.empty());
+  io_.run();
+  io_.restart();
+  EXPECT_EQ(order, (std::vector<int64_t>{0, 11, 22, 33, 44}));
+  EXPECT_TRUE(all_on_loop);
+  ASSERT_EQ(events_.seen.size(), 6u);
+  expect_in_order(events_.seen);
 }
 
 TEST_F(StoreRunnerTest, TheLoopGoesOnWhileWorkWaitsOnTheWorker) {
