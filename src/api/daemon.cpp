@@ -209,7 +209,7 @@ struct DaemonParts {
         terminals(io, agents, log),
         processes(io),
         verifier(io, store, runner, clock, log, processes),
-        delivery(io, store, bus, clock, log, agents),
+        delivery(io, store, bus, runner, clock, log, agents),
         dialogs(io, store, bus, clock, log, agents),
         supervisor(io, store, bus, runner, clock, log, agents, &delivery),
         git(io, 1),

@@ -1,6 +1,8 @@
 // Delivery: paste the line, pause, press Enter, watch for the turn; retry, then fail.
 #include "crew/delivery.h"
 
+#include <type_traits>
+
 #include <fmt/format.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -8,6 +10,8 @@
 
 #include "agent/registry.h"
 #include "crew/dispatch_policy.h"
+#include "crew/mailbox.h"
+#include "store/store_runner.h"
 
 namespace bosun {
 
@@ -16,6 +20,22 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::chrono::milliseconds kVerifyStep{25};
+
+// `change(mailbox)` on a Mailbox over the store the runner gives (the loop's, or its worker's),
+// with `sender` — whom a bounce or a failure is told — looked up on the loop first. What the
+// change returns is not needed: a message the agent read meanwhile refuses the change, which is
+// fine. `change` captures by reference (see StoreRunner::run on temporaries).
+template <typename F>
+asio::awaitable<void> change_message(StoreRunner& runner, const Clock& clock,
+                                     AgentDirectory& directory, std::string sender, F change) {
+  static_assert(std::is_trivially_destructible_v<F>, "capture by reference");
+  KnownAgents known(directory, {sender});
+  auto work = [&clock, &known, &change](Store& store, EventBus& bus) {
+    Mailbox mailbox(store, bus, clock, known);
+    return change(mailbox);
+  };
+  (void)co_await runner.run(work);
+}
 constexpr size_t kComposerTail = 8;  // the line's last bytes (a message's random id)
 
 }  // namespace
@@ -72,11 +92,12 @@ bool composer_holds(const Json& screen, const std::string& line) {
 }
 
 DeliveryEngine::DeliveryEngine(asio::io_context& io, Store& store, EventBus& bus,
-                               const Clock& clock, Log& log, AgentRegistry& agents,
-                               DeliveryOptions options)
+                               StoreRunner& runner, const Clock& clock, Log& log,
+                               AgentRegistry& agents, DeliveryOptions options)
     : io_(io),
       store_(store),
       bus_(bus),
+      runner_(runner),
       clock_(clock),
       log_(log),
       agents_(agents),
@@ -139,7 +160,6 @@ asio::awaitable<void> DeliveryEngine::wait(Queue& q, std::chrono::milliseconds d
 asio::awaitable<void> DeliveryEngine::serve(std::string agent) {
   auto life = lifetime_.guard();
   std::shared_ptr<Queue> q = queues_[agent];
-  Mailbox mailbox(store_, bus_, clock_, directory_);
   for (;;) {
     q->again = false;
     if (!life.alive()) break;
@@ -149,7 +169,9 @@ asio::awaitable<void> DeliveryEngine::serve(std::string agent) {
     auto presence = directory_.find(agent);
     if (!presence || !presence->alive) {
       std::string why = presence ? presence->why_not : presence.error().message;
-      (void)mailbox.bounce(m.id, fmt::format("agent {} {}", agent, why));
+      std::string reason = fmt::format("agent {} {}", agent, why);
+      co_await change_message(runner_, clock_, directory_, m.sender,
+                              [&](Mailbox& mailbox) { return mailbox.bounce(m.id, reason); });
       continue;
     }
     auto shown = agents_.view(agent);
@@ -170,11 +192,17 @@ asio::awaitable<void> DeliveryEngine::serve(std::string agent) {
     }
     if (!life.alive()) co_return;
     if (delivered) {
-      (void)mailbox.mark_delivered(m.id);  // refused when the agent already read it: fine
+      // Refused when the agent already read it: fine.
+      co_await change_message(runner_, clock_, directory_, m.sender,
+                              [&](Mailbox& mailbox) { return mailbox.mark_delivered(m.id); });
+      if (!life.alive()) co_return;
       log_.info("delivery.delivered", {{"message", m.id}, {"agent", agent}, {"attempts", number}});
     } else {
-      (void)mailbox.mark_failed(
-          m.id, fmt::format("agent {} did not start a turn after {} attempts", agent, number));
+      std::string why =
+          fmt::format("agent {} did not start a turn after {} attempts", agent, number);
+      co_await change_message(runner_, clock_, directory_, m.sender,
+                              [&](Mailbox& mailbox) { return mailbox.mark_failed(m.id, why); });
+      if (!life.alive()) co_return;
       log_.warn("delivery.failed", {{"message", m.id}, {"agent", agent}});
     }
   }
@@ -185,9 +213,11 @@ asio::awaitable<void> DeliveryEngine::serve(std::string agent) {
 asio::awaitable<bool> DeliveryEngine::attempt(Queue& q, const std::string& agent, const Message& m,
                                               int number) {
   auto life = lifetime_.guard();
-  Mailbox mailbox(store_, bus_, clock_, directory_);
   // Counted before typing: a quick agent may read (and so ack) the message before we verify.
-  (void)mailbox.record_attempt(m.id, std::nullopt);
+  co_await change_message(runner_, clock_, directory_, m.sender, [&](Mailbox& mailbox) {
+    return mailbox.record_attempt(m.id, std::nullopt);
+  });
+  if (!life.alive()) co_return false;
   std::string line = delivery_line(m);
   // Typed the way the agent's profile says: a bracketed or plain paste, its pause, its key.
   bool bracketed = true;

@@ -36,10 +36,12 @@ std::string delivery_line(const Message& message);
 // its last bytes — the message's id — are looked for). `screen` is AgentRegistry::screen's JSON.
 bool composer_holds(const Json& screen, const std::string& line);
 
+class StoreRunner;
+
 class DeliveryEngine final : public EventSubscriber {
  public:
-  DeliveryEngine(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
-                 Log& log, AgentRegistry& agents, DeliveryOptions options = {});
+  DeliveryEngine(boost::asio::io_context& io, Store& store, EventBus& bus, StoreRunner& runner,
+                 const Clock& clock, Log& log, AgentRegistry& agents, DeliveryOptions options = {});
   ~DeliveryEngine() override;
   DeliveryEngine(const DeliveryEngine&) = delete;
   DeliveryEngine& operator=(const DeliveryEngine&) = delete;
@@ -63,6 +65,7 @@ class DeliveryEngine final : public EventSubscriber {
   boost::asio::io_context& io_;
   Store& store_;
   EventBus& bus_;
+  StoreRunner& runner_;  // where the messages' changes are written
   const Clock& clock_;
   Log& log_;
   AgentRegistry& agents_;

@@ -83,8 +83,8 @@ class CrewOnThisMachine : public StoreFixture {
 
   // The supervisor and the delivery engine, as the daemon wires them.
   void start_crew(DeliveryOptions options = {}) {
-    delivery_ =
-        std::make_unique<DeliveryEngine>(io_, *store_, *bus_, clock_, log_, *registry_, options);
+    delivery_ = std::make_unique<DeliveryEngine>(io_, *store_, *bus_, *store_runner_, clock_, log_,
+                                                 *registry_, options);
     supervisor_ = std::make_unique<Supervisor>(io_, *store_, *bus_, *store_runner_, clock_, log_,
                                                *registry_, delivery_.get());
     dialogs_ = std::make_unique<DialogAnswers>(io_, *store_, *bus_, clock_, log_, *registry_);
