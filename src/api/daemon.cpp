@@ -215,7 +215,7 @@ struct DaemonParts {
         git(io, 1),
         projects(store, bus, clock, log, git, state),
         worktrees(store, bus, clock, log, processes, git, state),
-        merges(store, bus, clock, log, git, worktrees, projects),
+        merges(store, bus, runner, clock, log, git, worktrees, projects),
         branches(store, bus, runner, clock, log, git, projects),
         headless(io, store, bus, clock, log, agents, state),
         pipelines(io, store, bus, clock, log, git, processes, projects, branches, headless, state,

@@ -11,6 +11,7 @@
 #include "git/merge.h"
 #include "git/repo.h"
 #include "git/worktree.h"
+#include "store/store_runner.h"
 #include "util/text.h"
 
 namespace bosun {
@@ -50,12 +51,37 @@ Refusal merge_refusal(const git::MergeOutcome& outcome, const Worktree& w, const
       data);
 }
 
+// The agent's tasks in review whose last report passed and whose work `branch` held: done.
+Result<Json> finish_reviewed(Store& store, EventBus& bus, const Clock& clock,
+                             const std::string& agent_id, const std::string& branch,
+                             const std::string& actor, const std::string& why) {
+  TaskQuery q;
+  q.assignee = agent_id;
+  q.statuses = {TaskStatus::kReview};
+  auto tasks = store.tasks().list(q);
+  if (!tasks) return tl::unexpected(tasks.error());
+  Json done = Json::array();
+  for (const auto& t : *tasks) {
+    auto reports = store.tasks().reports(t.id);
+    if (!reports || reports->empty() || reports->back().verified != "passed") continue;
+    if (t.branch && *t.branch != branch) continue;  // its own branch was not the one merged
+    TaskChange change;
+    change.status = TaskStatus::kDone;
+    change.checked = true;
+    change.reason = why;
+    if (!TaskBoard(store, bus, clock).update(t.id, change, actor)) continue;
+    done.push_back(t.id);
+  }
+  return done;
+}
+
 }  // namespace
 
-Merges::Merges(Store& store, EventBus& bus, const Clock& clock, Log& log, ProcessRunner& git,
-               Worktrees& worktrees, Projects& projects)
+Merges::Merges(Store& store, EventBus& bus, StoreRunner& runner, const Clock& clock, Log& log,
+               ProcessRunner& git, Worktrees& worktrees, Projects& projects)
     : store_(store),
       bus_(bus),
+      runner_(runner),
       clock_(clock),
       log_(log),
       git_(git),
@@ -136,18 +162,25 @@ asio::awaitable<Outcome<Json>> Merges::merge(std::string agent, std::optional<st
       w.merged_at_ms = to_unix_ms(clock_.now());
       w.merge_commit = outcome->commit;
     }
-    EventBus::Transaction tx(bus_, store_);
-    if (auto st = tx.begin(); !st) co_return refused(st.error());
-    if (auto st = store_.projects().update_worktree(w); !st) co_return refused(st.error());
-    if (auto ev = tx.publish("worktree.merged", w.id, data); !ev) co_return refused(ev.error());
-    if (auto st = tx.commit(); !st) co_return refused(st.error());
-    auto owner = store_.agents().find(w.agent_name);  // the worktree belongs to the name
-    if (actor != kVerifierActor && owner) {
-      auto finished = finish_reviewed(owner->id, req.branch, actor,
-                                      fmt::format("{} merged {} into {} ({})", actor, req.branch,
-                                                  req.base, outcome->commit.substr(0, 12)));
-      if (finished) data["tasks_done"] = *finished;
-    }
+    const std::string why = fmt::format("{} merged {} into {} ({})", actor, req.branch, req.base,
+                                        outcome->commit.substr(0, 12));
+    // The merge's record, then (after a person's merge) the tasks it finished: tasks done is
+    // none when finishing them failed, as the merge itself stands.
+    auto record = [&clock = clock_, &w, &data, &req, &actor, &why](
+                      Store& store, EventBus& bus) -> Result<std::optional<Json>> {
+      EventBus::Transaction tx(bus, store);
+      TRY_OK(tx.begin());
+      TRY_OK(store.projects().update_worktree(w));
+      TRY_OK(tx.publish("worktree.merged", w.id, data));
+      TRY_OK(tx.commit());
+      auto owner = store.agents().find(w.agent_name);  // the worktree belongs to the name
+      if (actor == kVerifierActor || !owner) return std::optional<Json>();
+      auto finished = finish_reviewed(store, bus, clock, owner->id, req.branch, actor, why);
+      return finished ? std::optional<Json>(*finished) : std::optional<Json>();
+    };
+    auto recorded = co_await runner_.run(record);
+    if (!recorded) co_return refused(recorded.error());
+    if (*recorded) data["tasks_done"] = **recorded;
     log_.info("worktree.merged",
               {{"worktree", w.id}, {"result", outcome->result}, {"commit", outcome->commit}});
     co_return data;
@@ -188,28 +221,6 @@ asio::awaitable<Outcome<Json>> Merges::rebase(std::string agent) {
   }
   (void)bus_.publish("worktree.rebased", w.id, data);
   co_return data;
-}
-
-Result<Json> Merges::finish_reviewed(const std::string& agent_id, const std::string& branch,
-                                     const std::string& actor, const std::string& why) {
-  TaskQuery q;
-  q.assignee = agent_id;
-  q.statuses = {TaskStatus::kReview};
-  auto tasks = store_.tasks().list(q);
-  if (!tasks) return tl::unexpected(tasks.error());
-  Json done = Json::array();
-  for (const auto& t : *tasks) {
-    auto reports = store_.tasks().reports(t.id);
-    if (!reports || reports->empty() || reports->back().verified != "passed") continue;
-    if (t.branch && *t.branch != branch) continue;  // its own branch was not the one merged
-    TaskChange change;
-    change.status = TaskStatus::kDone;
-    change.checked = true;
-    change.reason = why;
-    if (!TaskBoard(store_, bus_, clock_).update(t.id, change, actor)) continue;
-    done.push_back(t.id);
-  }
-  return done;
 }
 
 asio::awaitable<Verifier::Landing> Merges::land(Task task, std::string agent_id) {

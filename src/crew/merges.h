@@ -18,11 +18,12 @@
 namespace bosun {
 
 class AgentRegistry;
+class StoreRunner;
 
 class Merges {
  public:
-  Merges(Store& store, EventBus& bus, const Clock& clock, Log& log, ProcessRunner& git,
-         Worktrees& worktrees, Projects& projects);
+  Merges(Store& store, EventBus& bus, StoreRunner& runner, const Clock& clock, Log& log,
+         ProcessRunner& git, Worktrees& worktrees, Projects& projects);
 
   void set_agents(AgentRegistry* agents) { agents_ = agents; }
 
@@ -40,12 +41,9 @@ class Merges {
   boost::asio::awaitable<void> catch_up(std::string agent);
 
  private:
-  // The agent's tasks in review whose last report passed and whose work `branch` held.
-  Result<Json> finish_reviewed(const std::string& agent_id, const std::string& branch,
-                               const std::string& actor, const std::string& why);
-
   Store& store_;
   EventBus& bus_;
+  StoreRunner& runner_;  // where a merge and the tasks it finishes are written
   const Clock& clock_;
   Log& log_;
   ProcessRunner& git_;
