@@ -151,16 +151,22 @@ void Supervisor::bounce_queued(const std::string& name, const std::string& why) 
 
 void Supervisor::release_tasks(const std::string& id, const std::string& name,
                                const std::string& how) {
-  TaskBoard board(store_, bus_, clock_);
   std::string reason = fmt::format("agent {} {}: back to the board", name, how);
-  auto released = board.release(id, kSupervisorMailbox, reason);
-  if (!released) {
-    log_.error("supervisor.release_failed", {{"agent", name}, {"error", released.error().message}});
-    return;
-  }
-  for (const auto& t : *released)
-    log_.info("supervisor.released", {{"task", t.id}, {"agent", name}, {"reason", how}});
-  if (!released->empty()) schedule_dispatch();
+  runner_.submit(
+      [&clock = clock_, id, reason](Store& store, EventBus& bus) {
+        return TaskBoard(store, bus, clock).release(id, kSupervisorMailbox, reason);
+      },
+      [this, life = lifetime_.guard(), name, how](const Result<std::vector<Task>>& released) {
+        if (!life.alive()) return;
+        if (!released) {
+          log_.error("supervisor.release_failed",
+                     {{"agent", name}, {"error", released.error().message}});
+          return;
+        }
+        for (const auto& t : *released)
+          log_.info("supervisor.released", {{"task", t.id}, {"agent", name}, {"reason", how}});
+        if (!released->empty()) schedule_dispatch();
+      });
 }
 
 // One step of the ladder for the task a stuck agent holds, when its time has come: nudge, then
