@@ -77,10 +77,6 @@ bool AgentStateMachine::enter(const Signal& reading) {
   record_.state = std::string(to_string(state_));
   record_.state_source = std::string(to_string(reading.source));
   record_.state_since_ms = to_unix_ms(sinks_.clock.now());
-  if (auto st = sinks_.store.update(record_); !st) {
-    sinks_.log.error("agent.persist_failed",
-                     {{"agent", record_.id}, {"error", st.error().message}});
-  }
   sinks_.log.info("agent.state", {{"agent", record_.id},
                                   {"name", record_.name},
                                   {"from", to_string(from)},
@@ -95,7 +91,16 @@ bool AgentStateMachine::enter(const Signal& reading) {
   rests_on.erase("state");
   rests_on.erase("source");
   data.update(rests_on);
-  (void)sinks_.bus.publish("agent.state", record_.id, data);
+  auto write = [written = record_, data = std::move(data)](Store& store, EventBus& bus) -> Status {
+    EventBus::Transaction tx(bus, store);
+    TRY_OK(tx.begin());
+    TRY_OK(store.agents().update(written));
+    TRY_OK(tx.publish("agent.state", written.id, data));
+    return tx.commit();
+  };
+  sinks_.runner.submit(std::move(write), [&log = sinks_.log, id = record_.id](const Status& st) {
+    if (!st) log.error("agent.persist_failed", {{"agent", id}, {"error", st.error().message}});
+  });
   return true;
 }
 

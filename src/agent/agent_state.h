@@ -7,6 +7,7 @@
 #include "agent/status.h"
 #include "store/agents.h"
 #include "store/event_bus.h"
+#include "store/store_runner.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -28,8 +29,7 @@ bool has_process(AgentState state);
 
 // What a state change is recorded in, and told to.
 struct AgentStateSinks {
-  AgentStore& store;
-  EventBus& bus;
+  StoreRunner& runner;  // the record and its event, written in the order the moves were made
   Log& log;
   const Clock& clock;
 };
@@ -48,9 +48,9 @@ class AgentStateMachine {
 
   // The one transition. To the current state: fresher evidence, kept in memory (no write, no
   // event) and false. To another state: refused (logged as agent.refused_transition, false)
-  // unless the table allows it; otherwise the record is written, the move logged and an
-  // `agent.state` event {name, state, from, source, since, confidence, evidence, …} published,
-  // and true.
+  // unless the table allows it; otherwise the move is logged, the record and an `agent.state`
+  // event {name, state, from, source, since, confidence, evidence, …} handed to the runner to
+  // write together, and true (the recorded state is the new one at once).
   bool enter(const Signal& reading);
   // A move the process decides (starting, running, stopping, exited, lost): confidence 1,
   // the state's name as evidence.

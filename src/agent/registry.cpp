@@ -37,18 +37,18 @@ bool valid_agent_name(const std::string& name) {
   return true;
 }
 
-AgentRegistry::AgentRegistry(asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
-                             Log& log, AgentTokenSink& auth, StateDir state, std::string bosun_exe,
-                             std::unique_ptr<HolderHost> host)
+AgentRegistry::AgentRegistry(asio::io_context& io, Store& store, StoreRunner& runner,
+                             const Clock& clock, Log& log, AgentTokenSink& auth, StateDir state,
+                             std::string bosun_exe, std::unique_ptr<HolderHost> host)
     : store_(store),
-      bus_(bus),
+      runner_(runner),
       clock_(clock),
       log_(log),
       auth_(auth),
       state_(state),
       host_(host ? std::move(host) : std::make_unique<LocalHolderHost>(io, log, state, bosun_exe)),
       files_(std::move(state), std::move(bosun_exe)),
-      context_{io, clock, log, AgentStateSinks{store.agents(), bus, log, clock}} {}
+      context_{io, clock, log, AgentStateSinks{runner, log, clock}} {}
 
 AgentRegistry::~AgentRegistry() {
   lifetime_.end();
@@ -91,9 +91,17 @@ std::vector<AgentView> AgentRegistry::views() const {
 
 void AgentRegistry::persist_run(Session& s) {
   if (!s.run) return;
-  if (auto st = store_.agents().update_run(*s.run); !st) {
-    log_.error("run.persist_failed", {{"agent", s.record().id}, {"error", st.error().message}});
-  }
+  auto write = [run = *s.run](Store& store, EventBus&) { return store.agents().update_run(run); };
+  runner_.submit(std::move(write), [&log = log_, id = s.record().id](const Status& st) {
+    if (!st) log.error("run.persist_failed", {{"agent", id}, {"error", st.error().message}});
+  });
+}
+
+void AgentRegistry::persist(const AgentRecord& record) {
+  auto write = [record](Store& store, EventBus&) { return store.agents().update(record); };
+  runner_.submit(std::move(write), [&log = log_, id = record.id](const Status& st) {
+    if (!st) log.error("agent.persist_failed", {{"agent", id}, {"error", st.error().message}});
+  });
 }
 
 Json AgentRegistry::status_frame(const Session& s) const {
@@ -139,7 +147,8 @@ Status AgentRegistry::note_session(const std::string& id_or_name, const std::str
     changed = true;
   }
   if (!changed) return {};
-  return store_.agents().update(a);
+  persist(a);
+  return {};
 }
 
 Result<std::optional<ContextGauge>> AgentRegistry::note_context_tokens(
@@ -247,16 +256,14 @@ asio::awaitable<Result<AgentView>> AgentRegistry::spawn(SpawnRequest req) {
   a.state_since_ms = a.created_at_ms;
   a.token = random_hex(24);
   a.launch = std::move(plan);
-  {
-    EventBus::Transaction tx(bus_, store_);
-    if (auto st = tx.begin(); !st) co_return tl::unexpected(st.error());
-    if (auto st = store_.agents().insert(a); !st) co_return tl::unexpected(st.error());
-    if (auto ev = tx.publish("agent.created", a.id, Json{{"name", a.name}, {"argv", a.argv}});
-        !ev) {
-      co_return tl::unexpected(ev.error());
-    }
-    if (auto st = tx.commit(); !st) co_return tl::unexpected(st.error());
-  }
+  auto insert = [&a](Store& store, EventBus& bus) -> Status {
+    EventBus::Transaction tx(bus, store);
+    TRY_OK(tx.begin());
+    TRY_OK(store.agents().insert(a));
+    TRY_OK(tx.publish("agent.created", a.id, Json{{"name", a.name}, {"argv", a.argv}}));
+    return tx.commit();
+  };
+  CO_TRY_OK(co_await runner_.run(insert));
   auto session = std::make_unique<Session>(context_, std::move(a));
   Session& s = *session;
   sessions_[s.record().id] = std::move(session);
@@ -328,9 +335,11 @@ asio::awaitable<Status> AgentRegistry::launch_run(Session& s) {
   run.started_at_ms = to_unix_ms(clock_.now());
   // The records are written before the holder exists: a crash in between leaves a
   // `starting` run that the next daemon marks lost, never a process nobody knows about.
-  if (auto st = store_.agents().update(a); !st) co_return st;
-  auto run_id = store_.agents().insert_run(run);
-  if (!run_id) co_return tl::unexpected(run_id.error());
+  auto write = [record = a, &run](Store& store, EventBus&) -> Result<int64_t> {
+    TRY_OK(store.agents().update(record));
+    return store.agents().insert_run(run);
+  };
+  CO_TRY(run_id, co_await runner_.run(write));
   run.id = *run_id;
   s.run = run;
   if (auto st = s.log.create(run.log_path, a.cols, a.rows, run.started_at_ms); !st) {
@@ -444,13 +453,13 @@ void AgentRegistry::on_exited(Session& s, const Json& st) {
   persist_run(s);
   const AgentRecord& a = s.record();
   auth_.remove_agent_token(a.token);  // the run is over: so is what it may do
-  (void)bus_.publish("agent.exited", a.id,
-                     Json{{"name", a.name},
-                          {"exit_code", optional_json(s.run->exit_code)},
-                          {"signal", optional_json(s.run->signal)},
-                          {"error", s.run->error ? Json(*s.run->error) : Json()},
-                          {"generation", s.run->generation},
-                          {"then", to_string(s.after())}});
+  runner_.publish("agent.exited", a.id,
+                  Json{{"name", a.name},
+                       {"exit_code", optional_json(s.run->exit_code)},
+                       {"signal", optional_json(s.run->signal)},
+                       {"error", s.run->error ? Json(*s.run->error) : Json()},
+                       {"generation", s.run->generation},
+                       {"then", to_string(s.after())}});
   s.machine().enter(AgentState::kExited);
   if (context_.observer) context_.observer->on_run_status(a.id, status_frame(s));
   if (s.client) s.client->collect();
@@ -494,7 +503,7 @@ void AgentRegistry::mark_lost(Session& s, const std::string& reason) {
   const AgentRecord& a = s.record();
   auth_.remove_agent_token(a.token);
   log_.warn("agent.lost", {{"agent", a.id}, {"reason", reason}});
-  (void)bus_.publish("agent.lost", a.id, Json{{"name", a.name}, {"reason", reason}});
+  runner_.publish("agent.lost", a.id, Json{{"name", a.name}, {"reason", reason}});
   s.machine().enter(AgentState::kLost);
   if (context_.observer) context_.observer->on_run_status(a.id, status_frame(s));
 }
@@ -537,8 +546,8 @@ asio::awaitable<void> AgentRegistry::reattach_all() {
     persist_run(s);
     const AgentRecord& a = s.record();
     log_.info("agent.reattached", {{"agent", a.id}, {"name", a.name}, {"from", s.run->end_offset}});
-    (void)bus_.publish("agent.reattached", a.id,
-                       Json{{"name", a.name}, {"offset", s.run->end_offset}});
+    runner_.publish("agent.reattached", a.id,
+                    Json{{"name", a.name}, {"offset", s.run->end_offset}});
     s.machine().enter(AgentState::kRunning);
     s.start_watching();
   }
@@ -609,7 +618,8 @@ Status AgentRegistry::resize(const std::string& id_or_name, int cols, int rows) 
   }
   s.record().cols = cols;
   s.record().rows = rows;
-  return store_.agents().update(s.record());
+  persist(s.record());
+  return {};
 }
 
 void AgentRegistry::stop_run(Session& s, uint32_t grace_ms) {
@@ -676,9 +686,17 @@ Status AgentRegistry::remove(const std::string& id_or_name) {
   }
   auth_.remove_agent_token(s.record().token);
   if (s.client) s.client->close();
-  if (auto st = store_.agents().remove(id); !st) return st;
-  (void)bus_.publish("agent.removed", id, Json{{"name", name}});
+  auto write = [id, name](Store& store, EventBus& bus) -> Status {
+    EventBus::Transaction tx(bus, store);
+    TRY_OK(tx.begin());
+    TRY_OK(store.agents().remove(id));
+    TRY_OK(tx.publish("agent.removed", id, Json{{"name", name}}));
+    return tx.commit();
+  };
   sessions_.erase(id);
+  runner_.submit(std::move(write), [&log = log_, id](const Status& st) {
+    if (!st) log.error("agent.remove_failed", {{"agent", id}, {"error", st.error().message}});
+  });
   return {};
 }
 

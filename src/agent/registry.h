@@ -21,6 +21,7 @@
 #include "agent/status.h"
 #include "store/event_bus.h"
 #include "store/store.h"
+#include "store/store_runner.h"
 #include "util/clock.h"
 #include "util/lifetime.h"
 #include "util/log.h"
@@ -80,7 +81,7 @@ struct AgentContext {
 
 class AgentRegistry {
  public:
-  AgentRegistry(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
+  AgentRegistry(boost::asio::io_context& io, Store& store, StoreRunner& runner, const Clock& clock,
                 Log& log, AgentTokenSink& tokens, StateDir state, std::string bosun_exe,
                 std::unique_ptr<HolderHost> host = nullptr);
   ~AgentRegistry();
@@ -179,10 +180,13 @@ class AgentRegistry {
   // Asks the holder to stop the program; the state is stopping until it exits.
   void stop_run(Session& session, uint32_t grace_ms);
   Json status_frame(const Session& session) const;
+  // Writes the run's record as it is now, through the runner (in the order asked).
   void persist_run(Session& session);
+  // Writes the agent's record as it is now, through the runner.
+  void persist(const AgentRecord& record);
 
-  Store& store_;
-  EventBus& bus_;
+  Store& store_;  // read on the loop; every write goes through runner_
+  StoreRunner& runner_;
   const Clock& clock_;
   Log& log_;
   AgentTokenSink& auth_;

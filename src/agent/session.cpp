@@ -73,7 +73,7 @@ bool Session::note_context(ContextGauge gauge) {
   if (!news) return false;
   Json data = to_json(*context_);
   data["name"] = record_.name;
-  (void)ctx_.sinks.bus.publish("agent.context", record_.id, data);
+  ctx_.sinks.runner.publish("agent.context", record_.id, std::move(data));
   return true;
 }
 

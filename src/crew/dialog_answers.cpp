@@ -44,11 +44,12 @@ std::string trusted_in_cli_config(const Dialog::TrustedWhen& when, const std::st
   return project_path + " is trusted in ~/" + when.file;
 }
 
-DialogAnswers::DialogAnswers(asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
-                             Log& log, AgentRegistry& agents)
+DialogAnswers::DialogAnswers(asio::io_context& io, Store& store, EventBus& bus, StoreRunner& runner,
+                             const Clock& clock, Log& log, AgentRegistry& agents)
     : io_(io),
       store_(store),
       bus_(bus),
+      runner_(runner),
       clock_(clock),
       log_(log),
       agents_(agents),
@@ -143,7 +144,7 @@ asio::awaitable<void> DialogAnswers::answer(std::string id, std::string name, Di
     log_.info(
         "dialog.answered",
         {{"agent", agent_name}, {"dialog", name}, {"attempt", attempt}, {"because", because}});
-    (void)bus_.publish(
+    runner_.publish(
         "agent.dialog_answered", id,
         Json{{"name", agent_name}, {"dialog", name}, {"attempt", attempt}, {"because", because}});
   }

@@ -15,6 +15,7 @@
 #include "agent/profile.h"
 #include "store/event_bus.h"
 #include "store/store.h"
+#include "store/store_runner.h"
 #include "util/clock.h"
 #include "util/lifetime.h"
 #include "util/log.h"
@@ -36,8 +37,8 @@ class DialogAnswers final : public EventSubscriber {
   static constexpr Millis kBetweenKeys{150};
   static constexpr int kAttempts = 2;
 
-  DialogAnswers(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
-                Log& log, AgentRegistry& agents);
+  DialogAnswers(boost::asio::io_context& io, Store& store, EventBus& bus, StoreRunner& runner,
+                const Clock& clock, Log& log, AgentRegistry& agents);
   ~DialogAnswers() override;
   DialogAnswers(const DialogAnswers&) = delete;
   DialogAnswers& operator=(const DialogAnswers&) = delete;
@@ -58,6 +59,7 @@ class DialogAnswers final : public EventSubscriber {
   boost::asio::io_context& io_;
   Store& store_;
   EventBus& bus_;
+  StoreRunner& runner_;  // where its events are written
   const Clock& clock_;
   Log& log_;
   AgentRegistry& agents_;

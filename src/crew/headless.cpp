@@ -50,11 +50,11 @@ std::string task_prompt(const Task& task) {
 
 }  // namespace
 
-HeadlessRunner::HeadlessRunner(asio::io_context& io, Store& store, EventBus& bus,
+HeadlessRunner::HeadlessRunner(asio::io_context& io, Store& store, StoreRunner& store_runner,
                                const Clock& clock, Log& log, AgentRegistry& agents, StateDir state)
     : io_(io),
       store_(store),
-      bus_(bus),
+      store_runner_(store_runner),
       clock_(clock),
       log_(log),
       agents_(agents),
@@ -67,31 +67,31 @@ void HeadlessRunner::close_abandoned() {
   }
 }
 
-Result<Json> HeadlessRunner::start(const HeadlessRequest& req) {
+asio::awaitable<Result<Json>> HeadlessRunner::start(HeadlessRequest req) {
   auto agent = agents_.context(req.agent);
-  if (!agent) return tl::unexpected(agent.error());
+  if (!agent) co_return tl::unexpected(agent.error());
   std::string profile_name = req.profile.value_or(agent->profile);
   auto profile = agents_.profile(profile_name);
-  if (!profile) return tl::unexpected(profile.error());
+  if (!profile) co_return tl::unexpected(profile.error());
   auto format = parse_stream_format(profile->stream);
   if (profile->headless.empty() || !format) {
-    return bad_request("no_headless_mode",
-                       "profile " + profile_name +
-                           " has no headless command with a JSON event stream (headless: and "
-                           "stream:)");
+    co_return bad_request("no_headless_mode",
+                          "profile " + profile_name +
+                              " has no headless command with a JSON event stream (headless: and "
+                              "stream:)");
   }
   std::string prompt = req.prompt;
   if (req.task_id) {
     auto task = store_.tasks().find(*req.task_id);
-    if (!task) return tl::unexpected(task.error());
+    if (!task) co_return tl::unexpected(task.error());
     if (prompt.empty()) prompt = task_prompt(*task);
   }
-  if (prompt.empty()) return bad_request("missing_field", "a prompt or a task is required");
+  if (prompt.empty()) co_return bad_request("missing_field", "a prompt or a task is required");
   auto argv = expand_argv(profile->headless, {{"prompt", prompt}, {"shell", default_shell()}});
-  if (!argv) return tl::unexpected(argv.error());
+  if (!argv) co_return tl::unexpected(argv.error());
   // bosun's MCP endpoint, as the agent (its BOSUN_TOKEN): after the prompt, before the caller's.
   auto mcp = agents_.mcp_args(agent->name, *profile);
-  if (!mcp) return tl::unexpected(mcp.error());
+  if (!mcp) co_return tl::unexpected(mcp.error());
   argv->insert(argv->end(), mcp->begin(), mcp->end());
   argv->insert(argv->end(), req.args.begin(), req.args.end());
   HeadlessLaunch launch;
@@ -101,17 +101,19 @@ Result<Json> HeadlessRunner::start(const HeadlessRequest& req) {
   launch.cwd = agent->cwd;
   launch.env = agent->env;
   auto mcp_env = agents_.mcp_env(agent->name, *profile);
-  if (!mcp_env) return tl::unexpected(mcp_env.error());
+  if (!mcp_env) co_return tl::unexpected(mcp_env.error());
   launch.env.merge(*mcp_env);
   launch.task_id = req.task_id;
   launch.agent = agent->name;
   launch.timeout = req.timeout;
-  auto record = this->launch(launch, nullptr);
-  if (!record) return tl::unexpected(record.error());
-  return to_json(*record);
+  Finished nobody;
+  CO_TRY(record, co_await this->launch(launch, nobody));
+  co_return to_json(*record);
 }
 
-Result<HeadlessRunRecord> HeadlessRunner::launch(const HeadlessLaunch& launch, Finished finished) {
+asio::awaitable<Result<HeadlessRunRecord>> HeadlessRunner::launch(const HeadlessLaunch& launch,
+                                                                  const Finished& finished) {
+  auto life = lifetime_.guard();
   HeadlessRunRecord record;
   record.id = new_id("hr_");
   record.agent = launch.agent;
@@ -121,15 +123,15 @@ Result<HeadlessRunRecord> HeadlessRunner::launch(const HeadlessLaunch& launch, F
   record.cwd = launch.cwd;
   record.events_path = (state_.logs() / fmt::format("headless-{}.jsonl", record.id)).string();
   record.started_at_ms = to_unix_ms(clock_.now());
-  {
-    EventBus::Transaction tx(bus_, store_);
-    if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
-    if (auto st = store_.headless_runs().insert(record); !st) return tl::unexpected(st.error());
-    if (auto ev = tx.publish("headless.started", record.id, Json{{"run", to_json(record)}}); !ev) {
-      return tl::unexpected(ev.error());
-    }
-    if (auto st = tx.commit(); !st) return tl::unexpected(st.error());
-  }
+  auto insert = [&record](Store& store, EventBus& bus) -> Status {
+    EventBus::Transaction tx(bus, store);
+    TRY_OK(tx.begin());
+    TRY_OK(store.headless_runs().insert(record));
+    TRY_OK(tx.publish("headless.started", record.id, Json{{"run", to_json(record)}}));
+    return tx.commit();
+  };
+  CO_TRY_OK(co_await store_runner_.run(insert));
+  if (!life.alive()) co_return internal("stopping", "the daemon is stopping");
   ProcessSpec spec;
   spec.argv = launch.argv;
   spec.cwd = launch.cwd;
@@ -144,9 +146,8 @@ Result<HeadlessRunRecord> HeadlessRunner::launch(const HeadlessLaunch& launch, F
     spec.stop_fd = stop->get();
     stops_[record.id] = stop;
   }
-  asio::co_spawn(io_, run(record, std::move(spec), launch.format, std::move(finished)),
-                 asio::detached);
-  return record;
+  asio::co_spawn(io_, run(record, std::move(spec), launch.format, finished), asio::detached);
+  co_return record;
 }
 
 Status HeadlessRunner::cancel(const std::string& id) {
@@ -193,12 +194,12 @@ asio::awaitable<void> HeadlessRunner::run(HeadlessRunRecord record, ProcessSpec 
           // The agent whose run it is: its gauge, when it is one of the crew.
           if (!agent.empty()) (void)agents_.note_context_tokens(agent, tokens, "stream");
         }
-        (void)bus_.publish("headless.event", id,
-                           Json{{"run_id", id},
-                                {"agent", agent},
-                                {"task_id", task ? Json(*task) : Json()},
-                                {"type", ev.type},
-                                {"data", trimmed(ev.data)}});
+        store_runner_.publish("headless.event", id,
+                              Json{{"run_id", id},
+                                   {"agent", agent},
+                                   {"task_id", task ? Json(*task) : Json()},
+                                   {"type", ev.type},
+                                   {"data", trimmed(ev.data)}});
       }
     });
   };
@@ -206,12 +207,11 @@ asio::awaitable<void> HeadlessRunner::run(HeadlessRunRecord record, ProcessSpec 
   ProcessResult result = co_await runner_.run(std::move(spec));
   if (!life.alive()) co_return;
   stops_.erase(record.id);
-  finish(record, *parser, result);
-  if (finished) finished(record);
+  finish(record, *parser, result, std::move(finished));
 }
 
 void HeadlessRunner::finish(HeadlessRunRecord& record, StreamParser& parser,
-                            const ProcessResult& result) {
+                            const ProcessResult& result, Finished finished) {
   int64_t now = to_unix_ms(clock_.now());
   std::optional<int> exit_code;
   if (result.started && !result.timed_out && !result.cancelled && result.signal == 0) {
@@ -242,29 +242,43 @@ void HeadlessRunner::finish(HeadlessRunRecord& record, StreamParser& parser,
   record.exit_code = result.started ? std::optional<int64_t>(result.exit_code) : std::nullopt;
   record.ended_at_ms = now;
   Json data{{"run", to_json(record)}, {"outcome", to_json(o)}};
-  {
-    EventBus::Transaction tx(bus_, store_);
-    if (!tx.begin()) return;
-    if (auto st = store_.headless_runs().update(record); !st) {
-      log_.error("headless.persist_failed", {{"run", record.id}, {"error", st.error().message}});
-      return;
-    }
-    if (!tx.publish("headless.finished", record.id, data) || !tx.commit()) return;
-  }
-  log_.info("headless.finished", {{"run", record.id},
-                                  {"agent", record.agent},
-                                  {"success", o.success},
-                                  {"reason", record.reason}});
+  std::optional<std::string> comment;
   if (record.task_id) {
     std::string body =
         o.success ? fmt::format("Headless {} run {} succeeded: {}", record.profile, record.id,
                                 record.result_text)
                   : fmt::format("Headless {} run {} did not succeed ({}): {}", record.profile,
                                 record.id, record.reason, record.result_text);
-    // A task removed meanwhile gets no comment.
-    (void)TaskBoard(store_, bus_, clock_)
-        .comment(*record.task_id, record.agent, shorten(body, 8000));
+    comment = shorten(body, 8000);
   }
+  auto write = [&clock = clock_, record, data = std::move(data), comment = std::move(comment)](
+                   Store& store, EventBus& bus) -> Status {
+    {
+      EventBus::Transaction tx(bus, store);
+      TRY_OK(tx.begin());
+      TRY_OK(store.headless_runs().update(record));
+      TRY_OK(tx.publish("headless.finished", record.id, data));
+      TRY_OK(tx.commit());
+    }
+    // A task removed meanwhile gets no comment.
+    if (comment)
+      (void)TaskBoard(store, bus, clock).comment(*record.task_id, record.agent, *comment);
+    return {};
+  };
+  auto then = [this, life = lifetime_.guard(), record, success = o.success,
+               finished = std::move(finished)](const Status& st) {
+    if (!life.alive()) return;
+    if (!st) {
+      log_.error("headless.persist_failed", {{"run", record.id}, {"error", st.error().message}});
+    } else {
+      log_.info("headless.finished", {{"run", record.id},
+                                      {"agent", record.agent},
+                                      {"success", success},
+                                      {"reason", record.reason}});
+    }
+    if (finished) finished(record);
+  };
+  store_runner_.submit(std::move(write), std::move(then));
 }
 
 }  // namespace bosun

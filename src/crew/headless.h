@@ -17,6 +17,7 @@
 #include "agent/stream_events.h"
 #include "store/event_bus.h"
 #include "store/store.h"
+#include "store/store_runner.h"
 #include "util/clock.h"
 #include "util/lifetime.h"
 #include "util/log.h"
@@ -52,16 +53,19 @@ class HeadlessRunner {
   // Told how a launched run ended, on the loop, after its record was stored.
   using Finished = std::function<void(const HeadlessRunRecord& record)>;
 
-  HeadlessRunner(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
-                 Log& log, AgentRegistry& agents, StateDir state);
+  HeadlessRunner(boost::asio::io_context& io, Store& store, StoreRunner& store_runner,
+                 const Clock& clock, Log& log, AgentRegistry& agents, StateDir state);
 
   // Checks the request, writes the run's record and starts the CLI; the record (state
   // running). 400 for a profile without a headless mode or stream, 404 for an unknown agent
   // or task.
-  Result<Json> start(const HeadlessRequest& request);
-  // Writes the record and starts `launch`; `finished` (when set) hears how it ended.
-  Result<HeadlessRunRecord> launch(const HeadlessLaunch& launch, Finished finished);
-  // Runs that a stopped daemon left running end as failures (reason daemon_stopped).
+  boost::asio::awaitable<Result<Json>> start(HeadlessRequest request);
+  // Writes the record (through the store's runner) and starts `launch`; `finished` (when set)
+  // hears how it ended. Both live in the awaiting frame.
+  boost::asio::awaitable<Result<HeadlessRunRecord>> launch(const HeadlessLaunch& launch,
+                                                           const Finished& finished);
+  // Runs that a stopped daemon left running end as failures (reason daemon_stopped); at start,
+  // before anything is served.
   void close_abandoned();
   // Kills the CLI of a run under way (its whole process group); the run then ends as a
   // failure with reason `cancelled`. 404 unknown run, 409 one that has ended.
@@ -70,11 +74,14 @@ class HeadlessRunner {
  private:
   boost::asio::awaitable<void> run(HeadlessRunRecord record, ProcessSpec spec, StreamFormat format,
                                    Finished finished);
-  void finish(HeadlessRunRecord& record, StreamParser& parser, const ProcessResult& result);
+  // Writes how the run ended (and the task's comment) through the store's runner, then tells
+  // `finished`.
+  void finish(HeadlessRunRecord& record, StreamParser& parser, const ProcessResult& result,
+              Finished finished);
 
   boost::asio::io_context& io_;
-  Store& store_;
-  EventBus& bus_;
+  Store& store_;  // read on the loop
+  StoreRunner& store_runner_;
   const Clock& clock_;
   Log& log_;
   AgentRegistry& agents_;

@@ -56,6 +56,7 @@ class RegistryDirectory final : public AgentDirectory {
 // One not looked up is 404 `agent_not_found`, as an unknown agent is.
 class KnownAgents final : public AgentDirectory {
  public:
+  KnownAgents() = default;  // nobody
   KnownAgents(AgentDirectory& from, const std::vector<std::string>& ids_or_names);
   Result<AgentPresence> find(const std::string& id_or_name) override;
 

@@ -77,10 +77,9 @@ Result<Json> finish_reviewed(Store& store, EventBus& bus, const Clock& clock,
 
 }  // namespace
 
-Merges::Merges(Store& store, EventBus& bus, StoreRunner& runner, const Clock& clock, Log& log,
-               ProcessRunner& git, Worktrees& worktrees, Projects& projects)
+Merges::Merges(Store& store, StoreRunner& runner, const Clock& clock, Log& log, ProcessRunner& git,
+               Worktrees& worktrees, Projects& projects)
     : store_(store),
-      bus_(bus),
       runner_(runner),
       clock_(clock),
       log_(log),
@@ -185,7 +184,7 @@ asio::awaitable<Outcome<Json>> Merges::merge(std::string agent, std::optional<st
               {{"worktree", w.id}, {"result", outcome->result}, {"commit", outcome->commit}});
     co_return data;
   }
-  (void)bus_.publish("worktree.merge_refused", w.id, data);
+  runner_.publish("worktree.merge_refused", w.id, data);
   Worktree merged = w;
   merged.branch = req.branch;  // the branch that was merged: a task's own, or the agent's
   co_return tl::unexpected(merge_refusal(*outcome, merged, req.base, role, role_name, data));
@@ -219,7 +218,7 @@ asio::awaitable<Outcome<Json>> Merges::rebase(std::string agent) {
                           w.branch, w.base_branch, list_text(outcome->files, 20))},
         data));
   }
-  (void)bus_.publish("worktree.rebased", w.id, data);
+  runner_.publish("worktree.rebased", w.id, data);
   co_return data;
 }
 

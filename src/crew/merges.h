@@ -22,8 +22,8 @@ class StoreRunner;
 
 class Merges {
  public:
-  Merges(Store& store, EventBus& bus, StoreRunner& runner, const Clock& clock, Log& log,
-         ProcessRunner& git, Worktrees& worktrees, Projects& projects);
+  Merges(Store& store, StoreRunner& runner, const Clock& clock, Log& log, ProcessRunner& git,
+         Worktrees& worktrees, Projects& projects);
 
   void set_agents(AgentRegistry* agents) { agents_ = agents; }
 
@@ -42,7 +42,6 @@ class Merges {
 
  private:
   Store& store_;
-  EventBus& bus_;
   StoreRunner& runner_;  // where a merge and the tasks it finishes are written
   const Clock& clock_;
   Log& log_;

@@ -258,7 +258,7 @@ asio::awaitable<void> PipelineRuns::start_attempt(PipelineRun& run, const Step& 
   if (step.mode == StepMode::kAgent) {
     hand_to_agent(run, step, prompt);
   } else {
-    launch_headless(run, step, *cli, role->body, prompt, resumed);
+    co_await launch_headless(run, step, *cli, role->body, prompt, resumed);
   }
 }
 
@@ -278,9 +278,10 @@ std::optional<PipelineRuns::HeadlessCli> PipelineRuns::headless_cli(
   return HeadlessCli{name, std::move(profile->headless), *format};
 }
 
-void PipelineRuns::launch_headless(PipelineRun& run, const Step& step, const HeadlessCli& cli,
-                                   const std::string& role_body, const std::string& prompt,
-                                   bool resumed) {
+asio::awaitable<void> PipelineRuns::launch_headless(PipelineRun& run, const Step& step,
+                                                    const HeadlessCli& cli,
+                                                    const std::string& role_body,
+                                                    const std::string& prompt, bool resumed) {
   StepRun& s = *run.step(step.id);
   std::string full = role_body.empty() ? std::string() : role_body + "\n\n---\n\n";
   full += prompt + "\n\n" + report_instructions(step);
@@ -288,7 +289,7 @@ void PipelineRuns::launch_headless(PipelineRun& run, const Step& step, const Hea
       expand_argv(cli.argv, {{"prompt", full}, {"shell", default_shell()}, {"bosun", bosun_exe_}});
   if (!argv) {
     wait_for_person(run, fmt::format("step {}: {}", step.id, argv.error().message));
-    return;
+    co_return;
   }
   HeadlessLaunch launch;
   launch.profile = cli.profile;
@@ -304,14 +305,17 @@ void PipelineRuns::launch_headless(PipelineRun& run, const Step& step, const Hea
   git::ensure_identity_env(run.worktree, launch.env);
   std::string run_id = run.id;
   std::string step_id = step.id;
-  auto record = headless_.launch(
-      launch, [this, life = lifetime_.guard(), run_id, step_id](const HeadlessRunRecord& r) {
-        if (life.alive()) attempt_ended(run_id, step_id, r);
-      });
+  HeadlessRunner::Finished ended = [this, life = lifetime_.guard(), run_id,
+                                    step_id](const HeadlessRunRecord& r) {
+    if (life.alive()) attempt_ended(run_id, step_id, r);
+  };
+  auto life = lifetime_.guard();
+  auto record = co_await headless_.launch(launch, ended);
+  if (!life.alive()) co_return;
   if (!record) {
     wait_for_person(
         run, fmt::format("step {}: the CLI could not start: {}", step.id, record.error().message));
-    return;
+    co_return;
   }
   s.headless_runs.push_back(record->id);
   watch(record->id, run, step);

@@ -110,8 +110,9 @@ class PipelineRuns : public EventSubscriber {
   };
   std::optional<HeadlessCli> headless_cli(PipelineRun& run, const Step& step, const Role& role,
                                           const std::string& project_path);
-  void launch_headless(PipelineRun& run, const Step& step, const HeadlessCli& cli,
-                       const std::string& role_body, const std::string& prompt, bool resumed);
+  boost::asio::awaitable<void> launch_headless(PipelineRun& run, const Step& step,
+                                               const HeadlessCli& cli, const std::string& role_body,
+                                               const std::string& prompt, bool resumed);
   // Agent steps (crew/pipeline_agent_steps.cpp): the step's task on the board for its role,
   // made with the run's record of it in one transaction.
   void hand_to_agent(PipelineRun& run, const Step& step, const std::string& prompt);

@@ -147,9 +147,14 @@ Status apply_fields(const Json& body, Project& p) {
 
 }  // namespace
 
-Projects::Projects(Store& store, EventBus& bus, const Clock& clock, Log& log, ProcessRunner& git,
-                   StateDir state)
-    : store_(store), bus_(bus), clock_(clock), log_(log), git_(git), state_(std::move(state)) {}
+Projects::Projects(Store& store, StoreRunner& runner, const Clock& clock, Log& log,
+                   ProcessRunner& git, StateDir state)
+    : store_(store),
+      runner_(runner),
+      clock_(clock),
+      log_(log),
+      git_(git),
+      state_(std::move(state)) {}
 
 Result<Project> Projects::find(const std::string& id_or_name) {
   return store_.projects().find(id_or_name);
@@ -193,19 +198,20 @@ asio::awaitable<Result<Json>> Projects::add(Json body) {
         "base_branch_not_found",
         fmt::format("{} has no branch '{}' to start worktrees from", p.path, base));
   }
-  if (auto same = store_.projects().find(p.name); same) {
-    co_return conflict("project_exists",
-                       fmt::format("a project named {} already exists ({}); pick another name",
-                                   p.name, same->path));
-  }
   p.created_at_ms = p.updated_at_ms = to_unix_ms(clock_.now());
-  EventBus::Transaction tx(bus_, store_);
-  if (auto st = tx.begin(); !st) co_return tl::unexpected(st.error());
-  if (auto st = store_.projects().insert(p); !st) co_return tl::unexpected(st.error());
-  if (auto ev = tx.publish("project.created", p.id, to_json(p)); !ev) {
-    co_return tl::unexpected(ev.error());
-  }
-  if (auto st = tx.commit(); !st) co_return tl::unexpected(st.error());
+  auto insert = [&p](Store& store, EventBus& bus) -> Status {
+    if (auto same = store.projects().find(p.name); same) {
+      return conflict("project_exists",
+                      fmt::format("a project named {} already exists ({}); pick another name",
+                                  p.name, same->path));
+    }
+    EventBus::Transaction tx(bus, store);
+    TRY_OK(tx.begin());
+    TRY_OK(store.projects().insert(p));
+    TRY_OK(tx.publish("project.created", p.id, to_json(p)));
+    return tx.commit();
+  };
+  CO_TRY_OK(co_await runner_.run(insert));
   log_.info("project.created", {{"project", p.id}, {"path", p.path}});
   Json j = to_json(p);
   j["created"] = true;
@@ -236,39 +242,43 @@ asio::awaitable<Result<Json>> Projects::update(std::string id, Json body) {
     }
   }
   changed.updated_at_ms = to_unix_ms(clock_.now());
-  EventBus::Transaction tx(bus_, store_);
-  if (auto st = tx.begin(); !st) co_return tl::unexpected(st.error());
-  if (auto st = store_.projects().update(changed); !st) co_return tl::unexpected(st.error());
-  if (auto ev = tx.publish("project.updated", changed.id, to_json(changed)); !ev) {
-    co_return tl::unexpected(ev.error());
-  }
-  if (auto st = tx.commit(); !st) co_return tl::unexpected(st.error());
+  auto write = [&changed, renamed = changed.name != p->name](Store& store,
+                                                             EventBus& bus) -> Status {
+    if (renamed) {
+      if (auto same = store.projects().find(changed.name); same && same->id != changed.id) {
+        return conflict("project_exists", "a project named " + changed.name + " already exists");
+      }
+    }
+    EventBus::Transaction tx(bus, store);
+    TRY_OK(tx.begin());
+    TRY_OK(store.projects().update(changed));
+    TRY_OK(tx.publish("project.updated", changed.id, to_json(changed)));
+    return tx.commit();
+  };
+  CO_TRY_OK(co_await runner_.run(write));
   co_return to_json(changed);
 }
 
-Result<Json> Projects::remove(const std::string& id) {
-  auto p = store_.projects().find(id);
-  if (!p) return tl::unexpected(p.error());
-  auto wts = store_.projects().worktrees(p->id);
-  if (!wts) return tl::unexpected(wts.error());
-  if (!wts->empty()) {
-    std::vector<std::string> names;
-    for (const auto& w : *wts)
-      names.push_back(w.id + " (" + w.agent_name + ")");
-    return conflict("project_has_worktrees",
-                    fmt::format("project {} still has {}: {}; remove them first", p->name,
-                                plural(wts->size(), "worktree", "worktrees"), list_text(names)));
-  }
-  EventBus::Transaction tx(bus_, store_);
-  if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
-  auto all = store_.projects().worktrees(p->id, true);
-  if (!all) return tl::unexpected(all.error());
-  if (auto st = store_.projects().remove(p->id); !st) return tl::unexpected(st.error());
-  if (auto ev = tx.publish("project.deleted", p->id, Json{{"id", p->id}, {"name", p->name}}); !ev) {
-    return tl::unexpected(ev.error());
-  }
-  if (auto st = tx.commit(); !st) return tl::unexpected(st.error());
-  return Json{{"ok", true}, {"id", p->id}};
+asio::awaitable<Result<Json>> Projects::remove(std::string id) {
+  auto write = [&id](Store& store, EventBus& bus) -> Result<Json> {
+    TRY(p, store.projects().find(id));
+    TRY(wts, store.projects().worktrees(p->id));
+    if (!wts->empty()) {
+      std::vector<std::string> names;
+      for (const auto& w : *wts)
+        names.push_back(w.id + " (" + w.agent_name + ")");
+      return conflict("project_has_worktrees",
+                      fmt::format("project {} still has {}: {}; remove them first", p->name,
+                                  plural(wts->size(), "worktree", "worktrees"), list_text(names)));
+    }
+    EventBus::Transaction tx(bus, store);
+    TRY_OK(tx.begin());
+    TRY_OK(store.projects().remove(p->id));
+    TRY_OK(tx.publish("project.deleted", p->id, Json{{"id", p->id}, {"name", p->name}}));
+    TRY_OK(tx.commit());
+    return Json{{"ok", true}, {"id", p->id}};
+  };
+  co_return co_await runner_.run(write);
 }
 
 fs::path Projects::role_root(const std::optional<std::string>& project_id) {

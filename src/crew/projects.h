@@ -12,6 +12,7 @@
 #include "agent/role.h"
 #include "store/event_bus.h"
 #include "store/store.h"
+#include "store/store_runner.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/process.h"
@@ -24,7 +25,7 @@ inline constexpr const char* kExecutionModes[] = {"auto", "review"};
 class Projects {
  public:
   // `git`: the one-thread runner every git operation on repositories goes through.
-  Projects(Store& store, EventBus& bus, const Clock& clock, Log& log, ProcessRunner& git,
+  Projects(Store& store, StoreRunner& runner, const Clock& clock, Log& log, ProcessRunner& git,
            StateDir state);
 
   // `body` as POST /api/v1/projects takes it: {path, name?, tech_stack?, base_branch?,
@@ -34,7 +35,7 @@ class Projects {
   // PATCH: the same fields but the path; 409 a name another project has.
   boost::asio::awaitable<Result<Json>> update(std::string id, Json body);
   // Refused (409) while the project has worktrees on disk.
-  Result<Json> remove(const std::string& id);
+  boost::asio::awaitable<Result<Json>> remove(std::string id);
   Result<Project> find(const std::string& id_or_name);
 
   // Where roles are looked up for a project; without one, the only project, else the folder
@@ -44,8 +45,8 @@ class Projects {
   std::optional<Role> role_of(const std::string& project_root, const std::string& role);
 
  private:
-  Store& store_;
-  EventBus& bus_;
+  Store& store_;         // read on the loop
+  StoreRunner& runner_;  // every write
   const Clock& clock_;
   Log& log_;
   ProcessRunner& git_;

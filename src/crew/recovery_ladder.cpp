@@ -44,22 +44,39 @@ void Supervisor::note_recovery(const std::string& task_id, const std::string& ag
   log_.info("supervisor.recovery", {{"task", task_id}, {"agent", agent_name}, {"step", step}});
 }
 
-bool Supervisor::take_back(const AgentView& agent, const Task& task, const SupervisorConfig& cfg,
-                           const std::string& why, const std::string& story) {
-  TaskBoard board(store_, bus_, clock_);
-  auto taken = board.times_taken_back(task.id);
-  bool block = taken && *taken + 1 >= cfg.recover_reassigns;
-  if (auto moved = board.take_back(task.id, agent.id(), why, block); !moved) {
-    log_.warn("supervisor.take_back_failed", {{"task", task.id}, {"error", moved.error().message}});
-    return false;
-  }
-  if (block) {
-    send(kUserMailbox, "system",
-         fmt::format("Task {} is blocked: {} {} times (last: {}); see bosun task show {}", task.id,
-                     story, *taken + 1, why, task.id));
-  }
-  schedule_dispatch();
-  return true;
+void Supervisor::take_back(const AgentView& agent, const Task& task, const SupervisorConfig& cfg,
+                           const std::string& why, const std::string& story, bool restart) {
+  // What it returns: how many times the task was taken back once it is blocked, else nothing.
+  auto work = [&clock = clock_, id = task.id, agent_id = agent.id(), why,
+               reassigns = cfg.recover_reassigns](Store& store,
+                                                  EventBus& bus) -> Result<std::optional<int64_t>> {
+    TaskBoard board(store, bus, clock);
+    auto taken = board.times_taken_back(id);
+    bool block = taken && *taken + 1 >= reassigns;
+    TRY_OK(board.take_back(id, agent_id, why, block));
+    return block ? std::optional<int64_t>(*taken + 1) : std::nullopt;
+  };
+  auto then = [this, life = lifetime_.guard(), id = task.id, agent_id = agent.id(),
+               name = agent.name(), why, story,
+               restart](const Result<std::optional<int64_t>>& blocked) {
+    if (!life.alive()) return;
+    if (!blocked) {
+      log_.warn("supervisor.take_back_failed", {{"task", id}, {"error", blocked.error().message}});
+      return;
+    }
+    if (*blocked) {
+      send(kUserMailbox, "system",
+           fmt::format("Task {} is blocked: {} {} times (last: {}); see bosun task show {}", id,
+                       story, **blocked, why, id));
+    }
+    schedule_dispatch();
+    // The agent itself gets a fresh run, free for other work.
+    if (!restart) return;
+    if (auto st = agents_.restart(agent_id, /*fresh=*/true); !st) {
+      log_.warn("supervisor.restart_failed", {{"agent", name}, {"error", st.error().message}});
+    }
+  };
+  runner_.submit(std::move(work), std::move(then));
 }
 
 // An idle agent that holds a task it is not working on (its report was refused, the [TASK]
@@ -118,7 +135,7 @@ std::optional<SteadyTime> Supervisor::watch_idle_holder(const AgentView& agent, 
   }
   w.idle_holding.reset();
   take_back(agent, task, cfg, fmt::format("{}, after {} reminders", why, kIdleReminders),
-            "it was taken back from its agents");
+            "it was taken back from its agents", /*restart=*/false);
   return std::nullopt;
 }
 
@@ -223,11 +240,7 @@ void Supervisor::recover(const AgentView& agent, Watch& w, const SupervisorConfi
     }
   } else {
     w.recovery.reset();
-    if (!take_back(agent, task, cfg, why, "its agents got stuck on it")) return;
-    // The agent itself gets a fresh run, free for other work.
-    if (auto st = agents_.restart(id, /*fresh=*/true); !st) {
-      log_.warn("supervisor.restart_failed", {{"agent", name}, {"error", st.error().message}});
-    }
+    take_back(agent, task, cfg, why, "its agents got stuck on it", /*restart=*/true);
   }
 }
 

@@ -129,14 +129,14 @@ void Supervisor::record_limit(const std::string& key, const std::string& provide
          {"text", limit.text},
          {"reset_known", limit.reset_known},
          {"scope", limit.agent_only ? "agent" : "provider"}};
-  (void)store_.settings().set(std::string(kProviderLimitPrefix) + key, j);
+  put_setting(std::string(kProviderLimitPrefix) + key, j);
   j["provider"] = provider;
   j["until"] = format_time(from_unix_ms(limit.until_ms));
   log_.warn("supervisor.provider_limited", {{"provider", provider},
                                             {"scope", j["scope"]},
                                             {"agent", limit.agent},
                                             {"until", j["until"]}});
-  (void)bus_.publish("provider.rate_limited", provider, j);
+  runner_.publish("provider.rate_limited", provider, j);
   request_tick();
 }
 
@@ -154,29 +154,24 @@ std::optional<std::chrono::steady_clock::time_point> Supervisor::lift_limits() {
     std::string only = it->second.agent_only ? it->second.agent : "";
     std::string provider = key.substr(0, key.find('@'));
     it = limits_.erase(it);
-    (void)store_.settings().set(std::string(kProviderLimitPrefix) + key, Json());
+    put_setting(std::string(kProviderLimitPrefix) + key, Json());
     log_.info("supervisor.provider_resumed", {{"provider", provider}, {"agent", only}});
-    (void)bus_.publish("provider.resumed", provider,
-                       Json{{"provider", provider},
-                            {"scope", only.empty() ? "provider" : "agent"},
-                            {"agent", only}});
+    runner_.publish("provider.resumed", provider,
+                    Json{{"provider", provider},
+                         {"scope", only.empty() ? "provider" : "agent"},
+                         {"agent", only}});
     // Agents the limit stopped mid-task are told to go on (typed even though they are not
     // idle: a limited CLI waits at its composer).
     for (const auto& a : agents_.views()) {
       if (a.profile() != provider || a.state != AgentState::kRateLimited) continue;
       if (!only.empty() && a.name() != only) continue;
-      {
-        Mailbox mailbox(store_, bus_, clock_, directory_);
-        MessageDraft draft;
-        draft.from = kSupervisorMailbox;
-        draft.to = a.name();
-        draft.type = "system";
-        draft.subject = "[RESUME] The usage limit has lifted: continue where you stopped.";
-        draft.urgent = true;
-        if (auto sent = mailbox.send(std::move(draft)); !sent) {
-          log_.warn("supervisor.send_failed", {{"to", a.name()}, {"error", sent.error().message}});
-        }
-      }
+      MessageDraft draft;
+      draft.from = kSupervisorMailbox;
+      draft.to = a.name();
+      draft.type = "system";
+      draft.subject = "[RESUME] The usage limit has lifted: continue where you stopped.";
+      draft.urgent = true;
+      send(std::move(draft));
     }
     schedule_dispatch();
   }
@@ -198,22 +193,39 @@ void Supervisor::count_error(const std::string& id, const std::string& name,
       fmt::format("agent {} hit {} API errors within {}; it needs a person (last: {})", name,
                   w.errors.size(), format_duration(cfg.restart_window), detail);
   log_.warn("supervisor.agent_failing", {{"agent", name}, {"errors", w.errors.size()}});
-  (void)bus_.publish("agent.failing", id,
-                     Json{{"name", name},
-                          {"errors", w.errors.size()},
-                          {"window", format_duration(cfg.restart_window)},
-                          {"detail", detail}});
+  // The person's mail first: whoever sees agent.failing finds it in the inbox.
   send(kUserMailbox, "system", message);
+  runner_.publish("agent.failing", id,
+                  Json{{"name", name},
+                       {"errors", w.errors.size()},
+                       {"window", format_duration(cfg.restart_window)},
+                       {"detail", detail}});
 }
 
-Status Supervisor::configure(const SupervisorConfig& config) {
-  if (auto st = store_.settings().set(kConfigKey, to_json(config)); !st) return st;
+asio::awaitable<Status> Supervisor::configure(SupervisorConfig config) {
+  auto life = lifetime_.guard();
+  auto save = [value = to_json(config)](Store& store, EventBus&) {
+    return store.settings().set(kConfigKey, value);
+  };
+  CO_TRY_OK(co_await runner_.run(save));
+  if (!life.alive()) co_return Status{};
   config_ = config;
   apply_delivery();
-  (void)bus_.publish("supervisor.configured", "", to_json(config));
+  runner_.publish("supervisor.configured", "", to_json(config));
   request_tick();
   schedule_dispatch();
-  return {};
+  co_return Status{};
+}
+
+void Supervisor::put_setting(std::string key, Json value) {
+  auto save = [key, value = std::move(value)](Store& store, EventBus&) {
+    return store.settings().set(key, value);
+  };
+  runner_.submit(std::move(save), [this, life = lifetime_.guard(), key](const Status& st) {
+    if (!st && life.alive()) {
+      log_.warn("supervisor.setting_failed", {{"key", key}, {"error", st.error().message}});
+    }
+  });
 }
 
 Json Supervisor::status_json() const {
@@ -450,6 +462,11 @@ void Supervisor::send(const std::string& to, const std::string& type, const std:
   draft.subject = one_line(subject);
   draft.body = body;
   draft.task_id = task;
+  send(std::move(draft));
+}
+
+void Supervisor::send(MessageDraft draft) {
+  std::string to = draft.to;
   // The recipient looked up here, on the loop: the mailbox may run on the store's worker.
   KnownAgents known(directory_, {to});
   runner_.submit(
@@ -477,16 +494,22 @@ void Supervisor::on_task_updated(const Json& data) {
       q.task_id = string_field(task, "id");
       q.type = "task";
       q.state = "delivered";
-      Mailbox mailbox(store_, bus_, clock_, directory_);
-      if (auto messages = store_.messages().list(q)) {
+      auto ack = [&clock = clock_, q](Store& store, EventBus& bus) -> Status {
+        KnownAgents nobody;  // acking looks nobody up
+        Mailbox mailbox(store, bus, clock, nobody);
+        TRY(messages, store.messages().list(q));
         for (const auto& m : *messages)
           (void)mailbox.mark_acked(m.id);
-      }
+        return {};
+      };
+      runner_.submit(std::move(ack), [](const Status&) {});
     } else if (to == "done") {
-      auto counters = store_.agents().counters(assignee);
-      if (!counters) return;
-      counters->tasks_since_reset += 1;
-      (void)store_.agents().set_counters(assignee, *counters);
+      auto count = [assignee](Store& store, EventBus&) -> Status {
+        TRY(counters, store.agents().counters(assignee));
+        counters->tasks_since_reset += 1;
+        return store.agents().set_counters(assignee, *counters);
+      };
+      runner_.submit(std::move(count), [](const Status&) {});
     }
   }
 }
@@ -508,7 +531,7 @@ bool Supervisor::on_agent_exit(const std::string& id, const std::string& name,
       std::string text_why =
           fmt::format("agent {} {} {} times within {}; not restarting it again", name, why,
                       w.restarts.size() + 1, format_duration(config_.restart_window));
-      (void)bus_.publish("agent.restart_gave_up", id, Json{{"name", name}, {"reason", text_why}});
+      runner_.publish("agent.restart_gave_up", id, Json{{"name", name}, {"reason", text_why}});
       send(kUserMailbox, "system", text_why);
     }
     return false;
@@ -516,11 +539,11 @@ bool Supervisor::on_agent_exit(const std::string& id, const std::string& name,
   Millis delay = config_.restart_backoff * (int64_t{1} << std::min<size_t>(w.restarts.size(), 10));
   w.restarts.push_back(now);
   w.restart_scheduled = true;
-  (void)bus_.publish("agent.restarting", id,
-                     Json{{"name", name},
-                          {"reason", why},
-                          {"delay_ms", delay.count()},
-                          {"attempt", w.restarts.size()}});
+  runner_.publish("agent.restarting", id,
+                  Json{{"name", name},
+                       {"reason", why},
+                       {"delay_ms", delay.count()},
+                       {"attempt", w.restarts.size()}});
   asio::co_spawn(io_, restart_later(id, delay), asio::detached);
   return true;
 }
@@ -593,8 +616,8 @@ std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(con
   }
   WatchDue due = watch_agent(agent, w, cfg, in);
   if (due.heartbeat_missed) {
-    (void)bus_.publish("agent.heartbeat_missed", id,
-                       Json{{"name", name}, {"waited_ms", cfg.heartbeat_answer.count()}});
+    runner_.publish("agent.heartbeat_missed", id,
+                    Json{{"name", name}, {"waited_ms", cfg.heartbeat_answer.count()}});
   }
   if (due.send_heartbeat) send(name, "heartbeat", waiting_summary(agent));
   if (due.stuck_for) {
@@ -605,11 +628,11 @@ std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(con
                           agent.reading.evidence, quiet)
             : fmt::format("agent {} has been working with no output for {}", name, quiet);
     auto screen = agents_.screen(id);
-    (void)bus_.publish("agent.stuck", id,
-                       Json{{"name", name},
-                            {"reason", "no_output"},
-                            {"message", why},
-                            {"screen", screen ? (*screen)["lines"] : Json::array()}});
+    runner_.publish("agent.stuck", id,
+                    Json{{"name", name},
+                         {"reason", "no_output"},
+                         {"message", why},
+                         {"screen", screen ? (*screen)["lines"] : Json::array()}});
     send(kSupervisorMailbox, "system", why);
     send(kUserMailbox, "system", why);
     // Waiting for a person stays a person's call; a silent working agent climbs the ladder.
@@ -627,7 +650,7 @@ std::optional<std::chrono::steady_clock::time_point> Supervisor::check_agent(con
       std::string why = fmt::format("agent {} keeps printing the same line: {}", name, *line);
       if (*line != w.loop_reported) {
         w.loop_reported = *line;
-        (void)bus_.publish(
+        runner_.publish(
             "agent.stuck", id,
             Json{{"name", name}, {"reason", "loop"}, {"message", why}, {"line", *line}});
         send(kSupervisorMailbox, "system", why);
@@ -672,26 +695,42 @@ void Supervisor::reset_agent(const AgentView& agent, Watch& w, const std::string
     snapshot["messages"] = std::move(last);
   }
   snapshot["cwd"] = agent.record.cwd;
-  JournalEntry entry{new_id("j_"), to_unix_ms(clock_.now()), "snapshot",
+  int64_t now_ms = to_unix_ms(clock_.now());
+  JournalEntry entry{new_id("j_"), now_ms, "snapshot",
                      fmt::format("Context reset of {}: {}\n{}", name, why, snapshot.dump(2)),
                      kSupervisorMailbox};
-  (void)store_.journal().insert(entry);
-  auto counters = store_.agents().counters(id).value_or(AgentCounters{});
-  counters.tasks_since_reset = 0;
-  counters.reset_count += 1;
-  counters.last_reset_ms = to_unix_ms(clock_.now());
-  (void)store_.agents().set_counters(id, counters);
-  // A new native session: resuming the old one would bring the old context back.
-  if (auto st = agents_.restart(id, /*fresh=*/true); !st) {
-    log_.warn("supervisor.reset_failed", {{"agent", name}, {"error", st.error().message}});
-    return;
-  }
+  // The snapshot and the counters first, then the fresh run; a new native session (resuming
+  // the old one would bring the old context back). Resetting from now on: no second reset
+  // while the first is on its way.
   w.resetting = true;
-  (void)bus_.publish("agent.reset", id,
-                     Json{{"name", name},
-                          {"reason", why},
-                          {"journal", entry.id},
-                          {"reset_count", counters.reset_count}});
+  auto record = [entry, id, now_ms](Store& store, EventBus&) -> Result<int64_t> {
+    TRY_OK(store.journal().insert(entry));
+    auto counters = store.agents().counters(id).value_or(AgentCounters{});
+    counters.tasks_since_reset = 0;
+    counters.reset_count += 1;
+    counters.last_reset_ms = now_ms;
+    TRY_OK(store.agents().set_counters(id, counters));
+    return counters.reset_count;
+  };
+  auto restart = [this, life = lifetime_.guard(), id, name, why,
+                  journal = entry.id](const Result<int64_t>& reset_count) {
+    if (!life.alive()) return;
+    if (!reset_count) {
+      log_.warn("supervisor.reset_record_failed",
+                {{"agent", name}, {"error", reset_count.error().message}});
+    }
+    if (auto st = agents_.restart(id, /*fresh=*/true); !st) {
+      log_.warn("supervisor.reset_failed", {{"agent", name}, {"error", st.error().message}});
+      if (auto it = watches_.find(id); it != watches_.end()) it->second.resetting = false;
+      return;
+    }
+    runner_.publish("agent.reset", id,
+                    Json{{"name", name},
+                         {"reason", why},
+                         {"journal", journal},
+                         {"reset_count", reset_count.value_or(0)}});
+  };
+  runner_.submit(std::move(record), std::move(restart));
 }
 
 void Supervisor::deliver_reset(const AgentView& agent) {

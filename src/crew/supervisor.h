@@ -49,7 +49,7 @@ class Supervisor final : public EventSubscriber {
       std::string agent_id, std::string task_id)>;
   void set_before_task(BeforeTask hook) { before_task_ = std::move(hook); }
   // Saves and applies a new configuration.
-  Status configure(const SupervisorConfig& config);
+  boost::asio::awaitable<Status> configure(SupervisorConfig config);
   const SupervisorConfig& config() const { return config_; }
   // The configuration and what the supervisor watches per agent.
   Json status_json() const;
@@ -80,6 +80,10 @@ class Supervisor final : public EventSubscriber {
                                                                    Watch& w);
   void send(const std::string& to, const std::string& type, const std::string& subject,
             const std::optional<std::string>& task = std::nullopt, const std::string& body = "");
+  // Sends `draft` through the runner, its recipient looked up on the loop first.
+  void send(MessageDraft draft);
+  // Writes a setting through the runner; a failure is logged.
+  void put_setting(std::string key, Json value);
   void on_task_updated(const Json& data);
   // The reactions to one kind of event each (supervisor_events.cpp).
   void on_agent_state(const Event& event);
@@ -116,10 +120,12 @@ class Supervisor final : public EventSubscriber {
   // A recovery step in the task's history (TaskBoard::note_recovery), and the log.
   void note_recovery(const std::string& task_id, const std::string& agent_name,
                      const std::string& step, const std::string& why);
-  // Takes `task` back from `agent` — blocked, and the person told "Task … is blocked: <story>
-  // N times", once it was taken back recover_reassigns times — and looks for work for it.
-  bool take_back(const AgentView& agent, const Task& task, const SupervisorConfig& cfg,
-                 const std::string& why, const std::string& story);
+  // Takes `task` back from `agent` through the runner — blocked, and the person told "Task …
+  // is blocked: <story> N times", once it was taken back recover_reassigns times — then looks
+  // for work for it and, with `restart`, gives the agent a fresh run; a take-back that failed
+  // is logged and does neither.
+  void take_back(const AgentView& agent, const Task& task, const SupervisorConfig& cfg,
+                 const std::string& why, const std::string& story, bool restart);
   // Mail still queued for an agent that is gone bounces back to its senders with `why`.
   void bounce_queued(const std::string& name, const std::string& why);
   // The tasks an agent held go back to the board when its run ends for good (not a restart)

@@ -58,15 +58,9 @@ Refusal merge_refusal(const git::MergeOutcome& outcome, const Task& task, const 
 
 }  // namespace
 
-TaskBranches::TaskBranches(Store& store, EventBus& bus, StoreRunner& runner, const Clock& clock,
-                           Log& log, ProcessRunner& git, Projects& projects)
-    : store_(store),
-      bus_(bus),
-      runner_(runner),
-      clock_(clock),
-      log_(log),
-      git_(git),
-      projects_(projects) {}
+TaskBranches::TaskBranches(Store& store, StoreRunner& runner, const Clock& clock, Log& log,
+                           ProcessRunner& git, Projects& projects)
+    : store_(store), runner_(runner), clock_(clock), log_(log), git_(git), projects_(projects) {}
 
 asio::awaitable<Outcome<std::optional<std::string>>> TaskBranches::begin(std::string task_id,
                                                                          std::string agent_id) {
@@ -117,26 +111,24 @@ asio::awaitable<Outcome<std::optional<std::string>>> TaskBranches::begin(std::st
                data));
   }
   if (!task->branch || inherited) {
-    EventBus::Transaction tx(bus_, store_);
     const int64_t now = to_unix_ms(clock_.now());
     std::string reason =
         inherited ? fmt::format("{} goes on with it on {}, from {} (whose commits it keeps)",
                                 agent->name, branch, *inherited)
                   : fmt::format("{} starts it on {} from {}", agent->name, branch, base);
-    auto st = tx.begin();
-    if (st) st = store_.tasks().set_branch(task->id, branch, base, project->id);
-    if (st) {
-      st = store_.tasks().add_history(
-          {0, task->id, now, kSupervisorMailbox, "branch", inherited, branch, reason});
-    }
-    if (!st) co_return refused(st.error());
-    auto moved = store_.tasks().find(task->id);
-    if (!moved) co_return refused(moved.error());
-    auto ev = tx.publish(
-        "task.updated", task->id,
-        task_updated_data(*moved, {{"branch", inherited, branch}}, kSupervisorMailbox, reason));
-    if (!ev) co_return refused(ev.error());
-    if (auto c = tx.commit(); !c) co_return refused(c.error());
+    auto record = [&](Store& store, EventBus& bus) -> Status {
+      EventBus::Transaction tx(bus, store);
+      TRY_OK(tx.begin());
+      TRY_OK(store.tasks().set_branch(task->id, branch, base, project->id));
+      TRY_OK(store.tasks().add_history(
+          {0, task->id, now, kSupervisorMailbox, "branch", inherited, branch, reason}));
+      TRY(moved, store.tasks().find(task->id));
+      TRY_OK(tx.publish(
+          "task.updated", task->id,
+          task_updated_data(*moved, {{"branch", inherited, branch}}, kSupervisorMailbox, reason)));
+      return tx.commit();
+    };
+    if (auto st = co_await runner_.run(record); !st) co_return refused(st.error());
   }
   log_.info("task.branch", data);
   co_return std::optional<std::string>(branch);
@@ -203,15 +195,17 @@ asio::awaitable<Outcome<Json>> TaskBranches::merge(const Place& place, const std
   data["base"] = req.base;
   data["by"] = actor;
   if (!outcome->ok()) {
-    (void)bus_.publish("task.merge_refused", task.id, data);
+    runner_.publish("task.merge_refused", task.id, data);
     co_return tl::unexpected(merge_refusal(*outcome, task, data));
   }
-  EventBus::Transaction tx(bus_, store_);
-  auto st = tx.begin();
-  if (st) st = store_.tasks().set_merged_commit(task.id, outcome->commit);
-  if (!st) co_return refused(st.error());
-  if (auto ev = tx.publish("task.merged", task.id, data); !ev) co_return refused(ev.error());
-  if (auto c = tx.commit(); !c) co_return refused(c.error());
+  auto record = [&](Store& store, EventBus& bus) -> Status {
+    EventBus::Transaction tx(bus, store);
+    TRY_OK(tx.begin());
+    TRY_OK(store.tasks().set_merged_commit(task.id, outcome->commit));
+    TRY_OK(tx.publish("task.merged", task.id, data));
+    return tx.commit();
+  };
+  if (auto st = co_await runner_.run(record); !st) co_return refused(st.error());
   log_.info("task.merged",
             {{"task", task.id}, {"result", outcome->result}, {"commit", outcome->commit}});
   co_return data;
@@ -283,7 +277,7 @@ asio::awaitable<Outcome<Json>> TaskBranches::rebase(std::string task_id) {
                                  branch, base, list_text(files, 20))},
                *out));
   }
-  (void)bus_.publish("task.rebased", task_id, *out);
+  runner_.publish("task.rebased", task_id, *out);
   co_return *out;
 }
 

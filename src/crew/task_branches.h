@@ -22,8 +22,8 @@ class StoreRunner;
 
 class TaskBranches {
  public:
-  TaskBranches(Store& store, EventBus& bus, StoreRunner& runner, const Clock& clock, Log& log,
-               ProcessRunner& git, Projects& projects);
+  TaskBranches(Store& store, StoreRunner& runner, const Clock& clock, Log& log, ProcessRunner& git,
+               Projects& projects);
 
   void set_agents(AgentRegistry* agents) { agents_ = agents; }
 
@@ -58,7 +58,6 @@ class TaskBranches {
   boost::asio::awaitable<Outcome<Json>> merge(const Place& place, const std::string& actor);
 
   Store& store_;
-  EventBus& bus_;
   StoreRunner& runner_;  // where an approval's move to done is written
   const Clock& clock_;
   Log& log_;

@@ -21,6 +21,23 @@ namespace asio = boost::asio;
 
 namespace {
 
+// A worktree's row, inserted or updated, and its event when there is one: one transaction of
+// store work.
+struct WorktreeWrite {
+  const Worktree& wt;
+  bool insert;
+  const char* event;  // nullptr: the row alone
+  const Json& data;
+
+  Status operator()(Store& store, EventBus& bus) const {
+    EventBus::Transaction tx(bus, store);
+    TRY_OK(tx.begin());
+    TRY_OK(insert ? store.projects().insert_worktree(wt) : store.projects().update_worktree(wt));
+    if (event) TRY_OK(tx.publish(event, wt.id, data));
+    return tx.commit();
+  }
+};
+
 constexpr size_t kSetupTail = 4096;
 
 // What the worker made: the worktree's base commit and what the copy list did.
@@ -151,10 +168,10 @@ Result<std::optional<std::string>> take_away(const std::string& repo, const Work
 
 }  // namespace
 
-Worktrees::Worktrees(Store& store, EventBus& bus, const Clock& clock, Log& log,
+Worktrees::Worktrees(Store& store, StoreRunner& runner, const Clock& clock, Log& log,
                      ProcessRunner& commands, ProcessRunner& git, StateDir state)
     : store_(store),
-      bus_(bus),
+      runner_(runner),
       clock_(clock),
       log_(log),
       commands_(commands),
@@ -179,15 +196,10 @@ asio::awaitable<Outcome<Worktree>> Worktrees::prepare(Project project, std::stri
   if (!made) co_return refused(made.error());
   wt.base_commit = made->base_commit;
   if (fresh) {
-    EventBus::Transaction tx(bus_, store_);
-    if (auto st = tx.begin(); !st) co_return refused(st.error());
-    if (auto st = store_.projects().insert_worktree(wt); !st) co_return refused(st.error());
     Json data = to_json(wt);
     data["copied"] = made->copies;
-    if (auto ev = tx.publish("worktree.created", wt.id, data); !ev) {
-      co_return refused(ev.error());
-    }
-    if (auto st = tx.commit(); !st) co_return refused(st.error());
+    WorktreeWrite write{wt, /*insert=*/true, "worktree.created", data};
+    if (auto st = co_await runner_.run(write); !st) co_return refused(st.error());
     log_.info("worktree.created", {{"worktree", wt.id}, {"path", wt.path}, {"branch", wt.branch}});
   }
   bool setup_done = wt.setup.is_object() && wt.setup.value("ok", false);
@@ -221,17 +233,9 @@ asio::awaitable<Outcome<bool>> Worktrees::run_setup(const Project& project, Work
   spec.timeout = Millis(project.setup_timeout_ms);
   ProcessResult r = co_await commands_.run(spec);
   wt.setup = command_record(*project.setup_command, r);
-  EventBus::Transaction tx(bus_, store_);
-  if (auto st = tx.begin(); !st) co_return refused(st.error());
-  if (auto st = store_.projects().update_worktree(wt); !st) co_return refused(st.error());
-  if (!r.ok()) {
-    if (auto ev = tx.publish("worktree.setup_failed", wt.id,
-                             Json{{"worktree", wt.id}, {"agent", agent}, {"setup", wt.setup}});
-        !ev) {
-      co_return refused(ev.error());
-    }
-  }
-  if (auto st = tx.commit(); !st) co_return refused(st.error());
+  Json failed{{"worktree", wt.id}, {"agent", agent}, {"setup", wt.setup}};
+  WorktreeWrite write{wt, /*insert=*/false, r.ok() ? nullptr : "worktree.setup_failed", failed};
+  if (auto st = co_await runner_.run(write); !st) co_return refused(st.error());
   if (r.ok()) co_return true;
   log_.warn("worktree.setup_failed", {{"worktree", wt.id}, {"result", r.summary()}});
   co_return tl::unexpected(refuse(
@@ -354,11 +358,8 @@ asio::awaitable<Outcome<Json>> Worktrees::remove(std::string id, bool force, std
   Json data{{"worktree", to_json(w)}, {"forced", force}, {"by", actor}};
   if (!cleanup.is_null()) data["cleanup"] = cleanup;
   if (*removed) data["backup_ref"] = **removed;
-  EventBus::Transaction tx(bus_, store_);
-  if (auto s = tx.begin(); !s) co_return refused(s.error());
-  if (auto s = store_.projects().update_worktree(w); !s) co_return refused(s.error());
-  if (auto ev = tx.publish("worktree.removed", w.id, data); !ev) co_return refused(ev.error());
-  if (auto s = tx.commit(); !s) co_return refused(s.error());
+  WorktreeWrite write{w, /*insert=*/false, "worktree.removed", data};
+  if (auto s = co_await runner_.run(write); !s) co_return refused(s.error());
   log_.info("worktree.removed", {{"worktree", w.id}, {"forced", force}});
   co_return data;
 }

@@ -13,6 +13,7 @@
 #include "crew/refusal.h"
 #include "store/event_bus.h"
 #include "store/store.h"
+#include "store/store_runner.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/process.h"
@@ -24,8 +25,8 @@ class AgentRegistry;
 
 class Worktrees {
  public:
-  Worktrees(Store& store, EventBus& bus, const Clock& clock, Log& log, ProcessRunner& commands,
-            ProcessRunner& git, StateDir state);
+  Worktrees(Store& store, StoreRunner& runner, const Clock& clock, Log& log,
+            ProcessRunner& commands, ProcessRunner& git, StateDir state);
 
   void set_agents(AgentRegistry* agents) { agents_ = agents; }
 
@@ -59,7 +60,7 @@ class Worktrees {
                   std::string* state);
 
   Store& store_;
-  EventBus& bus_;
+  StoreRunner& runner_;  // every write
   const Clock& clock_;
   Log& log_;
   ProcessRunner& commands_;

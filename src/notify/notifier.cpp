@@ -8,6 +8,7 @@
 #include <boost/asio/detached.hpp>
 
 #include "agent/registry.h"
+#include "notify/edge_writer.h"
 #include "util/text.h"
 
 namespace bosun {
@@ -21,17 +22,48 @@ namespace {
 constexpr int64_t kCursorEvery = 500;
 constexpr int64_t kCatchUpPage = 500;
 
-const std::vector<TaskStatus> kOpenWork = {TaskStatus::kPending, TaskStatus::kAssigned,
-                                           TaskStatus::kInProgress, TaskStatus::kReview,
-                                           TaskStatus::kBlocked};
-
 }  // namespace
 
-Notifier::Notifier(asio::io_context& io, Store& store, EventBus& bus, const Clock& clock, Log& log,
-                   AgentRegistry& agents)
+// How a send ended, as store work: the delivery's row and, once it is over, its event.
+struct Notifier::SendOutcome {
+  enum class Kind { kSent, kRetry, kFailed };
+  Kind kind = Kind::kFailed;
+  Delivery delivery;
+  std::string failure;
+  std::optional<int64_t> digest;
+  int64_t attempts = 0;
+  int64_t at_ms = 0;  // when it was sent, or when to try again
+
+  Status operator()(Store& store, EventBus& bus) const {
+    auto& table = store.notifications();
+    const Delivery& d = delivery;
+    if (kind == Kind::kRetry) return table.mark_retry(d.id, attempts, at_ms, failure);
+    Json data{{"id", d.id},
+              {"channel", d.channel},
+              {"kind", d.kind},
+              {"title", d.title},
+              {"attempts", attempts}};
+    EventBus::Transaction tx(bus, store);
+    TRY_OK(tx.begin());
+    if (kind == Kind::kSent) {
+      TRY_OK(table.mark_sent(d.id, at_ms, digest));
+      if (digest) data["digest"] = *digest;
+      TRY_OK(tx.publish("notify.sent", d.edge, data));
+    } else {
+      data["error"] = failure;
+      TRY_OK(table.mark_failed(d.id, attempts, failure));
+      TRY_OK(tx.publish("notify.failed", d.edge, data));
+    }
+    return tx.commit();
+  }
+};
+
+Notifier::Notifier(asio::io_context& io, Store& store, EventBus& bus, StoreRunner& store_runner,
+                   const Clock& clock, Log& log, AgentRegistry& agents)
     : io_(io),
       store_(store),
       bus_(bus),
+      store_runner_(store_runner),
       clock_(clock),
       log_(log),
       agents_(agents),
@@ -79,13 +111,18 @@ Status Notifier::start() {
   return {};
 }
 
-Status Notifier::configure(const NotifyConfig& config) {
-  if (auto st = store_.settings().set(kConfigKey, to_json(config)); !st) return st;
-  config_ = config;
+asio::awaitable<Status> Notifier::configure(NotifyConfig config) {
+  auto alive = lifetime_.guard();
+  auto save = [value = to_json(config)](Store& store, EventBus&) {
+    return store.settings().set(kConfigKey, value);
+  };
+  CO_TRY_OK(co_await store_runner_.run(save));
+  if (!alive.alive()) co_return Status{};
+  config_ = std::move(config);
   log_.info("notify.configured", {{"channels", config_.channels.size()}});
-  (void)bus_.publish("notify.configured", "", Json{{"channels", config_.channels.size()}});
+  store_runner_.publish("notify.configured", "", Json{{"channels", config_.channels.size()}});
   wake();
-  return {};
+  co_return Status{};
 }
 
 Result<Json> Notifier::status_json() {
@@ -108,128 +145,42 @@ void Notifier::on_event(const Event& event) {
   take(event);
 }
 
-EdgeFacts Notifier::facts_for(const Event& event, const Json& data) {
-  EdgeFacts f;
-  if (event.type.starts_with("agent.")) {
-    if (auto a = store_.agents().find(event.subject)) {
-      f.agent_role = a->role;
-      f.agent_project = a->project_id.value_or("");
-    }
-  } else if (event.type == "task.updated") {
-    std::string to = string_field(data, "to");
-    if (to == "done" || to == "cancelled" || to == "failed") {
-      auto open = store_.tasks().count_in(kOpenWork);
-      auto done = store_.tasks().count_in({TaskStatus::kDone});
-      f.board_done = open && *open == 0 && done && *done > 0;
-      f.tasks_done = done ? *done : 0;
-    }
-  }
-  return f;
-}
-
 void Notifier::take(const Event& event) {
   if (event.seq <= cursor_) return;  // taken before (the catch-up, then the bus)
   cursor_ = event.seq;
-  bool wrote = false;
   if (may_move_edges(event.type)) {
-    Json data = event_data(event);
-    auto moves = edge_moves(event, data, facts_for(event, data));
-    if (!moves.empty()) {
-      EventBus::Transaction tx(bus_, store_);
-      Status st = tx.begin();
-      for (const auto& m : moves) {
-        if (!st) break;
-        auto applied = apply(m, event, tx);
-        if (!applied) {
-          st = tl::unexpected(applied.error());
-        } else {
-          wrote = wrote || *applied;
-        }
+    // The edges are read and written where the store's work runs; the configuration goes along
+    // as it is now.
+    auto work = [event, config = config_](Store& store, EventBus& bus) {
+      return EdgeWriter(store, bus, config).take(event, kCursorKey);
+    };
+    store_runner_.submit(std::move(work), [this, alive = lifetime_.guard(),
+                                           seq = event.seq](const Result<bool>& wrote) {
+      if (!alive.alive()) return;
+      if (!wrote) {
+        log_.error("notify.edge_failed", {{"event", seq}, {"error", wrote.error().message}});
+      } else if (*wrote) {
+        cursor_saved_ = std::max(cursor_saved_, seq);
+        wake();
+      } else {
+        save_cursor(false);
       }
-      if (st && wrote) st = store_.settings().set(kCursorKey, cursor_);
-      if (st && wrote) st = tx.commit();
-      if (!st) {
-        log_.error("notify.edge_failed", {{"event", event.seq}, {"error", st.error().message}});
-        return;
-      }
-    }
+    });
+    return;
   }
-  if (wrote) {
-    cursor_saved_ = cursor_;
-    wake();
-  } else if (cursor_ - cursor_saved_ >= kCursorEvery) {
-    if (store_.settings().set(kCursorKey, cursor_)) cursor_saved_ = cursor_;
-  }
+  save_cursor(false);
 }
 
-Result<bool> Notifier::apply(const EdgeMove& move, const Event& event, EventBus::Transaction& tx) {
-  auto& table = store_.notifications();
-  TRY(found, table.find_edge(move.key));
-  std::optional<NotifyEdge> row = std::move(*found);
-  const int64_t at = event.at_ms;
-  switch (move.move) {
-    case EdgeMove::Move::kOpen: {
-      if (row && row->open) return false;  // told already; it still holds
-      // Back this soon after it ended, and it was told: a flapping state, not news.
-      bool flap = row && row->notified && row->closed_at_ms &&
-                  at - *row->closed_at_ms < config_.debounce.count();
-      NotifyEdge e{move.key, to_string(move.kind), true, at, std::nullopt, true};
-      TRY_OK(table.put_edge(e));
-      if (!flap) TRY_OK(announce(move, move.key, move.title, event, tx));
-      return true;
+void Notifier::save_cursor(bool now) {
+  if (!now && cursor_ - cursor_saved_ < kCursorEvery) return;
+  int64_t seq = cursor_;
+  cursor_saved_ = seq;  // on its way: asked for once
+  auto save = [seq](Store& store, EventBus&) { return store.settings().set(kCursorKey, seq); };
+  store_runner_.submit(std::move(save), [this, alive = lifetime_.guard()](const Status& st) {
+    if (!st && alive.alive()) {
+      log_.warn("notify.cursor_failed", {{"error", st.error().message}});
     }
-    case EdgeMove::Move::kClose: {
-      if (!row || !row->open) return false;
-      row->open = false;
-      row->closed_at_ms = at;
-      TRY_OK(table.put_edge(*row));
-      if (!move.ended_title.empty() && row->notified) {
-        TRY_OK(announce(move, move.key + ":ended", move.ended_title, event, tx));
-      }
-      return true;
-    }
-    case EdgeMove::Move::kOnce:
-      TRY_OK(announce(move, move.key, move.title, event, tx));
-      return true;
-  }
-  return false;
-}
-
-Status Notifier::announce(const EdgeMove& move, const std::string& edge, const std::string& title,
-                          const Event& event, EventBus::Transaction& tx) {
-  Delivery d;
-  d.edge = edge;
-  d.kind = to_string(move.kind);
-  d.event_seq = event.seq;
-  d.created_at_ms = event.at_ms;
-  d.title = title;
-  d.body = shorten(move.body, 4000);
-  d.link = move.link;
-  d.next_at_ms = event.at_ms + config_.batch.count();
-  for (const auto& channel : config_.channels) {
-    if (!takes(channel, move)) continue;
-    d.channel = channel.name;
-    TRY_OK(store_.notifications().enqueue(d));
-  }
-  // The dashboard's own channel: the browser shows it when the person allowed notifications.
-  TRY_OK(tx.publish("notify.edge", edge,
-                    Json{{"kind", d.kind}, {"title", title}, {"body", d.body}, {"link", d.link}}));
-  return {};
-}
-
-bool Notifier::takes(const NotifyChannel& c, const EdgeMove& move) {
-  if (!c.on.empty() && !c.on.contains(move.kind)) return false;
-  if (!c.roles.empty() && !move.role.empty() &&
-      std::find(c.roles.begin(), c.roles.end(), move.role) == c.roles.end()) {
-    return false;
-  }
-  if (c.projects.empty() || move.project.empty()) return true;
-  for (const auto& p : c.projects) {
-    if (p == move.project) return true;
-    if (auto project = store_.projects().find(p); project && project->id == move.project)
-      return true;
-  }
-  return false;
+  });
 }
 
 void Notifier::wake() {
@@ -242,7 +193,8 @@ asio::awaitable<void> Notifier::run() {
   std::shared_ptr<Timer> timer = timers_.make();
   while (alive.alive()) {
     dirty_ = false;
-    std::optional<int64_t> next = dispatch_due();
+    std::optional<int64_t> next = co_await dispatch_due();
+    if (!alive.alive()) co_return;
     if (dirty_) continue;
     int64_t wait_ms = next ? std::max<int64_t>(*next - now_ms(), 0) : 3'600'000;
     waiting_ = timer.get();
@@ -252,30 +204,34 @@ asio::awaitable<void> Notifier::run() {
   }
 }
 
-std::optional<int64_t> Notifier::dispatch_due() {
-  auto pending = store_.notifications().pending();
+asio::awaitable<std::optional<int64_t>> Notifier::dispatch_due() {
+  auto alive = lifetime_.guard();
+  auto read = [](Store& store, EventBus&) { return store.notifications().pending(); };
+  auto pending = co_await store_runner_.run(read);
+  if (!alive.alive()) co_return std::nullopt;
   if (!pending) {
     log_.error("notify.read_failed", {{"error", pending.error().message}});
-    return now_ms() + 5000;
+    co_return now_ms() + 5000;
   }
   const TimePoint now = clock_.now();
   const int64_t now_at = to_unix_ms(now);
   std::optional<int64_t> next;
   auto later = [&next](int64_t at) { next = next ? std::min(*next, at) : at; };
   std::map<std::string, std::vector<Delivery>> due;
+  std::vector<std::pair<int64_t, int64_t>> hold;  // delivery, until
   for (auto& d : *pending) {
     const NotifyChannel* channel = config_.channel(d.channel);
     if (!channel) {
-      record(d, fmt::format("channel {} is no longer configured", d.channel), std::nullopt, false);
+      co_await record(d, fmt::format("channel {} is no longer configured", d.channel), std::nullopt,
+                      false);
+      if (!alive.alive()) co_return std::nullopt;
       continue;
     }
     if (sending_.contains(d.channel)) continue;  // the send's end looks again
     if (auto quiet = config_.quiet_for(*channel);
         quiet && in_quiet_hours(*quiet, local_minute(now))) {
       int64_t end = to_unix_ms(quiet_hours_end(*quiet, now));
-      if (d.status != DeliveryStatus::kHeld || d.next_at_ms != end) {
-        (void)store_.notifications().mark_held(d.id, end);
-      }
+      if (d.status != DeliveryStatus::kHeld || d.next_at_ms != end) hold.emplace_back(d.id, end);
       later(end);
       continue;
     }
@@ -286,11 +242,28 @@ std::optional<int64_t> Notifier::dispatch_due() {
     }
     due[d.channel].push_back(std::move(d));
   }
-  for (auto& [name, list] : due) {
-    sending_.insert(name);
-    asio::co_spawn(io_, deliver(*config_.channel(name), std::move(list)), asio::detached);
+  if (!hold.empty()) {
+    auto mark = [&hold](Store& store, EventBus&) -> Status {
+      for (const auto& [id, until] : hold)
+        TRY_OK(store.notifications().mark_held(id, until));
+      return {};
+    };
+    if (auto st = co_await store_runner_.run(mark); !st) {
+      log_.warn("notify.hold_failed", {{"error", st.error().message}});
+    }
+    if (!alive.alive()) co_return std::nullopt;
   }
-  return next;
+  for (auto& [name, list] : due) {
+    // A channel taken meanwhile (a send began while this one waited on the store) is next time's.
+    if (!sending_.insert(name).second) continue;
+    const NotifyChannel* channel = config_.channel(name);
+    if (!channel) {
+      sending_.erase(name);
+      continue;
+    }
+    asio::co_spawn(io_, deliver(*channel, std::move(list)), asio::detached);
+  }
+  co_return next;
 }
 
 asio::awaitable<void> Notifier::deliver(NotifyChannel channel, std::vector<Delivery> due) {
@@ -307,13 +280,16 @@ asio::awaitable<void> Notifier::deliver(NotifyChannel channel, std::vector<Deliv
       digest.items.push_back(message_of(d));
     std::string failure = co_await send(channel, digest);
     if (!alive.alive()) co_return;
-    for (const auto& d : due)
-      record(d, failure, due.front().id, true);
+    for (const auto& d : due) {
+      co_await record(d, failure, due.front().id, true);
+      if (!alive.alive()) co_return;
+    }
   } else {
     for (const auto& d : due) {
       std::string failure = co_await send(channel, message_of(d));
       if (!alive.alive()) co_return;
-      record(d, failure, std::nullopt, true);
+      co_await record(d, failure, std::nullopt, true);
+      if (!alive.alive()) co_return;
     }
   }
   sending_.erase(channel.name);
@@ -328,37 +304,37 @@ asio::awaitable<std::string> Notifier::send(const NotifyChannel& channel,
   co_return send_failure(channel, result);
 }
 
-void Notifier::record(const Delivery& d, const std::string& failure, std::optional<int64_t> digest,
-                      bool retry) {
-  auto& table = store_.notifications();
-  const int64_t now = now_ms();
-  const int64_t attempts = d.attempts + 1;
-  Json data{{"id", d.id},
-            {"channel", d.channel},
-            {"kind", d.kind},
-            {"title", d.title},
-            {"attempts", attempts}};
-  if (failure.empty()) {
-    if (auto st = table.mark_sent(d.id, now, digest); !st) {
-      log_.error("notify.record_failed", {{"id", d.id}, {"error", st.error().message}});
-      return;
-    }
-    if (digest) data["digest"] = *digest;
-    (void)bus_.publish("notify.sent", d.edge, data);
-    return;
+asio::awaitable<void> Notifier::record(const Delivery& d, std::string failure,
+                                       std::optional<int64_t> digest, bool retry) {
+  SendOutcome outcome = decide(d, std::move(failure), digest, retry);
+  if (auto st = co_await store_runner_.run(outcome); !st) {
+    log_.error("notify.record_failed",
+               {{"id", outcome.delivery.id}, {"error", st.error().message}});
   }
-  data["error"] = failure;
-  if (retry && attempts < config_.attempts) {
+}
+
+Notifier::SendOutcome Notifier::decide(Delivery d, std::string failure,
+                                       std::optional<int64_t> digest, bool retry) const {
+  SendOutcome o;
+  o.attempts = d.attempts + 1;
+  o.at_ms = now_ms();
+  o.digest = digest;
+  if (failure.empty()) {
+    o.kind = SendOutcome::Kind::kSent;
+  } else if (retry && o.attempts < config_.attempts) {
     Millis wait = std::min<Millis>(
-        config_.retry_backoff * (int64_t{1} << std::min<int64_t>(attempts - 1, 20)), kMaxBackoff);
-    (void)table.mark_retry(d.id, attempts, now + wait.count(), failure);
+        config_.retry_backoff * (int64_t{1} << std::min<int64_t>(o.attempts - 1, 20)), kMaxBackoff);
+    o.kind = SendOutcome::Kind::kRetry;
+    o.at_ms += wait.count();
     log_.warn("notify.retry",
               {{"id", d.id}, {"channel", d.channel}, {"error", failure}, {"in_ms", wait.count()}});
-    return;
+  } else {
+    o.kind = SendOutcome::Kind::kFailed;
+    log_.warn("notify.failed", {{"id", d.id}, {"channel", d.channel}, {"error", failure}});
   }
-  (void)table.mark_failed(d.id, attempts, failure);
-  log_.warn("notify.failed", {{"id", d.id}, {"channel", d.channel}, {"error", failure}});
-  (void)bus_.publish("notify.failed", d.edge, data);
+  o.delivery = std::move(d);
+  o.failure = std::move(failure);
+  return o;
 }
 
 NotifyMessage Notifier::message_of(const Delivery& d) const {
@@ -395,11 +371,14 @@ asio::awaitable<Result<Delivery>> Notifier::test(std::string name) {
   // Sent first, recorded after, in one turn of the loop: the sender never sees it pending.
   std::string failure = co_await send(channel, message_of(d));
   if (!alive.alive()) co_return internal("stopping", "the daemon is stopping");
-  auto id = store_.notifications().enqueue(d);
-  if (!id) co_return tl::unexpected(id.error());
-  d.id = *id;
-  record(d, failure, std::nullopt, false);
-  co_return store_.notifications().find(d.id);
+  SendOutcome outcome = decide(d, std::move(failure), std::nullopt, false);
+  auto write = [&outcome](Store& store, EventBus& bus) -> Result<Delivery> {
+    TRY(id, store.notifications().enqueue(outcome.delivery));
+    outcome.delivery.id = *id;
+    TRY_OK(outcome(store, bus));
+    return store.notifications().find(*id);
+  };
+  co_return co_await store_runner_.run(write);
 }
 
 }  // namespace bosun

@@ -19,6 +19,7 @@
 #include "notify/notify_config.h"
 #include "store/event_bus.h"
 #include "store/store.h"
+#include "store/store_runner.h"
 #include "util/clock.h"
 #include "util/lifetime.h"
 #include "util/log.h"
@@ -34,8 +35,8 @@ class Notifier final : public EventSubscriber {
   static constexpr const char* kCursorKey = "notify.cursor";
   static constexpr Millis kMaxBackoff{5 * 60'000};
 
-  Notifier(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock, Log& log,
-           AgentRegistry& agents);
+  Notifier(boost::asio::io_context& io, Store& store, EventBus& bus, StoreRunner& store_runner,
+           const Clock& clock, Log& log, AgentRegistry& agents);
   ~Notifier() override;
   Notifier(const Notifier&) = delete;
   Notifier& operator=(const Notifier&) = delete;
@@ -47,7 +48,7 @@ class Notifier final : public EventSubscriber {
   void set_dashboard(std::string url) { dashboard_ = std::move(url); }
 
   // Saves and applies a configuration; what waits is looked at again at once.
-  Status configure(const NotifyConfig& config);
+  boost::asio::awaitable<Status> configure(NotifyConfig config);
   const NotifyConfig& config() const { return config_; }
   // The configuration, the open edges and how many deliveries are in each state.
   Result<Json> status_json();
@@ -58,29 +59,33 @@ class Notifier final : public EventSubscriber {
   void on_event(const Event& event) override;
 
  private:
+  // Hands the event's edge moves to the store's runner (EdgeWriter), in the order taken.
   void take(const Event& event);
-  EdgeFacts facts_for(const Event& event, const Json& data);
-  bool takes(const NotifyChannel& channel, const EdgeMove& move);
-  // Applies one move inside `tx`; whether it wrote anything.
-  Result<bool> apply(const EdgeMove& move, const Event& event, EventBus::Transaction& tx);
-  Status announce(const EdgeMove& move, const std::string& edge, const std::string& title,
-                  const Event& event, EventBus::Transaction& tx);
+  // Writes the cursor down through the runner: `now`, or once kCursorEvery events went by.
+  void save_cursor(bool now);
 
   void wake();
   boost::asio::awaitable<void> run();
   // Starts a send for each channel with something due; returns when to look again.
-  std::optional<int64_t> dispatch_due();
+  boost::asio::awaitable<std::optional<int64_t>> dispatch_due();
   boost::asio::awaitable<void> deliver(NotifyChannel channel, std::vector<Delivery> due);
   boost::asio::awaitable<std::string> send(const NotifyChannel& channel,
                                            const NotifyMessage& message);
-  void record(const Delivery& delivery, const std::string& failure, std::optional<int64_t> digest,
-              bool retry);
+  // Writes how a send ended (sent, to retry, failed) through the runner.
+  // (`delivery` lives in the awaiting frame.)
+  boost::asio::awaitable<void> record(const Delivery& delivery, std::string failure,
+                                      std::optional<int64_t> digest, bool retry);
+  // How a send ended, as store work (notifier.cpp).
+  struct SendOutcome;
+  SendOutcome decide(Delivery delivery, std::string failure, std::optional<int64_t> digest,
+                     bool retry) const;
   NotifyMessage message_of(const Delivery& delivery) const;
   int64_t now_ms() const { return to_unix_ms(clock_.now()); }
 
   boost::asio::io_context& io_;
   Store& store_;
   EventBus& bus_;
+  StoreRunner& store_runner_;  // every write, and the reads the sender acts on
   const Clock& clock_;
   Log& log_;
   AgentRegistry& agents_;

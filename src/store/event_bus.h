@@ -43,6 +43,8 @@ class EventBus {
   // kFromLog: hands out every event the log holds after the last one handed out, in sequence
   // order (the events another connection committed). Nothing for the other modes.
   void catch_up();
+  // Where the loop's bus logs (null for a worker's).
+  Log* log() const { return log_; }
 
   // Persists the event, then hands it to every subscriber. A failed write is
   // returned and nothing is broadcast: no client sees an event the database lacks.

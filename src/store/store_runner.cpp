@@ -33,4 +33,18 @@ Status StoreRunner::use(std::unique_ptr<StoreWorker> worker, boost::asio::io_con
   return {};
 }
 
+void StoreRunner::publish(std::string type, std::string subject, Json data) {
+  auto work = [type = std::move(type), subject = std::move(subject), data = std::move(data)](
+                  Store&, EventBus& bus) -> Status {
+    TRY_OK(bus.publish(type, subject, data));
+    return {};
+  };
+  submit(std::move(work), [this](const Status& st) {
+    // The loop's bus logs its own failures; a worker's logs nothing from its thread.
+    if (!st && worker_ && bus_.log()) {
+      bus_.log()->error("event.persist_failed", {{"error", st.error().message}});
+    }
+  });
+}
+
 }  // namespace bosun

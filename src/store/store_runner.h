@@ -45,6 +45,16 @@ class StoreWorker {
   // Runs `work(store, bus)` on the worker's thread; the awaiting coroutine resumes on its own
   // executor with what `work` returned. `work` stays the caller's (it lives in the awaiting
   // frame) and must not touch what the loop owns.
+  // Runs `work(store, bus)` on the worker's thread, behind what was handed in before; what it
+  // returns is the caller's to send back.
+  template <typename G>
+  void post(G work) {
+    boost::asio::post(pool_, [this, work = std::move(work)]() mutable {
+      wait_round_trip();
+      work(*store_, *bus_);
+    });
+  }
+
   template <typename F>
   auto run(F& work) -> boost::asio::awaitable<std::invoke_result_t<F&, Store&, EventBus&>> {
     using R = std::invoke_result_t<F&, Store&, EventBus&>;
@@ -109,12 +119,23 @@ class StoreRunner {
       then(work(store_, bus_));
       return;
     }
-    boost::asio::co_spawn(
-        *io_,
-        [this, work = std::move(work), then = std::move(then)]() mutable
-        -> boost::asio::awaitable<void> { then(co_await run(work)); },
-        boost::asio::detached);
+    // Straight into the worker's queue, behind what was handed in before (run or submit), so
+    // writes to one row land in the order they were asked for.
+    // The loop has work to come until `then` is posted back to it.
+    worker_->post([this, work = std::move(work), then = std::move(then),
+                   guard = boost::asio::make_work_guard(*io_)](Store& store,
+                                                               EventBus& bus) mutable {
+      auto result = work(store, bus);
+      boost::asio::post(*io_, [this, then = std::move(then), result = std::move(result)]() mutable {
+        bus_.catch_up();
+        then(std::move(result));
+      });
+      guard.reset();
+    });
   }
+
+  // An event that nothing else is written with, through submit; a failure is logged.
+  void publish(std::string type, std::string subject, Json data);
 
   // Whether work leaves the loop's thread.
   bool off_loop() const { return worker_ != nullptr; }

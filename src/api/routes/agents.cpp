@@ -21,6 +21,7 @@
 #include "crew/projects.h"
 #include "crew/supervisor.h"
 #include "crew/worktrees.h"
+#include "store/store_runner.h"
 #include "util/files.h"
 #include "util/text.h"
 #include "util/unique_fd.h"
@@ -158,10 +159,11 @@ Awaitable<tl::expected<Placement, Response>> place_agent(Services& s, SpawnReque
   }
   // The role's heartbeat, reset and stuck settings apply to this agent only.
   Json overrides = role ? role->supervisor : Json::object();
-  if (auto st = s.store.settings().set(std::string(kAgentConfigPrefix) + req.name, overrides);
-      !st) {
-    co_return fail_with(st.error());
-  }
+  std::string key = std::string(kAgentConfigPrefix) + req.name;
+  auto save = [&key, &overrides](Store& store, EventBus&) {
+    return store.settings().set(key, overrides);
+  };
+  if (auto st = co_await s.runner.run(save); !st) co_return fail_with(st.error());
   auto instructions = write_instructions(s, req, role, project, wt);
   if (!instructions) co_return fail_with(instructions.error());
   co_return Placement{*instructions};
@@ -245,15 +247,19 @@ Awaitable<Result<Response>> post_agent(Services& s, Request& request) {
   auto agent = co_await s.agents.spawn(std::move(req));
   if (!agent) co_return tl::unexpected(agent.error());
   if (auto body_of_mail = instructions_mail(s, *agent, placed->instructions)) {
+    // The recipient looked up here, on the loop: the mailbox runs where the store's work runs.
     RegistryDirectory directory(s.agents);
-    Mailbox mailbox(s.store, s.bus, s.clock, directory);
+    KnownAgents known(directory, {agent->name()});
     MessageDraft draft;
     draft.from = kSystemSender;
     draft.to = agent->name();
     draft.type = "system";
     draft.subject = "Your instructions: read them before anything else";
     draft.body = *body_of_mail;
-    (void)mailbox.send(std::move(draft));
+    auto send = [&](Store& store, EventBus& bus) {
+      return Mailbox(store, bus, s.clock, known).send(std::move(draft));
+    };
+    (void)co_await s.runner.run(send);
   }
   co_return Response::json(agent_json(*agent, s.store), 201);
 }

@@ -12,7 +12,8 @@ namespace {
 
 constexpr int64_t kMaxTimeoutMs = 24LL * 3600 * 1000;
 
-Result<Response> post_run(Services& s, Request& request) {
+// The request's fields, checked.
+Result<HeadlessRequest> parse_run(Request& request) {
   auto body = parse_json_object(request.body);
   if (!body) return tl::unexpected(body.error());
   HeadlessRequest req;
@@ -41,9 +42,13 @@ Result<Response> post_run(Services& s, Request& request) {
     }
     req.timeout = std::chrono::milliseconds(**timeout);
   }
-  auto run = s.headless.start(req);
-  if (!run) return tl::unexpected(run.error());
-  return Response::json(*run, 202);
+  return req;
+}
+
+Awaitable<Result<Response>> post_run(Services& s, Request& request) {
+  CO_TRY(req, parse_run(request));
+  CO_TRY(run, co_await s.headless.start(std::move(*req)));
+  co_return Response::json(*run, 202);
 }
 
 std::optional<std::string> param(Request& request, const char* name) {
@@ -99,7 +104,7 @@ Result<Response> get_usage(Services& s, Request& request) {
 
 std::vector<Route> headless_routes() {
   return {
-      {"POST", "/api/v1/agents/{id}/runs", Access::kUser, post_run},
+      {"POST", "/api/v1/agents/{id}/runs", Access::kUser, nullptr, post_run},
       {"GET", "/api/v1/runs", Access::kUser, get_runs},
       {"GET", "/api/v1/runs/{id}", Access::kUser, get_run},
       {"POST", "/api/v1/runs/{id}/cancel", Access::kUser, post_cancel},

@@ -5,6 +5,7 @@
 
 #include "api/routes/routes.h"
 #include "api/services.h"
+#include "store/store_runner.h"
 #include "util/ids.h"
 
 namespace bosun {
@@ -31,13 +32,11 @@ Result<std::pair<int64_t, int64_t>> parse_date(const std::string& date) {
   return std::pair<int64_t, int64_t>{start, start + 86'400'000};
 }
 
-Result<Response> post_journal(Services& s, Request& request) {
-  auto body = parse_json_object(request.body);
-  if (!body) return tl::unexpected(body.error());
-  auto text = require_string(*body, "text");
-  if (!text) return tl::unexpected(text.error());
-  auto kind = optional_string(*body, "kind");
-  if (!kind) return tl::unexpected(kind.error());
+// The entry the request asks for, checked.
+Result<JournalEntry> journal_entry(Services& s, Request& request) {
+  TRY(body, parse_json_object(request.body));
+  TRY(text, require_string(*body, "text"));
+  TRY(kind, optional_string(*body, "kind"));
   if (text->empty() || text->size() > kMaxJournalText) {
     return bad_request("invalid_field", fmt::format("text must be 1 to {} bytes", kMaxJournalText));
   }
@@ -46,15 +45,21 @@ Result<Response> post_journal(Services& s, Request& request) {
   if (!valid_kind(entry.kind)) {
     return bad_request("invalid_field", "kind must be 1-32 characters of [a-z0-9_-]");
   }
-  EventBus::Transaction tx(s.bus, s.store);
-  if (auto st = tx.begin(); !st) return tl::unexpected(st.error());
-  if (auto st = s.store.journal().insert(entry); !st) return tl::unexpected(st.error());
-  Json json = to_json(entry);
-  if (auto ev = tx.publish("journal.created", entry.id, json); !ev) {
-    return tl::unexpected(ev.error());
-  }
-  if (auto st = tx.commit(); !st) return tl::unexpected(st.error());
-  return Response::json(json, 201);
+  return entry;
+}
+
+Awaitable<Result<Response>> post_journal(Services& s, Request& request) {
+  CO_TRY(entry, journal_entry(s, request));
+  Json json = to_json(*entry);
+  auto insert = [&](Store& store, EventBus& bus) -> Status {
+    EventBus::Transaction tx(bus, store);
+    TRY_OK(tx.begin());
+    TRY_OK(store.journal().insert(*entry));
+    TRY_OK(tx.publish("journal.created", entry->id, json));
+    return tx.commit();
+  };
+  CO_TRY_OK(co_await s.runner.run(insert));
+  co_return Response::json(json, 201);
 }
 
 Result<Response> get_journal(Services& s, Request& request) {
@@ -81,7 +86,7 @@ Result<Response> get_journal(Services& s, Request& request) {
 
 std::vector<Route> journal_routes() {
   return {
-      {"POST", "/api/v1/journal", Access::kAny, post_journal},
+      {"POST", "/api/v1/journal", Access::kAny, nullptr, post_journal},
       {"GET", "/api/v1/journal", Access::kUser, get_journal},
   };
 }

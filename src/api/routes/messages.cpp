@@ -194,27 +194,29 @@ Result<Response> get_own_inbox(Services& s, Request& request) {
 }
 
 // The recipient has read the message. The user reads for the user and the supervisor mailboxes.
-Result<Response> post_read(Services& s, Request& request) {
+Awaitable<Result<Response>> post_read(Services& s, Request& request) {
   auto body = parse_json_object(request.body);
-  if (!body) return tl::unexpected(body.error());
+  if (!body) co_return tl::unexpected(body.error());
   RegistryDirectory agents(s.agents);
   auto message = s.store.messages().get(request.params["id"]);
-  if (!message) return tl::unexpected(message.error());
+  if (!message) co_return tl::unexpected(message.error());
   auto me = caller_mailbox(agents, request);
-  if (!me) return tl::unexpected(me.error());
+  if (!me) co_return tl::unexpected(me.error());
   bool recipient = is_agent(request) ? message->recipient == *me
                                      : message->recipient == kUserMailbox ||
                                            message->recipient == kSupervisorMailbox;
   if (!recipient) {
-    if (auto st = check_party(*me, request, *message); !st) return tl::unexpected(st.error());
-    return fail(ErrorKind::kForbidden, "not_recipient",
-                fmt::format("message {} is for {}; only its recipient marks it read", message->id,
-                            message->recipient));
+    if (auto st = check_party(*me, request, *message); !st) co_return tl::unexpected(st.error());
+    co_return fail(ErrorKind::kForbidden, "not_recipient",
+                   fmt::format("message {} is for {}; only its recipient marks it read",
+                               message->id, message->recipient));
   }
-  Mailbox mailbox(s.store, s.bus, s.clock, agents);
-  auto read = mailbox.mark_read(message->id);
-  if (!read) return tl::unexpected(read.error());
-  return Response::json(to_json(*read));
+  auto mark = [&s, id = message->id](Store& store, EventBus& bus) {
+    KnownAgents nobody;  // marking read looks nobody up
+    return Mailbox(store, bus, s.clock, nobody).mark_read(id);
+  };
+  CO_TRY(read, co_await s.runner.run(mark));
+  co_return Response::json(to_json(*read));
 }
 
 }  // namespace
@@ -224,7 +226,7 @@ std::vector<Route> message_routes() {
       {"POST", "/api/v1/messages", Access::kAny, nullptr, post_message},
       {"GET", "/api/v1/messages", Access::kAny, get_messages},
       {"GET", "/api/v1/messages/{id}", Access::kAny, get_message},
-      {"POST", "/api/v1/messages/{id}/read", Access::kAny, post_read},
+      {"POST", "/api/v1/messages/{id}/read", Access::kAny, nullptr, post_read},
       {"GET", "/api/v1/agents/{id}/inbox", Access::kSelf, get_agent_inbox},
       {"GET", "/api/v1/inbox", Access::kAny, get_own_inbox},
   };

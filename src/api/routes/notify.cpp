@@ -13,12 +13,12 @@ Result<Response> get_notify(Services& s, Request&) {
 }
 
 // The body holds the team file's `notify:` keys; keys left out take their defaults.
-Result<Response> put_notify(Services& s, Request& request) {
-  TRY(body, parse_json_object(request.body));
-  TRY(config, notify_config_from_json(*body));
-  TRY_OK(s.notifier.configure(*config));
-  TRY(status, s.notifier.status_json());
-  return Response::json(*status);
+Awaitable<Result<Response>> put_notify(Services& s, Request& request) {
+  CO_TRY(body, parse_json_object(request.body));
+  CO_TRY(config, notify_config_from_json(*body));
+  CO_TRY_OK(co_await s.notifier.configure(std::move(*config)));
+  CO_TRY(status, s.notifier.status_json());
+  co_return Response::json(*status);
 }
 
 Result<Response> get_notifications(Services& s, Request& request) {
@@ -55,7 +55,7 @@ Awaitable<Result<Response>> post_test(Services& s, Request& request) {
 std::vector<Route> notify_routes() {
   return {
       {"GET", "/api/v1/notify", Access::kUser, get_notify},
-      {"PUT", "/api/v1/notify", Access::kUser, put_notify},
+      {"PUT", "/api/v1/notify", Access::kUser, nullptr, put_notify},
       {"POST", "/api/v1/notify/test", Access::kUser, nullptr, post_test},
       {"GET", "/api/v1/notifications", Access::kUser, get_notifications},
   };

@@ -10,6 +10,7 @@
 #include "crew/merges.h"
 #include "crew/projects.h"
 #include "crew/worktrees.h"
+#include "store/store_runner.h"
 
 namespace bosun {
 namespace {
@@ -55,10 +56,9 @@ Awaitable<Result<Response>> patch_project(Services& s, Request& request) {
   co_return Response::json(*p);
 }
 
-Result<Response> delete_project(Services& s, Request& request) {
-  auto r = s.projects.remove(request.params["id"]);
-  if (!r) return tl::unexpected(r.error());
-  return Response::json(*r);
+Awaitable<Result<Response>> delete_project(Services& s, Request& request) {
+  CO_TRY(r, co_await s.projects.remove(request.params["id"]));
+  co_return Response::json(*r);
 }
 
 Awaitable<Result<Response>> get_project_worktrees(Services& s, Request& request) {
@@ -132,27 +132,32 @@ Result<Response> get_decisions(Services& s, Request& request) {
   return Response::json(*list);
 }
 
-Result<Response> post_decision(Services& s, Request& request) {
-  auto body = parse_json_object(request.body);
-  if (!body) return tl::unexpected(body.error());
+Awaitable<Result<Response>> post_decision(Services& s, Request& request) {
+  CO_TRY(body, parse_json_object(request.body));
   // An agent proposes; what it proposes becomes an instruction only once a person accepts it.
   bool proposal = request.principal.kind == Principal::Kind::kAgent;
-  auto d = Decisions(s.store, s.bus, s.clock)
-               .add(request.params["id"], *body, request.principal.name(), proposal);
-  if (!d) return tl::unexpected(d.error());
-  return Response::json(*d, 201);
+  std::string author = request.principal.name();
+  const std::string& project = request.params["id"];
+  auto add = [&](Store& store, EventBus& bus) {
+    return Decisions(store, bus, s.clock).add(project, *body, author, proposal);
+  };
+  CO_TRY(d, co_await s.runner.run(add));
+  co_return Response::json(*d, 201);
 }
 
-Result<Response> post_accept(Services& s, Request& request) {
+Awaitable<Result<Response>> post_accept(Services& s, Request& request) {
   const std::string& text = request.params["decision"];
   int64_t id = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
   if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
-    return not_found("decision_not_found", "no decision #" + text);
+    co_return not_found("decision_not_found", "no decision #" + text);
   }
-  auto d = Decisions(s.store, s.bus, s.clock).accept(request.params["id"], id, "user");
-  if (!d) return tl::unexpected(d.error());
-  return Response::json(*d);
+  const std::string& project = request.params["id"];
+  auto accept = [&s, &project, id](Store& store, EventBus& bus) {
+    return Decisions(store, bus, s.clock).accept(project, id, "user");
+  };
+  CO_TRY(d, co_await s.runner.run(accept));
+  co_return Response::json(*d);
 }
 
 }  // namespace
@@ -163,11 +168,12 @@ std::vector<Route> project_routes() {
       {"GET", "/api/v1/projects", Access::kAny, get_projects},
       {"GET", "/api/v1/projects/{id}", Access::kAny, get_project},
       {"PATCH", "/api/v1/projects/{id}", Access::kUser, nullptr, patch_project},
-      {"DELETE", "/api/v1/projects/{id}", Access::kUser, delete_project},
+      {"DELETE", "/api/v1/projects/{id}", Access::kUser, nullptr, delete_project},
       {"GET", "/api/v1/projects/{id}/worktrees", Access::kAny, nullptr, get_project_worktrees},
       {"GET", "/api/v1/projects/{id}/decisions", Access::kAny, get_decisions},
-      {"POST", "/api/v1/projects/{id}/decisions", Access::kAny, post_decision},
-      {"POST", "/api/v1/projects/{id}/decisions/{decision}/accept", Access::kUser, post_accept},
+      {"POST", "/api/v1/projects/{id}/decisions", Access::kAny, nullptr, post_decision},
+      {"POST", "/api/v1/projects/{id}/decisions/{decision}/accept", Access::kUser, nullptr,
+       post_accept},
       {"GET", "/api/v1/worktrees", Access::kAny, nullptr, get_worktrees},
       {"POST", "/api/v1/worktrees/prune", Access::kUser, nullptr, post_prune},
       {"DELETE", "/api/v1/worktrees/{id}", Access::kUser, nullptr, delete_worktree},

@@ -11,13 +11,11 @@ Result<Response> get_supervisor(Services& s, Request&) {
 }
 
 // The body holds the team file's `supervisor:` keys; keys left out keep their defaults.
-Result<Response> put_supervisor(Services& s, Request& request) {
-  auto body = parse_json_object(request.body);
-  if (!body) return tl::unexpected(body.error());
-  auto config = supervisor_config_from_json(*body);
-  if (!config) return tl::unexpected(config.error());
-  if (auto st = s.supervisor.configure(*config); !st) return tl::unexpected(st.error());
-  return Response::json(s.supervisor.status_json());
+Awaitable<Result<Response>> put_supervisor(Services& s, Request& request) {
+  CO_TRY(body, parse_json_object(request.body));
+  CO_TRY(config, supervisor_config_from_json(*body));
+  CO_TRY_OK(co_await s.supervisor.configure(std::move(*config)));
+  co_return Response::json(s.supervisor.status_json());
 }
 
 }  // namespace
@@ -25,7 +23,7 @@ Result<Response> put_supervisor(Services& s, Request& request) {
 std::vector<Route> supervisor_routes() {
   return {
       {"GET", "/api/v1/supervisor", Access::kAny, get_supervisor},
-      {"PUT", "/api/v1/supervisor", Access::kUser, put_supervisor},
+      {"PUT", "/api/v1/supervisor", Access::kUser, nullptr, put_supervisor},
   };
 }
 

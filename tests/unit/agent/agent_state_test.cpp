@@ -88,8 +88,8 @@ class AgentStateMachineTest : public testing::StoreFixture {
     record_.name = "kai";
     record_.created_at_ms = 1;
     ASSERT_TRUE(store_->agents().insert(record_));
-    machine_ = std::make_unique<AgentStateMachine>(
-        record_, AgentStateSinks{store_->agents(), *bus_, log_, clock_});
+    machine_ =
+        std::make_unique<AgentStateMachine>(record_, AgentStateSinks{*store_runner_, log_, clock_});
   }
   void TearDown() override {
     machine_.reset();
@@ -168,7 +168,7 @@ TEST_F(AgentStateMachineTest, EveryAllowedMoveFromEveryStateIsMade) {
   for (const auto& [from, to] : allowed_moves()) {
     record_.state = std::string(to_string(from));
     record_.state_source = "process";
-    AgentStateMachine m(record_, AgentStateSinks{store_->agents(), *bus_, log_, clock_});
+    AgentStateMachine m(record_, AgentStateSinks{*store_runner_, log_, clock_});
     ASSERT_EQ(m.state(), from);
     size_t before = events_.seen.size();
     EXPECT_TRUE(m.enter(to)) << to_string(from) << " → " << to_string(to);
@@ -180,7 +180,7 @@ TEST_F(AgentStateMachineTest, EveryAllowedMoveFromEveryStateIsMade) {
 
 TEST_F(AgentStateMachineTest, AnUnknownRecordedStateReadsAsLost) {
   record_.state = "hibernating";
-  AgentStateMachine m(record_, AgentStateSinks{store_->agents(), *bus_, log_, clock_});
+  AgentStateMachine m(record_, AgentStateSinks{*store_runner_, log_, clock_});
   EXPECT_EQ(m.state(), A::kLost);
   EXPECT_TRUE(m.enter(A::kStarting));
 }

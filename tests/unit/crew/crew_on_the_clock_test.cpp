@@ -10,6 +10,7 @@
 
 #include "agent/profile.h"
 #include "crew/mailbox.h"
+#include "support/awaited.h"
 #include "support/this_machine.h"
 
 namespace bosun {
@@ -22,7 +23,7 @@ class CrewOnTheClock : public testing::CrewOnThisMachine {
   void configure(const Json& keys) {
     auto c = supervisor_config_from_json(keys);
     ASSERT_TRUE(c) << c.error().message;
-    ASSERT_TRUE(supervisor_->configure(*c));
+    ASSERT_TRUE(testing::awaited(io_, supervisor_->configure(*c)).value_or(Status()));
   }
   bool live(const std::string& name) {
     auto v = registry_->view(name);

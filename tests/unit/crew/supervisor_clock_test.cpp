@@ -10,6 +10,7 @@
 #include <boost/asio/detached.hpp>
 
 #include "agent/registry.h"
+#include "support/awaited.h"
 #include "support/no_machine.h"
 #include "support/store_fixture.h"
 
@@ -37,7 +38,7 @@ class SupervisorOnTheClock : public testing::RegistryOnNoMachine {
     c.restart_backoff = backoff;
     c.restart_limit = limit;
     c.restart_window = window;
-    ASSERT_TRUE(supervisor_->configure(c));
+    ASSERT_TRUE(testing::awaited(io_, supervisor_->configure(c)).value_or(Status()));
   }
   // Runs everything that is ready now (handlers, coroutines, what they post in turn).
   void settle() {
@@ -144,7 +145,7 @@ TEST_F(SupervisorOnTheClock, SavedSettingsHoldAcrossARestart) {
                                                 {"delivery_timeout", "2s"},
                                                 {"heartbeat", "5m"}});
   ASSERT_TRUE(saved);
-  ASSERT_TRUE(supervisor_->configure(*saved));
+  ASSERT_TRUE(testing::awaited(io_, supervisor_->configure(*saved)).value_or(Status()));
   supervisor_.reset();  // the daemon stops
 
   supervisor_ =

@@ -125,6 +125,40 @@ TEST_F(StoreRunnerTest, SubmittedWorkRunsInOrderAndItsFollowUpRunsOnTheLoop) {
   expect_in_order(events_.seen);
 }
 
+TEST_F(StoreRunnerTest, WorkAwaitedAfterSubmittedWorkFindsWhatItWrote) {
+  // One queue for both: a write handed in with submit is done before work awaited after it,
+  // so what the loop reads back through the runner is never older than what it asked to write.
+  auto runner = with_worker(5ms);
+  ASSERT_TRUE(runner);
+  std::vector<std::string> seen;
+  run([&]() -> asio::awaitable<void> {
+    for (int i = 1; i <= 3; ++i) {
+      runner->submit(
+          [i](Store& store, EventBus&) { return store.settings().set("test.n", Json(i)); },
+          [](const Status& st) { EXPECT_TRUE(st) << st.error().message; });
+      auto read = [](Store& store, EventBus&) { return store.settings().get("test.n"); };
+      auto got = co_await runner->run(read);
+      seen.push_back(got && *got ? (**got).dump() : "nothing");
+    }
+  });
+  EXPECT_EQ(seen, (std::vector<std::string>{"1", "2", "3"}));
+}
+
+TEST_F(StoreRunnerTest, AnEventPublishedThroughTheRunnerReachesTheLoopsSubscribers) {
+  StoreRunner inline_runner(*store_, *bus_);
+  inline_runner.publish("test.inline", "s", Json{{"n", 1}});
+  ASSERT_EQ(events_.types(), std::vector<std::string>{"test.inline"});  // before it returned
+  auto runner = with_worker(2ms);
+  ASSERT_TRUE(runner);
+  runner->publish("test.worker", "s", Json{{"n", 2}});
+  EXPECT_EQ(events_.seen.size(), 1u);  // on its way
+  io_.run();
+  io_.restart();
+  ASSERT_EQ(events_.types(), (std::vector<std::string>{"test.inline", "test.worker"}));
+  EXPECT_EQ(event_data(events_.seen[1])["n"], 2);
+  expect_in_order(events_.seen);
+}
+
 TEST_F(StoreRunnerTest, TheLoopGoesOnWhileWorkWaitsOnTheWorker) {
   auto runner = with_worker();
   ASSERT_TRUE(runner);

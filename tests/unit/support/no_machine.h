@@ -71,7 +71,7 @@ class RegistryOnNoMachine : public StoreFixture {
     auto host = std::make_unique<NoMachine>(dir_);
     host_ = host.get();
     registry_ =
-        std::make_unique<AgentRegistry>(io_, *store_, *bus_, clock_, log_, tokens_,
+        std::make_unique<AgentRegistry>(io_, *store_, *store_runner_, clock_, log_, tokens_,
                                         StateDir{dir_ / ".bosun"}, "/bin/true", std::move(host));
   }
   void TearDown() override {

@@ -43,8 +43,8 @@ class CrewOnThisMachine : public StoreFixture {
     auto lock = StateLock::acquire(state_);  // holders watch the daemon's lock
     ASSERT_TRUE(lock) << lock.error().message;
     lock_ = std::make_unique<StateLock>(std::move(*lock));
-    registry_ = std::make_unique<AgentRegistry>(io_, *store_, *bus_, clock_, log_, tokens_, state_,
-                                                BOSUN_BINARY);
+    registry_ = std::make_unique<AgentRegistry>(io_, *store_, *store_runner_, clock_, log_, tokens_,
+                                                state_, BOSUN_BINARY);
   }
   void TearDown() override {
     stop_crew();
@@ -87,7 +87,8 @@ class CrewOnThisMachine : public StoreFixture {
                                                  *registry_, options);
     supervisor_ = std::make_unique<Supervisor>(io_, *store_, *bus_, *store_runner_, clock_, log_,
                                                *registry_, delivery_.get());
-    dialogs_ = std::make_unique<DialogAnswers>(io_, *store_, *bus_, clock_, log_, *registry_);
+    dialogs_ = std::make_unique<DialogAnswers>(io_, *store_, *bus_, *store_runner_, clock_, log_,
+                                               *registry_);
     delivery_->start();
     supervisor_->start();
     dialogs_->start();
