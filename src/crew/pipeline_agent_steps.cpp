@@ -64,10 +64,10 @@ PipelineRuns::~PipelineRuns() {
   bus_.unsubscribe(this);
 }
 
-Result<Task> PipelineRuns::create_step_task(PipelineRun& run, const Step& step,
-                                            const std::string& prompt) {
+asio::awaitable<Result<Task>> PipelineRuns::create_step_task(PipelineRun& run, const Step& step,
+                                                             const std::string& prompt) {
   StepRun& s = *run.step(step.id);
-  TRY(main, store_.tasks().find(run.task_id));
+  CO_TRY(main, store_.tasks().find(run.task_id));
   NewTask t;
   t.title = first_line(
       fmt::format("{} — step {} of {} (attempt {})", main->title, step.id, run.id, s.attempts),
@@ -80,34 +80,48 @@ Result<Task> PipelineRuns::create_step_task(PipelineRun& run, const Step& step,
   t.description = prompt + "\n\n" + agent_report_instructions(run, step, t.id);
   const int64_t now = to_unix_ms(clock_.now());
   run.updated_at_ms = now;
+  s.tasks.push_back(t.id);
   // The task, its place in the run and the run's record of it land together: a daemon stopped
   // in between leaves neither a step without its task nor a task no run knows.
-  EventBus::Transaction tx(bus_, store_);
-  TRY_OK(tx.begin());
-  TRY(created, store_.tasks().create(t, kPipelineActor, now));
-  TRY_OK(store_.tasks().set_step(created->id, run.id, step.id, run.branch));
-  TRY(task, store_.tasks().find(created->id));
-  s.tasks.push_back(task->id);
-  TRY_OK(store_.pipeline_runs().update(run));
-  TRY_OK(tx.publish("task.created", task->id,
-                    Json{{"id", task->id}, {"task", to_json(*task)}, {"by", kPipelineActor}}));
-  TRY_OK(tx.publish("pipeline.step.started", run.id,
-                    Json{{"run", run.id},
-                         {"step", step.id},
-                         {"role", step.role},
-                         {"attempt", s.attempts},
-                         {"resumed", false},
-                         {"task", task->id}}));
-  TRY_OK(tx.commit());
-  return *task;
+  const PipelineRun& written = run;
+  auto create = [&t, &written, &step, now, attempts = s.attempts](Store& store,
+                                                                  EventBus& bus) -> Result<Task> {
+    EventBus::Transaction tx(bus, store);
+    TRY_OK(tx.begin());
+    TRY(created, store.tasks().create(t, kPipelineActor, now));
+    TRY_OK(store.tasks().set_step(created->id, written.id, step.id, written.branch));
+    TRY(task, store.tasks().find(created->id));
+    TRY_OK(store.pipeline_runs().update(written));
+    TRY_OK(tx.publish("task.created", task->id,
+                      Json{{"id", task->id}, {"task", to_json(*task)}, {"by", kPipelineActor}}));
+    TRY_OK(tx.publish("pipeline.step.started", written.id,
+                      Json{{"run", written.id},
+                           {"step", step.id},
+                           {"role", step.role},
+                           {"attempt", attempts},
+                           {"resumed", false},
+                           {"task", task->id}}));
+    TRY_OK(tx.commit());
+    return *task;
+  };
+  begin_write(run);
+  auto life = lifetime_.guard();
+  auto task = co_await runner_.run(create);
+  if (!life.alive()) co_return task;
+  end_write(run.id);
+  if (!task) run.step(step.id)->tasks.pop_back();  // it was never made
+  co_return task;
 }
 
-void PipelineRuns::hand_to_agent(PipelineRun& run, const Step& step, const std::string& prompt) {
-  auto task = create_step_task(run, step, prompt);
+asio::awaitable<void> PipelineRuns::hand_to_agent(PipelineRun& run, const Step& step,
+                                                  const std::string& prompt) {
+  auto life = lifetime_.guard();
+  auto task = co_await create_step_task(run, step, prompt);
+  if (!life.alive()) co_return;
   if (!task) {
     wait_for_person(
         run, fmt::format("step {}: its task could not be made: {}", step.id, task.error().message));
-    return;
+    co_return;
   }
   watch(task->id, run, step);
   log_.info("pipeline.step.started", {{"run", run.id},
@@ -174,7 +188,7 @@ void PipelineRuns::on_event(const Event& event) {
 std::optional<PipelineRuns::StepTask> PipelineRuns::step_at_work(const std::string& task_id) {
   auto task = store_.tasks().find(task_id);
   if (!task || !task->is_step()) return std::nullopt;
-  auto found = store_.pipeline_runs().find(*task->pipeline_run_id);
+  auto found = load(*task->pipeline_run_id);
   if (!found || !*found) return std::nullopt;
   const StepRun* st = (*found)->step(*task->step);
   // A run that ended or waits, or an attempt that another replaced, is past it.
@@ -247,9 +261,10 @@ void PipelineRuns::close_step_task(const std::string& id, const std::string& rea
   TaskChange change;
   change.status = TaskStatus::kCancelled;
   change.reason = reason;
-  if (auto moved = TaskBoard(store_, bus_, clock_).update(id, change, kPipelineActor); !moved) {
-    log_.warn("pipeline.step_task_not_closed", {{"task", id}, {"error", moved.error().message}});
-  }
+  on_board("pipeline.step_task_not_closed", id, [id, change](TaskBoard& board, Store&) -> Status {
+    TRY_OK(board.update(id, change, kPipelineActor));
+    return {};
+  });
 }
 
 asio::awaitable<std::optional<GateResult>> PipelineRuns::land_step_branch(PipelineRun& run,
@@ -320,15 +335,18 @@ void PipelineRuns::context_reset(std::string task_id, const std::string& agent_i
                     task->assignee_name.value_or("its agent"), task->branch.value_or("its branch"));
   }
   keep_handoff(*st, handoff);
-  (void)save(run, "pipeline.step.handoff",
-             Json{{"run", run.id}, {"step", st->id}, {"task", task->id}, {"handoff", handoff}});
   std::string text = fmt::format(
       "Your context was reset ({}). Step {} of pipeline run {} goes on from here; what the run "
       "has handed on so far:\n\n{}",
       why, st->id, run.id, handoff_text(run, kMaxResetHandoff));
-  if (auto c = TaskBoard(store_, bus_, clock_).comment(task->id, kPipelineActor, text); !c) {
-    log_.warn("pipeline.handoff_not_written", {{"task", task->id}, {"error", c.error().message}});
-  }
+  on_board("pipeline.handoff_not_written", task->id,
+           [id = task->id, text](TaskBoard& board, Store&) -> Status {
+             TRY_OK(board.comment(id, kPipelineActor, text));
+             return {};
+           });
+  // The comment first: whoever sees pipeline.step.handoff finds it on the task.
+  (void)save(run, "pipeline.step.handoff",
+             Json{{"run", run.id}, {"step", st->id}, {"task", task->id}, {"handoff", handoff}});
 }
 
 }  // namespace bosun

@@ -63,7 +63,7 @@ void PipelineRuns::looped(const std::string& key, const std::string& evidence) {
   auto node = watches_.extract(key);
   if (node.empty()) return;
   const Watch& w = node.mapped();
-  auto found = store_.pipeline_runs().find(w.run);
+  auto found = load(w.run);
   if (!found || !*found) return;
   PipelineRun run = std::move(**found);
   StepRun* st = run.step(w.step);
@@ -75,24 +75,28 @@ void PipelineRuns::looped(const std::string& key, const std::string& evidence) {
   st->ended_at_ms = now;
   st->evidence = "bosun stopped the last attempt: " + evidence;
   keep_handoff(*st, make_handoff(*st, now));
-  (void)bus_.publish("pipeline.gate.failed", run.id,
-                     Json{{"run", run.id}, {"step", st->id}, {"gate", to_json(loop)}});
-  (void)bus_.publish(
+  runner_.publish("pipeline.gate.failed", run.id,
+                  Json{{"run", run.id}, {"step", st->id}, {"gate", to_json(loop)}});
+  runner_.publish(
       "pipeline.step.finished", run.id,
       Json{{"run", run.id}, {"step", st->id}, {"result", "failed"}, {"gate", to_json(loop)}});
   log_.warn("pipeline.step.looping", {{"run", run.id}, {"step", st->id}, {"evidence", evidence}});
-  wait_for_person(run, fmt::format("step {} went round in circles (attempt {}): {}; bosun "
-                                   "stopped it — retry the step or cancel the run",
-                                   st->id, st->attempts, evidence));
-  // Then the worker stops: the step is no longer running, so its end changes nothing.
-  if (!w.agent) {
-    (void)headless_.cancel(key);
-    return;
+  std::string why = fmt::format(
+      "step {} went round in circles (attempt {}): {}; bosun stopped it — retry the step or "
+      "cancel the run",
+      st->id, st->attempts, evidence);
+  if (w.agent) {
+    // The step stored as failed first, so its task's end changes nothing; then the task is
+    // taken from its agent, and only then does the run say it waits.
+    (void)save(run);
+    auto task = store_.tasks().find(key);
+    if (task && task->assignee && agents_) (void)agents_->interrupt(*task->assignee);
+    close_step_task(key, fmt::format("step {} of pipeline run {} went round in circles: {}", st->id,
+                                     run.id, evidence));
   }
-  auto task = store_.tasks().find(key);
-  if (task && task->assignee && agents_) (void)agents_->interrupt(*task->assignee);
-  close_step_task(key, fmt::format("step {} of pipeline run {} went round in circles: {}", st->id,
-                                   run.id, evidence));
+  wait_for_person(run, why);
+  // A headless attempt's CLI stops: the step is no longer running, so its end changes nothing.
+  if (!w.agent) (void)headless_.cancel(key);
 }
 
 }  // namespace bosun

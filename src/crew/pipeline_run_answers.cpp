@@ -25,7 +25,7 @@ tl::unexpected<Refusal> no_run(const std::string& id) {
 
 asio::awaitable<Outcome<Json>> PipelineRuns::approve(std::string run_id, std::string by,
                                                      std::optional<std::string> note) {
-  auto found = store_.pipeline_runs().find(run_id);
+  auto found = load(run_id);
   if (!found) co_return refused(found.error());
   if (!*found) co_return no_run(run_id);
   PipelineRun run = std::move(**found);
@@ -48,8 +48,8 @@ asio::awaitable<Outcome<Json>> PipelineRuns::approve(std::string run_id, std::st
         g.evidence =
             fmt::format("approved by {}{}", by, note && !note->empty() ? ": " + *note : "");
         g.at_ms = to_unix_ms(clock_.now());
-        (void)bus_.publish("pipeline.gate.passed", run.id,
-                           Json{{"run", run.id}, {"step", step.id}, {"gate", to_json(g)}});
+        runner_.publish("pipeline.gate.passed", run.id,
+                        Json{{"run", run.id}, {"step", step.id}, {"gate", to_json(g)}});
       }
       st->state = "passed";
       run.state = "running";
@@ -76,7 +76,7 @@ asio::awaitable<Outcome<Json>> PipelineRuns::approve(std::string run_id, std::st
   std::optional<std::string> why =
       note ? note : std::optional<std::string>("pipeline run " + run.id);
   auto merged = co_await branches_.approve(task_id, by, why);
-  auto again = store_.pipeline_runs().find(run_id);
+  auto again = load(run_id);
   if (again && *again) run = std::move(**again);
   if (!merged) {
     run.reason = "the merge was refused: " + merged.error().error.message;
@@ -114,7 +114,7 @@ Outcome<Json> PipelineRuns::reject(const std::string& run_id, const std::string&
   if (reason.empty()) {
     return refused(Error{ErrorKind::kInvalid, "missing_field", "a rejection needs a reason"});
   }
-  auto found = store_.pipeline_runs().find(run_id);
+  auto found = load(run_id);
   if (!found) return refused(found.error());
   if (!*found) return no_run(run_id);
   PipelineRun run = std::move(**found);
@@ -130,8 +130,8 @@ Outcome<Json> PipelineRuns::reject(const std::string& run_id, const std::string&
       for (auto& g : st->gates) {
         if (g.result == "waiting") g = result;
       }
-      (void)bus_.publish("pipeline.gate.failed", run.id,
-                         Json{{"run", run.id}, {"step", step.id}, {"gate", to_json(result)}});
+      runner_.publish("pipeline.gate.failed", run.id,
+                      Json{{"run", run.id}, {"step", step.id}, {"gate", to_json(result)}});
       run.state = "running";
       run.reason.clear();
       on_gate_failed(run, *pipeline, step, gate ? *gate : Gate{}, result);
@@ -152,7 +152,11 @@ Outcome<Json> PipelineRuns::reject(const std::string& run_id, const std::string&
     change.status = TaskStatus::kInProgress;
     change.by_run = true;
     change.reason = why;
-    (void)TaskBoard(store_, bus_, clock_).update(run.task_id, change, by);
+    on_board("pipeline.task_not_moved", run.task_id,
+             [id = run.task_id, change, by](TaskBoard& board, Store&) -> Status {
+               TRY_OK(board.update(id, change, by));
+               return {};
+             });
     if (auto st = save(run, "pipeline.run.rejected",
                        Json{{"run", run.id}, {"by", by}, {"reason", reason}});
         !st) {
@@ -169,7 +173,7 @@ Outcome<Json> PipelineRuns::reject(const std::string& run_id, const std::string&
 
 Outcome<Json> PipelineRuns::retry(const std::string& run_id, const std::optional<std::string>& step,
                                   const std::string& by) {
-  auto found = store_.pipeline_runs().find(run_id);
+  auto found = load(run_id);
   if (!found) return refused(found.error());
   if (!*found) return no_run(run_id);
   PipelineRun run = std::move(**found);
@@ -219,8 +223,13 @@ Outcome<Json> PipelineRuns::retry(const std::string& run_id, const std::optional
     change.status = TaskStatus::kInProgress;
     change.by_run = true;
     change.reason = fmt::format("pipeline run {} retried by {}", run.id, by);
-    (void)store_.tasks().set_pipeline_run(run.task_id, run.id);
-    (void)TaskBoard(store_, bus_, clock_).update(run.task_id, change, by);
+    on_board(
+        "pipeline.task_not_moved", run.task_id,
+        [id = run.task_id, run_id = run.id, change, by](TaskBoard& board, Store& store) -> Status {
+          (void)store.tasks().set_pipeline_run(id, run_id);
+          TRY_OK(board.update(id, change, by));
+          return {};
+        });
   }
   if (auto st = save(run, "pipeline.run.retried",
                      Json{{"run", run.id}, {"step", target->id}, {"by", by}});
@@ -233,7 +242,7 @@ Outcome<Json> PipelineRuns::retry(const std::string& run_id, const std::optional
 
 Outcome<Json> PipelineRuns::cancel(const std::string& run_id, const std::string& by,
                                    const std::string& reason) {
-  auto found = store_.pipeline_runs().find(run_id);
+  auto found = load(run_id);
   if (!found) return refused(found.error());
   if (!*found) return no_run(run_id);
   PipelineRun run = std::move(**found);
@@ -253,7 +262,7 @@ Outcome<Json> PipelineRuns::cancel(const std::string& run_id, const std::string&
 }
 
 Result<Json> PipelineRuns::show(const std::string& run_id) {
-  auto found = store_.pipeline_runs().find(run_id);
+  auto found = load(run_id);
   if (!found) return tl::unexpected(found.error());
   if (!*found) return not_found("run_not_found", "no pipeline run " + run_id);
   Json out = to_json(**found);
@@ -275,7 +284,7 @@ Result<Json> PipelineRuns::show(const std::string& run_id) {
 }
 
 asio::awaitable<Result<Json>> PipelineRuns::trace(std::string run_id) {
-  auto found = store_.pipeline_runs().find(run_id);
+  auto found = load(run_id);
   if (!found) co_return tl::unexpected(found.error());
   if (!*found) co_return not_found("run_not_found", "no pipeline run " + run_id);
   auto project = store_.projects().find((*found)->project_id);

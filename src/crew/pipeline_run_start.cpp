@@ -53,7 +53,7 @@ Status PipelineRuns::may_take(const Task& task) {
                                                *task.step, *task.pipeline_run_id));
   }
   if (task.pipeline_run_id) {
-    auto other = store_.pipeline_runs().find(*task.pipeline_run_id);
+    auto other = load(*task.pipeline_run_id);
     if (other && *other && !(*other)->finished()) {
       return conflict(
           "task_in_run",
@@ -118,7 +118,7 @@ PipelineRun PipelineRuns::new_run(const Pipeline& pipeline, const std::string& t
 }
 
 asio::awaitable<Outcome<Json>> PipelineRuns::start(RunRequest req) {
-  TaskBoard board(store_, bus_, clock_);
+  auto life = lifetime_.guard();
   std::optional<Task> task;
   if (req.task_id) {
     auto found = store_.tasks().find(*req.task_id);
@@ -145,7 +145,12 @@ asio::awaitable<Outcome<Json>> PipelineRuns::start(RunRequest req) {
     n.project_id = project.id;
     // In the backlog until the run holds it: never ready, so never handed to an agent first.
     n.status = TaskStatus::kBacklog;
-    auto created = board.create(n, req.by);
+    auto create = [&](Store& store, EventBus& bus) {
+      return TaskBoard(store, bus, clock_).create(n, req.by);
+    };
+    auto created = co_await runner_.run(create);
+    if (!life.alive())
+      co_return refused(Error{ErrorKind::kInternal, "stopping", "the daemon is stopping"});
     if (!created) co_return refused(created.error());
     task = *created;
   }
@@ -170,26 +175,36 @@ asio::awaitable<Outcome<Json>> PipelineRuns::start(RunRequest req) {
     co_return refused(free.error());
   }
 
-  {
-    EventBus::Transaction tx(bus_, store_);
-    auto st = tx.begin();
-    if (st) st = store_.pipeline_runs().insert(run);
-    if (st) st = store_.tasks().set_pipeline_run(task->id, run.id);
-    if (st) st = store_.tasks().set_branch(task->id, run.branch, run.base_branch, project.id);
-    if (!st) co_return refused(st.error());
-    if (auto ev = tx.publish("pipeline.run.started", run.id, Json{{"run", to_json(run)}}); !ev) {
-      co_return refused(ev.error());
-    }
-    if (auto c = tx.commit(); !c) co_return refused(c.error());
-  }
   TaskChange change;
   change.status = TaskStatus::kInProgress;
   change.by_run = true;
   change.reason = fmt::format("pipeline {} run {} works on it", run.pipeline, run.id);
-  if (task->status != TaskStatus::kInProgress) {
-    if (auto moved = board.update(task->id, change, kPipelineActor); !moved) {
-      log_.warn("pipeline.task_not_moved", {{"run", run.id}, {"error", moved.error().message}});
+  // The run and its task's place in it land together; then the task moves to in progress.
+  std::string moved_error;
+  auto record = [&](Store& store, EventBus& bus) -> Status {
+    {
+      EventBus::Transaction tx(bus, store);
+      TRY_OK(tx.begin());
+      TRY_OK(store.pipeline_runs().insert(run));
+      TRY_OK(store.tasks().set_pipeline_run(task->id, run.id));
+      TRY_OK(store.tasks().set_branch(task->id, run.branch, run.base_branch, project.id));
+      TRY_OK(tx.publish("pipeline.run.started", run.id, Json{{"run", to_json(run)}}));
+      TRY_OK(tx.commit());
     }
+    if (task->status != TaskStatus::kInProgress) {
+      if (auto moved = TaskBoard(store, bus, clock_).update(task->id, change, kPipelineActor);
+          !moved) {
+        moved_error = moved.error().message;
+      }
+    }
+    return {};
+  };
+  auto recorded = co_await runner_.run(record);
+  if (!life.alive())
+    co_return refused(Error{ErrorKind::kInternal, "stopping", "the daemon is stopping"});
+  if (!recorded) co_return refused(recorded.error());
+  if (!moved_error.empty()) {
+    log_.warn("pipeline.task_not_moved", {{"run", run.id}, {"error", moved_error}});
   }
   log_.info("pipeline.run.started",
             {{"run", run.id}, {"pipeline", run.pipeline}, {"task", run.task_id}});

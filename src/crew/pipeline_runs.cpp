@@ -61,13 +61,14 @@ bool is_test_file(const std::string& path, const Pipeline& p) {
 
 }  // namespace
 
-PipelineRuns::PipelineRuns(asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
-                           Log& log, ProcessRunner& git, ProcessRunner& tests, Projects& projects,
-                           TaskBranches& branches, HeadlessRunner& headless, StateDir state,
-                           std::string bosun_exe)
+PipelineRuns::PipelineRuns(asio::io_context& io, Store& store, EventBus& bus, StoreRunner& runner,
+                           const Clock& clock, Log& log, ProcessRunner& git, ProcessRunner& tests,
+                           Projects& projects, TaskBranches& branches, HeadlessRunner& headless,
+                           StateDir state, std::string bosun_exe)
     : io_(io),
       store_(store),
       bus_(bus),
+      runner_(runner),
       clock_(clock),
       log_(log),
       git_(git),
@@ -110,7 +111,7 @@ Result<Pipeline> PipelineRuns::pipeline_of(const PipelineRun& run) {
 }
 
 asio::awaitable<bool> PipelineRuns::step_once(std::string run_id) {
-  auto found = store_.pipeline_runs().find(run_id);
+  auto found = load(run_id);
   if (!found || !*found) co_return false;
   PipelineRun run = std::move(**found);
   if (run.state != "running") co_return false;
@@ -239,7 +240,7 @@ asio::awaitable<void> PipelineRuns::start_attempt(PipelineRun& run, const Step& 
     co_return;
   }
   // Re-read: a person may have moved the run while git ran.
-  auto again = store_.pipeline_runs().find(run.id);
+  auto again = load(run.id);
   if (!again || !*again || (*again)->state != "running") co_return;
   run = std::move(**again);
   StepRun& s = *run.step(step.id);
@@ -256,7 +257,7 @@ asio::awaitable<void> PipelineRuns::start_attempt(PipelineRun& run, const Step& 
   s.ended_at_ms.reset();
   std::string prompt = render_prompt(step.prompt, prompt_values(run, step));
   if (step.mode == StepMode::kAgent) {
-    hand_to_agent(run, step, prompt);
+    co_await hand_to_agent(run, step, prompt);
   } else {
     co_await launch_headless(run, step, *cli, role->body, prompt, resumed);
   }
@@ -333,7 +334,7 @@ asio::awaitable<void> PipelineRuns::launch_headless(PipelineRun& run, const Step
 void PipelineRuns::attempt_ended(const std::string& run_id, const std::string& step_id,
                                  const HeadlessRunRecord& record) {
   watches_.erase(record.id);
-  auto found = store_.pipeline_runs().find(run_id);
+  auto found = load(run_id);
   if (!found || !*found) return;
   PipelineRun run = std::move(**found);
   StepRun* st = run.step(step_id);
@@ -468,8 +469,7 @@ asio::awaitable<void> PipelineRuns::check_step(PipelineRun& run, const Pipeline&
     GateResult r = co_await gates.check(gate.kind, ctx);
     st.gates.push_back(r);
     std::string event = "pipeline.gate." + r.result;
-    (void)bus_.publish(event, run.id,
-                       Json{{"run", run.id}, {"step", step.id}, {"gate", to_json(r)}});
+    runner_.publish(event, run.id, Json{{"run", run.id}, {"step", step.id}, {"gate", to_json(r)}});
     if (r.result == "failed") {
       on_gate_failed(run, pipeline, step, gate, r);
       co_await set_aside(run, step);
@@ -520,7 +520,7 @@ void PipelineRuns::on_gate_failed(PipelineRun& run, const Pipeline& pipeline, co
   StepRun& st = *run.step(step.id);
   st.state = "failed";
   keep_handoff(st, make_handoff(st, to_unix_ms(clock_.now())));
-  (void)bus_.publish(
+  runner_.publish(
       "pipeline.step.finished", run.id,
       Json{{"run", run.id}, {"step", step.id}, {"result", "failed"}, {"gate", to_json(result)}});
   bool blocked = result.gate == "report" && st.report.is_object() &&
@@ -590,16 +590,21 @@ void PipelineRuns::on_gate_failed(PipelineRun& run, const Pipeline& pipeline, co
 // ---- the end -------------------------------------------------------------------------------
 
 asio::awaitable<void> PipelineRuns::finish(PipelineRun& run) {
-  TaskBoard board(store_, bus_, clock_);
   TaskChange change;
   change.status = TaskStatus::kReview;
   change.by_run = true;
   change.reason = fmt::format("pipeline run {}: every step passed its gates", run.id);
-  if (auto task = store_.tasks().find(run.task_id); task && task->status != TaskStatus::kReview) {
-    if (auto moved = board.update(run.task_id, change, kPipelineActor); !moved) {
-      log_.warn("pipeline.task_not_moved", {{"run", run.id}, {"error", moved.error().message}});
-    }
+  auto to_review = [&](Store& store, EventBus& bus) -> Status {
+    TRY(task, store.tasks().find(run.task_id));
+    if (task->status == TaskStatus::kReview) return {};
+    TRY_OK(TaskBoard(store, bus, clock_).update(run.task_id, change, kPipelineActor));
+    return {};
+  };
+  auto life = lifetime_.guard();
+  if (auto moved = co_await runner_.run(to_review); !moved) {
+    log_.warn("pipeline.task_not_moved", {{"run", run.id}, {"error", moved.error().message}});
   }
+  if (!life.alive()) co_return;
   run.state = "review";
   run.reason = run.mode == "auto" ? "merging"
                                   : "every gate passed; waits for a person to approve "
@@ -630,23 +635,27 @@ void PipelineRuns::end(PipelineRun& run, const std::string& state, const std::st
   run.state = state;
   run.reason = reason;
   run.ended_at_ms = to_unix_ms(clock_.now());
-  if (!save(run, "pipeline.run.finished",
-            Json{{"run", run.id}, {"state", state}, {"reason", reason}})) {
-    return;
-  }
-  log_.info("pipeline.run.finished", {{"run", run.id}, {"state", state}, {"reason", reason}});
+  // Stored as ended first (its step tasks' ends then change nothing), then the step tasks and
+  // the run's task move, and only then is it told: pipeline.run.finished finds them moved.
+  if (!save(run)) return;
   close_step_tasks(run, fmt::format("pipeline run {} {}", run.id, state));
-  if (state == "merged") return;
-  // The task goes back to the board; the run's branch keeps its work.
-  TaskBoard board(store_, bus_, clock_);
-  TaskChange change;
-  change.status = TaskStatus::kPending;
-  change.by_run = true;
-  change.reason = fmt::format("pipeline run {} {}: {}", run.id, state, reason);
-  (void)store_.tasks().set_pipeline_run(run.task_id, std::nullopt);
-  if (auto moved = board.update(run.task_id, change, kPipelineActor); !moved) {
-    log_.warn("pipeline.task_not_moved", {{"run", run.id}, {"error", moved.error().message}});
+  if (state != "merged") {
+    // The task goes back to the board; the run's branch keeps its work.
+    TaskChange change;
+    change.status = TaskStatus::kPending;
+    change.by_run = true;
+    change.reason = fmt::format("pipeline run {} {}: {}", run.id, state, reason);
+    on_board("pipeline.task_not_moved", run.task_id,
+             [id = run.task_id, change](TaskBoard& board, Store& store) -> Status {
+               (void)store.tasks().set_pipeline_run(id, std::nullopt);
+               TRY_OK(board.update(id, change, kPipelineActor));
+               return {};
+             });
   }
+  (void)save(run, "pipeline.run.finished",
+             Json{{"run", run.id}, {"state", state}, {"reason", reason}});
+  log_.info("pipeline.run.finished", {{"run", run.id}, {"state", state}, {"reason", reason}});
+  if (state == "merged") return;
   std::string worktree = run.worktree;
   std::string message = fmt::format("{}: left uncommitted when the run ended", run.id);
   auto project = store_.projects().find(run.project_id);
@@ -671,18 +680,53 @@ void PipelineRuns::end(PipelineRun& run, const std::string& state, const std::st
 
 Status PipelineRuns::save(PipelineRun& run, const char* event, const Json& data) {
   // A run a person ended meanwhile stays ended.
-  if (auto cur = store_.pipeline_runs().find(run.id);
-      cur && *cur && (*cur)->finished() && (*cur)->state != run.state) {
+  if (auto cur = load(run.id); cur && *cur && (*cur)->finished() && (*cur)->state != run.state) {
     return conflict("run_finished", fmt::format("run {} is {}", run.id, (*cur)->state));
   }
   run.updated_at_ms = to_unix_ms(clock_.now());
-  EventBus::Transaction tx(bus_, store_);
-  TRY_OK(tx.begin());
-  TRY_OK(store_.pipeline_runs().update(run));
-  if (event) {
-    if (auto ev = tx.publish(event, run.id, data); !ev) return tl::unexpected(ev.error());
-  }
-  return tx.commit();
+  std::optional<std::string> type = event ? std::optional<std::string>(event) : std::nullopt;
+  auto write = [run, type = std::move(type), data](Store& store, EventBus& bus) -> Status {
+    EventBus::Transaction tx(bus, store);
+    TRY_OK(tx.begin());
+    TRY_OK(store.pipeline_runs().update(run));
+    if (type) TRY_OK(tx.publish(*type, run.id, data));
+    return tx.commit();
+  };
+  begin_write(run);
+  runner_.submit(std::move(write), [this, life = lifetime_.guard(), id = run.id](const Status& st) {
+    if (!life.alive()) return;
+    if (!st) log_.error("pipeline.save_failed", {{"run", id}, {"error", st.error().message}});
+    end_write(id);
+  });
+  return {};
+}
+
+Result<std::optional<PipelineRun>> PipelineRuns::load(const std::string& run_id) {
+  if (auto it = unsaved_.find(run_id); it != unsaved_.end()) return it->second.run;
+  return store_.pipeline_runs().find(run_id);
+}
+
+void PipelineRuns::begin_write(const PipelineRun& run) {
+  Unsaved& u = unsaved_[run.id];
+  u.run = run;
+  ++u.writes;
+}
+
+void PipelineRuns::end_write(const std::string& run_id) {
+  auto it = unsaved_.find(run_id);
+  if (it != unsaved_.end() && --it->second.writes <= 0) unsaved_.erase(it);
+}
+
+void PipelineRuns::on_board(const char* what, const std::string& task_id, BoardWork work) {
+  auto run = [&clock = clock_, work = std::move(work)](Store& store, EventBus& bus) {
+    TaskBoard board(store, bus, clock);
+    return work(board, store);
+  };
+  runner_.submit(std::move(run), [this, life = lifetime_.guard(), what, task_id](const Status& st) {
+    if (!st && life.alive()) {
+      log_.warn(what, {{"task", task_id}, {"error", st.error().message}});
+    }
+  });
 }
 
 // ---- restart, usage ------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 // pipeline.gate.*.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -22,10 +23,12 @@
 #include "crew/projects.h"
 #include "crew/refusal.h"
 #include "crew/step_loops.h"
+#include "crew/task_board.h"
 #include "crew/task_branches.h"
 #include "pipeline/pipeline.h"
 #include "store/event_bus.h"
 #include "store/store.h"
+#include "store/store_runner.h"
 #include "util/clock.h"
 #include "util/lifetime.h"
 #include "util/log.h"
@@ -51,9 +54,9 @@ class PipelineRuns : public EventSubscriber {
  public:
   // `git`: the git worker; `tests`: where test commands run; `bosun_exe` fills `{bosun}` in a
   // profile's headless command.
-  PipelineRuns(boost::asio::io_context& io, Store& store, EventBus& bus, const Clock& clock,
-               Log& log, ProcessRunner& git, ProcessRunner& tests, Projects& projects,
-               TaskBranches& branches, HeadlessRunner& headless, StateDir state,
+  PipelineRuns(boost::asio::io_context& io, Store& store, EventBus& bus, StoreRunner& runner,
+               const Clock& clock, Log& log, ProcessRunner& git, ProcessRunner& tests,
+               Projects& projects, TaskBranches& branches, HeadlessRunner& headless, StateDir state,
                std::string bosun_exe);
   ~PipelineRuns() override;
   PipelineRuns(const PipelineRuns&) = delete;
@@ -115,8 +118,10 @@ class PipelineRuns : public EventSubscriber {
                                                const std::string& prompt, bool resumed);
   // Agent steps (crew/pipeline_agent_steps.cpp): the step's task on the board for its role,
   // made with the run's record of it in one transaction.
-  void hand_to_agent(PipelineRun& run, const Step& step, const std::string& prompt);
-  Result<Task> create_step_task(PipelineRun& run, const Step& step, const std::string& prompt);
+  boost::asio::awaitable<void> hand_to_agent(PipelineRun& run, const Step& step,
+                                             const std::string& prompt);
+  boost::asio::awaitable<Result<Task>> create_step_task(PipelineRun& run, const Step& step,
+                                                        const std::string& prompt);
   // After a restart: the step waits on its task again, or moves if the task ended meanwhile.
   void reattach(PipelineRun& run, const Step& step);
   void step_task_moved(const std::string& task_id);
@@ -175,8 +180,21 @@ class PipelineRuns : public EventSubscriber {
   void wait_for_person(PipelineRun& run, const std::string& reason);
   // Ends the run; its task goes back to the board (failed, cancelled) or is done (merged).
   void end(PipelineRun& run, const std::string& state, const std::string& reason);
-  // Stores the run (updated_at) with `event` when given, in one transaction.
+  // Stores the run (updated_at) with `event` when given, in one transaction, through the
+  // runner (load reads this version until the write is back); 409 for a run that ended
+  // meanwhile at another state, which stays ended.
   Status save(PipelineRun& run, const char* event = nullptr, const Json& data = Json());
+  // The run as last written or on its way to be: the version handed to the runner and not yet
+  // back, else the store's.
+  Result<std::optional<PipelineRun>> load(const std::string& run_id);
+  // A write of `run` handed to the runner (begin) and back (end): until then load reads it.
+  void begin_write(const PipelineRun& run);
+  void end_write(const std::string& run_id);
+  // Task board work that nobody waits for (a step task closed, a comment, the run's task back
+  // on the board), through the runner after what was handed in before; a failure is logged
+  // as `what`.
+  using BoardWork = std::function<Status(TaskBoard& board, Store& store)>;
+  void on_board(const char* what, const std::string& task_id, BoardWork work);
   Result<Pipeline> pipeline_of(const PipelineRun& run);
   // Whether a run may take `task`: open, in no other run, held by no agent (409 otherwise).
   Status may_take(const Task& task);
@@ -197,8 +215,9 @@ class PipelineRuns : public EventSubscriber {
   std::optional<std::string> over_budget(const PipelineRun& run, const Pipeline& pipeline);
 
   boost::asio::io_context& io_;
-  Store& store_;
+  Store& store_;  // read on the loop; every write goes through runner_
   EventBus& bus_;
+  StoreRunner& runner_;
   const Clock& clock_;
   Log& log_;
   ProcessRunner& git_;
@@ -211,6 +230,12 @@ class PipelineRuns : public EventSubscriber {
   std::set<std::string> driving_;  // runs a driver is on
   std::set<std::string> again_;    // runs moved while driven: look once more
   std::map<std::string, Watch> watches_;
+  // Runs with writes on their way to the store: the latest version, and how many writes.
+  struct Unsaved {
+    PipelineRun run;
+    int writes = 0;
+  };
+  std::map<std::string, Unsaved> unsaved_;
   AgentRegistry* agents_ = nullptr;
   Lifetime lifetime_;
 };

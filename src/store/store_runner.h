@@ -134,6 +134,15 @@ class StoreRunner {
     });
   }
 
+  // Resumes once every piece of work handed in before it has run and what follows it on the
+  // loop is done: what a caller awaits before it answers for writes it handed in without
+  // waiting for them. Inline, nothing is ever left to wait for.
+  boost::asio::awaitable<void> settled() {
+    if (!worker_) co_return;
+    auto nothing = [](Store&, EventBus&) { return 0; };
+    (void)co_await run(nothing);
+  }
+
   // An event that nothing else is written with, through submit; a failure is logged.
   void publish(std::string type, std::string subject, Json data);
 

@@ -8,6 +8,7 @@
 #include "api/routes/routes.h"
 #include "api/services.h"
 #include "crew/pipeline_runs.h"
+#include "store/store_runner.h"
 
 namespace bosun {
 namespace {
@@ -88,18 +89,20 @@ Awaitable<Result<Response>> post_approve(Services& s, Request& request) {
   std::string by = request.principal.name();
   std::optional<std::string> text = *note;
   auto r = co_await s.pipelines.approve(id, by, text);
+  co_await s.runner.settled();  // what the answer says is written
   if (!r) co_return refusal_response(r.error());
   co_return Response::json(*r);
 }
 
-Result<Response> post_reject(Services& s, Request& request) {
+Awaitable<Result<Response>> post_reject(Services& s, Request& request) {
   auto body = body_of(request, {"reason"});
-  if (!body) return tl::unexpected(body.error());
+  if (!body) co_return tl::unexpected(body.error());
   auto reason = bounded(*body, "reason", kMaxReason);
-  if (!reason) return tl::unexpected(reason.error());
+  if (!reason) co_return tl::unexpected(reason.error());
   auto r = s.pipelines.reject(request.params["id"], request.principal.name(), reason->value_or(""));
-  if (!r) return refusal_response(r.error());
-  return Response::json(*r);
+  co_await s.runner.settled();  // what the answer says is written
+  if (!r) co_return refusal_response(r.error());
+  co_return Response::json(*r);
 }
 
 Awaitable<Result<Response>> get_trace(Services& s, Request& request) {
@@ -109,24 +112,26 @@ Awaitable<Result<Response>> get_trace(Services& s, Request& request) {
   co_return Response::json(*trace);
 }
 
-Result<Response> post_retry(Services& s, Request& request) {
+Awaitable<Result<Response>> post_retry(Services& s, Request& request) {
   auto body = body_of(request, {"step"});
-  if (!body) return tl::unexpected(body.error());
+  if (!body) co_return tl::unexpected(body.error());
   auto step = bounded(*body, "step", 64);
-  if (!step) return tl::unexpected(step.error());
+  if (!step) co_return tl::unexpected(step.error());
   auto r = s.pipelines.retry(request.params["id"], *step, request.principal.name());
-  if (!r) return refusal_response(r.error());
-  return Response::json(*r);
+  co_await s.runner.settled();  // what the answer says is written
+  if (!r) co_return refusal_response(r.error());
+  co_return Response::json(*r);
 }
 
-Result<Response> post_cancel(Services& s, Request& request) {
+Awaitable<Result<Response>> post_cancel(Services& s, Request& request) {
   auto body = body_of(request, {"reason"});
-  if (!body) return tl::unexpected(body.error());
+  if (!body) co_return tl::unexpected(body.error());
   auto reason = bounded(*body, "reason", kMaxReason);
-  if (!reason) return tl::unexpected(reason.error());
+  if (!reason) co_return tl::unexpected(reason.error());
   auto r = s.pipelines.cancel(request.params["id"], request.principal.name(), reason->value_or(""));
-  if (!r) return refusal_response(r.error());
-  return Response::json(*r);
+  co_await s.runner.settled();  // what the answer says is written
+  if (!r) co_return refusal_response(r.error());
+  co_return Response::json(*r);
 }
 
 }  // namespace
@@ -138,9 +143,9 @@ std::vector<Route> pipeline_run_routes() {
       {"GET", "/api/v1/pipeline-runs/{id}", Access::kAny, get_run},
       {"GET", "/api/v1/pipeline-runs/{id}/trace", Access::kAny, nullptr, get_trace},
       {"POST", "/api/v1/pipeline-runs/{id}/approve", Access::kUser, nullptr, post_approve},
-      {"POST", "/api/v1/pipeline-runs/{id}/reject", Access::kUser, post_reject},
-      {"POST", "/api/v1/pipeline-runs/{id}/retry", Access::kUser, post_retry},
-      {"POST", "/api/v1/pipeline-runs/{id}/cancel", Access::kUser, post_cancel},
+      {"POST", "/api/v1/pipeline-runs/{id}/reject", Access::kUser, nullptr, post_reject},
+      {"POST", "/api/v1/pipeline-runs/{id}/retry", Access::kUser, nullptr, post_retry},
+      {"POST", "/api/v1/pipeline-runs/{id}/cancel", Access::kUser, nullptr, post_cancel},
   };
 }
 
