@@ -11,7 +11,7 @@
 namespace bosun {
 namespace {
 
-constexpr size_t kMaxJournalText = 64 * 1024;
+constexpr size_t kMaxJournalText = size_t{64} * 1024;
 
 bool valid_kind(const std::string& kind) {
   if (kind.empty() || kind.size() > 32) return false;

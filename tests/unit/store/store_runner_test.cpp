@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <future>
+#include <optional>
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
@@ -142,6 +143,24 @@ TEST_F(StoreRunnerTest, WorkAwaitedAfterSubmittedWorkFindsWhatItWrote) {
     }
   });
   EXPECT_EQ(seen, (std::vector<std::string>{"1", "2", "3"}));
+}
+
+TEST_F(StoreRunnerTest, SettledResumesOnceWhatWasHandedInBeforeIsWrittenAndFollowedUp) {
+  auto runner = with_worker(20ms);
+  ASSERT_TRUE(runner);
+  bool followed = false;
+  std::optional<Json> read_on_loop;
+  run([&]() -> asio::awaitable<void> {
+    runner->submit(
+        [](Store& store, EventBus&) { return store.settings().set("test.settled", Json(7)); },
+        [&](const Status& st) { followed = st.has_value(); });
+    co_await runner->settled();
+    // Read on the loop's own connection, not through the runner.
+    if (auto got = store_->settings().get("test.settled"); got && *got) read_on_loop = **got;
+  });
+  EXPECT_TRUE(followed);
+  ASSERT_TRUE(read_on_loop.has_value());
+  EXPECT_EQ(*read_on_loop, 7);
 }
 
 TEST_F(StoreRunnerTest, AnEventPublishedThroughTheRunnerReachesTheLoopsSubscribers) {
