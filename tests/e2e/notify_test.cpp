@@ -165,7 +165,8 @@ TEST(Notify, AnAgentWaitingForAnAnswerIsToldWithTheQuestion) {
   // The waiting edge is closed (the task it was on may finish meanwhile and open "board").
   std::string key = "waiting:" + asker["id"].get<std::string>();
   ASSERT_TRUE(deliveries_until(d, "", [&](const Json&) {
-    for (const auto& e : d.get("/api/v1/notify").json()["open"])
+    Json status = d.get("/api/v1/notify").json();
+    for (const auto& e : status["open"])
       if (e["key"] == key) return false;
     return true;
   })) << d.get("/api/v1/notify").body;
