@@ -83,9 +83,8 @@ asio::awaitable<Result<Task>> PipelineRuns::create_step_task(PipelineRun& run, c
   s.tasks.push_back(t.id);
   // The task, its place in the run and the run's record of it land together: a daemon stopped
   // in between leaves neither a step without its task nor a task no run knows.
-  const PipelineRun& written = run;
-  auto create = [&t, &written, &step, now, attempts = s.attempts](Store& store,
-                                                                  EventBus& bus) -> Result<Task> {
+  auto create = [&t, &written = run, &step, now, attempts = s.attempts](
+                    Store& store, EventBus& bus) -> Result<Task> {
     EventBus::Transaction tx(bus, store);
     TRY_OK(tx.begin());
     TRY(created, store.tasks().create(t, kPipelineActor, now));

@@ -163,16 +163,16 @@ void Notifier::take(const Event& event) {
         cursor_saved_ = std::max(cursor_saved_, seq);
         wake();
       } else {
-        save_cursor(false);
+        save_cursor();
       }
     });
     return;
   }
-  save_cursor(false);
+  save_cursor();
 }
 
-void Notifier::save_cursor(bool now) {
-  if (!now && cursor_ - cursor_saved_ < kCursorEvery) return;
+void Notifier::save_cursor() {
+  if (cursor_ - cursor_saved_ < kCursorEvery) return;
   int64_t seq = cursor_;
   cursor_saved_ = seq;  // on its way: asked for once
   auto save = [seq](Store& store, EventBus&) { return store.settings().set(kCursorKey, seq); };

@@ -61,8 +61,8 @@ class Notifier final : public EventSubscriber {
  private:
   // Hands the event's edge moves to the store's runner (EdgeWriter), in the order taken.
   void take(const Event& event);
-  // Writes the cursor down through the runner: `now`, or once kCursorEvery events went by.
-  void save_cursor(bool now);
+  // Writes the cursor down through the runner once kCursorEvery events went by unwritten.
+  void save_cursor();
 
   void wake();
   boost::asio::awaitable<void> run();
