@@ -56,7 +56,13 @@ struct Opened {
   std::unique_ptr<Store> store;
 };
 
-std::optional<Opened> open_state(const StateDir& state, Log& log) {
+// The store the daemon opens: the URL it was given, or the state directory's SQLite file.
+std::string target_of(const DaemonOptions& options) {
+  return options.store.empty() ? options.state.db().string() : options.store;
+}
+
+std::optional<Opened> open_state(const StateDir& state, const std::string& store_target,
+                                 Log& log) {
   if (auto s = create_state_dirs(state); !s) {
     log.error("serve.state_dir_failed", {{"error", s.error().message}});
     return std::nullopt;
@@ -82,7 +88,7 @@ std::optional<Opened> open_state(const StateDir& state, Log& log) {
   }
   for (const auto& change : tightened->changes)
     log.warn("serve.state_tightened", {{"change", change}, {"why", "others could read it"}});
-  auto store = Store::open(state.db().string());
+  auto store = Store::open(store_target);
   if (!store) {
     log.error("serve.store_failed", {{"error", store.error().message}});
     return std::nullopt;
@@ -264,7 +270,8 @@ struct DaemonParts {
 
 int run_daemon(const DaemonOptions& options, Log& log) {
   const StateDir& state = options.state;
-  auto opened = open_state(state, log);
+  const std::string store_target = target_of(options);
+  auto opened = open_state(state, store_target, log);
   if (!opened) return 1;
   auto& store = opened->store;
   ::signal(SIGPIPE, SIG_IGN);
@@ -275,15 +282,18 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   // cleanly, not kill it (asio keeps a signal that comes before the wait starts).
   asio::signal_set signals(io, SIGINT, SIGTERM);
   DaemonParts d(io, *store, log, state, opened->token);
-  if (options.store_worker) {
-    auto worker = StoreWorker::open(state.db().string(), d.clock, *options.store_worker);
+  // PostgreSQL's round trips cross a socket: its work never runs on the loop.
+  auto store_worker = options.store_worker;
+  if (!store_worker && Database::is_postgres(store_target)) store_worker.emplace(0);
+  if (store_worker) {
+    auto worker = StoreWorker::open(store_target, d.clock, *store_worker);
     auto used =
         worker ? d.runner.use(std::move(*worker), io) : Status(tl::unexpected(worker.error()));
     if (!used) {
       log.error("serve.store_worker_failed", {{"error", used.error().message}});
       return 1;
     }
-    log.info("serve.store_worker", {{"round_trip_ms", options.store_worker->count()}});
+    log.info("serve.store_worker", {{"round_trip_ms", store_worker->count()}});
   }
   Dispatcher dispatcher(d.services, Router(route_table()));
 

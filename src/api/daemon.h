@@ -18,9 +18,12 @@ struct DaemonOptions {
   size_t max_body = 1 << 20;
   size_t ws_queue_limit = 8 << 20;
   std::vector<std::string> allowed_hosts;
+  // The store: empty for the state directory's SQLite file, or a postgres:// URL (docs/scale.md).
+  std::string store;
   // Store work on a worker connection of its own, each round trip delayed this long: the
   // stand-in for a networked store with which tests check that the loop never waits for one
-  // (BOSUN_STORE_WORKER=<ms>). None: inline on the loop's connection.
+  // (BOSUN_STORE_WORKER=<ms>). None: inline on the loop's connection, unless the store is
+  // PostgreSQL, whose work always runs on a worker.
   std::optional<std::chrono::milliseconds> store_worker;
   size_t max_connections = 0;  // 0: three quarters of the descriptor limit  // names besides
                                // addresses and localhost (Host check)

@@ -12,6 +12,7 @@
 #include "cli/client.h"
 #include "cli/daemon_commands.h"
 #include "cli/family.h"
+#include "store/database.h"
 
 namespace bosun::cli {
 namespace {
@@ -36,6 +37,7 @@ struct ServeFlags {
   bool quiet = false;
   std::vector<std::string> allow_hosts;
   size_t max_connections = 0;
+  std::string store;
 };
 
 void setup_serve(CLI::App& app, CommandContext& ctx) {
@@ -55,6 +57,10 @@ void setup_serve(CLI::App& app, CommandContext& ctx) {
       ->type_name("NAME");
   app.add_option("--max-connections", flags->max_connections,
                  "open connections beyond this get 503 (default: 3/4 of the descriptor limit)");
+  app.add_option("--store", flags->store,
+                 "a shared PostgreSQL store (postgres://…) instead of the state directory's "
+                 "SQLite file; default $BOSUN_STORE")
+      ->type_name("URL");
   app.callback([&ctx, flags] {
     Log log("serve");
     if (flags->quiet) log.set_stderr_level(Log::Level::kWarn);
@@ -65,6 +71,15 @@ void setup_serve(CLI::App& app, CommandContext& ctx) {
     options.ws_queue_limit = flags->ws_queue_limit;
     options.allowed_hosts = flags->allow_hosts;
     options.max_connections = flags->max_connections;
+    options.store = flags->store;
+    if (const char* store = std::getenv("BOSUN_STORE"); store && options.store.empty()) {
+      options.store = store;
+    }
+    if (!options.store.empty() && !Database::is_postgres(options.store)) {
+      std::fprintf(stderr, "bosun: --store takes a postgres:// or postgresql:// URL\n");
+      ctx.exit_code = 2;
+      return;
+    }
     if (const char* worker = std::getenv("BOSUN_STORE_WORKER")) {
       const std::string_view text(worker);
       int64_t ms = -1;

@@ -187,12 +187,11 @@ Result<int64_t> AgentStore::count() {
 Result<int64_t> AgentStore::insert_run(const RunRecord& r) {
   auto stmt = db_.prepare(
       "INSERT INTO runs(agent_id, generation, argv, cwd, socket, log_path, state, started_at)"
-      " VALUES(?,?,?,?,?,?,?,?)");
+      " VALUES(?,?,?,?,?,?,?,?) RETURNING id");
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, r.agent_id).bind(2, r.generation).bind(3, dump_json(Json(r.argv))).bind(4, r.cwd);
   stmt->bind(5, r.socket).bind(6, r.log_path).bind(7, r.state).bind(8, r.started_at_ms);
-  if (auto s = stmt->run(); !s) return tl::unexpected(s.error());
-  return db_.last_insert_rowid();
+  return inserted_id(*stmt);
 }
 
 Status AgentStore::update_run(const RunRecord& r) {

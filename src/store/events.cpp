@@ -1,6 +1,7 @@
 // Events: rows of the events table.
 #include "store/events.h"
 
+#include "store/rows.h"
 #include "util/clock.h"
 
 namespace bosun {
@@ -29,13 +30,13 @@ Json event_data(const Event& event) {
 
 Result<Event> EventStore::append(int64_t at_ms, std::string type, std::string subject,
                                  const Json& data) {
-  auto stmt = db_.prepare("INSERT INTO events(at, type, subject, data) VALUES(?,?,?,?)");
+  auto stmt =
+      db_.prepare("INSERT INTO events(at, type, subject, data) VALUES(?,?,?,?) RETURNING seq");
   if (!stmt) return tl::unexpected(stmt.error());
   std::string text = dump_json(data.is_null() ? Json::object() : data);
   stmt->bind(1, at_ms).bind(2, type).bind(3, subject).bind(4, text);
-  if (auto s = stmt->run(); !s) return tl::unexpected(s.error());
-  return Event{db_.last_insert_rowid(), at_ms, std::move(type), std::move(subject),
-               std::move(text)};
+  TRY(seq, inserted_id(*stmt));
+  return Event{*seq, at_ms, std::move(type), std::move(subject), std::move(text)};
 }
 
 Result<std::vector<Event>> EventStore::list_since(int64_t since, int64_t limit) {

@@ -145,7 +145,9 @@ Result<std::vector<std::pair<std::string, UsageTotals>>> HeadlessRunStore::usage
   if (by == "agent" || by == "task_id") {
     key = by;
   } else if (by == "day") {
-    key = "date(started_at / 1000, 'unixepoch')";
+    key = db_.kind() == Database::Kind::kSqlite
+              ? "date(started_at / 1000, 'unixepoch')"
+              : "to_char(to_timestamp(started_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')";
   } else {
     return bad_request("invalid_field", "by: agent, task or day");
   }

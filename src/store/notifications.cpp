@@ -111,8 +111,9 @@ Status NotificationStore::put_edge(const NotifyEdge& e) {
 
 Result<int64_t> NotificationStore::enqueue(const Delivery& d) {
   auto stmt = db_.prepare(
-      "INSERT OR IGNORE INTO notifications(edge, kind, channel, event_seq, created_at, title,"
-      " body, link, status, attempts, next_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)");
+      "INSERT INTO notifications(edge, kind, channel, event_seq, created_at, title,"
+      " body, link, status, attempts, next_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)"
+      " ON CONFLICT DO NOTHING RETURNING id");
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, d.edge)
       .bind(2, d.kind)
@@ -124,8 +125,9 @@ Result<int64_t> NotificationStore::enqueue(const Delivery& d) {
       .bind(8, d.link)
       .bind(9, to_string(d.status))
       .bind(10, d.next_at_ms);
-  if (auto st = stmt->run(); !st) return tl::unexpected(st.error());
-  return db_.changes() == 0 ? 0 : db_.last_insert_rowid();
+  // A replay (the same channel, edge and event) adds nothing and returns no row.
+  TRY(row, stmt->step());
+  return *row ? stmt->get_int(0) : 0;
 }
 
 Result<std::vector<Delivery>> NotificationStore::pending() {

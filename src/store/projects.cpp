@@ -267,14 +267,14 @@ Result<std::vector<Worktree>> ProjectStore::worktrees(const std::optional<std::s
 Result<Decision> ProjectStore::add_decision(const Decision& d) {
   auto stmt = db_.prepare(
       "INSERT INTO decisions(project_id, kind, text, roles, author, created_at, proposed)"
-      " VALUES(?1,?2,?3,?4,?5,?6,?7)");
+      " VALUES(?1,?2,?3,?4,?5,?6,?7) RETURNING id");
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, d.project_id).bind(2, d.kind).bind(3, d.text);
   stmt->bind(4, dump_json(Json(d.roles))).bind(5, d.author).bind(6, d.created_at_ms);
   stmt->bind(7, d.proposed ? 1 : 0);
-  if (auto st = stmt->run(); !st) return tl::unexpected(st.error());
+  TRY(id, inserted_id(*stmt));
   Decision out = d;
-  out.id = db_.last_insert_rowid();
+  out.id = *id;
   return out;
 }
 

@@ -26,6 +26,16 @@ Result<std::vector<T>> collect(Result<Statement>& stmt, F from_row) {
   return out;
 }
 
+// The id an `INSERT … RETURNING id` made, the statement run to its end (SQLite finishes an
+// insert's statement only then).
+inline Result<int64_t> inserted_id(Statement& stmt) {
+  TRY(row, stmt.step());
+  if (!*row) return internal("storage_error", "an insert returned no id");
+  int64_t id = stmt.get_int(0);
+  TRY(more, stmt.step());
+  return id;
+}
+
 // A Unix-ms column as an ISO time, or null.
 inline Json time_or_null(const std::optional<int64_t>& ms) {
   return ms ? Json(format_time(from_unix_ms(*ms))) : Json();

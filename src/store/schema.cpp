@@ -1,4 +1,5 @@
-// Schema: migrations, applied by Database::open through PRAGMA user_version. Additive (new
+// Schema: migrations, applied by Database::open through the schema's version (SQLite's PRAGMA
+// user_version; on PostgreSQL a row of bosun_schema). Additive (new
 // tables, new columns with DEFAULT values) except 7, which drops columns nothing read.
 #include "store/schema.h"
 
@@ -345,6 +346,35 @@ constexpr Migration kMigrations[] = {
                                     WHERE d.task_id = tasks.id AND p.status <> 'done')
         WHERE id IN (SELECT task_id FROM task_deps WHERE depends_on = NEW.id);
       END;
+      CREATE INDEX tasks_ready ON tasks(priority, created_at)
+        WHERE status = 'pending' AND assignee IS NULL AND waiting = 0;
+      CREATE INDEX tasks_ready_role ON tasks(role, priority, created_at)
+        WHERE status = 'pending' AND assignee IS NULL AND waiting = 0;
+    )sql",
+     // PostgreSQL's triggers call functions.
+     R"sql(
+      ALTER TABLE tasks ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0;
+      CREATE FUNCTION bosun_deps_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE tasks SET waiting = (SELECT count(*) FROM task_deps d JOIN tasks p ON p.id = d.depends_on
+                                    WHERE d.task_id = tasks.id AND p.status <> 'done')
+        WHERE id = (CASE WHEN TG_OP = 'DELETE' THEN OLD.task_id ELSE NEW.task_id END);
+        RETURN NULL;
+      END $$;
+      CREATE FUNCTION bosun_task_done_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE tasks SET waiting = (SELECT count(*) FROM task_deps d JOIN tasks p ON p.id = d.depends_on
+                                    WHERE d.task_id = tasks.id AND p.status <> 'done')
+        WHERE id IN (SELECT task_id FROM task_deps WHERE depends_on = NEW.id);
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER task_deps_added AFTER INSERT ON task_deps
+        FOR EACH ROW EXECUTE FUNCTION bosun_deps_changed();
+      CREATE TRIGGER task_deps_removed AFTER DELETE ON task_deps
+        FOR EACH ROW EXECUTE FUNCTION bosun_deps_changed();
+      CREATE TRIGGER task_done_changed AFTER UPDATE OF status ON tasks
+        FOR EACH ROW WHEN ((OLD.status = 'done') <> (NEW.status = 'done'))
+        EXECUTE FUNCTION bosun_task_done_changed();
       CREATE INDEX tasks_ready ON tasks(priority, created_at)
         WHERE status = 'pending' AND assignee IS NULL AND waiting = 0;
       CREATE INDEX tasks_ready_role ON tasks(role, priority, created_at)

@@ -48,13 +48,13 @@ Json to_json(const TaskReport& r) {
 Result<TaskReport> TaskStore::add_report(const TaskReport& r) {
   auto stmt = db_.prepare(
       "INSERT INTO reports(task_id, agent_id, author, status, body, verified, check_log,"
-      " created_at, checked_at) VALUES(?,?,?,?,?,?,?,?,?)");
+      " created_at, checked_at) VALUES(?,?,?,?,?,?,?,?,?) RETURNING id");
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, r.task_id).bind(2, r.agent_id).bind(3, r.author).bind(4, r.status);
   stmt->bind(5, dump_json(r.body)).bind(6, r.verified).bind(7, r.check_log);
   stmt->bind(8, r.created_at_ms).bind(9, r.checked_at_ms);
-  if (auto st = stmt->run(); !st) return tl::unexpected(st.error());
-  return find_report(db_.last_insert_rowid());
+  TRY(id, inserted_id(*stmt));
+  return find_report(*id);
 }
 
 Result<TaskReport> TaskStore::find_report(int64_t id) {

@@ -203,7 +203,7 @@ Result<std::vector<Task>> TaskStore::ready(std::span<const std::string> roles, i
   auto arm = [](const char* index, const std::string& role) {
     return fmt::format(
         "SELECT id FROM (SELECT id FROM tasks INDEXED BY {} WHERE {}{}"
-        " ORDER BY priority, created_at, rowid LIMIT ?1)",
+        " ORDER BY priority, created_at, rowid LIMIT ?1) AS arm",
         index, kReadyRow, role);
   };
   std::string arms = arm("tasks_ready", "");
@@ -618,12 +618,13 @@ Result<TaskComment> TaskStore::add_comment(const std::string& task_id, const std
                                                     body.size(), kMaxTaskComment));
   }
   if (auto task = find(task_id); !task) return tl::unexpected(task.error());
-  auto stmt =
-      db_.prepare("INSERT INTO task_comments(task_id, author, body, created_at) VALUES(?,?,?,?)");
+  auto stmt = db_.prepare(
+      "INSERT INTO task_comments(task_id, author, body, created_at) VALUES(?,?,?,?)"
+      " RETURNING id");
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, task_id).bind(2, author).bind(3, body).bind(4, now_ms);
-  if (auto st = stmt->run(); !st) return tl::unexpected(st.error());
-  return TaskComment{db_.last_insert_rowid(), task_id, author, body, now_ms};
+  TRY(id, inserted_id(*stmt));
+  return TaskComment{*id, task_id, author, body, now_ms};
 }
 
 Result<std::vector<TaskComment>> TaskStore::comments(const std::string& task_id) {

@@ -24,6 +24,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "common/test_store.h"
+
 namespace bosun::e2e {
 
 namespace asio = boost::asio;
@@ -434,6 +436,11 @@ void TestDaemon::start(const std::vector<std::string>& extra_args) {
   std::filesystem::remove(state_ / "run" / "address");
   std::vector<std::string> args = {BOSUN_BINARY, "serve",   "--listen",
                                    listen_,      "--state", state_.string()};
+  if (bosun::testing::test_store_is_postgres()) {
+    // A database of this state directory's own on the run's PostgreSQL (e2e.postgres).
+    args.push_back("--store");
+    args.push_back(bosun::testing::test_store_target(state_));
+  }
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   std::vector<char*> argv;
   for (auto& a : args)

@@ -1,6 +1,6 @@
 // PgServer, the PostgreSQL the tests start themselves: a cluster in the test's folder answers
 // over libpq on its socket there, listens on no TCP port, and is gone once the object is.
-#include "support/pg_server.h"
+#include "common/pg_server.h"
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>

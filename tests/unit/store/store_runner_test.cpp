@@ -30,7 +30,7 @@ void expect_in_order(const std::vector<Event>& seen) {
 class StoreRunnerTest : public testing::StoreFixture {
  protected:
   std::unique_ptr<StoreRunner> with_worker(std::chrono::milliseconds round_trip = 0ms) {
-    auto worker = StoreWorker::open((dir_ / "bosun.db").string(), worker_clock_, round_trip);
+    auto worker = StoreWorker::open(target_, worker_clock_, round_trip);
     EXPECT_TRUE(worker) << worker.error().message;
     auto runner = std::make_unique<StoreRunner>(*store_, *bus_);
     auto used = runner->use(std::move(*worker), io_);

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "store/store.h"
+#include "common/test_store.h"
 #include "util/ids.h"
 
 namespace bosun {
@@ -18,7 +19,7 @@ class TaskStoreTest : public ::testing::Test {
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() / new_id("bosun-tasks-");
     std::filesystem::create_directories(dir_);
-    auto s = Store::open((dir_ / "bosun.db").string());
+    auto s = Store::open(testing::test_store_target(dir_));
     ASSERT_TRUE(s) << s.error().message;
     store_ = std::move(*s);
     AgentRecord kai;

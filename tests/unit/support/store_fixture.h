@@ -1,6 +1,6 @@
-// StoreFixture: what the tests of services over the store share — a real SQLite store in a
-// fresh temporary folder, a manual clock, a quiet log, an event bus, and a recorder of every
-// event the bus broadcasts.
+// StoreFixture: what the tests of services over the store share — a real store (SQLite in a
+// fresh temporary folder, or PostgreSQL: common/test_store.h), a manual clock, a quiet log, an
+// event bus, and a recorder of every event the bus broadcasts.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -13,6 +13,7 @@
 #include "store/event_bus.h"
 #include "store/store.h"
 #include "store/store_runner.h"
+#include "common/test_store.h"
 #include "util/clock.h"
 #include "util/ids.h"
 #include "util/log.h"
@@ -43,7 +44,9 @@ class StoreFixture : public ::testing::Test {
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() / new_id("bosun-unit-");
     std::filesystem::create_directories(dir_);
-    auto s = Store::open((dir_ / "bosun.db").string());
+    target_ = test_store_target(dir_);
+    ASSERT_FALSE(target_.empty());
+    auto s = Store::open(target_);
     ASSERT_TRUE(s) << s.error().message;
     store_ = std::move(*s);
     log_.set_stderr_enabled(false);
@@ -67,6 +70,7 @@ class StoreFixture : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
+  std::string target_;  // the store's file or URL (common/test_store.h)
   std::unique_ptr<Store> store_;
   ManualClock clock_;
   Log log_{"test"};

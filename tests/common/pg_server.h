@@ -50,12 +50,24 @@ class PgServer {
     }
     TRY_OK(pg->run({(*bin / "initdb").string(), "-D", pg->data().string(), "-U", kUser,
                     "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"}));
-    std::string options = "-k " + dir.string() + " -c listen_addresses= -p " +
-                          std::to_string(kPort) + " -c fsync=off";
-    TRY_OK(pg->run({(*bin / "pg_ctl").string(), "-D", pg->data().string(), "-l",
-                    (dir / "postgres.log").string(), "-w", "-t", "30", "-o", options, "start"}));
-    pg->running_ = true;
+    TRY_OK(pg->resume());
     return pg;
+  }
+
+  // Stops the server (fast: sessions are ended, their transactions rolled back), keeping the
+  // cluster; resume() starts it again.
+  Status stop() {
+    TRY_OK(run({(bin_ / "pg_ctl").string(), "-D", data().string(), "-m", "fast", "-w", "stop"}));
+    running_ = false;
+    return {};
+  }
+  Status resume() {
+    std::string options = "-k " + dir_.string() + " -c listen_addresses= -p " +
+                          std::to_string(kPort) + " -c fsync=off";
+    TRY_OK(run({(bin_ / "pg_ctl").string(), "-D", data().string(), "-l",
+                (dir_ / "postgres.log").string(), "-w", "-t", "30", "-o", options, "start"}));
+    running_ = true;
+    return {};
   }
 
   ~PgServer() {
@@ -66,6 +78,12 @@ class PgServer {
   }
   PgServer(const PgServer&) = delete;
   PgServer& operator=(const PgServer&) = delete;
+
+  // A URL of database `dbname` on this cluster, as bosun's store takes it.
+  std::string url(const std::string& dbname) const {
+    return "postgresql:///" + dbname + "?host=" + dir_.string() + "&port=" + std::to_string(kPort) +
+           "&user=" + kUser;
+  }
 
   // What libpq connects with.
   std::string conninfo() const {
