@@ -5,6 +5,7 @@
 // 2. Message delivery: POST /api/v1/messages to an idle agent → the typed line in its PTY output
 //    → message.delivered (or read), one at a time and in a burst; baseline: POST …/input → echo.
 // 3. Every agent is deleted and none of the processes it started is left.
+// With `postgres` last, the daemon's store is a PostgreSQL cluster the bench starts itself.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -24,7 +25,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "common/pg_server.h"
 #include "support/agent_api.h"
+#include "util/ids.h"
 
 namespace bench = bosun::bench;
 using bench::BenchDaemon;
@@ -58,6 +61,7 @@ struct Options {
   int connections = 4;
   int messages = 200;
   int backlog = 1000;
+  std::string store = "sqlite";  // or postgres: a cluster of the bench's own
 };
 
 // ---- measuring ----------------------------------------------------------------------------
@@ -974,16 +978,44 @@ int arg(int argc, char** argv, int index, int fallback) {
 
 }  // namespace
 
-// crew_bench [TASKS [CONNECTIONS [MESSAGES [BACKLOG]]]]
+// crew_bench [TASKS [CONNECTIONS [MESSAGES [BACKLOG [sqlite|postgres]]]]]
 int main(int argc, char** argv) {
   Options opt;
   opt.tasks = arg(argc, argv, 1, opt.tasks);
   opt.connections = arg(argc, argv, 2, opt.connections);
   opt.messages = arg(argc, argv, 3, opt.messages);
   opt.backlog = arg(argc, argv, 4, opt.backlog);
-  std::printf("crew_bench: %d tasks, %d connections, %d messages, backlog %d; load average %s\n",
-              opt.tasks, opt.connections, opt.messages, opt.backlog, load_average().c_str());
-  BenchDaemon daemon({}, true);
+  if (argc > 5) opt.store = argv[5];
+  std::printf(
+      "crew_bench: %d tasks, %d connections, %d messages, backlog %d, store %s; load average %s\n",
+      opt.tasks, opt.connections, opt.messages, opt.backlog, opt.store.c_str(),
+      load_average().c_str());
+  // PostgreSQL: Debian's, started on a unix socket in a folder of the bench's own.
+  std::unique_ptr<bosun::testing::PgServer> pg;
+  std::vector<std::string> serve_args;
+  auto pg_dir = std::filesystem::temp_directory_path() / bosun::new_id("bosun-bench-pg-");
+  if (opt.store == "postgres") {
+    auto started = bosun::testing::PgServer::start(pg_dir);
+    if (!started) {
+      std::fprintf(stderr, "crew_bench: %s\n", started.error().message.c_str());
+      return 1;
+    }
+    pg = std::move(*started);
+    serve_args = {"--store", pg->url("postgres")};
+  } else if (opt.store != "sqlite") {
+    std::fprintf(stderr, "crew_bench: the store is sqlite or postgres\n");
+    return 2;
+  }
+  struct RemovePg {
+    std::filesystem::path dir;
+    std::unique_ptr<bosun::testing::PgServer>& server;
+    ~RemovePg() {
+      server.reset();
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  } remove_pg{pg_dir, pg};
+  BenchDaemon daemon(serve_args, true);
   RestClient rest(daemon);
   Fleet fleet(daemon, rest);
   int rc = 0;

@@ -108,9 +108,8 @@ Status HeadlessRunStore::insert(const HeadlessRunRecord& r) {
 }
 
 Status HeadlessRunStore::update(const HeadlessRunRecord& r) {
-  auto stmt = db_.prepare(fmt::format(
-      "REPLACE INTO headless_runs({}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-      kColumns));
+  static const std::string kUpsert = upsert_sql("headless_runs", kColumns, "id");
+  auto stmt = db_.prepare(kUpsert);
   if (!stmt) return tl::unexpected(stmt.error());
   bind_all(*stmt, r);
   return stmt->run();

@@ -147,13 +147,31 @@ class PgDatabase::Prepared final : public PreparedStatement {
     return sent;
   }
 
+  // Parsed and planned once per connection and set of parameter types (a null's type may
+  // differ from one run to the next), then only executed.
   Status send() {
     TRY_OK(db_->connected());
+    std::string types(reinterpret_cast<const char*>(types_.data()), types_.size() * sizeof(Oid));
+    auto& name = names_[types];
+    if (name.empty() || name_connection_ != db_->connection_) {
+      if (name_connection_ != db_->connection_) {
+        for (auto& [signature, prepared] : names_)
+          prepared.clear();
+        name_connection_ = db_->connection_;
+      }
+      std::string wanted = "s" + std::to_string(++db_->statements_made_);
+      PGresult* made = PQprepare(db_->conn_, wanted.c_str(), query_.sql.c_str(), query_.parameters,
+                                 types_.data());
+      auto checked = db_->check(made, query_.sql);
+      PQclear(made);
+      TRY_OK(checked);
+      name = std::move(wanted);
+    }
     std::vector<const char*> params(values_.size());
     for (size_t i = 0; i < values_.size(); ++i)
       params[i] = nulls_[i] ? nullptr : values_[i].c_str();
-    result_ = PQexecParams(db_->conn_, query_.sql.c_str(), query_.parameters, types_.data(),
-                           params.data(), nullptr, nullptr, 0);
+    result_ = PQexecPrepared(db_->conn_, name.c_str(), query_.parameters, params.data(), nullptr,
+                             nullptr, 0);
     auto checked = db_->check(result_, query_.sql);
     if (!checked) {
       PQclear(result_);
@@ -168,6 +186,8 @@ class PgDatabase::Prepared final : public PreparedStatement {
   std::vector<bool> nulls_;
   std::vector<Oid> types_;
   bool has_nul_ = false;
+  std::unordered_map<std::string, std::string> names_;  // parameter types → prepared name
+  uint64_t name_connection_ = 0;                         // the connection they were made on
   pg_result* result_ = nullptr;
   int row_ = -1;
 };
@@ -216,6 +236,7 @@ Status PgDatabase::connected() {
                 "the connection to PostgreSQL was lost in a transaction");
   }
   PQreset(conn_);
+  ++connection_;  // its prepared statements are gone
   if (PQstatus(conn_) != CONNECTION_OK) {
     return fail(ErrorKind::kUnavailable, "storage_unreachable",
                 "PostgreSQL can't be reached: " + first_line(PQerrorMessage(conn_)));

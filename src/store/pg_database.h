@@ -9,6 +9,7 @@
 // statement that found it gone fails as unavailable.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -54,6 +55,8 @@ class PgDatabase final : public Database {
 
   pg_conn* conn_;
   bool in_transaction_ = false;
+  uint64_t connection_ = 1;       // counts the connections opened, for prepared statements
+  uint64_t statements_made_ = 0;  // names the prepared statements
   int64_t changes_ = 0;
   std::unordered_map<std::string, std::unique_ptr<Prepared>> statements_;
 };

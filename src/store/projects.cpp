@@ -257,7 +257,7 @@ Result<std::vector<Worktree>> ProjectStore::worktrees(const std::optional<std::s
                                                       bool include_removed) {
   auto stmt =
       db_.prepare(fmt::format("SELECT {} FROM worktrees WHERE (?1 IS NULL OR project_id = ?1)"
-                              " AND (?2 OR state = 'active') ORDER BY created_at, id",
+                              " AND (?2 = 1 OR state = 'active') ORDER BY created_at, id",
                               kWorktreeColumns));
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, project_id).bind(2, include_removed ? 1 : 0);

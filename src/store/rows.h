@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/database.h"
@@ -34,6 +35,34 @@ inline Result<int64_t> inserted_id(Statement& stmt) {
   int64_t id = stmt.get_int(0);
   TRY(more, stmt.step());
   return id;
+}
+
+// "INSERT INTO `table`(`columns`) VALUES(?, …) ON CONFLICT(`key`) DO UPDATE SET c = excluded.c, …":
+// a row written whole, new or not (`columns`: names separated by ", ").
+inline std::string upsert_sql(std::string_view table, std::string_view columns,
+                              std::string_view key) {
+  std::string values;
+  std::string sets;
+  size_t from = 0;
+  while (from <= columns.size()) {
+    size_t end = columns.find(',', from);
+    if (end == std::string_view::npos) end = columns.size();
+    std::string_view name = columns.substr(from, end - from);
+    while (!name.empty() && name.front() == ' ')
+      name.remove_prefix(1);
+    while (!name.empty() && name.back() == ' ')
+      name.remove_suffix(1);
+    values += values.empty() ? "?" : ", ?";
+    if (name != key) {
+      if (!sets.empty()) sets += ", ";
+      sets.append(name).append(" = excluded.").append(name);
+    }
+    from = end + 1;
+  }
+  std::string sql = "INSERT INTO ";
+  sql.append(table).append("(").append(columns).append(") VALUES(").append(values);
+  sql.append(") ON CONFLICT(").append(key).append(") DO UPDATE SET ").append(sets);
+  return sql;
 }
 
 // A Unix-ms column as an ISO time, or null.

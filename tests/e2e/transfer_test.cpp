@@ -38,6 +38,12 @@ std::string read(const fs::path& path) {
 // and the agent is known by name only where it exists.
 Json comparable(Json line, bool drop_import_row) {
   line.erase("assignee");
+  // A comment's number is the board's own: PostgreSQL's numbers, unlike SQLite's, are not
+  // handed out again after the dry run's rolled-back writes.
+  if (line.contains("comments")) {
+    for (auto& comment : line["comments"])
+      comment.erase("id");
+  }
   if (drop_import_row) {
     Json& history = line["bosun"]["history"];
     EXPECT_FALSE(history.empty());
