@@ -550,7 +550,7 @@ struct Row {
 // The phases, in order, with every client socket on one io_context (the bench's one thread).
 class Bench {
  public:
-  Bench(BenchDaemon& daemon, RestClient& rest, Fleet& fleet, Options options)
+  Bench(BenchDaemon& daemon, RestClient& rest, Fleet& fleet, const Options& options)
       : daemon_(daemon), rest_(rest), fleet_(fleet), opt_(options) {}
 
   void run() {

@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <array>
 #include <csignal>
 #include <filesystem>
 
@@ -61,8 +62,7 @@ std::string target_of(const DaemonOptions& options) {
   return options.store.empty() ? options.state.db().string() : options.store;
 }
 
-std::optional<Opened> open_state(const StateDir& state, const std::string& store_target,
-                                 Log& log) {
+std::optional<Opened> open_state(const StateDir& state, const std::string& store_target, Log& log) {
   if (auto s = create_state_dirs(state); !s) {
     log.error("serve.state_dir_failed", {{"error", s.error().message}});
     return std::nullopt;
@@ -91,6 +91,15 @@ std::optional<Opened> open_state(const StateDir& state, const std::string& store
   auto store = Store::open(store_target);
   if (!store) {
     log.error("serve.store_failed", {{"error", store.error().message}});
+    return std::nullopt;
+  }
+  // A shared server's database is one daemon's: a second one is refused, naming the first.
+  std::array<char, 256> host{};
+  ::gethostname(host.data(), host.size() - 1);
+  if (auto held = (*store)->hold_exclusive(fmt::format(
+          "bosun serve on {} (pid {}, state {})", host.data(), ::getpid(), state.root.string()));
+      !held) {
+    log.error("serve.refused", {{"error", held.error().message}});
     return std::nullopt;
   }
   return Opened{std::move(*lock), std::move(*token), std::move(*store)};

@@ -108,8 +108,8 @@ Status HeadlessRunStore::insert(const HeadlessRunRecord& r) {
 }
 
 Status HeadlessRunStore::update(const HeadlessRunRecord& r) {
-  static const std::string kUpsert = upsert_sql("headless_runs", kColumns, "id");
-  auto stmt = db_.prepare(kUpsert);
+  static const std::string upsert = upsert_sql("headless_runs", kColumns, "id");
+  auto stmt = db_.prepare(upsert);
   if (!stmt) return tl::unexpected(stmt.error());
   bind_all(*stmt, r);
   return stmt->run();

@@ -15,6 +15,8 @@ namespace {
 
 // The write lock's key: any constant all daemons agree on ("bosun" in ASCII).
 constexpr const char* kBegin = "BEGIN; SELECT pg_advisory_xact_lock(435711275630)";
+// The daemon's lock, of the two-key form ("bosu", 1): pg_locks shows it as classid and objid.
+constexpr const char* kTakeDaemonLock = "SELECT pg_try_advisory_lock(1651471221, 1)";
 
 // PostgreSQL's type ids for what bosun binds (pg_type.dat).
 constexpr Oid kInt8 = 20;
@@ -187,7 +189,7 @@ class PgDatabase::Prepared final : public PreparedStatement {
   std::vector<Oid> types_;
   bool has_nul_ = false;
   std::unordered_map<std::string, std::string> names_;  // parameter types → prepared name
-  uint64_t name_connection_ = 0;                         // the connection they were made on
+  uint64_t name_connection_ = 0;                        // the connection they were made on
   pg_result* result_ = nullptr;
   int row_ = -1;
 };
@@ -242,7 +244,40 @@ Status PgDatabase::connected() {
                 "PostgreSQL can't be reached: " + first_line(PQerrorMessage(conn_)));
   }
   PQsetNoticeProcessor(conn_, quiet, nullptr);
-  return run_simple("SET TIME ZONE 'UTC'");
+  TRY_OK(run_simple("SET TIME ZONE 'UTC'"));
+  if (!exclusive_for_.empty()) return take_exclusive();
+  return {};
+}
+
+Status PgDatabase::hold_exclusive(const std::string& who) {
+  exclusive_for_ = who;
+  return take_exclusive();
+}
+
+Status PgDatabase::take_exclusive() {
+  char* name = PQescapeLiteral(conn_, exclusive_for_.c_str(), exclusive_for_.size());
+  if (!name) return internal("storage_error", "can't quote the daemon's name");
+  std::string set = std::string("SET application_name = ") + name;
+  PQfreemem(name);
+  TRY_OK(run_simple(set));
+  bool taken = false;
+  {
+    TRY(take, prepare(kTakeDaemonLock));
+    TRY(row, take->step());
+    taken = *row && take->get_int(0) == 1;
+  }
+  if (taken) return {};
+  std::string holder = "another daemon";
+  {
+    TRY(who, prepare("SELECT a.application_name, to_char(a.backend_start AT TIME ZONE 'UTC',"
+                     " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM pg_locks l JOIN pg_stat_activity a"
+                     " ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted"
+                     " AND l.classid = 1651471221 AND l.objid = 1 AND l.objsubid = 2"));
+    TRY(row, who->step());
+    if (*row) holder = fmt::format("{} (connected since {})", who->get_text(0), who->get_text(1));
+  }
+  return conflict("store_in_use",
+                  fmt::format("the store is in use by {}: one daemon per database", holder));
 }
 
 Status PgDatabase::check(pg_result* result, std::string_view what) {
@@ -263,7 +298,8 @@ Status PgDatabase::check(pg_result* result, std::string_view what) {
                   what.substr(0, 120));
   if (code.empty() || code.starts_with("08") || code.starts_with("57P")) {
     // The connection, or the server, went away (a transaction with it).
-    return fail(ErrorKind::kUnavailable, "storage_unreachable", message);
+    return fail(ErrorKind::kUnavailable, "storage_unreachable",
+                "PostgreSQL can't be reached: " + message);
   }
   if (code.starts_with("23")) return conflict("constraint_violation", message);
   if (code == "40001" || code == "40P01" || code == "55P03") {

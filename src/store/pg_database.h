@@ -33,6 +33,9 @@ class PgDatabase final : public Database {
   Status exec(std::string_view sql) override;
   int64_t changes() const override { return changes_; }
   Result<int> user_version() override;
+  // A session advisory lock, taken again when the connection is opened again; the holder is
+  // named by its application_name.
+  Status hold_exclusive(const std::string& who) override;
 
  protected:
   Status begin() override;
@@ -52,9 +55,12 @@ class PgDatabase final : public Database {
   Status check(pg_result* result, std::string_view what);
   // Runs `sql` (no parameters) and checks it.
   Status run_simple(std::string_view sql);
+  // Takes the daemon's lock on this connection; who holds it when another daemon does.
+  Status take_exclusive();
 
   pg_conn* conn_;
   bool in_transaction_ = false;
+  std::string exclusive_for_;     // the daemon holding the database through this connection
   uint64_t connection_ = 1;       // counts the connections opened, for prepared statements
   uint64_t statements_made_ = 0;  // names the prepared statements
   int64_t changes_ = 0;

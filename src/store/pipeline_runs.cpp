@@ -214,8 +214,8 @@ Status PipelineRunStore::insert(const PipelineRun& r) {
 }
 
 Status PipelineRunStore::update(const PipelineRun& r) {
-  static const std::string kUpsert = upsert_sql("pipeline_runs", kColumns, "id");
-  auto stmt = db_.prepare(kUpsert);
+  static const std::string upsert = upsert_sql("pipeline_runs", kColumns, "id");
+  auto stmt = db_.prepare(upsert);
   if (!stmt) return tl::unexpected(stmt.error());
   bind_all(*stmt, r);
   return stmt->run();

@@ -33,6 +33,8 @@ class Store {
   HeadlessRunStore& headless_runs() { return headless_runs_; }
   PipelineRunStore& pipeline_runs() { return pipeline_runs_; }
   NotificationStore& notifications() { return notifications_; }
+  // This daemon, named `who`, as the store's only one (Database::hold_exclusive).
+  Status hold_exclusive(const std::string& who) { return db_->hold_exclusive(who); }
 
  private:
   // The connection is the store's own: SQL stays in store/. A write transaction with its
