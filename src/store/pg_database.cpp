@@ -3,6 +3,7 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <vector>
 
@@ -195,7 +196,11 @@ class PgDatabase::Prepared final : public PreparedStatement {
 };
 
 Result<std::unique_ptr<PgDatabase>> PgDatabase::open(const std::string& url) {
-  PGconn* conn = PQconnectdb(url.c_str());
+  // A server that doesn't answer fails the attempt after 5 s unless the URL says otherwise
+  // (libpq waits forever by default); the URL's own keywords come after and win.
+  const char* const keywords[] = {"connect_timeout", "dbname", nullptr};
+  const char* const values[] = {"5", url.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (!conn) return internal("storage_open_failed", "out of memory connecting to PostgreSQL");
   std::unique_ptr<PgDatabase> db(new PgDatabase(conn));
   if (PQstatus(conn) != CONNECTION_OK) {
@@ -237,9 +242,16 @@ Status PgDatabase::connected() {
     return fail(ErrorKind::kUnavailable, "storage_unreachable",
                 "the connection to PostgreSQL was lost in a transaction");
   }
+  // While the server is away, one attempt a second: the statements between fail at once.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_attempt_ < std::chrono::seconds(1)) {
+    return fail(ErrorKind::kUnavailable, "storage_unreachable",
+                "PostgreSQL can't be reached: " + first_line(PQerrorMessage(conn_)));
+  }
   PQreset(conn_);
   ++connection_;  // its prepared statements are gone
   if (PQstatus(conn_) != CONNECTION_OK) {
+    last_attempt_ = now;
     return fail(ErrorKind::kUnavailable, "storage_unreachable",
                 "PostgreSQL can't be reached: " + first_line(PQerrorMessage(conn_)));
   }

@@ -9,6 +9,7 @@
 // statement that found it gone fails as unavailable.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -63,6 +64,7 @@ class PgDatabase final : public Database {
   std::string exclusive_for_;     // the daemon holding the database through this connection
   uint64_t connection_ = 1;       // counts the connections opened, for prepared statements
   uint64_t statements_made_ = 0;  // names the prepared statements
+  std::chrono::steady_clock::time_point last_attempt_;  // the last failed reconnection
   int64_t changes_ = 0;
   std::unordered_map<std::string, std::unique_ptr<Prepared>> statements_;
 };

@@ -4,8 +4,11 @@
 // server is back the daemon carries on without a restart.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <functional>
 #include <set>
 #include <string>
+#include <thread>
 
 #include "common/pg_server.h"
 #include "support/harness.h"
@@ -56,7 +59,19 @@ TEST_F(Postgres, AnOutageAnswers503AndTheDaemonCarriesOnOnceTheServerIsBack) {
   EXPECT_EQ(d.get("/healthz").status, 200);
 
   ASSERT_TRUE(pg_->resume());
-  auto after = d.post("/api/v1/tasks", Json{{"title", "after"}});
+  // The daemon tries each connection again at most once a second: within 10 s the reads (the
+  // loop's connection) and a create (the worker's) work again.
+  auto until_back = [](const std::function<HttpResult()>& request) {
+    HttpResult r = request();
+    for (auto until = std::chrono::steady_clock::now() + 10s;
+         r.status == 503 && std::chrono::steady_clock::now() < until; r = request()) {
+      std::this_thread::sleep_for(50ms);  // no event says the server is back; bounded
+    }
+    return r;
+  };
+  auto read = until_back([&] { return d.get("/api/v1/tasks"); });
+  ASSERT_EQ(read.status, 200) << read.body;
+  auto after = until_back([&] { return d.post("/api/v1/tasks", Json{{"title", "after"}}); });
   ASSERT_EQ(after.status, 201) << after.body;
   acknowledged.insert(after.json()["id"].get<std::string>());
   auto listed = d.get("/api/v1/tasks?limit=100");

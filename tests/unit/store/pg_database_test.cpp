@@ -7,12 +7,13 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <thread>
 
+#include "common/pg_server.h"
 #include "store/events.h"
 #include "store/pg_dialect.h"
 #include "store/schema.h"
 #include "store/settings.h"
-#include "common/pg_server.h"
 #include "util/ids.h"
 
 namespace bosun {
@@ -252,7 +253,13 @@ TEST_F(PgDatabaseTest, WhileTheServerIsDownStatementsFailAsUnavailableAndWorkOnc
   ASSERT_FALSE(write);
   EXPECT_EQ(write.error().kind, ErrorKind::kUnavailable);
   ASSERT_TRUE(pg_->resume());
+  // A connection is tried again at most once a second: the first read within 10 s works.
   auto back = settings.get("k");
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       !back && std::chrono::steady_clock::now() < until; back = settings.get("k")) {
+    EXPECT_EQ(back.error().code, "storage_unreachable");
+    std::this_thread::sleep_for(50ms);  // no event says the server is back; bounded
+  }
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(**back, Json("v"));
   EXPECT_FALSE(settings.get("k2")->has_value());
