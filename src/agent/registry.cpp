@@ -76,6 +76,24 @@ Result<AgentView> AgentRegistry::view(const std::string& id_or_name) const {
   return (*s)->view();
 }
 
+Result<AgentRecord> AgentRegistry::elsewhere(const std::string& id_or_name) const {
+  const std::string& here = store_.events().host();
+  if (!here.empty()) {
+    auto row = store_.agents().find(id_or_name);
+    if (!row && row.error().kind != ErrorKind::kNotFound) return row;
+    if (row && !row->host.empty() && row->host != here) return row;
+  }
+  return not_found("agent_not_found", "no agent " + id_or_name);
+}
+
+Result<std::vector<AgentRecord>> AgentRegistry::all_elsewhere() const {
+  const std::string& here = store_.events().host();
+  if (here.empty()) return std::vector<AgentRecord>();
+  TRY(all, store_.agents().list());
+  std::erase_if(*all, [&here](const AgentRecord& a) { return a.host.empty() || a.host == here; });
+  return all;
+}
+
 std::vector<AgentView> AgentRegistry::views() const {
   std::vector<AgentView> out;
   out.reserve(sessions_.size());
@@ -191,6 +209,10 @@ asio::awaitable<Result<AgentView>> AgentRegistry::spawn(SpawnRequest req) {
   }
   if (req.name == "user" || req.name == "supervisor" || req.name == "system") {
     co_return bad_request("reserved_name", "'" + req.name + "' is a mailbox name; pick another");
+  }
+  if (auto there = elsewhere(req.name)) {
+    co_return conflict("agent_exists", fmt::format("an agent named {} already exists, on host {}",
+                                                   req.name, there->host));
   }
   if (find_session(req.name) || store_.agents().find(req.name)) {
     co_return conflict("agent_exists", "an agent named " + req.name + " already exists");
@@ -509,7 +531,7 @@ void AgentRegistry::mark_lost(Session& s, const std::string& reason) {
 }
 
 asio::awaitable<void> AgentRegistry::reattach_all() {
-  auto agents = store_.agents().list();
+  auto agents = store_.agents().local();
   if (!agents) {
     log_.error("agent.reattach_failed", {{"error", agents.error().message}});
     co_return;
@@ -519,6 +541,9 @@ asio::awaitable<void> AgentRegistry::reattach_all() {
     // Only a run still going keeps its token.
     bool going = run && (run->state == "running" || run->state == "starting");
     if (going && !a.token.empty()) auth_.add_agent_token(a.token, a.id);
+    // Declared lost with its host (another host's reaper) while its run went on: it re-attaches
+    // as a run starting again would.
+    if (going && a.state == "lost" && a.state_source == "host") a.state = "starting";
     std::string id = a.id;
     auto session = std::make_unique<Session>(context_, std::move(a));
     if (run) session->run = *run;
@@ -550,6 +575,22 @@ asio::awaitable<void> AgentRegistry::reattach_all() {
                     Json{{"name", a.name}, {"offset", s.run->end_offset}});
     s.machine().enter(AgentState::kRunning);
     s.start_watching();
+  }
+}
+
+void AgentRegistry::host_returned() {
+  for (auto& [id, sp] : sessions_) {
+    Session& s = *sp;
+    if (!s.run || (s.run->state != "running" && s.run->state != "starting")) continue;
+    const AgentRecord& a = s.record();
+    persist(a);
+    runner_.publish("agent.state", id,
+                    Json{{"name", a.name},
+                         {"state", a.state},
+                         {"from", "lost"},
+                         {"source", a.state_source},
+                         {"since", format_time(from_unix_ms(a.state_since_ms))},
+                         {"evidence", "its host is back"}});
   }
 }
 

@@ -98,10 +98,19 @@ class AgentRegistry {
   // Reconnects to the holders of every open run after a daemon start; runs whose
   // holder is gone are marked lost with the reason.
   boost::asio::awaitable<void> reattach_all();
+  // This host was declared lost by another's reaper while its daemon ran on (a long pause, the
+  // database out of reach) and has joined again: the rows of its running agents, which say
+  // lost, are written as they are, each with an agent.state.
+  void host_returned();
 
   // One agent by id or name (404 `agent_not_found`), every agent in creation order.
   Result<AgentView> view(const std::string& id_or_name) const;
   std::vector<AgentView> views() const;
+  // An agent another host's daemon runs, on a store several daemons share, as its row says
+  // (404 `agent_not_found` when there is none, or it is this host's).
+  Result<AgentRecord> elsewhere(const std::string& id_or_name) const;
+  // Every agent the other hosts' daemons run (none on a store one daemon owns).
+  Result<std::vector<AgentRecord>> all_elsewhere() const;
   int64_t count() const { return static_cast<int64_t>(sessions_.size()); }
 
   Status input(const std::string& id_or_name, std::string_view bytes, bool submit);

@@ -1,6 +1,8 @@
 // AgentJson: AgentView → the API's JSON.
 #include "api/agent_json.h"
 
+#include <fmt/format.h>
+
 #include "agent/sandbox.h"
 
 namespace bosun {
@@ -42,6 +44,11 @@ Json agent_json(const AgentView& view, Store& store) {
   for (const char* key : {"detail", "row", "dialog", "reset_at_ms", "reset_text"}) {
     if (shown.contains(key)) j[std::string("state_") + key] = shown[key];
   }
+  // On a shared store, the host it runs on: this one.
+  if (const std::string& host = a.host.empty() ? store.events().host() : a.host; !host.empty()) {
+    j["host"] = host;
+    j["remote"] = false;
+  }
   if (view.run) {
     j["run"] = to_json(*view.run);
     j["pid"] = view.run->pid ? Json(*view.run->pid) : Json();
@@ -51,6 +58,35 @@ Json agent_json(const AgentView& view, Store& store) {
     j["pid"] = Json();
   }
   return j;
+}
+
+Json remote_agent_json(const AgentRecord& a, const std::optional<HostRecord>& host) {
+  std::string evidence = a.state;
+  if (host && host->state == "lost") {
+    evidence = fmt::format("host {} unreachable since {}", a.host,
+                           format_time(from_unix_ms(host->renewed_at_ms)));
+  }
+  return Json{{"id", a.id},
+              {"name", a.name},
+              {"role", a.role},
+              {"profile", a.profile},
+              {"permanent", a.permanent},
+              {"state", a.state},
+              {"state_source", a.state_source},
+              {"state_since", format_time(from_unix_ms(a.state_since_ms))},
+              {"state_evidence", evidence},
+              {"argv", a.argv},
+              {"cwd", a.cwd},
+              {"cols", a.cols},
+              {"rows", a.rows},
+              {"generation", a.generation},
+              {"created_at", format_time(from_unix_ms(a.created_at_ms))},
+              {"project_id", a.project_id ? Json(*a.project_id) : Json()},
+              {"host", a.host},
+              {"remote", true},
+              {"context", Json()},
+              {"run", Json()},
+              {"pid", Json()}};
 }
 
 }  // namespace bosun

@@ -13,4 +13,10 @@ namespace bosun {
 //  end_offset?}; the worktree is looked up in `store`.
 Json agent_json(const AgentView& agent, Store& store);
 
+// An agent another host's daemon runs (a shared store), as its row and its host's say: the
+// fields agent_json gives that a row holds, with "host" and "remote": true; an agent whose host
+// was declared lost says so in its state_evidence. No run, terminal or worktree: those are its
+// host's daemon's.
+Json remote_agent_json(const AgentRecord& agent, const std::optional<HostRecord>& host);
+
 }  // namespace bosun

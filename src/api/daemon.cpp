@@ -25,6 +25,7 @@
 #include "crew/delivery.h"
 #include "crew/dialog_answers.h"
 #include "crew/headless.h"
+#include "crew/host_lease.h"
 #include "crew/merges.h"
 #include "crew/pipeline_runs.h"
 #include "crew/projects.h"
@@ -33,6 +34,9 @@
 #include "crew/verifier.h"
 #include "crew/worktrees.h"
 #include "notify/notifier.h"
+#include "store/pg_listener.h"
+#include "store/schema.h"
+#include "store/settings.h"
 #include "store/store_runner.h"
 #include "term/relay.h"
 #include "util/files.h"
@@ -62,7 +66,16 @@ std::string target_of(const DaemonOptions& options) {
   return options.store.empty() ? options.state.db().string() : options.store;
 }
 
-std::optional<Opened> open_state(const StateDir& state, const std::string& store_target, Log& log) {
+// This daemon's host: the name it was given, else the machine's.
+std::string host_name_of(const DaemonOptions& options) {
+  if (!options.host_name.empty()) return options.host_name;
+  std::array<char, 256> host{};
+  ::gethostname(host.data(), host.size() - 1);
+  return host.data();
+}
+
+std::optional<Opened> open_state(const StateDir& state, const std::string& store_target,
+                                 const std::string& host, Log& log) {
   if (auto s = create_state_dirs(state); !s) {
     log.error("serve.state_dir_failed", {{"error", s.error().message}});
     return std::nullopt;
@@ -93,11 +106,11 @@ std::optional<Opened> open_state(const StateDir& state, const std::string& store
     log.error("serve.store_failed", {{"error", store.error().message}});
     return std::nullopt;
   }
-  // A shared server's database is one daemon's: a second one is refused, naming the first.
-  std::array<char, 256> host{};
-  ::gethostname(host.data(), host.size() - 1);
-  if (auto held = (*store)->hold_exclusive(fmt::format(
-          "bosun serve on {} (pid {}, state {})", host.data(), ::getpid(), state.root.string()));
+  // On a shared server each host is one daemon's: a second one with the same host name is
+  // refused, naming the first.
+  if (auto held =
+          (*store)->hold_exclusive(host, fmt::format("bosun serve on {} (pid {}, state {})", host,
+                                                     ::getpid(), state.root.string()));
       !held) {
     log.error("serve.refused", {{"error", held.error().message}});
     return std::nullopt;
@@ -131,7 +144,7 @@ std::vector<std::string> test_command_of(Store& store, const Task& task) {
 // Listens on `wanted`; with port 0, on the port this state directory's daemon used last when
 // it is free, so that agents' BOSUN_URL and a bookmarked dashboard stay right across restarts.
 Result<std::string> listen(HttpServer& server, const std::string& wanted, Store& store) {
-  constexpr const char* kKey = "daemon.address";
+  const std::string kKey = host_setting("daemon.address", store.events().host());
   auto want = split_host_port(wanted);
   if (want && want->second == 0) {
     auto last = store.settings().get(kKey);
@@ -280,9 +293,14 @@ struct DaemonParts {
 int run_daemon(const DaemonOptions& options, Log& log) {
   const StateDir& state = options.state;
   const std::string store_target = target_of(options);
-  auto opened = open_state(state, store_target, log);
+  // On a store several daemons share, each is a host: its events, agents and notifications
+  // carry its name.
+  const bool shared = Database::is_postgres(store_target);
+  const std::string host = shared ? host_name_of(options) : std::string();
+  auto opened = open_state(state, store_target, host, log);
   if (!opened) return 1;
   auto& store = opened->store;
+  if (shared) store->set_host(host);
   ::signal(SIGPIPE, SIG_IGN);
   ::signal(SIGXFSZ, SIG_IGN);  // a file size limit fails the write (a recorded gap), no more
   raise_descriptor_limit();
@@ -295,7 +313,7 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   auto store_worker = options.store_worker;
   if (!store_worker && Database::is_postgres(store_target)) store_worker.emplace(0);
   if (store_worker) {
-    auto worker = StoreWorker::open(store_target, d.clock, *store_worker);
+    auto worker = StoreWorker::open(store_target, d.clock, *store_worker, host);
     auto used =
         worker ? d.runner.use(std::move(*worker), io) : Status(tl::unexpected(worker.error()));
     if (!used) {
@@ -336,6 +354,31 @@ int run_daemon(const DaemonOptions& options, Log& log) {
         !st) {
       log.warn("serve.relay_failed", {{"error", st.error().message}});
     }
+  }
+  // A host joins the crew before its agents re-attach: its lease is what keeps them its own.
+  std::unique_ptr<HostLease> lease;
+  std::unique_ptr<PgListener> listener;
+  if (shared) {
+    HostRecord self;
+    self.name = host;
+    self.address = *address;
+    self.pid = ::getpid();
+    self.state_dir = state.root.string();
+    self.version = BOSUN_VERSION;
+    self.schema_version = schema_migrations().back().version;
+    auto joined = join_host(*store, d.bus, self, options.host_lease.count());
+    if (!joined) {
+      log.error("serve.join_failed", {{"host", host}, {"error", joined.error().message}});
+      return 1;
+    }
+    log.info("serve.joined", {{"host", host}, {"epoch", joined->epoch}});
+    lease = std::make_unique<HostLease>(io, d.runner, d.clock, log, *joined, options.host_lease,
+                                        [&agents = d.agents] { agents.host_returned(); });
+    lease->start();
+    // Other hosts' events: woken by their commits, and every second whatever happens.
+    listener = std::make_unique<PgListener>(
+        io, store_target, std::chrono::seconds(1), [&runner = d.runner] { runner.poll(); }, log);
+    listener->start();
   }
   if (!write_run_files(state, *address, log)) return 1;
   // Agents started by an earlier daemon are still running: reconnect before serving.

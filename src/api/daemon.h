@@ -25,6 +25,11 @@ struct DaemonOptions {
   // (BOSUN_STORE_WORKER=<ms>). None: inline on the loop's connection, unless the store is
   // PostgreSQL, whose work always runs on a worker.
   std::optional<std::chrono::milliseconds> store_worker;
+  // This daemon's host among those sharing a PostgreSQL store (default: the machine's name),
+  // and how long its lease on its agents lasts unrenewed before another host's reaper declares
+  // it lost (docs/scale.md).
+  std::string host_name;
+  std::chrono::milliseconds host_lease{15'000};
   size_t max_connections = 0;  // 0: three quarters of the descriptor limit  // names besides
                                // addresses and localhost (Host check)
 };

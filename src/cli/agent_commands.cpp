@@ -4,6 +4,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -174,14 +175,23 @@ void setup_list(CLI::App& app, CommandContext& ctx) {
         std::printf("no agents (start one with 'bosun agent spawn NAME -- PROGRAM…')\n");
         return {};
       }
-      std::printf("%-16s %-12s %-14s %-8s %-10s %-5s %s\n", "NAME", "ID", "STATE", "PID", "ROLE",
-                  "CTX", "COMMAND");
+      // Hosts sharing a store: which one each agent runs on.
+      const bool hosts = std::any_of(agents.begin(), agents.end(),
+                                     [](const Json& a) { return a.contains("host"); });
+      std::printf("%-16s %-12s %-14s %-8s %-10s %-5s ", "NAME", "ID", "STATE", "PID", "ROLE",
+                  "CTX");
+      if (hosts) std::printf("%-12s ", "HOST");
+      std::printf("COMMAND\n");
       for (const auto& a : agents) {
         std::string role = text(a, "role", "");
-        std::string ctx = a["context"].is_object() ? text(a["context"], "percent") + "%" : "-";
-        std::printf("%-16s %-12s %-14s %-8s %-10s %-5s %s\n", text(a, "name").c_str(),
+        std::string ctx = a.contains("context") && a["context"].is_object()
+                              ? text(a["context"], "percent") + "%"
+                              : "-";
+        std::printf("%-16s %-12s %-14s %-8s %-10s %-5s ", text(a, "name").c_str(),
                     text(a, "id").c_str(), run_summary(a).c_str(), text(a, "pid").c_str(),
-                    role.empty() ? "-" : role.c_str(), ctx.c_str(), join_argv(a["argv"]).c_str());
+                    role.empty() ? "-" : role.c_str(), ctx.c_str());
+        if (hosts) std::printf("%-12s ", text(a, "host", "-").c_str());
+        std::printf("%s\n", join_argv(a["argv"]).c_str());
       }
       return {};
     });

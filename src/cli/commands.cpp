@@ -34,12 +34,12 @@ namespace bosun::cli {
 namespace {
 
 const Command kCommands[] = {
-    kVersionCommand,    kServeCommand,      kStatusCommand,   kAgentCommand,  kMailCommand,
-    kInitCommand,       kUpCommand,         kDownCommand,     kDemoCommand,   kSimAgentCommand,
-    kTaskCommand,       kReportCommand,     kHoldCommand,     kDetectCommand, kProjectCommand,
-    kWorktreeCommand,   kRoleCommand,       kDecisionCommand, kHookCommand,   kRunCommand,
-    kUsageCommand,      kPipelineCommand,   kNotifyCommand,   kEventsCommand, kJournalCommand,
-    kSupervisorCommand, kCompletionCommand, kManCommand,     kSandboxedCommand,
+    kVersionCommand,    kServeCommand,    kStatusCommand,     kAgentCommand,  kMailCommand,
+    kInitCommand,       kUpCommand,       kDownCommand,       kDemoCommand,   kSimAgentCommand,
+    kTaskCommand,       kReportCommand,   kHoldCommand,       kDetectCommand, kProjectCommand,
+    kWorktreeCommand,   kRoleCommand,     kDecisionCommand,   kHookCommand,   kRunCommand,
+    kUsageCommand,      kPipelineCommand, kNotifyCommand,     kEventsCommand, kJournalCommand,
+    kSupervisorCommand, kHostsCommand,    kCompletionCommand, kManCommand,    kSandboxedCommand,
 };
 
 // The subcommand names of `app`.

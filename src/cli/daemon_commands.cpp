@@ -1,4 +1,6 @@
 // `bosun version`, `bosun serve`, `bosun status`.
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -38,7 +40,17 @@ struct ServeFlags {
   std::vector<std::string> allow_hosts;
   size_t max_connections = 0;
   std::string store;
+  std::string host_name;
+  int64_t host_lease_ms = 15'000;
 };
+
+// A host's name: what `bosun hosts` and every agent's host column show.
+bool valid_host_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+  });
+}
 
 void setup_serve(CLI::App& app, CommandContext& ctx) {
   auto flags = std::make_shared<ServeFlags>();  // shared with the callback, which outlives setup
@@ -61,6 +73,16 @@ void setup_serve(CLI::App& app, CommandContext& ctx) {
                  "a shared PostgreSQL store (postgres://…) instead of the state directory's "
                  "SQLite file; default $BOSUN_STORE")
       ->type_name("URL");
+  app.add_option("--host-name", flags->host_name,
+                 "this daemon's host among those sharing a --store (default $BOSUN_HOST_NAME, "
+                 "else the machine's name)")
+      ->type_name("NAME");
+  app.add_option("--host-lease-ms", flags->host_lease_ms,
+                 "with a --store: how long this host's lease on its agents lasts unrenewed "
+                 "before another host declares it lost and hands its tasks back (renewed every "
+                 "third of it)")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{300}, int64_t{3'600'000}));
   app.callback([&ctx, flags] {
     Log log("serve");
     if (flags->quiet) log.set_stderr_level(Log::Level::kWarn);
@@ -80,6 +102,16 @@ void setup_serve(CLI::App& app, CommandContext& ctx) {
       ctx.exit_code = 2;
       return;
     }
+    options.host_name = flags->host_name;
+    if (const char* host = std::getenv("BOSUN_HOST_NAME"); host && options.host_name.empty()) {
+      options.host_name = host;
+    }
+    if (!options.host_name.empty() && !valid_host_name(options.host_name)) {
+      std::fprintf(stderr, "bosun: a host name is 1-64 letters, digits, '.', '-' or '_'\n");
+      ctx.exit_code = 2;
+      return;
+    }
+    options.host_lease = std::chrono::milliseconds(flags->host_lease_ms);
     if (const char* worker = std::getenv("BOSUN_STORE_WORKER")) {
       const std::string_view text(worker);
       int64_t ms = -1;
@@ -141,11 +173,66 @@ void setup_status(CLI::App& app, CommandContext& ctx) {
   });
 }
 
+// `bosun hosts`: the daemons sharing the store, each with its lease, version, load and agents.
+void setup_hosts(CLI::App& app, CommandContext& ctx) {
+  auto json = std::make_shared<bool>(false);
+  app.add_flag("--json", *json, "print the hosts as JSON");
+  app.callback([&ctx, json] {
+    auto client = Client::connect(ctx);
+    if (!client) {
+      ctx.exit_code = report_error(client.error());
+      return;
+    }
+    auto hosts = client->get("/api/v1/hosts");
+    if (!hosts) {
+      ctx.exit_code = report_error(hosts.error());
+      return;
+    }
+    if (*json) {
+      std::printf("%s\n", hosts->dump(2).c_str());
+      return;
+    }
+    if (!hosts->value("shared", false)) {
+      std::printf(
+          "this daemon's store is its own (SQLite): one host. Hosts share a PostgreSQL "
+          "store (bosun serve --store; docs/scale.md).\n");
+      return;
+    }
+    std::printf("%-20s %-5s %-10s %-22s %-5s %s\n", "HOST", "STATE", "VERSION", "LEASE", "LOAD",
+                "AGENTS");
+    for (const auto& h : (*hosts)["hosts"]) {
+      std::string name = h.value("name", "?") + (h.value("this", false) ? " *" : "");
+      std::string state = h.value("state", "?");
+      std::string lease;
+      if (state == "lost") {
+        lease = "unreachable since " + h.value("renewed_at", "?").substr(11, 8);
+      } else if (h.value("expired", false)) {
+        lease = "expired";
+      } else {
+        lease =
+            fmt::format("{:.1f}s left", static_cast<double>(h.value("lease_left_ms", 0)) / 1000);
+      }
+      const Json& agents = h["agents"];
+      std::string counts;
+      for (const auto& [s, n] : agents["states"].items()) {
+        counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n.get<int64_t>(), s);
+      }
+      std::string shown =
+          fmt::format("{}{}", agents.value("count", 0), counts.empty() ? "" : " (" + counts + ")");
+      std::printf("%-20s %-5s %-10s %-22s %-5.2f %s\n", name.c_str(), state.c_str(),
+                  h.value("version", "?").c_str(), lease.c_str(), h.value("load", 0.0),
+                  shown.c_str());
+    }
+  });
+}
+
 }  // namespace
 
 const Command kVersionCommand{"version", "print the version", setup_version};
 const Command kServeCommand{"serve", "run the daemon", setup_serve};
 const Command kStatusCommand{"status", "show whether the daemon runs, its uptime and counts",
                              setup_status};
+const Command kHostsCommand{
+    "hosts", "list the hosts sharing the store: lease, version, load, agents", setup_hosts};
 
 }  // namespace bosun::cli

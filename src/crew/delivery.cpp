@@ -167,6 +167,7 @@ asio::awaitable<void> DeliveryEngine::serve(std::string agent) {
     if (!next || !*next) break;
     const Message m = **next;
     auto presence = directory_.find(agent);
+    if (presence && !presence->host.empty()) break;  // another host's agent: its daemon delivers
     if (!presence || !presence->alive) {
       std::string why = presence ? presence->why_not : presence.error().message;
       std::string reason = fmt::format("agent {} {}", agent, why);

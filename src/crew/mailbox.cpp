@@ -96,7 +96,16 @@ std::string one_line(std::string_view text, size_t max) {
 
 Result<AgentPresence> RegistryDirectory::find(const std::string& id_or_name) {
   auto agent = agents_.view(id_or_name);
-  if (!agent) return tl::unexpected(agent.error());
+  if (!agent) {
+    auto remote = agents_.elsewhere(id_or_name);
+    if (!remote) return tl::unexpected(agent.error());
+    AgentPresence p{remote->id, remote->name, true, "", remote->host};
+    if (remote->state == "exited" || remote->state == "lost" || remote->state == "stopping") {
+      p.alive = false;
+      p.why_not = fmt::format("agent {} on host {} is {}", p.name, p.host, remote->state);
+    }
+    return p;
+  }
   AgentPresence p;
   p.id = agent->id();
   p.name = agent->name();

@@ -31,6 +31,7 @@ struct AgentPresence {
   std::string name;
   bool alive = false;   // has a starting or running run and is not stopping
   std::string why_not;  // when not alive: "agent kai has exited (code 3)"
+  std::string host;     // another host's agent (a shared store): its daemon delivers to it
 };
 
 // Where the mailbox finds agents; the daemon's AgentRegistry, or a fake in tests.

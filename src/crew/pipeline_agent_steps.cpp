@@ -155,6 +155,9 @@ void PipelineRuns::reattach(PipelineRun& run, const Step& step) {
 }
 
 void PipelineRuns::on_event(const Event& event) {
+  // Another host's headless runs and resets are its own; a step task's move is looked at by
+  // whichever host drives the run (step_at_work).
+  if (!bus_.local(event) && event.type != "task.updated") return;
   if (event.type == "headless.event") {
     on_tool_event(event);
     return;
@@ -187,6 +190,10 @@ void PipelineRuns::on_event(const Event& event) {
 std::optional<PipelineRuns::StepTask> PipelineRuns::step_at_work(const std::string& task_id) {
   auto task = store_.tasks().find(task_id);
   if (!task || !task->is_step()) return std::nullopt;
+  // On a shared store the host that started a run drives it, whoever's agent did the step.
+  if (auto here = store_.pipeline_runs().here(*task->pipeline_run_id); !here || !*here) {
+    return std::nullopt;
+  }
   auto found = load(*task->pipeline_run_id);
   if (!found || !*found) return std::nullopt;
   const StepRun* st = (*found)->step(*task->step);

@@ -370,6 +370,13 @@ asio::awaitable<void> Supervisor::dispatch(Lifetime::Guard life) {
     auto claimed = co_await runner_.run(claim);
     if (!life.alive()) co_return;
     if (!claimed) {
+      if (claimed.error().kind == ErrorKind::kConflict) {
+        // Taken first by someone else (another host's supervisor, on a shared store): the
+        // agent is still free for the next one.
+        log_.info("supervisor.claim_lost", {{"task", task.id}, {"error", claimed.error().message}});
+        free.push_back(std::move(agent));
+        continue;
+      }
       log_.warn("supervisor.claim_failed", {{"task", task.id}, {"error", claimed.error().message}});
       continue;
     }
@@ -485,6 +492,7 @@ void Supervisor::on_task_updated(const Json& data) {
   const Json& task = data.contains("task") ? data["task"] : Json();
   std::string assignee = string_field(task, "assignee");
   if (assignee.empty() || !data.contains("changes")) return;
+  if (!agents_.view(assignee)) return;  // another host's agent: its own supervisor counts
   for (const auto& change : data["changes"]) {
     if (string_field(change, "field") != "status") continue;
     std::string to = string_field(change, "to");

@@ -33,6 +33,15 @@ std::string ended_how(const std::string& type, const Json& data) {
 
 void Supervisor::on_event(const Event& event) {
   const std::string& type = event.type;
+  // On a shared store another host's agents are its supervisor's: its events about them, and
+  // about their messages, are not this one's to act on, nor are the agents a reaper declared
+  // lost with their host (it gave their tasks back itself). The board is everyone's.
+  bool foreign = !bus_.local(event) ||
+                 (type == "agent.lost" && !string_field(event_data(event), "host").empty());
+  if (foreign && !type.starts_with("task.") && type != "report.checked" &&
+      type != "headless.finished") {
+    return;
+  }
   if (type == "task.created" || type == "report.checked" || type == "agent.created") {
     schedule_dispatch();
     if (type == "agent.created") request_tick();

@@ -37,6 +37,14 @@ Result<std::vector<Task>> TaskBoard::release(const std::string& agent_id, const 
                                              const std::string& reason) {
   EventBus::Transaction tx(bus_, store_);
   TRY_OK(tx.begin());
+  TRY(released, release_in(tx, agent_id, by, reason));
+  TRY_OK(tx.commit());
+  return released;
+}
+
+Result<std::vector<Task>> TaskBoard::release_in(EventBus::Transaction& tx,
+                                                const std::string& agent_id, const std::string& by,
+                                                const std::string& reason) {
   TaskQuery held;
   held.assignee = agent_id;
   held.statuses = {TaskStatus::kAssigned, TaskStatus::kInProgress};
@@ -52,7 +60,6 @@ Result<std::vector<Task>> TaskBoard::release(const std::string& agent_id, const 
     TRY_OK(tx.publish("task.updated", t.id, task_updated_data(*task, *changes, by, reason)));
     released.push_back(std::move(*task));
   }
-  TRY_OK(tx.commit());
   return released;
 }
 

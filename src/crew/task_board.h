@@ -62,6 +62,9 @@ class TaskBoard {
   // tasks released.
   Result<std::vector<Task>> release(const std::string& agent_id, const std::string& by,
                                     const std::string& reason);
+  // The same, inside the caller's transaction (a lost host's agents, all in one).
+  Result<std::vector<Task>> release_in(EventBus::Transaction& tx, const std::string& agent_id,
+                                       const std::string& by, const std::string& reason);
 
   // Gives a ready task to `agent_id` (exactly once: TaskStore::claim in BEGIN IMMEDIATE);
   // event task.updated with `reason` ("claimed", "dispatched").

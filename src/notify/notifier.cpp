@@ -67,6 +67,7 @@ Notifier::Notifier(asio::io_context& io, Store& store, EventBus& bus, StoreRunne
       clock_(clock),
       log_(log),
       agents_(agents),
+      cursor_key_(host_setting(kCursorKey, store.events().host())),
       runner_(io, 2),
       timers_(clock, io) {}
 
@@ -85,7 +86,7 @@ Status Notifier::start() {
       log_.warn("notify.saved_config_refused", {{"error", config.error().message}});
     }
   }
-  auto cursor = store_.settings().get(kCursorKey);
+  auto cursor = store_.settings().get(cursor_key_);
   if (!cursor) return tl::unexpected(cursor.error());
   if (*cursor && (**cursor).is_number_integer()) {
     cursor_ = (**cursor).get<int64_t>();
@@ -94,7 +95,7 @@ Status Notifier::start() {
     auto latest = store_.events().latest_seq();
     if (!latest) return tl::unexpected(latest.error());
     cursor_ = *latest;
-    if (auto st = store_.settings().set(kCursorKey, cursor_); !st) return st;
+    if (auto st = store_.settings().set(cursor_key_, cursor_); !st) return st;
   }
   cursor_saved_ = cursor_;
   // What happened since the last event taken: the daemon stopped before it was taken.
@@ -148,11 +149,12 @@ void Notifier::on_event(const Event& event) {
 void Notifier::take(const Event& event) {
   if (event.seq <= cursor_) return;  // taken before (the catch-up, then the bus)
   cursor_ = event.seq;
-  if (may_move_edges(event.type)) {
+  // On a shared store each event is news once: its own host's notifier tells of it.
+  if (may_move_edges(event.type) && bus_.local(event)) {
     // The edges are read and written where the store's work runs; the configuration goes along
     // as it is now.
-    auto work = [event, config = config_](Store& store, EventBus& bus) {
-      return EdgeWriter(store, bus, config).take(event, kCursorKey);
+    auto work = [event, config = config_, key = cursor_key_](Store& store, EventBus& bus) {
+      return EdgeWriter(store, bus, config).take(event, key);
     };
     store_runner_.submit(std::move(work), [this, alive = lifetime_.guard(),
                                            seq = event.seq](const Result<bool>& wrote) {
@@ -175,7 +177,9 @@ void Notifier::save_cursor() {
   if (cursor_ - cursor_saved_ < kCursorEvery) return;
   int64_t seq = cursor_;
   cursor_saved_ = seq;  // on its way: asked for once
-  auto save = [seq](Store& store, EventBus&) { return store.settings().set(kCursorKey, seq); };
+  auto save = [seq, key = cursor_key_](Store& store, EventBus&) {
+    return store.settings().set(key, seq);
+  };
   store_runner_.submit(std::move(save), [this, alive = lifetime_.guard()](const Status& st) {
     if (!st && alive.alive()) {
       log_.warn("notify.cursor_failed", {{"error", st.error().message}});

@@ -89,6 +89,7 @@ class Notifier final : public EventSubscriber {
   const Clock& clock_;
   Log& log_;
   AgentRegistry& agents_;
+  const std::string cursor_key_;  // the setting that keeps cursor_ (this host's, when shared)
   NotifyConfig config_;
   std::string dashboard_;
   int64_t cursor_ = 0;             // the last event taken

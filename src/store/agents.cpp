@@ -27,7 +27,7 @@ Json parse_or(const std::string& text, Json fallback) {
 
 constexpr const char* kAgentColumns =
     "id, name, role, profile, project_id, permanent, state, state_source, state_since, argv, cwd,"
-    " env, cols, rows, generation, last_output_at, created_at, token, launch";
+    " env, cols, rows, generation, last_output_at, created_at, token, launch, host";
 
 AgentRecord agent_from_row(const Statement& s) {
   AgentRecord a;
@@ -50,6 +50,7 @@ AgentRecord agent_from_row(const Statement& s) {
   a.created_at_ms = s.get_int(16);
   a.token = s.get_text(17);
   a.launch = parse_or(s.get_text(18), Json::object());
+  a.host = s.get_text(19);
   return a;
 }
 
@@ -103,14 +104,14 @@ Json to_json(const RunRecord& run) {
 
 Status AgentStore::insert(const AgentRecord& a) {
   auto stmt = db_.prepare(fmt::format(
-      "INSERT INTO agents({}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", kAgentColumns));
+      "INSERT INTO agents({}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", kAgentColumns));
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, a.id).bind(2, a.name).bind(3, a.role).bind(4, a.profile).bind(5, a.project_id);
   stmt->bind(6, a.permanent ? 1 : 0).bind(7, a.state).bind(8, a.state_source);
   stmt->bind(9, a.state_since_ms).bind(10, dump_json(Json(a.argv))).bind(11, a.cwd);
   stmt->bind(12, dump_json(a.env)).bind(13, a.cols).bind(14, a.rows).bind(15, a.generation);
   stmt->bind(16, a.last_output_ms).bind(17, a.created_at_ms).bind(18, a.token);
-  stmt->bind(19, dump_json(a.launch));
+  stmt->bind(19, dump_json(a.launch)).bind(20, a.host.empty() ? host_ : a.host);
   return stmt->run();
 }
 
@@ -173,6 +174,23 @@ Result<std::vector<AgentRecord>> AgentStore::list() {
   auto stmt =
       db_.prepare(fmt::format("SELECT {} FROM agents ORDER BY created_at, name", kAgentColumns));
   if (!stmt) return tl::unexpected(stmt.error());
+  return collect<AgentRecord>(stmt, agent_from_row);
+}
+
+Result<std::vector<AgentRecord>> AgentStore::local() {
+  auto stmt = db_.prepare(fmt::format(
+      "SELECT {} FROM agents WHERE ?1 = '' OR host = ?1 OR host = '' ORDER BY created_at, name",
+      kAgentColumns));
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, host_);
+  return collect<AgentRecord>(stmt, agent_from_row);
+}
+
+Result<std::vector<AgentRecord>> AgentStore::on_host(const std::string& host) {
+  auto stmt = db_.prepare(fmt::format(
+      "SELECT {} FROM agents WHERE host = ?1 ORDER BY created_at, name", kAgentColumns));
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, host);
   return collect<AgentRecord>(stmt, agent_from_row);
 }
 

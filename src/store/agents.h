@@ -33,6 +33,8 @@ struct AgentRecord {
   // How the command is built when it comes from the profile: {profile_argv: true, args: [...],
   // session_id?, session_started?}; {} for a command given as it is.
   Json launch = Json::object();
+  // The host whose daemon runs it (a shared store's); empty on a store one daemon owns.
+  std::string host;
 };
 
 // What the supervisor counts per agent, for context resets.
@@ -69,6 +71,10 @@ class AgentStore {
  public:
   explicit AgentStore(Database& db) : db_(db) {}
 
+  // This daemon's host on a shared store: the agents it inserts run on it, and `local` lists
+  // them. Empty (a store one daemon owns): every agent is local.
+  void set_host(std::string host) { host_ = std::move(host); }
+
   Status insert(const AgentRecord& agent);
   Status update(const AgentRecord& agent);
   // The supervisor's counters live in their own columns: update() never touches them.
@@ -78,6 +84,10 @@ class AgentStore {
   // By id, or by name (names are accepted wherever an id is).
   Result<AgentRecord> find(const std::string& id_or_name);
   Result<std::vector<AgentRecord>> list();
+  // The agents this daemon runs: those of its host (and any from before there were hosts).
+  Result<std::vector<AgentRecord>> local();
+  // The agents of `host`, for another host's reaper.
+  Result<std::vector<AgentRecord>> on_host(const std::string& host);
   Result<int64_t> count();
 
   Result<int64_t> insert_run(const RunRecord& run);
@@ -90,6 +100,7 @@ class AgentStore {
 
  private:
   Database& db_;
+  std::string host_;
 };
 
 }  // namespace bosun

@@ -146,10 +146,12 @@ class Database {
   virtual Result<int> user_version() = 0;
   // The SQLite log's checkpointer; null for an in-memory database and PostgreSQL.
   virtual Checkpointer* checkpointer() const { return nullptr; }
-  // Makes this connection's daemon, named `who`, the database's only one for as long as the
-  // connection lives; a conflict naming the daemon that holds it otherwise. For an SQLite file
-  // the state directory's lock does this already.
-  virtual Status hold_exclusive(const std::string& /*who*/) { return {}; }
+  // Makes this connection's daemon, named `who`, the database's only one holding `key` (its
+  // host's name) for as long as the connection lives; a conflict naming the daemon that holds
+  // it otherwise. For an SQLite file, one daemon's, the state directory's lock does this.
+  virtual Status hold_exclusive(const std::string& /*key*/, const std::string& /*who*/) {
+    return {};
+  }
 
   // A write transaction: one writer at a time, on every connection to the database (SQLite's
   // BEGIN IMMEDIATE; on PostgreSQL a lock of the whole database's writes, so that commits — and

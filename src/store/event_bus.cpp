@@ -62,6 +62,15 @@ void EventBus::catch_up() {
   }
 }
 
+void EventBus::deliver(const std::vector<Event>& events) {
+  if (mode_ != Mode::kFromLog) return;
+  for (const auto& event : events) {
+    if (event.seq <= last_handed_) continue;  // handed out already, by a read of the loop's
+    last_handed_ = event.seq;
+    broadcast(event);
+  }
+}
+
 EventBus::Transaction::Transaction(EventBus& bus, Store& store) : bus_(bus), tx_(store.db()) {}
 
 Result<Event> EventBus::Transaction::publish(std::string type, std::string subject,

@@ -43,6 +43,16 @@ class EventBus {
   // kFromLog: hands out every event the log holds after the last one handed out, in sequence
   // order (the events another connection committed). Nothing for the other modes.
   void catch_up();
+  // kFromLog: hands out those of `events` — read from the log, in sequence order, on another
+  // connection — after the last one handed out.
+  void deliver(const std::vector<Event>& events);
+  // The highest sequence number handed out (kFromLog).
+  int64_t last_handed() const { return last_handed_; }
+  // Whether this daemon appended `event`: on a store several daemons share, the events of the
+  // others' hosts are not (they reach the subscribers too, for what the whole crew sees).
+  bool local(const Event& event) const {
+    return event.host.empty() || event.host == events_.host();
+  }
   // Where the loop's bus logs (null for a worker's).
   Log* log() const { return log_; }
 

@@ -19,6 +19,10 @@ std::string to_wire(const Event& event) {
   out += dump_json(event.subject);
   out += ",\"data\":";
   out += event.data.empty() ? "{}" : event.data;
+  if (!event.host.empty()) {
+    out += ",\"host\":";
+    out += dump_json(event.host);
+  }
   out += '}';
   return out;
 }
@@ -30,18 +34,18 @@ Json event_data(const Event& event) {
 
 Result<Event> EventStore::append(int64_t at_ms, std::string type, std::string subject,
                                  const Json& data) {
-  auto stmt =
-      db_.prepare("INSERT INTO events(at, type, subject, data) VALUES(?,?,?,?) RETURNING seq");
+  auto stmt = db_.prepare(
+      "INSERT INTO events(at, type, subject, data, host) VALUES(?,?,?,?,?) RETURNING seq");
   if (!stmt) return tl::unexpected(stmt.error());
   std::string text = dump_json(data.is_null() ? Json::object() : data);
-  stmt->bind(1, at_ms).bind(2, type).bind(3, subject).bind(4, text);
+  stmt->bind(1, at_ms).bind(2, type).bind(3, subject).bind(4, text).bind(5, host_);
   TRY(seq, inserted_id(*stmt));
-  return Event{*seq, at_ms, std::move(type), std::move(subject), std::move(text)};
+  return Event{*seq, at_ms, std::move(type), std::move(subject), std::move(text), host_};
 }
 
 Result<std::vector<Event>> EventStore::list_since(int64_t since, int64_t limit) {
   auto stmt = db_.prepare(
-      "SELECT seq, at, type, subject, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
+      "SELECT seq, at, type, subject, data, host FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, since).bind(2, limit);
   std::vector<Event> out;
@@ -50,7 +54,7 @@ Result<std::vector<Event>> EventStore::list_since(int64_t since, int64_t limit) 
     if (!row) return tl::unexpected(row.error());
     if (!*row) break;
     out.push_back(Event{stmt->get_int(0), stmt->get_int(1), stmt->get_text(2), stmt->get_text(3),
-                        stmt->get_text(4)});
+                        stmt->get_text(4), stmt->get_text(5)});
   }
   return out;
 }

@@ -16,9 +16,11 @@ struct Event {
   std::string type;     // noun.verb: "task.updated"
   std::string subject;  // the id the event is about ("t_ab12cd34"), or empty
   std::string data;     // a serialized JSON object, kept as text so it is never parsed twice
+  std::string host;     // the host whose daemon appended it; empty on a store one daemon owns
 };
 
-// The wire form: {"seq", "type", "at", "subject", "data"}, built without re-parsing `data`.
+// The wire form: {"seq", "type", "at", "subject", "data"} (and "host" when the event has one),
+// built without re-parsing `data`.
 std::string to_wire(const Event& event);
 // The event's data, parsed (an empty object if the stored text is not JSON).
 Json event_data(const Event& event);
@@ -26,6 +28,10 @@ Json event_data(const Event& event);
 class EventStore {
  public:
   explicit EventStore(Database& db) : db_(db) {}
+
+  // The host every event appended from now on is stamped with (a shared store's daemons).
+  void set_host(std::string host) { host_ = std::move(host); }
+  const std::string& host() const { return host_; }
 
   // Appends one event and returns it with its sequence number.
   Result<Event> append(int64_t at_ms, std::string type, std::string subject, const Json& data);
@@ -37,6 +43,7 @@ class EventStore {
 
  private:
   Database& db_;
+  std::string host_;
 };
 
 }  // namespace bosun

@@ -112,7 +112,8 @@ Status NotificationStore::put_edge(const NotifyEdge& e) {
 Result<int64_t> NotificationStore::enqueue(const Delivery& d) {
   auto stmt = db_.prepare(
       "INSERT INTO notifications(edge, kind, channel, event_seq, created_at, title,"
-      " body, link, status, attempts, next_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)"
+      " body, link, status, attempts, next_at, host)"
+      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10, ?11)"
       " ON CONFLICT DO NOTHING RETURNING id");
   if (!stmt) return tl::unexpected(stmt.error());
   stmt->bind(1, d.edge)
@@ -124,7 +125,8 @@ Result<int64_t> NotificationStore::enqueue(const Delivery& d) {
       .bind(7, d.body)
       .bind(8, d.link)
       .bind(9, to_string(d.status))
-      .bind(10, d.next_at_ms);
+      .bind(10, d.next_at_ms)
+      .bind(11, host_);
   // A replay (the same channel, edge and event) adds nothing and returns no row.
   TRY(row, stmt->step());
   return *row ? stmt->get_int(0) : 0;
@@ -132,8 +134,10 @@ Result<int64_t> NotificationStore::enqueue(const Delivery& d) {
 
 Result<std::vector<Delivery>> NotificationStore::pending() {
   auto stmt = db_.prepare(std::string(kDeliverySelect) +
-                          " WHERE status IN ('queued', 'held') ORDER BY next_at, id");
+                          " WHERE status IN ('queued', 'held') AND host = ?1"
+                          " ORDER BY next_at, id");
   if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, host_);
   return collect<Delivery>(stmt, delivery_from_row);
 }
 

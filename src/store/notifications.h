@@ -57,6 +57,9 @@ class NotificationStore {
  public:
   explicit NotificationStore(Database& db) : db_(db) {}
 
+  // This daemon's host on a shared store: it sends the notifications it queued, and only those.
+  void set_host(std::string host) { host_ = std::move(host); }
+
   Result<std::optional<NotifyEdge>> find_edge(const std::string& key);
   Status put_edge(const NotifyEdge& edge);
   // Adds it unless that channel already has the edge's message from that event; returns the
@@ -75,6 +78,7 @@ class NotificationStore {
 
  private:
   Database& db_;
+  std::string host_;
 };
 
 }  // namespace bosun

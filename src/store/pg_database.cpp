@@ -17,7 +17,8 @@ namespace {
 // The write lock's key: any constant all daemons agree on ("bosun" in ASCII).
 constexpr const char* kBegin = "BEGIN; SELECT pg_advisory_xact_lock(435711275630)";
 // The daemon's lock, of the two-key form ("bosu", 1): pg_locks shows it as classid and objid.
-constexpr const char* kTakeDaemonLock = "SELECT pg_try_advisory_lock(1651471221, 1)";
+// One lock per host name: a daemon holds its host's for as long as its connection lives.
+constexpr const char* kTakeHostLock = "SELECT pg_try_advisory_lock(1651471221, hashtext(?1))";
 
 // PostgreSQL's type ids for what bosun binds (pg_type.dat).
 constexpr Oid kInt8 = 20;
@@ -197,9 +198,12 @@ class PgDatabase::Prepared final : public PreparedStatement {
 
 Result<std::unique_ptr<PgDatabase>> PgDatabase::open(const std::string& url) {
   // A server that doesn't answer fails the attempt after 5 s unless the URL says otherwise
-  // (libpq waits forever by default); the URL's own keywords come after and win.
-  const char* const keywords[] = {"connect_timeout", "dbname", nullptr};
-  const char* const values[] = {"5", url.c_str(), nullptr};
+  // (libpq waits forever by default), and TCP keepalives find a server that vanished within
+  // half a minute; the URL's own keywords come after and win.
+  const char* const keywords[] = {
+      "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+      "dbname",          nullptr};
+  const char* const values[] = {"5", "1", "10", "5", "3", url.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keywords, values, /*expand_dbname=*/1);
   if (!conn) return internal("storage_open_failed", "out of memory connecting to PostgreSQL");
   std::unique_ptr<PgDatabase> db(new PgDatabase(conn));
@@ -261,7 +265,8 @@ Status PgDatabase::connected() {
   return {};
 }
 
-Status PgDatabase::hold_exclusive(const std::string& who) {
+Status PgDatabase::hold_exclusive(const std::string& key, const std::string& who) {
+  exclusive_key_ = key;
   exclusive_for_ = who;
   return take_exclusive();
 }
@@ -274,7 +279,8 @@ Status PgDatabase::take_exclusive() {
   TRY_OK(run_simple(set));
   bool taken = false;
   {
-    TRY(take, prepare(kTakeDaemonLock));
+    TRY(take, prepare(kTakeHostLock));
+    take->bind(1, exclusive_key_);
     TRY(row, take->step());
     taken = *row && take->get_int(0) == 1;
   }
@@ -284,12 +290,16 @@ Status PgDatabase::take_exclusive() {
     TRY(who, prepare("SELECT a.application_name, to_char(a.backend_start AT TIME ZONE 'UTC',"
                      " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM pg_locks l JOIN pg_stat_activity a"
                      " ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted"
-                     " AND l.classid = 1651471221 AND l.objid = 1 AND l.objsubid = 2"));
+                     " AND l.classid = 1651471221 AND l.objsubid = 2"
+                     " AND l.objid::bigint = (hashtext(?1)::bigint & 4294967295)"));
+    who->bind(1, exclusive_key_);
     TRY(row, who->step());
     if (*row) holder = fmt::format("{} (connected since {})", who->get_text(0), who->get_text(1));
   }
-  return conflict("store_in_use",
-                  fmt::format("the store is in use by {}: one daemon per database", holder));
+  return conflict("host_in_use",
+                  fmt::format("host {} is already served by {}: one daemon per host name (give "
+                              "this one another with --host-name)",
+                              exclusive_key_, holder));
 }
 
 Status PgDatabase::check(pg_result* result, std::string_view what) {

@@ -34,9 +34,9 @@ class PgDatabase final : public Database {
   Status exec(std::string_view sql) override;
   int64_t changes() const override { return changes_; }
   Result<int> user_version() override;
-  // A session advisory lock, taken again when the connection is opened again; the holder is
-  // named by its application_name.
-  Status hold_exclusive(const std::string& who) override;
+  // A session advisory lock per key, taken again when the connection is opened again; the
+  // holder is named by its application_name.
+  Status hold_exclusive(const std::string& key, const std::string& who) override;
 
  protected:
   Status begin() override;
@@ -61,7 +61,8 @@ class PgDatabase final : public Database {
 
   pg_conn* conn_;
   bool in_transaction_ = false;
-  std::string exclusive_for_;     // the daemon holding the database through this connection
+  std::string exclusive_key_;     // what this connection's daemon holds (its host's name)…
+  std::string exclusive_for_;     // …and who it is
   uint64_t connection_ = 1;       // counts the connections opened, for prepared statements
   uint64_t statements_made_ = 0;  // names the prepared statements
   std::chrono::steady_clock::time_point last_attempt_;  // the last failed reconnection

@@ -210,7 +210,21 @@ Status PipelineRunStore::insert(const PipelineRun& r) {
       "INSERT INTO pipeline_runs({}) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", kColumns));
   if (!stmt) return tl::unexpected(stmt.error());
   bind_all(*stmt, r);
-  return stmt->run();
+  TRY_OK(stmt->run());
+  if (host_.empty()) return {};
+  auto mine = db_.prepare("UPDATE pipeline_runs SET host = ?2 WHERE id = ?1");
+  if (!mine) return tl::unexpected(mine.error());
+  mine->bind(1, r.id).bind(2, host_);
+  return mine->run();
+}
+
+Result<bool> PipelineRunStore::here(const std::string& id) {
+  if (host_.empty()) return true;
+  auto stmt = db_.prepare("SELECT host FROM pipeline_runs WHERE id = ?1");
+  if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, id);
+  TRY(row, stmt->step());
+  return !*row || stmt->get_text(0).empty() || stmt->get_text(0) == host_;
 }
 
 Status PipelineRunStore::update(const PipelineRun& r) {
@@ -246,9 +260,10 @@ Result<std::vector<PipelineRun>> PipelineRunStore::list(const std::optional<std:
 Result<std::vector<PipelineRun>> PipelineRunStore::unfinished() {
   auto stmt = db_.prepare(fmt::format(
       "SELECT {} FROM pipeline_runs WHERE state NOT IN ('merged', 'failed', 'cancelled')"
-      " ORDER BY created_at, id",
+      " AND (?1 = '' OR host = ?1 OR host = '') ORDER BY created_at, id",
       kColumns));
   if (!stmt) return tl::unexpected(stmt.error());
+  stmt->bind(1, host_);
   return collect<PipelineRun>(stmt, row);
 }
 

@@ -84,17 +84,22 @@ Json to_json(const PipelineRun& run);
 class PipelineRunStore {
  public:
   explicit PipelineRunStore(Database& db) : db_(db) {}
+  // This daemon's host on a shared store: the runs it starts are its to drive, and only those.
+  void set_host(std::string host) { host_ = std::move(host); }
   Status insert(const PipelineRun& run);
   Status update(const PipelineRun& run);
   Result<std::optional<PipelineRun>> find(const std::string& id);
   // Newest first; `state` and `task_id` filter when given.
   Result<std::vector<PipelineRun>> list(const std::optional<std::string>& state,
                                         const std::optional<std::string>& task_id, int limit = 100);
-  // Runs that are not finished (running, review, waiting), oldest first.
+  // This host's runs that are not finished (running, review, waiting), oldest first.
   Result<std::vector<PipelineRun>> unfinished();
+  // Whether run `id` is this host's to drive (always, on a store one daemon owns).
+  Result<bool> here(const std::string& id);
 
  private:
   Database& db_;
+  std::string host_;
 };
 
 }  // namespace bosun

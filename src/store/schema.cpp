@@ -386,6 +386,42 @@ constexpr Migration kMigrations[] = {
       DROP INDEX tasks_assignee;
       CREATE INDEX tasks_assignee ON tasks(assignee, status);
     )sql"},
+    // Several daemons on one (PostgreSQL) database, each a host: every host's lease on its
+    // agents, kept in the database's clock; which host an agent runs on and an event came from
+    // (empty on a store that is one daemon's), and which host's daemon sends a notification.
+    {15, R"sql(
+      CREATE TABLE hosts (
+        name        TEXT PRIMARY KEY,
+        epoch       INTEGER NOT NULL DEFAULT 0,
+        state       TEXT NOT NULL DEFAULT 'up',
+        address     TEXT NOT NULL DEFAULT '',
+        pid         INTEGER NOT NULL DEFAULT 0,
+        state_dir   TEXT NOT NULL DEFAULT '',
+        version     TEXT NOT NULL DEFAULT '',
+        schema_version INTEGER NOT NULL DEFAULT 0,
+        joined_at   INTEGER NOT NULL DEFAULT 0,
+        renewed_at  INTEGER NOT NULL DEFAULT 0,
+        lease_until INTEGER NOT NULL DEFAULT 0,
+        lost_at     INTEGER,
+        load        REAL NOT NULL DEFAULT 0
+      );
+      ALTER TABLE agents ADD COLUMN host TEXT NOT NULL DEFAULT '';
+      ALTER TABLE events ADD COLUMN host TEXT NOT NULL DEFAULT '';
+      ALTER TABLE pipeline_runs ADD COLUMN host TEXT NOT NULL DEFAULT '';
+      ALTER TABLE notifications ADD COLUMN host TEXT NOT NULL DEFAULT '';
+    )sql"},
+    // Every commit that appended events wakes the other daemons on the database (NOTIFY: a hint
+    // to read the log, which stays the truth). A file has no other daemons to wake.
+    {16, "",
+     R"sql(
+      CREATE FUNCTION bosun_events_appended() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_notify('bosun_events', '');
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER events_appended AFTER INSERT ON events
+        FOR EACH STATEMENT EXECUTE FUNCTION bosun_events_appended();
+    )sql"},
 };
 
 }  // namespace

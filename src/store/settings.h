@@ -11,6 +11,12 @@
 
 namespace bosun {
 
+// The key of a setting each daemon on a shared store keeps for itself (where it listened, how
+// far its notifier read): `key` on a store one daemon owns (`host` empty), "key@host" otherwise.
+inline std::string host_setting(const std::string& key, const std::string& host) {
+  return host.empty() ? key : key + "@" + host;
+}
+
 class SettingsStore {
  public:
   explicit SettingsStore(Database& db) : db_(db) {}

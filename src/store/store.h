@@ -8,6 +8,7 @@
 #include "store/database.h"
 #include "store/events.h"
 #include "store/headless_runs.h"
+#include "store/hosts.h"
 #include "store/journal.h"
 #include "store/messages.h"
 #include "store/notifications.h"
@@ -33,8 +34,19 @@ class Store {
   HeadlessRunStore& headless_runs() { return headless_runs_; }
   PipelineRunStore& pipeline_runs() { return pipeline_runs_; }
   NotificationStore& notifications() { return notifications_; }
-  // This daemon, named `who`, as the store's only one (Database::hold_exclusive).
-  Status hold_exclusive(const std::string& who) { return db_->hold_exclusive(who); }
+  HostStore& hosts() { return hosts_; }
+  // This daemon's host on a shared store: the events it appends and the agents it inserts carry
+  // it, and its local agents are that host's. Never called on a store one daemon owns.
+  void set_host(const std::string& host) {
+    events_.set_host(host);
+    agents_.set_host(host);
+    notifications_.set_host(host);
+    pipeline_runs_.set_host(host);
+  }
+  // This daemon, named `who`, as the store's only one for host `host` (Database::hold_exclusive).
+  Status hold_exclusive(const std::string& host, const std::string& who) {
+    return db_->hold_exclusive(host, who);
+  }
 
  private:
   // The connection is the store's own: SQL stays in store/. A write transaction with its
@@ -54,6 +66,7 @@ class Store {
   HeadlessRunStore headless_runs_{*db_};
   PipelineRunStore pipeline_runs_{*db_};
   NotificationStore notifications_{*db_};
+  HostStore hosts_{*db_};
 };
 
 }  // namespace bosun

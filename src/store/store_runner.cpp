@@ -6,8 +6,10 @@
 namespace bosun {
 
 Result<std::unique_ptr<StoreWorker>> StoreWorker::open(const std::string& path, const Clock& clock,
-                                                       std::chrono::milliseconds round_trip) {
+                                                       std::chrono::milliseconds round_trip,
+                                                       const std::string& host) {
   TRY(store, Store::open(path));
+  if (!host.empty()) (*store)->set_host(host);
   return std::unique_ptr<StoreWorker>(new StoreWorker(std::move(*store), clock, round_trip));
 }
 
@@ -26,11 +28,34 @@ void StoreWorker::wait_round_trip() const {
   if (round_trip_.count() > 0) std::this_thread::sleep_for(round_trip_);
 }
 
+std::vector<Event> StoreWorker::read_events() {
+  constexpr int64_t kPage = 500;
+  std::vector<Event> out;
+  for (;;) {
+    auto page = store_->events().list_since(read_to_, kPage);
+    if (!page || page->empty()) break;
+    read_to_ = page->back().seq;
+    const bool full = static_cast<int64_t>(page->size()) == kPage;
+    out.insert(out.end(), std::make_move_iterator(page->begin()),
+               std::make_move_iterator(page->end()));
+    if (!full) break;
+  }
+  return out;
+}
+
 Status StoreRunner::use(std::unique_ptr<StoreWorker> worker, boost::asio::io_context& io) {
   TRY_OK(bus_.read_from_log());
+  worker->read_from(bus_.last_handed());
   worker_ = std::move(worker);
   io_ = &io;
   return {};
+}
+
+void StoreRunner::poll() {
+  if (!worker_ || polling_) return;
+  polling_ = true;
+  auto nothing = [](Store&, EventBus&) { return 0; };
+  submit(nothing, [this](int) { polling_ = false; });
 }
 
 void StoreRunner::publish(std::string type, std::string subject, Json data) {

@@ -35,8 +35,10 @@ namespace bosun {
 // zero for SQLite; a stand-in for a network's latency in tests of the seam.
 class StoreWorker {
  public:
+  // `host`: this daemon's on a shared store (Store::set_host), else empty.
   static Result<std::unique_ptr<StoreWorker>> open(const std::string& path, const Clock& clock,
-                                                   std::chrono::milliseconds round_trip);
+                                                   std::chrono::milliseconds round_trip,
+                                                   const std::string& host = "");
   // Runs what was handed in, then joins the thread.
   ~StoreWorker();
   StoreWorker(const StoreWorker&) = delete;
@@ -55,24 +57,37 @@ class StoreWorker {
     });
   }
 
+  // Runs `work(store, bus)` on the worker's thread; the awaiting coroutine resumes on its own
+  // executor with what `work` returned, once the events the log gained meanwhile (this work's
+  // and any other connection's) were handed to `loop_bus`. `work` stays the caller's (it lives
+  // in the awaiting frame) and must not touch what the loop owns.
   template <typename F>
-  auto run(F& work) -> boost::asio::awaitable<std::invoke_result_t<F&, Store&, EventBus&>> {
+  auto run(F& work, EventBus& loop_bus)
+      -> boost::asio::awaitable<std::invoke_result_t<F&, Store&, EventBus&>> {
     using R = std::invoke_result_t<F&, Store&, EventBus&>;
     return boost::asio::async_initiate<const boost::asio::use_awaitable_t<>, void(R)>(
-        [this, work = &work](auto handler) {
+        [this, work = &work, bus = &loop_bus](auto handler) {
           auto guard = boost::asio::make_work_guard(boost::asio::get_associated_executor(handler));
-          boost::asio::post(pool_, [this, work, handler = std::move(handler),
+          boost::asio::post(pool_, [this, work, bus, handler = std::move(handler),
                                     guard = std::move(guard)]() mutable {
             wait_round_trip();
             R result = (*work)(*store_, *bus_);
             boost::asio::post(guard.get_executor(),
-                              [handler = std::move(handler), result = std::move(result)]() mutable {
+                              [bus, events = read_events(), handler = std::move(handler),
+                               result = std::move(result)]() mutable {
+                                bus->deliver(events);
                                 std::move(handler)(std::move(result));
                               });
           });
         },
         boost::asio::use_awaitable);
   }
+
+  // On the worker's thread: the events the log holds after the last ones read here, in
+  // sequence order (none when the log can't be read now: the next read gets them).
+  std::vector<Event> read_events();
+  // Where the reads start: after `seq`. Before any work is under way.
+  void read_from(int64_t seq) { read_to_ = seq; }
 
  private:
   StoreWorker(std::unique_ptr<Store> store, const Clock& clock,
@@ -82,6 +97,7 @@ class StoreWorker {
   std::unique_ptr<Store> store_;
   std::unique_ptr<EventBus> bus_;
   std::chrono::milliseconds round_trip_;
+  int64_t read_to_ = 0;               // the worker thread's: the highest sequence number it read
   boost::asio::thread_pool pool_{1};  // last: joined first, while the store is still open
 };
 
@@ -105,9 +121,7 @@ class StoreRunner {
   template <typename F>
   auto run(F& work) -> boost::asio::awaitable<std::invoke_result_t<F&, Store&, EventBus&>> {
     if (!worker_) co_return work(store_, bus_);
-    auto result = co_await worker_->run(work);
-    bus_.catch_up();
-    co_return result;
+    co_return co_await worker_->run(work, bus_);
   }
 
   // For a caller that does not wait: runs `work(store, bus)`, then `then(result)` on the loop —
@@ -122,16 +136,17 @@ class StoreRunner {
     // Straight into the worker's queue, behind what was handed in before (run or submit), so
     // writes to one row land in the order they were asked for.
     // The loop has work to come until `then` is posted back to it.
-    worker_->post([this, work = std::move(work), then = std::move(then),
-                   guard = boost::asio::make_work_guard(*io_)](Store& store,
-                                                               EventBus& bus) mutable {
-      auto result = work(store, bus);
-      boost::asio::post(*io_, [this, then = std::move(then), result = std::move(result)]() mutable {
-        bus_.catch_up();
-        then(std::move(result));
-      });
-      guard.reset();
-    });
+    worker_->post(
+        [this, work = std::move(work), then = std::move(then),
+         guard = boost::asio::make_work_guard(*io_)](Store& store, EventBus& bus) mutable {
+          auto result = work(store, bus);
+          boost::asio::post(*io_, [this, then = std::move(then), events = worker_->read_events(),
+                                   result = std::move(result)]() mutable {
+            bus_.deliver(events);
+            then(std::move(result));
+          });
+          guard.reset();
+        });
   }
 
   // Resumes once every piece of work handed in before it has run and what follows it on the
@@ -146,6 +161,11 @@ class StoreRunner {
   // An event that nothing else is written with, through submit; a failure is logged.
   void publish(std::string type, std::string subject, Json data);
 
+  // Reads the log for what other connections appended (another daemon's host, on a shared
+  // store) and hands it out; one read at a time, however often it is asked for. Nothing to do
+  // inline: the loop's bus reads the log itself.
+  void poll();
+
   // Whether work leaves the loop's thread.
   bool off_loop() const { return worker_ != nullptr; }
 
@@ -154,6 +174,7 @@ class StoreRunner {
   EventBus& bus_;
   std::unique_ptr<StoreWorker> worker_;
   boost::asio::io_context* io_ = nullptr;  // with a worker: where submitted work resumes
+  bool polling_ = false;                   // a poll is queued
 };
 
 }  // namespace bosun

@@ -27,6 +27,7 @@ const std::map<std::string, Row> kMatrix = {
     {"GET /api/v1/journal", {'U', 'A', 'F', 'F'}},
     {"POST /api/v1/agents", {'U', 'A', 'F', 'F'}},
     {"GET /api/v1/agents", {'U', 'A', 'A', 'A'}},
+    {"GET /api/v1/hosts", {'U', 'A', 'A', 'A'}},
     {"GET /api/v1/agents/{id}", {'U', 'A', 'A', 'A'}},
     {"DELETE /api/v1/agents/{id}", {'U', 'A', 'F', 'F'}},
     {"POST /api/v1/agents/{id}/input", {'U', 'A', 'F', 'F'}},

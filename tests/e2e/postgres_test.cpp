@@ -84,27 +84,5 @@ TEST_F(Postgres, AnOutageAnswers503AndTheDaemonCarriesOnOnceTheServerIsBack) {
   EXPECT_EQ(d.stop(), 0) << d.stderr_text();
 }
 
-// One daemon per database: a second daemon on the same one is refused, naming the first; once
-// the first has stopped, the database is free again.
-TEST_F(Postgres, ASecondDaemonOnTheSameDatabaseIsRefusedNamingTheFirst) {
-  const std::string url = pg_->url("postgres");
-  TestDaemon first;
-  first.start({"--store", url});
-
-  TestDaemon second;
-  auto refused = run_bosun(
-      {"serve", "--listen", "127.0.0.1:0", "--state", second.state_dir().string(), "--store", url});
-  EXPECT_EQ(refused.exit_code, 1) << refused.err;
-  EXPECT_NE(refused.err.find("the store is in use by bosun serve on"), std::string::npos)
-      << refused.err;
-  EXPECT_NE(refused.err.find("pid " + std::to_string(first.pid())), std::string::npos)
-      << refused.err;
-  EXPECT_EQ(first.get("/api/v1/tasks").status, 200);
-
-  ASSERT_EQ(first.stop(), 0) << first.stderr_text();
-  second.start({"--store", url});
-  EXPECT_EQ(second.post("/api/v1/tasks", Json{{"title", "now mine"}}).status, 201);
-}
-
 }  // namespace
 }  // namespace bosun::e2e

@@ -40,6 +40,9 @@ export interface Agent {
   // Worktree fields, present once agents have worktrees.
   branch?: string | null;
   worktree?: string | { branch?: string; path?: string } | null;
+  // On a store several hosts share: the host it runs on, and whether another daemon runs it.
+  host?: string;
+  remote?: boolean;
 }
 
 export interface ContextGauge {

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <limits>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -268,12 +269,28 @@ Result<Response> get_agents(Services& s, Request&) {
   Json list = Json::array();
   for (const auto& agent : s.agents.views())
     list.push_back(agent_json(agent, s.store));
+  // The whole crew: every other host's agents too, as the shared store has them.
+  TRY(remote, s.agents.all_elsewhere());
+  std::map<std::string, std::optional<HostRecord>> hosts;
+  for (const auto& a : *remote) {
+    auto [it, fresh] = hosts.try_emplace(a.host);
+    if (fresh) {
+      if (auto h = s.store.hosts().find(a.host)) it->second = std::move(*h);
+    }
+    list.push_back(remote_agent_json(a, it->second));
+  }
   return Response::json(Json{{"agents", std::move(list)}});
 }
 
 Result<Response> get_agent(Services& s, Request& request) {
   auto agent = s.agents.view(request.params["id"]);
-  if (!agent) return tl::unexpected(agent.error());
+  if (!agent) {
+    auto remote = s.agents.elsewhere(request.params["id"]);
+    if (!remote) return tl::unexpected(agent.error());
+    std::optional<HostRecord> host;
+    if (auto h = s.store.hosts().find(remote->host)) host = std::move(*h);
+    return Response::json(remote_agent_json(*remote, host));
+  }
   return Response::json(agent_json(*agent, s.store));
 }
 

@@ -12,6 +12,7 @@ std::vector<Route> login_routes();       // POST /api/v1/login
 std::vector<Route> event_routes();       // GET /api/v1/events, WS /api/v1/events
 std::vector<Route> journal_routes();     // POST/GET /api/v1/journal
 std::vector<Route> agent_routes();       // /api/v1/agents…
+std::vector<Route> host_routes();        // GET /api/v1/hosts
 std::vector<Route> message_routes();     // /api/v1/messages…, /api/v1/inbox, agents/{id}/inbox
 std::vector<Route> task_routes();        // /api/v1/tasks…
 std::vector<Route> supervisor_routes();  // GET/PUT /api/v1/supervisor

@@ -40,10 +40,10 @@ std::vector<Route> table_routes() {
 
 std::vector<Route> route_table() {
   std::vector<Route> all;
-  for (auto family :
-       {health_routes, login_routes, event_routes, journal_routes, agent_routes, message_routes,
-        task_routes, supervisor_routes, notify_routes, project_routes, role_routes, pipeline_routes,
-        pipeline_run_routes, hook_routes, headless_routes, mcp_routes, web_routes, table_routes}) {
+  for (auto family : {health_routes, login_routes, event_routes, journal_routes, agent_routes,
+                      host_routes, message_routes, task_routes, supervisor_routes, notify_routes,
+                      project_routes, role_routes, pipeline_routes, pipeline_run_routes,
+                      hook_routes, headless_routes, mcp_routes, web_routes, table_routes}) {
     auto rows = family();
     all.insert(all.end(), rows.begin(), rows.end());
   }

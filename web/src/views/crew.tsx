@@ -100,6 +100,15 @@ function AgentCard({ agent, task }: { agent: Agent; task?: Task }) {
         <dd>{agent.role || '—'}</dd>
         <dt>profile</dt>
         <dd>{agent.profile || '—'}</dd>
+        {agent.host && (
+          <>
+            <dt>host</dt>
+            <dd data-testid="host">
+              {agent.host}
+              {agent.remote ? ' (another daemon)' : ''}
+            </dd>
+          </>
+        )}
         <dt>task</dt>
         <dd>
           {task ? (
