@@ -25,6 +25,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "common/pg_server.h"
+#include "store/database.h"
 #include "support/agent_api.h"
 #include "util/ids.h"
 
@@ -276,6 +277,14 @@ int main(int argc, char** argv) {
     }
     print_claims("1 daemon, SQLite", sqlite, sqlite.per_second);
     ClaimFigures single;
+    {
+      // A database of its own, beside the hosts'.
+      auto admin = bosun::Database::open((*pg)->url("postgres"), {});
+      if (!admin) throw BenchError(admin.error().message);
+      if (auto made = (*admin)->exec("CREATE DATABASE single"); !made) {
+        throw BenchError(made.error().message);
+      }
+    }
     {
       std::vector<std::unique_ptr<BenchDaemon>> one;
       one.push_back(std::make_unique<BenchDaemon>(

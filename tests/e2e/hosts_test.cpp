@@ -14,29 +14,16 @@
 #include <thread>
 #include <vector>
 
-#include "common/pg_server.h"
 #include "support/agents.h"
+#include "support/pg_cluster.h"
 #include "support/tasks.h"
 #include "util/ids.h"
 
 namespace bosun::e2e {
 namespace {
 
-class Hosts : public ::testing::Test {
+class Hosts : public PgCluster {
  protected:
-  void SetUp() override {
-    if (!testing::PgServer::binaries()) {
-      GTEST_SKIP() << "PostgreSQL is not installed here (scripts/deps installs it)";
-    }
-    auto pg = testing::PgServer::start(dir_);
-    ASSERT_TRUE(pg) << pg.error().message;
-    pg_ = std::move(*pg);
-  }
-  void TearDown() override {
-    pg_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
   // `serve` arguments for host `name` on the test's database, its lease `lease_ms`.
   std::vector<std::string> host_args(const std::string& name, int lease_ms = 15'000) const {
     return {"--store", pg_->url("postgres"), "--host-name",
@@ -55,6 +42,21 @@ class Hosts : public ::testing::Test {
     const Json body = r.json();
     return body["history"].empty() ? Json() : body["history"].back();
   }
+  // h1 and h2 with short leases (1.5 s), and h1's event stream from then on.
+  EventWaiter start_two(TestDaemon& h1, TestDaemon& h2) {
+    h1.start(host_args("h1", 1500));
+    h2.start(host_args("h2", 1500));
+    return EventWaiter(h1);
+  }
+  // kai, an agent on h2, holding a task made on h1: its id.
+  std::pair<TokenAgent, std::string> kai_holds_a_task(TestDaemon& h1, TestDaemon& h2) {
+    TokenAgent kai = spawn_with_token(h2, "kai");
+    Json task = create_task(h1, Json{{"title", "kai's work"}, {"role", kTaskRole}});
+    std::string id = task["id"].get<std::string>();
+    auto claimed = as_agent(h2, kai, "POST", "/api/v1/tasks/" + id + "/claim");
+    EXPECT_EQ(claimed.status, 200) << claimed.body;
+    return {kai, id};
+  }
   // The agent `name` in `d`'s list of the whole crew, or null.
   static Json agent_in_list(TestDaemon& d, const std::string& name) {
     auto r = d.get("/api/v1/agents");
@@ -65,9 +67,6 @@ class Hosts : public ::testing::Test {
     }
     return Json();
   }
-
-  std::filesystem::path dir_ = std::filesystem::temp_directory_path() / new_id("bosun-pg-");
-  std::unique_ptr<testing::PgServer> pg_;
 };
 
 // Three hosts, two agents on each, all racing for the same 1,000 tasks: every task is claimed
@@ -249,15 +248,9 @@ TEST_F(Hosts, EachHostsSupervisorHandsTheSharedBoardToItsOwnIdleAgents) {
 TEST_F(Hosts, ADeadHostsTasksGoBackToTheBoardOnceItsLeaseRunsOut) {
   TestDaemon h1;
   TestDaemon h2;
-  h1.start(host_args("h1", 1500));
-  h2.start(host_args("h2", 1500));
-  EventWaiter events(h1);
+  EventWaiter events = start_two(h1, h2);
   ASSERT_TRUE(events.ok());
-  TokenAgent kai = spawn_with_token(h2, "kai");
-  Json task = create_task(h1, Json{{"title", "kai's work"}, {"role", kTaskRole}});
-  std::string id = task["id"].get<std::string>();
-  auto claimed = as_agent(h2, kai, "POST", "/api/v1/tasks/" + id + "/claim");
-  ASSERT_EQ(claimed.status, 200) << claimed.body;
+  auto [kai, id] = kai_holds_a_task(h1, h2);
   Json remote = agent_in_list(h1, "kai");
   EXPECT_EQ(remote["host"], "h2") << remote.dump();
   EXPECT_EQ(remote["remote"], true) << remote.dump();
@@ -296,14 +289,9 @@ TEST_F(Hosts, ADeadHostsTasksGoBackToTheBoardOnceItsLeaseRunsOut) {
 TEST_F(Hosts, ADaemonKilledAloneRejoinsAndItsAgentsReattach) {
   TestDaemon h1;
   TestDaemon h2;
-  h1.start(host_args("h1", 1500));
-  h2.start(host_args("h2", 1500));
-  EventWaiter events(h1);
+  EventWaiter events = start_two(h1, h2);
   ASSERT_TRUE(events.ok());
-  TokenAgent kai = spawn_with_token(h2, "kai");
-  Json task = create_task(h1, Json{{"title", "kai's work"}, {"role", kTaskRole}});
-  std::string id = task["id"].get<std::string>();
-  ASSERT_EQ(as_agent(h2, kai, "POST", "/api/v1/tasks/" + id + "/claim").status, 200);
+  auto [kai, id] = kai_holds_a_task(h1, h2);
 
   h2.keep_address();
   h2.kill9();

@@ -10,33 +10,15 @@
 #include <string>
 #include <thread>
 
-#include "common/pg_server.h"
 #include "support/harness.h"
+#include "support/pg_cluster.h"
 #include "util/ids.h"
 
 namespace bosun::e2e {
 namespace {
 
-// A cluster of the test's own, beside the test's folders rather than in one: under root it
-// belongs to `nobody`.
-class Postgres : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!testing::PgServer::binaries()) {
-      GTEST_SKIP() << "PostgreSQL is not installed here (scripts/deps installs it)";
-    }
-    auto pg = testing::PgServer::start(dir_);
-    ASSERT_TRUE(pg) << pg.error().message;
-    pg_ = std::move(*pg);
-  }
-  void TearDown() override {
-    pg_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  std::filesystem::path dir_ = std::filesystem::temp_directory_path() / new_id("bosun-pg-");
-  std::unique_ptr<testing::PgServer> pg_;
-};
+// A cluster of the test's own (support/pg_cluster.h).
+class Postgres : public PgCluster {};
 
 TEST_F(Postgres, AnOutageAnswers503AndTheDaemonCarriesOnOnceTheServerIsBack) {
   TestDaemon d;
