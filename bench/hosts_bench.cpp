@@ -69,6 +69,7 @@ std::string spawn_sleeper(RestClient& rest, const std::string& name) {
 std::vector<std::string> create_tasks(std::vector<std::unique_ptr<BenchDaemon>>& daemons,
                                       int tasks) {
   std::vector<std::unique_ptr<RestClient>> rest;
+  rest.reserve(daemons.size());
   for (auto& d : daemons)
     rest.push_back(std::make_unique<RestClient>(*d));
   std::vector<std::string> ids;
@@ -105,6 +106,7 @@ ClaimFigures claim_all(std::vector<std::unique_ptr<BenchDaemon>>& daemons,
   std::string failure;
   int64_t started = now_ns();
   std::vector<std::thread> threads;
+  threads.reserve(all.size());
   for (const auto& c : all) {
     threads.emplace_back([&, c] {
       try {

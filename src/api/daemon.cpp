@@ -144,10 +144,10 @@ std::vector<std::string> test_command_of(Store& store, const Task& task) {
 // Listens on `wanted`; with port 0, on the port this state directory's daemon used last when
 // it is free, so that agents' BOSUN_URL and a bookmarked dashboard stay right across restarts.
 Result<std::string> listen(HttpServer& server, const std::string& wanted, Store& store) {
-  const std::string kKey = host_setting("daemon.address", store.events().host());
+  const std::string key = host_setting("daemon.address", store.events().host());
   auto want = split_host_port(wanted);
   if (want && want->second == 0) {
-    auto last = store.settings().get(kKey);
+    auto last = store.settings().get(key);
     if (last && *last && (**last).is_string()) {
       std::string prior = (**last).get<std::string>();
       auto hp = split_host_port(prior);
@@ -157,7 +157,7 @@ Result<std::string> listen(HttpServer& server, const std::string& wanted, Store&
     }
   }
   auto address = server.listen(wanted);
-  if (address) (void)store.settings().set(kKey, *address);
+  if (address) (void)store.settings().set(key, *address);
   return address;
 }
 

@@ -20,7 +20,7 @@ std::vector<std::string> argv_from_text(const std::string& text) {
   return out;
 }
 
-Json parse_or(const std::string& text, Json fallback) {
+Json parse_or(const std::string& text, const Json& fallback) {
   auto j = Json::parse(text, nullptr, false);
   return j.is_discarded() ? fallback : j;
 }
