@@ -82,10 +82,15 @@ Result<std::optional<HostRecord>> HostStore::join(const HostRecord& h, int64_t l
   stmt->bind(8, h.schema_version).bind(9, *now).bind(10, *now).bind(11, *now + lease_ms);
   stmt->bind(12, std::optional<int64_t>());
   TRY_OK(stmt->run());
-  auto adopt = db_.prepare("UPDATE agents SET host = ?1 WHERE host = ''");
-  if (!adopt) return tl::unexpected(adopt.error());
-  adopt->bind(1, h.name);
-  TRY_OK(adopt->run());
+  // What a daemon wrote before there were hosts is the first host's to carry on.
+  for (const char* adopt_sql : {"UPDATE agents SET host = ?1 WHERE host = ''",
+                                "UPDATE notifications SET host = ?1 WHERE host = ''",
+                                "UPDATE pipeline_runs SET host = ?1 WHERE host = ''"}) {
+    auto adopt = db_.prepare(adopt_sql);
+    if (!adopt) return tl::unexpected(adopt.error());
+    adopt->bind(1, h.name);
+    TRY_OK(adopt->run());
+  }
   return before;
 }
 

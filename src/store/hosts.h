@@ -40,7 +40,8 @@ class HostStore {
   Result<int64_t> now_ms();
   // `host` joins, or joins again: a new epoch, its lease from now for `lease_ms`, state up.
   // Returns the row as it was (none for a host new to the store). Inside a write transaction.
-  // Agents from before there were hosts become the joining host's.
+  // Agents, notifications and pipeline runs from before there were hosts become the joining
+  // host's.
   Result<std::optional<HostRecord>> join(const HostRecord& host, int64_t lease_ms);
   // Renews the lease of `name` at `epoch`; false when the row moved on (the host was declared
   // lost, or joined again elsewhere): the lease is gone and nothing was written.

@@ -69,6 +69,13 @@ TEST_F(HostLeaseTest, AJoinStartsAnEpochAndEachJoinAgainTheNext) {
   EXPECT_EQ((*listed)[0].address, "127.0.0.1:7777");
 }
 
+TEST_F(HostLeaseTest, TheFirstHostToJoinCarriesOnWhatADaemonWroteBeforeThereWereHosts) {
+  agent_on("", "ana");
+  ASSERT_TRUE(join_host(*store_, *bus_, host("h1"), 60'000));
+  ASSERT_TRUE(join_host(*store_, *bus_, host("h2"), 60'000));
+  EXPECT_EQ(store_->agents().find("ana")->host, "h1");
+}
+
 TEST_F(HostLeaseTest, TheLeaseIsKeptInTheDatabasesClock) {
   auto now = store_->hosts().now_ms();
   ASSERT_TRUE(now) << now.error().message;
