@@ -56,7 +56,6 @@ class HostLease {
 
   // Renews and reaps now, then every third of the lease.
   void start();
-  const HostRecord& self() const { return self_; }
 
  private:
   struct Beat;

@@ -143,7 +143,6 @@ asio::awaitable<void> PgListener::listen() {
         while (PGnotify* n = PQnotifies(conn.get())) {
           PQfreemem(n);
           woken = true;
-          ++notified_;
         }
         // Anything else the server says (a notice) is read and let go.
         while (!PQisBusy(conn.get())) {

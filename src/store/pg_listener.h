@@ -28,8 +28,6 @@ class PgListener {
   PgListener& operator=(const PgListener&) = delete;
 
   void start();
-  // Notifications taken so far (for the log and tests).
-  int64_t notified() const { return notified_; }
 
  private:
   boost::asio::awaitable<void> listen();
@@ -40,7 +38,6 @@ class PgListener {
   std::chrono::milliseconds poll_;
   std::function<void()> wake_;
   Log& log_;
-  int64_t notified_ = 0;
   Lifetime lifetime_;
 };
 
