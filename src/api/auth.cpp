@@ -64,7 +64,19 @@ Principal Auth::from_token(std::string_view token) const {
   return {};
 }
 
+// A relayed request names the host that relays it, never this one, and carries the secret.
+Principal Auth::from_cluster(const Request& request) const {
+  const auto* via = request.header("bosun-via");
+  const auto* token = request.header("bosun-cluster-token");
+  if (cluster_secret_.empty() || !via || !token || via->empty() || *via == self_) return {};
+  if (!equal_constant_time(*token, cluster_secret_)) return {};
+  Principal p{Principal::Kind::kUser, ""};
+  p.via = *via;
+  return p;
+}
+
 Principal Auth::identify(const Request& request, bool allow_query_token) const {
+  if (request.header("bosun-cluster-token")) return from_cluster(request);
   if (const auto* h = request.header("authorization")) {
     std::string_view v = *h;
     if (v.size() > 7 && (v.substr(0, 7) == "Bearer " || v.substr(0, 7) == "bearer ")) {

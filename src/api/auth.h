@@ -36,6 +36,14 @@ class Auth final : public AgentTokenSink {
   // Names (besides addresses and localhost) the daemon answers to, from `serve --allow-host`.
   void set_allowed_hosts(std::vector<std::string> names) { host_names_ = std::move(names); }
 
+  // On a store several daemons share: the crew's cluster credential and this host's name. A
+  // request with `Bosun-Cluster-Token: <secret>` and `Bosun-Via: <another host>` is a person's,
+  // relayed by that host's daemon; the dispatcher limits it to agents' routes.
+  void set_cluster(std::string secret, std::string self) {
+    cluster_secret_ = std::move(secret);
+    self_ = std::move(self);
+  }
+
   // Constant-time check of the daemon token (login).
   bool is_user_token(std::string_view token) const;
   // Set-Cookie value for a successful login.
@@ -49,11 +57,14 @@ class Auth final : public AgentTokenSink {
 
  private:
   Principal from_token(std::string_view token) const;
+  Principal from_cluster(const Request& request) const;
 
   std::string user_token_;
   std::unordered_map<std::string, std::string> agent_tokens_;
   std::vector<std::string> origins_;
   std::vector<std::string> host_names_;
+  std::string cluster_secret_;
+  std::string self_;
 };
 
 }  // namespace bosun

@@ -18,6 +18,7 @@
 #include "api/auth.h"
 #include "api/dispatcher.h"
 #include "api/event_stream.h"
+#include "api/host_relay.h"
 #include "api/http_server.h"
 #include "api/routes/routes.h"
 #include "api/services.h"
@@ -40,6 +41,7 @@
 #include "store/store_runner.h"
 #include "term/relay.h"
 #include "util/files.h"
+#include "util/ids.h"
 
 namespace bosun {
 
@@ -72,6 +74,17 @@ std::string host_name_of(const DaemonOptions& options) {
   std::array<char, 256> host{};
   ::gethostname(host.data(), host.size() - 1);
   return host.data();
+}
+
+// Where other hosts' daemons reach this one: --advertise, else the listen address; on an
+// unspecified address (0.0.0.0, ::), the machine's name with the port.
+std::string advertised_address(const DaemonOptions& options, const std::string& address) {
+  if (!options.advertise.empty()) return options.advertise;
+  auto hp = split_host_port(address);
+  if (!hp || (hp->first != "0.0.0.0" && hp->first != "::")) return address;
+  std::array<char, 256> host{};
+  ::gethostname(host.data(), host.size() - 1);
+  return fmt::format("{}:{}", host.data(), hp->second);
 }
 
 std::optional<Opened> open_state(const StateDir& state, const std::string& store_target,
@@ -249,9 +262,10 @@ struct DaemonParts {
         pipelines(io, store, bus, runner, clock, log, git, processes, projects, branches, headless,
                   state, self_executable()),
         notifier(io, store, bus, runner, clock, log, agents),
+        relay(io, log),
         services{store,        bus,      runner,    clock,     log,        auth,     info,
                  event_stream, agents,   terminals, verifier,  supervisor, projects, worktrees,
-                 merges,       headless, branches,  pipelines, notifier} {
+                 merges,       headless, branches,  pipelines, notifier,   relay} {
     worktrees.set_agents(&agents);
     merges.set_agents(&agents);
     branches.set_agents(&agents);
@@ -285,6 +299,7 @@ struct DaemonParts {
   HeadlessRunner headless;
   PipelineRuns pipelines;
   Notifier notifier;
+  HostRelay relay;
   Services services;
 };
 
@@ -336,7 +351,15 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   d.info.address = *address;
   d.agents.set_daemon_url("http://" + *address);
   d.notifier.set_dashboard("http://" + *address + "/");
-  d.auth.set_allowed_hosts(options.allowed_hosts);
+  const std::string advertised = shared ? advertised_address(options, *address) : std::string();
+  std::vector<std::string> allowed_hosts = options.allowed_hosts;
+  // Other hosts' daemons send the advertised name as Host.
+  if (auto hp = split_host_port(advertised)) {
+    boost::system::error_code not_ip;
+    (void)asio::ip::make_address(hp->first, not_ip);
+    if (not_ip) allowed_hosts.push_back(hp->first);
+  }
+  d.auth.set_allowed_hosts(std::move(allowed_hosts));
   if (auto hp = split_host_port(*address)) d.auth.set_listen_address(hp->first, hp->second);
 
   // Sandboxes without a network reach the API through this socket (agent/sandbox.h).
@@ -361,7 +384,7 @@ int run_daemon(const DaemonOptions& options, Log& log) {
   if (shared) {
     HostRecord self;
     self.name = host;
-    self.address = *address;
+    self.address = advertised;
     self.pid = ::getpid();
     self.state_dir = state.root.string();
     self.version = BOSUN_VERSION;
@@ -372,6 +395,14 @@ int run_daemon(const DaemonOptions& options, Log& log) {
       return 1;
     }
     log.info("serve.joined", {{"host", host}, {"epoch", joined->epoch}});
+    // Requests for another host's agents go to its daemon with the crew's credential.
+    auto secret = store->hosts().cluster_secret(random_hex(32));
+    if (!secret) {
+      log.error("serve.join_failed", {{"host", host}, {"error", secret.error().message}});
+      return 1;
+    }
+    d.auth.set_cluster(*secret, host);
+    d.relay.set_cluster(host, *secret);
     lease = std::make_unique<HostLease>(io, d.runner, d.clock, log, *joined, options.host_lease,
                                         [&agents = d.agents] { agents.host_returned(); });
     lease->start();

@@ -30,6 +30,8 @@ struct DaemonOptions {
   // it lost (docs/scale.md).
   std::string host_name;
   std::chrono::milliseconds host_lease{15'000};
+  // Where other hosts' daemons reach this one (HOST:PORT); empty: the listen address.
+  std::string advertise;
   size_t max_connections = 0;  // 0: three quarters of the descriptor limit  // names besides
                                // addresses and localhost (Host check)
 };

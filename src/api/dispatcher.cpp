@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "api/auth.h"
+#include "api/host_relay.h"
 #include "api/http_status.h"
 #include "api/route_call.h"
 #include "api/services.h"
@@ -15,6 +16,15 @@ namespace {
 
 bool changes_state(const std::string& method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
+// An agent as its own host's daemon told it: another host's, seen from here.
+void mark_remote(Response& response) {
+  if (response.status != 200) return;
+  Json agent = Json::parse(response.body, nullptr, false);
+  if (!agent.is_object()) return;
+  agent["remote"] = true;
+  response.body = dump_json(agent);
 }
 
 }  // namespace
@@ -60,6 +70,11 @@ Result<const Route*> Dispatcher::admit(Request& request, bool websocket) {
   if (route->access == Access::kPublic) return route;
   request.principal = services_.auth.identify(request, websocket);
   if (auto st = check_access(services_, *route, request); !st) return tl::unexpected(st.error());
+  if (!request.principal.via.empty() && !HostRelay::belongs_to_agents_host(*route)) {
+    return fail(ErrorKind::kForbidden, "cluster_scope",
+                "the cluster credential opens only the routes of this host's agents, not " +
+                    request.method + " " + request.path);
+  }
   if (auto st = check_browser(request, websocket); !st) return tl::unexpected(st.error());
   return route;
 }
@@ -73,9 +88,22 @@ Awaitable<Response> Dispatcher::handle(Request& request) {
   } else {
     Result<Response> result = fail(ErrorKind::kInternal, "internal", "no handler");
     try {
-      if ((*route)->handle) {
+      // Another host's agent: its daemon answers. The agent itself is answered from the row
+      // the crew shares when that daemon can't.
+      auto owner = services_.relay.owner(services_, **route, request);
+      const bool here_too = HostRelay::answered_here_without_host(**route);
+      bool answered = false;
+      if (!owner) {
+        result = tl::unexpected(owner.error());
+        answered = !here_too;
+      } else if (*owner) {
+        result = co_await services_.relay.forward(**owner, request);
+        answered = result || !here_too;
+        if (result && here_too) mark_remote(*result);
+      }
+      if (!answered && (*route)->handle) {
         result = (*route)->handle(services_, request);
-      } else {
+      } else if (!answered) {
         result = co_await (*route)->handle_async(services_, request);
       }
     } catch (const std::exception& e) {
@@ -112,6 +140,8 @@ Result<WsOpen> Dispatcher::upgrade(Request& request) {
     return tl::unexpected(route.error());
   }
   try {
+    TRY(owner, services_.relay.owner(services_, **route, request));
+    if (*owner) return services_.relay.forward_websocket(**owner, request);
     return (*route)->websocket(services_, request);
   } catch (const std::exception& e) {
     services_.log.error("ws.handler_exception", {{"req", request.request_id}, {"what", e.what()}});

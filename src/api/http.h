@@ -29,7 +29,13 @@ struct Principal {
   Kind kind = Kind::kNone;
   std::string agent_id;    // set for kAgent
   bool by_cookie = false;  // the credential came from the login cookie (a browser)
-  std::string name() const { return kind == Kind::kAgent ? agent_id : "user"; }
+  // Set when another host's daemon relays a person's request with the cluster credential
+  // (api/host_relay.h): that host's name.
+  std::string via;
+  std::string name() const {
+    if (kind == Kind::kAgent) return agent_id;
+    return via.empty() ? "user" : "user via " + via;
+  }
 };
 
 struct Request {

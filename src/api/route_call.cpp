@@ -12,6 +12,10 @@ Status check_access(Services& services, const Route& route, const Request& reque
   if (route.access == Access::kPublic) return {};
   switch (request.principal.kind) {
     case Principal::Kind::kNone:
+      if (request.header("bosun-cluster-token")) {
+        return fail(ErrorKind::kUnauthorized, "unauthorized",
+                    "wrong cluster credential, or no Bosun-Via naming another host");
+      }
       return fail(ErrorKind::kUnauthorized, "unauthorized",
                   "missing or wrong token: send 'Authorization: Bearer <token>' "
                   "(the token is in the state directory's 'token' file)");

@@ -12,6 +12,7 @@ namespace bosun {
 
 class AgentRegistry;
 class Auth;
+class HostRelay;
 class EventStream;
 class HeadlessRunner;
 class TerminalStream;
@@ -53,6 +54,7 @@ struct Services {
   TaskBranches& task_branches;  // each task's own branch: diff, approve-and-merge, rebase
   PipelineRuns& pipelines;  // pipeline runs: steps, gates, a person's word (crew/pipeline_runs.h)
   Notifier& notifier;       // edges, channels, deliveries (notify/notifier.h)
+  HostRelay& relay;         // another host's agents' routes, sent on to it (api/host_relay.h)
 };
 
 }  // namespace bosun

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "api/daemon.h"
+#include "api/http_server.h"
 #include "cli/client.h"
 #include "cli/daemon_commands.h"
 #include "cli/family.h"
@@ -41,6 +42,7 @@ struct ServeFlags {
   size_t max_connections = 0;
   std::string store;
   std::string host_name;
+  std::string advertise;
   int64_t host_lease_ms = 15'000;
 };
 
@@ -77,6 +79,11 @@ void setup_serve(CLI::App& app, CommandContext& ctx) {
                  "this daemon's host among those sharing a --store (default $BOSUN_HOST_NAME, "
                  "else the machine's name)")
       ->type_name("NAME");
+  app.add_option("--advertise", flags->advertise,
+                 "with a --store: where other hosts' daemons reach this one, to open its agents' "
+                 "terminals (default: the --listen address; on 0.0.0.0 or ::, the machine's "
+                 "name)")
+      ->type_name("HOST:PORT");
   app.add_option("--host-lease-ms", flags->host_lease_ms,
                  "with a --store: how long this host's lease on its agents lasts unrenewed "
                  "before another host declares it lost and hands its tasks back (renewed every "
@@ -112,6 +119,12 @@ void setup_serve(CLI::App& app, CommandContext& ctx) {
       return;
     }
     options.host_lease = std::chrono::milliseconds(flags->host_lease_ms);
+    options.advertise = flags->advertise;
+    if (!options.advertise.empty() && !split_host_port(options.advertise)) {
+      std::fprintf(stderr, "bosun: --advertise takes HOST:PORT\n");
+      ctx.exit_code = 2;
+      return;
+    }
     if (const char* worker = std::getenv("BOSUN_STORE_WORKER")) {
       const std::string_view text(worker);
       int64_t ms = -1;

@@ -21,6 +21,7 @@
 #include "store/schema.h"
 #include "support/agents.h"
 #include "support/pg_cluster.h"
+#include "support/receiver.h"
 #include "support/tasks.h"
 #include "util/ids.h"
 
@@ -424,6 +425,127 @@ TEST_F(Hosts, ThreeHostsWritingThroughCutConnectionsAndAServerRestartLoseNothing
   auto after = create_task(hosts[1], Json{{"title", "after the outage"}});
   EXPECT_TRUE(far.wait("task.created", after["id"].get<std::string>(), 10s))
       << "h3 never saw a task h2 created after the outage";
+}
+
+// A person works with an agent on another host through their own daemon: its terminal, input,
+// screen, log and stop are sent on to the agent's host with the crew's cluster credential, never
+// the person's token. The credential opens only those routes, and a host that is gone says so.
+TEST_F(Hosts, AnotherHostsAgentIsOpenedThroughThePersonsOwnDaemon) {
+  TestDaemon h1;
+  TestDaemon h2;
+  EventWaiter events = start_two(h1, h2);
+  ASSERT_TRUE(events.ok());
+  auto spawned =
+      h2.post("/api/v1/agents", Json{{"name", "kai"},
+                                     {"argv", Json::array({"sh", "-c",
+                                                           "echo ready; while read l; do echo "
+                                                           "\"got:$l\"; done"})}});
+  ASSERT_EQ(spawned.status, 201) << spawned.body;
+
+  // The terminal, opened on h1 with h1's token: output from h2, keys typed back to it.
+  WsClient term;
+  ASSERT_TRUE(term.connect(h1.address(), "/api/v1/agents/kai/terminal?from=0", h1.auth_header()))
+      << term.refused_status();
+  std::string seen;
+  ASSERT_TRUE(terminal_until(term, seen, "ready")) << seen;
+  ASSERT_TRUE(term.send_text(R"({"type":"input","data":"over the wire\r"})"));
+  EXPECT_TRUE(terminal_until(term, seen, "got:over the wire")) << seen;
+
+  // Input, screen and log through h1.
+  auto typed = h1.post("/api/v1/agents/kai/input", Json{{"data", "second"}, {"submit", true}});
+  EXPECT_EQ(typed.status, 200) << typed.body;
+  EXPECT_TRUE(terminal_until(term, seen, "got:second")) << seen;
+  auto screen = h1.get("/api/v1/agents/kai/screen");
+  ASSERT_EQ(screen.status, 200) << screen.body;
+  EXPECT_NE(screen.body.find("got:second"), std::string::npos) << screen.body;
+  auto log = h1.get("/api/v1/agents/kai/log");
+  ASSERT_EQ(log.status, 200) << log.body;
+  EXPECT_NE(log.body.find("got:over the wire"), std::string::npos) << log.body;
+  EXPECT_EQ(log.headers["content-type"], "application/octet-stream");
+  EXPECT_FALSE(log.headers["x-bosun-end-offset"].empty());
+  // The agent as its host tells it: its run and process, marked another host's.
+  auto agent = h1.get("/api/v1/agents/kai");
+  ASSERT_EQ(agent.status, 200) << agent.body;
+  EXPECT_EQ(agent.json()["remote"], true) << agent.body;
+  EXPECT_EQ(agent.json()["host"], "h2") << agent.body;
+  EXPECT_EQ(agent.json()["run"]["state"], "running") << agent.body;
+  EXPECT_EQ(agent.json()["pid"], spawned.json()["pid"]) << agent.body;
+  // Bad input is h2's to refuse, and the refusal comes back as it was.
+  auto bad = h1.post("/api/v1/agents/kai/resize", Json{{"cols", "wide"}});
+  EXPECT_EQ(bad.status, 400) << bad.body;
+
+  // The cluster credential opens h2's agents' routes, and nothing else.
+  auto admin = Database::open(pg_->url("postgres"), schema_migrations());
+  ASSERT_TRUE(admin) << admin.error().message;
+  std::string secret;
+  {
+    auto stmt = (*admin)->prepare("SELECT value FROM settings WHERE key = 'cluster.secret'");
+    ASSERT_TRUE(stmt) << stmt.error().message;
+    auto row = stmt->step();
+    ASSERT_TRUE(row && *row);
+    secret = Json::parse(stmt->get_text(0)).get<std::string>();
+  }
+  auto as_host = [&](const std::string& via, const std::string& token, const std::string& target) {
+    return http_request(h2.address(), "GET", target, "",
+                        {{"Bosun-Cluster-Token", token}, {"Bosun-Via", via}});
+  };
+  EXPECT_EQ(as_host("h1", secret, "/api/v1/agents/kai/screen").status, 200);
+  auto scope = as_host("h1", secret, "/api/v1/tasks");
+  EXPECT_EQ(scope.status, 403) << scope.body;
+  EXPECT_NE(scope.body.find("cluster_scope"), std::string::npos) << scope.body;
+  EXPECT_EQ(as_host("h1", secret + "0", "/api/v1/agents/kai/screen").status, 401);
+  EXPECT_EQ(as_host("h2", secret, "/api/v1/agents/kai/screen").status, 401);  // not from itself
+  EXPECT_EQ(as_host("", secret, "/api/v1/agents/kai/screen").status, 401);
+  // h1's person token means nothing on h2.
+  EXPECT_EQ(
+      http_request(h2.address(), "GET", "/api/v1/agents/kai/screen", "", h1.auth_header()).status,
+      401);
+
+  // Stopped through h1: the process on h2 ends, and h1's stream says so.
+  auto stopped = h1.post("/api/v1/agents/kai/stop", Json::object());
+  EXPECT_EQ(stopped.status, 202) << stopped.body;
+  EXPECT_TRUE(events.wait_for("agent.state", "", [](const Json& d) {
+    return d["name"] == "kai" && d["state"] == "exited";
+  })) << "kai's exit never reached h1";
+
+  // What h1 sends h2: the cluster credential and its name, not the person's token (nor one in
+  // the query). h2's address, pointed at a recorder, shows it.
+  Receiver recorder;
+  std::string recorder_address = recorder.url("");
+  recorder_address = recorder_address.substr(recorder_address.find("//") + 2);
+  ASSERT_TRUE(
+      (*admin)->exec("UPDATE hosts SET address = '" + recorder_address + "' WHERE name = 'h2'"));
+  (void)h1.get("/api/v1/agents/kai/screen");
+  WsClient leak;
+  (void)leak.connect(h1.address(), "/api/v1/agents/kai/terminal?from=0&token=" + h1.token(), {});
+  ASSERT_TRUE(recorder.wait_for(2, 10s));
+  for (const auto& r : recorder.requests()) {
+    EXPECT_EQ(r.header("bosun-cluster-token"), secret);
+    EXPECT_EQ(r.header("bosun-via"), "h1");
+    EXPECT_EQ(r.header("authorization"), "") << r.target;
+    EXPECT_EQ(r.header("cookie"), "") << r.target;
+    EXPECT_EQ(r.target.find(h1.token()), std::string::npos) << r.target;
+    EXPECT_EQ(r.target.find("/api/v1/agents/kai/"), 0U) << r.target;
+  }
+
+  // A host that is gone: its agent's routes say so, first unanswered, then declared lost.
+  ASSERT_TRUE(
+      (*admin)->exec("UPDATE hosts SET address = '" + h2.address() + "' WHERE name = 'h2'"));
+  h2.kill9();
+  auto unanswered = h1.get("/api/v1/agents/kai/screen");
+  EXPECT_EQ(unanswered.status, 503) << unanswered.body;
+  EXPECT_NE(unanswered.body.find("host_unreachable"), std::string::npos) << unanswered.body;
+  ASSERT_TRUE(events.wait("host.lost", "h2", 20s)) << "h2 was never declared lost";
+  auto lost = h1.get("/api/v1/agents/kai/screen");
+  EXPECT_EQ(lost.status, 503) << lost.body;
+  EXPECT_NE(lost.body.find("on host h2, unreachable since"), std::string::npos) << lost.body;
+  // The agent itself is still answered, from the row the crew shares.
+  auto row = h1.get("/api/v1/agents/kai");
+  ASSERT_EQ(row.status, 200) << row.body;
+  EXPECT_EQ(row.json()["remote"], true) << row.body;
+  EXPECT_NE(row.json()["state_evidence"].get<std::string>().find("host h2 unreachable since"),
+            std::string::npos)
+      << row.body;
 }
 
 // Two daemons under one host name would each believe the agents theirs: the second is refused,
