@@ -20,7 +20,14 @@ Result<bool> EdgeWriter::take(const Event& event, const std::string& cursor_key)
   if (!may_move_edges(event.type)) return false;
   Json data = event_data(event);
   auto moves = edge_moves(event, data, facts_for(event, data));
-  if (moves.empty()) return false;
+  // Most moves find their edge as they would leave it (an agent idle again, already known
+  // idle): those take no write transaction. apply() looks again inside the transaction.
+  bool any = false;
+  for (const auto& m : moves) {
+    TRY(w, would_write(m));
+    any = any || *w;
+  }
+  if (!any) return false;
   EventBus::Transaction tx(bus_, store_);
   TRY_OK(tx.begin());
   bool wrote = false;
@@ -51,6 +58,13 @@ EdgeFacts EdgeWriter::facts_for(const Event& event, const Json& data) {
     }
   }
   return f;
+}
+
+Result<bool> EdgeWriter::would_write(const EdgeMove& move) {
+  if (move.move == EdgeMove::Move::kOnce) return true;
+  TRY(found, store_.notifications().find_edge(move.key));
+  const bool open = *found && (*found)->open;
+  return move.move == EdgeMove::Move::kOpen ? !open : open;
 }
 
 Result<bool> EdgeWriter::apply(const EdgeMove& move, const Event& event,

@@ -25,6 +25,8 @@ class EdgeWriter {
  private:
   EdgeFacts facts_for(const Event& event, const Json& data);
   bool takes(const NotifyChannel& channel, const EdgeMove& move);
+  // Whether `move` would write, as the edges stand now.
+  Result<bool> would_write(const EdgeMove& move);
   // Applies one move inside `tx`; whether it wrote anything.
   Result<bool> apply(const EdgeMove& move, const Event& event, EventBus::Transaction& tx);
   Status announce(const EdgeMove& move, const std::string& edge, const std::string& title,

@@ -196,6 +196,18 @@ class PgDatabase::Prepared final : public PreparedStatement {
   int row_ = -1;
 };
 
+// Every session's settings. Times are UTC. The rest are backstops, so that nothing the daemon
+// or anyone else does holds the crew's store forever:
+// - a transaction of ours left idle for 3 s (its daemon stopped or frozen while it held the
+//   write lock — ours take a few milliseconds) is ended by the server, its lock freed for the
+//   other hosts, and rolled back: it was never acknowledged;
+// - a lock waited for over 5 s (a row someone else's session holds, idle) fails the statement
+//   (503 storage_busy) rather than stalling the crew's writes behind it;
+// - a statement running over 2 minutes is cancelled.
+constexpr const char* kSessionSettings =
+    "SET TIME ZONE 'UTC'; SET idle_in_transaction_session_timeout = '3s';"
+    " SET lock_timeout = '5s'; SET statement_timeout = '120s'";
+
 Result<std::unique_ptr<PgDatabase>> PgDatabase::open(const std::string& url) {
   // A server that doesn't answer fails the attempt after 5 s unless the URL says otherwise
   // (libpq waits forever by default), and TCP keepalives find a server that vanished within
@@ -212,7 +224,7 @@ Result<std::unique_ptr<PgDatabase>> PgDatabase::open(const std::string& url) {
                 "cannot connect to PostgreSQL: " + first_line(PQerrorMessage(conn)));
   }
   PQsetNoticeProcessor(conn, quiet, nullptr);
-  TRY_OK(db->run_simple("SET TIME ZONE 'UTC'"));
+  TRY_OK(db->run_simple(kSessionSettings));
   // The schema's version, in a row of its own; made once, under the write lock, by whichever
   // daemon comes first. Looked for without the lock, which a running daemon may hold.
   bool made = false;
@@ -260,7 +272,7 @@ Status PgDatabase::connected() {
                 "PostgreSQL can't be reached: " + first_line(PQerrorMessage(conn_)));
   }
   PQsetNoticeProcessor(conn_, quiet, nullptr);
-  TRY_OK(run_simple("SET TIME ZONE 'UTC'"));
+  TRY_OK(run_simple(kSessionSettings));
   if (!exclusive_for_.empty()) return take_exclusive();
   return {};
 }
@@ -324,7 +336,7 @@ Status PgDatabase::check(pg_result* result, std::string_view what) {
                 "PostgreSQL can't be reached: " + message);
   }
   if (code.starts_with("23")) return conflict("constraint_violation", message);
-  if (code == "40001" || code == "40P01" || code == "55P03") {
+  if (code == "40001" || code == "40P01" || code == "55P03" || code == "57014") {
     return fail(ErrorKind::kUnavailable, "storage_busy", message);
   }
   if (code == "53100") return fail(ErrorKind::kNoSpace, "storage_full", message);

@@ -6,6 +6,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <map>
@@ -323,6 +324,96 @@ TEST_F(Hosts, ADaemonKilledAloneRejoinsAndItsAgentsReattach) {
   EXPECT_EQ(task_on(h1, id)["status"], "pending");
 }
 
+// One writer per host, creating tasks until stopped: what each host acknowledged, and what it
+// refused (503) or never answered meanwhile.
+class Writers {
+ public:
+  static constexpr size_t kHosts = 3;
+  explicit Writers(std::array<TestDaemon, kHosts>& hosts) : hosts_(hosts) {
+    for (size_t h = 0; h < kHosts; ++h)
+      threads_.emplace_back([this, h] { write(h); });
+  }
+  ~Writers() { stop(); }
+  Writers(const Writers&) = delete;
+  Writers& operator=(const Writers&) = delete;
+
+  void stop() {
+    done_ = true;
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+  std::array<int, kHosts> written() const {
+    return {written_[0].load(), written_[1].load(), written_[2].load()};
+  }
+  int refused(size_t h) const { return refused_[h].load(); }
+  // Waits (bounded) until each host in `which` has acknowledged `more` writes beyond `from`.
+  bool each_writes(std::array<int, kHosts> from, int more, std::chrono::milliseconds limit,
+                   const std::vector<size_t>& which = {0, 1, 2}) const {
+    auto until = std::chrono::steady_clock::now() + limit;
+    for (size_t h : which) {
+      while (written_[h] < from[h] + more && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(10ms);  // the writers' own pace; bounded by `limit`
+      }
+      if (written_[h] < from[h] + more) return false;
+    }
+    return true;
+  }
+  // Until each host in `which` has met a refusal (bounded).
+  void until_refused(std::chrono::milliseconds limit,
+                     const std::vector<size_t>& which = {0, 1, 2}) const {
+    auto until = std::chrono::steady_clock::now() + limit;
+    for (size_t h : which) {
+      while (refused_[h] == 0 && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(10ms);  // bounded by `limit`
+      }
+    }
+  }
+  // How many acknowledged writes `reader` can't find.
+  int missing_through(TestDaemon& reader) {
+    std::set<std::string> ids;
+    {
+      std::lock_guard lock(mu_);
+      ids = acknowledged_;
+    }
+    int missing = 0;
+    for (const auto& id : ids) {
+      if (reader.get("/api/v1/tasks/" + id).status != 200) ++missing;
+    }
+    return missing;
+  }
+  size_t acknowledged() {
+    std::lock_guard lock(mu_);
+    return acknowledged_.size();
+  }
+
+ private:
+  void write(size_t h) {
+    for (int n = 0; !done_; ++n) {
+      auto r =
+          hosts_[h].post("/api/v1/tasks", Json{{"title", fmt::format("h{} write {}", h + 1, n)}});
+      if (r.status == 201) {
+        std::lock_guard lock(mu_);
+        acknowledged_.insert(r.json()["id"].get<std::string>());
+        ++written_[h];
+      } else if (r.status == 503 || r.status == 0) {  // refused, or not answered in time
+        ++refused_[h];
+      } else {
+        ADD_FAILURE() << "h" << h + 1 << ": " << r.status << " " << r.body;
+        return;
+      }
+    }
+  }
+
+  std::array<TestDaemon, kHosts>& hosts_;
+  std::mutex mu_;
+  std::set<std::string> acknowledged_;
+  std::array<std::atomic<int>, kHosts> written_{};
+  std::array<std::atomic<int>, kHosts> refused_{};
+  std::atomic<bool> done_{false};
+  std::vector<std::thread> threads_;
+};
+
 // Three hosts writing while the server goes away twice: every daemon connection cut by
 // pg_terminate_backend, then the server stopped and started again. Nothing acknowledged is lost,
 // each host writes again within 10 s of the server's return, their leases hold, and events
@@ -334,45 +425,8 @@ TEST_F(Hosts, ThreeHostsWritingThroughCutConnectionsAndAServerRestartLoseNothing
   EventWaiter far(hosts[2]);
   ASSERT_TRUE(far.ok());
 
-  std::mutex mu;
-  std::set<std::string> acknowledged;
-  std::array<std::atomic<int>, 3> written{};  // acknowledged creates per host
-  std::array<std::atomic<int>, 3> refused{};  // 503s per host
-  std::atomic<bool> done{false};
-  std::vector<std::thread> writers;
-  for (size_t h = 0; h < hosts.size(); ++h) {
-    writers.emplace_back([&, h] {
-      for (int n = 0; !done; ++n) {
-        auto r =
-            hosts[h].post("/api/v1/tasks", Json{{"title", fmt::format("h{} write {}", h + 1, n)}});
-        if (r.status == 201) {
-          std::lock_guard lock(mu);
-          acknowledged.insert(r.json()["id"].get<std::string>());
-          ++written[h];
-        } else if (r.status == 503) {
-          ++refused[h];
-        } else {
-          ADD_FAILURE() << "h" << h + 1 << ": " << r.status << " " << r.body;
-          return;
-        }
-      }
-    });
-  }
-  // Waits (bounded) until every host has written `more` beyond `from`.
-  auto each_writes = [&](std::array<int, 3> from, int more, std::chrono::seconds limit) {
-    auto until = std::chrono::steady_clock::now() + limit;
-    for (size_t h = 0; h < hosts.size(); ++h) {
-      while (written[h] < from[h] + more && std::chrono::steady_clock::now() < until) {
-        std::this_thread::sleep_for(10ms);  // the writers' own pace; bounded by `limit`
-      }
-      if (written[h] < from[h] + more) return false;
-    }
-    return true;
-  };
-  auto now_written = [&] {
-    return std::array<int, 3>{written[0].load(), written[1].load(), written[2].load()};
-  };
-  ASSERT_TRUE(each_writes({0, 0, 0}, 20, 30s));
+  Writers writers(hosts);
+  ASSERT_TRUE(writers.each_writes({0, 0, 0}, 20, 30s));
 
   {
     auto admin = Database::open(pg_->url("postgres"), schema_migrations());
@@ -381,42 +435,32 @@ TEST_F(Hosts, ThreeHostsWritingThroughCutConnectionsAndAServerRestartLoseNothing
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
         " WHERE application_name <> 'psql' AND pid <> pg_backend_pid() AND datname IS NOT NULL"));
   }
-  EXPECT_TRUE(each_writes(now_written(), 20, 10s)) << "a host did not write again after its "
-                                                      "connections were cut";
+  EXPECT_TRUE(writers.each_writes(writers.written(), 20, 10s))
+      << "a host did not write again after its connections were cut";
 
   ASSERT_TRUE(pg_->stop());
-  auto stopped = now_written();
-  auto until = std::chrono::steady_clock::now() + 10s;
-  while ((refused[0] == 0 || refused[1] == 0 || refused[2] == 0) &&
-         std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(10ms);  // until each host has met the outage, bounded
-  }
+  auto stopped = writers.written();
+  writers.until_refused(10s);  // each host meets the outage
   ASSERT_TRUE(pg_->resume());
   auto back = std::chrono::steady_clock::now();
-  EXPECT_TRUE(each_writes(now_written(), 10, 10s))
+  EXPECT_TRUE(writers.each_writes(writers.written(), 10, 10s))
       << "a host did not write again within 10 s of the server's return";
   auto recovered_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - back)
           .count();
-  done = true;
-  for (auto& w : writers)
-    w.join();
+  writers.stop();
   for (size_t h = 0; h < hosts.size(); ++h) {
-    EXPECT_GT(refused[h].load(), 0) << "h" << h + 1 << " never met the outage";
-    EXPECT_GT(written[h].load(), stopped[h]) << "h" << h + 1;
+    EXPECT_GT(writers.refused(h), 0) << "h" << h + 1 << " never met the outage";
+    EXPECT_GT(writers.written()[h], stopped[h]) << "h" << h + 1;
   }
   std::printf(
       "[ figures  ] %zu writes acknowledged, %d/%d/%d refused during the outage, every "
       "host writing again %lld ms after the server's return\n",
-      acknowledged.size(), refused[0].load(), refused[1].load(), refused[2].load(),
+      writers.acknowledged(), writers.refused(0), writers.refused(1), writers.refused(2),
       static_cast<long long>(recovered_ms));
 
   // Every acknowledged write is there, read through another host than the one that wrote it.
-  int missing = 0;
-  for (const auto& id : acknowledged) {
-    if (hosts[1].get("/api/v1/tasks/" + id).status != 200) ++missing;
-  }
-  EXPECT_EQ(missing, 0) << "of " << acknowledged.size() << " acknowledged";
+  EXPECT_EQ(writers.missing_through(hosts[1]), 0) << "of " << writers.acknowledged();
   // The leases held through an outage shorter than them, and events cross hosts again.
   auto listed = hosts[0].get("/api/v1/hosts");
   const Json body = listed.json();
@@ -425,6 +469,249 @@ TEST_F(Hosts, ThreeHostsWritingThroughCutConnectionsAndAServerRestartLoseNothing
   auto after = create_task(hosts[1], Json{{"title", "after the outage"}});
   EXPECT_TRUE(far.wait("task.created", after["id"].get<std::string>(), 10s))
       << "h3 never saw a task h2 created after the outage";
+}
+
+// A daemon killed (-9) while its agents' claims are in flight: a claim it acknowledged holds
+// until its lease runs out and then goes back to the board with the reason; the other hosts'
+// claims all hold; no task ever has two holders at once, and every task ends with an agent of a
+// live host.
+TEST_F(Hosts, ADaemonKilledMidClaimLosesNoAcknowledgedClaimAndNoTaskHasTwoHolders) {
+  std::array<TestDaemon, 3> hosts;
+  for (size_t i = 0; i < hosts.size(); ++i)
+    hosts[i].start(host_args("h" + std::to_string(i + 1), 1500));
+  EventWaiter events(hosts[0]);
+  ASSERT_TRUE(events.ok());
+  struct Claimer {
+    TestDaemon* daemon;
+    TokenAgent agent;
+    std::vector<std::string> won;
+  };
+  std::vector<Claimer> claimers;
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    for (int j = 0; j < 2; ++j) {
+      claimers.push_back(
+          {&hosts[i], spawn_with_token(hosts[i], fmt::format("h{}-a{}", i + 1, j)), {}});
+    }
+  }
+  constexpr int kTasks = 300;
+  std::vector<std::string> ids;
+  ids.reserve(kTasks);
+  for (int k = 0; k < kTasks; ++k) {
+    ids.push_back(create_task(hosts[k % 3],
+                              Json{{"title", fmt::format("task {}", k)}, {"role", kTaskRole}})["id"]
+                      .get<std::string>());
+  }
+  std::atomic<int> claimed{0};
+  std::atomic<bool> done{false};
+  std::vector<std::thread> threads;
+  for (size_t c = 0; c < claimers.size(); ++c) {
+    threads.emplace_back([&, c] {
+      Claimer& me = claimers[c];
+      // Sweeps the board from its own starting point until told to stop or its daemon is gone.
+      for (int pass = 0; !done; ++pass) {
+        for (int k = 0; k < kTasks && !done; ++k) {
+          const std::string& id = ids[(k + static_cast<int>(c) * 50) % kTasks];
+          auto r = as_agent(*me.daemon, me.agent, "POST", "/api/v1/tasks/" + id + "/claim");
+          if (r.status == 200) {
+            me.won.push_back(id);
+            ++claimed;
+          } else if (r.status == 0) {
+            return;  // its daemon was killed: nothing more to ask it
+          } else if (r.status != 409 && r.status != 503) {
+            ADD_FAILURE() << r.status << " " << r.body;
+            return;
+          }
+        }
+      }
+    });
+  }
+  auto until = std::chrono::steady_clock::now() + 30s;
+  while (claimed < 100 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(5ms);  // until the race is well under way, bounded
+  }
+  ASSERT_GE(claimed.load(), 100);
+  hosts[1].kill9();  // mid-claim: h2's claimers are in flight
+  ASSERT_TRUE(events.wait("host.lost", "h2", 20s)) << "h2 was never declared lost";
+  // The live hosts' claimers sweep on and take back what h2's agents held.
+  auto live_own_all = [&] {
+    auto r = hosts[0].get("/api/v1/tasks?status=pending");
+    return r.status == 200 && r.json()["tasks"].empty();
+  };
+  until = std::chrono::steady_clock::now() + 30s;
+  while (!live_own_all() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(50ms);  // the claimers' own pace, bounded
+  }
+  done = true;
+  for (auto& t : threads)
+    t.join();
+
+  std::map<std::string, std::string> holder;  // task → the name of its agent now
+  for (const auto& id : ids) {
+    Json task = task_on(hosts[2], id);
+    ASSERT_EQ(task["status"], "assigned") << task.dump();
+    holder[id] = task["assignee_name"].get<std::string>();
+    EXPECT_NE(holder[id].substr(0, 2), "h2") << task.dump();
+  }
+  int from_h2 = 0;
+  for (const auto& c : claimers) {
+    for (const auto& id : c.won) {
+      if (c.agent.name.substr(0, 2) == "h2") {
+        ++from_h2;  // held until the lease ran out, then handed back: the history says so
+        auto history = hosts[0].get("/api/v1/tasks/" + id + "/history");
+        EXPECT_NE(history.body.find("host h2 unreachable since"), std::string::npos)
+            << history.body;
+      } else {
+        EXPECT_EQ(holder[id], c.agent.name) << id << " was taken from the agent that claimed it";
+      }
+    }
+  }
+  EXPECT_GT(from_h2, 0) << "h2's agents won nothing before the kill";
+  std::printf("[ figures  ] %d claims acknowledged in all, %d by h2 before it was killed\n",
+              claimed.load(), from_h2);
+  hosts[1].start(host_args("h2", 1500));  // its agents re-attach, to be stopped with it
+  // Never two holders: a task becomes assigned only from pending.
+  for (const auto& id : ids) {
+    auto history = hosts[0].get("/api/v1/tasks/" + id + "/history");
+    const Json rows = history.json();
+    for (const auto& h : rows["history"]) {
+      if (h["field"] == "status" && h["to"] == "assigned") {
+        EXPECT_EQ(h["from"], "pending") << id << ": " << history.body;
+      }
+    }
+  }
+}
+
+// A daemon frozen (SIGSTOP) in the middle of a write holds the crew's write lock: the server
+// ends its transaction after 3 s idle, the other hosts write again within 10 s, and the frozen
+// daemon, thawed, finds its transaction gone (never acknowledged), reconnects and writes on.
+// Nothing acknowledged is lost.
+TEST_F(Hosts, ADaemonFrozenInAWriteIsCutOffAndTheOtherHostsWriteOn) {
+  std::array<TestDaemon, 3> hosts;
+  for (size_t i = 0; i < hosts.size(); ++i)
+    hosts[i].start(host_args("h" + std::to_string(i + 1)));
+  Writers writers(hosts);
+  ASSERT_TRUE(writers.each_writes({0, 0, 0}, 20, 30s));
+
+  auto admin = Database::open(pg_->url("postgres"), schema_migrations());
+  ASSERT_TRUE(admin) << admin.error().message;
+  // The backend of a session idle in a transaction holding the write lock (a transaction-level
+  // advisory lock), for at least 300 ms: a frozen daemon's; 0 when there is none.
+  auto frozen_holder = [&]() -> int64_t {
+    auto stmt = (*admin)->prepare(
+        "SELECT a.pid FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid"
+        " WHERE a.state = 'idle in transaction' AND l.locktype = 'advisory' AND l.granted"
+        " AND l.objsubid = 1 AND a.state_change < clock_timestamp() - interval '300 ms'");
+    if (!stmt) return 0;
+    auto row = stmt->step();
+    return row && *row ? stmt->get_int(0) : 0;
+  };
+  // Freeze h2 until it is caught in a write: the writers keep it in one most of the time.
+  bool caught = false;
+  for (int attempt = 0; attempt < 100 && !caught; ++attempt) {
+    // Frozen only while writing: after h2's writer has had an answer since the last attempt.
+    const int answered = writers.written()[1] + writers.refused(1);
+    auto by = std::chrono::steady_clock::now() + 15s;
+    while (writers.written()[1] + writers.refused(1) == answered &&
+           std::chrono::steady_clock::now() < by) {
+      std::this_thread::sleep_for(5ms);  // the writer's own pace, bounded
+    }
+    ASSERT_EQ(::kill(hosts[1].pid(), SIGSTOP), 0);
+    // A frozen holder shows once it has been idle for 300 ms; looked for until 600 ms.
+    auto until = std::chrono::steady_clock::now() + 600ms;
+    while (!caught && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(50ms);
+      caught = frozen_holder() != 0;
+    }
+    if (!caught) {
+      ASSERT_EQ(::kill(hosts[1].pid(), SIGCONT), 0);
+    }
+  }
+  ASSERT_TRUE(caught) << "h2 was never frozen holding the write lock";
+  auto frozen_at = std::chrono::steady_clock::now();
+  EXPECT_TRUE(writers.each_writes(writers.written(), 10, 10s, {0, 2}))
+      << "h1 and h3 did not write again within 10 s of h2 freezing in a write";
+  auto others_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now() - frozen_at)
+                       .count();
+  EXPECT_EQ(frozen_holder(), 0) << "the frozen transaction still holds the lock";
+
+  auto thawed = writers.written();
+  ASSERT_EQ(::kill(hosts[1].pid(), SIGCONT), 0);
+  EXPECT_TRUE(writers.each_writes(thawed, 10, 10s, {1}))
+      << "h2 did not write again within 10 s of thawing";
+  writers.stop();
+  std::printf("[ figures  ] h1 and h3 writing again %lld ms after h2 froze holding the lock\n",
+              static_cast<long long>(others_ms));
+  EXPECT_EQ(writers.missing_through(hosts[2]), 0) << "of " << writers.acknowledged();
+  auto listed = hosts[0].get("/api/v1/hosts");
+  const Json body = listed.json();
+  for (const auto& h : body["hosts"])
+    EXPECT_EQ(h["state"], "up") << h.dump();
+}
+
+// Someone's session idle in a transaction — a snapshot held open (the horizon held back) and a
+// row lock on one task — holds back nothing else: tasks are created and claimed across hosts and
+// their events arrive; the claim of the locked task gives up with 503 storage_busy within
+// seconds and changes nothing, and succeeds once the session ends.
+TEST_F(Hosts, ASessionIdleInATransactionHoldsBackOnlyTheRowItLocked) {
+  TestDaemon h1;
+  TestDaemon h2;
+  EventWaiter far = start_two(h1, h2);  // h1's stream
+  ASSERT_TRUE(far.ok());
+  TokenAgent kai = spawn_with_token(h2, "kai");
+  std::string locked = create_task(h1, Json{{"title", "locked"}, {"role", kTaskRole}})["id"];
+
+  auto idle = Database::open(pg_->url("postgres"), schema_migrations());
+  ASSERT_TRUE(idle) << idle.error().message;
+  ASSERT_TRUE((*idle)->exec("SET idle_in_transaction_session_timeout = 0"));
+  ASSERT_TRUE((*idle)->exec("SET lock_timeout = 0"));
+  ASSERT_TRUE((*idle)->exec("BEGIN ISOLATION LEVEL REPEATABLE READ"));
+  ASSERT_TRUE((*idle)->exec("SELECT count(*) FROM events"));
+  ASSERT_TRUE((*idle)->exec("SELECT id FROM tasks WHERE id = '" + locked + "' FOR UPDATE"));
+
+  // Everything else goes on: tasks made on h1, claimed by kai on h2, seen on h1's stream.
+  std::set<std::string> made;
+  for (int k = 0; k < 50; ++k) {
+    made.insert(
+        create_task(h1, Json{{"title", fmt::format("free {}", k)}, {"role", kTaskRole}})["id"]
+            .get<std::string>());
+  }
+  for (const auto& id : made) {
+    auto r = as_agent(h2, kai, "POST", "/api/v1/tasks/" + id + "/claim");
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  std::set<std::string> assigned;
+  EXPECT_TRUE(far.wait_for(
+      "task.updated", "",
+      [&](const Json& d) {
+        if (d.contains("task") && d["task"]["status"] == "assigned") {
+          assigned.insert(d["task"]["id"].get<std::string>());
+        }
+        return std::includes(assigned.begin(), assigned.end(), made.begin(), made.end());
+      },
+      20s))
+      << assigned.size() << " of 50 claims reached h1's stream";
+
+  // The locked task: the claim waits for the row at most 5 s, then gives up, changing nothing.
+  auto t0 = std::chrono::steady_clock::now();
+  auto refused = as_agent(h2, kai, "POST", "/api/v1/tasks/" + locked + "/claim");
+  auto waited_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  EXPECT_EQ(refused.status, 503) << refused.body;
+  EXPECT_NE(refused.body.find("storage_busy"), std::string::npos) << refused.body;
+  EXPECT_LT(waited_ms, 9000);
+  Json task = task_on(h1, locked);
+  EXPECT_EQ(task["status"], "pending") << task.dump();
+  EXPECT_TRUE(task["assignee"].is_null()) << task.dump();
+  // The crew writes on at once.
+  EXPECT_EQ(h1.post("/api/v1/tasks", Json{{"title", "right after"}}).status, 201);
+
+  ASSERT_TRUE((*idle)->exec("ROLLBACK"));
+  auto claimed = as_agent(h2, kai, "POST", "/api/v1/tasks/" + locked + "/claim");
+  EXPECT_EQ(claimed.status, 200) << claimed.body;
+  std::printf("[ figures  ] the claim of the locked task gave up after %lld ms\n",
+              static_cast<long long>(waited_ms));
 }
 
 // A person works with an agent on another host through their own daemon: its terminal, input,
