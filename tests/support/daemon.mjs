@@ -35,10 +35,11 @@ export class Daemon {
     this.stderr = '';
   }
 
-  async start(listen = '127.0.0.1:0') {
+  // `args`: more of `serve`'s options (a shared store and a host name, say).
+  async start(listen = '127.0.0.1:0', args = []) {
     const addressFile = path.join(this.state, 'run', 'address');
     fs.rmSync(addressFile, { force: true });
-    this.proc = spawn(bosun, ['serve', '--state', this.state, '--listen', listen, '--quiet'], {
+    this.proc = spawn(bosun, ['serve', '--state', this.state, '--listen', listen, '--quiet', ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: this.env,
     });

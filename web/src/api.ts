@@ -20,6 +20,31 @@ export interface Run {
   [key: string]: unknown;
 }
 
+// A daemon sharing the store (GET /api/v1/hosts).
+export interface Host {
+  name: string;
+  state: 'up' | 'lost';
+  epoch: number;
+  address: string;
+  pid: number;
+  version: string;
+  schema_version: number;
+  joined_at: string;
+  renewed_at: string;
+  lease_left_ms: number;
+  expired: boolean;
+  lost_at: string | null;
+  load: number;
+  this: boolean;
+  agents: { count: number; states: Record<string, number>; names: string[] };
+}
+
+export interface Hosts {
+  shared: boolean;
+  host: string | null;
+  hosts: Host[];
+}
+
 export interface Agent {
   id: string;
   name: string;

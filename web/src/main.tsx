@@ -15,6 +15,7 @@ import { Terminals } from './views/terminals';
 import { Board } from './views/board';
 import { Mailbox } from './views/mailbox';
 import { Events } from './views/events';
+import { Hosts } from './views/hosts';
 import { kViews, parseHash } from './nav';
 import './style.css';
 
@@ -125,7 +126,7 @@ function App() {
           <img src="/favicon.svg" alt="" width="20" height="20" /> bosun
         </a>
         <nav>
-          {kViews.map((v) => (
+          {kViews.filter((v) => v.id !== 'hosts' || s.shared).map((v) => (
             <a key={v.id} href={`#/${v.id}`} class={route.view === v.id ? 'active' : ''} data-view={v.id}>
               {v.label}
             </a>
@@ -160,6 +161,7 @@ function App() {
         {route.view === 'board' && <Board openTask={route.arg} />}
         {route.view === 'mail' && <Mailbox mailbox={route.arg} />}
         {route.view === 'projects' && <Projects />}
+        {route.view === 'hosts' && <Hosts />}
         {route.view === 'events' && <Events />}
       </main>
       <ConfirmHost />

@@ -1,5 +1,5 @@
 // Hash routes: "#/terminals/kai,ana" is the terminals view showing kai and ana.
-export type View = 'crew' | 'review' | 'terminals' | 'board' | 'mail' | 'projects' | 'events';
+export type View = 'crew' | 'review' | 'terminals' | 'board' | 'mail' | 'projects' | 'hosts' | 'events';
 
 export const kViews: { id: View; label: string }[] = [
   { id: 'crew', label: 'Crew' },
@@ -8,6 +8,7 @@ export const kViews: { id: View; label: string }[] = [
   { id: 'board', label: 'Board' },
   { id: 'mail', label: 'Mailbox' },
   { id: 'projects', label: 'Projects' },
+  { id: 'hosts', label: 'Hosts' }, // only on a store several daemons share
   { id: 'events', label: 'Events' },
 ];
 

@@ -13,6 +13,8 @@ class Store {
   events: BosunEvent[] = [];
   lastSeq = 0;
   link: Link = 'connecting';
+  // Several daemons share the store: each agent has a host, and the Hosts view lists them.
+  shared = false;
   // Bumped on every message.* event so the mailbox knows to reload.
   mailVersion = 0;
   // Last non-blank line of each agent's screen.
@@ -50,6 +52,7 @@ class Store {
   async start() {
     this.stopped = false;
     const status = await get<{ latest_seq: number }>('/api/v1/status');
+    this.shared = (await get<{ shared: boolean }>('/api/v1/hosts')).shared;
     await this.reload();
     const recent = await get<{ events: BosunEvent[] }>(
       `/api/v1/events?since=${Math.max(0, status.latest_seq - 200)}&limit=200`,
