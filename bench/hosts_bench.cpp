@@ -7,6 +7,8 @@
 // 2. Fan-out across hosts: a task created and claimed through h1, and the moment its
 //    task.updated (assigned) reaches a WebSocket client of h2; baseline: the same event on h1's
 //    own stream.
+// 3. The relay: an agent on h2, its screen read and keys typed through h1 (which relays them to
+//    h2's daemon), against the same through h2 itself.
 // Usage: hosts_bench [TASKS=2000] [CLAIMERS=4] [SAMPLES=200]
 #include <algorithm>
 #include <atomic>
@@ -239,6 +241,28 @@ std::pair<FanOut, FanOut> fan_out(BenchDaemon& origin, const std::string& agent,
           FanOut{percentile(claimed, 0.5), percentile(claimed, 0.99), missed_claimed}};
 }
 
+// GET /api/v1/agents/{agent}/screen and POST …/input through `through`, `samples` times each:
+// p50 and p99 of each, in ms.
+std::pair<FanOut, FanOut> agent_calls(BenchDaemon& through, const std::string& agent, int samples) {
+  RestClient rest(through);
+  std::vector<double> screen;
+  std::vector<double> input;
+  for (int i = 0; i < samples; ++i) {
+    int64_t t0 = now_ns();
+    auto [ss, sb] = rest.request(http::verb::get, "/api/v1/agents/" + agent + "/screen");
+    if (ss != 200) throw BenchError("screen: " + sb.dump());
+    int64_t t1 = now_ns();
+    auto [is, ib] =
+        rest.request(http::verb::post, "/api/v1/agents/" + agent + "/input", Json{{"data", "x"}});
+    if (is != 200) throw BenchError("input: " + ib.dump());
+    int64_t t2 = now_ns();
+    screen.push_back(static_cast<double>(t1 - t0) / 1e6);
+    input.push_back(static_cast<double>(t2 - t1) / 1e6);
+  }
+  return {FanOut{percentile(screen, 0.5), percentile(screen, 0.99), 0},
+          FanOut{percentile(input, 0.5), percentile(input, 0.99), 0}};
+}
+
 void print_claims(const char* what, const ClaimFigures& f, double baseline) {
   std::printf("  %-34s %8.0f claims/s  p50 %6.2f ms  p99 %6.2f ms  (%.2fx SQLite)%s\n", what,
               f.per_second, f.p50_ms, f.p99_ms, f.per_second / baseline,
@@ -319,6 +343,23 @@ int main(int argc, char** argv) {
     row("create on h1 -> task.created on h2", remote_created);
     row("claim on h1 -> assigned on h1 (baseline)", local_claimed);
     row("claim on h1 -> assigned on h2", remote_claimed);
+
+    std::printf("3. another host's agent, relayed (%d samples):\n", samples);
+    RestClient on_h2(*hosts[1]);
+    auto [status, body] =
+        on_h2.request(http::verb::post, "/api/v1/agents",
+                      Json{{"name", "relayed"}, {"argv", {"sh", "-c", "exec cat > /dev/null"}}});
+    if (status != 201) throw BenchError("spawn relayed: " + body.dump());
+    auto [own_screen, own_input] = agent_calls(*hosts[1], "relayed", samples);
+    auto [far_screen, far_input] = agent_calls(*hosts[0], "relayed", samples);
+    auto ratio = [](const char* what, const FanOut& f, const FanOut& base) {
+      std::printf("  %-44s p50 %6.2f ms  p99 %6.2f ms  (%.2fx at p50)\n", what, f.p50_ms, f.p99_ms,
+                  f.p50_ms / base.p50_ms);
+    };
+    ratio("screen through its own host h2 (baseline)", own_screen, own_screen);
+    ratio("screen through h1, relayed to h2", far_screen, own_screen);
+    ratio("input through its own host h2 (baseline)", own_input, own_input);
+    ratio("input through h1, relayed to h2", far_input, own_input);
     if (three.refused || remote_claimed.missed || remote_created.missed) code = 1;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "hosts_bench: %s\n", e.what());

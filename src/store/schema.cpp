@@ -422,6 +422,12 @@ constexpr Migration kMigrations[] = {
       CREATE TRIGGER events_appended AFTER INSERT ON events
         FOR EACH STATEMENT EXECUTE FUNCTION bosun_events_appended();
     )sql"},
+    // The tasks a person sent back from review: few, and what the supervisor looks for among
+    // each idle agent's tasks on every dispatch (TaskStore::returned_to).
+    {17, R"sql(
+      CREATE INDEX task_history_sent_back ON task_history(task_id)
+        WHERE field = 'status' AND from_value = 'review';
+    )sql"},
 };
 
 }  // namespace

@@ -239,6 +239,19 @@ Result<bool> TaskStore::holds_task(const std::string& agent_id) {
 }
 
 Result<std::optional<Task>> TaskStore::returned_to(const std::string& agent_id) {
+  // Asked of every idle agent on every dispatch: first whether the agent holds any task ever
+  // sent back (few are), before looking closely at each task it holds.
+  {
+    auto any = db_.prepare(
+        "SELECT 1 FROM task_history s JOIN tasks t ON t.id = s.task_id"
+        " WHERE s.field = 'status' AND s.from_value = 'review'"
+        "   AND t.assignee = ?1 AND t.status = 'assigned' LIMIT 1");
+    if (!any) return tl::unexpected(any.error());
+    any->bind(1, agent_id);
+    auto found = any->step();
+    if (!found) return tl::unexpected(found.error());
+    if (!*found) return std::optional<Task>();
+  }
   auto stmt = db_.prepare(
       std::string(kTaskSelect) +
       " WHERE t.assignee = ?1 AND t.status = 'assigned'"
