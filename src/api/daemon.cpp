@@ -396,13 +396,15 @@ int run_daemon(const DaemonOptions& options, Log& log) {
     }
     log.info("serve.joined", {{"host", host}, {"epoch", joined->epoch}});
     // Requests for another host's agents go to its daemon with the crew's credential.
-    auto secret = store->hosts().cluster_secret(random_hex(32));
-    if (!secret) {
-      log.error("serve.join_failed", {{"host", host}, {"error", secret.error().message}});
+    auto secret = store->settings().keep_first("cluster.secret", random_hex(32));
+    if (!secret || !secret->is_string() || secret->get<std::string>().size() < 32) {
+      log.error("serve.join_failed", {{"host", host},
+                                      {"error", secret ? "setting cluster.secret is not a secret"
+                                                       : secret.error().message}});
       return 1;
     }
-    d.auth.set_cluster(*secret, host);
-    d.relay.set_cluster(host, *secret);
+    d.auth.set_cluster(secret->get<std::string>(), host);
+    d.relay.set_cluster(host, secret->get<std::string>());
     lease = std::make_unique<HostLease>(io, d.runner, d.clock, log, *joined, options.host_lease,
                                         [&agents = d.agents] { agents.host_returned(); });
     lease->start();

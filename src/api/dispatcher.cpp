@@ -18,15 +18,6 @@ bool changes_state(const std::string& method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
 }
 
-// An agent as its own host's daemon told it: another host's, seen from here.
-void mark_remote(Response& response) {
-  if (response.status != 200) return;
-  Json agent = Json::parse(response.body, nullptr, false);
-  if (!agent.is_object()) return;
-  agent["remote"] = true;
-  response.body = dump_json(agent);
-}
-
 }  // namespace
 
 // A browser's request must come from this daemon's own pages: its Host is ours (no DNS
@@ -88,22 +79,13 @@ Awaitable<Response> Dispatcher::handle(Request& request) {
   } else {
     Result<Response> result = fail(ErrorKind::kInternal, "internal", "no handler");
     try {
-      // Another host's agent: its daemon answers. The agent itself is answered from the row
-      // the crew shares when that daemon can't.
-      auto owner = services_.relay.owner(services_, **route, request);
-      const bool here_too = HostRelay::answered_here_without_host(**route);
-      bool answered = false;
-      if (!owner) {
-        result = tl::unexpected(owner.error());
-        answered = !here_too;
-      } else if (*owner) {
-        result = co_await services_.relay.forward(**owner, request);
-        answered = result || !here_too;
-        if (result && here_too) mark_remote(*result);
-      }
-      if (!answered && (*route)->handle) {
+      // Another host's agent: its daemon answers (api/host_relay.h).
+      auto relayed = co_await services_.relay.answer(services_, **route, request);
+      if (relayed) {
+        result = std::move(*relayed);
+      } else if ((*route)->handle) {
         result = (*route)->handle(services_, request);
-      } else if (!answered) {
+      } else {
         result = co_await (*route)->handle_async(services_, request);
       }
     } catch (const std::exception& e) {

@@ -80,6 +80,22 @@ bool passes_back(std::string_view name) {
   return true;
 }
 
+// Routes this daemon can still answer when the agent's host can't: the agent itself, from
+// the row the crew shares.
+bool answered_here_without_host(const Route& route) {
+  return std::string_view(route.method) == "GET" &&
+         std::string_view(route.pattern) == "/api/v1/agents/{id}";
+}
+
+// An agent as its own host's daemon told it: another host's, seen from here.
+void mark_remote(Response& response) {
+  if (response.status != 200) return;
+  Json agent = Json::parse(response.body, nullptr, false);
+  if (!agent.is_object()) return;
+  agent["remote"] = true;
+  response.body = dump_json(agent);
+}
+
 // Connects `stream` to `host`'s daemon.
 asio::awaitable<beast::error_code> connect_to(beast::tcp_stream& stream, const HostRecord& host) {
   beast::error_code ec;
@@ -215,11 +231,6 @@ bool HostRelay::belongs_to_agents_host(const Route& route) {
          (pattern.size() == kAgent.size() || pattern[kAgent.size()] == '/');
 }
 
-bool HostRelay::answered_here_without_host(const Route& route) {
-  return std::string_view(route.method) == "GET" &&
-         std::string_view(route.pattern) == "/api/v1/agents/{id}";
-}
-
 Result<std::optional<HostRecord>> HostRelay::owner(Services& services, const Route& route,
                                                    const Request& request) const {
   if (!enabled() || request.principal.kind != Principal::Kind::kUser ||
@@ -239,6 +250,23 @@ Result<std::optional<HostRecord>> HostRelay::owner(Services& services, const Rou
                             host->name, format_time(from_unix_ms(host->renewed_at_ms))));
   }
   return std::optional<HostRecord>(std::move(*host));
+}
+
+Awaitable<std::optional<Result<Response>>> HostRelay::answer(Services& services, const Route& route,
+                                                             const Request& request) const {
+  const bool here_too = answered_here_without_host(route);
+  auto owner = this->owner(services, route, request);
+  if (!owner) {
+    if (here_too) co_return std::nullopt;
+    co_return Result<Response>(tl::unexpected(owner.error()));
+  }
+  if (!*owner) co_return std::nullopt;
+  Result<Response> reply = co_await forward(**owner, request);
+  if (here_too) {
+    if (!reply) co_return std::nullopt;
+    mark_remote(*reply);
+  }
+  co_return reply;
 }
 
 Awaitable<Result<Response>> HostRelay::forward(const HostRecord& host,

@@ -37,9 +37,12 @@ class HostRelay {
   Result<std::optional<HostRecord>> owner(Services& services, const Route& route,
                                           const Request& request) const;
 
-  // Sends `request` to `host`'s daemon and returns its answer; 503 `host_unreachable` when
-  // it can't be reached or doesn't answer in time.
-  Awaitable<Result<Response>> forward(const HostRecord& host, const Request& request) const;
+  // The answer to `request` when another host's daemon owes it: that daemon's (the agent
+  // itself marked `"remote": true`), or 503 `host_unreachable`. None when this daemon answers:
+  // its own agents, a request relayed already, and the agent itself when its host can't
+  // answer (the row the crew shares says what it can).
+  Awaitable<std::optional<Result<Response>>> answer(Services& services, const Route& route,
+                                                    const Request& request) const;
 
   // The terminal WebSocket of an agent on `host`: once the client's socket is open, one to
   // `host`'s daemon, and every frame passed on both ways as it came. When `host` can't be
@@ -49,11 +52,12 @@ class HostRelay {
   // Routes whose answer belongs to the agent's own host: every agents/{id}/… route, removing
   // an agent, and the agent itself (its run and context are its host's to tell).
   static bool belongs_to_agents_host(const Route& route);
-  // Routes this daemon can still answer when the agent's host can't: the agent itself, from
-  // the row the crew shares.
-  static bool answered_here_without_host(const Route& route);
 
  private:
+  // Sends `request` to `host`'s daemon and returns its answer; 503 `host_unreachable` when
+  // it can't be reached or doesn't answer in time.
+  Awaitable<Result<Response>> forward(const HostRecord& host, const Request& request) const;
+
   boost::asio::io_context& io_;
   Log& log_;
   std::string self_;

@@ -113,24 +113,6 @@ Status HostStore::set_address(const std::string& name, const std::string& addres
   return stmt->run();
 }
 
-Result<std::string> HostStore::cluster_secret(const std::string& fresh) {
-  constexpr const char* kKey = "cluster.secret";
-  auto put =
-      db_.prepare("INSERT INTO settings(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO NOTHING");
-  if (!put) return tl::unexpected(put.error());
-  put->bind(1, kKey).bind(2, dump_json(Json(fresh)));
-  TRY_OK(put->run());
-  auto get = db_.prepare("SELECT value FROM settings WHERE key = ?1");
-  if (!get) return tl::unexpected(get.error());
-  get->bind(1, kKey);
-  TRY(row, get->step());
-  Json value = *row ? Json::parse(get->get_text(0), nullptr, false) : Json();
-  if (!value.is_string() || value.get<std::string>().size() < 32) {
-    return internal("bad_setting", std::string("setting ") + kKey + " is not a secret");
-  }
-  return value.get<std::string>();
-}
-
 Result<std::vector<std::string>> HostStore::expired(const std::string& self) {
   auto stmt = db_.prepare(fmt::format(
       "SELECT name FROM hosts WHERE state = 'up' AND lease_until < {} AND name <> ?1 ORDER BY name",

@@ -47,10 +47,6 @@ class HostStore {
   // lost, or joined again elsewhere): the lease is gone and nothing was written.
   Result<bool> renew(const std::string& name, int64_t epoch, int64_t lease_ms, double load);
   Status set_address(const std::string& name, const std::string& address);
-  // The crew's cluster credential, with which one host's daemon relays a person's request to
-  // another's: the one the store keeps, else `fresh`, kept from now on (the first host to ask
-  // sets it; the others read it).
-  Result<std::string> cluster_secret(const std::string& fresh);
   // Hosts other than `self` that are up with their lease run out.
   Result<std::vector<std::string>> expired(const std::string& self);
   // Declares `name` lost if it is still up with its lease run out; none when it renewed or

@@ -26,6 +26,17 @@ Status SettingsStore::set(const std::string& key, const Json& value) {
   return stmt->run();
 }
 
+Result<Json> SettingsStore::keep_first(const std::string& key, const Json& value) {
+  auto put =
+      db_.prepare("INSERT INTO settings(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO NOTHING");
+  if (!put) return tl::unexpected(put.error());
+  put->bind(1, key).bind(2, dump_json(value));
+  TRY_OK(put->run());
+  TRY(kept, get(key));
+  if (!*kept) return internal("bad_setting", "setting " + key + " was not kept");
+  return std::move(**kept);
+}
+
 Result<std::vector<std::pair<std::string, Json>>> SettingsStore::with_prefix(
     const std::string& prefix) {
   auto stmt = db_.prepare(

@@ -22,6 +22,9 @@ class SettingsStore {
   explicit SettingsStore(Database& db) : db_(db) {}
   Result<std::optional<Json>> get(const std::string& key);
   Status set(const std::string& key, const Json& value);
+  // The value `key` has, else `value`, kept from now on: of daemons sharing a store, the first
+  // to ask sets it and the others read it.
+  Result<Json> keep_first(const std::string& key, const Json& value);
   // Every setting whose key starts with `prefix`, as (the rest of the key, value), by key.
   Result<std::vector<std::pair<std::string, Json>>> with_prefix(const std::string& prefix);
 

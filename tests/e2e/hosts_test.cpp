@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
@@ -349,26 +350,24 @@ class Writers {
   int refused(size_t h) const { return refused_[h].load(); }
   // Waits (bounded) until each host in `which` has acknowledged `more` writes beyond `from`.
   bool each_writes(std::array<int, kHosts> from, int more, std::chrono::milliseconds limit,
-                   const std::vector<size_t>& which = {0, 1, 2}) const {
-    auto until = std::chrono::steady_clock::now() + limit;
-    for (size_t h : which) {
-      while (written_[h] < from[h] + more && std::chrono::steady_clock::now() < until) {
-        std::this_thread::sleep_for(10ms);  // the writers' own pace; bounded by `limit`
-      }
-      if (written_[h] < from[h] + more) return false;
-    }
-    return true;
+                   const std::vector<size_t>& which = {0, 1, 2}) {
+    return wait(limit, [&] {
+      return std::all_of(which.begin(), which.end(),
+                         [&](size_t h) { return written_[h] >= from[h] + more; });
+    });
   }
   // Until each host in `which` has met a refusal (bounded).
   void until_refused(std::chrono::milliseconds limit,
-                     const std::vector<size_t>& which = {0, 1, 2}) const {
-    auto until = std::chrono::steady_clock::now() + limit;
-    for (size_t h : which) {
-      while (refused_[h] == 0 && std::chrono::steady_clock::now() < until) {
-        std::this_thread::sleep_for(10ms);  // bounded by `limit`
-      }
-    }
+                     const std::vector<size_t>& which = {0, 1, 2}) {
+    (void)wait(limit, [&] {
+      return std::all_of(which.begin(), which.end(), [&](size_t h) { return refused_[h] > 0; });
+    });
   }
+  // Until host `h` has had an answer, acknowledged or refused, beyond `answers` (bounded).
+  void until_answered(size_t h, int answers, std::chrono::milliseconds limit) {
+    (void)wait(limit, [&] { return written_[h] + refused_[h] > answers; });
+  }
+  int answered(size_t h) const { return written_[h] + refused_[h]; }
   // How many acknowledged writes `reader` can't find.
   int missing_through(TestDaemon& reader) {
     std::set<std::string> ids;
@@ -388,12 +387,19 @@ class Writers {
   }
 
  private:
+  // Waits until `done` holds, woken by every answer a writer has; false at `limit`.
+  template <typename Done>
+  bool wait(std::chrono::milliseconds limit, Done done) {
+    std::unique_lock lock(mu_);
+    return answer_.wait_for(lock, limit, done);
+  }
+
   void write(size_t h) {
     for (int n = 0; !done_; ++n) {
       auto r =
           hosts_[h].post("/api/v1/tasks", Json{{"title", fmt::format("h{} write {}", h + 1, n)}});
+      std::lock_guard lock(mu_);
       if (r.status == 201) {
-        std::lock_guard lock(mu_);
         acknowledged_.insert(r.json()["id"].get<std::string>());
         ++written_[h];
       } else if (r.status == 503 || r.status == 0) {  // refused, or not answered in time
@@ -402,11 +408,13 @@ class Writers {
         ADD_FAILURE() << "h" << h + 1 << ": " << r.status << " " << r.body;
         return;
       }
+      answer_.notify_all();
     }
   }
 
   std::array<TestDaemon, kHosts>& hosts_;
   std::mutex mu_;
+  std::condition_variable answer_;  // a writer had an answer
   std::set<std::string> acknowledged_;
   std::array<std::atomic<int>, kHosts> written_{};
   std::array<std::atomic<int>, kHosts> refused_{};
@@ -525,11 +533,12 @@ TEST_F(Hosts, ADaemonKilledMidClaimLosesNoAcknowledgedClaimAndNoTaskHasTwoHolder
       }
     });
   }
-  auto until = std::chrono::steady_clock::now() + 30s;
-  while (claimed < 100 && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(5ms);  // until the race is well under way, bounded
-  }
-  ASSERT_GE(claimed.load(), 100);
+  // The race well under way: 100 claims seen on h1's stream, from any host.
+  int assigned = 0;
+  ASSERT_TRUE(events.wait_for(
+      "task.updated", "",
+      [&](const Json& d) { return d["task"]["status"] == "assigned" && ++assigned >= 100; }, 30s))
+      << assigned << " claims seen";
   hosts[1].kill9();  // mid-claim: h2's claimers are in flight
   ASSERT_TRUE(events.wait("host.lost", "h2", 20s)) << "h2 was never declared lost";
   // The live hosts' claimers sweep on and take back what h2's agents held.
@@ -537,7 +546,7 @@ TEST_F(Hosts, ADaemonKilledMidClaimLosesNoAcknowledgedClaimAndNoTaskHasTwoHolder
     auto r = hosts[0].get("/api/v1/tasks?status=pending");
     return r.status == 200 && r.json()["tasks"].empty();
   };
-  until = std::chrono::steady_clock::now() + 30s;
+  auto until = std::chrono::steady_clock::now() + 30s;
   while (!live_own_all() && std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(50ms);  // the claimers' own pace, bounded
   }
@@ -609,12 +618,7 @@ TEST_F(Hosts, ADaemonFrozenInAWriteIsCutOffAndTheOtherHostsWriteOn) {
   bool caught = false;
   for (int attempt = 0; attempt < 100 && !caught; ++attempt) {
     // Frozen only while writing: after h2's writer has had an answer since the last attempt.
-    const int answered = writers.written()[1] + writers.refused(1);
-    auto by = std::chrono::steady_clock::now() + 15s;
-    while (writers.written()[1] + writers.refused(1) == answered &&
-           std::chrono::steady_clock::now() < by) {
-      std::this_thread::sleep_for(5ms);  // the writer's own pace, bounded
-    }
+    writers.until_answered(1, writers.answered(1), 15s);
     ASSERT_EQ(::kill(hosts[1].pid(), SIGSTOP), 0);
     // A frozen holder shows once it has been idle for 300 ms; looked for until 600 ms.
     auto until = std::chrono::steady_clock::now() + 600ms;

@@ -38,7 +38,7 @@ export function Hosts() {
     void load();
     const timer = window.setInterval(load, kRefreshMs);
     const off = store.onEvent((e) => {
-      if (e.type.startsWith('host.') || e.type === 'agent.state' || e.type === 'agent.lost') void load();
+      if (e.type.startsWith('host.')) void load(); // agents' states: the next read, in 2 s
     });
     return () => {
       live = false;
